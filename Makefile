@@ -1,0 +1,32 @@
+# Two commands: `make demo` (set up + run the main job) and `make test` (set up + pass the tests).
+# Each creates .venv with the interpreter in PYTHON (default python3, >= 3.11) if it is missing.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip install --quiet --disable-pip-version-check
+# What the test suite exercises: every extra that installs from the package index on a plain machine.
+TEST_EXTRAS ?= dev,openspiel,ray,llm,serve,data
+
+.PHONY: demo test bench clean
+
+$(VENV)/.core: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) --upgrade pip
+	$(PIP) -e .
+	touch $@
+
+$(VENV)/.test: $(VENV)/.core
+	$(PIP) -e ".[$(TEST_EXTRAS)]"
+	touch $@
+
+demo: $(VENV)/.core
+	$(VENV)/bin/regretlab demo
+
+test: $(VENV)/.test
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) -m pytest -n 2 -q tests
+
+bench: $(VENV)/.test
+	for f in benchmarks/*.py; do OPENBLAS_NUM_THREADS=1 $(PY) $$f || exit 1; done
+
+clean:
+	rm -rf $(VENV) results .pytest_cache

@@ -1,0 +1,204 @@
+"""Results store: an embedded DuckDB file of tidy rows, each cell with its config, seed and version.
+
+Layout:
+
+* ``cells``: one row per unit of work (an experiment at one config and seed) with its stable
+  ``key``, the config as JSON, the seed, the regretlab version, the status (``ok``/``failed``),
+  the error text of a failed cell, and timings.
+* ``rows_<experiment>``: the tidy rows a cell produced, tagged with ``cell_key``.
+
+A cell's rows and its ``cells`` entry are written in one transaction, so a crash at any point
+leaves either the whole cell or none of it: nothing finished is lost and nothing is half-written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import time
+from dataclasses import asdict, is_dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+import numpy as np
+import pyarrow as pa
+
+from regretlab import __version__
+
+DEFAULT_PATH = Path("results") / "regretlab.duckdb"
+
+
+def _jsonable(obj: Any) -> Any:
+    if is_dataclass(obj) and not isinstance(obj, type):
+        return _jsonable(asdict(obj))
+    if isinstance(obj, Mapping):
+        return {str(k): _jsonable(v) for k, v in sorted(obj.items())}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    return obj
+
+
+def canonical_json(config: Any) -> str:
+    """Deterministic JSON of a config (dataclass or mapping): sorted keys, no spaces."""
+    return json.dumps(_jsonable(config), sort_keys=True, separators=(",", ":"))
+
+
+def cell_key(experiment: str, config: Any, seed: int, version: str = __version__) -> str:
+    """Stable identity of a unit of work: (experiment, config hash, seed, package version)."""
+    blob = f"{experiment}|{canonical_json(config)}|{int(seed)}|{version}".encode()
+    return hashlib.sha256(blob).hexdigest()[:24]
+
+
+def _table_name(experiment: str) -> str:
+    if not re.fullmatch(r"[A-Za-z0-9_\-]+", experiment):
+        raise ValueError(f"experiment name must be letters, digits, '_' or '-', got {experiment!r}")
+    return "rows_" + experiment.replace("-", "_")
+
+
+def to_arrow(rows: Mapping[str, Any] | pa.Table) -> pa.Table:
+    """Columnar rows (a mapping of equal-length columns) as an Arrow table."""
+    if isinstance(rows, pa.Table):
+        return rows
+    cols = {k: np.asarray(v) if not isinstance(v, list) else v for k, v in rows.items()}
+    lengths = {k: len(v) for k, v in cols.items()}
+    if len(set(lengths.values())) > 1:
+        raise ValueError(f"rows must be columns of equal length, got lengths {lengths}")
+    return pa.table(cols)
+
+
+class Store:
+    """An embedded DuckDB results database (one file; safe to reopen; one writer at a time)."""
+
+    def __init__(self, path: str | Path = DEFAULT_PATH) -> None:
+        import duckdb
+
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.con = duckdb.connect(str(self.path))
+        self.con.execute(
+            """CREATE TABLE IF NOT EXISTS cells (
+                key VARCHAR PRIMARY KEY, experiment VARCHAR, config VARCHAR, seed BIGINT,
+                version VARCHAR, status VARCHAR, error VARCHAR,
+                started DOUBLE, finished DOUBLE, seconds DOUBLE, nrows BIGINT)"""
+        )
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    # -- writing ---------------------------------------------------------------------------
+    def put(
+        self,
+        experiment: str,
+        config: Any,
+        seed: int,
+        rows: Mapping[str, Any] | pa.Table | None,
+        *,
+        status: str = "ok",
+        error: str | None = None,
+        started: float | None = None,
+        key: str | None = None,
+    ) -> str:
+        """Store one cell (its rows and metadata) atomically; returns its key.
+
+        A cell stored again under the same key replaces the earlier one (a retried failure).
+        """
+        key = key or cell_key(experiment, config, seed)
+        table = _table_name(experiment)
+        finished = time.time()
+        started = finished if started is None else started
+        con = self.con
+        con.execute("BEGIN TRANSACTION")
+        try:
+            nrows = 0
+            exists = bool(
+                con.execute(
+                    "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [table]
+                ).fetchone()[0]
+            )
+            if exists:
+                con.execute(f'DELETE FROM "{table}" WHERE cell_key = ?', [key])
+            if rows is not None:
+                arrow = to_arrow(rows)
+                nrows = arrow.num_rows
+                arrow = arrow.append_column("cell_key", pa.array([key] * nrows, pa.string()))
+                con.register("_incoming", arrow)
+                if not exists:
+                    con.execute(f'CREATE TABLE "{table}" AS SELECT * FROM _incoming')
+                else:
+                    have = {r[0] for r in con.execute(f'DESCRIBE "{table}"').fetchall()}
+                    for name, typ in con.execute("DESCRIBE _incoming").fetchall()[:]:
+                        if name not in have:
+                            con.execute(f'ALTER TABLE "{table}" ADD COLUMN "{name}" {typ}')
+                    con.execute(f'INSERT INTO "{table}" BY NAME SELECT * FROM _incoming')
+                con.unregister("_incoming")
+            con.execute("DELETE FROM cells WHERE key = ?", [key])
+            con.execute(
+                "INSERT INTO cells VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [key, experiment, canonical_json(config), int(seed), __version__, status, error,
+                 started, finished, finished - started, nrows],
+            )
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        return key
+
+    # -- reading ---------------------------------------------------------------------------
+    def status(self, key: str) -> str | None:
+        row = self.con.execute("SELECT status FROM cells WHERE key = ?", [key]).fetchone()
+        return None if row is None else str(row[0])
+
+    def cells(self, experiment: str | None = None) -> pa.Table:
+        if experiment is None:
+            return self.con.execute("SELECT * FROM cells ORDER BY finished").arrow()
+        return self.con.execute(
+            "SELECT * FROM cells WHERE experiment = ? ORDER BY finished", [experiment]
+        ).arrow()
+
+    def rows(self, experiment: str, *, with_config: bool = True) -> pa.Table:
+        """All stored rows of ``experiment`` (joined with each cell's seed and config)."""
+        table = _table_name(experiment)
+        exists = self.con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [table]
+        ).fetchone()[0]
+        if not exists:
+            raise ValueError(f"no results stored for experiment {experiment!r} in {self.path}")
+        if not with_config:
+            return self.con.execute(f'SELECT * FROM "{table}"').arrow()
+        return self.con.execute(
+            f'SELECT r.*, c.seed AS cell_seed, c.config AS cell_config FROM "{table}" r '
+            "JOIN cells c ON c.key = r.cell_key WHERE c.status = 'ok'"
+        ).arrow()
+
+    def experiments(self) -> list[str]:
+        return [r[0] for r in self.con.execute(
+            "SELECT DISTINCT experiment FROM cells ORDER BY experiment").fetchall()]
+
+    def export_parquet(self, directory: str | Path) -> list[Path]:
+        """Write ``cells.parquet`` and one ``<experiment>.parquet`` per experiment."""
+        import pyarrow.parquet as pq
+
+        out = Path(directory)
+        out.mkdir(parents=True, exist_ok=True)
+        paths = [out / "cells.parquet"]
+        pq.write_table(self.cells(), paths[0])
+        for exp in self.experiments():
+            try:
+                table = self.rows(exp, with_config=False)
+            except ValueError:
+                continue
+            path = out / f"{exp}.parquet"
+            pq.write_table(table, path)
+            paths.append(path)
+        return paths
