@@ -49,6 +49,11 @@ def _has_module(name: str) -> bool:
         return False
 
 
+@app.callback()
+def _root() -> None:
+    """No-regret learning: run learners, experiments and sweeps; store, show and plot results."""
+
+
 @app.command("version")
 def version_cmd() -> None:
     """Print the package version."""
@@ -69,13 +74,12 @@ def main(argv: Optional[list[str]] = None) -> None:
         sys.exit(130)
     except SystemExit:
         raise
-    except Exception as exc:  # click usage errors come here in non-standalone mode
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
+    except Exception as exc:
+        # click's usage errors (typer vendors click, so match by shape, not by class)
+        if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):
             console.print(f"[bold red]error:[/] {exc.format_message()}", highlight=False)
             sys.exit(exc.exit_code)
-        if isinstance(exc, click.exceptions.Abort):
+        if type(exc).__name__ == "Abort":
             sys.exit(1)
         raise
 

@@ -71,6 +71,38 @@ def to_arrow(rows: Mapping[str, Any] | pa.Table) -> pa.Table:
     return pa.table(cols)
 
 
+class _Exec:
+    """Runs statements to completion (DuckDB refuses new work while a result is pending)."""
+
+    def __init__(self, con: Any) -> None:
+        self._con = con
+
+    def execute(self, sql: str, params: list[Any] | None = None) -> "_Result":
+        cur = self._con.execute(sql, params or [])
+        try:
+            rows = cur.fetchall()
+        except Exception:  # statements without a result set
+            rows = []
+        return _Result(rows)
+
+    def register(self, name: str, obj: Any) -> None:
+        self._con.register(name, obj)
+
+    def unregister(self, name: str) -> None:
+        self._con.unregister(name)
+
+
+class _Result:
+    def __init__(self, rows: list[Any]) -> None:
+        self._rows = rows
+
+    def fetchone(self) -> Any:
+        return self._rows[0] if self._rows else None
+
+    def fetchall(self) -> list[Any]:
+        return self._rows
+
+
 class Store:
     """An embedded DuckDB results database (one file; safe to reopen; one writer at a time)."""
 
@@ -80,7 +112,7 @@ class Store:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.con = duckdb.connect(str(self.path))
-        self.con.execute(
+        _Exec(self.con).execute(
             """CREATE TABLE IF NOT EXISTS cells (
                 key VARCHAR PRIMARY KEY, experiment VARCHAR, config VARCHAR, seed BIGINT,
                 version VARCHAR, status VARCHAR, error VARCHAR,
@@ -117,7 +149,7 @@ class Store:
         table = _table_name(experiment)
         finished = time.time()
         started = finished if started is None else started
-        con = self.con
+        con = _Exec(self.con)
         con.execute("BEGIN TRANSACTION")
         try:
             nrows = 0
@@ -137,7 +169,7 @@ class Store:
                     con.execute(f'CREATE TABLE "{table}" AS SELECT * FROM _incoming')
                 else:
                     have = {r[0] for r in con.execute(f'DESCRIBE "{table}"').fetchall()}
-                    for name, typ in con.execute("DESCRIBE _incoming").fetchall()[:]:
+                    for name, typ, *_ in con.execute("DESCRIBE _incoming").fetchall():
                         if name not in have:
                             con.execute(f'ALTER TABLE "{table}" ADD COLUMN "{name}" {typ}')
                     con.execute(f'INSERT INTO "{table}" BY NAME SELECT * FROM _incoming')
