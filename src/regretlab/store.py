@@ -71,6 +71,16 @@ def to_arrow(rows: Mapping[str, Any] | pa.Table) -> pa.Table:
     return pa.table(cols)
 
 
+def _arrow(cursor: Any) -> pa.Table:
+    """A query result as an Arrow table (DuckDB 1.x calls it ``arrow``, 2.x ``to_arrow_table``)."""
+    import warnings
+
+    fetch = getattr(cursor, "to_arrow_table", None) or getattr(cursor, "fetch_arrow_table")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "extra copy" notice: the tables are small
+        return fetch()
+
+
 class _Exec:
     """Runs statements to completion (DuckDB refuses new work while a result is pending)."""
 
@@ -193,10 +203,10 @@ class Store:
 
     def cells(self, experiment: str | None = None) -> pa.Table:
         if experiment is None:
-            return self.con.execute("SELECT * FROM cells ORDER BY finished").arrow()
-        return self.con.execute(
+            return _arrow(self.con.execute("SELECT * FROM cells ORDER BY finished"))
+        return _arrow(self.con.execute(
             "SELECT * FROM cells WHERE experiment = ? ORDER BY finished", [experiment]
-        ).arrow()
+        ))
 
     def rows(self, experiment: str, *, with_config: bool = True) -> pa.Table:
         """All stored rows of ``experiment`` (joined with each cell's seed and config)."""
@@ -207,11 +217,11 @@ class Store:
         if not exists:
             raise ValueError(f"no results stored for experiment {experiment!r} in {self.path}")
         if not with_config:
-            return self.con.execute(f'SELECT * FROM "{table}"').arrow()
-        return self.con.execute(
+            return _arrow(self.con.execute(f'SELECT * FROM "{table}"'))
+        return _arrow(self.con.execute(
             f'SELECT r.*, c.seed AS cell_seed, c.config AS cell_config FROM "{table}" r '
             "JOIN cells c ON c.key = r.cell_key WHERE c.status = 'ok'"
-        ).arrow()
+        ))
 
     def experiments(self) -> list[str]:
         return [r[0] for r in self.con.execute(
