@@ -3,7 +3,8 @@
 Importing this package registers every learner (``@register``) and environment (``@register_env``).
 """
 
-from regretlab.bandits import combinatorial
+from regretlab.bandits import adversarial, combinatorial, stochastic
+from regretlab.bandits.adversarial import bandit_ftpl, exp3, exp3_ix, exp3p, exp4, tsallis_inf
 from regretlab.bandits.combinatorial import (
     CallbackOracle,
     EnumerationOracle,
@@ -15,8 +16,22 @@ from regretlab.bandits.combinatorial import (
     ftpl_semibandit,
     m_sets,
 )
+from regretlab.bandits.play import ArrayEnv, play
+from regretlab.bandits.stochastic import (
+    bernoulli_bandit,
+    epsilon_greedy,
+    gap_means,
+    gaussian_bandit,
+    kl_ucb,
+    moss,
+    thompson,
+    ucb1,
+)
 
 __all__ = [
-    "CallbackOracle", "ERMOracle", "EnumerationOracle", "FixedSetOracle", "TopMOracle",
-    "check_action_set", "combinatorial", "exp2", "ftpl_semibandit", "m_sets",
+    "ArrayEnv", "CallbackOracle", "ERMOracle", "EnumerationOracle", "FixedSetOracle", "TopMOracle",
+    "adversarial", "bandit_ftpl", "bernoulli_bandit", "check_action_set", "combinatorial",
+    "epsilon_greedy", "exp2", "exp3", "exp3_ix", "exp3p", "exp4", "ftpl_semibandit", "gap_means",
+    "gaussian_bandit", "kl_ucb", "m_sets", "moss", "play", "stochastic", "thompson", "tsallis_inf",
+    "ucb1",
 ]

@@ -1,0 +1,409 @@
+r"""Adversarial multi-armed bandits: Exp3 (fixed / anytime), Exp3-IX, Exp3.P, Tsallis-INF, FTPL with
+geometric resampling, and Exp4 (expert advice).
+
+All learners follow the batched contract with ``feedback = Bandit``: ``init(keys, K)``,
+``strategy(state, context=None) -> [B, K]``, ``update(state, Bandit(action, reward, prob))``. The
+runner (:func:`regretlab.run.run`) samples the action from ``strategy`` with its own key stream.
+Rewards are utilities in the declared ``reward_range = (lo, hi)`` (default ``(-1, 0)``, i.e.
+``-loss`` with losses in [0, 1]); internally every learner works with the normalised loss
+``ℓ = (hi - r) / (hi - lo) ∈ [0, 1]``, so a reward outside the range raises a ValueError.
+Regret bounds below are in units of normalised loss; multiply by ``hi - lo`` for utilities.
+
+References: Auer, Cesa-Bianchi, Freund & Schapire (SIAM J. Comput. 2002) for Exp3/Exp3.P/Exp4;
+Bubeck & Cesa-Bianchi (2012, "Regret analysis of stochastic and nonstochastic multi-armed bandit
+problems", Thms 3.1, 3.3, 4.2); Neu (NeurIPS 2015) for Exp3-IX; Zimmert & Seldin (JMLR 2021) for
+Tsallis-INF; Neu & Bartók (ALT 2013) for FTPL with geometric resampling.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from regretlab.core import rng
+from regretlab.core.errors import check_array, check_int, check_positive, check_probability
+from regretlab.core.registry import register
+from regretlab.core.simplex import softmax
+from regretlab.core.types import Bandit
+
+from regretlab.bandits._common import (
+    NOISES,
+    STREAM_NOISE,
+    STREAM_RESAMPLE,
+    check_bandit,
+    check_range,
+    init_keys,
+    learner_repr,
+    noise,
+)
+
+__all__ = [
+    "BanditFTPL", "BanditState", "Exp3", "Exp3IX", "Exp3P", "Exp4", "TsallisINF",
+    "bandit_ftpl", "exp3", "exp3_ix", "exp3p", "exp4", "tsallis_inf",
+]
+
+_SCHEDULES = ("fixed", "anytime")
+
+
+class BanditState(NamedTuple):
+    """State of the adversarial bandit learners."""
+
+    t: int  # rounds played
+    key: np.ndarray  # [B] uint64 learner keys
+    loss: np.ndarray  # [B, K] cumulative estimated normalised loss (gain for Exp3.P; experts' loss for Exp4)
+
+
+class _Base:
+    feedback = Bandit
+    name = "bandit"
+    reward_range: tuple[float, float] = (-1.0, 0.0)
+
+    def init(self, keys: Any, num_actions: int) -> BanditState:
+        """State for ``B = len(keys)`` runs over ``K = num_actions`` arms."""
+        k = check_int("num_actions", num_actions, minimum=1)
+        key = init_keys(keys)
+        return BanditState(0, key, np.zeros((key.size, self._width(k))))
+
+    def _width(self, k: int) -> int:
+        return k
+
+    def _loss(self, state: BanditState, feedback: Any, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Validated ``(action, normalised loss, prob)``."""
+        lo, hi = self.reward_range
+        a, r, p = check_bandit(feedback, state.loss.shape[0], k, lo, hi)
+        return a, (hi - r) / (hi - lo), p
+
+    def __repr__(self) -> str:
+        return learner_repr(self, self.name)
+
+
+def _rate_args(lr: Any, schedule: str, horizon: Any) -> tuple[float | None, str, int | None]:
+    if schedule not in _SCHEDULES:
+        raise ValueError(f"schedule must be one of {', '.join(_SCHEDULES)}, got {schedule!r}")
+    lr = None if lr is None else check_positive("lr", lr)
+    horizon = None if horizon is None else check_int("horizon", horizon)
+    if schedule == "fixed" and lr is None and horizon is None:
+        raise ValueError("schedule='fixed' needs lr > 0 or horizon >= 1 (to tune the rate)")
+    return lr, schedule, horizon
+
+
+class Exp3(_Base):
+    r"""Exp3 with loss-based importance weighting.
+
+    .. math::
+        p_t = (1-\gamma)\,\mathrm{softmax}(-\eta_t \hat L_{t-1}) + \gamma/K,\qquad
+        \hat L_t(i) = \hat L_{t-1}(i) + \ell_t(A_t) 1[A_t = i] / p_t(A_t).
+
+    Rates: ``fixed`` ``η = sqrt(2 ln K / (T K))`` ⇒ expected regret ``<= sqrt(2 T K ln K)``
+    (Bubeck & Cesa-Bianchi 2012, Thm 3.1); ``anytime`` ``η_t = sqrt(ln K / (t K))`` ⇒
+    ``<= 2 sqrt(T K ln K)`` (ibid., Thm 3.1 anytime variant).
+    """
+
+    name = "exp3"
+
+    def __init__(self, lr: float | None = None, schedule: str = "fixed", horizon: int | None = None,
+                 exploration: float = 0.0, reward_range: tuple[float, float] = (-1.0, 0.0)):
+        self.lr, self.schedule, self.horizon = _rate_args(lr, schedule, horizon)
+        self.exploration = check_probability("exploration", exploration)
+        self.reward_range = check_range("reward_range", reward_range)
+
+    def rate(self, k: int, t: int) -> float:
+        """``η`` at 0-based round ``t``."""
+        if self.schedule == "fixed":
+            return self.lr if self.lr is not None else math.sqrt(2 * math.log(max(k, 2)) / (self.horizon * k))
+        base = self.lr if self.lr is not None else math.sqrt(math.log(max(k, 2)) / k)
+        return base / math.sqrt(t + 1)
+
+    def strategy(self, state: BanditState, context: Any = None) -> np.ndarray:
+        k = state.loss.shape[1]
+        p = softmax(-self.rate(k, state.t) * state.loss)
+        return p if self.exploration == 0 else (1 - self.exploration) * p + self.exploration / k
+
+    def update(self, state: BanditState, feedback: Bandit) -> BanditState:
+        b, k = state.loss.shape
+        a, ell, p = self._loss(state, feedback, k)
+        loss = state.loss.copy()
+        loss[np.arange(b), a] += ell / p
+        return state._replace(t=state.t + 1, loss=loss)
+
+
+@register("exp3", family="bandits",
+          test_params=[{"horizon": 100}, {"schedule": "anytime"}, {"lr": 0.1, "exploration": 0.05}])
+def exp3(lr: float | None = None, schedule: str = "fixed", horizon: int | None = None,
+         exploration: float = 0.0, reward_range: tuple[float, float] = (-1.0, 0.0)) -> Exp3:
+    """Exp3 (fixed tuned rate from ``horizon``, or ``schedule="anytime"``).
+
+    Example:
+        >>> from regretlab.core import Bandit, rng
+        >>> learner = exp3(lr=0.5); s = learner.init(rng.spawn_keys(0, 2), 3)
+        >>> s = learner.update(s, Bandit(np.array([0, 1]), np.array([-1.0, 0.0]), np.array([1/3, 1/3])))
+        >>> learner.strategy(s).argmin(axis=1).tolist()
+        [0, 0]
+    """
+    return Exp3(lr, schedule, horizon, exploration, reward_range)
+
+
+class Exp3IX(_Base):
+    r"""Exp3-IX: implicit exploration, :math:`\hat\ell_t(i) = \ell_t(A_t) 1[A_t=i]/(p_t(i) + \gamma)`.
+
+    ``p_t = softmax(-η \hat L_{t-1})`` with ``η = sqrt(2 ln K / (K T))``, ``γ = η/2``: regret
+    ``<= 2 sqrt(2 K T ln K) + (sqrt(2KT/ln K) + 1) ln(2/δ)`` with probability ``1-δ`` (Neu 2015, Thm 1).
+    """
+
+    name = "exp3_ix"
+
+    def __init__(self, lr: float | None = None, gamma: float | None = None, horizon: int | None = None,
+                 reward_range: tuple[float, float] = (-1.0, 0.0)):
+        self.lr, _, self.horizon = _rate_args(lr, "fixed", horizon)
+        self.gamma = None if gamma is None else check_positive("gamma", gamma, allow_zero=True)
+        self.reward_range = check_range("reward_range", reward_range)
+
+    def rate(self, k: int) -> tuple[float, float]:
+        eta = self.lr if self.lr is not None else math.sqrt(2 * math.log(max(k, 2)) / (k * self.horizon))
+        return eta, (eta / 2 if self.gamma is None else self.gamma)
+
+    def strategy(self, state: BanditState, context: Any = None) -> np.ndarray:
+        return softmax(-self.rate(state.loss.shape[1])[0] * state.loss)
+
+    def update(self, state: BanditState, feedback: Bandit) -> BanditState:
+        b, k = state.loss.shape
+        a, ell, p = self._loss(state, feedback, k)
+        loss = state.loss.copy()
+        loss[np.arange(b), a] += ell / (p + self.rate(k)[1])
+        return state._replace(t=state.t + 1, loss=loss)
+
+
+@register("exp3_ix", family="bandits", test_params=[{"horizon": 100}, {"lr": 0.2, "gamma": 0.05}])
+def exp3_ix(lr: float | None = None, gamma: float | None = None, horizon: int | None = None,
+            reward_range: tuple[float, float] = (-1.0, 0.0)) -> Exp3IX:
+    """Exp3-IX (Neu 2015): Exp3 with implicit exploration, high-probability regret."""
+    return Exp3IX(lr, gamma, horizon, reward_range)
+
+
+class Exp3P(_Base):
+    r"""Exp3.P: gain estimates with a confidence bonus, :math:`\hat g_t(i) = (g_t(i) 1[A_t=i] + \beta)/p_t(i)`.
+
+    ``p_t = (1-γ) softmax(η \hat G_{t-1}) + γ/K`` with ``β = sqrt(ln(K/δ)/(TK))``,
+    ``η = 0.95 sqrt(ln K/(TK))``, ``γ = 1.05 sqrt(K ln K / T)``: regret
+    ``<= 5.15 sqrt(T K ln(K/δ))`` with probability ``1-δ`` (Bubeck & Cesa-Bianchi 2012, Thm 3.3).
+    """
+
+    name = "exp3p"
+
+    def __init__(self, horizon: int, delta: float = 0.05, reward_range: tuple[float, float] = (-1.0, 0.0)):
+        self.horizon = check_int("horizon", horizon)
+        self.delta = check_probability("delta", delta, open_right=True)
+        if self.delta == 0:
+            raise ValueError("delta must be in (0, 1), got 0")
+        self.reward_range = check_range("reward_range", reward_range)
+
+    def params(self, k: int) -> tuple[float, float, float]:
+        """``(β, η, γ)`` of Bubeck & Cesa-Bianchi (2012), Thm 3.3 (γ capped at 1)."""
+        t, lk = self.horizon, math.log(max(k, 2))
+        beta = math.sqrt(math.log(k / self.delta) / (t * k))
+        return beta, 0.95 * math.sqrt(lk / (t * k)), min(1.0, 1.05 * math.sqrt(k * lk / t))
+
+    def strategy(self, state: BanditState, context: Any = None) -> np.ndarray:
+        k = state.loss.shape[1]
+        _, eta, gamma = self.params(k)
+        return (1 - gamma) * softmax(eta * state.loss) + gamma / k
+
+    def update(self, state: BanditState, feedback: Bandit) -> BanditState:
+        b, k = state.loss.shape
+        a, ell, _ = self._loss(state, feedback, k)
+        beta, _, _ = self.params(k)
+        p = self.strategy(state)
+        gain = np.zeros((b, k))
+        gain[np.arange(b), a] = 1.0 - ell
+        return state._replace(t=state.t + 1, loss=state.loss + (gain + beta) / p)
+
+
+@register("exp3p", family="bandits", test_params=[{"horizon": 100}])
+def exp3p(horizon: int, delta: float = 0.05, reward_range: tuple[float, float] = (-1.0, 0.0)) -> Exp3P:
+    """Exp3.P (Auer et al. 2002): high-probability regret ``O(sqrt(T K ln(K/δ)))``."""
+    return Exp3P(horizon, delta, reward_range)
+
+
+def tsallis_weights(loss: np.ndarray, eta: float, iters: int = 40) -> np.ndarray:
+    r"""``argmin_p ⟨p, L⟩ - (4/η) Σ sqrt(p_i)`` on the simplex: ``p_i = 4/(η (L_i - x))^2``, ``x`` by Newton.
+
+    Args:
+        loss: ``[B, K]`` cumulative loss estimates.
+        eta: learning rate ``η``.
+
+    Returns:
+        ``[B, K]`` distribution.
+    """
+    lmin = loss.min(axis=1, keepdims=True)
+    x = lmin - 2.0 / eta  # here the best arm alone has weight 1, so the sum is >= 1
+    for _ in range(iters):
+        gap = loss - x
+        w = 4.0 / (eta * gap) ** 2
+        f = w.sum(axis=1, keepdims=True) - 1.0
+        df = (2.0 * w / gap).sum(axis=1, keepdims=True)
+        x = x - f / df  # f is convex increasing in x on (-inf, min L): Newton from the left is monotone
+        if np.abs(f).max() < 1e-12:
+            break
+    w = 4.0 / (eta * (loss - x)) ** 2
+    return w / w.sum(axis=1, keepdims=True)
+
+
+class TsallisINF(_Base):
+    r"""Tsallis-INF (α = 1/2): FTRL with the 1/2-Tsallis entropy, best of both worlds.
+
+    .. math:: p_t = \arg\min_p \langle p, \hat L_{t-1}\rangle - \frac{4}{\eta_t}\sum_i \sqrt{p_i},\quad \eta_t = 2/\sqrt{t}
+
+    with importance-weighted loss estimates. Adversarial regret ``<= 4 sqrt(K T) + 1``;
+    logarithmic ``O(Σ_i ln T / Δ_i)`` in stochastic environments (Zimmert & Seldin 2021, Thms 1, 4).
+    """
+
+    name = "tsallis_inf"
+
+    def __init__(self, lr: float | None = None, reward_range: tuple[float, float] = (-1.0, 0.0)):
+        self.lr = None if lr is None else check_positive("lr", lr)
+        self.reward_range = check_range("reward_range", reward_range)
+
+    def strategy(self, state: BanditState, context: Any = None) -> np.ndarray:
+        eta = (self.lr if self.lr is not None else 2.0) / math.sqrt(state.t + 1)
+        return tsallis_weights(state.loss, eta)
+
+    def update(self, state: BanditState, feedback: Bandit) -> BanditState:
+        b, k = state.loss.shape
+        a, ell, p = self._loss(state, feedback, k)
+        loss = state.loss.copy()
+        loss[np.arange(b), a] += ell / p
+        return state._replace(t=state.t + 1, loss=loss)
+
+
+@register("tsallis_inf", family="bandits", test_params=[{}, {"lr": 1.0}])
+def tsallis_inf(lr: float | None = None, reward_range: tuple[float, float] = (-1.0, 0.0)) -> TsallisINF:
+    """Tsallis-INF (Zimmert & Seldin 2021): anytime, optimal in both adversarial and stochastic regimes."""
+    return TsallisINF(lr, reward_range)
+
+
+class BanditFTPL(_Base):
+    r"""Follow the perturbed leader for bandits with geometric resampling (FPL+GR).
+
+    .. math:: A_t = \arg\min_i \hat L_{t-1}(i) - Z_{t,i}/\eta,\qquad \hat\ell_t(i) = \ell_t(A_t) K_t 1[A_t=i]
+
+    where ``K_t`` counts fresh perturbed leaders until one picks ``A_t`` (truncated at ``M``),
+    so ``E[K_t] ≈ 1/p_t(A_t)`` (Neu & Bartók 2013). ``strategy`` returns the one-hot of this
+    round's perturbed leader (the runner then plays it with probability 1). Exponential noise
+    with ``η = sqrt(ln K/(K T))`` and ``M = ceil(sqrt(K T))`` gives regret ``O(sqrt(K T ln K))``.
+    """
+
+    name = "bandit_ftpl"
+
+    def __init__(self, lr: float | None = None, horizon: int | None = None, max_resamples: int | None = None,
+                 noise: str = "exponential", reward_range: tuple[float, float] = (-1.0, 0.0)):
+        self.lr, _, self.horizon = _rate_args(lr, "fixed", horizon)
+        if noise not in NOISES:
+            raise ValueError(f"noise must be one of {', '.join(NOISES)}, got {noise!r}")
+        self.noise = noise
+        if max_resamples is None and horizon is None:
+            raise ValueError("bandit_ftpl needs max_resamples >= 1 or horizon >= 1")
+        self.max_resamples = None if max_resamples is None else check_int("max_resamples", max_resamples)
+        self.reward_range = check_range("reward_range", reward_range)
+
+    def _params(self, k: int) -> tuple[float, int]:
+        eta = self.lr if self.lr is not None else math.sqrt(math.log(max(k, 2)) / (k * self.horizon))
+        m = self.max_resamples if self.max_resamples is not None else int(math.ceil(math.sqrt(k * self.horizon)))
+        return eta, m
+
+    def _leader(self, loss: np.ndarray, keys: np.ndarray, counter: int, eta: float) -> np.ndarray:
+        z = noise(self.noise, keys, counter, loss.shape[1])
+        return np.argmin(loss - z / eta, axis=1)
+
+    def strategy(self, state: BanditState, context: Any = None) -> np.ndarray:
+        b, k = state.loss.shape
+        a = self._leader(state.loss, rng.derive(state.key, STREAM_NOISE), state.t, self._params(k)[0])
+        out = np.zeros((b, k))
+        out[np.arange(b), a] = 1.0
+        return out
+
+    def update(self, state: BanditState, feedback: Bandit) -> BanditState:
+        b, k = state.loss.shape
+        a, ell, _ = self._loss(state, feedback, k)
+        eta, m = self._params(k)
+        keys = rng.derive(state.key, STREAM_RESAMPLE)
+        counts = np.full(b, m, dtype=np.int64)
+        pending = np.ones(b, dtype=bool)
+        for j in range(1, m + 1):
+            hit = pending & (self._leader(state.loss, keys, state.t * m + j - 1, eta) == a)
+            counts[hit] = j
+            pending &= ~hit
+            if not pending.any():
+                break
+        loss = state.loss.copy()
+        loss[np.arange(b), a] += ell * counts
+        return state._replace(t=state.t + 1, loss=loss)
+
+
+@register("bandit_ftpl", family="bandits",
+          test_params=[{"horizon": 100}, {"lr": 0.3, "max_resamples": 10, "noise": "gumbel"}])
+def bandit_ftpl(lr: float | None = None, horizon: int | None = None, max_resamples: int | None = None,
+                noise: str = "exponential", reward_range: tuple[float, float] = (-1.0, 0.0)) -> BanditFTPL:
+    """FTPL with geometric resampling for K-armed bandits (Neu & Bartók 2013)."""
+    return BanditFTPL(lr, horizon, max_resamples, noise, reward_range)
+
+
+class Exp4(_Base):
+    r"""Exp4: exponential weights over ``N`` experts' advice with importance-weighted arm losses.
+
+    .. math::
+        q_t = \mathrm{softmax}(-\eta \hat Y_{t-1}),\quad p_t = (1-\gamma)\, q_t^\top \xi_t + \gamma/K,\quad
+        \hat Y_t(j) = \hat Y_{t-1}(j) + \langle \xi_t(j), \hat\ell_t\rangle
+
+    with advice ``ξ_t [B, N, K]`` passed as the round's ``context``. ``η = sqrt(2 ln N / (T K))``,
+    ``γ = 0``: regret against the best expert ``<= sqrt(2 T K ln N)`` (Bubeck & Cesa-Bianchi 2012, Thm 4.2).
+    ``update`` needs the same advice: ``update(state, feedback, context=advice)``.
+    """
+
+    name = "exp4"
+
+    def __init__(self, num_experts: int, lr: float | None = None, horizon: int | None = None,
+                 exploration: float = 0.0, reward_range: tuple[float, float] = (-1.0, 0.0)):
+        self.num_experts = check_int("num_experts", num_experts)
+        self.lr, _, self.horizon = _rate_args(lr, "fixed", horizon)
+        self.exploration = check_probability("exploration", exploration)
+        self.reward_range = check_range("reward_range", reward_range)
+
+    def _width(self, k: int) -> int:
+        return self.num_experts
+
+    def _advice(self, state: BanditState, context: Any) -> np.ndarray:
+        if context is None:
+            raise ValueError("exp4 needs the experts' advice as context: an array [B, N, K] or [N, K]")
+        adv = check_array("context (advice)", context)
+        b = state.loss.shape[0]
+        if adv.ndim == 2:
+            adv = np.broadcast_to(adv, (b,) + adv.shape)
+        if adv.ndim != 3 or adv.shape[:2] != (b, self.num_experts):
+            raise ValueError(f"context (advice) must have shape [{b}, {self.num_experts}, K], got {list(adv.shape)}")
+        if (adv < -1e-12).any() or not np.allclose(adv.sum(axis=2), 1.0):
+            raise ValueError("context (advice) rows must be probability vectors over the K arms")
+        return adv
+
+    def strategy(self, state: BanditState, context: Any = None) -> np.ndarray:
+        adv = self._advice(state, context)
+        k = adv.shape[2]
+        eta = self.lr if self.lr is not None else math.sqrt(2 * math.log(max(self.num_experts, 2)) / (self.horizon * k))
+        p = np.einsum("bn,bnk->bk", softmax(-eta * state.loss), adv)
+        return p if self.exploration == 0 else (1 - self.exploration) * p + self.exploration / k
+
+    def update(self, state: BanditState, feedback: Bandit, context: Any = None) -> BanditState:
+        adv = self._advice(state, context)
+        b, _, k = adv.shape
+        a, ell, p = self._loss(state, feedback, k)
+        est = np.zeros((b, k))
+        est[np.arange(b), a] = ell / p
+        return state._replace(t=state.t + 1, loss=state.loss + np.einsum("bnk,bk->bn", adv, est))
+
+
+@register("exp4", family="bandits", test_params=[{"num_experts": 3, "horizon": 100}])
+def exp4(num_experts: int, lr: float | None = None, horizon: int | None = None, exploration: float = 0.0,
+         reward_range: tuple[float, float] = (-1.0, 0.0)) -> Exp4:
+    """Exp4 (Auer et al. 2002): bandits with expert advice given as the round's context ``[B, N, K]``."""
+    return Exp4(num_experts, lr, horizon, exploration, reward_range)
