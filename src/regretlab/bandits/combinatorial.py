@@ -50,7 +50,6 @@ import numpy as np
 
 from regretlab.core import rng
 from regretlab.core.errors import check_int, check_positive, check_probability
-from regretlab.core.registry import register
 from regretlab.core.simplex import softmax
 from regretlab.core.types import SemiBandit
 
@@ -302,12 +301,8 @@ class Exp2:
         return learner_repr(self, self.name)
 
 
-@register(
-    "exp2",
-    family="semibandits",
-    test_params=[{"actions": [[1, 1, 0], [1, 0, 1], [0, 1, 1]], "horizon": 100},
-                 {"actions": [[1, 0], [0, 1], [1, 1]], "lr": 0.1, "exploration": 0.1}],
-)
+# Semi-bandit learners are not in the learner registry: their feedback is SemiBandit, which
+# run() and the conformance suite (FullInfo / Bandit only) do not drive. Import them directly.
 def exp2(actions: Any = None, num_policies: int | None = None, lr: float | None = None,
          horizon: int | None = None, exploration: float = 0.0, explore_with: Any = "uniform",
          reward_range: tuple[float, float] = (-1.0, 0.0)) -> Exp2:
@@ -633,12 +628,6 @@ class FTPLSemiBandit:
         return learner_repr(self, self.name)
 
 
-@register(
-    "ftpl_semibandit",
-    family="semibandits",
-    test_params=[{"oracle": [[1, 1, 0], [1, 0, 1], [0, 1, 1]], "horizon": 100},
-                 {"oracle": [[1, 0], [0, 1]], "epsilon": 0.5, "max_resamples": 5, "noise": "gumbel"}],
-)
 def ftpl_semibandit(oracle: Any, epsilon: float | None = None, horizon: int | None = None,
                     max_resamples: int | None = None, noise: str = "laplace",
                     reward_range: tuple[float, float] = (-1.0, 0.0)) -> FTPLSemiBandit:

@@ -110,7 +110,7 @@ class UCB1(_Stochastic):
         return state.total / n + self.c * np.sqrt(2.0 * math.log(max(state.t, 1)) / n)
 
 
-@register("ucb1", family="bandits", test_params=[{}, {"c": 0.5}])
+@register("ucb1", family="bandits", test_params=[{"reward_range": (-1e6, 1e6)}, {"reward_range": (-1e6, 1e6), "c": 0.5}])
 def ucb1(c: float = 1.0, reward_range: tuple[float, float] = (0.0, 1.0)) -> UCB1:
     """UCB1 (Auer et al. 2002) with exploration constant ``c``."""
     return UCB1(c, reward_range)
@@ -152,7 +152,7 @@ class KLUCB(_Stochastic):
         return lo
 
 
-@register("kl_ucb", family="bandits", test_params=[{}, {"c": 3.0}])
+@register("kl_ucb", family="bandits", test_params=[{"reward_range": (-1e6, 1e6)}, {"reward_range": (-1e6, 1e6), "c": 3.0}])
 def kl_ucb(c: float = 0.0, iters: int = 32, reward_range: tuple[float, float] = (0.0, 1.0)) -> KLUCB:
     """KL-UCB for Bernoulli / [0,1] rewards (Garivier & Cappé 2011)."""
     return KLUCB(c, iters, reward_range)
@@ -174,7 +174,7 @@ class MOSS(_Stochastic):
         return state.total / n + np.sqrt(np.maximum(np.log(self.horizon / (k * n)), 0.0) / n)
 
 
-@register("moss", family="bandits", test_params=[{"horizon": 100}])
+@register("moss", family="bandits", test_params=[{"reward_range": (-1e6, 1e6), "horizon": 100}])
 def moss(horizon: int, reward_range: tuple[float, float] = (0.0, 1.0)) -> MOSS:
     """MOSS (Audibert & Bubeck 2009): minimax-optimal index policy for a known horizon."""
     return MOSS(horizon, reward_range)
@@ -222,7 +222,7 @@ class Thompson(_Stochastic):
         return state._replace(t=state.t + 1, count=count, total=total)
 
 
-@register("thompson", family="bandits", test_params=[{}, {"prior": "gaussian", "sigma": 0.5}])
+@register("thompson", family="bandits", test_params=[{"reward_range": (-1e6, 1e6)}, {"reward_range": (-1e6, 1e6), "prior": "gaussian", "sigma": 0.5}])
 def thompson(prior: str = "beta", sigma: float = 1.0, reward_range: tuple[float, float] = (0.0, 1.0)) -> Thompson:
     """Thompson sampling with a Beta (Bernoulli) or Gaussian posterior (Agrawal & Goyal 2013)."""
     return Thompson(prior, sigma, reward_range)
@@ -252,7 +252,7 @@ class EpsilonGreedy(_Stochastic):
         return eps / k + (1 - eps) * _one_hot(np.argmax(mean, axis=1), k)
 
 
-@register("epsilon_greedy", family="bandits", test_params=[{}, {"epsilon": 5.0, "schedule": "decay"}])
+@register("epsilon_greedy", family="bandits", test_params=[{"reward_range": (-1e6, 1e6)}, {"reward_range": (-1e6, 1e6), "epsilon": 5.0, "schedule": "decay"}])
 def epsilon_greedy(epsilon: float = 0.1, schedule: str = "fixed",
                    reward_range: tuple[float, float] = (0.0, 1.0)) -> EpsilonGreedy:
     """ε-greedy with a fixed or decaying (``ε_t = min(1, εK/t)``) exploration rate."""
