@@ -3,7 +3,7 @@
 Importing this package registers every learner (``@register``) and environment (``@register_env``).
 """
 
-from regretlab.bandits import adversarial, combinatorial, stochastic
+from regretlab.bandits import adversarial, combinatorial, stochastic, switching
 from regretlab.bandits.adversarial import bandit_ftpl, exp3, exp3_ix, exp3p, exp4, tsallis_inf
 from regretlab.bandits.combinatorial import (
     CallbackOracle,
@@ -17,6 +17,17 @@ from regretlab.bandits.combinatorial import (
     m_sets,
 )
 from regretlab.bandits.play import ArrayEnv, play
+from regretlab.bandits.switching import (
+    BatchedExp3,
+    BudgetExceeded,
+    LazyHedge,
+    MultiScaleRandomWalk,
+    batching,
+    mrw_losses,
+    setting_a,
+    setting_b,
+    simulate,
+)
 from regretlab.bandits.stochastic import (
     bernoulli_bandit,
     epsilon_greedy,
@@ -29,6 +40,8 @@ from regretlab.bandits.stochastic import (
 )
 
 __all__ = [
+    "BatchedExp3", "BudgetExceeded", "LazyHedge", "MultiScaleRandomWalk", "batching", "mrw_losses",
+    "setting_a", "setting_b", "simulate", "switching",
     "ArrayEnv", "CallbackOracle", "ERMOracle", "EnumerationOracle", "FixedSetOracle", "TopMOracle",
     "adversarial", "bandit_ftpl", "bernoulli_bandit", "check_action_set", "combinatorial",
     "epsilon_greedy", "exp2", "exp3", "exp3_ix", "exp3p", "exp4", "ftpl_semibandit", "gap_means",
