@@ -28,6 +28,7 @@ from regretlab.core.registry import register
 from regretlab.core.simplex import softmax
 from regretlab.core.types import Bandit
 
+from regretlab.bandits._kernels import exp3_fixed_update
 from regretlab.bandits._common import (
     NOISES,
     STREAM_NOISE,
@@ -53,6 +54,8 @@ class BanditState(NamedTuple):
     t: int  # rounds played
     key: np.ndarray  # [B] uint64 learner keys
     loss: np.ndarray  # [B, K] cumulative estimated normalised loss (gain for Exp3.P; experts' loss for Exp4)
+    weight: np.ndarray | None = None  # [B, K] exp(-η (L̂ - c_b)) kept incrementally (fixed-rate Exp3 only)
+    total: np.ndarray | None = None  # [B] row sums of weight
 
 
 class _Base:
@@ -116,17 +119,38 @@ class Exp3(_Base):
         base = self.lr if self.lr is not None else math.sqrt(math.log(max(k, 2)) / k)
         return base / math.sqrt(t + 1)
 
+    # With a fixed rate only one weight per run changes each round, so the weights and their sum are
+    # updated in place of a full softmax (one exp per run instead of K); every 64 rounds, and for any
+    # run whose weights underflow, they are recomputed from L̂ so rounding never accumulates.
+    _REFRESH = 64
+
+    def init(self, keys: Any, num_actions: int) -> BanditState:
+        state = super().init(keys, num_actions)
+        if self.schedule != "fixed":
+            return state
+        b, k = state.loss.shape
+        return state._replace(weight=np.ones((b, k)), total=np.full(b, float(k)))
+
     def strategy(self, state: BanditState, context: Any = None) -> np.ndarray:
         k = state.loss.shape[1]
-        p = softmax(-self.rate(k, state.t) * state.loss)
+        if state.weight is not None:
+            p = state.weight / state.total[:, None]
+        else:
+            p = softmax(-self.rate(k, state.t) * state.loss)
         return p if self.exploration == 0 else (1 - self.exploration) * p + self.exploration / k
 
     def update(self, state: BanditState, feedback: Bandit) -> BanditState:
         b, k = state.loss.shape
         a, ell, p = self._loss(state, feedback, k)
-        loss = state.loss.copy()
-        loss[np.arange(b), a] += ell / p
-        return state._replace(t=state.t + 1, loss=loss)
+        est = ell / p
+        if state.weight is None:
+            loss = state.loss.copy()
+            loss[np.arange(b), a] += est
+            return state._replace(t=state.t + 1, loss=loss)
+        refresh = (state.t + 1) % self._REFRESH == 0
+        loss, weight, total = exp3_fixed_update(state.loss, state.weight, state.total, a, est,
+                                                self.rate(k, state.t), refresh)
+        return state._replace(t=state.t + 1, loss=loss, weight=weight, total=total)
 
 
 @register("exp3", family="bandits",
