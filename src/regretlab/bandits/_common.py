@@ -50,13 +50,13 @@ def check_rewards(name: str, reward: Any, shape: tuple[int, ...], lo: float, hi:
     arr = np.asarray(reward, dtype=np.float64)
     if arr.shape != shape:
         raise ValueError(f"{name} must have shape {list(shape)}, got shape {list(arr.shape)}")
-    if not np.isfinite(arr).all():
-        raise ValueError(f"{name} must be finite, got {arr[~np.isfinite(arr)].ravel()[0]!r}")
     tol = 1e-9 * (hi - lo)
-    bad = (arr < lo - tol) | (arr > hi + tol)
-    if bad.any():
+    # two reductions; a NaN makes both comparisons false, so it is caught too
+    if arr.size and not (arr.min() >= lo - tol and arr.max() <= hi + tol):
+        bad = ~((arr >= lo - tol) & (arr <= hi + tol))
+        what = "finite" if not np.isfinite(arr[bad]).all() else f"in the declared reward_range [{lo}, {hi}]"
         raise ValueError(
-            f"{name} must lie in the declared reward_range [{lo}, {hi}], got {arr[bad].ravel()[0]!r} "
+            f"{name} must be {what}, got {arr[bad].ravel()[0]!r} "
             "(pass reward_range=(low, high) to the learner factory)"
         )
     return arr
@@ -70,15 +70,15 @@ def check_bandit(feedback: Any, batch: int, k: int, lo: float, hi: float) -> tup
             f"got {type(feedback).__name__}"
         )
     action = np.asarray(feedback.action)
-    if action.shape != (batch,) or not np.issubdtype(action.dtype, np.integer):
+    if action.shape != (batch,) or action.dtype.kind not in "iu":
         raise ValueError(f"feedback.action must be an integer array of shape [{batch}], got {action!r:.80}")
-    if (action < 0).any() or (action >= k).any():
+    if action.min() < 0 or action.max() >= k:
         raise ValueError(f"feedback.action must be in [0, {k}), got {action[(action < 0) | (action >= k)][0]}")
     reward = check_rewards("feedback.reward", feedback.reward, (batch,), lo, hi)
     prob = np.asarray(feedback.prob, dtype=np.float64)
-    if prob.shape != (batch,) or not ((prob > 0) & (prob <= 1 + 1e-9)).all():
+    if prob.shape != (batch,) or not (prob.min() > 0 and prob.max() <= 1 + 1e-9):
         raise ValueError(f"feedback.prob must be [{batch}] probabilities in (0, 1], got {prob!r:.80}")
-    return action.astype(np.int64), reward, prob
+    return action.astype(np.int64, copy=False), reward, prob
 
 
 def noise(kind: str, keys: np.ndarray, counter: int, size: int) -> np.ndarray:
