@@ -123,6 +123,10 @@ def test_bad_rewards_and_params_raise():
     s = learner.init(rng.spawn_keys(0, 2), 3)
     with pytest.raises(ValueError, match="reward_range"):
         learner.update(s, Bandit(np.array([0, 1]), np.array([0.5, -0.2]), np.array([0.3, 0.3])))
+    with pytest.raises(ValueError, match="finite"):
+        learner.update(s, Bandit(np.array([0, 1]), np.array([np.nan, -0.2]), np.array([0.3, 0.3])))
+    with pytest.raises(ValueError, match="prob"):
+        learner.update(s, Bandit(np.array([0, 1]), np.array([-0.5, -0.2]), np.array([0.0, 0.3])))
     with pytest.raises(ValueError, match="action"):
         learner.update(s, Bandit(np.array([0, 3]), np.array([-0.5, -0.2]), np.array([0.3, 0.3])))
     with pytest.raises(TypeError, match="Bandit"):
