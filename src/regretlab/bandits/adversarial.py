@@ -28,7 +28,6 @@ from regretlab.core.registry import register
 from regretlab.core.simplex import softmax
 from regretlab.core.types import Bandit
 
-from regretlab.bandits._kernels import exp3_fixed_update
 from regretlab.bandits._common import (
     NOISES,
     STREAM_NOISE,
@@ -147,6 +146,8 @@ class Exp3(_Base):
             loss = state.loss.copy()
             loss[np.arange(b), a] += est
             return state._replace(t=state.t + 1, loss=loss)
+        from regretlab.bandits._kernels import exp3_fixed_update  # Numba loads on first use only
+
         refresh = (state.t + 1) % self._REFRESH == 0
         loss, weight, total = exp3_fixed_update(state.loss, state.weight, state.total, a, est,
                                                 self.rate(k, state.t), refresh)
