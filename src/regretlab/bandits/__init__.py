@@ -1,6 +1,9 @@
 """Bandits: adversarial (Exp3 family), stochastic baselines, combinatorial semi-bandits, switching costs.
 
-Importing this package registers every learner (``@register``) and environment (``@register_env``).
+Importing this package registers the K-armed learners (``@register``, family ``"bandits"``) and the
+stochastic environments (``@register_env``). Exp4 and the semi-bandit learners (Exp2, FTPL) are
+imported directly: they need context in ``update`` / ``SemiBandit`` feedback, which ``run()`` does
+not pass.
 """
 
 from regretlab.bandits import adversarial, combinatorial, stochastic, switching
