@@ -117,10 +117,14 @@ def _tree_where(mask: np.ndarray, new: Any, old: Any) -> Any:
             fields.append(a)
         elif not mask.any():
             fields.append(b)
+        elif np.array_equal(np.asarray(a), np.asarray(b)):
+            fields.append(a)
         else:
+            # e.g. the round counter ``t`` of regretlab.experts learners is one int for the batch
             raise ValueError(
-                "a weight learner with a state field shared across runs cannot skip rounds for some "
-                "runs only; give its state a leading [B] axis"
+                "label: the runs of a batch must be labelled on the same rounds (the weight "
+                "learner's state keeps a round counter shared by the batch); use batch=1 or one "
+                "label schedule for all runs"
             )
     return type(new)(*fields)
 
@@ -245,7 +249,7 @@ def ewa(
         num_experts: N, needed to tune the fixed rate from ``horizon``.
         threshold: decision threshold τ.
     """
-    from regretlab.moderation._weights import ExponentialWeights
+    from regretlab.experts import hedge
 
     _check_loss(loss)
     if lr is None and loss in ("square", "log"):
@@ -256,7 +260,7 @@ def ewa(
         lr = default_lr(loss, num_experts, horizon)
     if schedule is None:
         schedule = "fixed" if lr is not None else "anytime"
-    return Aggregator(ExponentialWeights(lr=lr, schedule=schedule, horizon=horizon), loss, threshold)
+    return Aggregator(hedge(lr=lr, schedule=schedule, horizon=horizon), loss, threshold)
 
 
 def fixed_share(
@@ -270,10 +274,11 @@ def fixed_share(
         loss: one of ``LOSSES``.
         threshold: decision threshold τ.
     """
-    from regretlab.moderation._weights import FixedShare
+    from regretlab.experts import fixed_share as share
 
     check_positive("lr", lr)
-    return Aggregator(FixedShare(lr=lr, alpha=alpha), loss, threshold)
+    check_probability("alpha", alpha, open_right=True)
+    return Aggregator(share(lr=lr, alpha=alpha), loss, threshold)
 
 
 class CategoryState(NamedTuple):
@@ -317,24 +322,32 @@ class CategoryAware:
 
     def weights(self, state: CategoryState, category: Any) -> np.ndarray:
         """Weights ``[B, N]`` of each run's category."""
-        ws = np.stack([a.weights(s) for a, s in zip(self.aggregators, state.per_category)])  # [C, B, N]
-        c = self._category(category, ws.shape[1])
-        return ws[c, np.arange(ws.shape[1])]
+        first = self.aggregators[0].weights(state.per_category[0])
+        c = self._category(category, first.shape[0])
+        out = np.empty_like(first)
+        for k in np.unique(c):
+            rows = c == k
+            out[rows] = self.aggregators[k].weights(state.per_category[k])[rows]
+        return out
 
     def predict(self, state: CategoryState, scores: Any, category: Any) -> np.ndarray:
         """Ensemble probability ``[B]`` from the aggregator of each run's category."""
-        preds = np.stack([a.predict(s, scores) for a, s in zip(self.aggregators, state.per_category)])
-        c = self._category(category, preds.shape[1])
-        return preds[c, np.arange(preds.shape[1])]
+        p = _scores(scores)
+        c = self._category(category, p.shape[0])
+        out = np.empty(p.shape[0])
+        for k in np.unique(c):  # only the awake categories are evaluated
+            rows = c == k
+            out[rows] = self.aggregators[k].predict(state.per_category[k], p)[rows]
+        return out
 
     def update(self, state: CategoryState, scores: Any, label: Any, category: Any) -> CategoryState:
         """Update the aggregator of each run's category on its labelled runs; the others sleep."""
         p = _scores(scores)
         y = _labels(label, p.shape[0])
         c = self._category(category, p.shape[0])
-        out = []
-        for k, (agg, sub) in enumerate(zip(self.aggregators, state.per_category)):
-            out.append(agg.update(sub, p, np.where(c == k, y, np.nan)))
+        out = list(state.per_category)
+        for k in np.unique(c):
+            out[k] = self.aggregators[k].update(out[k], p, np.where(c == k, y, np.nan))
         return CategoryState(tuple(out))
 
 

@@ -28,7 +28,7 @@ class Stream(NamedTuple):
     scores: np.ndarray  # [B, T, N] expert probabilities of "unsafe"
     labels: np.ndarray  # [B, T] true labels in {0, 1}
     regime: np.ndarray  # [T] int regime (= category) of each round
-    labelled: np.ndarray  # [B, T] bool, whether the label is revealed
+    labelled: np.ndarray  # [B, T] bool, whether the label is revealed (same for every run)
 
 
 def simulate_pool(
@@ -44,7 +44,8 @@ def simulate_pool(
     """Regime-switching expert pool: ``p_{t,i} = clip(y_t q_{i,r} + (1-y_t)(1-q_{i,r}) + N(0, σ²))``.
 
     Regimes follow one another in equal blocks (the last block takes the remainder). Labels are
-    revealed independently with probability ``label_rate``. Run ``b`` depends only on ``(seed, b)``.
+    revealed independently with probability ``label_rate`` on a schedule shared by the batch (the
+    audit schedule); labels and scores of run ``b`` depend only on ``(seed, b)``.
 
     Args:
         rounds: T.
@@ -75,5 +76,7 @@ def simulate_pool(
     qt = q.T[regime]  # [T, N]
     mean = y[:, :, None] * qt[None] + (1.0 - y[:, :, None]) * (1.0 - qt[None])
     scores = np.clip(mean + eps, 0.0, 1.0)
-    labelled = rng.uniform(keys, 2, t) < label_rate
+    # one audit schedule for the batch (the weight learners count labelled rounds per batch)
+    schedule = rng.derive(rng.spawn_keys(seed, 1), "noise")
+    labelled = np.broadcast_to(rng.uniform(schedule, 0, t) < label_rate, (batch, t))
     return Stream(scores, y, regime, labelled)
