@@ -193,7 +193,9 @@ class Aggregator:
     def predict(self, state: AggregatorState, scores: Any) -> np.ndarray:
         """Ensemble probability of "unsafe" ``[B]`` from expert scores ``[B, N]``."""
         w = self.weights(state)
-        p = _scores(scores, *w.shape)
+        return self._mix(w, _scores(scores, *w.shape))
+
+    def _mix(self, w: np.ndarray, p: np.ndarray) -> np.ndarray:
         return np.einsum("bn,bn->b", w, self._inputs(p))
 
     def decide(self, prediction: np.ndarray) -> np.ndarray:
@@ -216,7 +218,9 @@ class Aggregator:
     def update(self, state: AggregatorState, scores: Any, label: Any) -> AggregatorState:
         """Pay each expert ``ℓ(p_{t,i}, y_t)`` on labelled runs; NaN labels leave those runs as they were."""
         p = _scores(scores)
-        y = _labels(label, p.shape[0])
+        return self._update(state, p, _labels(label, p.shape[0]))
+
+    def _update(self, state: AggregatorState, p: np.ndarray, y: np.ndarray) -> AggregatorState:
         labelled = ~np.isnan(y)
         if not labelled.any():
             return state
@@ -408,6 +412,8 @@ def run_stream(
     y = np.asarray(labels, dtype=np.float64)
     if y.shape != (b, t):
         raise ValueError(f"labels must have shape [{b}, {t}], got shape {list(y.shape)}")
+    _scores(p.reshape(b * t, n))
+    _labels(y.reshape(-1), b * t)
     sleeping = isinstance(ensemble, CategoryAware)
     if sleeping and categories is None:
         raise ValueError("categories [B, T] are required by a CategoryAware ensemble")
@@ -422,11 +428,12 @@ def run_stream(
                 weights.append(ensemble.weights(state, c))
             pred[:, step] = ensemble.predict(state, p[:, step], c)
             state = ensemble.update(state, p[:, step], y[:, step], c)
-        else:
+        else:  # inputs were checked once above: use the unchecked steps
+            w = ensemble.weights(state)
             if record_every and step % record_every == 0:
-                weights.append(ensemble.weights(state))
-            pred[:, step] = ensemble.predict(state, p[:, step])
-            state = ensemble.update(state, p[:, step], y[:, step])
+                weights.append(w)
+            pred[:, step] = ensemble._mix(w, p[:, step])
+            state = ensemble._update(state, p[:, step], y[:, step])
     labelled = ~np.isnan(y)
     yy = np.where(labelled, y, 0.0)
     exp_loss = np.where(labelled[:, :, None], loss_values(p, yy[:, :, None], agg0.loss, agg0.threshold), np.nan)
