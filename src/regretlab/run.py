@@ -74,6 +74,30 @@ class Trace:
         return cols
 
 
+def _with_horizon(registry: Any, name: str, horizon: int, params: dict[str, Any]) -> Any:
+    import inspect
+
+    factory = registry.get(name).factory
+    accepts = inspect.signature(factory).parameters
+    if "horizon" in accepts and "horizon" not in params and not params.get("lr"):
+        params = {**params, "horizon": horizon}
+    unknown = sorted(set(params) - set(accepts))
+    if unknown and not any(p.kind is p.VAR_KEYWORD for p in accepts.values()):
+        raise ValueError(f"{registry.kind} {name!r} has no parameter(s) {', '.join(unknown)}; "
+                         f"it takes: {', '.join(accepts) or 'none'}")
+    return factory(**params)
+
+
+def make_learner(name: str, horizon: int, **params: Any) -> Any:
+    """A registered learner; a rate that needs the horizon is tuned for ``horizon``."""
+    return _with_horizon(learners, name, horizon, params)
+
+
+def make_env(name: str, horizon: int, **params: Any) -> Any:
+    """A registered environment; one that needs the horizon gets ``horizon``."""
+    return _with_horizon(environments, name, horizon, params)
+
+
 def _resolve(obj: Any, registry: Any, what: str) -> Any:
     if isinstance(obj, str):
         return registry.make(obj)

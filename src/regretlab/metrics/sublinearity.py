@@ -71,12 +71,12 @@ def slope_test(regret: np.ndarray, rounds: np.ndarray | None = None, alpha: floa
     fit = stats.linregress(x, y)
     df = int(keep.sum()) - 2
     se = float(fit.stderr) if np.isfinite(fit.stderr) else 0.0
-    if se > 0:
+    if se > 1e-12:
         tstat = (fit.slope - 1.0) / se
         p = float(stats.t.cdf(tstat, df))
         half = float(stats.t.ppf(0.975, df)) * se
     else:
-        p = 0.0 if fit.slope < 1 else 1.0
+        p = 0.0 if fit.slope < 1 - 1e-9 else 1.0  # an exact power law: no sampling noise
         half = 0.0
     return SlopeTest(float(fit.slope), float(fit.intercept), se, fit.slope - half, fit.slope + half, p, p < alpha)
 
