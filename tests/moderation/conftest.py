@@ -102,3 +102,24 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+
+
+@pytest.fixture
+def make_config():
+    """``make_config(directory, algorithm="hedge", token_env=None) -> path`` of a written config."""
+    return write_config
+
+
+@pytest.fixture
+def start_server():
+    """``start_server(config_path) -> Server`` (started); every server is stopped at teardown."""
+    servers: list[Server] = []
+
+    def start(config: Path) -> Server:
+        server = Server(config, free_port()).start()
+        servers.append(server)
+        return server
+
+    yield start
+    for s in servers:
+        s.stop()

@@ -18,7 +18,6 @@ from regretlab.moderation import ewa, run_stream  # noqa: E402
 from regretlab.moderation.config import load_config  # noqa: E402
 from regretlab.moderation.service import create_app  # noqa: E402
 
-from .conftest import Server, free_port, write_config  # noqa: E402
 
 TEXTS = [
     ("how do I bake bread", 0),
@@ -122,9 +121,9 @@ def test_malformed_json_and_duplicates(client):
     assert client.get("/stats").json()["labelled"] == 1
 
 
-def test_bearer_token(tmp_path, monkeypatch):
+def test_bearer_token(tmp_path, monkeypatch, make_config):
     monkeypatch.setenv("MOD_TOKEN", "s3cret")
-    app = create_app(load_config(write_config(tmp_path, token_env="MOD_TOKEN")))
+    app = create_app(load_config(make_config(tmp_path, token_env="MOD_TOKEN")))
     with TestClient(app) as c:
         assert c.post("/score", json={"text": "hi"}).status_code == 401
         wrong = c.post("/score", json={"text": "hi"}, headers={"Authorization": "Bearer nope"})
@@ -135,7 +134,7 @@ def test_bearer_token(tmp_path, monkeypatch):
     app.state.engine.close()
     monkeypatch.delenv("MOD_TOKEN")
     with pytest.raises(ValueError, match="MOD_TOKEN"):
-        create_app(load_config(write_config(tmp_path, token_env="MOD_TOKEN")))
+        create_app(load_config(make_config(tmp_path, token_env="MOD_TOKEN")))
 
 
 def test_config_errors_are_clear(tmp_path):
@@ -150,9 +149,9 @@ def test_config_errors_are_clear(tmp_path):
         load_config(tmp_path / "missing.toml")
 
 
-def test_restart_after_kill9_keeps_weights_and_history(tmp_path):
-    cfg = write_config(tmp_path, algorithm="fixed_share")
-    server = Server(cfg, free_port()).start()
+def test_restart_after_kill9_keeps_weights_and_history(tmp_path, make_config, start_server):
+    cfg = make_config(tmp_path, algorithm="fixed_share")
+    server = start_server(cfg)
     try:
         with httpx.Client(base_url=server.url, timeout=10) as c:
             for i in range(30):
@@ -177,8 +176,8 @@ def test_restart_after_kill9_keeps_weights_and_history(tmp_path):
         assert db.execute("SELECT COUNT(*) FROM feedback").fetchone()[0] == 31
 
 
-def test_concurrent_clients_lose_no_feedback(tmp_path):
-    server = Server(write_config(tmp_path), free_port()).start()
+def test_concurrent_clients_lose_no_feedback(tmp_path, make_config, start_server):
+    server = start_server(make_config(tmp_path))
     errors: list[str] = []
     per_thread = 15
 
