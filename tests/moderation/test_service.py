@@ -179,7 +179,7 @@ def test_restart_after_kill9_keeps_weights_and_history(tmp_path, make_config, st
 def test_concurrent_clients_lose_no_feedback(tmp_path, make_config, start_server):
     server = start_server(make_config(tmp_path))
     errors: list[str] = []
-    per_thread = 15
+    per_thread = 10
 
     def worker(k: int) -> None:
         with httpx.Client(base_url=server.url, timeout=30) as c:
@@ -209,3 +209,47 @@ def test_concurrent_clients_lose_no_feedback(tmp_path, make_config, start_server
             assert c.get("/stats").json()["labelled"] == 8 * per_thread
     finally:
         server.stop()
+
+
+def test_one_engine_per_database_and_foreign_history(tmp_path, make_config):
+    from regretlab.moderation.engine import Engine
+
+    cfg = load_config(make_config(tmp_path))
+    first = Engine(cfg)
+    with pytest.raises(ValueError, match="in use by another moderation engine"):
+        Engine(cfg)
+    first.close()
+    Engine(cfg).close()  # free again once closed
+    # a database written by another ensemble config is refused, not silently mixed
+    other = load_config(make_config(tmp_path, algorithm="fixed_share"))
+    with pytest.raises(ValueError, match="holds the history of another ensemble"):
+        Engine(other)
+    Engine(cfg).close()  # the failed attempt did not keep the lock
+
+
+def test_failing_expert_is_a_clear_500(tmp_path, make_config):
+    from regretlab.moderation.engine import Engine
+
+    class Broken:
+        name = "broken"
+
+        def __call__(self, text):
+            return 1.7
+
+    cfg = load_config(make_config(tmp_path))
+    engine = Engine(cfg, experts=[Broken(), lambda t: 0.5, lambda t: 0.5])
+    app = create_app(cfg, engine=engine)
+    with TestClient(app, raise_server_exceptions=False) as c:
+        r = c.post("/score", json={"text": "hello"})
+        assert r.status_code == 500 and "expert 'broken' failed" in r.json()["error"]
+        assert c.get("/health").status_code == 200
+    engine.close()
+
+
+def test_cli_reports_a_bad_config_in_one_line(tmp_path, capsys):
+    from regretlab.cli import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(["serve", "moderation", "--config", str(tmp_path / "missing.toml")])
+    assert exc.value.code == 2
+    assert "does not exist" in capsys.readouterr().err

@@ -47,7 +47,8 @@ class EnsembleConfig:
         algorithm: ``hedge`` (EWA) or ``fixed_share``.
         loss: ``absolute``, ``square``, ``log`` or ``zero_one``.
         lr: fixed learning rate; hedge without it uses the anytime rate ``sqrt(8 ln N / t)``
-            (absolute / 0-1) or the exp-concave rate (square 1/2, log 1).
+            (absolute / 0-1) or the exp-concave rate (square 1/2, log 1); fixed_share without
+            it uses the exp-concave rate or 0.5.
         alpha: Fixed-Share's share rate.
         threshold: decision threshold on the ensemble probability.
         categories: names of the harm categories with their own (sleeping) weights.

@@ -64,6 +64,10 @@ class TooLarge(ValueError):
     """A text over the declared size limit."""
 
 
+class ExpertError(RuntimeError):
+    """An expert raised or returned something that is not a probability (a server-side fault)."""
+
+
 def _encode(value: Any) -> Any:
     if isinstance(value, tuple) and hasattr(value, "_fields"):
         return {f: _encode(v) for f, v in zip(value._fields, value)}
@@ -113,15 +117,31 @@ class Engine:
         self.aggregator = make_aggregator(config, len(self.experts))
         self._lock = threading.Lock()
         config.database.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(config.database), check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.execute("PRAGMA foreign_keys=ON")
-        self._db.executescript(SCHEMA)
-        self._check_meta()
-        self._restore()
+        self._hold_database(config.database)
+        try:
+            self._db = sqlite3.connect(str(config.database), check_same_thread=False, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            self._db.executescript(SCHEMA)
+            self._check_meta()
+            self._restore()
+        except BaseException:
+            self._lockfile.close()
+            raise
 
     # -- persistence ------------------------------------------------------------------------
+    def _hold_database(self, path: Path) -> None:
+        """One engine per database: a second one would fork the weights. The OS frees the lock on kill -9."""
+        import fcntl
+
+        self._lockfile = open(str(path) + ".lock", "a+")
+        try:
+            fcntl.flock(self._lockfile, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            self._lockfile.close()
+            raise ValueError(f"database {path} is in use by another moderation engine (service.database)") from None
+
     def _identity(self) -> dict[str, Any]:
         return {"experts": self.names, "ensemble": {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self.config.ensemble).items()}}
 
@@ -161,6 +181,7 @@ class Engine:
         """Close the database (every write is already committed)."""
         with self._lock:
             self._db.close()
+            self._lockfile.close()
 
     # -- the three operations -----------------------------------------------------------------
     def check_text(self, text: str) -> None:
@@ -180,7 +201,12 @@ class Engine:
         """Score ``text``; the item is stored (and its id returned) before this returns."""
         self.check_text(text)
         group = self._group(category)
-        scores = np.array([score_texts(x, [text])[0] for x in self.experts])
+        scores = np.empty(len(self.experts))
+        for i, (name, expert) in enumerate(zip(self.names, self.experts)):
+            try:
+                scores[i] = score_texts(expert, [text])[0]
+            except Exception as exc:  # noqa: BLE001 - any expert fault becomes one clear 500
+                raise ExpertError(f"expert {name!r} failed: {type(exc).__name__}: {exc}") from exc
         item_id = item_id or uuid.uuid4().hex
         with self._lock:
             w = self.aggregator.weights(self.states[group])[0]

@@ -12,7 +12,7 @@ import hmac
 from typing import Any
 
 from regretlab.moderation.config import ServiceConfig
-from regretlab.moderation.engine import Conflict, Engine, NotFound, TooLarge
+from regretlab.moderation.engine import Conflict, Engine, ExpertError, NotFound, TooLarge
 
 LOOPBACK = "127.0.0.1"
 
@@ -24,8 +24,8 @@ def create_app(config: ServiceConfig, engine: Engine | None = None) -> Any:
     from fastapi.responses import JSONResponse
     from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
+    token = config.token()  # before the engine: a missing token fails without holding the database
     engine = engine or Engine(config)
-    token = config.token()
     body_limit = 4 * config.max_text_chars + 4096  # UTF-8 worst case plus the JSON around it
 
     class ScoreRequest(BaseModel):
@@ -82,6 +82,10 @@ def create_app(config: ServiceConfig, engine: Engine | None = None) -> Any:
     @app.exception_handler(TooLarge)
     async def too_large(request: Request, exc: TooLarge) -> JSONResponse:
         return error(413, str(exc))
+
+    @app.exception_handler(ExpertError)
+    async def expert_failed(request: Request, exc: ExpertError) -> JSONResponse:
+        return error(500, str(exc))
 
     @app.exception_handler(ValueError)
     async def bad_value(request: Request, exc: ValueError) -> JSONResponse:
