@@ -253,3 +253,29 @@ def test_cli_reports_a_bad_config_in_one_line(tmp_path, capsys):
         main(["serve", "moderation", "--config", str(tmp_path / "missing.toml")])
     assert exc.value.code == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("loss", ["absolute", "square", "log", "zero_one"])
+def test_engine_matches_library_for_every_loss(tmp_path, loss):
+    from regretlab.moderation.config import parse_config
+    from regretlab.moderation.engine import Engine
+
+    experts = [{"name": n, "kind": "keywords", "base": b, "rules": [{"pattern": "bomb|steal", "weight": w}]}
+               for n, b, w in (("a", 0.1, 0.8), ("b", 0.4, 0.3), ("c", 0.02, 0.95))]
+    cfg = parse_config({"service": {"database": "s.sqlite"}, "ensemble": {"loss": loss}, "experts": experts}, tmp_path)
+    engine = Engine(cfg)
+    agg = ewa(loss)
+    state = agg.init(3)
+    total = 0.0
+    for i in range(24):
+        text, y = TEXTS[i % len(TEXTS)]
+        item = engine.score(text)
+        p = np.array([list(item["experts"].values())])
+        assert item["probability"] == pytest.approx(agg.predict(state, p)[0], rel=1e-12)
+        total += agg.ensemble_loss(agg.predict(state, p), [y])[0]
+        engine.feedback(item["id"], y)
+        state = agg.update(state, p, [y])
+    stats = engine.stats()
+    np.testing.assert_allclose(list(stats["weights"].values()), agg.weights(state)[0], rtol=1e-12)
+    assert stats["ensemble_loss"] == pytest.approx(total, rel=1e-12)
+    engine.close()
