@@ -258,3 +258,24 @@ def test_etc_is_reproducible_and_phase_lengths_pluggable():
                           slack=lambda t: 0.0, mix=lambda t: 0.0)
     c = explore_then_commit(inst, 5000, np.random.default_rng(1), schedule=fixed)
     assert c.explore_rounds == 2 * 50 + 3 * 10
+
+
+def test_slack_makes_effort_deviations_strictly_unprofitable():
+    # The commitment phase's robust LP: every effort deviation loses at least slack * phi_i(b_i).
+    from regretlab.mechanisms import report_payoffs
+
+    slack = 0.01
+    for inst, _ in _nontrivial_instances(9, 3):
+        mech = solve_correlated(inst, slack=slack)
+        for i in range(inst.num_agents):
+            w = report_payoffs(inst, mech, i)  # [b_i, b', s, s']
+            phi_i = mech.recommendation.reshape(inst.efforts).sum(axis=1 - i)
+            for b in range(2):
+                if phi_i[b] <= 0:
+                    continue
+                obey = np.trace(w[b, b]) - inst.costs[i][b] * phi_i[b]
+                for d in range(2):
+                    if d != b:
+                        dev = w[b, d].max(axis=1).sum() - inst.costs[i][d] * phi_i[b]
+                        assert dev <= obey - slack * phi_i[b] + 1e-8
+        assert mech.value <= solve_correlated(inst).value + 1e-9
