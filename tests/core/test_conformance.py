@@ -56,8 +56,8 @@ def test_batch_row_equals_solo_run(name, params):
 
 @pytest.mark.parametrize("name,params", CASES, ids=IDS)
 def test_same_seed_same_numbers(name, params):
-    if learners.make(name, **params).feedback is not FullInfo:
-        pytest.skip("runner comparison is for full-information learners; bandits use their own env")
+    if learners.make(name, **params).feedback not in (FullInfo, Bandit):
+        pytest.skip("run() drives FullInfo and Bandit learners only")
     a = run(learners.make(name, **params), gaussian(3), T=40, batch=3, seed=11)
     b = run(learners.make(name, **params), gaussian(3), T=40, batch=3, seed=11)
     np.testing.assert_array_equal(a.regret, b.regret)
