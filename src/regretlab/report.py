@@ -24,7 +24,7 @@ font-size:.92em}img{max-width:100%;border:1px solid #eee;margin:.4em 0}.muted{co
 def experiment_section(store: Store, name: str) -> str:
     """HTML for one experiment: description, cells, summary table, figures."""
     exp = get_experiment(name)
-    parts = [f"<h2>{html.escape(name)}</h2>"]
+    parts = [f"<h2 id='{html.escape(name)}'>{html.escape(name)}</h2>"]
     if exp.description:
         parts.append(f"<p>{html.escape(exp.description)}</p>")
     if exp.reference:
@@ -66,6 +66,8 @@ def write_report(store: Store, names: Iterable[str], out: str | Path, title: str
     body = [f"<h1>{html.escape(title)}</h1>",
             f"<p class='muted'>regretlab {__version__} · {time.strftime('%Y-%m-%d %H:%M:%S')} · "
             f"store {html.escape(str(store.path))}</p>"]
+    names = list(names)
+    body.append("<p>" + " · ".join(f"<a href='#{html.escape(n)}'>{html.escape(n)}</a>" for n in names) + "</p>")
     for name in names:
         body.append(experiment_section(store, name))
     out = Path(out)

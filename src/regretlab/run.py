@@ -221,10 +221,11 @@ class _Bar:
     """A rich progress bar (to stderr) that tolerates being closed early."""
 
     def __init__(self, total: int, label: str) -> None:
+        from rich.console import Console
         from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
         self._p = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                           TimeRemainingColumn(), transient=True)
+                           TimeRemainingColumn(), transient=True, console=Console(stderr=True))
         self._p.start()
         self._task = self._p.add_task(label, total=total)
 

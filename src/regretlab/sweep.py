@@ -297,8 +297,11 @@ class _SweepBar:
     def __init__(self, total: int, skipped: int) -> None:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+        from rich.console import Console
+
         self._p = Progress(TextColumn("cells"), BarColumn(), MofNCompleteColumn(),
-                           TextColumn("{task.fields[info]}"), TimeRemainingColumn(), transient=False)
+                           TextColumn("{task.fields[info]}"), TimeRemainingColumn(), transient=False,
+                           console=Console(stderr=True))
         self._p.start()
         self._t = self._p.add_task("cells", total=total, info=f"skipped {skipped} stored")
         self._skipped = skipped
