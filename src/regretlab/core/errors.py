@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import numbers
 from typing import Any
 
@@ -15,8 +16,9 @@ def _show(value: Any) -> str:
 
 def check_positive(name: str, value: Any, *, allow_zero: bool = False) -> float:
     """Return ``float(value)`` or raise naming ``name`` when it is not a finite positive number."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(float(value)):
         raise ValueError(f"{name} must be a finite number, got {_show(value)}")
+    value = float(value)
     if value < 0 or (value == 0 and not allow_zero):
         bound = ">= 0" if allow_zero else "> 0"
         raise ValueError(f"{name} must be {bound}, got {_show(value)}")
@@ -36,8 +38,9 @@ def check_int(name: str, value: Any, *, minimum: int = 1) -> int:
 
 def check_probability(name: str, value: Any, *, open_right: bool = False) -> float:
     """Return ``float(value)`` or raise when it is not in [0, 1] (or [0, 1))."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(float(value)):
         raise ValueError(f"{name} must be a number in [0, 1], got {_show(value)}")
+    value = float(value)
     if value < 0 or value > 1 or (open_right and value == 1):
         right = ")" if open_right else "]"
         raise ValueError(f"{name} must be in [0, 1{right}, got {_show(value)}")
