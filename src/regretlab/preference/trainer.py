@@ -38,7 +38,7 @@ from regretlab.preference.loss import check_eta_tau, tournament_pair
 from regretlab.preference.oracles import check_preference_value
 from regretlab.preference.torch_loss import preference_loss
 
-__all__ = ["TrainerConfig", "PreferenceTrainer", "sequence_logprobs", "IterationResult"]
+__all__ = ["TrainerConfig", "PreferenceTrainer", "sequence_logprobs", "preference_step", "IterationResult"]
 
 
 @dataclass(frozen=True)
@@ -166,6 +166,27 @@ def sequence_logprobs(model: torch.nn.Module, prompts: Sequence[Sequence[int]], 
     targets = ids[:, 1:]
     tok = logits.gather(-1, targets.unsqueeze(-1)).squeeze(-1) - torch.logsumexp(logits, -1)
     return torch.where(target_mask, tok, torch.zeros_like(tok)).sum(-1)
+
+
+def preference_step(model: torch.nn.Module, optimizer: torch.optim.Optimizer, prompts: Sequence[Sequence[int]],
+                    chosen: Sequence[Sequence[int]], rejected: Sequence[Sequence[int]], ref_w: torch.Tensor,
+                    ref_l: torch.Tensor, last_w: torch.Tensor, last_l: torch.Tensor, config: TrainerConfig,
+                    pad_id: int, allowed_mask: torch.Tensor | None = None) -> float:
+    """One optimiser step on a batch of pairs: chosen and rejected in one forward pass, loss, backward, step.
+
+    ``ref_*`` and ``last_*`` are the precomputed ``[N]`` log-probs under pi_ref and pi_t, so INPO
+    and DPO cost the same. Returns the batch loss.
+    """
+    n = len(prompts)
+    lp = sequence_logprobs(model, list(prompts) + list(prompts), list(chosen) + list(rejected), pad_id, allowed_mask)
+    loss = preference_loss(config.loss, lp[:n], lp[n:], ref_w, ref_l, last_w, last_l,
+                           eta=config.eta, tau=config.tau, beta=config.beta)
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    if config.max_grad_norm > 0:
+        torch.nn.utils.clip_grad_norm_(model.parameters(), config.max_grad_norm)
+    optimizer.step()
+    return float(loss.detach())
 
 
 class PreferenceTrainer:
@@ -339,20 +360,13 @@ class PreferenceTrainer:
             for s in range(0, n, cfg.batch_size):
                 idx = perm[s:s + cfg.batch_size]
                 bp = [P[i] for i in idx]
-                lp = sequence_logprobs(self.model, bp + bp, [W[i] for i in idx] + [Lr[i] for i in idx],
+                ti = torch.tensor(idx, device=ref_w.device)
+                loss = preference_step(self.model, opt, bp, [W[i] for i in idx], [Lr[i] for i in idx],
+                                       ref_w[ti], ref_l[ti], last_w[ti], last_l[ti], cfg,
                                        self.tokenizer.pad_token_id, self.allowed_mask)
-                lw, ll = lp[: len(idx)], lp[len(idx):]
-                ti = torch.tensor(idx, device=lw.device)
-                loss = preference_loss(cfg.loss, lw, ll, ref_w[ti], ref_l[ti], last_w[ti], last_l[ti],
-                                       eta=cfg.eta, tau=cfg.tau, beta=cfg.beta)
-                opt.zero_grad(set_to_none=True)
-                loss.backward()
-                if cfg.max_grad_norm > 0:
-                    torch.nn.utils.clip_grad_norm_(self.model.parameters(), cfg.max_grad_norm)
-                opt.step()
                 if sched is not None:
                     sched.step()
-                last = float(loss.detach())
+                last = loss
                 first = last if math.isnan(first) else first
                 tokens += sum(len(bp[k]) + len(W[i]) + len(Lr[i]) for k, i in enumerate(idx))
         self.model.eval()
