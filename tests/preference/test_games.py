@@ -86,9 +86,17 @@ def test_closed_form_best_responses_match_brute_force():
     # max_pi' J(pi', pi) by the Gibbs formula vs. a dense search over the 2-simplex
     game = PreferenceGame.make(CYCLIC_P, CYCLIC_REF, tau=0.2)
     pi = np.array([0.2, 0.5, 0.3])
-    grid = [np.array([a, b, 1 - a - b]) for a in np.linspace(1e-4, 1, 300) for b in np.linspace(1e-4, 1, 300) if a + b < 1]
-    brute_max = max(objective(game, q, pi) for q in grid)
-    brute_min = min(objective(game, pi, q) for q in grid)
+    a, b = np.meshgrid(np.linspace(1e-4, 1, 400), np.linspace(1e-4, 1, 400))
+    grid = np.stack([a.ravel(), b.ravel(), 1 - a.ravel() - b.ravel()], 1)
+    grid = grid[grid[:, 2] > 1e-6]
+    kl_q = kl(grid, CYCLIC_REF)
+    kl_pi = kl(pi, CYCLIC_REF)
+    # J(q, pi) and J(pi, q) over the grid (the definition, spec §1.1); spot-check one against objective()
+    j_q_pi = grid @ CYCLIC_P @ pi - 0.2 * kl_q + 0.2 * kl_pi
+    j_pi_q = grid @ (CYCLIC_P.T @ pi) - 0.2 * kl_pi + 0.2 * kl_q
+    assert j_q_pi[7] == pytest.approx(objective(game, grid[7], pi))
+    assert j_pi_q[7] == pytest.approx(objective(game, pi, grid[7]))
+    brute_max, brute_min = j_q_pi.max(), j_pi_q.min()
     gap = duality_gap(game, pi)
     assert gap == pytest.approx(brute_max - brute_min, abs=2e-3)
     assert gap >= brute_max - brute_min - 1e-12

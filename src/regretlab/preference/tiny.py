@@ -9,9 +9,7 @@ from typing import Sequence
 
 import torch
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers
-from transformers import (
-    GPT2Config, GPT2LMHeadModel, LlamaConfig, LlamaForCausalLM, PreTrainedModel, PreTrainedTokenizerFast,
-)
+from transformers import PreTrainedModel, PreTrainedTokenizerFast
 
 from regretlab.core.errors import check_int
 
@@ -51,12 +49,16 @@ def tiny_causal_lm(vocab_size: int, *, arch: str = "llama", hidden: int = 32, la
     check_int("layers", layers)
     check_int("heads", heads)
     if arch == "llama":
+        from transformers import LlamaConfig, LlamaForCausalLM  # imported on use: each model family is slow to import
+
         cfg = LlamaConfig(vocab_size=V, hidden_size=hidden, intermediate_size=2 * hidden, num_hidden_layers=layers,
                           num_attention_heads=heads, num_key_value_heads=heads, max_position_embeddings=max_positions,
                           pad_token_id=pad_token_id, eos_token_id=eos_token_id, bos_token_id=eos_token_id,
                           tie_word_embeddings=False, **extra)
-        cls = LlamaForCausalLM
+        cls: type = LlamaForCausalLM
     elif arch == "gpt2":
+        from transformers import GPT2Config, GPT2LMHeadModel
+
         cfg = GPT2Config(vocab_size=V, n_embd=hidden, n_layer=layers, n_head=heads, n_positions=max_positions,
                          resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0, pad_token_id=pad_token_id,
                          eos_token_id=eos_token_id, bos_token_id=eos_token_id, **extra)
