@@ -123,3 +123,15 @@ def test_bad_eta_tau():
         inpo_loss(**PAIR, eta=-1.0, tau=0.1)
     with pytest.raises(ValueError, match="eta \\* tau must be < 1"):
         inpo_loss(**PAIR, eta=10.0, tau=0.1)
+
+
+def test_numpy_modules_do_not_import_torch():
+    # the [llm] extra is optional: only the torch modules may import torch/transformers
+    import subprocess
+    import sys
+
+    code = ("import sys; import regretlab.preference, regretlab.preference.loss, regretlab.preference.oracles, "
+            "regretlab.preference.data, regretlab.preference.cli, regretlab.experiments.inpo_omd, "
+            "regretlab.experiments.inpo_loss, regretlab.experiments.inpo_toy; "
+            "bad = [m for m in ('torch', 'transformers') if m in sys.modules]; assert not bad, bad")
+    subprocess.run([sys.executable, "-c", code], check=True)

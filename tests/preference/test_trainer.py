@@ -238,3 +238,12 @@ def test_http_judge_oracle_against_local_fake_server(judge_server):
     assert res[0].pairs == 6
     with pytest.raises(ValueError, match="base_url"):
         HTTPJudgeOracle("127.0.0.1:1", model="fake")
+
+
+def test_trainer_leaves_global_torch_rng_alone():
+    model, tok, oracle, cfg = _setup(iterations=1)
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    PreferenceTrainer(model, tok, oracle, WORDS[:3], cfg).train()
+    assert torch.equal(torch.rand(3), expected)

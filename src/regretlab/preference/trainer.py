@@ -20,13 +20,14 @@ iterative DPO baseline: Dong et al., "RLHF Workflow", TMLR 2024; IPO: Azar et al
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import math
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 import torch
@@ -257,7 +258,19 @@ class PreferenceTrainer:
         self.model.eval()
         eos = self.tokenizer.eos_token_id
         procs = LogitsProcessorList([_AllowedTokens(self.allowed_mask)]) if self.allowed_mask is not None else None
-        torch.manual_seed(_seed(cfg.seed, iteration, 1))
+        with self._rng(_seed(cfg.seed, iteration, 1)):
+            return self._sample(procs, eos)
+
+    @contextlib.contextmanager
+    def _rng(self, seed: int) -> Iterator[None]:
+        """Seed torch's global generators inside a fork, leaving the caller's random state untouched."""
+        devices = [self.device] if self.device.type == "cuda" else []
+        with torch.random.fork_rng(devices=devices):
+            torch.manual_seed(seed)
+            yield
+
+    def _sample(self, procs: Any, eos: int) -> list[list[list[int]]]:
+        cfg = self.config
         out: list[list[list[int]]] = []
         pad = self.tokenizer.pad_token_id
         for i in range(0, len(self._prompt_ids), cfg.generation_batch_size):
@@ -351,7 +364,12 @@ class PreferenceTrainer:
         if cfg.lr_schedule == "cosine":
             sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 0.5 * (1 + math.cos(math.pi * s / max(steps, 1))))
         gen = torch.Generator().manual_seed(_seed(cfg.seed, iteration, 3))
-        torch.manual_seed(_seed(cfg.seed, iteration, 4))  # dropout, if the model has any
+        with self._rng(_seed(cfg.seed, iteration, 4)):  # dropout, if the model has any
+            return self._fit(opt, sched, gen, P, W, Lr, ref_w, ref_l, last_w, last_l)
+
+    def _fit(self, opt, sched, gen, P, W, Lr, ref_w, ref_l, last_w, last_l) -> tuple[float, float, int]:
+        cfg = self.config
+        n = len(P)
         self.model.train()
         first = last = float("nan")
         tokens = 0
