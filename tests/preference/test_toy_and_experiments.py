@@ -12,6 +12,12 @@ def test_numpy_experiments_demo_and_plot(name, tmp_path):
     rows = exp.run(exp.make_config(**exp.demo), 0)
     lengths = {len(v) for v in rows.values()}
     assert len(lengths) == 1
+    # round trip through the results store (DuckDB folds column-name case)
+    from regretlab.store import Store
+
+    store = Store(tmp_path / "s.duckdb")
+    store.put(name, exp.make_config(**exp.demo), 0, rows)
+    rows = store.rows(name)
     paths = exp.plot(rows, tmp_path)
     assert all(p.exists() and p.stat().st_size > 1000 for p in paths)
     summary = dict(exp.summarize(rows))

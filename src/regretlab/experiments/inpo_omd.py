@@ -34,7 +34,7 @@ def columns(rows: Any) -> dict[str, np.ndarray]:
 
 
 def run(config: Config, seed: int) -> dict[str, np.ndarray]:
-    """Rows ``part, T, eta, t, value, bound``; deterministic (``seed`` unused: exact dynamics)."""
+    """Rows ``part, horizon, eta, round, value, bound``; deterministic (``seed`` unused: exact dynamics)."""
     del seed
     part, Ts, etas, ts, vals, bounds = [], [], [], [], [], []
     g0 = PreferenceGame.make(CYCLIC_P, CYCLIC_REF, tau=0.0)
@@ -63,15 +63,16 @@ def run(config: Config, seed: int) -> dict[str, np.ndarray]:
     for k, v in enumerate(star):
         part.append(f"pi_star_{k}")
         Ts.append(0), etas.append(np.nan), ts.append(0), vals.append(float(v)), bounds.append(np.nan)
-    return {"part": np.array(part), "T": np.array(Ts), "eta": np.array(etas), "t": np.array(ts),
+    # column names differ in more than case: the store (DuckDB) folds case
+    return {"part": np.array(part), "horizon": np.array(Ts), "eta": np.array(etas), "round": np.array(ts),
             "value": np.array(vals), "bound": np.array(bounds)}
 
 
 def summarize(rows: Any) -> list[tuple[str, Any]]:
     c = columns(rows)
     out = []
-    for T in np.unique(c["T"][c["part"] == "average_gap"]):
-        sel = (c["part"] == "average_gap") & (c["T"] == T) & (c["t"] == T)
+    for T in np.unique(c["horizon"][c["part"] == "average_gap"]):
+        sel = (c["part"] == "average_gap") & (c["horizon"] == T) & (c["round"] == T)
         out.append((f"average-iterate gap T={T} (bound 1.5/sqrt(T)={1.5 / np.sqrt(T):.4f})", float(c["value"][sel][0])))
     out.append(("pi*_tau", [round(float(c["value"][c["part"] == f"pi_star_{k}"][0]), 5) for k in range(3)]))
     return out
@@ -86,21 +87,21 @@ def plot(rows: Any, outdir: Path) -> list[Path]:
     c = columns(rows)
     fig, axes = plt.subplots(1, 3, figsize=(14, 4.2), dpi=110)
     avg = c["part"] == "average_gap"
-    Ts = np.unique(c["T"][avg])
-    final = [c["value"][avg & (c["T"] == T) & (c["t"] == T)][0] for T in Ts]
+    Ts = np.unique(c["horizon"][avg])
+    final = [c["value"][avg & (c["horizon"] == T) & (c["round"] == T)][0] for T in Ts]
     axes[0].loglog(Ts, final, "o-", label="average iterate")
     axes[0].loglog(Ts, 1.5 / np.sqrt(Ts), "k--", label="1.5/sqrt(T)")
     axes[0].set(xlabel="T", ylabel="duality gap at T", title="tau=0, eta=1/sqrt(T)")
     axes[0].legend()
     Tmax = Ts.max()
     for name in ("average_gap", "last_gap"):
-        sel = (c["part"] == name) & (c["T"] == Tmax)
-        axes[1].semilogy(c["t"][sel], c["value"][sel], label=name.replace("_", " "))
+        sel = (c["part"] == name) & (c["horizon"] == Tmax)
+        axes[1].semilogy(c["round"][sel], c["value"][sel], label=name.replace("_", " "))
     axes[1].set(xlabel="round t", ylabel="duality gap", title=f"T={Tmax}: the last iterate cycles")
     axes[1].legend()
     for eta in np.unique(c["eta"][c["part"] == "kl"]):
         sel = (c["part"] == "kl") & (c["eta"] == eta)
-        axes[2].semilogy(c["t"][sel], np.maximum(c["value"][sel], 1e-17), label=f"eta={eta:g}")
+        axes[2].semilogy(c["round"][sel], np.maximum(c["value"][sel], 1e-17), label=f"eta={eta:g}")
     axes[2].set(xlabel="update t", ylabel="KL(pi*_tau || pi_t)", title="tau=0.1: geometric last-iterate decay")
     axes[2].legend()
     fig.tight_layout()
