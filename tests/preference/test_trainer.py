@@ -247,3 +247,24 @@ def test_trainer_leaves_global_torch_rng_alone():
     torch.manual_seed(123)
     PreferenceTrainer(model, tok, oracle, WORDS[:3], cfg).train()
     assert torch.equal(torch.rand(3), expected)
+
+
+def test_load_hf_reads_prompt_chosen_rejected_and_chat_columns(monkeypatch):
+    # a stand-in for the optional `datasets` package (load_dataset returns an iterable of rows)
+    import sys
+    import types
+
+    from regretlab.preference.data import load_hf
+
+    rows = [
+        {"prompt": "q1", "chosen": "good", "rejected": "bad"},
+        {"prompt": "q2", "chosen": [{"role": "user", "content": "q2"}, {"role": "assistant", "content": "yes"}],
+         "rejected": [{"role": "user", "content": "q2"}, {"role": "assistant", "content": "no"}]},
+    ]
+    fake = types.ModuleType("datasets")
+    fake.load_dataset = lambda name, split: rows if (name, split) == ("local/prefs", "train") else None
+    monkeypatch.setitem(sys.modules, "datasets", fake)
+    assert load_hf("local/prefs") == [PreferenceExample("q1", "good", "bad"), PreferenceExample("q2", "yes", "no")]
+    rows.append({"prompt": "q3", "chosen": "ok", "rejected": ""})
+    with pytest.raises(ValueError, match="local/prefs\\[2\\].*empty response"):
+        load_hf("local/prefs")
