@@ -268,3 +268,18 @@ def test_load_hf_reads_prompt_chosen_rejected_and_chat_columns(monkeypatch):
     rows.append({"prompt": "q3", "chosen": "ok", "rejected": ""})
     with pytest.raises(ValueError, match="local/prefs\\[2\\].*empty response"):
         load_hf("local/prefs")
+
+
+def test_gpt2_tied_embeddings_checkpoint_resume(tmp_path):
+    tok = word_tokenizer(WORDS)
+    cfg = TrainerConfig(iterations=1, num_samples=4, max_new_tokens=3, learning_rate=1e-2, pair_selection="random",
+                        lr_schedule="constant")
+    oracle = CallableOracle(lambda p, a, b: 0.5 if a == b else (0.8 if len(a) > len(b) else 0.3))
+    model = tiny_causal_lm(len(tok), arch="gpt2", seed=0)
+    PreferenceTrainer(model, tok, oracle, WORDS[:3], cfg, tmp_path).train()
+    fresh = tiny_causal_lm(len(tok), arch="gpt2", seed=0)
+    tr = PreferenceTrainer(fresh, tok, oracle, WORDS[:3], cfg, tmp_path)
+    assert tr.resume() == 1
+    for (k, a), b in zip(model.state_dict().items(), fresh.state_dict().values()):
+        assert torch.equal(a, b), k
+    assert fresh.lm_head.weight.data_ptr() == fresh.transformer.wte.weight.data_ptr()
