@@ -82,9 +82,9 @@ def plot(rows: Any, outdir: Path) -> list[Path]:
 # registered only where the [llm] extra is installed, so `regretlab demo` works on a minimal install
 if importlib.util.find_spec("torch") is not None and importlib.util.find_spec("transformers") is not None:
     register_experiment(Experiment(
-    "inpo_toy", Config, run, plot,
-    demo={"iterations": 2, "num_samples": 8, "num_contexts": 4, "methods": ("inpo", "dpo"), "epochs": 2},
-    summarize=summarize,
-    description="INPO vs iterative DPO/IPO on a tiny random transformer with an intransitive preference (exact gap)",
-    reference="Zhang et al., INPO, ICLR 2025 (arXiv 2407.00617); spec regret-papers.md §1.5 target 3",
+        "inpo_toy", Config, run, plot,
+        demo={"iterations": 2, "num_samples": 8, "num_contexts": 4, "methods": ("inpo", "dpo"), "epochs": 2},
+        summarize=summarize,
+        description="INPO vs iterative DPO/IPO on a tiny random transformer with an intransitive preference (exact gap)",
+        reference="Zhang et al., INPO, ICLR 2025 (arXiv 2407.00617); spec regret-papers.md §1.5 target 3",
     ))
