@@ -12,7 +12,7 @@ exact duality gap in the tau-regularised game is computed with :func:`games.dual
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
