@@ -56,7 +56,9 @@ class TrainerConfig:
         num_samples: responses K sampled per prompt.
         pair_selection: ``"tournament"`` (one pair per prompt), ``"random"`` (K/2 disjoint pairs
             ordered by lambda_P) or ``"all"`` (all K(K-1)/2 pairs ordered by lambda_P).
-        max_new_tokens, min_new_tokens, temperature: sampling.
+        max_new_tokens, min_new_tokens, temperature: sampling (temperature 1 and
+            ``min_new_tokens = 0`` sample exactly from pi_t; ``min_new_tokens`` suppresses EOS early,
+            which tilts the sampling distribution but not the log-probs the loss uses).
         allowed_tokens: if set, responses use only these token ids (generation and log-probs).
         learning_rate, epochs, batch_size, max_grad_norm, lr_schedule (``"constant"``/``"cosine"``):
             the per-iteration optimisation (AdamW, fresh each iteration, started from pi_t).
