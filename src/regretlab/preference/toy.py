@@ -127,11 +127,12 @@ def _run_toy(loss, iterations, num_samples, eta, beta, learning_rate, epochs, ba
     ref = toy_policy(toy, model)
     game = toy.game(ref)
     L = len(toy.responses[0])
-    cfg = TrainerConfig(loss=loss, eta=eta, tau=toy.tau, beta=toy.tau if beta is None else beta,
-                        iterations=iterations, num_samples=num_samples, pair_selection="all",
-                        max_new_tokens=L, min_new_tokens=L, allowed_tokens=toy.allowed,
-                        learning_rate=learning_rate, epochs=epochs, batch_size=batch_size, lr_schedule="constant",
-                        generation_batch_size=len(toy.prompts), seed=seed, **config)
+    fields = dict(loss=loss, eta=eta, tau=toy.tau, beta=toy.tau if beta is None else beta, iterations=iterations,
+                  num_samples=num_samples, pair_selection="all", max_new_tokens=L, min_new_tokens=L,
+                  allowed_tokens=toy.allowed, learning_rate=learning_rate, epochs=epochs, batch_size=batch_size,
+                  lr_schedule="constant", generation_batch_size=len(toy.prompts), seed=seed)
+    fields.update(config)  # any other TrainerConfig field overrides the toy's defaults
+    cfg = TrainerConfig(**fields)
     gaps = [duality_gap(game, ref)]
 
     def record(trainer: PreferenceTrainer, result: Any) -> None:
