@@ -388,7 +388,7 @@ class PreferenceTrainer:
                     sched.step()
                 last = loss
                 first = last if math.isnan(first) else first
-                tokens += sum(len(bp[k]) + len(W[i]) + len(Lr[i]) for k, i in enumerate(idx))
+                tokens += sum(2 * len(bp[k]) + len(W[i]) + len(Lr[i]) for k, i in enumerate(idx))  # forward tokens
         self.model.eval()
         return first, last, tokens
 
