@@ -1,0 +1,156 @@
+"""Groupwise regret (Acharya et al., ICLR 2024): the paper's synthetic tables reproduced.
+
+Reference numbers: ``tables/synth_ymean.csv`` and ``tables/synth_ydperm.csv`` of the official
+repository krishnacharya/multidecomp (spec regret-papers.md §7.5–7.6).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from regretlab.datasets.synthetic import dominance_order, synthetic_groups
+from regretlab.regression.groupwise import (
+    PAPER_SEEDS,
+    groupwise_losses,
+    groupwise_losses_numpy,
+    groupwise_reference_seed,
+    groupwise_regret,
+    hindsight_sse,
+    regret_positions,
+    shuffle_order,
+)
+
+GROUPS = ("circle", "square", "triangle", "green", "red", "always_on")
+SIZES = (49857, 30044, 20099, 59985, 40015, 100000)
+
+# tables/synth_ymean.csv (mean/std over the 10 shuffles of the end-of-sequence regret; SSE)
+YMEAN = {
+    "base_mean": (15.251997110388576, 15.434646792583441, 12.129030335953217, 10.017408486535388, 14.751903858956979, 0.7638470011019237),
+    "base_std": (0.2172319833509535, 0.13038328421628897, 0.10411094027153861, 0.15036835542480417, 0.15578221640451362, 0.05812061389078345),
+    "anh_mean": (0.7259449314606489, 0.6325698318397185, 0.7589509662176225, -14.132259299839756, -1.796636864075213, -39.93436150830535),
+    "anh_std": (0.08911664474440698, 0.05795994558655845, 0.04041777664884485, 0.19289140114054448, 0.16613685563466124, 0.09922534959573019),
+    "hindsight_mean": (23.57113888539598, 14.123001036686238, 9.434455236985581, 38.805431012995534, 26.369526039505292, 89.18042239689107),
+    "hindsight_std": (0.0005431270933636033, 0.00045769452333791096, 0.0005909673704908013, 0.0006741227205859156, 0.0001925352997062805, 0.0009128990826863938),
+}
+# tables/synth_ydperm.csv; Anh = the CSV's second Anh column pair (the first is another run, spec §7.6)
+YDPERM = {
+    "base_mean": (28.83627778, 92.10455663, 12.02561482, 75.89247362, 112.4863179, 1.256040226),
+    "base_std": (0.446174112, 0.635800047, 0.197237656, 0.886532267, 0.875813006, 0.09039679),
+    "anh_mean": (-38.62794101, -0.278615719, -15.15361174, 1.308637979, 0.043535816, -185.7705775),
+    "anh_std": (0.171283913, 0.272126561, 0.085938075, 0.070117809, 0.259959594, 0.247697076),
+    "hindsight_mean": (77.14104293, 54.86542105, 30.67256332, 28.94996793, 78.3167171, 294.3894363),
+    "hindsight_std": (0.001184785, 0.002323326, 0.001042692, 0.000537757, 0.001841657, 0.003961691),
+}
+
+
+@pytest.fixture(scope="module")
+def ymean():
+    return synthetic_groups("mean")
+
+
+def test_generator_matches_paper_groups(ymean):
+    # notebook iclr_res/groupwise_synthetic_allunclipped.ipynb prints these sizes and [3 1 4 2 0]
+    assert ymean.group_names == GROUPS
+    assert tuple(int(s) for s in ymean.group_sizes) == SIZES
+    assert dominance_order().tolist() == [3, 1, 4, 2, 0]
+    assert ymean.X.shape == (100_000, 25)
+    assert ymean.y.min() == 0.0 and ymean.y.max() == 1.0
+
+
+def test_shuffle_is_pandas_sample():
+    pd = pytest.importorskip("pandas", reason="pandas (the [data] extra) defines the paper's shuffle")
+    frame = pd.DataFrame({"a": np.arange(1000)})
+    for seed in PAPER_SEEDS[:3]:
+        assert (frame.sample(frac=1, random_state=seed).index.to_numpy() == shuffle_order(seed, 1000)).all()
+
+
+def _check_table(result, expected, atol, skip=()):
+    tab = result.table()
+    assert tuple(tab["group"]) == GROUPS
+    assert tuple(tab["size"]) == SIZES
+    for key, values in expected.items():
+        if key in skip:
+            continue
+        np.testing.assert_allclose(tab[key], values, rtol=0, atol=atol, err_msg=key)
+
+
+def test_ymean_table_all_ten_shuffles(ymean):
+    result = groupwise_regret(ymean.X, ymean.y, ymean.groups, ymean.group_names, seeds=PAPER_SEEDS)
+    _check_table(result, YMEAN, atol=1e-3)
+    # Anh beats the baseline on every group (paper's claim)
+    tab = result.table()
+    assert (tab["anh_mean"] < tab["base_mean"]).all()
+
+
+def test_ydperm_table_all_ten_shuffles():
+    data = synthetic_groups("dperm")
+    result = groupwise_regret(data.X, data.y, data.groups, data.group_names, seeds=PAPER_SEEDS)
+    _check_table(result, YDPERM, atol=1e-3, skip=("anh_std",))
+    # AdaNormalHedge's exponential weights amplify last-bit rounding (BLAS order) on this label;
+    # the authors' own dense NumPy update re-run here moves circle's mean by 4.6e-4, so the
+    # per-seed spread matches the table to a few 1e-3 only.
+    np.testing.assert_allclose(result.table()["anh_std"], YDPERM["anh_std"], rtol=0, atol=3e-3)
+
+
+def test_compiled_pass_matches_reference_and_composed_learners(ymean):
+    # first 3,000 rows as the dataset: three implementations of the same algorithm
+    X, y, A = ymean.X[:3000], ymean.y[:3000], ymean.groups[:3000]
+    seeds = (473, 205)
+    orders = np.stack([shuffle_order(s, 3000) for s in seeds])
+    anh, base, expert = groupwise_losses(X, y, A, orders)
+    anh_np, base_np = groupwise_losses_numpy(X, y, A, orders)
+    np.testing.assert_allclose(anh, anh_np, rtol=1e-8, atol=1e-12)
+    np.testing.assert_allclose(base, base_np, rtol=1e-8, atol=1e-12)
+    for b, s in enumerate(seeds):
+        ref_anh, ref_base = groupwise_reference_seed(X, y, A, s)
+        np.testing.assert_allclose(anh[b], ref_anh, rtol=1e-8, atol=1e-12)
+        np.testing.assert_allclose(base[b], ref_base, rtol=1e-8, atol=1e-12)
+    # asleep experts incur nothing; expected loss is a convex combination of awake losses
+    member = A[orders[0]]
+    assert (expert[0][~member] == 0).all()
+    assert (anh[0] <= expert[0].max(axis=1) + 1e-12).all()
+
+
+def test_batched_row_equals_solo_run(ymean):
+    X, y, A = ymean.X[:2000], ymean.y[:2000], ymean.groups[:2000]
+    orders = np.stack([shuffle_order(s, 2000) for s in (1, 2, 3)])
+    both = groupwise_losses(X, y, A, orders)[0]
+    solo = groupwise_losses(X, y, A, orders[1:2])[0]
+    assert np.array_equal(both[1], solo[0])
+
+
+def test_hindsight_gram_matches_lstsq(ymean):
+    # rank-deficient design (the group indicator columns are collinear inside a group)
+    rows = np.flatnonzero(ymean.groups[:, 0])[:5000]
+    pos = regret_positions(rows.size, 7)
+    fast = hindsight_sse(ymean.X[rows], ymean.y[rows], pos)
+    exact = hindsight_sse(ymean.X[rows], ymean.y[rows], pos, exact=True)
+    np.testing.assert_allclose(fast, exact, rtol=1e-8, atol=1e-8)
+
+
+def test_rate_check_sqrt_tg(ymean):
+    # spec §7.6 (4): max(Reg_g, 0) ≤ c √T_g, c fitted on the first half of the checkpoints
+    result = groupwise_regret(ymean.X, ymean.y, ymean.groups, ymean.group_names, seeds=(473,))
+    for g in range(len(GROUPS)):
+        pos = result.positions[g].astype(float) + 1
+        reg = np.maximum(result.regret_anh[g][0], 0.0)
+        half = pos.size // 2
+        c = max(float(np.max(reg[:half] / np.sqrt(pos[:half]))), 1e-3)
+        assert (reg[half:] <= c * np.sqrt(pos[half:]) + 1e-9).all(), GROUPS[g]
+
+
+def test_bad_inputs(ymean):
+    X, y, A = ymean.X[:100], ymean.y[:100], ymean.groups[:100]
+    with pytest.raises(ValueError, match="groups must be a \\[T, G\\] membership matrix with T = 100"):
+        groupwise_regret(X, y, A[:99])
+    never = A.copy()
+    never[:, 2] = False
+    with pytest.raises(ValueError, match="column\\(s\\) \\[2\\] are never active"):
+        groupwise_regret(X, y, never)
+    bad = y.copy()
+    bad[7] = np.nan
+    with pytest.raises(ValueError, match="y must be finite, got nan at row 7"):
+        groupwise_regret(X, bad, A)
+    with pytest.raises(ValueError, match="group_names must have 6 entries"):
+        groupwise_regret(X, y, A, group_names=("a",))
