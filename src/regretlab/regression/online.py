@@ -214,3 +214,161 @@ def run_regressor(learner, X: np.ndarray, y: np.ndarray) -> np.ndarray:
         preds[:, t] = learner.predict(state, X[:, t])
         state = learner.update(state, X[:, t], y[:, t])
     return preds
+
+
+class HistogramState(NamedTuple):
+    """State of the online histogram (HL-Gauss) regressor."""
+
+    t: np.ndarray  # [B] rounds updated
+    weight: np.ndarray  # [B, M, D] logits z = W x
+    grad_sq: np.ndarray  # [B, M, D] AdaGrad accumulator
+
+
+class HistogramRegressor:
+    """Online linear-softmax histogram regressor trained on the HL-Gauss cross-entropy.
+
+    z_t = W x_t, q_t = softmax(z_t), ŷ_t = Σ q_{t,i} c_i; loss CE(p(y_t), q_t) with p the HL-Gauss
+    target (σ explicit). ∇_W = (q − p) xᵀ, so OGD (W ← Π(W − η∇)) or AdaGrad has the usual
+    regret bound on this convex surrogate, e.g. ‖U‖²_F/(2η) + η Σ‖x_t‖² for fixed-η OGD
+    (‖q − p‖₂ ≤ √2). Farebrother et al., ICML 2024; Imani & White, ICML 2018.
+
+    Args:
+        vmin, vmax, m: histogram support and number of bins.
+        sigma: σ of the HL-Gauss target (default 0.75 × bin width).
+        lr: η; method: "ogd" or "adagrad"; radius: optional Frobenius-ball radius.
+        target: "hl_gauss" or "two_hot".
+    """
+
+    def __init__(self, vmin: float, vmax: float, m: int = 64, sigma: float | None = None, lr: float = 0.5,
+                 method: str = "adagrad", radius: float | None = None, target: str = "hl_gauss"):
+        from regretlab.regression.heads import bins
+
+        self.edges, self.centers, width = bins(vmin, vmax, m)
+        self.vmin, self.vmax, self.m = float(vmin), float(vmax), int(m)
+        self.sigma = check_positive("sigma", 0.75 * width if sigma is None else sigma)
+        self.lr = check_positive("lr", lr)
+        if method not in ("ogd", "adagrad"):
+            raise ValueError(f"method must be 'ogd' or 'adagrad', got {method!r}")
+        if target not in ("hl_gauss", "two_hot"):
+            raise ValueError(f"target must be 'hl_gauss' or 'two_hot', got {target!r}")
+        self.method, self.target = method, target
+        self.radius = None if radius is None else check_positive("radius", radius)
+
+    def init(self, batch: int, dim: int) -> HistogramState:
+        batch, dim = check_int("batch", batch), check_int("dim", dim)
+        z = np.zeros((batch, self.m, dim))
+        return HistogramState(np.zeros(batch, dtype=np.int64), z, z.copy())
+
+    def probabilities(self, state: HistogramState, x: np.ndarray) -> np.ndarray:
+        """``[B, M]`` predicted histogram q = softmax(W x)."""
+        from scipy.special import softmax
+
+        batch, _, dim = state.weight.shape
+        x, _ = _xy(x, None, batch, dim)
+        return softmax(np.einsum("bmd,bd->bm", state.weight, x), axis=1)
+
+    def predict(self, state: HistogramState, x: np.ndarray) -> np.ndarray:
+        return self.probabilities(state, x) @ self.centers
+
+    def target_histogram(self, y: np.ndarray) -> np.ndarray:
+        from regretlab.regression.heads import hl_gauss_target, two_hot_target
+
+        if self.target == "two_hot":
+            return two_hot_target(y, self.vmin, self.vmax, self.m)
+        return hl_gauss_target(y, self.vmin, self.vmax, self.m, sigma=self.sigma)
+
+    def update(self, state: HistogramState, x: np.ndarray, y: np.ndarray, mask: np.ndarray | None = None) -> HistogramState:
+        batch, _, dim = state.weight.shape
+        x, y = _xy(x, y, batch, dim)
+        m = _mask(mask, batch)
+        grad = np.einsum("bm,bd->bmd", self.probabilities(state, x) - self.target_histogram(y), x)
+        grad[~m] = 0.0
+        if self.method == "adagrad":
+            grad_sq = state.grad_sq + grad * grad
+            step = self.lr * grad / np.sqrt(np.where(grad_sq > 0, grad_sq, 1.0))
+        else:
+            grad_sq = state.grad_sq
+            step = self.lr * grad
+        weight = state.weight - step
+        if self.radius is not None:
+            norm = np.sqrt(np.einsum("bmd,bmd->b", weight, weight))[:, None, None]
+            weight = weight * np.minimum(1.0, self.radius / np.maximum(norm, 1e-300))
+        return HistogramState(state.t + m, weight, grad_sq)
+
+
+class GaussianState(NamedTuple):
+    """State of the heteroscedastic Gaussian regressor (natural parameters)."""
+
+    t: np.ndarray  # [B] rounds updated
+    mean_weight: np.ndarray  # [B, D] a: λ = aᵀφ(x)
+    precision_weight: np.ndarray  # [B, K] b: τ = bᵀψ(x), b ∈ [τ_min, τ_max]^K
+    grad_sq_mean: np.ndarray  # [B, D] AdaGrad accumulators
+    grad_sq_precision: np.ndarray  # [B, K]
+
+
+class HeteroscedasticGaussian:
+    """Online Gaussian regression with input-dependent variance, in natural parameters.
+
+    λ = μ/σ² = aᵀφ(x), τ = 1/σ² = bᵀψ(x) (ψ ≥ 0, Σψ = 1, b projected to [τ_min, τ_max]^K). The
+    per-round NLL ½τy² − λy + ½λ²/τ − ½ log τ is jointly convex in (λ, τ) (unlike (λ, log τ)),
+    so projected AdaGrad has a regret guarantee; ∂/∂λ = λ/τ − y, ∂/∂τ = ½y² − ½λ²/τ² − 1/(2τ).
+    Regression spec §5 (the transferable piece of POCO, Dwivedi et al., 3DV 2024).
+
+    Args:
+        lr: AdaGrad step η.
+        tau_min, tau_max: precision box.
+    """
+
+    def __init__(self, lr: float = 0.5, tau_min: float = 0.5, tau_max: float = 200.0):
+        self.lr = check_positive("lr", lr)
+        self.tau_min = check_positive("tau_min", tau_min)
+        self.tau_max = check_positive("tau_max", tau_max)
+        if not self.tau_min < self.tau_max:
+            raise ValueError(f"tau_min must be < tau_max, got {tau_min!r} and {tau_max!r}")
+
+    def init(self, batch: int, dim: int, precision_dim: int | None = None) -> GaussianState:
+        batch, dim = check_int("batch", batch), check_int("dim", dim)
+        k = dim if precision_dim is None else check_int("precision_dim", precision_dim)
+        b = np.full((batch, k), 1.0)
+        b = np.clip(b, self.tau_min, self.tau_max)
+        return GaussianState(np.zeros(batch, dtype=np.int64), np.zeros((batch, dim)), b, np.zeros((batch, dim)), np.zeros((batch, k)))
+
+    def natural(self, state: GaussianState, phi: np.ndarray, psi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(λ ``[B]``, τ ``[B]``)."""
+        return np.einsum("bd,bd->b", phi, state.mean_weight), np.einsum("bk,bk->b", psi, state.precision_weight)
+
+    def predict(self, state: GaussianState, phi: np.ndarray, psi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(mean μ = λ/τ ``[B]``, standard deviation σ = τ^{−1/2} ``[B]``)."""
+        lam, tau = self.natural(state, phi, psi)
+        return lam / tau, 1.0 / np.sqrt(tau)
+
+    def nll(self, state: GaussianState, phi: np.ndarray, psi: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Negative log-likelihood without the constant ½ log 2π, ``[B]``."""
+        lam, tau = self.natural(state, phi, psi)
+        return 0.5 * tau * y**2 - lam * y + 0.5 * lam**2 / tau - 0.5 * np.log(tau)
+
+    def update(self, state: GaussianState, phi: np.ndarray, psi: np.ndarray, y: np.ndarray) -> GaussianState:
+        phi = np.asarray(phi, dtype=np.float64)
+        psi = np.asarray(psi, dtype=np.float64)
+        y = np.asarray(y, dtype=np.float64)
+        if (psi < 0).any():
+            raise ValueError("psi (precision features) must be non-negative")
+        if not np.isfinite(y).all():
+            raise ValueError("y must be finite")
+        lam, tau = self.natural(state, phi, psi)
+        g_lam = lam / tau - y
+        g_tau = 0.5 * y**2 - 0.5 * lam**2 / tau**2 - 0.5 / tau
+        ga = g_lam[:, None] * phi
+        gb = g_tau[:, None] * psi
+        sa = state.grad_sq_mean + ga * ga
+        sb = state.grad_sq_precision + gb * gb
+        a = state.mean_weight - self.lr * ga / np.sqrt(np.where(sa > 0, sa, 1.0))
+        b = np.clip(state.precision_weight - self.lr * gb / np.sqrt(np.where(sb > 0, sb, 1.0)), self.tau_min, self.tau_max)
+        return GaussianState(state.t + 1, a, b, sa, sb)
+
+
+def rbf_features(x: np.ndarray, centers: np.ndarray, width: float) -> np.ndarray:
+    """Normalised radial basis features ``[N, K]`` (each row sums to 1) of scalar inputs ``[N]``."""
+    x = np.asarray(x, dtype=np.float64)[:, None]
+    z = np.exp(-0.5 * ((x - np.asarray(centers)[None, :]) / width) ** 2)
+    return z / z.sum(axis=1, keepdims=True)
