@@ -39,3 +39,13 @@ def test_demo_runs_and_plots(name, tmp_path):
     for k, v in rows.items():
         if np.asarray(v).dtype.kind == "f":
             np.testing.assert_array_equal(np.asarray(v), np.asarray(again[k]))
+
+
+def test_cli_rejects_unknown_dataset(capsys):
+    pytest.importorskip("typer")
+    from regretlab.cli import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(["regression", "groupwise", "--dataset", "nope"])
+    assert exc.value.code == 2
+    assert "dataset must be synthetic-" in capsys.readouterr().err

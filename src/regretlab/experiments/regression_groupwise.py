@@ -24,7 +24,7 @@ def _seeds(shuffles: int, seed: int) -> tuple[int, ...]:
 
 def result_rows(result: Any) -> dict[str, np.ndarray]:
     """Tidy rows: one per (group, shuffle, checkpoint)."""
-    cols: dict[str, list] = {k: [] for k in ("group", "group_size", "shuffle_seed", "position", "regret_anh", "regret_base", "hindsight_sse")}
+    cols: dict[str, list] = {k: [] for k in ("group", "group_size", "shuffle_seed", "checkpoint", "position", "regret_anh", "regret_base", "hindsight_sse")}
     for g, name in enumerate(result.group_names):
         pos = result.positions[g]
         for b, s in enumerate(result.seeds):
@@ -32,6 +32,7 @@ def result_rows(result: Any) -> dict[str, np.ndarray]:
             cols["group"] += [name] * n
             cols["group_size"] += [int(result.group_sizes[g])] * n
             cols["shuffle_seed"] += [int(s)] * n
+            cols["checkpoint"] += list(range(n))  # positions may repeat when T_g < points (paper's linspace)
             cols["position"] += pos.tolist()
             cols["regret_anh"] += result.regret_anh[g][b].tolist()
             cols["regret_base"] += result.regret_base[g][b].tolist()
@@ -50,7 +51,7 @@ def end_table(rows: Any) -> list[dict[str, Any]]:
     out = []
     for name in dict.fromkeys(c["group"].tolist()):
         sel = c["group"] == name
-        last = sel & (c["position"] == c["position"][sel].max())
+        last = sel & (c["checkpoint"] == c["checkpoint"][sel].max())
         out.append(
             {
                 "group": name,
@@ -86,9 +87,10 @@ def plot_groupwise(rows: Any, outdir: Path, stem: str) -> list[Path]:
     fig, axes = plt.subplots(nrow, cols, figsize=(3.6 * cols, 2.8 * nrow), squeeze=False)
     for ax, name in zip(axes.ravel(), groups):
         sel = c["group"] == name
-        pos = np.unique(c["position"][sel])
+        ks = np.unique(c["checkpoint"][sel])
+        pos = np.array([c["position"][sel & (c["checkpoint"] == k)][0] for k in ks])
         for key, label, color in (("regret_base", "baseline (one online ridge)", "tab:orange"), ("regret_anh", "ours (sleeping AdaNormalHedge)", "tab:blue")):
-            vals = np.stack([c[key][sel & (c["position"] == p)] for p in pos])
+            vals = np.stack([c[key][sel & (c["checkpoint"] == k)] for k in ks])
             m, s = vals.mean(axis=1), vals.std(axis=1)
             ax.plot(pos, m, color=color, label=label)
             ax.fill_between(pos, m - s, m + s, color=color, alpha=0.25)
