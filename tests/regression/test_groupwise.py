@@ -106,6 +106,12 @@ def test_compiled_pass_matches_reference_and_composed_learners(ymean):
         ref_anh, ref_base = groupwise_reference_seed(X, y, A, s)
         np.testing.assert_allclose(anh[b], ref_anh, rtol=1e-8, atol=1e-12)
         np.testing.assert_allclose(base[b], ref_base, rtol=1e-8, atol=1e-12)
+    # without an always-on column the baseline runs as its own ridge
+    anh5, base5, _ = groupwise_losses(X, y, A[:, :5], orders)
+    ref_anh5, ref_base5 = groupwise_reference_seed(X, y, A[:, :5], seeds[0])
+    np.testing.assert_allclose(base5[0], ref_base5, rtol=1e-8, atol=1e-12)
+    np.testing.assert_allclose(anh5[0], ref_anh5, rtol=1e-8, atol=1e-12)
+    np.testing.assert_allclose(base5, base, rtol=1e-9, atol=1e-12)
     # asleep experts incur nothing; expected loss is a convex combination of awake losses
     member = A[orders[0]]
     assert (expert[0][~member] == 0).all()

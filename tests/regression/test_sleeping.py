@@ -84,3 +84,23 @@ def test_registered_and_bad_input():
         sleeping_hedge(schedule="doubling")
     with pytest.raises(ValueError, match="prior must be a 1-D array of positive numbers"):
         SleepingAdaNormalHedge(prior=np.array([1.0, -1.0]))
+
+
+@pytest.mark.parametrize("name", ["sleeping_ada_normal_hedge", "sleeping_hedge"])
+def test_batch_row_equals_solo_and_registry_params(name):
+    rng = np.random.default_rng(5)
+    utility = rng.uniform(0, 1, (3, 40, 4))
+    awake = rng.uniform(size=(3, 40, 4)) < 0.7
+    for params in learners.get(name).test_params:
+        learner = learners.make(name, **params)
+        both = learner.init(np.arange(3, dtype=np.uint64), 4)
+        solo = learner.init(np.arange(1, 2, dtype=np.uint64), 4)
+        for t in range(40):
+            pb = learner.strategy(both, context=awake[:, t])
+            ps = learner.strategy(solo, context=awake[1:2, t])
+            np.testing.assert_array_equal(pb[1], ps[0])
+            both = learner.update(both, FullInfo(utility=utility[:, t], awake=awake[:, t]))
+            solo = learner.update(solo, FullInfo(utility=utility[1:2, t], awake=awake[1:2, t]))
+        # without a mask every expert is awake
+        full = learner.update(both, FullInfo(utility=utility[:, 0]))
+        assert (full.t == both.t + 1).all()

@@ -95,7 +95,7 @@ def _predict(theta, x, do_clip, lo, hi):
 
 
 @numba.njit(cache=True, parallel=True)
-def _groupwise_kernel(X, y, A, perms, lam, do_clip, lo, hi, loss_anh, loss_base, loss_expert):
+def _groupwise_kernel(X, y, A, perms, lam, do_clip, lo, hi, base_group, loss_anh, loss_base, loss_expert):
     B, T = perms.shape
     D = X.shape[1]
     G = A.shape[1]
@@ -120,10 +120,12 @@ def _groupwise_kernel(X, y, A, perms, lam, do_clip, lo, hi, loss_anh, loss_base,
             row = perms[b, t]
             x = X[row]
             yt = y[row]
-            # baseline: one online ridge on every round
-            pred = _predict(th0, x, do_clip, lo, hi)
-            loss_base[b, t] = (pred - yt) ** 2
-            _sherman_morrison(P0, b0, th0, x, yt, px)
+            # baseline: one online ridge on every round (the always-on expert computes the
+            # same numbers in the same order, so it is reused when there is one)
+            if base_group < 0:
+                pred = _predict(th0, x, do_clip, lo, hi)
+                loss_base[b, t] = (pred - yt) ** 2
+                _sherman_morrison(P0, b0, th0, x, yt, px)
             # sleeping AdaNormalHedge distribution over the awake group experts
             nawake = 0
             top = -np.inf
@@ -168,6 +170,8 @@ def _groupwise_kernel(X, y, A, perms, lam, do_clip, lo, hi, loss_anh, loss_base,
                     _sherman_morrison(P[g], bv[g], th[g], x, yt, px)
                     lhat += prob[g] * loss[g]
             loss_anh[b, t] = lhat
+            if base_group >= 0:
+                loss_base[b, t] = loss[base_group]
             for g in range(G):
                 if A[row, g]:
                     r = lhat - loss[g]
@@ -207,7 +211,9 @@ def groupwise_losses(
     loss_base = np.zeros((B, T))
     loss_expert = np.zeros((B, T, groups.shape[1]))
     lo, hi = (0.0, 0.0) if clip is None else (float(clip[0]), float(clip[1]))
-    _groupwise_kernel(X, y, groups, orders, lam, clip is not None, lo, hi, loss_anh, loss_base, loss_expert)
+    always = np.flatnonzero(groups.all(axis=0))
+    base_group = int(always[0]) if always.size else -1
+    _groupwise_kernel(X, y, groups, orders, lam, clip is not None, lo, hi, base_group, loss_anh, loss_base, loss_expert)
     return loss_anh, loss_base, loss_expert
 
 
