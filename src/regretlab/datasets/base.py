@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 
-class DatasetUnavailable(RuntimeError):
+class DatasetUnavailable(FileNotFoundError):
     """The offline source of a dataset is not installed or the user's file is missing."""
 
 
