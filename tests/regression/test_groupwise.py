@@ -77,7 +77,7 @@ def _check_table(result, expected, atol, skip=()):
 
 def test_ymean_table_all_ten_shuffles(ymean):
     result = groupwise_regret(ymean.X, ymean.y, ymean.groups, ymean.group_names, seeds=PAPER_SEEDS)
-    _check_table(result, YMEAN, atol=1e-3)
+    _check_table(result, YMEAN, atol=1e-6)  # measured agreement ~1e-9; the target is 1e-3
     # Anh beats the baseline on every group (paper's claim)
     tab = result.table()
     assert (tab["anh_mean"] < tab["base_mean"]).all()
@@ -160,3 +160,29 @@ def test_bad_inputs(ymean):
         groupwise_regret(X, bad, A)
     with pytest.raises(ValueError, match="group_names must have 6 entries"):
         groupwise_regret(X, y, A, group_names=("a",))
+
+
+# tables/synth_ymin.csv and tables/synth_ymax.csv (columns: baseline mean/std, Anh mean/std, SSE)
+YMIN = {
+    "base_mean": (21.621766976017067, 64.21069316490318, 12.467177805941011, 14.5493666437977, 21.63801862680186, 1.038659286998731),
+    "base_std": (0.27540091953224577, 0.3104339549714555, 0.13471080507685934, 0.1905713649351274, 0.20318535688303618, 0.05603388187731171),
+    "anh_mean": (0.8068676199829525, 0.9424494301509357, 0.5673715024763745, -43.103919050806994, -16.691645072844874, -94.94429010725422),
+    "anh_std": (0.09661986665959287, 0.04713760208448968, 0.06520061257729697, 0.22530354171360645, 0.22953216085832046, 0.08447961898359299),
+    "hindsight_mean": (63.48829050321025, 15.167968000154223, 26.374095882248827, 97.41975424285887, 69.7228528190165, 202.29133304547693),
+}
+YMAX = {
+    "base_mean": (22.779767265162945, 17.85576835004875, 29.51097683871476, 8.646645870816025, 12.484366949126805, 0.8599773715694312),
+    "base_std": (0.3242389055037232, 0.14177596310836524, 0.221832104925922, 0.20484032908600525, 0.2216367498221358, 0.0758764336695175),
+    "anh_mean": (0.9149940462465047, 0.521723116135923, 0.8724912798138172, -23.24940406084144, -23.45688713094595, -66.97732664016027),
+    "anh_std": (0.06920414539485792, 0.07785104374437797, 0.05059282757594842, 0.23759742314095786, 0.28954645358121694, 0.12581162009253677),
+    "hindsight_mean": (32.45737875744327, 36.91610869053316, 9.418458341985138, 65.38455206130187, 62.42289336264348, 148.07848087231878),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("label,expected", [("min", YMIN), ("max", YMAX)])
+def test_ymin_ymax_tables(label, expected):
+    # not in the spec's table but in the authors' tables/ folder; measured agreement ~2e-9
+    data = synthetic_groups(label)
+    result = groupwise_regret(data.X, data.y, data.groups, data.group_names, seeds=PAPER_SEEDS)
+    _check_table(result, expected, atol=1e-6)
