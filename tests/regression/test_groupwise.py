@@ -86,11 +86,10 @@ def test_ymean_table_all_ten_shuffles(ymean):
 def test_ydperm_table_all_ten_shuffles():
     data = synthetic_groups("dperm")
     result = groupwise_regret(data.X, data.y, data.groups, data.group_names, seeds=PAPER_SEEDS)
-    _check_table(result, YDPERM, atol=1e-3, skip=("anh_std",))
-    # AdaNormalHedge's exponential weights amplify last-bit rounding (BLAS order) on this label;
-    # the authors' own dense NumPy update re-run here moves circle's mean by 4.6e-4, so the
-    # per-seed spread matches the table to a few 1e-3 only.
-    np.testing.assert_allclose(result.table()["anh_std"], YDPERM["anh_std"], rtol=0, atol=3e-3)
+    # AdaNormalHedge's exponential weights amplify last-bit rounding on this label (the authors'
+    # dense NumPy update re-run here moves circle's mean by 4.6e-4): with the paper's direct
+    # weights ½(e^a − e^b) every cell lands within 1e-3 (largest: triangle's std, 9.5e-4)
+    _check_table(result, YDPERM, atol=1e-3)
 
 
 def test_compiled_pass_matches_reference_and_composed_learners(ymean):

@@ -128,28 +128,26 @@ def _groupwise_kernel(X, y, A, perms, lam, do_clip, lo, hi, base_group, loss_anh
                 _sherman_morrison(P0, b0, th0, x, yt, px)
             # sleeping AdaNormalHedge distribution over the awake group experts
             nawake = 0
-            top = -np.inf
+            top = 0.0
             for g in range(G):
                 if A[row, g]:
                     nawake += 1
-                    if R[g] > -1.0:
-                        d3 = 3.0 * (C[g] + 1.0)
-                        rp = R[g] + 1.0
-                        rm = R[g] - 1.0 if R[g] > 1.0 else 0.0
-                        a1 = rp * rp / d3
-                        a2 = rm * rm / d3
-                        logw[g] = a1 + np.log(-np.expm1(a2 - a1))
-                        if logw[g] > top:
-                            top = logw[g]
-                    else:
-                        logw[g] = -np.inf
-                else:
-                    logw[g] = -np.inf
+                    d3 = 3.0 * (C[g] + 1.0)
+                    rp = R[g] + 1.0 if R[g] > -1.0 else 0.0
+                    rm = R[g] - 1.0 if R[g] > 1.0 else 0.0
+                    logw[g] = rp * rp / d3
+                    prob[g] = rm * rm / d3
+                    if logw[g] > top:
+                        top = logw[g]
             total = 0.0
+            # direct weights ½(e^{a} − e^{b}) as in the paper's code; shifted by e^{−top} only
+            # when they would overflow
+            shift = top - 600.0 if top > 600.0 else 0.0
             for g in range(G):
-                if logw[g] > -np.inf:
-                    prob[g] = np.exp(logw[g] - top)
-                    total += prob[g]
+                if A[row, g]:
+                    v = 0.5 * (np.exp(logw[g] - shift) - np.exp(prob[g] - shift))
+                    prob[g] = v
+                    total += v
                 else:
                     prob[g] = 0.0
             if nawake == 0:
