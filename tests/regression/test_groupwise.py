@@ -185,3 +185,20 @@ def test_ymin_ymax_tables(label, expected):
     data = synthetic_groups(label)
     result = groupwise_regret(data.X, data.y, data.groups, data.group_names, seeds=PAPER_SEEDS)
     _check_table(result, expected, atol=1e-6)
+
+
+def test_large_losses_do_not_overflow_the_weights():
+    # group-specific signs with large targets: the group experts beat the always-on expert by a
+    # wide margin, AdaNormalHedge's exponents pass 600 and the kernel's overflow shift kicks in
+    rng = np.random.default_rng(0)
+    T = 1500
+    X = rng.uniform(-1, 1, (T, 3))
+    member = rng.uniform(size=T) < 0.5
+    y = np.where(member, 300.0, -300.0) * X[:, 0]
+    A = np.column_stack([member, ~member, np.ones(T, bool)])
+    orders = np.arange(T)[None]
+    anh, base, _ = groupwise_losses(X, y, A, orders)
+    anh_np, _ = groupwise_losses_numpy(X, y, A, orders)
+    assert np.isfinite(anh).all()
+    np.testing.assert_allclose(anh, anh_np, rtol=1e-6, atol=1e-9)
+    assert anh[0, T // 2 :].sum() < 0.01 * base[0, T // 2 :].sum()
