@@ -5,17 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from regretlab.bandits import exp3
-from regretlab.bandits._kernels import sample_rows
 from regretlab.core import Bandit, rng
 from regretlab.core.simplex import softmax
-
-
-def test_sample_rows_equals_core_sampler():
-    keys = rng.spawn_keys(0, 500)
-    g = np.random.default_rng(0)
-    for t in range(20):
-        p = g.dirichlet(np.full(7, 0.3), size=500)
-        assert np.array_equal(sample_rows(p, rng.uniform(keys, t, 1)[:, 0]), rng.sample_actions(keys, t, p))
 
 
 def test_incremental_exp3_matches_softmax_reference():

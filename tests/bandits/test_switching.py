@@ -180,3 +180,17 @@ def test_batching_wrapper_with_runner_protocol():
     s = learner.update(s, Bandit(np.array([0]), np.array([-0.5]), np.array([0.5])))
     with pytest.raises(ValueError, match="changed inside a block"):
         learner.update(s, Bandit(np.array([1]), np.array([-0.5]), np.array([1.0])))
+
+
+def test_simulate_is_reproducible_and_batch_rows_match_solo_runs():
+    k, t_len = 3, 500
+    keys = rng.spawn_keys(8, 5)
+    losses, _ = MultiScaleRandomWalk(k, 0.1).losses(keys, t_len)
+    solo_losses, _ = MultiScaleRandomWalk(k, 0.1).losses(keys[2:3], t_len)
+    assert np.array_equal(losses[2:3], solo_losses)
+    for policy in (BatchedExp3(t_len, k), setting_b(t_len, k, 200), setting_a(t_len, k, 400)):
+        a, b = simulate(policy, losses, keys=keys), simulate(policy, losses, keys=keys)
+        solo = simulate(policy, solo_losses, keys=keys[2:3])
+        for name in ("loss", "switches", "observations"):
+            assert np.array_equal(a[name], b[name])
+            assert a[name][2] == solo[name][0]

@@ -1,4 +1,5 @@
-"""Compiled (Numba) hot loops of the bandit learners, each checked against its NumPy reference in tests."""
+"""Compiled (Numba) hot loops of the bandit learners, each checked against its NumPy reference in tests
+(the row softmax and the action sampler are the core's, :mod:`regretlab.core.kernels`)."""
 
 from __future__ import annotations
 
@@ -6,27 +7,6 @@ import math
 
 import numba
 import numpy as np
-
-
-@numba.njit(cache=True)
-def sample_rows(probs: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """Inverse-CDF draw per row: first ``k`` with ``cumsum(probs)[k] > u`` (the last arm catches rounding).
-
-    Same arithmetic as :func:`regretlab.core.rng.sample_actions` (sequential cumulative sums), so
-    the same uniforms give the same actions.
-    """
-    b, k = probs.shape
-    out = np.empty(b, dtype=np.int64)
-    for i in range(b):
-        c = 0.0
-        j = 0
-        while j < k - 1:
-            c += probs[i, j]
-            if c > u[i]:
-                break
-            j += 1
-        out[i] = j
-    return out
 
 
 @numba.njit(cache=True)

@@ -25,6 +25,7 @@ import numpy as np
 from regretlab.core import rng
 from regretlab.core.errors import check_array, check_int, check_positive, check_probability
 from regretlab.core.registry import register
+from regretlab.core.kernels import softmax_rows
 from regretlab.core.simplex import softmax
 from regretlab.core.types import Bandit
 
@@ -135,7 +136,7 @@ class Exp3(_Base):
         if state.weight is not None:
             p = state.weight / state.total[:, None]
         else:
-            p = softmax(-self.rate(k, state.t) * state.loss)
+            p = softmax_rows(state.loss, -self.rate(k, state.t))
         return p if self.exploration == 0 else (1 - self.exploration) * p + self.exploration / k
 
     def update(self, state: BanditState, feedback: Bandit) -> BanditState:
@@ -190,7 +191,7 @@ class Exp3IX(_Base):
         return eta, (eta / 2 if self.gamma is None else self.gamma)
 
     def strategy(self, state: BanditState, context: Any = None) -> np.ndarray:
-        return softmax(-self.rate(state.loss.shape[1])[0] * state.loss)
+        return softmax_rows(state.loss, -self.rate(state.loss.shape[1])[0])
 
     def update(self, state: BanditState, feedback: Bandit) -> BanditState:
         b, k = state.loss.shape

@@ -44,7 +44,7 @@ from regretlab.core.errors import check_array, check_int, check_positive
 from regretlab.core.simplex import softmax
 from regretlab.core.types import Bandit
 
-from regretlab.bandits._common import STREAM_ACT, STREAM_LAZY, STREAM_NOISE, init_keys
+from regretlab.bandits._common import STREAM_ACT, STREAM_NOISE, init_keys
 
 __all__ = [
     "BatchedExp3", "BudgetExceeded", "LazyHedge", "MultiScaleRandomWalk", "Observer", "batching",
