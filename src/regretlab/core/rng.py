@@ -100,3 +100,11 @@ def sample_actions(keys: np.ndarray, counter: int, probs: np.ndarray) -> np.ndar
     cdf = np.cumsum(probs, axis=1)
     cdf[:, -1] = np.inf  # rounding never pushes the draw past the last action
     return np.argmax(cdf > u, axis=1).astype(np.int64)
+
+
+def split(keys: np.ndarray, n: int) -> np.ndarray:
+    """``n`` independent child keys per run, shape ``[B, n]`` (child j of run b depends on key b only)."""
+    keys = np.asarray(keys, dtype=np.uint64)
+    idx = np.arange(1, n + 1, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        return _mix(_mix(keys)[:, None] ^ (idx[None, :] * _M1 + _GOLDEN))

@@ -1,0 +1,38 @@
+"""Experts (full-information) learners, all batched over runs.
+
+Factories return learner objects with ``init(keys, K)``, ``strategy(state)``, ``update(state,
+feedback)``; wrappers compose: ``optimistic(hedge())``, ``swap(regret_matching())``.
+"""
+
+import importlib.util as _util
+
+from regretlab.experts.hedge import (
+    ada_normal_hedge,
+    adahedge,
+    fixed_share,
+    ftl,
+    ftpl,
+    ftrl,
+    hedge,
+    ogd,
+    uniform,
+)
+from regretlab.experts.regret_matching import (
+    discounted_regret_matching,
+    regret_matching,
+    regret_matching_plus,
+)
+from regretlab.experts.wrappers import optimistic, stationary, swap
+
+__all__ = [
+    "ada_normal_hedge", "adahedge", "discounted_regret_matching", "fixed_share", "ftl", "ftpl",
+    "ftrl", "hedge", "ogd", "optimistic", "regret_matching", "regret_matching_plus",
+    "stationary", "swap", "uniform",
+]
+
+# Sleeping experts (awake masks) live in their own module.
+if _util.find_spec("regretlab.experts.sleeping") is not None:
+    from regretlab.experts.sleeping import *  # noqa: F401,F403
+    from regretlab.experts import sleeping as _sleeping
+
+    __all__ += list(getattr(_sleeping, "__all__", []))

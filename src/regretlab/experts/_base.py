@@ -1,0 +1,105 @@
+"""Shared machinery of full-information learners: state, input checks, rate schedules.
+
+Most experts algorithms are *cumulative*: they keep one accumulated signal per action (total
+utility for Hedge/FTRL/FTPL, total regret for regret matching) and map it to a strategy. Such a
+learner implements three pieces, and the wrappers (:func:`optimistic`, :func:`swap`) compose
+with any of them:
+
+* ``strategy_from(state, signal) -> [B, K]`` the map from an accumulated signal to a strategy;
+* ``increment(state, utility, played) -> [B, K]`` what one round adds to the signal;
+* ``advance(state, utility, played) -> state`` the update given the strategy actually played.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from regretlab.core import rng
+from regretlab.core.errors import check_array, check_int
+from regretlab.core.types import FullInfo
+
+
+class CumulativeState(NamedTuple):
+    """State of a cumulative learner."""
+
+    t: int  # rounds played so far
+    key: np.ndarray  # [B] uint64 learner random keys
+    signal: np.ndarray  # [B, K] accumulated signal (utility or regret)
+    aux: Any = None  # learner-specific extra arrays (documented by each learner)
+
+
+def init_keys(keys: Any) -> np.ndarray:
+    """Validate run keys ``[B]`` and derive the learner's own stream."""
+    arr = np.asarray(keys)
+    if arr.ndim != 1 or arr.size < 1 or not np.issubdtype(arr.dtype, np.integer):
+        raise ValueError(
+            f"keys must be a 1-d integer array of run keys (see regretlab.core.rng.spawn_keys), "
+            f"got shape {list(arr.shape)} dtype {arr.dtype}"
+        )
+    return rng.derive(arr.astype(np.uint64), "learner")
+
+
+def check_utility(feedback: Any, batch: int, k: int) -> np.ndarray:
+    """The ``[B, K]`` finite utility of a FullInfo feedback, or a clear error."""
+    if not isinstance(feedback, FullInfo):
+        raise TypeError(
+            f"feedback must be FullInfo(utility=[B, K]) for a full-information learner, "
+            f"got {type(feedback).__name__}"
+        )
+    return check_array("feedback.utility", feedback.utility, shape=(batch, k))
+
+
+class CumulativeLearner:
+    """Base class: a learner that maps an accumulated ``[B, K]`` signal to a strategy."""
+
+    feedback = FullInfo
+    name = "cumulative"
+
+    def init(self, keys: Any, num_actions: int) -> CumulativeState:
+        k = check_int("num_actions", num_actions, minimum=1)
+        key = init_keys(keys)
+        return CumulativeState(0, key, np.zeros((key.size, k)), self.init_aux(key.size, k))
+
+    def init_aux(self, batch: int, k: int) -> Any:
+        return None
+
+    # -- the three pieces ------------------------------------------------------------------
+    def strategy_from(self, state: CumulativeState, signal: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def increment(self, state: CumulativeState, utility: np.ndarray, played: np.ndarray) -> np.ndarray:
+        return utility
+
+    def advance(self, state: CumulativeState, utility: np.ndarray, played: np.ndarray) -> CumulativeState:
+        signal = state.signal + self.increment(state, utility, played)
+        return state._replace(t=state.t + 1, signal=signal)
+
+    # -- the public contract ----------------------------------------------------------------
+    def strategy(self, state: CumulativeState, context: Any = None) -> np.ndarray:
+        return self.strategy_from(state, state.signal)
+
+    def update(self, state: CumulativeState, feedback: Any) -> CumulativeState:
+        b, k = state.signal.shape
+        utility = check_utility(feedback, b, k)
+        return self.advance(state, utility, self.strategy(state))
+
+    def __repr__(self) -> str:
+        params = ", ".join(f"{k}={v!r}" for k, v in vars(self).items() if not k.startswith("_"))
+        return f"{self.name}({params})"
+
+
+# -- learning-rate schedules ------------------------------------------------------------------
+def tuned_hedge_rate(k: int, horizon: int) -> float:
+    """``sqrt(8 ln K / T)``: Hedge's rate for losses in [0, 1] with known horizon ``T``.
+
+    With it the regret is at most ``sqrt(T ln K / 2)`` (Cesa-Bianchi & Lugosi 2006, Thm 2.2).
+    """
+    return math.sqrt(8.0 * math.log(max(k, 2)) / horizon)
+
+
+def anytime_hedge_rate(k: int, t: int) -> float:
+    """``sqrt(8 ln K / t)`` at round ``t >= 1`` (Cesa-Bianchi & Lugosi 2006, Thm 2.3)."""
+    return math.sqrt(8.0 * math.log(max(k, 2)) / max(t, 1))

@@ -1,0 +1,100 @@
+"""Conformance of every registered learner to the batched contract (DESIGN.md, Tests §1)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from regretlab.core import Bandit, FullInfo, learners, rng
+from regretlab.envs import gaussian
+from regretlab.run import run
+
+CASES = [(e.name, p) for e in learners.entries() for p in e.test_params]
+IDS = [f"{n}-{i}" for i, (n, _) in enumerate(CASES)]
+
+
+def _feedback(learner, u, p, t, keys):
+    if learner.feedback is FullInfo:
+        return FullInfo(u)
+    a = rng.sample_actions(keys, t, p)
+    rows = np.arange(u.shape[0])
+    return Bandit(a, u[rows, a], p[rows, a])
+
+
+def _play(learner, keys, k, rounds, scale=1.0):
+    state = learner.init(keys, k)
+    env_keys = rng.derive(keys, "env")
+    out = []
+    for t in range(rounds):
+        p = learner.strategy(state)
+        out.append(p)
+        u = scale * (rng.uniform(env_keys, t, k) - 1.0)
+        state = learner.update(state, _feedback(learner, u, p, t, rng.derive(keys, "action")))
+    return np.stack(out), state
+
+
+@pytest.mark.parametrize("name,params", CASES, ids=IDS)
+def test_strategy_on_simplex_with_shapes(name, params):
+    learner = learners.make(name, **params)
+    strategies, state = _play(learner, rng.spawn_keys(1, 5), 4, 30)
+    assert strategies.shape == (30, 5, 4)
+    assert np.isfinite(strategies).all()
+    assert (strategies >= -1e-12).all()
+    np.testing.assert_allclose(strategies.sum(axis=2), 1.0, atol=1e-9)
+    assert state.t == 30
+
+
+@pytest.mark.parametrize("name,params", CASES, ids=IDS)
+def test_batch_row_equals_solo_run(name, params):
+    learner = learners.make(name, **params)
+    keys = rng.spawn_keys(7, 4)
+    batched, _ = _play(learner, keys, 3, 25)
+    for b in (0, 3):
+        solo, _ = _play(learner, keys[b:b + 1], 3, 25)
+        np.testing.assert_allclose(batched[:, b], solo[:, 0], rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("name,params", CASES, ids=IDS)
+def test_same_seed_same_numbers(name, params):
+    if learners.make(name, **params).feedback is not FullInfo:
+        pytest.skip("runner comparison is for full-information learners; bandits use their own env")
+    a = run(learners.make(name, **params), gaussian(3), T=40, batch=3, seed=11)
+    b = run(learners.make(name, **params), gaussian(3), T=40, batch=3, seed=11)
+    np.testing.assert_array_equal(a.regret, b.regret)
+    c = run(learners.make(name, **params), gaussian(3), T=40, batch=3, seed=12)
+    assert not np.array_equal(a.metrics["best_utility"], c.metrics["best_utility"])
+
+
+@pytest.mark.parametrize("name,params", CASES, ids=IDS)
+@pytest.mark.parametrize("scale", [1e6, 1e-9])
+def test_no_nan_on_extreme_utilities(name, params, scale):
+    learner = learners.make(name, **params)
+    strategies, _ = _play(learner, rng.spawn_keys(3, 2), 3, 40, scale=scale)
+    assert np.isfinite(strategies).all()
+    np.testing.assert_allclose(strategies.sum(axis=2), 1.0, atol=1e-9)
+
+
+@pytest.mark.parametrize("lr", [1e-12, 1e6])
+@pytest.mark.parametrize("name", ["hedge", "ftrl", "fixed_share", "optimistic_hedge"])
+def test_no_nan_with_extreme_learning_rates(name, lr):
+    kwargs = {"lr": lr} if name != "ftrl" else {"lr": lr, "schedule": "fixed"}
+    learner = learners.make(name, **kwargs)
+    strategies, _ = _play(learner, rng.spawn_keys(0, 2), 3, 40)
+    assert np.isfinite(strategies).all()
+    np.testing.assert_allclose(strategies.sum(axis=2), 1.0, atol=1e-9)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["hedge", "adahedge", "regret_matching_plus", "ada_normal_hedge"])
+def test_a_million_rounds_of_loss_one(name):
+    """1e6 rounds where the first expert always loses 1 and the others 0 (or all lose 1)."""
+    learner = learners.make(name, **({"schedule": "anytime"} if name == "hedge" else {}))
+    state = learner.init(rng.spawn_keys(0, 2), 3)
+    u = np.array([[-1.0, 0.0, 0.0], [-1.0, -1.0, -1.0]])
+    fb = FullInfo(u)
+    for _ in range(1_000_000):
+        state = learner.update(state, fb)
+    p = learner.strategy(state)
+    assert np.isfinite(p).all()
+    assert p[0, 0] < 1e-6
+    np.testing.assert_allclose(p.sum(axis=1), 1.0)
