@@ -31,3 +31,13 @@ __all__ = [
     "CorrelatedSolution",
     "support_enumeration", "support_enumeration_numpy", "lemke_howson", "DegenerateGameWarning",
 ]
+
+from regretlab.games.normal_form.dynamics import (  # noqa: E402
+    DynamicsResult, FictitiousPlayResult, ReplicatorResult, fictitious_play,
+    optimistic_hedge_self_play, play, replicator_dynamics, self_play,
+)
+
+__all__ += [
+    "play", "self_play", "optimistic_hedge_self_play", "fictitious_play", "replicator_dynamics",
+    "DynamicsResult", "FictitiousPlayResult", "ReplicatorResult",
+]
