@@ -22,6 +22,7 @@ class MarkovGapsConfig:
         horizon: H.
         actions: |A| per player.
         max_exp: episodes up to 2^max_exp; gaps of the prefix mixtures at T = 1, 2, 4, ...
+        lr: fixed Hedge rate; 0 uses the anytime rate sqrt(8 ln K / t) (prefixes are then runs).
     """
 
     games: int = 4
@@ -29,6 +30,7 @@ class MarkovGapsConfig:
     horizon: int = 3
     actions: int = 2
     max_exp: int = 9
+    lr: float = 0.0
 
 
 def run_markov_gaps(config: MarkovGapsConfig, seed: int) -> dict[str, Any]:
@@ -38,7 +40,8 @@ def run_markov_gaps(config: MarkovGapsConfig, seed: int) -> dict[str, Any]:
     out: dict[str, list[Any]] = {"game": [], "T": [], "player": [], "gap_markov": [], "gap_general": []}
     for gidx in range(config.games):
         game = random_markov_game(2, config.states, config.horizon, config.actions, seed=seed * 100_003 + gidx)
-        res = independent_hedge(game, 2**config.max_exp, batch=1, seed=seed, learner=hedge(schedule="anytime"))
+        learner = hedge(lr=config.lr) if config.lr > 0 else hedge(schedule="anytime")
+        res = independent_hedge(game, 2**config.max_exp, batch=1, seed=seed, learner=learner)
         for e in range(config.max_exp + 1):
             gaps = mixture_gaps(game, [p[: 2**e, 0] for p in res.policies])
             for i in range(2):

@@ -154,7 +154,7 @@ class NormalFormGame:
                 terms.append(f"z{letters[j]}")
                 ops.append(xs[j])
         spec = ",".join(terms) + f"->z{letters[player]}"
-        out = np.einsum(spec, *ops, optimize=True)
+        out = np.einsum(spec, *ops)  # optimize=True costs ~80 µs of path search per call
         return out if batched else out[0]
 
     def expected_utility(self, strategies: Sequence[np.ndarray]) -> np.ndarray:
