@@ -133,3 +133,15 @@ def test_shapley_game_unique_uniform_equilibrium():
     g = shapley_game()
     u = np.ones(3) / 3
     assert abs(nash_conv(g, [u, u])) < 1e-12
+
+
+def test_one_and_four_player_games():
+    # one player: NashConv is the distance to the best action; four players: gaps still agree
+    solo = NormalFormGame(np.array([[1.0, 2.0, 3.0]]))
+    assert nash_conv(solo, [np.array([1.0, 0, 0])]) == pytest.approx(2.0)
+    g = random_game([2, 2, 3, 2], seed=0)
+    rng = np.random.default_rng(0)
+    xs = [rng.dirichlet(np.ones(k)) for k in g.num_actions]
+    mu = g.joint_from_product(xs)
+    # for a product profile every player's CCE gap is its best-response gain (NashConv term)
+    np.testing.assert_allclose(cce_gap(g, mu, per_player=True), nash_conv(g, xs, per_player=True), atol=1e-12)

@@ -153,6 +153,9 @@ class NormalFormGame:
             if j != player:
                 terms.append(f"z{letters[j]}")
                 ops.append(xs[j])
+        if p == 1:  # nobody else: the utility vector does not depend on a strategy
+            out = np.broadcast_to(self.payoffs[player], (xs[0].shape[0], self.num_actions[0])).copy()
+            return out if batched else out[0]
         spec = ",".join(terms) + f"->z{letters[player]}"
         out = np.einsum(spec, *ops)  # optimize=True costs ~80 µs of path search per call
         return out if batched else out[0]
