@@ -111,3 +111,10 @@ def test_independent_hedge_policies_and_gap_shrinks():
     with pytest.raises(ValueError, match="max_policies"):
         best_markov_deviation(random_markov_game(2, 4, 5, 2), [p[:1, 0] for p in
                               independent_hedge(random_markov_game(2, 4, 5, 2), 1).policies], 0)
+
+
+def test_general_deviation_refuses_huge_trees():
+    g = random_markov_game(2, 4, 8, 3, seed=0)
+    pol = [np.full((2, 8, 4, 3), 1 / 3)] * 2
+    with pytest.raises(ValueError, match="max_entries"):
+        best_general_deviation(g, pol, 0)

@@ -291,7 +291,8 @@ def _check_mixture(game: MarkovGame, mixture: Sequence[Any]) -> list[np.ndarray]
     return mix
 
 
-def best_general_deviation(game: MarkovGame, mixture: Sequence[Any], player: int) -> float:
+def best_general_deviation(game: MarkovGame, mixture: Sequence[Any], player: int,
+                           max_entries: int = 50_000_000) -> float:
     """``max_{σ'_i general} (1/T) Σ_t V_i^{σ'_i × σ^t_{-i}}`` by DP over histories (hidden-t POMDP).
 
     ``W_h(s, w) = max_{a_i} Σ_{a_{-i}} [c(a_{-i}) r_{i,h}(s, a) + Σ_{s'} P_h(s'|s, a) W_{h+1}(s', w ⊙ σ_{-i,h}(a_{-i}|s))]``
@@ -301,6 +302,9 @@ def best_general_deviation(game: MarkovGame, mixture: Sequence[Any], player: int
     Args:
         mixture: P arrays ``[T, H, S, K_j]``, the T product Markov policies.
 
+        max_entries: refuse trees whose last level would hold more than this many weights
+            (nodes × T); the worst case is ``S (J S)^(H-1) T`` with J the opponents' joint actions.
+
     Returns:
         the best deviation value (compare with the mixture's own value for the gap).
     """
@@ -309,6 +313,12 @@ def best_general_deviation(game: MarkovGame, mixture: Sequence[Any], player: int
     t_count = sig.shape[0]
     H, S = game.horizon, game.num_states
     J = sig.shape[-1]
+    worst = S * (J * S) ** (H - 1) * t_count
+    if worst > max_entries:
+        raise ValueError(
+            f"best_general_deviation: the history tree may hold S (J S)^(H-1) T = {worst} weights "
+            f"(S={S}, J={J}, H={H}, T={t_count}), more than max_entries={max_entries}; use a smaller "
+            "game or mixture, or raise max_entries")
     # forward: build the tree of (state, weights) nodes level by level
     states = [np.flatnonzero(game.initial > 0)]
     weights = [np.full((states[0].size, t_count), 1.0 / t_count)]

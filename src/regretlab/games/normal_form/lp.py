@@ -121,6 +121,8 @@ def incentive_matrix(game: NormalFormGame, kind: str = "cce") -> sp.csr_matrix:
                     cols.append(ix[a])
                     vals.append(u[dev] - u[a])
                     r += 1
+    if r == 0:  # every player has one action: no incentive constraint
+        return sp.csr_matrix((0, n))
     return sp.csr_matrix(
         (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(r, n)
     )
@@ -183,7 +185,8 @@ def correlated_equilibrium(
 
 def _solve_lp(g: sp.csr_matrix, c: np.ndarray) -> np.ndarray:
     n = g.shape[1]
-    res = linprog(-c, A_ub=g, b_ub=np.zeros(g.shape[0]), A_eq=np.ones((1, n)), b_eq=[1.0],
+    a_ub, b_ub = (g, np.zeros(g.shape[0])) if g.shape[0] else (None, None)
+    res = linprog(-c, A_ub=a_ub, b_ub=b_ub, A_eq=np.ones((1, n)), b_eq=[1.0],
                   bounds=(0, None), method="highs-ds", options=_HIGHS_OPTIONS)
     if res.status != 0:  # a CCE/CE always exists, so this is numerical trouble
         raise RuntimeError(f"correlated-equilibrium LP failed: {res.message}")
@@ -225,6 +228,8 @@ def _project_l1(g: sp.csr_matrix, target: np.ndarray) -> np.ndarray:
 
 def _max_entropy(game: NormalFormGame, g: sp.csr_matrix, kind: str) -> np.ndarray:
     gd = g.toarray()
+    if gd.shape[0] == 0:  # no constraint: the uniform distribution
+        return np.full(gd.shape[1], 1.0 / gd.shape[1])
     scale = max(float(np.abs(gd).max()), 1e-300)
     gs = gd / scale  # scale-free dual
 
@@ -238,7 +243,7 @@ def _max_entropy(game: NormalFormGame, g: sp.csr_matrix, kind: str) -> np.ndarra
 
     lam0 = np.zeros(gs.shape[0])
     res = minimize(fun, lam0, jac=True, method="L-BFGS-B", bounds=[(0, None)] * gs.shape[0],
-                   options={"maxiter": 5000, "ftol": 1e-15, "gtol": 1e-12})
+                   options={"maxiter": 1000, "ftol": 1e-15, "gtol": 1e-12})
     mu = softmax(-(gs.T @ res.x))
     # Mix with the most strictly feasible point just enough to satisfy every constraint exactly.
     viol = gd @ mu
