@@ -257,6 +257,8 @@ def _run_ray(todo: list[tuple[Cell, str]], finish: Any, address: str | None, bar
     except ImportError:
         raise ValueError("backend 'ray' needs the ray extra: pip install 'regretlab[ray]'") from None
     if not ray.is_initialized():
+        if address and address != "auto":
+            _check_reachable(address)
         try:
             if address:
                 ray.init(address=address, log_to_driver=False)
@@ -273,6 +275,22 @@ def _run_ray(todo: list[tuple[Cell, str]], finish: Any, address: str | None, bar
         for ref in ready:
             cell, key = refs.pop(ref)
             finish(cell, key, ray.get(ref))
+
+
+def _check_reachable(address: str, timeout: float = 5.0) -> None:
+    """Fail fast with a clear message when a Ray address does not accept connections
+    (``ray.init`` itself would retry for minutes)."""
+    import socket
+
+    hostport = address.split("://", 1)[-1]
+    host, sep, port = hostport.rpartition(":")
+    if not sep or not port.isdigit():
+        raise ValueError(f"Ray address must look like host:port or ray://host:port, got {address!r}")
+    try:
+        with socket.create_connection((host or "127.0.0.1", int(port)), timeout=timeout):
+            pass
+    except OSError as exc:
+        raise ValueError(f"could not connect to Ray at {address!r}: {exc}") from None
 
 
 class _SweepBar:

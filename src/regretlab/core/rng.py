@@ -96,10 +96,9 @@ def gumbel(keys: np.ndarray, counter: int, size: int) -> np.ndarray:
 
 def sample_actions(keys: np.ndarray, counter: int, probs: np.ndarray) -> np.ndarray:
     """One action per run from ``probs [B, K]`` by inversion; returns ``[B]`` int64."""
-    u = uniform(keys, counter, 1)  # [B, 1]
-    cdf = np.cumsum(probs, axis=1)
-    cdf[:, -1] = np.inf  # rounding never pushes the draw past the last action
-    return np.argmax(cdf > u, axis=1).astype(np.int64)
+    from regretlab.core.kernels import sample_rows
+
+    return sample_rows(probs, uniform(keys, counter, 1)[:, 0])
 
 
 def split(keys: np.ndarray, n: int) -> np.ndarray:

@@ -57,6 +57,9 @@ class CumulativeLearner:
 
     feedback = FullInfo
     name = "cumulative"
+    # whether ``advance`` needs the strategy that was played (regret-based learners do);
+    # learners that do not skip recomputing it in ``update``.
+    uses_played = True
 
     def init(self, keys: Any, num_actions: int) -> CumulativeState:
         k = check_int("num_actions", num_actions, minimum=1)
@@ -84,7 +87,8 @@ class CumulativeLearner:
     def update(self, state: CumulativeState, feedback: Any) -> CumulativeState:
         b, k = state.signal.shape
         utility = check_utility(feedback, b, k)
-        return self.advance(state, utility, self.strategy(state))
+        played = self.strategy(state) if self.uses_played else None
+        return self.advance(state, utility, played)
 
     def __repr__(self) -> str:
         params = ", ".join(f"{k}={v!r}" for k, v in vars(self).items() if not k.startswith("_"))

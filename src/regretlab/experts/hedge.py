@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from regretlab.core import rng
+from regretlab.core.kernels import softmax_rows
 from regretlab.core.errors import check_int, check_positive, check_probability
 from regretlab.core.registry import register
 from regretlab.core.simplex import normalize, project_simplex, softmax
@@ -42,6 +43,7 @@ class Hedge(CumulativeLearner):
     """
 
     name = "hedge"
+    uses_played = False
     optimistic_ok = True
 
     def __init__(self, lr: float | None = None, schedule: str = "fixed", horizon: int | None = None):
@@ -65,7 +67,7 @@ class Hedge(CumulativeLearner):
         return tuned_hedge_rate(k, 2**m)
 
     def strategy_from(self, state: CumulativeState, signal: np.ndarray) -> np.ndarray:
-        return softmax(self.rate(signal.shape[1], state.t) * signal)
+        return softmax_rows(signal, self.rate(signal.shape[1], state.t))
 
     def advance(self, state: CumulativeState, utility: np.ndarray, played: np.ndarray) -> CumulativeState:
         signal = state.signal + utility
@@ -104,6 +106,7 @@ class FTRL(CumulativeLearner):
     """
 
     name = "ftrl"
+    uses_played = False
     optimistic_ok = True
 
     def __init__(self, regularizer: str = "entropy", lr: float | None = None,
@@ -131,7 +134,7 @@ class FTRL(CumulativeLearner):
     def strategy_from(self, state: CumulativeState, signal: np.ndarray) -> np.ndarray:
         eta = self.rate(signal.shape[1], state.t)
         if self.regularizer == "entropy":
-            return softmax(eta * signal)
+            return softmax_rows(signal, eta)
         return project_simplex(eta * signal)
 
 
@@ -151,6 +154,7 @@ class OGD(CumulativeLearner):
     """
 
     name = "ogd"
+    uses_played = False
 
     def __init__(self, lr: float | None = None):
         self.lr = None if lr is None else check_positive("lr", lr)
@@ -186,6 +190,7 @@ class FTPL(CumulativeLearner):
     """
 
     name = "ftpl"
+    uses_played = False
     optimistic_ok = True
 
     def __init__(self, noise: str = "gaussian", scale: float = 1.0, schedule: str = "anytime"):
@@ -219,6 +224,7 @@ class FTL(CumulativeLearner):
     """
 
     name = "ftl"
+    uses_played = False
     optimistic_ok = True
 
     def strategy_from(self, state: CumulativeState, signal: np.ndarray) -> np.ndarray:
@@ -237,6 +243,7 @@ class Uniform(CumulativeLearner):
     """The uniform strategy every round (a reference point, no learning)."""
 
     name = "uniform"
+    uses_played = False
 
     def strategy_from(self, state: CumulativeState, signal: np.ndarray) -> np.ndarray:
         return np.full_like(signal, 1.0 / signal.shape[1])
@@ -259,6 +266,7 @@ class AdaHedge(CumulativeLearner):
     """
 
     name = "adahedge"
+    uses_played = False
 
     def init_aux(self, batch: int, k: int) -> np.ndarray:
         return np.zeros(batch)  # [B] cumulative mixability gap
@@ -313,6 +321,7 @@ class FixedShare(CumulativeLearner):
     """
 
     name = "fixed_share"
+    uses_played = False
 
     def __init__(self, lr: float | None = None, alpha: float = 0.01, horizon: int | None = None):
         if lr is None and horizon is None:

@@ -1,0 +1,267 @@
+"""Online individually fair learning with one-sided feedback: the run loop and its metrics.
+
+Each round ``k`` individuals arrive; the learner's randomised policy ``pi_t`` over the class ``H``
+is audited by the panel; the reported pair becomes two synthetic full-information examples of
+weight ``C``; labels are seen only for accepted individuals. The learner is Exp2 (explicit
+``pi_t``) or Context-Semi-Bandit-FTPL with an ERM oracle (``pi_t`` is the law of the perturbed
+leader, estimated by ``samples`` fresh draws per round). Reported separately (spec section 6.4):
+
+* ``lagrangian_regret``: regret on the linearised Lagrangian losses against the best fixed
+  ``h in H`` (what Exp2 / FTPL guarantee);
+* ``accuracy_regret``: ``sum_t Err(pi_t) - min_{pi in Q} sum_t Err(pi)``, ``Q`` the policies that
+  are ``(alpha - eps)``-fair on every round's pairs (found by a cutting-plane LP);
+* ``violations``: the number of rounds on which the panel reported a violation.
+
+Reference: Bechavod & Roth, "Individually Fair Learning with One-Sided Feedback", ICML 2023.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from scipy.optimize import linprog
+
+from regretlab.bandits.combinatorial import EnumerationOracle, exp2, ftpl_semibandit
+from regretlab.core import rng
+from regretlab.core.errors import check_int, check_positive
+from regretlab.core.types import SemiBandit
+from regretlab.fairness.panel import Panel, lipschitz_auditor
+from regretlab.fairness.reduction import (
+    LendingStream,
+    RoundContext,
+    ThresholdClass,
+    action_table,
+    expected_errors,
+    revealed_mask,
+    round_losses,
+)
+
+_STREAM_POLICY = 31  # draws that estimate FTPL's policy (never shared with the learner's own)
+
+
+def default_panel(alpha: float = 0.05) -> Panel:
+    """The section 6.6 panel: ``m = 3`` auditors ``d^j = L_j ||x - x'||``, ``L in {0.5, 1, 2}``, ``gamma = 2/3``."""
+    return Panel([lipschitz_auditor(s) for s in (0.5, 1.0, 2.0)], gamma=2 / 3, alpha=alpha)
+
+
+@dataclass(frozen=True)
+class FairRun:
+    """Per-run totals of one fair-learning run (all arrays ``[B]``).
+
+    Attributes:
+        lagrangian_regret: linearised-Lagrangian regret vs the best fixed classifier.
+        accuracy_regret: expected mistakes minus those of the best fair policy (nan if not computed).
+        violations: rounds with a panel-reported violation.
+        errors: ``sum_t Err(pi_t)``.
+        best_fair_errors: ``min_{pi in Q} sum_t Err(pi)`` (nan if not computed).
+    """
+
+    lagrangian_regret: np.ndarray
+    accuracy_regret: np.ndarray
+    violations: np.ndarray
+    errors: np.ndarray
+    best_fair_errors: np.ndarray
+    horizon: int
+    c: float
+
+
+class _FTPLPolicy:
+    """Monte-Carlo law of FTPL's perturbed leader: ``[B, H]`` frequencies of ``samples`` leaders."""
+
+    def __init__(self, learner: Any, num_policies: int, samples: int):
+        self.learner, self.h, self.samples = learner, num_policies, samples
+
+    def __call__(self, state: Any) -> np.ndarray:
+        keys = rng.derive(state.key, _STREAM_POLICY)
+        out = np.zeros((state.key.size, self.h))
+        rows = np.arange(state.key.size)
+        for r in range(self.samples):
+            z = self.learner._perturbation(keys, state.t * self.samples + r)
+            out[rows, self.learner.oracle.best(state.summary, z)] += 1.0
+        return out / self.samples
+
+
+def make_learner(algorithm: str, hclass: ThresholdClass, individuals: int, horizon: int, c: float, **kw):
+    """Exp2 or FTPL on the reduction's semi-bandit (``D = k + 3`` coordinates, rewards ``-loss``).
+
+    Exp2: uniform exploration ``gamma = min(1/2, sqrt(H / T))`` and rate
+    ``eta = 3 sqrt(ln H / T) / (k + C)`` (the per-round loss range of a policy is ``k + C``;
+    the generic tuning of :func:`regretlab.bandits.combinatorial.exp2` over ``m D`` coordinates is
+    far slower here) unless given.
+    FTPL: ``EnumerationOracle`` (exact ERM over ``H``) with separator contexts built from
+    :meth:`ThresholdClass.separator`, Laplace noise, ``M = ceil(T^{1/3})`` resamples and
+    ``epsilon = T^{-1/3} / (k + 2C)`` unless given (spec section 6.3).
+    """
+    span = max(1.0, c)
+    reward_range = (-span, span)
+    d = individuals + 3
+    h = hclass.size
+    if algorithm == "exp2":
+        exploration = kw.pop("exploration", min(0.5, math.sqrt(h / horizon)))
+        lr = kw.pop("lr", 3.0 * math.sqrt(math.log(h) / horizon) / (individuals + c))
+        return exp2(num_policies=h, horizon=horizon, exploration=exploration, lr=lr,
+                    reward_range=reward_range, **kw)
+    if algorithm == "ftpl":
+        pts = hclass.separator()
+        k = individuals
+        pad = (-len(pts)) % k
+        pts = np.concatenate([pts, np.repeat(pts[:1], pad, axis=0)])
+        separator = [RoundContext(pts[i : i + k]) for i in range(0, len(pts), k)]
+        oracle = EnumerationOracle(lambda ctx: action_table(hclass, ctx), d, separator)
+        eps = kw.pop("epsilon", horizon ** (-1 / 3) / (individuals + 2 * c))
+        resamples = kw.pop("max_resamples", int(math.ceil(horizon ** (1 / 3))))
+        return ftpl_semibandit(oracle, epsilon=eps, horizon=horizon, max_resamples=resamples,
+                               reward_range=reward_range, **kw)
+    raise ValueError(f"algorithm must be 'exp2' or 'ftpl', got {algorithm!r}")
+
+
+def run_fair_learning(
+    algorithm: str = "exp2",
+    horizon: int = 1000,
+    c: float = 1.0,
+    *,
+    batch: int = 4,
+    seed: int = 0,
+    stream: Any = None,
+    panel: Panel | None = None,
+    hclass: ThresholdClass | None = None,
+    samples: int = 16,
+    comparator: bool = True,
+    fairness_eps: float | None = None,
+    **learner_kw: Any,
+) -> FairRun:
+    """Run the reduction for ``horizon`` rounds on ``batch`` independent runs.
+
+    Args:
+        algorithm: ``"exp2"`` or ``"ftpl"``.
+        horizon: ``T``.
+        c: Lagrange weight ``C`` of the fairness term.
+        batch: independent runs ``B``.
+        seed: root seed (run ``b`` uses key ``b`` of ``spawn_keys(seed, B)``).
+        stream: data stream with ``draw(keys, t) -> (x [B,k,F], y [B,k])`` (default :class:`LendingStream`).
+        panel: the auditing panel (default :func:`default_panel`).
+        hclass: the classifier class (default 64 thresholds on 2 features).
+        samples: leader draws per round estimating FTPL's randomised policy.
+        comparator: solve the best-fair-policy LP for the accuracy regret.
+        fairness_eps: ``eps`` of the comparator class ``Q`` (default ``alpha / 2``).
+        learner_kw: overrides passed to :func:`make_learner`.
+
+    Returns:
+        A :class:`FairRun`.
+    """
+    horizon = check_int("horizon", horizon)
+    batch = check_int("batch", batch)
+    c = check_positive("c", c, allow_zero=True)
+    stream = stream or LendingStream()
+    panel = panel or default_panel()
+    hclass = hclass or ThresholdClass(stream.num_features)
+    k = stream.individuals
+    learner = make_learner(algorithm, hclass, k, horizon, c, **learner_kw)
+    keys = rng.spawn_keys(seed, batch)
+    state = learner.init(keys, hclass.size) if algorithm == "exp2" else learner.init(keys)
+    policy_law = _FTPLPolicy(learner, hclass.size, samples) if algorithm == "ftpl" else None
+    mask = revealed_mask(k)
+    h_loss = np.zeros((batch, hclass.size))
+    h_err = np.zeros((batch, hclass.size))
+    learner_loss = np.zeros(batch)
+    errors = np.zeros(batch)
+    violations = np.zeros(batch, dtype=np.int64)
+    keep_x = np.empty((horizon, batch, k, stream.num_features)) if comparator else None
+    for t in range(horizon):
+        x, y = stream.draw(keys, t)
+        pred = np.transpose(hclass.predict(x), (0, 2, 1))  # [B, H, k]
+        if algorithm == "exp2":
+            p = learner.strategy(state, action_table(hclass, RoundContext(x)))
+        else:
+            p = policy_law(state)
+        favour = np.einsum("bh,bhk->bk", p, pred)
+        viol = panel.detect(x, favour)
+        ctx = RoundContext(x, viol.favoured, viol.other)
+        table = action_table(hclass, ctx)
+        loss = round_losses(y, viol, c)
+        context = table if algorithm == "exp2" else ctx
+        _, chosen = learner.act(state, context)
+        reward = np.where(chosen | mask, -loss, 0.0)
+        state = learner.update(state, SemiBandit(chosen, reward), context=context, revealed=mask)
+        per_h = np.einsum("bhd,bd->bh", table, loss)
+        h_loss += per_h
+        learner_loss += np.einsum("bh,bh->b", p, per_h)
+        h_err += (pred != y[:, None, :]).sum(axis=-1)
+        errors += expected_errors(favour, y)
+        violations += viol.found
+        if comparator:
+            keep_x[t] = x
+    if comparator:
+        eps = panel.alpha / 2 if fairness_eps is None else float(fairness_eps)
+        best = np.array([
+            best_fair_errors(hclass, keep_x[:, b], h_err[b], panel, eps) for b in range(batch)
+        ])
+    else:
+        best = np.full(batch, np.nan)
+    return FairRun(
+        lagrangian_regret=learner_loss - h_loss.min(axis=1),
+        accuracy_regret=errors - best,
+        violations=violations,
+        errors=errors,
+        best_fair_errors=best,
+        horizon=horizon,
+        c=c,
+    )
+
+
+def best_fair_errors(
+    hclass: ThresholdClass,
+    x: np.ndarray,
+    errors_per_h: np.ndarray,
+    panel: Panel,
+    eps: float,
+    *,
+    max_rounds: int = 60,
+    cuts: int = 400,
+) -> float:
+    """``min_{pi in Q} sum_t Err(pi)`` by cutting planes over the rounds' ordered pairs.
+
+    ``Q = {p in Delta(H): sum_h p_h (h(x) - h(x')) <= d_gamma(x, x') + alpha - eps}`` for every
+    round and pair; the error of ``p`` is ``errors_per_h @ p`` (linear).
+
+    Args:
+        hclass: the class.
+        x: ``[T, k, F]`` one run's individuals.
+        errors_per_h: ``[H]`` each classifier's total mistakes on the run.
+        panel: defines ``d_gamma`` and ``alpha``.
+        eps: margin of ``Q`` (``0 <= eps <= alpha``).
+
+    Returns:
+        The optimum.
+    """
+    pred = hclass.predict(x).astype(np.float32)  # [T, k, H]
+    rhs = panel.aggregate_distance(x) + panel.alpha - eps  # [T, k, k]
+    h = pred.shape[-1]
+    rows: list[np.ndarray] = []
+    bounds_rhs: list[float] = []
+    p = None
+    for _ in range(max_rounds):
+        res = linprog(
+            errors_per_h,
+            A_ub=np.asarray(rows) if rows else None,
+            b_ub=np.asarray(bounds_rhs) if rows else None,
+            A_eq=np.ones((1, h)), b_eq=[1.0], bounds=(0, None), method="highs",
+        )
+        if res.status != 0:
+            raise RuntimeError(f"best-fair-policy LP failed: {res.message}")
+        p = res.x
+        favour = pred @ p.astype(np.float32)  # [T, k]
+        excess = favour[:, :, None] - favour[:, None, :] - rhs
+        flat = excess.ravel()
+        bad = np.flatnonzero(flat > 1e-6)  # above float32 rounding and HiGHS feasibility tolerance
+        if bad.size == 0:
+            return float(res.fun)
+        top = bad[np.argsort(-flat[bad])[:cuts]]
+        t_idx, i_idx, j_idx = np.unravel_index(top, excess.shape)
+        for t, i, j in zip(t_idx, i_idx, j_idx):
+            rows.append((pred[t, i] - pred[t, j]).astype(np.float64))
+            bounds_rhs.append(float(rhs[t, i, j]))
+    raise RuntimeError("best-fair-policy cutting planes did not converge")
