@@ -24,7 +24,7 @@ def games(draw, max_players=3):
 
 
 @pytest.mark.parametrize("objective", ["welfare", "max_entropy"])
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=12, deadline=None)
 @given(game=games())
 def test_lp_equilibria_satisfy_incentive_constraints(objective, game):
     # Aumann (1974) / Moulin & Vial (1978): a CE and a CCE always exist; the LP's is exact

@@ -157,7 +157,7 @@ def test_zero_sum_lp_matches_known_values_and_nashpy():
 @pytest.mark.parametrize("kind", ["cce", "ce"])
 @pytest.mark.parametrize("objective", ["welfare", "max_entropy"])
 def test_correlated_lp_satisfies_every_incentive_constraint(kind, objective):
-    for seed in range(6):
+    for seed in range(4):
         g = random_game([3, 3, 2] if seed % 2 else [4, 4], seed=seed)
         sol = correlated_equilibrium(g, kind, objective)
         mu = sol.joint
