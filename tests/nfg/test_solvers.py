@@ -191,3 +191,12 @@ def test_correlated_objectives():
         correlated_equilibrium(r, "ce", objective=np.ones(5))
     with pytest.raises(ValueError, match="kind"):
         correlated_equilibrium(r, "nash")
+
+
+def test_support_enumeration_is_scale_invariant():
+    # equilibria do not change when a player's payoffs are multiplied by a positive constant
+    g = random_game(5, seed=9)
+    a, b = g.bimatrix()
+    base = support_enumeration(g)
+    for s_a, s_b in [(1e-9, 1.0), (1e6, 1e-6), (3.0, 1e8)]:
+        assert _same_set(support_enumeration(NormalFormGame.from_bimatrix(s_a * a, s_b * b)), base)

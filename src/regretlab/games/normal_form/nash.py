@@ -195,7 +195,11 @@ def support_enumeration(game: NormalFormGame | Any, col: Any = None, *, tol: flo
     """
     a, b = _matrices(game, col)
     m, n = a.shape
-    scale = max(1.0, float(np.abs(a).max()), float(np.abs(b).max()))
+    # equilibria are invariant to positive rescaling of each player's payoffs: work at unit scale
+    # so that the pivot and best-response tolerances are relative
+    a = a / max(float(np.abs(a).max()), 1e-300)
+    b = b / max(float(np.abs(b).max()), 1e-300)
+    scale = 1.0
     cap = 64
     while True:
         out_x = np.zeros((cap, m))
@@ -224,7 +228,9 @@ def support_enumeration_numpy(game: NormalFormGame | Any, col: Any = None, *,
     """NumPy reference for :func:`support_enumeration` (batched solves per support size)."""
     a, b = _matrices(game, col)
     m, n = a.shape
-    scale = max(1.0, float(np.abs(a).max()), float(np.abs(b).max()))
+    a = a / max(float(np.abs(a).max()), 1e-300)
+    b = b / max(float(np.abs(b).max()), 1e-300)
+    scale = 1.0
     eqs = []
     for k in range(1, min(m, n) + 1):
         rs, cs = _subsets(m, k), _subsets(n, k)
