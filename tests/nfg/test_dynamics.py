@@ -118,3 +118,11 @@ def test_replicator_conserves_the_constant_of_motion():
     # prisoner's dilemma: the dominated action dies out
     pd = replicator_dynamics(rescale(prisoners_dilemma()), 1000, dt=0.04, batch=2)
     assert (pd.strategies[0][-1][:, 1] > 0.99).all()
+
+
+def test_learners_by_name_are_tuned_to_T():
+    # "hedge" by name gets η = sqrt(8 ln K / T): same numbers as hedge(horizon=T)
+    g = random_game([3, 3], seed=4)
+    by_name = play(g, ["hedge", "regret_matching"], 200, every=200)
+    by_obj = play(g, [hedge(horizon=200), "regret_matching"], 200, every=200)
+    np.testing.assert_allclose(by_name.joint, by_obj.joint)

@@ -34,7 +34,7 @@ class DynamicsResult(NamedTuple):
     last_strategies: list  # P arrays [B, K_i], the strategies of the last round
 
 
-def _resolve_learners(learners: Any, num_players: int) -> list[Any]:
+def _resolve_learners(learners: Any, num_players: int, horizon: int) -> list[Any]:
     if isinstance(learners, (list, tuple)):
         if len(learners) != num_players:
             raise ValueError(f"learners must be one learner or a list of {num_players}, got {len(learners)}")
@@ -43,8 +43,10 @@ def _resolve_learners(learners: Any, num_players: int) -> list[Any]:
         items = [learners] * num_players
     out = []
     for i, item in enumerate(items):
-        if isinstance(item, str):
-            item = learner_registry.make(item)
+        if isinstance(item, str):  # a registered name; a rate that needs T is tuned to T
+            from regretlab.run import make_learner
+
+            item = make_learner(item, horizon)
         if not all(hasattr(item, m) for m in ("init", "strategy", "update")):
             raise TypeError(f"learners[{i}] must be a learner (init/strategy/update) or a registered name, got {item!r}")
         if getattr(item, "feedback", None) not in (FullInfo, Bandit):
@@ -80,7 +82,8 @@ def play(
 
     Args:
         game: a :class:`NormalFormGame` (learners assume utilities in [0, 1]; see ``rescale``).
-        learners: one learner (every player) or a list of P, objects or registered names.
+        learners: one learner (every player) or a list of P, objects or registered names
+            (a name's rate is tuned to T when it needs the horizon, as ``regretlab.run.make_learner``).
         T: rounds.
         batch: independent runs B.
         seed: seed of the run keys (row b equals a solo run with the same seed's key b).
@@ -96,7 +99,7 @@ def play(
     batch = check_int("batch", batch)
     every = check_int("every", every)
     p = game.num_players
-    ls = _resolve_learners(learners, p)
+    ls = _resolve_learners(learners, p, T)
     bandit = [lr.feedback is Bandit for lr in ls]
     if mode is None:
         mode = "realized" if any(bandit) else "expected"
