@@ -126,3 +126,16 @@ def test_learners_by_name_are_tuned_to_T():
     by_name = play(g, ["hedge", "regret_matching"], 200, every=200)
     by_obj = play(g, [hedge(horizon=200), "regret_matching"], 200, every=200)
     np.testing.assert_allclose(by_name.joint, by_obj.joint)
+
+
+@pytest.mark.parametrize("T", [200, 1000])
+def test_swap_regret_self_play_reaches_a_correlated_equilibrium(T):
+    # Blum & Mansour (JMLR 2007, Thm 5): K tuned Hedge copies give swap regret <= K sqrt(T ln K/2);
+    # in expected mode the CE gap of (1/T) Σ_t ⊗ x^t is exactly max_i swap regret_i / T
+    from regretlab.experts import swap
+
+    from regretlab.games.normal_form import ce_gap
+
+    g = random_game([3, 3], seed=1)
+    res = play(g, swap(hedge(horizon=T)), T, every=T)
+    assert ce_gap(g, res.joint)[0] <= 3 * np.sqrt(np.log(3) / (2 * T))
