@@ -8,8 +8,6 @@ Those modules import heavy libraries (torch, open_spiel) inside their commands, 
 from __future__ import annotations
 
 import importlib
-import importlib.util
-import pkgutil
 import sys
 from pathlib import Path
 from typing import Optional
@@ -34,19 +32,11 @@ class UserError(Exception):
 
 
 def _load_plugins() -> None:
-    for info in pkgutil.iter_modules(regretlab.__path__):
-        if not info.ispkg:
-            continue
-        name = f"regretlab.{info.name}.cli"
-        if importlib.util.find_spec(f"regretlab.{info.name}") and _has_module(name):
-            importlib.import_module(name).register(app)
-
-
-def _has_module(name: str) -> bool:
-    try:
-        return importlib.util.find_spec(name) is not None
-    except ModuleNotFoundError:
-        return False
+    """Register the commands of every ``regretlab/<part>/cli.py`` (and ``<part>/<sub>/cli.py``)."""
+    root = Path(regretlab.__file__).parent
+    for path in sorted([*root.glob("*/cli.py"), *root.glob("*/*/cli.py")]):
+        parts = path.relative_to(root).with_suffix("").parts
+        importlib.import_module(".".join(("regretlab", *parts))).register(app)
 
 
 @app.callback()
