@@ -18,11 +18,12 @@ PRESETS = [vanilla_cfr, cfr_plus, linear_cfr, dcfr, pcfr_plus]
 @pytest.mark.parametrize("game", [kuhn_poker(), kuhn_poker(3), leduc_poker()], ids=lambda g: g.name)
 def test_numba_matches_numpy_reference(make, updates, game):
     its = 3 if game.num_infosets > 100 else 20
-    a = make(updates=updates).solve(game, its)
     b = make(updates=updates, backend="numpy").solve(game, its)
-    for x, y in zip(a[1:], b[1:]):
-        np.testing.assert_allclose(x, y, rtol=1e-9, atol=1e-9)
-    assert a.t == b.t == its
+    for backend in ("numba", "numba_nodes"):
+        a = make(updates=updates, backend=backend).solve(game, its)
+        for x, y in zip(a[1:], b[1:]):
+            np.testing.assert_allclose(x, y, rtol=1e-9, atol=1e-9)
+        assert a.t == b.t == its
 
 
 def test_kuhn_value_minus_one_eighteenth():

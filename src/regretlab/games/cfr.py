@@ -156,6 +156,9 @@ class CFRState(NamedTuple):
 
 
 _UPDATES = ("alternating", "simultaneous")
+# numba: public-tree layout when the game has one (deal first, same betting tree per deal),
+# else the per-history sweep; numba_nodes: always the per-history sweep; numpy: the reference.
+_BACKENDS = ("numba", "numba_nodes", "numpy")
 
 
 @dataclass(frozen=True)
@@ -187,7 +190,23 @@ class CFR:
         ts = np.arange(state.t + 1, state.t + iterations + 1, dtype=np.float64)
         pos, neg = self.local.scales(ts)
         w = self.averaging.weights(ts)
+        layout = None
         if self.backend == "numba":
+            from regretlab.games.factored import public_layout
+
+            layout = public_layout(game)
+        if layout is not None:
+            from regretlab.games import factored
+
+            factored.run_iterations(
+                iterations, self.updates == "alternating", game.num_players,
+                regret, cumulative, strategy, last, pos, neg, w, self.local.floor,
+                self.local.predictive, layout.player, layout.first_child, layout.num_children,
+                layout.infoset, layout.chance_prob, layout.internal, layout.deal_prob,
+                layout.utilities, game.infoset_player, game.infoset_num_actions,
+                game.infoset_parent, game.infoset_parent_action,
+            )
+        elif self.backend in ("numba", "numba_nodes"):
             kernels.run_iterations(
                 state.t, iterations, self.updates == "alternating", game.num_players,
                 regret, cumulative, strategy, last, pos, neg, w, self.local.floor,
@@ -259,7 +278,8 @@ def cfr(
         local: local regret rule (default :func:`regret_matching`).
         averaging: averaging schedule (default :func:`uniform`).
         updates: ``"alternating"`` or ``"simultaneous"``.
-        backend: ``"numba"`` (compiled sweep) or ``"numpy"`` (level-by-level reference).
+        backend: ``"numba"`` (compiled; public-tree layout when the game allows it),
+            ``"numba_nodes"`` (compiled per-history sweep) or ``"numpy"`` (level-by-level reference).
         name: label.
 
     Returns:
@@ -276,8 +296,8 @@ def cfr(
         raise TypeError(f"averaging must be an Averaging (e.g. linear()), got {averaging!r}")
     if updates not in _UPDATES:
         raise ValueError(f"updates must be one of {_UPDATES}, got {updates!r}")
-    if backend not in ("numba", "numpy"):
-        raise ValueError(f"backend must be 'numba' or 'numpy', got {backend!r}")
+    if backend not in _BACKENDS:
+        raise ValueError(f"backend must be one of {_BACKENDS}, got {backend!r}")
     return CFR(local, averaging, updates, backend, name or f"cfr[{local.name},{averaging.name},{updates}]")
 
 
