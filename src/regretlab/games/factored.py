@@ -122,23 +122,38 @@ def _build(game: Treeplex) -> PublicLayout | None:
 
 
 @njit(cache=True)
-def _forward(i, strategy, lay_player, first_child, num_children, infoset, chance_prob, internal,
-             deal_prob, opp, prob):
-    """opp[m,d] = pi_-i of (m,d); prob[m,d] = probability of the edge into (m,d) (all players)."""
+def _forward(i, strategy, lay_player, first_child, num_children, infoset, internal, deal_prob,
+             opp, prob, live):
+    """opp[m,d] = pi_-i of (m,d); prob[c,d] = sigma of the edge into decision children (chance
+    edges keep their fixed probabilities); live[m] = some deal reaches m with pi_-i > 0.
+
+    Positions no deal reaches are skipped with their whole subtree: their values only ever
+    meet zero weights.
+    """
     D = opp.shape[1]
+    any_live = False
     for d in range(D):
         opp[0, d] = deal_prob[d]
+        any_live = any_live or deal_prob[d] > 0.0
+    live[0] = any_live
     for j in range(internal.shape[0]):
         m = internal[j]
-        pl = lay_player[m]
         fc = first_child[m]
         nc = num_children[m]
+        if not live[m]:
+            for k in range(nc):
+                live[fc + k] = False
+            continue
+        pl = lay_player[m]
         if pl == CHANCE:
             for k in range(nc):
                 c = fc + k
+                alive = False
                 for d in range(D):
-                    prob[c, d] = chance_prob[c, d]
-                    opp[c, d] = opp[m, d] * chance_prob[c, d]
+                    x = opp[m, d] * prob[c, d]
+                    opp[c, d] = x
+                    alive = alive or x > 0.0
+                live[c] = alive
         else:
             for k in range(nc):
                 c = fc + k
@@ -149,21 +164,28 @@ def _forward(i, strategy, lay_player, first_child, num_children, infoset, chance
                     c = fc + k
                     for d in range(D):
                         opp[c, d] = opp[m, d]
+                    live[c] = True
             else:
                 for k in range(nc):
                     c = fc + k
+                    alive = False
                     for d in range(D):
-                        opp[c, d] = opp[m, d] * prob[c, d]
+                        x = opp[m, d] * prob[c, d]
+                        opp[c, d] = x
+                        alive = alive or x > 0.0
+                    live[c] = alive
 
 
 @njit(cache=True)
-def _backward(i, lay_player, first_child, num_children, infoset, internal, utilities, opp, prob,
+def _backward(i, lay_player, first_child, num_children, infoset, internal, opp, prob, live,
               value, inst):
-    """value[m,d] = v_i at (m,d); inst(I,a) += opp (v(child) - v) at player i's positions."""
+    """value[m,d] = v_i at (m,d) (terminal rows hold the payoffs already); inst(I,a) +=
+    opp (v(child) - v) at player i's positions."""
     D = opp.shape[1]
-    value[:, :] = utilities[i]
     for j in range(internal.shape[0] - 1, -1, -1):
         m = internal[j]
+        if not live[m]:
+            continue
         fc = first_child[m]
         nc = num_children[m]
         for d in range(D):
@@ -234,8 +256,9 @@ def run_iterations(iterations, alternating, num_players, regret, cumulative, str
     :func:`regretlab.games.kernels.run_iterations`)."""
     M, D = infoset.shape
     opp = np.zeros((M, D))
-    prob = np.ones((M, D))
-    value = np.zeros((M, D))
+    prob = chance_prob.copy()  # chance edges fixed; decision edges rewritten by each forward
+    live = np.zeros(M, dtype=np.bool_)
+    values = utilities.copy()  # [P, M, D]: terminal rows fixed, internal rows rewritten
     reach = np.empty(regret.shape[0])
     inst = np.zeros_like(regret)
     I, A = regret.shape
@@ -246,10 +269,10 @@ def run_iterations(iterations, alternating, num_players, regret, cumulative, str
                     if infoset_player[s] == i:
                         for a in range(A):
                             inst[s, a] = 0.0
-                _forward(i, strategy, lay_player, first_child, num_children, infoset, chance_prob,
-                         internal, deal_prob, opp, prob)
-                _backward(i, lay_player, first_child, num_children, infoset, internal, utilities,
-                          opp, prob, value, inst)
+                _forward(i, strategy, lay_player, first_child, num_children, infoset, internal,
+                         deal_prob, opp, prob, live)
+                _backward(i, lay_player, first_child, num_children, infoset, internal, opp, prob,
+                          live, values[i], inst)
                 _own_reach(strategy, infoset_parent, infoset_parent_action, reach)
                 _local(i, regret, inst, cumulative, strategy, reach, infoset_player, num_actions,
                        pos_scale[it], neg_scale[it], floor, avg_weight[it])
@@ -261,10 +284,10 @@ def run_iterations(iterations, alternating, num_players, regret, cumulative, str
         else:
             inst[:, :] = 0.0
             for i in range(num_players):
-                _forward(i, strategy, lay_player, first_child, num_children, infoset, chance_prob,
-                         internal, deal_prob, opp, prob)
-                _backward(i, lay_player, first_child, num_children, infoset, internal, utilities,
-                          opp, prob, value, inst)
+                _forward(i, strategy, lay_player, first_child, num_children, infoset, internal,
+                         deal_prob, opp, prob, live)
+                _backward(i, lay_player, first_child, num_children, infoset, internal, opp, prob,
+                          live, values[i], inst)
             _own_reach(strategy, infoset_parent, infoset_parent_action, reach)
             _local(-1, regret, inst, cumulative, strategy, reach, infoset_player, num_actions,
                    pos_scale[it], neg_scale[it], floor, avg_weight[it])
