@@ -1,0 +1,22 @@
+"""Smoke test of the registered games experiment at its demo config."""
+
+import numpy as np
+
+from regretlab.experiments import get_experiment
+
+
+def test_games_cfr_convergence_demo(tmp_path):
+    exp = get_experiment("games_cfr_convergence")
+    cfg = exp.make_config(**exp.demo)
+    rows = exp.run(cfg, 0)
+    n = len(rows["iteration"])
+    assert n == len(rows["exploitability"]) > 0
+    # every algorithm improves on the first iterate's exploitability on every game
+    for g in set(rows["game"]):
+        for a in set(rows["algo"]):
+            ex = [e for gg, aa, e in zip(rows["game"], rows["algo"], rows["exploitability"]) if (gg, aa) == (g, a)]
+            assert ex[-1] < ex[0]
+    paths = exp.plot(rows, tmp_path)
+    assert paths[0].exists() and paths[0].stat().st_size > 0
+    summary = exp.summarize(rows)
+    assert all(np.isfinite(v) for _, v in summary)
