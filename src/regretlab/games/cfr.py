@@ -203,7 +203,7 @@ class CFR:
                 regret, cumulative, strategy, last, pos, neg, w, self.local.floor,
                 self.local.predictive, layout.player, layout.first_child, layout.num_children,
                 layout.infoset, layout.chance_prob, layout.internal, layout.deal_prob,
-                layout.utilities, game.infoset_player, game.infoset_num_actions,
+                layout.utilities, *_members(game), game.infoset_num_actions,
                 game.infoset_parent, game.infoset_parent_action,
             )
         elif self.backend in ("numba", "numba_nodes"):
@@ -254,6 +254,17 @@ class CFR:
             if callback is not None:
                 callback(state)
         return state
+
+
+def _members(game: Treeplex) -> tuple[np.ndarray, np.ndarray]:
+    """Information sets grouped by player (increasing ids inside a group) and group starts."""
+    cached = game.meta.get("_members")
+    if cached is None:
+        members = np.argsort(game.infoset_player, kind="stable").astype(np.int64)
+        counts = np.bincount(game.infoset_player, minlength=game.num_players)
+        cached = (members, np.concatenate([[0], np.cumsum(counts)]).astype(np.int64))
+        game.meta["_members"] = cached
+    return cached
 
 
 def normalize(cumulative: np.ndarray, game: Treeplex) -> np.ndarray:

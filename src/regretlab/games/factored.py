@@ -205,55 +205,55 @@ def _backward(i, lay_player, first_child, num_children, infoset, internal, opp, 
 
 
 @njit(cache=True)
-def _own_reach(strategy, infoset_parent, infoset_parent_action, out):
-    for s in range(strategy.shape[0]):
+def _own_reach(strategy, infoset_parent, infoset_parent_action, members, out):
+    """out[I] = pi_owner(I) for the information sets listed in ``members`` (increasing ids)."""
+    for j in range(members.shape[0]):
+        s = members[j]
         p = infoset_parent[s]
         out[s] = 1.0 if p < 0 else out[p] * strategy[p, infoset_parent_action[s]]
 
 
 @njit(cache=True)
-def _local(i, regret, inst, cumulative, strategy, reach, infoset_player, num_actions, pos, neg,
-           floor, w):
-    for s in range(regret.shape[0]):
-        if i >= 0 and infoset_player[s] != i:
-            continue
+def _local_and_match(members, regret, inst, last_inst, cumulative, strategy, reach, num_actions,
+                     pos, neg, floor, w, predictive):
+    """For each listed information set: average += w pi(I) sigma; R <- scale(R + r), floored;
+    last <- r; sigma <- [R (+ r if predictive)]^+ normalised; r <- 0."""
+    for j in range(members.shape[0]):
+        s = members[j]
+        na = num_actions[s]
         ws = w * reach[s]
-        for a in range(num_actions[s]):
+        total = 0.0
+        for a in range(na):
             cumulative[s, a] += ws * strategy[s, a]
-            R = regret[s, a] + inst[s, a]
+            r = inst[s, a]
+            R = regret[s, a] + r
             R = R * pos if R > 0.0 else R * neg
             if floor and R < 0.0:
                 R = 0.0
             regret[s, a] = R
-
-
-@njit(cache=True)
-def _match(regret, pred, use_pred, infoset_player, num_actions, player, out):
-    for s in range(regret.shape[0]):
-        if player >= 0 and infoset_player[s] != player:
-            continue
-        na = num_actions[s]
-        total = 0.0
-        for a in range(na):
-            q = regret[s, a] + pred[s, a] if use_pred else regret[s, a]
+            last_inst[s, a] = r
+            inst[s, a] = 0.0
+            q = R + r if predictive else R
             if q > 0.0:
                 total += q
         if total > 0.0:
             for a in range(na):
-                q = regret[s, a] + pred[s, a] if use_pred else regret[s, a]
-                out[s, a] = q / total if q > 0.0 else 0.0
+                q = regret[s, a] + last_inst[s, a] if predictive else regret[s, a]
+                strategy[s, a] = q / total if q > 0.0 else 0.0
         else:
             for a in range(na):
-                out[s, a] = 1.0 / na
+                strategy[s, a] = 1.0 / na
 
 
 @njit(cache=True)
 def run_iterations(iterations, alternating, num_players, regret, cumulative, strategy, last_inst,
                    pos_scale, neg_scale, avg_weight, floor, predictive,
                    lay_player, first_child, num_children, infoset, chance_prob, internal, deal_prob,
-                   utilities, infoset_player, num_actions, infoset_parent, infoset_parent_action):
+                   utilities, members, member_start, num_actions, infoset_parent,
+                   infoset_parent_action):
     """``iterations`` CFR iterations in place over the public layout (same contract as
-    :func:`regretlab.games.kernels.run_iterations`)."""
+    :func:`regretlab.games.kernels.run_iterations`). ``members[member_start[p]:member_start[p+1]]``
+    lists player p's information sets in increasing id order."""
     M, D = infoset.shape
     opp = np.zeros((M, D))
     prob = chance_prob.copy()  # chance edges fixed; decision edges rewritten by each forward
@@ -261,35 +261,24 @@ def run_iterations(iterations, alternating, num_players, regret, cumulative, str
     values = utilities.copy()  # [P, M, D]: terminal rows fixed, internal rows rewritten
     reach = np.empty(regret.shape[0])
     inst = np.zeros_like(regret)
-    I, A = regret.shape
     for it in range(iterations):
-        if alternating:
+        for i in range(num_players):
+            _forward(i, strategy, lay_player, first_child, num_children, infoset, internal,
+                     deal_prob, opp, prob, live)
+            _backward(i, lay_player, first_child, num_children, infoset, internal, opp, prob,
+                      live, values[i], inst)
+            if alternating:
+                mem = members[member_start[i]:member_start[i + 1]]
+                _own_reach(strategy, infoset_parent, infoset_parent_action, mem, reach)
+                _local_and_match(mem, regret, inst, last_inst, cumulative, strategy, reach,
+                                 num_actions, pos_scale[it], neg_scale[it], floor,
+                                 avg_weight[it], predictive)
+        if not alternating:
+            _own_reach(strategy, infoset_parent, infoset_parent_action, members, reach)
             for i in range(num_players):
-                for s in range(I):
-                    if infoset_player[s] == i:
-                        for a in range(A):
-                            inst[s, a] = 0.0
-                _forward(i, strategy, lay_player, first_child, num_children, infoset, internal,
-                         deal_prob, opp, prob, live)
-                _backward(i, lay_player, first_child, num_children, infoset, internal, opp, prob,
-                          live, values[i], inst)
-                _own_reach(strategy, infoset_parent, infoset_parent_action, reach)
-                _local(i, regret, inst, cumulative, strategy, reach, infoset_player, num_actions,
-                       pos_scale[it], neg_scale[it], floor, avg_weight[it])
-                for s in range(I):
-                    if infoset_player[s] == i:
-                        for a in range(A):
-                            last_inst[s, a] = inst[s, a]
-                _match(regret, last_inst, predictive, infoset_player, num_actions, i, strategy)
-        else:
-            inst[:, :] = 0.0
-            for i in range(num_players):
-                _forward(i, strategy, lay_player, first_child, num_children, infoset, internal,
-                         deal_prob, opp, prob, live)
-                _backward(i, lay_player, first_child, num_children, infoset, internal, opp, prob,
-                          live, values[i], inst)
-            _own_reach(strategy, infoset_parent, infoset_parent_action, reach)
-            _local(-1, regret, inst, cumulative, strategy, reach, infoset_player, num_actions,
-                   pos_scale[it], neg_scale[it], floor, avg_weight[it])
-            last_inst[:, :] = inst
-            _match(regret, last_inst, predictive, infoset_player, num_actions, -1, strategy)
+                mem = members[member_start[i]:member_start[i + 1]]
+                # all players' sigma^t must be averaged before any is replaced: reach is
+                # already computed from sigma^t, and each infoset only reads its own row
+                _local_and_match(mem, regret, inst, last_inst, cumulative, strategy, reach,
+                                 num_actions, pos_scale[it], neg_scale[it], floor,
+                                 avg_weight[it], predictive)
