@@ -28,3 +28,25 @@ def test_kuhn_three_players_layout():
     lay = public_layout(g)
     assert lay.num_deals == 24  # 4*3*2 ordered deals
     assert public_layout(g) is lay  # cached
+
+
+def test_games_without_a_deal_prefix_use_the_per_history_sweep():
+    # A decision before any chance node: no public layout; the numba backend falls back to the
+    # per-history kernel, which must still equal the NumPy reference.
+    from regretlab.games.cfr import cfr_plus
+    from regretlab.games.io import game_from_dict
+
+    leaf = lambda u: {"type": "terminal", "utilities": [u, -u]}  # noqa: E731
+    coin = lambda a, b: {"type": "chance", "outcomes": [  # noqa: E731
+        {"prob": 0.25, "child": leaf(a)}, {"prob": 0.75, "child": leaf(b)}]}
+    p1 = {"type": "decision", "player": 1, "infoset": "P1", "actions": [0, 1],
+          "children": [coin(2, -1), coin(-1, 1)]}
+    p1b = {"type": "decision", "player": 1, "infoset": "P1", "actions": [0, 1],
+           "children": [coin(-1, 1), coin(1, -2)]}
+    g = game_from_dict({"format": "regretlab.efg/1", "name": "t", "num_players": 2,
+                        "root": {"type": "decision", "player": 0, "infoset": "P0",
+                                 "actions": [0, 1], "children": [p1, p1b]}})
+    assert public_layout(g) is None
+    a = cfr_plus().solve(g, 50)
+    b = cfr_plus(backend="numpy").solve(g, 50)
+    np.testing.assert_allclose(a.cumulative, b.cumulative, rtol=1e-12)
