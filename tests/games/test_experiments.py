@@ -20,3 +20,14 @@ def test_games_cfr_convergence_demo(tmp_path):
     assert paths[0].exists() and paths[0].stat().st_size > 0
     summary = exp.summarize(rows)
     assert all(np.isfinite(v) for _, v in summary)
+
+
+def test_pokergpt_standin_demo(tmp_path):
+    # Spec §9.3.5: the text-imitated policy sits between the CFR+ teacher and uniform play
+    # once it has seen a few thousand prompts (demo: 2,000).
+    exp = get_experiment("games_pokergpt_standin")
+    rows = exp.run(exp.make_config(**exp.demo), 0)
+    k = int(np.argmax(rows["samples"]))
+    assert rows["exploitability_teacher"][k] < 0.01
+    assert rows["exploitability_teacher"][k] < rows["exploitability_imitation"][k] < rows["exploitability_uniform"][k]
+    assert exp.plot(rows, tmp_path)[0].exists()
