@@ -100,3 +100,19 @@ def test_policy_file_errors(tmp_path):
         load_policy(g, path)
     with pytest.raises(ValueError, match=".json or .npz"):
         save_policy(g, g.uniform_policy(), tmp_path / "p.pkl")
+
+
+def test_treeplex_npz_round_trip(tmp_path):
+    from regretlab.games.io import load_treeplex, save_treeplex
+
+    g = leduc_poker()
+    h = load_treeplex(save_treeplex(g, tmp_path / "leduc.npz"))
+    assert h.num_nodes == g.num_nodes and h.infoset_keys == g.infoset_keys
+    assert h.action_names == g.action_names
+    pol = random_policy(g, 2)
+    assert nash_conv(h, pol) == nash_conv(g, pol)
+    with pytest.raises(ValueError, match=".npz"):
+        save_treeplex(g, tmp_path / "x.json")
+    np.savez(tmp_path / "other.npz", a=np.zeros(2))
+    with pytest.raises(ValueError, match="not a regretlab treeplex"):
+        load_treeplex(tmp_path / "other.npz")

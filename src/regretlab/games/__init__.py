@@ -12,6 +12,8 @@ from regretlab.games.cfr import (
     pcfr_plus, polynomial, predictive, regret_matching, regret_matching_plus, uniform, vanilla_cfr,
 )
 from regretlab.games.mccfr import MCCFR, mccfr
-from regretlab.games.io import load_game, load_policy, save_game, save_policy
+from regretlab.games.io import (
+    load_game, load_policy, load_treeplex, save_game, save_policy, save_treeplex,
+)
 from regretlab.games.openspiel import from_openspiel, from_openspiel_policy, to_openspiel_policy
 from regretlab.games.registry import load

@@ -286,3 +286,46 @@ def load_policy(game: Treeplex, path: str | Path) -> np.ndarray:
         missing = game.infoset_keys[int(np.flatnonzero(~seen)[0])]
         raise ValueError(f"policy file lacks information set {missing!r} ({(~seen).sum()} missing)")
     return game.check_policy(out)
+
+
+# -- compiled treeplex files ------------------------------------------------------------------
+
+_ARRAYS = ("node_player", "node_parent", "node_action", "node_first_child", "node_num_children",
+           "node_infoset", "node_chance_prob", "node_terminal", "node_depth", "utilities",
+           "infoset_player", "infoset_num_actions", "infoset_actions", "legal_mask",
+           "infoset_parent", "infoset_parent_action", "infoset_sequence", "num_sequences")
+
+
+def save_treeplex(game: Treeplex, path: str | Path) -> Path:
+    """Write the flat arrays of ``game`` to an NPZ file (fast to reload; keys stored as text)."""
+    path = Path(path)
+    if path.suffix != ".npz":
+        raise ValueError(f"path must end in .npz, got {str(path)!r}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez(path, format=np.array("regretlab.treeplex/1"), name=np.array(game.name),
+             num_players=np.array(game.num_players),
+             infoset_keys=np.array([str(k) for k in game.infoset_keys]),
+             action_names=np.array([str(a) for a in game.action_names] or [""]),
+             num_action_names=np.array(len(game.action_names)),
+             **{k: getattr(game, k) for k in _ARRAYS})
+    return path
+
+
+def load_treeplex(path: str | Path) -> Treeplex:
+    """Read a file written by :func:`save_treeplex` (no pickles; nothing is executed)."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"treeplex file {str(path)!r} does not exist")
+    with np.load(path, allow_pickle=False) as data:
+        if str(data.get("format", "")) != "regretlab.treeplex/1":
+            raise ValueError(f"{str(path)!r} is not a regretlab treeplex file")
+        missing = [k for k in _ARRAYS if k not in data.files]
+        if missing:
+            raise ValueError(f"treeplex file {str(path)!r} lacks arrays {missing}")
+        arrays = {k: data[k] for k in _ARRAYS}
+        n_names = int(data["num_action_names"])
+        return Treeplex(
+            name=str(data["name"]), num_players=int(data["num_players"]),
+            infoset_keys=[str(k) for k in data["infoset_keys"]],
+            action_names=[str(a) for a in data["action_names"][:n_names]], **arrays,
+        )
