@@ -123,12 +123,13 @@ def _build(game: Treeplex) -> PublicLayout | None:
 
 @njit(cache=True)
 def _forward(i, strategy, lay_player, first_child, num_children, infoset, internal, deal_prob,
-             opp, prob, live):
-    """opp[m,d] = pi_-i of (m,d); prob[c,d] = sigma of the edge into decision children (chance
-    edges keep their fixed probabilities); live[m] = some deal reaches m with pi_-i > 0.
+             opp, prob, live, rewrite):
+    """opp[m,d] = pi_-i of (m,d); live[m] = some deal reaches m with pi_-i > 0.
 
-    Positions no deal reaches are skipped with their whole subtree: their values only ever
-    meet zero weights.
+    prob[c,d] holds the probability of the edge into (c,d): chance edges are fixed; decision
+    edges are refreshed only at the positions of player ``rewrite`` (-1: every player, -2:
+    none), the only strategies that changed since the previous sweep. Positions no deal
+    reaches are skipped with their whole subtree: their values only ever meet zero weights.
     """
     D = opp.shape[1]
     any_live = False
@@ -140,12 +141,23 @@ def _forward(i, strategy, lay_player, first_child, num_children, infoset, intern
         m = internal[j]
         fc = first_child[m]
         nc = num_children[m]
+        pl = lay_player[m]
+        if pl >= 0 and (rewrite == -1 or pl == rewrite):
+            for k in range(nc):
+                c = fc + k
+                for d in range(D):
+                    prob[c, d] = strategy[infoset[m, d], k]
         if not live[m]:
             for k in range(nc):
                 live[fc + k] = False
             continue
-        pl = lay_player[m]
-        if pl == CHANCE:
+        if pl == i:
+            for k in range(nc):
+                c = fc + k
+                for d in range(D):
+                    opp[c, d] = opp[m, d]
+                live[c] = True
+        else:
             for k in range(nc):
                 c = fc + k
                 alive = False
@@ -154,26 +166,6 @@ def _forward(i, strategy, lay_player, first_child, num_children, infoset, intern
                     opp[c, d] = x
                     alive = alive or x > 0.0
                 live[c] = alive
-        else:
-            for k in range(nc):
-                c = fc + k
-                for d in range(D):
-                    prob[c, d] = strategy[infoset[m, d], k]
-            if pl == i:
-                for k in range(nc):
-                    c = fc + k
-                    for d in range(D):
-                        opp[c, d] = opp[m, d]
-                    live[c] = True
-            else:
-                for k in range(nc):
-                    c = fc + k
-                    alive = False
-                    for d in range(D):
-                        x = opp[m, d] * prob[c, d]
-                        opp[c, d] = x
-                        alive = alive or x > 0.0
-                    live[c] = alive
 
 
 @njit(cache=True)
@@ -263,8 +255,16 @@ def run_iterations(iterations, alternating, num_players, regret, cumulative, str
     inst = np.zeros_like(regret)
     for it in range(iterations):
         for i in range(num_players):
+            # strategies changed since the last sweep: all (first sweep of this call), the
+            # previously updated player (alternating), or none (later simultaneous sweeps)
+            if it == 0 and i == 0:
+                rewrite = -1
+            elif alternating:
+                rewrite = (i - 1) % num_players
+            else:
+                rewrite = -1 if i == 0 else -2
             _forward(i, strategy, lay_player, first_child, num_children, infoset, internal,
-                     deal_prob, opp, prob, live)
+                     deal_prob, opp, prob, live, rewrite)
             _backward(i, lay_player, first_child, num_children, infoset, internal, opp, prob,
                       live, values[i], inst)
             if alternating:
