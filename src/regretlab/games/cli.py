@@ -123,15 +123,16 @@ def register(app: typer.Typer) -> None:
 def _ask(gdef, legal: list[int]) -> int:
     names = {gdef.action_name(a).lower(): a for a in legal}
     short = {n[0]: a for n, a in names.items()}
-    aliases = {"check": "call", "bet": "raise", "pass": "pass", "k": "call", "b": "raise"}
+    aliases = {"check": "call", "bet": "raise", "k": "call", "b": "raise", "x": "call"}
     while True:
         try:
             text = input("your action> ").strip().lower()
         except EOFError:
             raise typer.Abort() from None
-        text = aliases.get(text, text)
         if text in names:
             return names[text]
         if text in short:
             return short[text]
+        if aliases.get(text) in names:
+            return names[aliases[text]]
         print(f"choose one of: {', '.join(names)}")
