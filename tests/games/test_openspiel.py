@@ -45,11 +45,11 @@ def test_builtin_games_equal_openspiel_games(name, params, builtin):
     assert nash_conv(builtin, mapped) == pytest.approx(nash_conv(g, pol), abs=1e-12)
 
 
-@pytest.mark.parametrize("name", ["kuhn_poker", "leduc_poker"])
+@pytest.mark.parametrize("name, params", GAMES)
 @pytest.mark.parametrize("ours, theirs", [(vanilla_cfr, "CFRSolver"), (cfr_plus, "CFRPlusSolver")])
-def test_cfr_convergence_at_least_as_good_as_openspiel(name, ours, theirs):
-    og = pyspiel.load_game(name)
-    g = from_openspiel(name)
+def test_cfr_convergence_at_least_as_good_as_openspiel(name, params, ours, theirs):
+    og = pyspiel.load_game(name, params)
+    g = from_openspiel(name, **params)
     solver = getattr(pyspiel, theirs)(og)
     s = ours()
     st = s.init(g)
