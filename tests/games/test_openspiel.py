@@ -80,3 +80,11 @@ def test_bad_openspiel_games():
         from_openspiel("leduc_pokr")
     with pytest.raises(ValueError, match="could not load"):
         from_openspiel("leduc_poker", playerz=3)
+    # Leduc's observation string drops the betting history: keyed by it, a player's
+    # information set is reached after different own histories (imperfect recall)
+    with pytest.raises(ValueError, match="not perfect-recall"):
+        from_openspiel("leduc_poker", key="observation")
+    with pytest.raises(ValueError, match="does not provide observation"):
+        from_openspiel("liars_dice", key="observation")
+    with pytest.raises(ValueError, match="key must be"):
+        from_openspiel("kuhn_poker", key="history")

@@ -26,10 +26,11 @@ def _pyspiel() -> Any:
 class OpenSpielGame(GameDefinition):
     """Adapter: a ``pyspiel.Game`` seen as a :class:`GameDefinition` (states are pyspiel states)."""
 
-    def __init__(self, game: Any, name: str) -> None:
+    def __init__(self, game: Any, name: str, key: str = "information_state") -> None:
         self.game = game
         self.name = name
         self.num_players = game.num_players()
+        self.key = key
 
     @property
     def num_actions(self) -> int:
@@ -64,6 +65,8 @@ class OpenSpielGame(GameDefinition):
         return state.returns()
 
     def infoset_key(self, state: Any) -> str:
+        if self.key == "observation":
+            return state.observation_string()
         return state.information_state_string()
 
 
@@ -84,11 +87,14 @@ def load_openspiel_game(name: str, **params: Any) -> Any:
         raise ValueError(f"OpenSpiel could not load {name!r} with parameters {params}: {exc}") from None
 
 
-def from_openspiel(name: Any, **params: Any) -> Treeplex:
+def from_openspiel(name: Any, *, key: str = "information_state", **params: Any) -> Treeplex:
     """Build the full tree of an OpenSpiel game into a :class:`Treeplex`.
 
     Args:
         name: OpenSpiel game name (``"leduc_poker"``) or an already loaded ``pyspiel.Game``.
+        key: what identifies an information set: ``"information_state"`` (the default, exact)
+            or ``"observation"`` (the current observation only; refused when that forgets the
+            player's own history, i.e. is not perfect-recall).
         **params: game parameters (``players=3``).
 
     Returns:
@@ -105,6 +111,8 @@ def from_openspiel(name: Any, **params: Any) -> Treeplex:
     else:
         game = name
         label = str(game)
+    if key not in ("information_state", "observation"):
+        raise ValueError(f"key must be 'information_state' or 'observation', got {key!r}")
     gtype = game.get_type()
     if gtype.dynamics != pyspiel.GameType.Dynamics.SEQUENTIAL:
         raise ValueError(
@@ -113,10 +121,12 @@ def from_openspiel(name: Any, **params: Any) -> Treeplex:
         )
     if gtype.chance_mode == pyspiel.GameType.ChanceMode.SAMPLED_STOCHASTIC:
         raise ValueError(f"game {label!r} has sampled chance; its tree cannot be enumerated")
-    if not gtype.provides_information_state_string:
-        raise ValueError(f"game {label!r} does not provide information-state strings")
+    provides = (gtype.provides_information_state_string if key == "information_state"
+                else gtype.provides_observation_string)
+    if not provides:
+        raise ValueError(f"game {label!r} does not provide {key.replace('_', '-')} strings")
     try:
-        tp = build_treeplex(OpenSpielGame(game, label), name=label)
+        tp = build_treeplex(OpenSpielGame(game, label, key), name=label)
     except ValueError as exc:
         raise ValueError(f"OpenSpiel game {label!r}: {exc}") from None
     tp.meta["openspiel"] = (game.get_type().short_name, dict(params))
