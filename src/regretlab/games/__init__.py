@@ -16,4 +16,4 @@ from regretlab.games.io import (
     load_game, load_policy, load_treeplex, save_game, save_policy, save_treeplex,
 )
 from regretlab.games.openspiel import from_openspiel, from_openspiel_policy, to_openspiel_policy
-from regretlab.games.registry import load
+from regretlab.games.registry import load as make_game
