@@ -1,6 +1,5 @@
 """Small limit hold'em: hand evaluation against pokerkit, reduction to Leduc, solving."""
 
-import itertools
 import random
 
 import numpy as np

@@ -7,7 +7,7 @@ import pytest
 
 from regretlab.games.evaluation import nash_conv, random_policy
 from regretlab.games.io import (
-    game_from_dict, game_to_dict, load_game, load_policy, save_game, save_policy,
+    game_from_dict, load_game, load_policy, save_game, save_policy,
 )
 from regretlab.games.poker import kuhn_poker, leduc_poker
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from regretlab.games.poker import CALL, FOLD, RAISE, KuhnPoker, LeducPoker
+from regretlab.games.poker import CALL, FOLD, KuhnPoker, LeducPoker
 from regretlab.games.treeplex import CHANCE, TERMINAL
 
 RANKS = "23456789TJQKA"
