@@ -113,3 +113,5 @@ def test_composition_and_bad_arguments():
         make_solver("cfr++")
     with pytest.raises(ValueError, match="iterations"):
         vanilla_cfr().solve(kuhn_poker(), -1)
+    with pytest.raises(ValueError, match="another game"):
+        cfr_plus().update(cfr_plus().init(kuhn_poker()), leduc_poker(), 1)

@@ -49,6 +49,8 @@ def test_bad_arguments():
         mccfr("outcome", epsilon=1.5)
     with pytest.raises(ValueError, match="epsilon"):
         mccfr("outcome", epsilon=0.0)
+    with pytest.raises(ValueError, match="another game"):
+        mccfr().update(mccfr().init(kuhn_poker()), leduc_poker(), 1)
 
 
 @pytest.mark.parametrize("sampling", ["external", "outcome"])

@@ -86,5 +86,7 @@ def test_bad_openspiel_games():
         from_openspiel("leduc_poker", key="observation")
     with pytest.raises(ValueError, match="does not provide observation"):
         from_openspiel("liars_dice", key="observation")
+    with pytest.raises(TypeError, match="OpenSpiel game name"):
+        from_openspiel(42)
     with pytest.raises(ValueError, match="key must be"):
         from_openspiel("kuhn_poker", key="history")

@@ -181,6 +181,7 @@ class CFR:
     def update(self, state: CFRState, game: Treeplex, iterations: int = 1) -> CFRState:
         """Run ``iterations`` iterations from ``state``; returns a new state (inputs unchanged)."""
         iterations = check_int("iterations", iterations, minimum=0)
+        _check_state(state, game)
         regret = state.regret.copy()
         cumulative = state.cumulative.copy()
         strategy = state.strategy.copy()
@@ -254,6 +255,20 @@ class CFR:
             if callback is not None:
                 callback(state)
         return state
+
+
+def _check_state(state: Any, game: Any) -> None:
+    """Refuse a state built for another game before the compiled sweep indexes it."""
+    if not isinstance(game, Treeplex):
+        raise TypeError(f"game must be a Treeplex, got {type(game).__name__}")
+    shape = game.legal_mask.shape
+    for name in ("regret", "cumulative", "strategy", "last_regret"):
+        arr = getattr(state, name, None)
+        if arr is not None and np.shape(arr) != shape:
+            raise ValueError(
+                f"state.{name} has shape {list(np.shape(arr))} but game {game.name!r} needs "
+                f"{list(shape)} (infosets x actions): was the state made for another game?"
+            )
 
 
 def _members(game: Treeplex) -> tuple[np.ndarray, np.ndarray]:

@@ -24,7 +24,7 @@ import numpy as np
 from numba import njit
 
 from regretlab.core.errors import check_int, check_probability
-from regretlab.games.cfr import normalize
+from regretlab.games.cfr import _check_state, normalize
 from regretlab.games.treeplex import Treeplex
 
 CHANCE = -1
@@ -251,6 +251,7 @@ class MCCFR:
     def update(self, state: MCCFRState, game: Treeplex, iterations: int = 1) -> MCCFRState:
         """``iterations`` sampled iterations from ``state`` (a new state; inputs unchanged)."""
         iterations = check_int("iterations", iterations, minimum=0)
+        _check_state(state, game)
         regret, cumulative = state.regret.copy(), state.cumulative.copy()
         _run(state.t, iterations, self.seed, self.sampling == "outcome", self.epsilon,
              game.num_players, int(game.node_depth.max()), game.node_player,

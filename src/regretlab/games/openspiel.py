@@ -108,9 +108,11 @@ def from_openspiel(name: Any, *, key: str = "information_state", **params: Any) 
     if isinstance(name, str):
         game = load_openspiel_game(name, **params)
         label = name if not params else f"{name}({','.join(f'{k}={v}' for k, v in sorted(params.items()))})"
-    else:
+    elif hasattr(name, "get_type") and hasattr(name, "new_initial_state"):
         game = name
         label = str(game)
+    else:
+        raise TypeError(f"name must be an OpenSpiel game name or a pyspiel.Game, got {name!r}")
     if key not in ("information_state", "observation"):
         raise ValueError(f"key must be 'information_state' or 'observation', got {key!r}")
     gtype = game.get_type()
