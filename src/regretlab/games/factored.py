@@ -151,15 +151,20 @@ def _forward(i, strategy, lay_player, first_child, num_children, infoset, intern
             for k in range(nc):
                 live[fc + k] = False
             continue
+        # terminal children need no reach: the backward sweep reads only their payoffs
         if pl == i:
             for k in range(nc):
                 c = fc + k
+                if lay_player[c] == TERMINAL:
+                    continue
                 for d in range(D):
                     opp[c, d] = opp[m, d]
                 live[c] = True
         else:
             for k in range(nc):
                 c = fc + k
+                if lay_player[c] == TERMINAL:
+                    continue
                 alive = False
                 for d in range(D):
                     x = opp[m, d] * prob[c, d]
