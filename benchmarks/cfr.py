@@ -70,12 +70,12 @@ def main() -> None:
     leduc = leduc_poker()
     builds.append(("leduc_poker", time.perf_counter() - t0))
     og = pyspiel.load_game("leduc_poker")
-    rows += bench_game("leduc_poker", leduc, og, 200 if not args.quick else 50, 20, reps)
+    rows += bench_game("leduc_poker", leduc, og, 1000 if not args.quick else 100, 20, reps)
 
     t0 = time.perf_counter()
     liars = from_openspiel("liars_dice")
     builds.append(("liars_dice (from OpenSpiel)", time.perf_counter() - t0))
-    rows += bench_game("liars_dice", liars, pyspiel.load_game("liars_dice"), 10, 2, reps)
+    rows += bench_game("liars_dice", liars, pyspiel.load_game("liars_dice"), 50, 2, reps)
 
     if not args.skip_leduc3:
         t0 = time.perf_counter()
