@@ -80,3 +80,17 @@ def test_registry_specs():
     assert load("leduc", players=2) is leduc_poker()
     with pytest.raises(ValueError, match="unknown game"):
         load("chess")
+
+
+def test_solve_command_with_game_parameters(capsys):
+    main(["solve", "holdem", "--param", "ranks=3", "--param", "board=1", "--param", "bets=2-4",
+          "--algo", "cfr+", "--iterations", "50", "--checkpoint-every", "50", "--no-progress"])
+    out = capsys.readouterr().out
+    # with these parameters the hold'em variant is Leduc poker (see test_holdem.py)
+    assert "limit_holdem(players=2,ranks=3,suits=2,hole=1,board=1)" in out
+    from regretlab.games.solve import parse_params
+
+    assert parse_params("ranks=4, board=1-1,flag=true,x=0.5,name=abc") == {
+        "ranks": 4, "board": (1, 1), "flag": True, "x": 0.5, "name": "abc"}
+    with pytest.raises(ValueError, match="key=value"):
+        parse_params("ranks")

@@ -24,6 +24,7 @@ def register(app: typer.Typer) -> None:
         store: Optional[Path] = typer.Option(None, help="DuckDB store for the exploitability curve"),
         plot: Optional[Path] = typer.Option(None, help="PNG of the exploitability curve"),
         seed: int = typer.Option(0, help="seed of the MCCFR samplers"),
+        param: list[str] = typer.Option([], help="game parameter key=value (repeatable), e.g. ranks=4, board=1-1"),
         progress: bool = typer.Option(True, help="show a progress bar"),
     ) -> None:
         """Solve GAME; prints exploitability as it goes; checkpoints resume bit-identically."""
@@ -32,11 +33,12 @@ def register(app: typer.Typer) -> None:
 
         from regretlab.games import registry
         from regretlab.games.io import save_policy
-        from regretlab.games.solve import SolveConfig, plot_curve, solve
+        from regretlab.games.solve import SolveConfig, parse_params, plot_curve, solve
 
         console = Console(stderr=True)
-        config = SolveConfig(game, players, algo, iterations, checkpoint_every, seed)
-        tp = registry.load(game, players)
+        params_text = ",".join(param)
+        config = SolveConfig(game, players, algo, iterations, checkpoint_every, seed, params_text)
+        tp = registry.load(game, players, **parse_params(params_text))
         console.print(f"{tp!r}")
         with Progress(
             TextColumn("[bold]{task.fields[algo]}[/]"), BarColumn(),

@@ -93,6 +93,10 @@ class LimitHoldem(GameDefinition):
         if self.ranks > 13 or self.suits > 4:
             raise ValueError(f"ranks must be <= 13 and suits <= 4, got {ranks} and {suits}")
         self.hole_cards = check_int("hole_cards", hole_cards, minimum=1)
+        board = (board,) if isinstance(board, int) else board
+        bets = (bets,) if isinstance(bets, int) else bets
+        if not isinstance(board, (tuple, list)):
+            raise ValueError(f"board must be a tuple of card counts per round, got {board!r}")
         self.board_sizes = tuple(check_int("board entries", b, minimum=1) for b in board)
         self.num_rounds = 1 + len(self.board_sizes)
         if bets is None:

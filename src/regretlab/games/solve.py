@@ -29,6 +29,39 @@ class SolveConfig:
     iterations: int = 1000  # total iterations
     checkpoint_every: int = 100  # evaluate / checkpoint period
     seed: int = 0  # MCCFR sampling seed
+    params: str = ""  # extra game parameters, "key=value,key=value" (hold'em, OpenSpiel)
+
+
+def parse_params(text: str) -> dict[str, Any]:
+    """``"ranks=4,board=1-1,name=x"`` -> ``{"ranks": 4, "board": (1, 1), "name": "x"}``.
+
+    Values are integers, floats, ``true``/``false``, dash-separated integer tuples, or strings;
+    nothing is evaluated.
+    """
+    out: dict[str, Any] = {}
+    for item in filter(None, (t.strip() for t in str(text).split(","))):
+        if "=" not in item:
+            raise ValueError(f"params entries must look like key=value, got {item!r}")
+        key, value = (x.strip() for x in item.split("=", 1))
+        if not key.isidentifier():
+            raise ValueError(f"params key must be a name, got {key!r}")
+        out[key] = _parse_value(value)
+    return out
+
+
+def _parse_value(value: str) -> Any:
+    low = value.lower()
+    if low in ("true", "false"):
+        return low == "true"
+    for cast in (int, float):
+        try:
+            return cast(value)
+        except ValueError:
+            pass
+    parts = value.split("-")
+    if len(parts) > 1 and all(p.isdigit() for p in parts):
+        return tuple(int(p) for p in parts)
+    return value
 
 
 def make(algo: str, seed: int = 0) -> Any:
@@ -58,7 +91,8 @@ def load_checkpoint(path: Path, config: SolveConfig) -> tuple[Any, dict[str, lis
     """Read a checkpoint; its game, players, algo and seed must equal ``config``'s."""
     with np.load(path, allow_pickle=False) as data:
         saved = json.loads(str(data["config"]))
-        for k in ("game", "players", "algo", "seed", "checkpoint_every"):
+        saved.setdefault("params", "")
+        for k in ("game", "players", "algo", "seed", "checkpoint_every", "params"):
             if saved[k] != getattr(config, k):
                 raise ValueError(
                     f"checkpoint {str(path)!r} was written with {k}={saved[k]!r}, not "
