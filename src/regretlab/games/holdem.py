@@ -14,6 +14,7 @@ exactly Leduc poker.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from itertools import combinations
 from typing import NamedTuple
 
@@ -30,6 +31,12 @@ def hand_rank(cards: tuple[tuple[int, int], ...]) -> tuple:
 
     Uses the best subset of at most five cards.
     """
+    return _hand_rank_sorted(tuple(sorted(cards)))
+
+
+@lru_cache(maxsize=1 << 18)
+def _hand_rank_sorted(cards: tuple) -> tuple:
+    # the same hands recur at many terminals of a game tree: evaluate each once
     k = min(5, len(cards))
     return max(_rank5(c) for c in combinations(cards, k))
 
