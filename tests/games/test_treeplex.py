@@ -119,3 +119,15 @@ def test_bad_policy_shapes_and_rows():
         g.check_policy(bad)
     with pytest.raises(ValueError, match="players"):
         kuhn_poker(1)
+
+
+def test_opt_in_disk_cache(tmp_path, monkeypatch):
+    from regretlab.games.poker import CACHE_ENV, KuhnPoker, cached_build
+
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path))
+    a = cached_build(KuhnPoker(3))
+    files = list(tmp_path.glob("*.npz"))
+    assert len(files) == 1
+    b = cached_build(KuhnPoker(3))  # read back from the file
+    assert b.infoset_keys == a.infoset_keys
+    np.testing.assert_array_equal(b.utilities, a.utilities)

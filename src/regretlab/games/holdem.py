@@ -19,7 +19,7 @@ from itertools import combinations
 from typing import NamedTuple
 
 from regretlab.core.errors import check_int
-from regretlab.games.treeplex import CHANCE, TERMINAL, GameDefinition, Treeplex, build_treeplex
+from regretlab.games.treeplex import CHANCE, TERMINAL, GameDefinition, Treeplex
 
 RANKS = "23456789TJQKA"
 SUITS = "shdc"
@@ -284,5 +284,7 @@ def limit_holdem(**params) -> Treeplex:
     """The treeplex of :class:`LimitHoldem` with ``params`` (cached; do not mutate)."""
     key = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items()))
     if key not in _CACHE:
-        _CACHE[key] = build_treeplex(LimitHoldem(**params))
+        from regretlab.games.poker import cached_build
+
+        _CACHE[key] = cached_build(LimitHoldem(**params))
     return _CACHE[key]
