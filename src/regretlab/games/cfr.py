@@ -199,13 +199,14 @@ class CFR:
         if layout is not None:
             from regretlab.games import factored
 
+            work = factored.scratch(game, layout)
             factored.run_iterations(
                 iterations, self.updates == "alternating", game.num_players,
                 regret, cumulative, strategy, last, pos, neg, w, self.local.floor,
                 self.local.predictive, layout.player, layout.first_child, layout.num_children,
-                layout.infoset, layout.chance_prob, layout.internal, layout.deal_prob,
-                layout.utilities, *_members(game), game.infoset_num_actions,
-                game.infoset_parent, game.infoset_parent_action,
+                layout.infoset, layout.internal, layout.deal_prob, *_members(game),
+                game.infoset_num_actions, game.infoset_parent, game.infoset_parent_action,
+                work.opp, work.prob, work.live, work.values, work.reach, work.inst,
             )
         elif self.backend in ("numba", "numba_nodes"):
             kernels.run_iterations(

@@ -245,19 +245,17 @@ def _local_and_match(members, regret, inst, last_inst, cumulative, strategy, rea
 @njit(cache=True)
 def run_iterations(iterations, alternating, num_players, regret, cumulative, strategy, last_inst,
                    pos_scale, neg_scale, avg_weight, floor, predictive,
-                   lay_player, first_child, num_children, infoset, chance_prob, internal, deal_prob,
-                   utilities, members, member_start, num_actions, infoset_parent,
-                   infoset_parent_action):
+                   lay_player, first_child, num_children, infoset, internal, deal_prob,
+                   members, member_start, num_actions, infoset_parent, infoset_parent_action,
+                   opp, prob, live, values, reach, inst):
     """``iterations`` CFR iterations in place over the public layout (same contract as
     :func:`regretlab.games.kernels.run_iterations`). ``members[member_start[p]:member_start[p+1]]``
-    lists player p's information sets in increasing id order."""
-    M, D = infoset.shape
-    opp = np.zeros((M, D))
-    prob = chance_prob.copy()  # chance edges fixed; decision edges rewritten by each forward
-    live = np.zeros(M, dtype=np.bool_)
-    values = utilities.copy()  # [P, M, D]: terminal rows fixed, internal rows rewritten
-    reach = np.empty(regret.shape[0])
-    inst = np.zeros_like(regret)
+    lists player p's information sets in increasing id order.
+
+    Work arrays (see :func:`scratch`), reusable across calls: ``opp``, ``prob`` (chance rows
+    hold the fixed chance probabilities), ``live``, ``values`` ``[P, M, D]`` (terminal rows
+    hold the payoffs), ``reach`` ``[I]``, ``inst`` ``[I, A]`` (zero on entry and on exit).
+    """
     for it in range(iterations):
         for i in range(num_players):
             # strategies changed since the last sweep: all (first sweep of this call), the
@@ -287,3 +285,25 @@ def run_iterations(iterations, alternating, num_players, regret, cumulative, str
                 _local_and_match(mem, regret, inst, last_inst, cumulative, strategy, reach,
                                  num_actions, pos_scale[it], neg_scale[it], floor,
                                  avg_weight[it], predictive)
+
+
+class Scratch:
+    """Work arrays of :func:`run_iterations` for one layout (kept between calls)."""
+
+    def __init__(self, layout: PublicLayout, num_infosets: int, max_actions: int) -> None:
+        M, D = layout.infoset.shape
+        self.opp = np.zeros((M, D))
+        self.prob = layout.chance_prob.copy()  # decision rows are refreshed by the first sweep
+        self.live = np.zeros(M, dtype=np.bool_)
+        self.values = layout.utilities.copy()  # internal rows are rewritten by every sweep
+        self.reach = np.zeros(num_infosets)
+        self.inst = np.zeros((num_infosets, max_actions))
+
+
+def scratch(game: Treeplex, layout: PublicLayout) -> Scratch:
+    """The cached work arrays of ``game``'s public layout."""
+    s = game.meta.get("_scratch")
+    if s is None:
+        s = Scratch(layout, game.num_infosets, game.max_actions)
+        game.meta["_scratch"] = s
+    return s
