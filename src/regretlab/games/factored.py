@@ -1,0 +1,309 @@
+"""Public-tree layout: a treeplex whose tree is a chance prefix ("the deal") followed by
+subtrees of identical shape, stored as ``[M public positions, D deals]`` arrays.
+
+Many card and dice games (Kuhn, Leduc, liar's dice) deal every private card first and then
+play the same betting tree for every deal. Laid out this way, a sweep handles one public
+position at a time with a contiguous inner loop over the deals: the player, the branching and
+the node type are decided once per position instead of once per history, and reach and value
+arrays are read sequentially (the per-history layout is memory- and branch-bound).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit
+
+from regretlab.games.treeplex import CHANCE, TERMINAL, Treeplex
+
+
+@dataclass
+class PublicLayout:
+    """A treeplex regrouped by public position (see module docstring)."""
+
+    num_players: int  # P
+    deal_prob: np.ndarray  # [D] probability of each deal (product of prefix chance probabilities)
+    deal_node: np.ndarray  # [D] treeplex node id of each deal
+    player: np.ndarray  # [M] int8 player / CHANCE / TERMINAL at each public position
+    first_child: np.ndarray  # [M] int32 public position of the first child (-1 at terminals)
+    num_children: np.ndarray  # [M] int32
+    infoset: np.ndarray  # [M, D] int32 information set of (position, deal) (-1 if none)
+    chance_prob: np.ndarray  # [M, D] probability of the edge into (position, deal), 1 if not chance
+    utilities: np.ndarray  # [P, M, D] terminal payoffs (0 at non-terminal positions)
+    node: np.ndarray  # [M, D] treeplex node id of (position, deal)
+    internal: np.ndarray  # [K] int32 non-terminal positions in increasing order
+
+    @property
+    def num_positions(self) -> int:
+        return int(self.player.shape[0])
+
+    @property
+    def num_deals(self) -> int:
+        return int(self.deal_prob.shape[0])
+
+
+def public_layout(game: Treeplex) -> PublicLayout | None:
+    """The public layout of ``game``, or ``None`` when its tree is not a chance prefix followed by
+    identically shaped subtrees (cached on ``game.meta``)."""
+    if "_public" in game.meta:
+        return game.meta["_public"]
+    layout = _build(game)
+    game.meta["_public"] = layout
+    return layout
+
+
+def _build(game: Treeplex) -> PublicLayout | None:
+    lv = game.level_offsets()
+    depth_count = lv.shape[0] - 1
+    c = 0
+    while c < depth_count and (game.node_player[lv[c]: lv[c + 1]] == CHANCE).all():
+        c += 1
+    if c >= depth_count:
+        return None
+    D = int(lv[c + 1] - lv[c])
+    if D < 2:
+        return None
+    # deal probabilities: product of the prefix chance probabilities
+    prob = np.ones(game.num_nodes)
+    for d in range(1, c + 1):
+        nodes = np.arange(lv[d], lv[d + 1])
+        prob[nodes] = prob[game.node_parent[nodes]] * game.node_chance_prob[nodes]
+    deal_nodes = np.arange(lv[c], lv[c + 1])
+    pos_of_level = []
+    M = 0
+    for L in range(c, depth_count):
+        size = int(lv[L + 1] - lv[L])
+        if size % D:
+            return None
+        m_l = size // D
+        seg = slice(lv[L], lv[L + 1])
+        pl = game.node_player[seg].reshape(D, m_l)
+        nc = game.node_num_children[seg].reshape(D, m_l)
+        if not ((pl == pl[0]).all() and (nc == nc[0]).all()):
+            return None
+        pos_of_level.append((M, m_l))
+        M += m_l
+    node = np.empty((M, D), dtype=np.int64)
+    for L, (start, m_l) in zip(range(c, depth_count), pos_of_level):
+        node[start: start + m_l] = np.arange(lv[L], lv[L + 1]).reshape(D, m_l).T
+    # deal d's node at position m; the ordering within a deal's level part follows BFS order
+    if not (node[0] == deal_nodes).all():
+        return None
+    player = game.node_player[node[:, 0]].astype(np.int8)
+    num_children = game.node_num_children[node[:, 0]].astype(np.int32)
+    # map node -> position to find first children
+    position = np.full(game.num_nodes, -1, dtype=np.int64)
+    position[node.ravel()] = np.repeat(np.arange(M), D)
+    first_child = np.full(M, -1, dtype=np.int32)
+    inner = player != TERMINAL
+    fc_nodes = game.node_first_child[node[inner]]  # [K, D]
+    fc_pos = position[fc_nodes]
+    if not (fc_pos == fc_pos[:, :1]).all():
+        return None
+    first_child[inner] = fc_pos[:, 0]
+    utilities = np.zeros((game.num_players, M, D))
+    term = player == TERMINAL
+    rows = game.node_terminal[node[term]]  # [T, D]
+    utilities[:, term, :] = np.moveaxis(game.utilities[rows], -1, 0)
+    return PublicLayout(
+        num_players=game.num_players,
+        deal_prob=prob[deal_nodes].copy(),
+        deal_node=deal_nodes,
+        player=player,
+        first_child=first_child,
+        num_children=num_children,
+        infoset=np.ascontiguousarray(game.node_infoset[node]).astype(np.int32),
+        chance_prob=np.ascontiguousarray(game.node_chance_prob[node]),
+        utilities=utilities,
+        node=node,
+        internal=np.flatnonzero(inner).astype(np.int32),
+    )
+
+
+@njit(cache=True)
+def _forward(i, strategy, lay_player, first_child, num_children, infoset, internal, deal_prob,
+             opp, prob, live, rewrite):
+    """opp[m,d] = pi_-i of (m,d); live[m] = some deal reaches m with pi_-i > 0.
+
+    prob[c,d] holds the probability of the edge into (c,d): chance edges are fixed; decision
+    edges are refreshed only at the positions of player ``rewrite`` (-1: every player, -2:
+    none), the only strategies that changed since the previous sweep. Positions no deal
+    reaches are skipped with their whole subtree: their values only ever meet zero weights.
+    """
+    D = opp.shape[1]
+    any_live = False
+    for d in range(D):
+        opp[0, d] = deal_prob[d]
+        any_live = any_live or deal_prob[d] > 0.0
+    live[0] = any_live
+    for j in range(internal.shape[0]):
+        m = internal[j]
+        fc = first_child[m]
+        nc = num_children[m]
+        pl = lay_player[m]
+        if pl >= 0 and (rewrite == -1 or pl == rewrite):
+            for k in range(nc):
+                c = fc + k
+                for d in range(D):
+                    prob[c, d] = strategy[infoset[m, d], k]
+        if not live[m]:
+            for k in range(nc):
+                live[fc + k] = False
+            continue
+        # terminal children need no reach: the backward sweep reads only their payoffs
+        if pl == i:
+            for k in range(nc):
+                c = fc + k
+                if lay_player[c] == TERMINAL:
+                    continue
+                for d in range(D):
+                    opp[c, d] = opp[m, d]
+                live[c] = True
+        else:
+            for k in range(nc):
+                c = fc + k
+                if lay_player[c] == TERMINAL:
+                    continue
+                alive = False
+                for d in range(D):
+                    x = opp[m, d] * prob[c, d]
+                    opp[c, d] = x
+                    alive = alive or x > 0.0
+                live[c] = alive
+
+
+@njit(cache=True)
+def _backward(i, lay_player, first_child, num_children, infoset, internal, opp, prob, live,
+              value, inst):
+    """value[m,d] = v_i at (m,d) (terminal rows hold the payoffs already); inst(I,a) +=
+    opp (v(child) - v) at player i's positions."""
+    D = opp.shape[1]
+    for j in range(internal.shape[0] - 1, -1, -1):
+        m = internal[j]
+        if not live[m]:
+            continue
+        fc = first_child[m]
+        nc = num_children[m]
+        for d in range(D):
+            value[m, d] = prob[fc, d] * value[fc, d]
+        for k in range(1, nc):
+            c = fc + k
+            for d in range(D):
+                value[m, d] += prob[c, d] * value[c, d]
+        if lay_player[m] == i:
+            for d in range(D):
+                r = opp[m, d]
+                if r != 0.0:
+                    s = infoset[m, d]
+                    v = value[m, d]
+                    for k in range(nc):
+                        inst[s, k] += r * (value[fc + k, d] - v)
+
+
+@njit(cache=True)
+def _own_reach(strategy, infoset_parent, infoset_parent_action, members, out):
+    """out[I] = pi_owner(I) for the information sets listed in ``members`` (increasing ids)."""
+    for j in range(members.shape[0]):
+        s = members[j]
+        p = infoset_parent[s]
+        out[s] = 1.0 if p < 0 else out[p] * strategy[p, infoset_parent_action[s]]
+
+
+@njit(cache=True)
+def _local_and_match(members, regret, inst, last_inst, cumulative, strategy, reach, num_actions,
+                     pos, neg, floor, w, predictive):
+    """For each listed information set: average += w pi(I) sigma; R <- scale(R + r), floored;
+    last <- r; sigma <- [R (+ r if predictive)]^+ normalised; r <- 0."""
+    for j in range(members.shape[0]):
+        s = members[j]
+        na = num_actions[s]
+        ws = w * reach[s]
+        total = 0.0
+        for a in range(na):
+            cumulative[s, a] += ws * strategy[s, a]
+            r = inst[s, a]
+            R = regret[s, a] + r
+            R = R * pos if R > 0.0 else R * neg
+            if floor and R < 0.0:
+                R = 0.0
+            regret[s, a] = R
+            last_inst[s, a] = r
+            inst[s, a] = 0.0
+            q = R + r if predictive else R
+            if q > 0.0:
+                total += q
+        if total > 0.0:
+            for a in range(na):
+                q = regret[s, a] + last_inst[s, a] if predictive else regret[s, a]
+                strategy[s, a] = q / total if q > 0.0 else 0.0
+        else:
+            for a in range(na):
+                strategy[s, a] = 1.0 / na
+
+
+@njit(cache=True)
+def run_iterations(iterations, alternating, num_players, regret, cumulative, strategy, last_inst,
+                   pos_scale, neg_scale, avg_weight, floor, predictive,
+                   lay_player, first_child, num_children, infoset, internal, deal_prob,
+                   members, member_start, num_actions, infoset_parent, infoset_parent_action,
+                   opp, prob, live, values, reach, inst):
+    """``iterations`` CFR iterations in place over the public layout (same contract as
+    :func:`regretlab.games.kernels.run_iterations`). ``members[member_start[p]:member_start[p+1]]``
+    lists player p's information sets in increasing id order.
+
+    Work arrays (see :func:`scratch`), reusable across calls: ``opp``, ``prob`` (chance rows
+    hold the fixed chance probabilities), ``live``, ``values`` ``[P, M, D]`` (terminal rows
+    hold the payoffs), ``reach`` ``[I]``, ``inst`` ``[I, A]`` (zero on entry and on exit).
+    """
+    for it in range(iterations):
+        for i in range(num_players):
+            # strategies changed since the last sweep: all (first sweep of this call), the
+            # previously updated player (alternating), or none (later simultaneous sweeps)
+            if it == 0 and i == 0:
+                rewrite = -1
+            elif alternating:
+                rewrite = (i - 1) % num_players
+            else:
+                rewrite = -1 if i == 0 else -2
+            _forward(i, strategy, lay_player, first_child, num_children, infoset, internal,
+                     deal_prob, opp, prob, live, rewrite)
+            _backward(i, lay_player, first_child, num_children, infoset, internal, opp, prob,
+                      live, values[i], inst)
+            if alternating:
+                mem = members[member_start[i]:member_start[i + 1]]
+                _own_reach(strategy, infoset_parent, infoset_parent_action, mem, reach)
+                _local_and_match(mem, regret, inst, last_inst, cumulative, strategy, reach,
+                                 num_actions, pos_scale[it], neg_scale[it], floor,
+                                 avg_weight[it], predictive)
+        if not alternating:
+            _own_reach(strategy, infoset_parent, infoset_parent_action, members, reach)
+            for i in range(num_players):
+                mem = members[member_start[i]:member_start[i + 1]]
+                # all players' sigma^t must be averaged before any is replaced: reach is
+                # already computed from sigma^t, and each infoset only reads its own row
+                _local_and_match(mem, regret, inst, last_inst, cumulative, strategy, reach,
+                                 num_actions, pos_scale[it], neg_scale[it], floor,
+                                 avg_weight[it], predictive)
+
+
+class Scratch:
+    """Work arrays of :func:`run_iterations` for one layout (kept between calls)."""
+
+    def __init__(self, layout: PublicLayout, num_infosets: int, max_actions: int) -> None:
+        M, D = layout.infoset.shape
+        self.opp = np.zeros((M, D))
+        self.prob = layout.chance_prob.copy()  # decision rows are refreshed by the first sweep
+        self.live = np.zeros(M, dtype=np.bool_)
+        self.values = layout.utilities.copy()  # internal rows are rewritten by every sweep
+        self.reach = np.zeros(num_infosets)
+        self.inst = np.zeros((num_infosets, max_actions))
+
+
+def scratch(game: Treeplex, layout: PublicLayout) -> Scratch:
+    """The cached work arrays of ``game``'s public layout."""
+    s = game.meta.get("_scratch")
+    if s is None:
+        s = Scratch(layout, game.num_infosets, game.max_actions)
+        game.meta["_scratch"] = s
+    return s
