@@ -1,0 +1,106 @@
+"""``regretlab nfg ...`` commands: solve a normal-form game, play repeated games, check gaps.
+
+``register(app)`` adds the ``nfg`` group; the CLI loader picks up ``regretlab/<part>/cli.py``
+modules, so ``regretlab/games/cli.py`` calls this ``register`` (see docs/nfg.md).
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+
+def _load(game: str, actions: int, players: int, seed: int):
+    from pathlib import Path
+
+    from regretlab.games.normal_form import GENERATORS, NormalFormGame, make_game
+
+    if game in GENERATORS:
+        if game in ("random", "potential"):
+            return make_game(game, num_actions=actions, num_players=players, seed=seed)
+        if game == "zero_sum":
+            return make_game(game, num_actions=actions, seed=seed)
+        return make_game(game)
+    if Path(game).suffix in (".npz", ".json"):
+        return NormalFormGame.load(game)
+    raise ValueError(f"game must be one of {', '.join(GENERATORS)} or a .npz/.json file, got {game!r}")
+
+
+def _fmt(x) -> str:
+    import numpy as np
+
+    return np.array2string(np.asarray(x), precision=4, suppress_small=True, separator=", ")
+
+
+def register(app: typer.Typer) -> None:
+    nfg = typer.Typer(help="Normal-form and Markov games: equilibria, gaps, repeated play.", no_args_is_help=True)
+
+    @nfg.command("solve")
+    def solve(
+        game: str = typer.Argument(..., help="generator name (random, chicken, ...) or a .npz/.json file"),
+        method: str = typer.Option("support", help="support | lemke-howson | zero-sum | cce | ce"),
+        objective: str = typer.Option("welfare", help="cce/ce objective: welfare | max_entropy"),
+        actions: int = typer.Option(3, help="actions per player for random/zero_sum/potential"),
+        players: int = typer.Option(2, help="players for random/potential"),
+        seed: int = typer.Option(0, help="seed of the generated game"),
+        save: Optional[str] = typer.Option(None, help="also write the game to this .npz/.json path"),
+    ) -> None:
+        """Compute equilibria of a normal-form game and print them with their gaps."""
+        from regretlab.games.normal_form import (
+            cce_gap, ce_gap, correlated_equilibrium, lemke_howson, nash_conv,
+            support_enumeration, zero_sum_nash,
+        )
+
+        g = _load(game, actions, players, seed)
+        if save:
+            g.save(save)
+        print(repr(g))
+        if method == "support":
+            eqs = support_enumeration(g)
+            print(f"{len(eqs)} Nash equilibria")
+            for x, y in eqs:
+                print(f"  x={_fmt(x)} y={_fmt(y)} NashConv={nash_conv(g, [x, y]):.2e}")
+        elif method == "lemke-howson":
+            x, y = lemke_howson(g)
+            print(f"x={_fmt(x)} y={_fmt(y)} NashConv={nash_conv(g, [x, y]):.2e}")
+        elif method == "zero-sum":
+            sol = zero_sum_nash(g)
+            print(f"value={sol.value:.6f} row={_fmt(sol.row)} col={_fmt(sol.col)}")
+        elif method in ("cce", "ce"):
+            sol = correlated_equilibrium(g, method, objective)
+            print(f"{method} ({sol.objective}) utilities={_fmt(sol.utilities)} "
+                  f"cce_gap={cce_gap(g, sol.joint):.2e} ce_gap={ce_gap(g, sol.joint):.2e}")
+            print(f"joint=\n{_fmt(sol.joint)}")
+        else:
+            raise ValueError(f"method must be support, lemke-howson, zero-sum, cce or ce, got {method!r}")
+
+    @nfg.command("play")
+    def play_cmd(
+        game: str = typer.Argument(..., help="generator name or a .npz/.json file"),
+        learner: str = typer.Option("hedge", help="registered learner name"),
+        T: int = typer.Option(1000, "--T", help="rounds"),
+        runs: int = typer.Option(1, help="independent runs"),
+        actions: int = typer.Option(3),
+        players: int = typer.Option(2),
+        seed: int = typer.Option(0),
+        mode: str = typer.Option("expected", help="expected | realized"),
+    ) -> None:
+        """Self-play of a registered learner; prints the CCE gap and each player's regret."""
+        from regretlab.games.normal_form import play, rescale
+        from regretlab.run import make_learner
+
+        g = rescale(_load(game, actions, players, seed))
+        res = play(g, make_learner(learner, T), T, batch=runs, seed=seed, mode=mode, every=T)
+        print(f"{learner} self-play on {g!r}, T={T}: CCE gap {_fmt(res.cce_gap[-1])}, "
+              f"regret/T per player {_fmt(res.regret[-1] / T)}")
+
+    @nfg.command("markov-separation")
+    def markov_separation() -> None:
+        """The spec §4.3 instance: gap_markov = 0 and gap_general = 0.5 for both players."""
+        from regretlab.games.markov import mixture_gaps, separation_instance
+
+        gaps = mixture_gaps(*separation_instance())
+        print(f"gap_markov={_fmt(gaps.gap_markov)} gap_general={_fmt(gaps.gap_general)}")
+
+    app.add_typer(nfg, name="nfg")
