@@ -215,14 +215,15 @@ class AgentTrace:
     def to_rows(self) -> dict[str, np.ndarray]:
         """Tidy columns, one row per (run, round)."""
         n, b = self.regret.shape
+        k = self.strategies.shape[-1]
         return {
             "learner": np.array([self.agent] * (n * b)), "setting": np.array([self.setting] * (n * b)),
             "feedback": np.array([self.feedback] * (n * b)),
             "run": np.tile(np.arange(b), n), "round": np.repeat(np.arange(1, n + 1), b),
             "regret": self.regret.reshape(-1),
             "action": self.actions.reshape(-1).astype(np.int64),
-            "strategy": np.array([",".join(f"{x:.6g}" for x in row) for row in self.strategies.reshape(n * b, -1)]),
-            "loss": np.array([",".join(f"{x:.6g}" for x in row) for row in self.losses.reshape(n * b, -1)]),
+            "strategy": np.array([",".join(f"{x:.6g}" for x in row) for row in self.strategies.reshape(n * b, k)]),
+            "loss": np.array([",".join(f"{x:.6g}" for x in row) for row in self.losses.reshape(n * b, k)]),
         }
 
 
