@@ -104,12 +104,16 @@ def check_strategy(p: Any, batch: int, k: int, who: str) -> np.ndarray:
     """``p`` as a ``[B, K]`` array on the simplex, or a clear error naming ``who``."""
     arr = np.asarray(p, dtype=np.float64)
     if arr.shape == (k,):
-        arr = np.broadcast_to(arr, (batch, k)).copy()
-    if arr.shape != (batch, k) or not np.isfinite(arr).all():
-        raise ValueError(f"{who} must return a finite strategy of shape [{batch}, {k}], got shape {list(arr.shape)}")
-    if (arr < -1e-9).any() or not np.allclose(arr.sum(axis=1), 1.0, atol=1e-6):
-        raise ValueError(f"{who} must return probability vectors (>= 0, rows sum to 1), got {arr[0].tolist()}")
-    return np.clip(arr, 0.0, None) / np.clip(arr, 0.0, None).sum(axis=1, keepdims=True)
+        arr = np.broadcast_to(arr, (batch, k))
+    if arr.shape != (batch, k):
+        raise ValueError(f"{who} must return a strategy of shape [{batch}, {k}], got shape {list(arr.shape)}")
+    low, total = arr.min(), arr.sum(axis=1)
+    if not (low >= -1e-9) or not (np.abs(total - 1.0).max() <= 1e-6):  # NaN fails both comparisons
+        raise ValueError(f"{who} must return probability vectors (finite, >= 0, rows sum to 1), got {arr[0].tolist()}")
+    if low >= 0.0:
+        return arr
+    arr = np.maximum(arr, 0.0)
+    return arr / arr.sum(axis=1, keepdims=True)
 
 
 class LearnerAgent(Agent):
