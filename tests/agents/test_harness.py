@@ -123,3 +123,30 @@ def test_three_player_game_and_learner_agent_bandit_wrapping():
     assert np.allclose(tr.joint.sum(axis=(1, 2, 3)), 1.0)
     rows = tr.to_rows()
     assert len(rows["regret"]) == 50 * 2 * 3
+
+
+def _registered():
+    from regretlab.core import learners
+
+    return [(e.name, p) for e in learners.entries() for p in e.test_params]
+
+
+@pytest.mark.parametrize("name, params", _registered(), ids=lambda x: str(x))
+def test_every_registered_learner_runs_through_the_harness(name, params):
+    # spec §2.2: every learner in regretlab runs through the harness, full-information and bandit
+    from regretlab.core import learners
+
+    for feedback in ("full", "bandit"):
+        tr = play(LearnerAgent(learners.make(name, **params)), gaussian(num_actions=3), T=20, batch=2,
+                  feedback=feedback)
+        assert tr.regret.shape == (20, 2) and np.isfinite(tr.regret).all()
+        assert np.allclose(tr.strategies.sum(axis=-1), 1.0)
+        # the regret is recomputed from what was played and what was revealed
+        best = tr.losses.sum(axis=0).min(axis=1)
+        assert np.allclose(tr.regret[-1], np.einsum("tbk,tbk->b", tr.strategies, tr.losses) - best)
+
+
+def test_progress_bar_and_round_callback():
+    seen = []
+    tr = play("hedge", alternating(), T=12, progress=True, on_round=seen.append)
+    assert seen == list(range(1, 13)) and tr.rounds == 12

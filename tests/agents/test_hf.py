@@ -58,3 +58,21 @@ def test_local_lm_bad_path():
 
     with pytest.raises(ValueError, match="must be a folder holding a saved Hugging Face model"):
         HFAgent("/nonexistent/model")
+
+
+def test_local_lm_through_the_cli(tmp_path):
+    from typer.testing import CliRunner
+
+    from regretlab.cli import _load_plugins, app
+
+    _load_plugins()
+    path = _tiny_model(tmp_path / "tiny")
+    res = CliRunner().invoke(app, ["agent", "run", "--local", str(path), "--setting", "alternating", "-T", "2",
+                                   "--retries", "0", "--store", str(tmp_path / "r.duckdb"), "--out", str(tmp_path),
+                                   "--no-progress"])
+    assert res.exit_code == 0, res.output
+    from regretlab.store import Store
+
+    with Store(tmp_path / "r.duckdb") as db:
+        rows = db.rows("agent_transcripts").to_pydict()
+        assert sum(rows["fallback"]) == 2 and len(rows["reply"]) == 4

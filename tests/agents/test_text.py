@@ -131,3 +131,12 @@ def test_refused_connection_and_client_errors(fake_server):
     assert len(server.requests) == 1  # a client error is not retried
     with pytest.raises(ValueError, match="base_url must be an http"):
         ChatAgent("localhost:8000", "m")
+
+
+def test_chat_agent_under_bandit_feedback(fake_server):
+    server = fake_server(lambda n, body: (200, '{"A1": 0.5, "A2": 0.5}'))
+    tr = play(ChatAgent(server.url, "m"), gaussian(), T=4, feedback="bandit")
+    last = server.requests[-1]["body"]["messages"]
+    assert "only the loss (lower is better) of the action you played" in last[0]["content"]
+    assert last[1]["content"].count("you played") == 3 and "losses:" not in last[1]["content"]
+    assert tr.rounds == 4 and tr.fallbacks == 0

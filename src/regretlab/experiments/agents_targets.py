@@ -4,6 +4,7 @@ regret-loss LSA (target 3), and a regret-loss transformer on the regrettable seq
 
 from __future__ import annotations
 
+import importlib.util
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -228,12 +229,16 @@ def plot_lsa(rows: Any, outdir: Path) -> list[Path]:
                       title="Regret-loss training of a linear self-attention layer (d=2, T=25)", logy=True)]
 
 
-register_experiment(Experiment(
+_HAS_TORCH = importlib.util.find_spec("torch") is not None  # the [llm] extra; without it these two are not registered
+
+AGENTS_LSA = Experiment(
     "agents_lsa", LSAConfig, run_lsa, plot_lsa,
     demo={"ks": "1", "steps": 200, "lr": 1e-2, "batch": 32, "test": 300}, summarize=summarize_lsa,
     description="Regret-loss LSA vs the eta-tuned Hedge/FTRL-L2 baseline at T=25; affine (FTRL) form check.",
     reference="spec §2.4, §2.6 target 3; regression spec §1",
-))
+)
+if _HAS_TORCH:
+    register_experiment(AGENTS_LSA)
 
 
 # ----------------------------------------------------------------------------- transformer
@@ -320,9 +325,11 @@ def plot_transformer(rows: Any, outdir: Path) -> list[Path]:
     return [path]
 
 
-register_experiment(Experiment(
+AGENTS_TRANSFORMER = Experiment(
     "agents_transformer", TransformerConfig, run_transformer, plot_transformer,
     demo={"steps": 60, "runs": 4, "settings": "alternating,adaptive"}, summarize=summarize_transformer,
     description="A regret-loss transformer trained on regrettable sequences vs FTL and Hedge through the harness.",
     reference="spec §2.4-2.5 (regret-loss transformers fix the regrettable cases)",
-))
+)
+if _HAS_TORCH:
+    register_experiment(AGENTS_TRANSFORMER)
