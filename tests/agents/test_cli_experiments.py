@@ -83,7 +83,7 @@ def test_agent_train_and_run_checkpoint(tmp_path):
     assert res.exit_code == 0, res.output
 
 
-@pytest.mark.parametrize("name", ["agents_detectors", "agents_cce", "agents_lsa", "agents_transformer"])
+@pytest.mark.parametrize("name", ["agents_detectors", "agents_cce", "agents_lsa", "agents_transformer", "agents_compare"])
 def test_experiment_demo(name, tmp_path):
     if name in ("agents_lsa", "agents_transformer"):
         pytest.importorskip("torch", reason="the [llm] extra provides torch")
@@ -99,3 +99,24 @@ def test_experiment_demo(name, tmp_path):
         alt = [float(x) for x in summary["alternating: final regret transformer / FTL / Hedge"].split("/")]
         assert alt[0] < alt[1]
     assert get_experiment(name) is exp
+
+
+def test_compare_with_a_chat_endpoint(fake_server):
+    # the comparison table takes any OpenAI-compatible endpoint as one more agent
+    server = fake_server(lambda n, body: (200, '{"A1": 0.5, "A2": 0.5}'))
+    exp = load_all()["agents_compare"]
+    cfg = exp.make_config(agents="ftl", settings="alternating", feedback="full", T=6, runs=2,
+                          endpoint=server.url, model="fake")
+    rows = exp.run(cfg, 0)
+    summary = dict(exp.summarize(rows))
+    assert "alternating / full / chat:fake" in summary and "alternating / full / ftl" in summary
+    assert len(server.requests) == 6 * 2
+    # the chat agent answered uniform every round: regret 0.5 * (0.5 + 5) - (0.5 + 2) = 0.25
+    assert summary["alternating / full / chat:fake"].startswith("regret 0.25")
+
+
+def test_multi_agent_game_cli(tmp_path):
+    res = _invoke(["agent", "run", "--agent", "hedge,ftl", "--setting", "game:rock_paper_scissors", "-T", "40",
+                   "--store", str(tmp_path / "r.duckdb"), "--out", str(tmp_path), "--no-progress"])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "agent_hedge_ftl_game_rock_paper_scissors.png").exists()

@@ -30,7 +30,7 @@ def register(app: typer.Typer) -> None:
 
     @agent_app.command("run")
     def run_cmd(
-        agent: Optional[str] = typer.Option(None, "--agent", help="a registered learner name (or exp3)"),
+        agent: Optional[str] = typer.Option(None, "--agent", help="a registered learner name (or exp3); in a game, comma-separated names per player"),
         endpoint: Optional[str] = typer.Option(None, "--endpoint", help="OpenAI-compatible base URL, e.g. http://127.0.0.1:8000/v1"),
         model: Optional[str] = typer.Option(None, "--model", help="model name served by --endpoint"),
         api_key_env: str = typer.Option("OPENAI_API_KEY", "--api-key-env", help="environment variable holding the key"),
@@ -90,7 +90,10 @@ def register(app: typer.Typer) -> None:
                           f"{s['slope']:.3f}", f"{s['slope_pvalue']:.3g}", verdict, str(s["fallbacks"]))
         con.print(table)
         if trace.regret.shape[0] >= 1:
-            path = _plot(trace, out / f"agent_{label.replace(':', '_').replace('/', '_')}_{setting.replace(':', '_')}.png")
+            import re
+
+            stem = re.sub(r"[^A-Za-z0-9_.+-]", "_", f"agent_{label}_{setting}")
+            path = _plot(trace, out / f"{stem}.png")
             con.print(f"regret plot: {path}")
         con.print(f"stored in {store} (experiments agent, agent_transcripts, agent_tests)")
         if error is not None:
@@ -133,9 +136,17 @@ def _factory(agent, endpoint, model, api_key_env, local, checkpoint, timeout, re
         from regretlab.agents.settings import exp3
         from regretlab.core import learners
 
-        if agent != "exp3":
-            learners.get(agent)  # unknown name: clear error now
-        return ((lambda T, k: exp3(T, k)) if agent == "exp3" else (lambda T, k: as_agent(agent, horizon=T))), agent
+        names = [a.strip() for a in agent.split(",") if a.strip()]
+        for a in names:
+            if a != "exp3":
+                learners.get(a)  # unknown name: clear error now
+        calls = iter(range(10**9))
+
+        def make(T, k):  # in a game, player i gets names[i % len(names)]
+            a = names[next(calls) % len(names)]
+            return exp3(T, k) if a == "exp3" else as_agent(a, horizon=T)
+
+        return make, ",".join(names)
     if endpoint is not None:
         if not model:
             raise UserError("--endpoint needs --model NAME (the model the endpoint serves)")

@@ -333,3 +333,110 @@ AGENTS_TRANSFORMER = Experiment(
 )
 if _HAS_TORCH:
     register_experiment(AGENTS_TRANSFORMER)
+
+
+# ----------------------------------------------------------------------------- comparison table
+@dataclass(frozen=True)
+class CompareConfig:
+    """The paper's comparison (spec §2.5) through the harness: agents x settings x feedback at
+    the LLM prompt length, with both detectors' verdicts. Set ``endpoint`` and ``model`` to add a
+    chat model behind an OpenAI-compatible endpoint as one more agent (never in CI).
+
+    Attributes:
+        agents: comma-separated learner names (``exp3`` is used for ``hedge`` under bandit feedback).
+        settings: comma-separated harness settings. feedback: ``full``, ``bandit`` or both.
+        T: rounds. runs: repeats. K: actions. endpoint / model / api_key_env: an optional chat agent.
+    """
+
+    agents: str = "hedge,ftpl,ftl,uniform"
+    settings: str = "gaussian,linear_trend,sinusoidal,alternating,adaptive"
+    feedback: str = "full,bandit"
+    T: int = 25
+    runs: int = 20
+    K: int = 2
+    endpoint: str = ""
+    model: str = ""
+    api_key_env: str = "OPENAI_API_KEY"
+
+
+def run_compare(config: CompareConfig, seed: int) -> dict[str, Any]:
+    from regretlab.agents.harness import as_agent, play
+    from regretlab.agents.settings import exp3, get_setting
+
+    out: dict[str, list[Any]] = {k: [] for k in ("setting", "feedback", "learner", "round", "regret", "trend_pvalue",
+                                                  "slope", "slope_pvalue", "fallbacks")}
+    names = [a.strip() for a in config.agents.split(",") if a.strip()]
+    if config.endpoint:
+        names.append("chat")
+    for sname in [s.strip() for s in config.settings.split(",") if s.strip()]:
+        setting = get_setting(sname, config.K)
+        for fb in [f.strip() for f in config.feedback.split(",") if f.strip()]:
+            for name in names:
+                env = setting.make(config.T, seed)
+                if name == "chat":
+                    from regretlab.agents.text import ChatAgent
+
+                    agent: Any = ChatAgent(config.endpoint, config.model, api_key_env=config.api_key_env, seed=seed)
+                elif name == "hedge" and fb == "bandit":
+                    agent = exp3(config.T, env.num_actions)
+                else:
+                    agent = as_agent(name, horizon=config.T)
+                tr = play(agent, env, config.T, batch=config.runs, seed=seed, feedback=fb)
+                tests = tr.tests()
+                mean = tr.regret.mean(axis=1)
+                label = agent.name
+                for t in range(config.T):
+                    for key, val in (("setting", sname), ("feedback", fb), ("learner", label), ("round", t + 1),
+                                     ("regret", float(mean[t])), ("trend_pvalue", float(tests["trend_pvalue"])),
+                                     ("slope", float(tests["slope"])), ("slope_pvalue", float(tests["slope_pvalue"])),
+                                     ("fallbacks", tr.fallbacks)):
+                        out[key].append(val)
+    return out
+
+
+def summarize_compare(rows: Any) -> list[tuple[str, Any]]:
+    cols = columns(rows)
+    last = cols["round"] == cols["round"].max()
+    res = []
+    for i in np.flatnonzero(last):
+        verdict = "sublinear" if cols["trend_pvalue"][i] < 0.05 and cols["slope_pvalue"][i] < 0.05 else "not shown"
+        res.append((f"{cols['setting'][i]} / {cols['feedback'][i]} / {cols['learner'][i]}",
+                    f"regret {cols['regret'][i]:.2f}, trend p {cols['trend_pvalue'][i]:.2g}, "
+                    f"slope {cols['slope'][i]:.2f} (p {cols['slope_pvalue'][i]:.2g}): {verdict}"))
+    return res
+
+
+def plot_compare(rows: Any, outdir: Path) -> list[Path]:
+    plt = _mpl()
+    cols = columns(rows)
+    cells = list(dict.fromkeys(zip(cols["setting"].tolist(), cols["feedback"].tolist())))
+    n = len(cells)
+    ncol = min(n, 5)
+    nrow = (n + ncol - 1) // ncol
+    fig, axes = plt.subplots(nrow, ncol, figsize=(3.0 * ncol, 2.6 * nrow), dpi=100, squeeze=False)
+    for ax, (s, f) in zip(axes.ravel(), cells):
+        sel = (cols["setting"] == s) & (cols["feedback"] == f)
+        for l in dict.fromkeys(cols["learner"][sel].tolist()):
+            m = sel & (cols["learner"] == l)
+            ax.plot(cols["round"][m], cols["regret"][m], label=l)
+        ax.set_title(f"{s} ({f})", fontsize=9)
+        ax.grid(alpha=0.3)
+    for ax in axes.ravel()[n:]:
+        ax.axis("off")
+    axes.ravel()[0].legend(fontsize=7)
+    fig.supxlabel("round")
+    fig.supylabel("mean regret")
+    fig.tight_layout()
+    path = Path(outdir) / "agents_compare.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path)
+    plt.close(fig)
+    return [path]
+
+
+register_experiment(Experiment(
+    "agents_compare", CompareConfig, run_compare, plot_compare,
+    demo={"runs": 5}, summarize=summarize_compare,
+    description="Baselines (or a chat endpoint) x loss generators x full/bandit feedback at T=25, with verdicts.",
+    reference="spec §2.1, §2.5",
+))
