@@ -84,7 +84,7 @@ class Agent:
     """
 
     name = "agent"
-    accepts = ("full", "bandit")
+    accepts: tuple[str, ...] = ("full", "bandit")
 
     def reset(self, keys: np.ndarray, num_actions: int) -> None:
         self.records: list[dict[str, Any]] = []
@@ -475,7 +475,11 @@ def play_game(
     cum_exp, cum_real = np.zeros((batch, P)), np.zeros((batch, P))
     joint = np.zeros((batch,) + tuple(ks))
     rows = np.arange(batch)
-    reg, rreg, gaps, acts, recs = [], [], [], [], []
+    reg: list[np.ndarray] = []  # T x [B, P]
+    rreg: list[np.ndarray] = []  # T x [B, P]
+    gaps: list[np.ndarray] = []  # T x [B]
+    acts: list[np.ndarray] = []  # T x [B, P]
+    recs: list[dict[str, Any]] = []
     bar = _bar(T, f"{'+'.join(a.name for a in agents)} on {game.name or 'game'}") if progress else None
     start = time.perf_counter()
 

@@ -122,14 +122,14 @@ class TextProtocol:
                     return [math.nan] * len(names)
         pairs = {}
         for n in names:
-            m = re.search(re.escape(n) + r"\"?\s*[:=]\s*(" + _NUM + ")", reply)
-            if m:
-                pairs[n] = float(m.group(1))
+            hit = re.search(re.escape(n) + r"\"?\s*[:=]\s*(" + _NUM + ")", reply)
+            if hit:
+                pairs[n] = float(hit.group(1))
         if len(pairs) == len(names):
             return [pairs[n] for n in names]
-        m = re.search(r"\[\s*(" + _NUM + r"(?:\s*,\s*" + _NUM + r")*)\s*\]", reply)
-        if m:
-            return [float(x) for x in m.group(1).split(",")]
+        lst = re.search(r"\[\s*(" + _NUM + r"(?:\s*,\s*" + _NUM + r")*)\s*\]", reply)
+        if lst:
+            return [float(x) for x in lst.group(1).split(",")]
         return None
 
 
