@@ -5,7 +5,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip install --quiet --disable-pip-version-check
 # What the test suite exercises: every extra that installs from the package index on a plain machine.
-TEST_EXTRAS ?= dev,openspiel,ray,llm,serve,data,moderation
+TEST_EXTRAS ?= dev,openspiel,ray,llm,serve,data,moderation,agents
 
 .PHONY: demo test bench clean
 
