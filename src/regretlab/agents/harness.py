@@ -130,6 +130,8 @@ class LearnerAgent(Agent):
                 raise TypeError(f"learner must have init/strategy/update methods, got {learner!r}")
         self.learner = learner
         self.name = name or str(getattr(learner, "name", type(learner).__name__))
+        if getattr(learner, "feedback", FullInfo) is Bandit:  # a bandit learner cannot use full vectors
+            self.accepts = ("bandit",)
 
     def reset(self, keys: np.ndarray, num_actions: int) -> None:
         super().reset(keys, num_actions)
