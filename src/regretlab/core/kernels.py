@@ -11,7 +11,8 @@ import numpy as np
 
 
 @numba.njit(cache=True, nogil=True)
-def _softmax_rows(x: np.ndarray, scale: float, out: np.ndarray) -> None:
+def _shift_rows(x: np.ndarray, scale: float, out: np.ndarray) -> None:
+    """out = scale * x - rowmax(scale * x)."""
     b_len, k_len = x.shape
     for b in range(b_len):
         m = -np.inf
@@ -19,24 +20,34 @@ def _softmax_rows(x: np.ndarray, scale: float, out: np.ndarray) -> None:
             v = scale * x[b, k]
             if v > m:
                 m = v
+        for k in range(k_len):
+            out[b, k] = scale * x[b, k] - m
+
+
+@numba.njit(cache=True, nogil=True)
+def _normalize_rows(out: np.ndarray) -> None:
+    b_len, k_len = out.shape
+    for b in range(b_len):
         total = 0.0
         for k in range(k_len):
-            e = math.exp(scale * x[b, k] - m)
-            out[b, k] = e
-            total += e
+            total += out[b, k]
         inv = 1.0 / total
         for k in range(k_len):
             out[b, k] *= inv
 
 
 def softmax_rows(x: np.ndarray, scale: float = 1.0) -> np.ndarray:
-    """``softmax(scale * x)`` of each row of a finite ``[B, K]`` array (compiled).
+    """``softmax(scale * x)`` of each row of a finite ``[B, K]`` array.
 
+    Row max and normalisation are compiled loops; the exponential is NumPy's vectorised
+    ``exp`` (SIMD), which is several times faster than a scalar ``exp`` in a compiled loop.
     Reference: :func:`regretlab.core.simplex.softmax` ``(scale * x)``.
     """
     x = np.ascontiguousarray(x, dtype=np.float64)
     out = np.empty_like(x)
-    _softmax_rows(x, float(scale), out)
+    _shift_rows(x, float(scale), out)
+    np.exp(out, out=out)
+    _normalize_rows(out)
     return out
 
 
