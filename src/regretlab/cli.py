@@ -298,7 +298,9 @@ def main(argv: Optional[list[str]] = None) -> None:
     """Entry point: run the app; user errors become one clear line and exit code 2."""
     _load_plugins()
     try:
-        app(args=argv, standalone_mode=False)
+        rc = app(args=argv, standalone_mode=False)
+        if isinstance(rc, int) and rc:  # typer.Exit(code) returns its code in this mode
+            sys.exit(rc)
     except (UserError, ValueError, TypeError, FileNotFoundError, KeyError) as exc:
         msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
         console.print(f"[bold red]error:[/] {msg}", highlight=False, markup=True)
