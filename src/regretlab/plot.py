@@ -17,6 +17,17 @@ def _mpl() -> Any:
     return plt
 
 
+def save(fig: Any, out: str | Path) -> Path:
+    """Lay out, write (creating folders) and close a figure; returns the path."""
+    plt = _mpl()
+    fig.tight_layout()
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out)
+    plt.close(fig)
+    return out
+
+
 def columns(rows: Any) -> dict[str, np.ndarray]:
     """Tidy rows (Arrow table or mapping of columns) as a dict of NumPy arrays."""
     if hasattr(rows, "to_pydict"):
@@ -70,12 +81,7 @@ def regret_curves(
     ax.set_title(title or f"{metric.replace('_', ' ')} (mean, 95% band)")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out)
-    plt.close(fig)
-    return out
+    return save(fig, out)
 
 
 def line_plot(
@@ -100,9 +106,4 @@ def line_plot(
     ax.set_title(title)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out)
-    plt.close(fig)
-    return out
+    return save(fig, out)

@@ -12,7 +12,7 @@ import numpy as np
 
 from regretlab.experiments import Experiment, register_experiment
 from regretlab.metrics import loglog_slope, slope_test, trend_test
-from regretlab.plot import columns, line_plot, regret_curves
+from regretlab.plot import columns, line_plot, regret_curves, save
 from regretlab.run import make_env, make_learner, run
 
 
@@ -195,12 +195,7 @@ def plot_generators(rows: Any, outdir: Path) -> list[Path]:
     ax.set_ylabel("final regret")
     ax.set_title("Tuned Hedge on the loss generators")
     ax.legend()
-    fig.tight_layout()
-    path = Path(outdir) / "generators_regret.png"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path)
-    plt.close(fig)
-    return [path]
+    return [save(fig, Path(outdir) / "generators_regret.png")]
 
 
 register_experiment(Experiment(

@@ -146,7 +146,18 @@ def ftrl(regularizer: str = "entropy", lr: float | None = None, schedule: str = 
     return FTRL(regularizer, lr, schedule, horizon)
 
 
-class OGD(CumulativeLearner):
+class _PlaysItsState(CumulativeLearner):
+    """A learner whose ``signal`` is the strategy itself (starts uniform), updated in place."""
+
+    def init(self, keys: Any, num_actions: int) -> CumulativeState:
+        state = super().init(keys, num_actions)
+        return state._replace(signal=np.full_like(state.signal, 1.0 / state.signal.shape[1]))
+
+    def strategy_from(self, state: CumulativeState, signal: np.ndarray) -> np.ndarray:
+        return signal
+
+
+class OGD(_PlaysItsState):
     r"""Online (projected) gradient ascent on the simplex: :math:`p_{t+1} = \Pi_\Delta(p_t + \eta_t u_t)`.
 
     ``eta_t = lr / sqrt(t)``; default ``lr = sqrt(2/K)`` gives regret ``<= (3/2) sqrt(2 K T)`` for
@@ -158,13 +169,6 @@ class OGD(CumulativeLearner):
 
     def __init__(self, lr: float | None = None):
         self.lr = None if lr is None else check_positive("lr", lr)
-
-    def init(self, keys: Any, num_actions: int) -> CumulativeState:
-        state = super().init(keys, num_actions)
-        return state._replace(signal=np.full_like(state.signal, 1.0 / state.signal.shape[1]))
-
-    def strategy_from(self, state: CumulativeState, signal: np.ndarray) -> np.ndarray:
-        return signal
 
     def advance(self, state: CumulativeState, utility: np.ndarray, played: np.ndarray) -> CumulativeState:
         k = utility.shape[1]
@@ -312,7 +316,7 @@ def adahedge() -> AdaHedge:
     return AdaHedge()
 
 
-class FixedShare(CumulativeLearner):
+class FixedShare(_PlaysItsState):
     r"""Fixed-Share (Herbster & Warmuth 1998): Hedge step then mix in ``alpha`` of the uniform.
 
     :math:`v \propto w_t e^{\eta u_t}`, :math:`w_{t+1} = (1-\alpha) v + \alpha/K`. Tracking regret
@@ -329,13 +333,6 @@ class FixedShare(CumulativeLearner):
         self.lr = None if lr is None else check_positive("lr", lr)
         self.horizon = None if horizon is None else check_int("horizon", horizon)
         self.alpha = check_probability("alpha", alpha)
-
-    def init(self, keys: Any, num_actions: int) -> CumulativeState:
-        state = super().init(keys, num_actions)
-        return state._replace(signal=np.full_like(state.signal, 1.0 / state.signal.shape[1]))
-
-    def strategy_from(self, state: CumulativeState, signal: np.ndarray) -> np.ndarray:
-        return signal
 
     def advance(self, state: CumulativeState, utility: np.ndarray, played: np.ndarray) -> CumulativeState:
         k = utility.shape[1]
