@@ -39,3 +39,9 @@ def test_project_simplex_is_the_euclidean_projection():
     cand = gen.dirichlet(np.ones(4), size=2000)
     for row, proj in zip(v[:5], p[:5]):
         assert np.linalg.norm(row - proj) <= np.linalg.norm(row - cand, axis=1).min() + 1e-12
+
+
+@pytest.mark.parametrize("counter", [0, 1, 12345, 2**63 + 7])
+def test_compiled_uniform_equals_numpy_reference_bit_for_bit(counter):
+    keys = rng.spawn_keys(9, 64)
+    np.testing.assert_array_equal(rng.uniform(keys, counter, 5), rng.uniform_reference(keys, counter, 5))

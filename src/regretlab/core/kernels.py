@@ -78,3 +78,36 @@ def sample_rows(probs: np.ndarray, u: np.ndarray) -> np.ndarray:
     out = np.empty(probs.shape[0], dtype=np.int64)
     _sample_rows(probs, np.ascontiguousarray(u, dtype=np.float64), out)
     return out
+
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+
+
+@numba.njit(cache=True, nogil=True)
+def _mix64(x: np.uint64) -> np.uint64:
+    x = (x ^ (x >> np.uint64(30))) * _M1
+    x = (x ^ (x >> np.uint64(27))) * _M2
+    return x ^ (x >> np.uint64(31))
+
+
+@numba.njit(cache=True, nogil=True)
+def _uniform_rows(keys: np.ndarray, counter: np.uint64, out: np.ndarray) -> None:
+    b_len, size = out.shape
+    scale = 1.0 / 9007199254740992.0
+    for b in range(b_len):
+        base = _mix64(keys[b] + counter * _GOLDEN)
+        for j in range(size):
+            x = _mix64(base + np.uint64(j + 1) * _GOLDEN)
+            out[b, j] = float(x >> np.uint64(11)) * scale + 0.5 * scale
+
+
+def uniform_rows(keys: np.ndarray, counter: int, size: int) -> np.ndarray:
+    """Counter-based uniforms ``[B, size]`` (see :mod:`regretlab.core.rng`), compiled.
+
+    Reference: :func:`regretlab.core.rng.uniform_reference`.
+    """
+    out = np.empty((keys.shape[0], size))
+    _uniform_rows(keys, np.uint64(counter), out)
+    return out

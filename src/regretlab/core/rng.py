@@ -78,10 +78,19 @@ def bits(keys: np.ndarray, counter: int, size: int) -> np.ndarray:
         return _mix(x)
 
 
-def uniform(keys: np.ndarray, counter: int, size: int) -> np.ndarray:
-    """Uniform draws in the open interval (0, 1), shape ``[B, size]``."""
+def uniform_reference(keys: np.ndarray, counter: int, size: int) -> np.ndarray:
+    """NumPy reference of :func:`uniform` (the compiled kernel must match it bit for bit)."""
     u = (bits(keys, counter, size) >> _S11).astype(np.float64) * _TWO_M53
     return u + 0.5 * _TWO_M53  # never exactly 0 or 1: safe for log and ndtri
+
+
+def uniform(keys: np.ndarray, counter: int, size: int) -> np.ndarray:
+    """Uniform draws in the open interval (0, 1), shape ``[B, size]`` (compiled; equals
+    :func:`uniform_reference` exactly)."""
+    from regretlab.core.kernels import uniform_rows
+
+    keys = np.ascontiguousarray(keys, dtype=np.uint64)
+    return uniform_rows(keys, int(counter) % 2**64, int(size))
 
 
 def normal(keys: np.ndarray, counter: int, size: int) -> np.ndarray:
