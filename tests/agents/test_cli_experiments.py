@@ -50,6 +50,7 @@ def test_agent_run_game_and_bandit(tmp_path):
     (["--agent", "hedge", "--endpoint", "http://x"], "give exactly one of"),
     (["--endpoint", "http://127.0.0.1:9/v1"], "--endpoint needs --model"),
     (["--agent", "hedge", "--setting", "game:random3x3", "--feedback", "bandit"], "feedback for a game setting"),
+    (["--agent", "hedge,ftl", "--setting", "alternating"], "--agent takes one name in an online-learning setting"),
 ])
 def test_agent_run_bad_input(tmp_path, args, message):
     res = _invoke(["agent", "run", *args, "--store", str(tmp_path / "r.duckdb"), "--no-progress"])

@@ -73,6 +73,9 @@ def register(app: typer.Typer) -> None:
         if feedback not in (online_fb if spec.kind == "online" else game_fb):
             raise UserError(f"feedback for a {spec.kind} setting must be one of "
                             f"{', '.join(online_fb if spec.kind == 'online' else game_fb)}, got {feedback!r}")
+        if spec.kind == "online" and agent is not None and "," in agent.strip(", "):
+            raise UserError(f"--agent takes one name in an online-learning setting (several names only in a "
+                            f"game, where player i gets the i-th), got {agent!r}; run once per agent to compare")
         factory, label = _factory(agent, endpoint, model, api_key_env, local, checkpoint, timeout, retries,
                                   request_retries, fallback, seed, feedback)
         with Store(store) as db:
