@@ -20,15 +20,7 @@ from typing import Any
 import numpy as np
 
 from regretlab.experiments import Experiment, register_experiment
-
-
-def _columns(rows: Any) -> dict[str, np.ndarray]:
-    """Tidy rows (a pyarrow Table, a pandas frame or a dict of columns) as NumPy columns."""
-    if hasattr(rows, "column_names"):
-        return {n: np.asarray(rows.column(n).to_pylist()) for n in rows.column_names}
-    if hasattr(rows, "columns") and hasattr(rows, "to_dict"):
-        return {n: rows[n].to_numpy() for n in rows.columns}
-    return {k: np.asarray(v) for k, v in dict(rows).items()}
+from regretlab.plot import columns as _columns
 
 
 def loglog_slope(x: np.ndarray, y: np.ndarray) -> float:
