@@ -74,13 +74,16 @@ class Trace:
         return cols
 
 
-def _with_horizon(registry: Any, name: str, horizon: int, params: dict[str, Any]) -> Any:
+def _with_horizon(registry: Any, name: str, horizon: int, params: dict[str, Any],
+                  utility_range: tuple[float, float] | None = None) -> Any:
     import inspect
 
     factory = registry.get(name).factory
     accepts = inspect.signature(factory).parameters
     if "horizon" in accepts and "horizon" not in params and not params.get("lr"):
         params = {**params, "horizon": horizon}
+    if utility_range is not None and "reward_range" in accepts and "reward_range" not in params:
+        params = {**params, "reward_range": tuple(utility_range)}
     unknown = sorted(set(params) - set(accepts))
     if unknown and not any(p.kind is p.VAR_KEYWORD for p in accepts.values()):
         raise ValueError(f"{registry.kind} {name!r} has no parameter(s) {', '.join(unknown)}; "
@@ -88,9 +91,12 @@ def _with_horizon(registry: Any, name: str, horizon: int, params: dict[str, Any]
     return factory(**params)
 
 
-def make_learner(name: str, horizon: int, **params: Any) -> Any:
-    """A registered learner; a rate that needs the horizon is tuned for ``horizon``."""
-    return _with_horizon(learners, name, horizon, params)
+def make_learner(name: str, horizon: int, utility_range: tuple[float, float] | None = None,
+                 **params: Any) -> Any:
+    """A registered learner; a rate that needs the horizon is tuned for ``horizon``, and a
+    learner that declares the range of its rewards (bandits) gets the environment's
+    ``utility_range`` unless ``reward_range`` is given."""
+    return _with_horizon(learners, name, horizon, params, utility_range)
 
 
 def make_env(name: str, horizon: int, **params: Any) -> Any:

@@ -86,3 +86,14 @@ def test_update_rejects_wrong_shapes_and_nan():
         h.update(s, np.zeros((2, 3)))
     with pytest.raises(ValueError, match="num_actions"):
         h.init(rng.spawn_keys(0, 2), 0)
+
+
+def test_bandit_learners_get_the_environments_utility_range():
+    # stochastic bandit learners declare rewards in [0, 1]; loss environments give -loss in [-1, 0]
+    learner = make_learner("ucb1", 500, utility_range=gaussian(3).utility_range)
+    assert learner.reward_range == (-1.0, 0.0)
+    tr = run(learner, gaussian(3), T=500, batch=4)
+    assert np.isfinite(tr.regret).all()
+    env = from_array(np.zeros((5, 2)))
+    tr = run(make_learner("exp3", 5, utility_range=env.utility_range), env, T=5)
+    assert tr.final()[0] == 0.0

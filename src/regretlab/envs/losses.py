@@ -28,6 +28,7 @@ class LossEnvironment:
 
     name = "losses"
     num_actions: int
+    utility_range = (-1.0, 0.0)  # losses lie in [0, 1] and enter as utility = -loss
 
     def init(self, keys: Any) -> EnvState:
         key = rng.derive(np.asarray(keys, dtype=np.uint64), "env")
@@ -247,6 +248,12 @@ class FromArray(LossEnvironment):
             raise ValueError(f"kind must be 'loss' or 'utility', got {kind!r}")
         self.values, self.kind = arr, kind
         self.num_actions = arr.shape[-1]
+        lo, hi = float(arr.min()), float(arr.max())
+        if kind == "loss":
+            lo, hi = -hi, -lo
+        if lo >= -1.0 and hi <= 0.0 and kind == "loss":
+            lo, hi = -1.0, 0.0  # losses in [0, 1]: the usual range
+        self.utility_range = (lo, hi) if hi > lo else (lo - 0.5, hi + 0.5)
 
     def step(self, state: EnvState, strategy: np.ndarray) -> tuple[EnvState, np.ndarray]:
         if state.t >= self.values.shape[0]:
@@ -270,6 +277,8 @@ class FromCallable(LossEnvironment):
             raise ValueError(f"kind must be 'loss' or 'utility', got {kind!r}")
         self.fn, self.kind = fn, kind
         self.num_actions = check_int("num_actions", num_actions)
+        if kind == "utility":
+            self.utility_range = None  # unknown: learners keep their own declared range
 
     def step(self, state: EnvState, strategy: np.ndarray) -> tuple[EnvState, np.ndarray]:
         b, k = strategy.shape

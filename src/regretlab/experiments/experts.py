@@ -49,8 +49,8 @@ def run_experts(config: ExpertsConfig, seed: int) -> dict[str, Any]:
     env_params = {"num_actions": config.K} if config.K else {}
     parts = []
     for name in _names(config.algo, "algo"):
-        learner = make_learner(name, config.T)
         env = make_env(config.env, config.T, **env_params)
+        learner = make_learner(name, config.T, utility_range=getattr(env, "utility_range", None))
         tr = run(learner, env, config.T, batch=config.runs, seed=seed, every=every)
         rows = tr.to_rows()
         rows["learner"] = [name] * len(rows["run"])
