@@ -77,7 +77,8 @@ def register(app: typer.Typer) -> None:
             raise UserError(f"--agent takes one name in an online-learning setting (several names only in a "
                             f"game, where player i gets the i-th), got {agent!r}; run once per agent to compare")
         factory, label = _factory(agent, endpoint, model, api_key_env, local, checkpoint, timeout, retries,
-                                  request_retries, fallback, seed, feedback)
+                                  request_retries, fallback, seed, feedback,
+                                  (-1.0, 0.0) if spec.kind == "online" else (0.0, 1.0))
         with Store(store) as db:
             trace, error = run_setting(factory, setting, horizon, runs=runs, seed=seed, feedback=feedback,
                                        num_actions=actions, progress=progress, store=db, label=label)
@@ -131,7 +132,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _factory(agent, endpoint, model, api_key_env, local, checkpoint, timeout, retries, request_retries, fallback,
-             seed, feedback):
+             seed, feedback, utility_range=None):
     UserError = ValueError
 
     if agent is not None:
@@ -147,7 +148,7 @@ def _factory(agent, endpoint, model, api_key_env, local, checkpoint, timeout, re
 
         def make(T, k):  # in a game, player i gets names[i % len(names)]
             a = names[next(calls) % len(names)]
-            return exp3(T, k) if a == "exp3" else as_agent(a, horizon=T)
+            return exp3(T, k) if a == "exp3" else as_agent(a, horizon=T, utility_range=utility_range)
 
         return make, ",".join(names)
     if endpoint is not None:

@@ -166,14 +166,19 @@ class CallableAgent(Agent):
         return check_strategy(self.fn(history), self.batch, self.k, f"agent {self.name!r}")
 
 
-def as_agent(obj: Any, horizon: int | None = None, **params: Any) -> Agent:
-    """An :class:`Agent` from an agent, a learner object, a registered learner name or a callable."""
+def as_agent(obj: Any, horizon: int | None = None, utility_range: tuple[float, float] | None = None,
+             **params: Any) -> Agent:
+    """An :class:`Agent` from an agent, a learner object, a registered learner name or a callable.
+
+    A learner made by name gets ``utility_range`` as its ``reward_range`` when it declares one
+    (bandit learners): ``(-1, 0)`` for loss streams (utility = -loss), ``(0, 1)`` for games.
+    """
     if isinstance(obj, Agent):
         return obj
     if isinstance(obj, str):
         from regretlab.run import make_learner
 
-        return LearnerAgent(make_learner(obj, horizon or 1000, **params), name=obj)
+        return LearnerAgent(make_learner(obj, horizon or 1000, utility_range=utility_range, **params), name=obj)
     if all(callable(getattr(obj, a, None)) for a in ("init", "strategy", "update")):
         return LearnerAgent(obj)
     if callable(obj):
@@ -522,7 +527,10 @@ def play_game(
                 hists[i].values.append(v)
                 hists[i].actions.append(a[:, i])
                 hists[i].observed.append(v[rows, a[:, i]])
-                agents[i].observe(FullInfo(v))
+                if "full" in agents[i].accepts:
+                    agents[i].observe(FullInfo(v))
+                else:  # a bandit learner sees only the payoff of the action it played
+                    agents[i].observe(Bandit(a[:, i], v[rows, a[:, i]], xs[i][rows, a[:, i]]))
             best = np.stack([c.max(axis=1) for c in cum_v], axis=1)
             reg.append(best - cum_exp)
             rreg.append(best - cum_real)
