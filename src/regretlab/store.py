@@ -116,12 +116,25 @@ class _Result:
 class Store:
     """An embedded DuckDB results database (one file; safe to reopen; one writer at a time)."""
 
-    def __init__(self, path: str | Path = DEFAULT_PATH) -> None:
+    def __init__(self, path: str | Path = DEFAULT_PATH, wait: float = 10.0) -> None:
         import duckdb
 
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.con = duckdb.connect(str(self.path))
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                self.con = duckdb.connect(str(self.path))
+                break
+            except duckdb.IOException as exc:
+                if "lock" not in str(exc).lower():
+                    raise ValueError(f"cannot open the results store {str(self.path)!r}: {exc}") from None
+                if time.monotonic() >= deadline:  # one writer at a time: another process holds it
+                    raise ValueError(
+                        f"the results store {str(self.path)!r} is in use by another process "
+                        f"(waited {wait:.0f} s); wait for it to finish or pass --store with another file"
+                    ) from None
+                time.sleep(0.2)
         _Exec(self.con).execute(
             """CREATE TABLE IF NOT EXISTS cells (
                 key VARCHAR PRIMARY KEY, experiment VARCHAR, config VARCHAR, seed BIGINT,

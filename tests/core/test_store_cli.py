@@ -82,3 +82,19 @@ def test_cli_list(capsys):
     main(["list", "learners"])
     out = capsys.readouterr().out
     assert "adahedge" in out and "regret_matching_plus" in out
+
+
+def test_store_held_by_another_process_is_a_clear_error(tmp_path):
+    path = tmp_path / "held.duckdb"
+    holder = subprocess.Popen([sys.executable, "-c",
+                               f"from regretlab.store import Store; import time; s = Store({str(path)!r}); "
+                               "print('open', flush=True); time.sleep(30)"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        with pytest.raises(ValueError, match="in use by another process"):
+            Store(path, wait=0.5)
+    finally:
+        holder.kill()
+        holder.wait()
+    with Store(path, wait=10) as db:  # free again once the holder is gone
+        assert db.cells().num_rows == 0
