@@ -141,22 +141,14 @@ def run_cmd(
     for key, value in (("algo", algo), ("env", env), ("T", horizon), ("runs", runs), ("K", actions)):
         if value is not None:
             params[key] = value
-    if "T" in params and float(params["T"]) < 1:  # type: ignore[arg-type]
-        raise UserError(f"T must be >= 1, got {params['T']}")
-    if "runs" in params and int(params["runs"]) < 1:  # type: ignore[call-overload]
-        raise UserError(f"runs must be >= 1, got {params['runs']}")
     if seed < 0:
         raise UserError(f"seed must be >= 0, got {seed}")
+    from regretlab.sweep import validate_config
+
+    if horizon is not None and float(horizon).is_integer():
+        params["T"] = int(horizon)
     config = exp.make_config(**params)
-    if hasattr(config, "algo"):  # fail on an unknown learner before any work
-        from regretlab.core import learners
-
-        for a in str(config.algo).split(","):
-            learners.get(a.strip())
-    if hasattr(config, "env") and isinstance(config.env, str):
-        from regretlab.core import environments
-
-        environments.get(config.env)
+    validate_config(config)  # unknown learner or env, T < 1 ...: one line, before any work
     cell = Cell(name, tuple(sorted(params.items())), seed)
     status, rows, started, error = execute(cell.experiment, cell.params, cell.seed)
     if status != "ok":
@@ -200,6 +192,7 @@ def sweep_cmd(
                     f"({res.seconds:.1f} s); store {store}")
     if res.failed:
         Console().print("[yellow]failed cells are stored with their errors; rerun with --retry-failed[/]")
+        raise typer.Exit(1)
 
 
 @app.command("show")
@@ -246,10 +239,14 @@ def report_cmd(
     if not store.exists():
         raise UserError(f"no results store at {store}; run an experiment first")
     with Store(store) as db:
+        stored = [n for n in names if n in db.experiments()]
         for n in names:
-            if n not in db.experiments():
-                raise UserError(f"no results stored for experiment {n!r} in {store}")
-        path = write_report(db, names, out)
+            if n not in stored:
+                console.print(f"[yellow]warning:[/] no results stored for experiment {n!r} in {store}; "
+                              f"run it first (regretlab run {n})")
+        if not stored:
+            raise UserError(f"none of {', '.join(names)} has results in {store}")
+        path = write_report(db, stored, out)
     Console().print(f"wrote {path}")
 
 

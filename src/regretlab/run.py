@@ -149,9 +149,11 @@ def run(
         >>> bool((tr.final() <= (1000 * np.log(2) / 2) ** 0.5).all())
         True
     """
-    learner = _resolve(learner, learners, "learner")
-    env = _resolve(env, environments, "env")
     T = check_int("T", T, minimum=1)
+    env = make_env(env, T) if isinstance(env, str) else _resolve(env, environments, "env")
+    if isinstance(learner, str):  # a name gets its rate tuned to T and the env's utility range
+        learner = make_learner(learner, T, utility_range=getattr(env, "utility_range", None))
+    learner = _resolve(learner, learners, "learner")
     every = check_int("every", every, minimum=1)
     if keys is None:
         keys = rng.spawn_keys(seed, check_int("batch", batch, minimum=1))

@@ -53,6 +53,9 @@ def _parse_values(key: str, text: str) -> list[Any]:
         part = part.strip()
         if not part:
             raise ValueError(f"grid value list for {key!r} has an empty entry in {text!r}")
+        if "=" in part:
+            raise ValueError(f"malformed grid value {part!r} for {key!r}: separate keys with spaces, "
+                             "e.g. 'algo=hedge,ftl T=1e3'")
         if re.fullmatch(r"-?\d+(:-?\d+){1,2}", part):  # a:b or a:b:step, b exclusive
             nums = [int(x) for x in part.split(":")]
             step = nums[2] if len(nums) == 3 else 1
@@ -126,6 +129,29 @@ def load_grid_file(path: str | Path) -> dict[str, list[Any]]:
     return grid
 
 
+def validate_config(config: Any) -> None:
+    """Check the fields most experiments share before any work: learner and environment names,
+    positive horizons and run counts. Raises a ValueError naming the field."""
+    from regretlab.core import environments, learners
+
+    for field in ("algo", "algos"):
+        names = getattr(config, field, None)
+        if isinstance(names, str):
+            for name in names.split(","):
+                if name.strip():
+                    learners.get(name.strip())
+    env = getattr(config, "env", None)
+    if isinstance(env, str) and not env.startswith("game:"):
+        environments.get(env)
+    for field in ("T", "runs", "horizon", "batch"):
+        value = getattr(config, field, None)
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 1:
+            raise ValueError(f"{field} must be >= 1, got {value}")
+    k = getattr(config, "K", None)
+    if isinstance(k, int) and not isinstance(k, bool) and k < 0:
+        raise ValueError(f"K must be >= 0 (0: the environment's default), got {k}")
+
+
 def expand(experiment: str | Experiment, grid: Mapping[str, list[Any]], seeds: Iterable[int] | None = None) -> list[Cell]:
     """The cartesian product of the grid as cells; ``seed`` (or ``seeds``) varies the seed."""
     import dataclasses
@@ -146,7 +172,7 @@ def expand(experiment: str | Experiment, grid: Mapping[str, list[Any]], seeds: I
     cells = []
     for combo in itertools.product(*(grid[k] for k in keys)):
         params = tuple(zip(keys, combo))
-        exp.make_config(**dict(params))  # validate now, before anything runs
+        validate_config(exp.make_config(**dict(params)))  # validate now, before anything runs
         for s in seed_list:
             cells.append(Cell(exp.name, params, int(s)))
     return cells

@@ -97,3 +97,10 @@ def test_bandit_learners_get_the_environments_utility_range():
     env = from_array(np.zeros((5, 2)))
     tr = run(make_learner("exp3", 5, utility_range=env.utility_range), env, T=5)
     assert tr.final()[0] == 0.0
+
+
+def test_a_learner_by_name_is_tuned_to_the_horizon():
+    tr = run("hedge", "gaussian", T=100, batch=2)
+    assert tr.final().shape == (2,)
+    with pytest.raises(ValueError, match="T must be an integer >= 1"):
+        run("hedge", gaussian(2), T=0)

@@ -68,6 +68,10 @@ def test_cli_run_show_report(tmp_path):
         (["sweep", "experts", "--grid", "algo=hedge T=5:5"], "is empty"),
         (["sweep", "experts", "--grid", "colour=red"], "unknown grid key(s) colour"),
         (["sweep", "experts", "--grid", "T10"], "malformed grid token"),
+        (["sweep", "experts", "--grid", "algo=hedge,T=1e3"], "malformed grid value 'T=1e3'"),
+        (["sweep", "experts", "--grid", "T=-5"], "T must be >= 1"),
+        (["sweep", "experts", "--grid", "algo=nope"], "unknown learner 'nope'"),
+        (["run", "experts", "--set", "T=abc"], "parameter T expects a int"),
     ],
 )
 def test_cli_bad_input_is_one_clear_line(tmp_path, args, needle):
