@@ -94,27 +94,23 @@ def list_cmd(
     if what not in choices:
         raise UserError(f"list takes one of {', '.join(choices)}, got {what!r}")
     out = Console()
+
+    def table(title: str, columns: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+        t = Table(title=title)
+        for col in columns:
+            t.add_column(col)
+        for row in rows:
+            t.add_row(*row)
+        out.print(t)
+
     if what in ("all", "learners"):
-        t = Table(title="learners")
-        for col in ("name", "family", "summary"):
-            t.add_column(col)
-        for e in learners.entries():
-            t.add_row(e.name, e.family, e.summary)
-        out.print(t)
+        table("learners", ("name", "family", "summary"), [(e.name, e.family, e.summary) for e in learners.entries()])
     if what in ("all", "envs"):
-        t = Table(title="environments")
-        for col in ("name", "family", "summary"):
-            t.add_column(col)
-        for e in environments.entries():
-            t.add_row(e.name, e.family, e.summary)
-        out.print(t)
+        table("environments", ("name", "family", "summary"),
+              [(e.name, e.family, e.summary) for e in environments.entries()])
     if what in ("all", "experiments"):
-        t = Table(title="experiments")
-        for col in ("name", "description", "reference"):
-            t.add_column(col)
-        for name, exp in load_all().items():
-            t.add_row(name, exp.description, exp.reference)
-        out.print(t)
+        table("experiments", ("name", "description", "reference"),
+              [(n, e.description, e.reference) for n, e in load_all().items()])
 
 
 @app.command("run")

@@ -19,6 +19,7 @@ from itertools import combinations
 from typing import NamedTuple
 
 from regretlab.core.errors import check_int
+from regretlab.games.poker import next_active
 from regretlab.games.treeplex import CHANCE, TERMINAL, GameDefinition, Treeplex
 
 RANKS = "23456789TJQKA"
@@ -156,14 +157,6 @@ class LimitHoldem(GameDefinition):
             acts.append(RAISE)
         return acts
 
-    def _next(self, start: int, folded: tuple) -> int:
-        P = self.num_players
-        for k in range(1, P + 1):
-            p = (start + k) % P
-            if not folded[p]:
-                return p
-        raise AssertionError("no active player")
-
     def apply(self, s: HoldemState, a: int) -> HoldemState:
         P = self.num_players
         if s.player == CHANCE:
@@ -172,7 +165,7 @@ class LimitHoldem(GameDefinition):
                 return s._replace(hole=hole, player=CHANCE if len(hole) < P * self.hole_cards else 0)
             board = s.board + (a,)
             done = len(board) == self._dealt_board(s.round)
-            return s._replace(board=board, player=self._next(P - 1, s.folded) if done else CHANCE)
+            return s._replace(board=board, player=next_active(P - 1, s.folded) if done else CHANCE)
         p = s.player
         contrib = list(s.contrib)
         folded, stakes, raises, calls = s.folded, s.stakes, s.num_raises, s.num_calls
@@ -198,7 +191,7 @@ class LimitHoldem(GameDefinition):
         if ready:
             return new._replace(round=s.round + 1, num_raises=0, num_calls=0, player=CHANCE,
                                 history=history + ((),))
-        return new._replace(player=self._next(p, folded))
+        return new._replace(player=next_active(p, folded))
 
     def _hand(self, s: HoldemState, p: int) -> tuple:
         h = self.hole_cards

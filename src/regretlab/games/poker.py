@@ -19,6 +19,16 @@ FOLD, CALL, RAISE = 0, 1, 2
 PASS, BET = 0, 1
 
 
+
+def next_active(start: int, folded: tuple) -> int:
+    """The first player after seat ``start`` (cyclically) who has not folded."""
+    n = len(folded)
+    for k in range(1, n + 1):
+        p = (start + k) % n
+        if not folded[p]:
+            return p
+    raise AssertionError("no active player")
+
 class KuhnState(NamedTuple):
     cards: tuple  # dealt private cards, player order
     actions: tuple  # betting actions (0 pass, 1 bet)
@@ -145,14 +155,6 @@ class LeducPoker(GameDefinition):
             acts.append(RAISE)
         return acts
 
-    def _next_player(self, s: LeducState, start: int, folded: tuple) -> int:
-        P = self.num_players
-        for k in range(1, P + 1):
-            p = (start + k) % P
-            if not folded[p]:
-                return p
-        raise AssertionError("no active player")
-
     def apply(self, s: LeducState, a: int) -> LeducState:
         P = self.num_players
         if s.player == CHANCE:
@@ -161,7 +163,7 @@ class LeducPoker(GameDefinition):
                 player = CHANCE if len(private) < P else 0
                 return s._replace(private=private, player=player)
             # public card: the second round starts with the first active player from 0
-            return s._replace(public=a, player=self._next_player(s, P - 1, s.folded))
+            return s._replace(public=a, player=next_active(P - 1, s.folded))
         p = s.player
         contrib = list(s.contrib)
         folded = s.folded
@@ -189,7 +191,7 @@ class LeducPoker(GameDefinition):
             return new._replace(player=TERMINAL)
         if ready:
             return new._replace(round=2, num_raises=0, num_calls=0, player=CHANCE)
-        return new._replace(player=self._next_player(s, p, folded))
+        return new._replace(player=next_active(p, folded))
 
     def _rank(self, s: LeducState, p: int) -> int:
         lo, hi = sorted((s.public, s.private[p]))
