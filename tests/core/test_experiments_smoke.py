@@ -14,6 +14,9 @@ NAMES = [n for n in load_all() if not n.startswith("test_")]
 @pytest.mark.parametrize("name", NAMES)
 def test_demo_config_runs_stores_and_plots(name, tmp_path):
     exp = load_all()[name]
+    reason = exp.unavailable()
+    if reason is not None:
+        pytest.skip(f"{name}: {reason}")
     config = exp.make_config(**exp.demo)
     rows = exp.run(config, 0)
     with Store(tmp_path / "s.duckdb") as db:

@@ -47,22 +47,28 @@ def test_inpo_beats_iterative_dpo_on_intransitive_toy():
     """Spec §1.5 target 3. 8 prompts, |Y| = 9 (two letters over a, b, c), blade-chest scale 1,
     tau = 0.1, eta = 2, K = 32 samples/prompt (all pairs, lambda_P), 4 Adam epochs per iteration.
 
-    Calibrated on the first runs (seed 0): gap(pi_ref) = 0.077; after 10 iterations INPO 0.0315
-    and iterative DPO (beta = tau) 0.763. Exact tabular (★) reaches 0.0036 on the same game;
-    the network's floor is the sampling noise of 3,968 pairs per iteration. Thresholds: INPO
-    below 0.05 and below gap(pi_ref); DPO above 5x INPO.
+    The network's floor is the sampling noise of 3,968 pairs per iteration (exact tabular INPO
+    reaches 0.0036 on the same game), so one seed's last iterate moves by about +-0.01 from run to
+    run and from machine to machine (one fresh machine measured 0.0578 on seed 0). The claim is
+    therefore tested on what the noise averages out of: the mean over seeds 0-3 of each run's last
+    three iterates. Measured (torch 2.13.0 CPU, from the lock): per-seed finals 0.0315, 0.0276,
+    0.0206, 0.0316, gap(pi_ref) 0.073-0.082; mean of the statistic 0.029. Thresholds: the mean
+    below 0.05 (1.7x margin) and below 0.65 x the mean gap(pi_ref); iterative DPO (beta = tau,
+    seed 0; measured 0.763) above 5x that mean.
     """
     pytest.importorskip("torch", reason="the toy needs the [llm] extra (torch)")
     pytest.importorskip("transformers", reason="the toy needs the [llm] extra (transformers)")
     from regretlab.preference.toy import make_toy, run_toy
 
     toy = make_toy()
-    inpo = run_toy("inpo", iterations=10, toy=toy)
-    dpo = run_toy("dpo", iterations=10, toy=toy)
-    print(f"INPO gap {inpo['gap'][-1]:.4f}, iterative DPO gap {dpo['gap'][-1]:.4f}, ref {inpo['gap'][0]:.4f}")
-    assert inpo["gap"][-1] < 0.05
-    assert inpo["gap"][-1] < inpo["gap"][0]
-    assert dpo["gap"][-1] > 5 * inpo["gap"][-1]
+    runs = [run_toy("inpo", iterations=10, toy=toy, seed=s) for s in range(4)]
+    tail = np.array([r["gap"][-3:].mean() for r in runs])
+    ref = np.array([r["gap"][0] for r in runs])
+    dpo = run_toy("dpo", iterations=10, toy=toy, seed=0)
+    print(f"INPO last-3 mean per seed {np.round(tail, 4)}, ref {np.round(ref, 4)}, DPO {dpo['gap'][-1]:.4f}")
+    assert tail.mean() < 0.05
+    assert tail.mean() < 0.65 * ref.mean()
+    assert dpo["gap"][-1] > 5 * tail.mean()
 
 
 def test_trainer_reaches_exact_tabular_minimiser_of_inpo_loss_on_its_pairs():

@@ -44,6 +44,9 @@ class Experiment:
         summarize: optional ``summarize(rows) -> [(label, value)]`` headline numbers for reports.
         description: one line shown by ``regretlab list``.
         reference: where the numbers come from (paper, spec section).
+        requires: optional ``requires() -> reason | None``: why the experiment cannot run on this
+            install (an optional data set or extra missing), or ``None`` when it can. Smoke tests
+            skip with the reason; ``regretlab list`` shows it.
     """
 
     name: str
@@ -54,6 +57,11 @@ class Experiment:
     summarize: Callable[[Any], list[tuple[str, Any]]] | None = None
     description: str = ""
     reference: str = ""
+    requires: Callable[[], str | None] | None = None
+
+    def unavailable(self) -> str | None:
+        """Why this experiment cannot run here (missing optional data or extra), or ``None``."""
+        return None if self.requires is None else self.requires()
 
     def make_config(self, **overrides: Any) -> Any:
         """The config with ``overrides`` applied; unknown keys raise a clear error."""

