@@ -121,3 +121,72 @@ def test_multi_agent_game_cli(tmp_path):
                    "--store", str(tmp_path / "r.duckdb"), "--out", str(tmp_path), "--no-progress"])
     assert res.exit_code == 0, res.output
     assert (tmp_path / "agent_hedge_ftl_game_rock_paper_scissors.png").exists()
+
+
+def _cli(args, cwd, progress=False):
+    """``regretlab ARGS`` in a subprocess: (exit code, stdout, stderr)."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "REGRETLAB_PROGRESS": "1" if progress else "0", "COLUMNS": "200", "NO_COLOR": "1"}
+    r = subprocess.run([sys.executable, "-m", "regretlab.cli", *args], cwd=cwd, capture_output=True, text=True,
+                       env=env, timeout=300)
+    return r.returncode, r.stdout, r.stderr
+
+
+def test_cli_refuses_a_crafted_checkpoint_without_running_it(tmp_path):
+    # issue "Hardening" 1: agent run/train --checkpoint F.pt unpickled F with torch.load(weights_only=False)
+    torch = pytest.importorskip("torch", reason="the [llm] extra provides torch")
+    marker = tmp_path / "MARKER"
+
+    class RunsCode:
+        def __reduce__(self):
+            return (exec, (f"open({str(marker)!r}, 'w').write('ran')",))
+
+    torch.save({"config": {}, "model": RunsCode(), "optimizer": {}, "generator": None, "losses": [], "step": 0},
+               tmp_path / "crafted.pt")
+    for args in (["agent", "run", "--checkpoint", "crafted.pt", "--setting", "alternating", "--no-progress"],
+                 ["agent", "train", "--steps", "5", "--checkpoint", "crafted.pt"]):
+        rc, out, err = _cli(args, tmp_path)
+        assert rc == 2 and "Traceback" not in err, err
+        lines = [ln for ln in err.splitlines() if ln.strip()]
+        assert lines == ["error: --checkpoint 'crafted.pt' refused: it holds a Python object (exec) beyond tensors "
+                         "and plain values, and loading it could run code; only checkpoints written by agent train "
+                         "load"], err
+        assert not marker.exists()
+
+
+def test_cli_train_rejects_zero_steps(tmp_path):
+    # issue "Hardening" 2: --steps 0 exited 0 with "final regret-loss nan" and wrote a checkpoint
+    pytest.importorskip("torch", reason="the [llm] extra provides torch")
+    rc, out, err = _cli(["agent", "train", "--steps", "0", "--checkpoint", "ck.pt"], tmp_path)
+    assert rc == 2 and "Traceback" not in err
+    assert "error: --steps must be an integer >= 1, got 0" in err
+    assert not (tmp_path / "ck.pt").exists()
+
+
+def test_cli_train_extends_a_checkpoint_and_shows_progress(tmp_path):
+    # issue "Hardening" 2 and 3: a 300-step checkpoint goes on to 600 steps (saying so), equal to 600 in one go;
+    # training shows a progress bar (steps, loss) and ends with the final loss and the checkpoint path
+    torch = pytest.importorskip("torch", reason="the [llm] extra provides torch")
+    opts = ["--lr", "0.01", "--batch", "4", "--N", "2", "--seed", "1"]
+    rc, out, err = _cli(["agent", "train", "--steps", "300", "--checkpoint", "a.pt", *opts], tmp_path, progress=True)
+    assert rc == 0, err
+    assert "regret-loss lsa" in err and "300/300" in err and "loss 0." in err  # the bar's last state
+    assert "trained lsa to step 300 of 300 (from scratch)" in out and "checkpoint a.pt" in out
+    rc, out, err = _cli(["agent", "train", "--steps", "600", "--checkpoint", "a.pt", *opts], tmp_path)
+    assert rc == 0, err
+    assert "resuming a.pt from step 300 to 600" in err
+    assert "trained lsa to step 600 of 600 (steps 301-600, resumed from step 300)" in out
+    final = out.split("final regret-loss ")[1].split()[0]
+    rc, out, err = _cli(["agent", "train", "--steps", "600", "--checkpoint", "b.pt", *opts], tmp_path)
+    assert rc == 0, err
+    assert out.split("final regret-loss ")[1].split()[0] == final
+    a, b = (torch.load(tmp_path / f, weights_only=True) for f in ("a.pt", "b.pt"))
+    assert a["losses"] == b["losses"] and a["step"] == b["step"] == 600
+    assert all(torch.equal(a["model"][k], b["model"][k]) for k in b["model"])
+    rc, out, err = _cli(["agent", "train", "--steps", "200", "--checkpoint", "a.pt", *opts], tmp_path)
+    assert rc == 2 and "--steps 200 is fewer than the 600 steps --checkpoint 'a.pt' already holds" in err
+    rc, out, err = _cli(["agent", "train", "--steps", "900", "--checkpoint", "a.pt", *opts[:-1], "2"], tmp_path)
+    assert rc == 2 and "--checkpoint 'a.pt' was trained with --seed 1 (not 2)" in err

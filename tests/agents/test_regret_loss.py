@@ -117,3 +117,82 @@ def test_transformer_fixes_alternating():
     ftl = play("ftl", alternating(), T=25).regret[-1].mean()
     hedge = play("hedge", alternating(), T=25).regret[-1].mean()
     assert tf < 0.25 * ftl and tf < hedge
+
+
+class _RunsCode:
+    """Unpickling this writes a marker file: what a crafted checkpoint would do."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (exec, (f"open({self.marker!r}, 'w').write('ran')",))
+
+
+def _crafted(tmp_path):
+    import pickle
+
+    marker = tmp_path / "MARKER"
+    zipped = tmp_path / "crafted.pt"  # a torch zip archive, as torch.save writes it
+    torch.save({"config": {}, "model": _RunsCode(marker), "optimizer": {}, "generator": None, "losses": [], "step": 0},
+               zipped)
+    plain = tmp_path / "crafted.pkl"  # a bare pickle
+    plain.write_bytes(pickle.dumps(_RunsCode(marker)))
+    return marker, zipped, plain
+
+
+def test_crafted_checkpoint_is_refused_and_its_code_never_runs(tmp_path):
+    # issue "Hardening" 1: load() and train() used torch.load(weights_only=False)
+    marker, zipped, plain = _crafted(tmp_path)
+    with pytest.raises(ValueError, match=r"refused: it holds a Python object \(exec\)"):
+        load(zipped)
+    with pytest.raises(ValueError, match="refused"):
+        train(TrainConfig(steps=2, batch=2, N=2), zipped)
+    with pytest.raises(ValueError, match="not a checkpoint written by agent train"):
+        load(plain)
+    assert not marker.exists()
+    garbage = tmp_path / "garbage.pt"
+    garbage.write_bytes(b"\x00not a checkpoint")
+    with pytest.raises(ValueError, match="not a checkpoint"):
+        load(garbage)
+    other = tmp_path / "other.pt"
+    torch.save({"weights": torch.zeros(2)}, other)  # safe to read, but not ours
+    with pytest.raises(ValueError, match="expected keys config, model"):
+        load(other)
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        load(tmp_path / "nope.pt")
+
+
+def test_checkpoint_holds_only_tensors_and_plain_values(tmp_path):
+    ck = tmp_path / "ck.pt"
+    train(TrainConfig(steps=3, batch=2, N=2), ck)
+    blob = torch.load(ck, weights_only=True)  # what load() does: no arbitrary objects needed
+    assert blob["step"] == 3 and blob["config"]["steps"] == 3
+    assert all(isinstance(v, (str, int, float, bool)) for v in blob["config"].values())
+
+
+def test_steps_must_be_at_least_one():
+    # issue "Hardening" 2: steps=0 trained nothing and reported a nan loss
+    with pytest.raises(ValueError, match="steps must be an integer >= 1, got 0"):
+        train(TrainConfig(steps=0))
+
+
+def test_a_checkpoint_extends_to_more_steps_exactly(tmp_path):
+    # issue "Hardening" 2: steps was part of the checkpoint's identity, so 300 steps could not go on to 600;
+    # now 20 steps, then on to 40 (another checkpoint_every too), equal 40 in one go, number for number
+    base = dict(batch=8, N=4, lr=1e-2, seed=3)
+    straight = train(TrainConfig(steps=40, checkpoint_every=7, **base))
+    ck = tmp_path / "ck.pt"
+    first = train(TrainConfig(steps=20, checkpoint_every=2, **base), ck)
+    assert first.resumed_from == 0 and first.step == 20
+    more = train(TrainConfig(steps=40, checkpoint_every=4, **base), ck)
+    assert more.resumed_from == 20 and more.step == 40
+    assert more.losses == straight.losses
+    for p, q in zip(straight.model.parameters(), load(ck).parameters()):
+        assert torch.equal(p, q)
+    again = train(TrainConfig(steps=40, **base), ck)  # already there: nothing to do, same model
+    assert again.resumed_from == 40 and again.losses == straight.losses
+    with pytest.raises(ValueError, match="steps=30 is fewer than the 40 steps"):
+        train(TrainConfig(steps=30, **base), ck)
+    with pytest.raises(ValueError, match=r"written for another config: seed=3 \(now 4\)"):
+        train(TrainConfig(steps=60, **{**base, "seed": 4}), ck)

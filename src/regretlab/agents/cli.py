@@ -55,6 +55,7 @@ def register(app: typer.Typer) -> None:
         from rich.table import Table
 
         from regretlab.agents.settings import get_setting, run_setting, summarize
+        from regretlab.core.errors import check_int, check_positive
         from regretlab.store import Store
 
         UserError = ValueError  # the CLI's main prints a ValueError as one line (exit code 2)
@@ -62,20 +63,54 @@ def register(app: typer.Typer) -> None:
         chosen = [x for x in (agent, endpoint, local, checkpoint) if x is not None]
         if len(chosen) != 1:
             raise UserError("give exactly one of --agent NAME, --endpoint URL (with --model), --local PATH, --checkpoint PATH")
+        if agent is not None and not [a for a in agent.split(",") if a.strip()]:
+            raise UserError(f"--agent must name a learner (regretlab list learners) or exp3, got {agent!r}")
+        if model is not None and endpoint is None:
+            raise UserError("--model names the model served by --endpoint; give --endpoint URL too")
+        if endpoint is not None:
+            import re
+
+            if not re.match(r"https?://[^/\s]+", endpoint):
+                raise UserError(f"--endpoint must be an http(s) URL such as http://127.0.0.1:8000/v1, got {endpoint!r}")
+            if model is not None and not model.strip():
+                raise UserError("--model must be a non-empty model name")
         if horizon < 2:
-            raise UserError(f"T must be >= 2 (the sublinearity tests need at least two rounds), got {horizon}")
-        if runs < 1:
-            raise UserError(f"runs must be >= 1, got {runs}")
+            raise UserError(f"--T must be >= 2 (the sublinearity tests need at least two rounds), got {horizon}")
+        check_int("--runs", runs, minimum=1)
+        check_int("--K", actions, minimum=2)
+        check_int("--seed", seed, minimum=0)
+        check_positive("--timeout", timeout)
+        check_int("--retries", retries, minimum=0)
+        check_int("--request-retries", request_retries, minimum=0)
+        if fallback not in ("uniform", "previous"):
+            raise UserError(f"--fallback must be 'uniform' or 'previous', got {fallback!r}")
+        _check_outputs(store, out)
+        if local is not None:
+            if not local.exists():
+                raise FileNotFoundError(f"--local folder {str(local)!r} does not exist")
+            if not local.is_dir():
+                raise UserError(f"--local must be a folder holding a saved Hugging Face model, got the file {str(local)!r}")
         spec = get_setting(setting, actions)  # unknown setting: one clear error before any work
         online_fb, game_fb = ("full", "bandit"), ("realized", "expected")
         if feedback is None:
             feedback = "full" if spec.kind == "online" else "realized"
         if feedback not in (online_fb if spec.kind == "online" else game_fb):
-            raise UserError(f"feedback for a {spec.kind} setting must be one of "
+            raise UserError(f"--feedback for a {spec.kind} setting must be one of "
                             f"{', '.join(online_fb if spec.kind == 'online' else game_fb)}, got {feedback!r}")
         if spec.kind == "online" and agent is not None and "," in agent.strip(", "):
             raise UserError(f"--agent takes one name in an online-learning setting (several names only in a "
                             f"game, where player i gets the i-th), got {agent!r}; run once per agent to compare")
+        if checkpoint is not None:
+            from regretlab.agents.regret_loss import read_checkpoint
+
+            trained = read_checkpoint(checkpoint, "--checkpoint")["config"]
+            need = spec.num_actions if isinstance(spec.num_actions, int) else sorted(set(spec.num_actions))
+            if need != trained.get("d") and need != [trained.get("d")]:
+                raise UserError(f"--checkpoint {str(checkpoint)!r} plays {trained.get('d')} actions; setting "
+                                f"{setting!r} has {need} (give --K {trained.get('d')} or train with --K {need})")
+            if trained.get("model") == "transformer" and horizon > int(trained.get("T", horizon)):
+                raise UserError(f"--T {horizon} exceeds the {trained['T']} rounds the --checkpoint transformer "
+                                f"was trained for; give --T <= {trained['T']}")
         factory, label = _factory(agent, endpoint, model, api_key_env, local, checkpoint, timeout, retries,
                                   request_retries, fallback, seed, feedback,
                                   (-1.0, 0.0) if spec.kind == "online" else (0.0, 1.0))
@@ -109,26 +144,82 @@ def register(app: typer.Typer) -> None:
         data: str = typer.Option("uniform", "--data", help="uniform or regrettable"),
         horizon: int = typer.Option(25, "--T", "-T", help="sequence length"),
         actions: int = typer.Option(2, "--K", help="actions d"),
-        steps: int = typer.Option(5000, "--steps"),
+        steps: int = typer.Option(5000, "--steps", help="total Adam steps; a checkpoint with fewer is extended"),
         batch: int = typer.Option(64, "--batch"),
         n: int = typer.Option(8, "--N", help="sequences per regret-loss sample"),
         k: float = typer.Option(1.0, "--k", help="softmax weight of the regret-loss"),
         h: str = typer.Option("square", "--h", help="square or identity"),
         lr: float = typer.Option(1e-3, "--lr"),
         seed: int = typer.Option(0, "--seed"),
-        checkpoint: Path = typer.Option(Path("results") / "regret_loss.pt", "--checkpoint", help="resumed if it exists"),
+        checkpoint: Path = typer.Option(Path("results") / "regret_loss.pt", "--checkpoint", help="resumed (and extended to --steps) if it exists"),
+        progress: bool = typer.Option(True, "--progress/--no-progress", help="show a progress bar"),
     ) -> None:
-        """Train a model with the regret-loss (spec §2.4); resumes from --checkpoint."""
+        """Train a model with the regret-loss (spec §2.4); resumes from --checkpoint and extends it to --steps."""
         from rich.console import Console
 
-        from regretlab.agents.regret_loss import TrainConfig, train
+        from regretlab.core.errors import check_int, check_positive
+
+        if model not in ("lsa", "transformer"):
+            raise ValueError(f"--model must be 'lsa' or 'transformer', got {model!r}")
+        if data not in ("uniform", "regrettable"):
+            raise ValueError(f"--data must be 'uniform' or 'regrettable', got {data!r}")
+        check_int("--T", horizon, minimum=2)
+        check_int("--K", actions, minimum=2)
+        if data == "regrettable" and actions != 2:
+            raise ValueError(f"--data regrettable needs --K 2 (alternating losses over two actions), got --K {actions}")
+        check_int("--steps", steps, minimum=1)
+        check_int("--batch", batch, minimum=1)
+        check_int("--N", n, minimum=1)
+        check_positive("--k", k, allow_zero=True)
+        if h not in ("square", "identity"):
+            raise ValueError(f"--h must be 'square' or 'identity', got {h!r}")
+        check_positive("--lr", lr)
+        check_int("--seed", seed, minimum=0)
+        if checkpoint.exists() and not checkpoint.is_file():
+            raise ValueError(f"--checkpoint must be a file, got the folder {str(checkpoint)!r}")
+
+        from regretlab.agents.regret_loss import TrainConfig, config_differences, read_checkpoint, train
 
         cfg = TrainConfig(model=model, d=actions, T=horizon, steps=steps, batch=batch, N=n, k=k, h=h, lr=lr, data=data,
                           seed=seed, checkpoint_every=max(1, min(500, steps // 10 or 1)))
-        res = train(cfg, checkpoint)
-        tail = res.losses[-min(50, len(res.losses)):] if res.losses else [float("nan")]
-        Console().print(f"trained {model} for {steps} steps (resumed from step {res.resumed_from}); "
-                        f"final regret-loss {sum(tail) / len(tail):.4f}; checkpoint {checkpoint}")
+        con = Console(stderr=True, highlight=False)
+        done = 0
+        if checkpoint.exists():
+            blob = read_checkpoint(checkpoint, "--checkpoint")
+            diff = config_differences(blob["config"], cfg)
+            if diff:
+                detail = ", ".join(f"{_TRAIN_OPTION.get(f, f)} {old} (not {new})" for f, old, new in diff)
+                raise ValueError(f"--checkpoint {str(checkpoint)!r} was trained with {detail}; give the same "
+                                 f"options to resume it, or another --checkpoint to start afresh")
+            done = int(blob["step"])
+            if done > steps:
+                raise ValueError(f"--steps {steps} is fewer than the {done} steps --checkpoint {str(checkpoint)!r} "
+                                 f"already holds; give --steps > {done} to extend it")
+            if done == steps:
+                tail = blob["losses"][-50:]
+                print(f"--checkpoint {checkpoint} already holds {done} steps of {model} training (final "
+                      f"regret-loss {sum(tail) / len(tail):.4f}); nothing to do (give --steps > {done} to train on)")
+                return
+            con.print(f"resuming {checkpoint} from step {done} to {steps}")
+        else:
+            con.print(f"training {model} for {steps} steps; checkpoint {checkpoint} every {cfg.checkpoint_every} steps")
+        res = train(cfg, checkpoint, progress=progress)
+        ran = f"steps {done + 1}-{steps}, resumed from step {done}" if done else "from scratch"
+        print(f"trained {model} to step {res.step} of {steps} ({ran}); final regret-loss {res.final_loss():.4f} "
+              f"(mean of the last {min(50, res.step)} steps); checkpoint {checkpoint}")
+        print(f"play it: regretlab agent run --checkpoint {checkpoint} --setting alternating -T {horizon} --K {actions}")
+
+
+_TRAIN_OPTION = {"model": "--model", "d": "--K", "T": "--T", "batch": "--batch", "N": "--N", "k": "--k", "h": "--h",
+                 "lr": "--lr", "data": "--data", "seed": "--seed"}
+
+
+def _check_outputs(store: Path, out: Path) -> None:
+    """Refuse a --store that is a folder or an --out that is a file before any work."""
+    if store.exists() and store.is_dir():
+        raise ValueError(f"--store must be a DuckDB file, got the folder {str(store)!r}")
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out must be a folder for the regret plot, got the file {str(out)!r}")
 
 
 def _factory(agent, endpoint, model, api_key_env, local, checkpoint, timeout, retries, request_retries, fallback,
@@ -162,14 +253,18 @@ def _factory(agent, endpoint, model, api_key_env, local, checkpoint, timeout, re
     if local is not None:
         from regretlab.agents.text import HFAgent
 
-        loaded = HFAgent(str(local), max_retries=retries, fallback=fallback)
+        try:
+            loaded = HFAgent(str(local), max_retries=retries, fallback=fallback)
+        except (OSError, ValueError, KeyError) as exc:
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            raise UserError(f"--local {str(local)!r} is not a loadable Hugging Face causal LM: {first}") from None
         pair = (loaded.model, loaded.tokenizer)
         return (lambda T, k: HFAgent(pair, max_retries=retries, fallback=fallback, name=loaded.name)), loaded.name
     if feedback == "bandit":
         raise UserError("a --checkpoint model reads full loss vectors; use --feedback full")
     from regretlab.agents.regret_loss import ModelAgent, load
 
-    net = load(checkpoint)
+    net = load(checkpoint, "--checkpoint")
     return (lambda T, k: ModelAgent(net, name=f"{net.kind}")), f"model:{Path(checkpoint).stem}"
 
 

@@ -547,17 +547,11 @@ def play_game(
     return trace()
 
 
-class _bar:
-    def __init__(self, total: int, label: str) -> None:
-        from regretlab.run import _Bar
+def _bar(total: int, label: str) -> Any:
+    """The library's progress bar (regretlab.progress): rounds done, off with REGRETLAB_PROGRESS=0."""
+    from regretlab.progress import bar
 
-        self._b = _Bar(total, label)
-
-    def advance(self, done: int) -> None:
-        self._b.advance(done)
-
-    def close(self) -> None:
-        self._b.close()
+    return bar(total, f"{label} (rounds)", transient=True)
 
 
 def simplex_fallback(kind: str, k: int, previous: np.ndarray | None) -> np.ndarray:

@@ -10,14 +10,21 @@ Models: a single-layer linear self-attention (LSA; the module of Mahankali et al
 spec regression §1, on loss tokens) whose minimisers implement FTRL with a Euclidean
 regulariser ``pi_t = 1/d - c (L_{t-1} - mean L_{t-1})``, and a small causal softmax transformer.
 Training draws fresh sequences every step and checkpoints (model, optimiser, step, sampler
-state) so that an interrupted run resumes exactly. torch is imported here only.
+state) so that an interrupted run resumes exactly, and a finished one extends: the number of
+steps is not part of a checkpoint's identity, so 300 steps then 300 more equal 600 in one go.
+Checkpoints hold tensors and plain values only and are read with ``torch.load(weights_only=True)``
+(a file that would need arbitrary Python objects is refused, never unpickled). torch is imported
+here only.
 """
 
 from __future__ import annotations
 
 import math
 import os
-from dataclasses import asdict, dataclass
+import re
+import warnings
+import zipfile
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any, Callable
 
@@ -198,19 +205,34 @@ class TrainConfig:
 class TrainResult:
     model: nn.Module
     config: TrainConfig
-    losses: list[float]  # training regret-loss per step
+    losses: list[float]  # training regret-loss per step (all steps, those of earlier runs included)
     resumed_from: int  # step the run resumed from (0 = fresh)
+
+    @property
+    def step(self) -> int:
+        """Steps the model has been trained for."""
+        return len(self.losses)
+
+    def final_loss(self, window: int = 50) -> float:
+        """Mean training regret-loss of the last ``window`` steps (``nan`` before any step)."""
+        tail = self.losses[-window:]
+        return float(sum(tail) / len(tail)) if tail else float("nan")
 
 
 def _validate(cfg: TrainConfig) -> None:
+    if cfg.model not in ("lsa", "transformer"):
+        raise ValueError(f"model kind must be 'lsa' or 'transformer', got {cfg.model!r}")
     check_int("d", cfg.d, minimum=2)
     check_int("T", cfg.T, minimum=2)
-    check_int("steps", cfg.steps, minimum=0)
+    check_int("steps", cfg.steps, minimum=1)
     check_int("batch", cfg.batch, minimum=1)
     check_int("N", cfg.N, minimum=1)
     check_positive("k", cfg.k, allow_zero=True)
     check_positive("lr", cfg.lr)
     check_int("checkpoint_every", cfg.checkpoint_every, minimum=1)
+    check_int("seed", cfg.seed, minimum=0)
+    if cfg.h not in ("square", "identity"):
+        raise ValueError(f"h must be 'square' or 'identity', got {cfg.h!r}")
     if cfg.data not in SAMPLERS:
         raise ValueError(f"data must be one of {', '.join(SAMPLERS)}, got {cfg.data!r}")
     if cfg.data == "regrettable" and cfg.d != 2:
@@ -223,18 +245,97 @@ def build(cfg: TrainConfig) -> nn.Module:
     return make_model(cfg.model, cfg.d, cfg.T, **params).double()
 
 
+# ----------------------------------------------------------------------------- checkpoints
+#: Config fields that do not change the numbers of a step: a checkpoint trained for 300 steps
+#: (checkpointing every 30) continues to 600 steps (checkpointing every 60).
+NOT_IDENTITY = ("steps", "checkpoint_every")
+_CHECKPOINT_KEYS = ("config", "model", "optimizer", "generator", "losses", "step")
+
+
+def identity(cfg: TrainConfig | dict[str, Any]) -> dict[str, Any]:
+    """The config fields a checkpoint must match to be resumed (all but :data:`NOT_IDENTITY`)."""
+    d = asdict(cfg) if isinstance(cfg, TrainConfig) else dict(cfg)
+    return {k: v for k, v in d.items() if k not in NOT_IDENTITY}
+
+
+def config_differences(stored: dict[str, Any], cfg: TrainConfig) -> list[tuple[str, Any, Any]]:
+    """``[(field, stored value, requested value)]`` of the identity fields that differ."""
+    want = identity(cfg)
+    have = identity(stored)
+    return [(k, have.get(k), want[k]) for k in want if have.get(k) != want[k]]
+
+
+def read_checkpoint(checkpoint: str | Path, what: str = "checkpoint") -> dict[str, Any]:
+    """Read a training checkpoint safely: tensors and plain values only.
+
+    The file must be a torch zip archive read by ``torch.load(weights_only=True)``: a file whose
+    unpickling would build arbitrary Python objects (and so could run code) is refused with a
+    ``ValueError`` before any such object is made. The stored config must be plain values.
+
+    Args:
+        checkpoint: the file.
+        what: how the file is named in error messages (the CLI passes ``"--checkpoint"``).
+    Returns:
+        The checkpoint dict (``config``, ``model``, ``optimizer``, ``generator``, ``losses``, ``step``).
+    """
+    path = Path(checkpoint)
+    if not path.exists():
+        raise FileNotFoundError(f"{what} {str(path)!r} does not exist (expected a file written by agent train)")
+    if not path.is_file():
+        raise ValueError(f"{what} {str(path)!r} is not a file (expected a file written by agent train)")
+    if not zipfile.is_zipfile(path):
+        raise ValueError(f"{what} {str(path)!r} is not a checkpoint written by agent train "
+                         f"(expected a torch zip archive; refused without unpickling it)")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            blob = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # noqa: BLE001 - UnpicklingError, RuntimeError (corrupt zip), EOFError ...
+        found = re.search(r"Unsupported global: GLOBAL ([\w.]+)", str(exc))
+        why = (f"it holds a Python object ({found.group(1)}) beyond tensors and plain values, and loading "
+               f"it could run code" if found else f"it could not be read as tensors and plain values "
+               f"({type(exc).__name__})")
+        raise ValueError(f"{what} {str(path)!r} refused: {why}; only checkpoints written by agent train load") from None
+    if not isinstance(blob, dict) or any(k not in blob for k in _CHECKPOINT_KEYS):
+        have = sorted(blob) if isinstance(blob, dict) else type(blob).__name__
+        raise ValueError(f"{what} {str(path)!r} is not a checkpoint written by agent train "
+                         f"(expected keys {', '.join(_CHECKPOINT_KEYS)}; got {have})")
+    config = blob["config"]
+    names = {f.name for f in fields(TrainConfig)}
+    if (not isinstance(config, dict) or set(config) - names
+            or not all(isinstance(v, (str, int, float, bool)) for v in config.values())):
+        raise ValueError(f"{what} {str(path)!r} has no valid training config (expected plain values for "
+                         f"{', '.join(sorted(names))})")
+    if not isinstance(blob["step"], int) or blob["step"] < 0 or len(blob["losses"]) != blob["step"]:
+        raise ValueError(f"{what} {str(path)!r} is damaged: step {blob['step']!r} with {len(blob['losses'])} losses")
+    return blob
+
+
+def _config_of(blob: dict[str, Any], what: str, path: Path) -> TrainConfig:
+    try:
+        cfg = TrainConfig(**blob["config"])
+        _validate(cfg)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{what} {str(path)!r} holds an invalid training config: {exc}") from None
+    return cfg
+
+
 def train(cfg: TrainConfig, checkpoint: str | Path | None = None, stop_after: int | None = None,
-          threads: int | None = 1) -> TrainResult:
+          threads: int | None = 1, progress: bool = False) -> TrainResult:
     """Minimise the regret-loss with Adam on fresh sequences; checkpoint and resume.
 
     Args:
         cfg: the training config.
-        checkpoint: a file; if it exists and holds the same config, training resumes from it.
+        checkpoint: a file; if it exists and holds the same config (``steps`` and
+            ``checkpoint_every`` aside), training resumes from its step up to ``cfg.steps``.
         stop_after: stop after this many steps of this call (simulates an interruption).
         threads: torch CPU threads (these models are tiny: one thread is the fastest).
+        progress: show a progress bar (steps, mean regret-loss of the last 50 steps).
     Returns:
         :class:`TrainResult`; the same config and seed give the same model whether or not the
-        run was interrupted and resumed.
+        run was interrupted and resumed, or trained in several calls of increasing ``steps``.
+    Raises:
+        ValueError: a checkpoint of another config, or one already past ``cfg.steps``.
     """
     _validate(cfg)
     if threads is not None:
@@ -246,13 +347,18 @@ def train(cfg: TrainConfig, checkpoint: str | Path | None = None, stop_after: in
     step = 0
     path = Path(checkpoint) if checkpoint is not None else None
     if path is not None and path.exists():
-        blob = torch.load(path, weights_only=False)
-        if blob["config"] != asdict(cfg):
-            raise ValueError(f"checkpoint {path} was written for another config: {blob['config']}")
+        blob = read_checkpoint(path)
+        diff = config_differences(blob["config"], cfg)
+        if diff:
+            detail = ", ".join(f"{k}={old!r} (now {new!r})" for k, old, new in diff)
+            raise ValueError(f"checkpoint {str(path)!r} was written for another config: {detail}")
+        if blob["step"] > cfg.steps:
+            raise ValueError(f"steps={cfg.steps} is fewer than the {blob['step']} steps checkpoint "
+                             f"{str(path)!r} already holds; ask for more steps to extend it")
         model.load_state_dict(blob["model"])
         opt.load_state_dict(blob["optimizer"])
         gen.set_state(blob["generator"])
-        losses, step = list(blob["losses"]), int(blob["step"])
+        losses, step = [float(v) for v in blob["losses"]], int(blob["step"])
     resumed = step
     sampler = SAMPLERS[cfg.data]
 
@@ -265,33 +371,42 @@ def train(cfg: TrainConfig, checkpoint: str | Path | None = None, stop_after: in
                     "generator": gen.get_state(), "losses": losses, "step": step}, tmp)
         os.replace(tmp, path)  # atomic: a crash never leaves a half-written checkpoint
 
+    from regretlab.progress import bar
+
     done = 0
-    while step < cfg.steps:
-        if stop_after is not None and done >= stop_after:
-            break
-        seqs = sampler(gen, (cfg.batch, cfg.N, cfg.T, cfg.d))
-        loss = regret_loss(sequence_regret(seqs, model(seqs)), cfg.k, cfg.h)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        losses.append(float(loss.detach()))
-        step += 1
-        done += 1
-        if step % cfg.checkpoint_every == 0 or step == cfg.steps:
-            save()
-    save()
+    with bar(cfg.steps, f"regret-loss {cfg.model}", fields=("loss",), disable=not progress) as pbar:
+        pbar.update(step)
+        while step < cfg.steps:
+            if stop_after is not None and done >= stop_after:
+                break
+            seqs = sampler(gen, (cfg.batch, cfg.N, cfg.T, cfg.d))
+            loss = regret_loss(sequence_regret(seqs, model(seqs)), cfg.k, cfg.h)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            losses.append(float(loss.detach()))
+            step += 1
+            done += 1
+            if step % cfg.checkpoint_every == 0 or step == cfg.steps:
+                save()
+            if progress:
+                tail = losses[-50:]
+                pbar.update(step, loss=sum(tail) / len(tail))
+    if done or resumed == 0:
+        save()
     return TrainResult(model, cfg, losses, resumed)
 
 
-def load(checkpoint: str | Path) -> nn.Module:
-    """The model stored in a training checkpoint."""
+def load(checkpoint: str | Path, what: str = "checkpoint") -> nn.Module:
+    """The model stored in a training checkpoint (read safely, see :func:`read_checkpoint`)."""
     path = Path(checkpoint)
-    if not path.is_file():
-        raise ValueError(f"checkpoint must be an existing file written by train(), got {str(checkpoint)!r}")
-    blob = torch.load(path, weights_only=False)
-    cfg = TrainConfig(**blob["config"])
-    model = build(cfg)
-    model.load_state_dict(blob["model"])
+    blob = read_checkpoint(path, what)
+    model = build(_config_of(blob, what, path))
+    try:
+        model.load_state_dict(blob["model"])
+    except (RuntimeError, TypeError, AttributeError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ValueError(f"{what} {str(path)!r} holds weights that do not fit its config: {first}") from None
     return model
 
 
