@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import re
+import select
+import socket
 import sqlite3
 import threading
+import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -278,4 +284,151 @@ def test_engine_matches_library_for_every_loss(tmp_path, loss):
     stats = engine.stats()
     np.testing.assert_allclose(list(stats["weights"].values()), agg.weights(state)[0], rtol=1e-12)
     assert stats["ensemble_loss"] == pytest.approx(total, rel=1e-12)
+    engine.close()
+
+
+# ---------------------------------------------------------------- hardening: body limit, error shape
+
+def _proc_kib(pid: int, key: str) -> int:
+    """``VmRSS`` / ``VmHWM`` of a process, in KiB, from /proc/<pid>/status."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(key + ":"):
+            return int(line.split()[1])
+    raise KeyError(key)
+
+
+def _chunked_upload(port: int, chunks, on_chunk, deadline_s: float = 30.0) -> tuple[bytes, int]:
+    """POST /score with ``Transfer-Encoding: chunked``, frames from ``chunks``, reading the answer
+    as soon as the server sends one. Returns ``(response bytes, body bytes sent)``."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    sock.sendall(b"POST /score HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                 b"Transfer-Encoding: chunked\r\n\r\n")
+    sock.setblocking(False)
+    sent, pending, answer, finished = 0, b"", b"", False
+    deadline = time.monotonic() + deadline_s
+    try:
+        while time.monotonic() < deadline:
+            readable, writable, _ = select.select([sock], [sock] if not finished else [], [], 1.0)
+            if readable:
+                try:
+                    data = sock.recv(65536)
+                except (ConnectionResetError, BlockingIOError):
+                    data = b""
+                answer += data
+                head, sep, body = answer.partition(b"\r\n\r\n")
+                length = re.search(rb"(?im)^content-length:\s*(\d+)", head)
+                if not data or (sep and length and len(body) >= int(length.group(1))):
+                    break
+            if writable and not finished:
+                if not pending:
+                    chunk = next(chunks, None)
+                    if chunk is None:
+                        pending, finished = b"0\r\n\r\n", True
+                    else:
+                        pending = b"%x\r\n" % len(chunk) + chunk + b"\r\n"
+                        sent += len(chunk)
+                        on_chunk()
+                try:
+                    pending = pending[sock.send(pending):]
+                except (BlockingIOError, BrokenPipeError, ConnectionResetError):
+                    pass
+    finally:
+        sock.close()
+    return answer, sent
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads the server's RSS from /proc")
+def test_chunked_body_over_the_limit_is_cut_off_while_streaming(tmp_path, make_config, start_server):
+    server = start_server(make_config(tmp_path))  # max_text_chars = 200: body limit 4,896 bytes
+    pid = server.proc.pid
+    assert httpx.post(server.url + "/score", json={"text": "warm up"}).status_code == 200
+    rss0 = _proc_kib(pid, "VmRSS")
+    peak = [rss0]
+    cap = 64 << 20  # give up after 64 MB: the unfixed server reads all of it
+
+    def chunks():  # 256 KiB frames, 64 MiB at most
+        for _ in range(cap >> 18):
+            yield b"x" * (1 << 18)
+
+    t0 = time.monotonic()
+    answer, sent = _chunked_upload(server.port, chunks(), lambda: peak.append(_proc_kib(pid, "VmRSS")))
+    seconds = time.monotonic() - t0
+    peak.append(_proc_kib(pid, "VmRSS"))
+    grown_mib = (max(peak) - rss0) / 1024
+    print(f"chunked upload: sent {sent / 2**20:.2f} MiB before the answer in {seconds:.2f} s; "
+          f"server RSS {rss0 / 1024:.0f} MiB -> peak {max(peak) / 1024:.0f} MiB (+{grown_mib:.1f} MiB)")
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 413"), answer[:300]
+    assert "limit" in json.loads(body)["error"]
+    assert sent < cap // 4  # answered long before the client ran out of body
+    assert grown_mib < 64, f"server RSS grew by {grown_mib:.0f} MiB"
+    with httpx.Client(base_url=server.url, timeout=10) as c:  # and it keeps serving
+        assert c.post("/score", json={"text": "still here"}).status_code == 200
+
+
+def test_chunked_body_over_the_limit_in_process(client):
+    def body():
+        for _ in range(8):
+            yield b"x" * 1000
+
+    r = client.post("/score", content=body(), headers={"content-type": "application/json"})
+    assert r.status_code == 413, r.text
+    assert "limit" in r.json()["error"]
+    assert client.post("/score", json={"text": "x" * 150}).status_code == 200  # under the limit: fine
+
+
+JSON = {"content-type": "application/json"}
+
+
+@pytest.mark.parametrize(
+    "method, path, content, headers, status, message",
+    [
+        ("GET", "/nope", None, {}, 404, "no endpoint GET /nope"),
+        ("POST", "/", b"{}", JSON, 404, "endpoints are"),
+        ("GET", "/score", None, {}, 405, "POST"),
+        ("DELETE", "/stats", None, {}, 405, "GET"),
+        ("POST", "/score", b'{"text": "caf\xe9"}', JSON, 400, "not valid UTF-8"),
+        ("POST", "/score", b"[" * 2000 + b"]" * 2000, JSON, 400, "nested too deeply"),
+        ("POST", "/score", b'{"text": ' + b"[" * 2000 + b"]" * 2000 + b"}", JSON, 400, "nested too deeply"),
+        ("POST", "/score", b'{"text": "unterminated', JSON, 400, "malformed JSON"),
+        ("POST", "/score", b'{"text": "a",}', JSON, 400, "malformed JSON"),
+        ("POST", "/score", b"[1, 2]", JSON, 422, "JSON object"),
+        ("POST", "/score", b"null", JSON, 422, "JSON object"),
+        ("POST", "/score", b'"text"', JSON, 422, "JSON object"),
+        ("POST", "/score", b"text=hello", {"content-type": "text/plain"}, 422, "application/json"),
+        ("POST", "/score", None, {}, 422, "request body is missing"),
+        ("POST", "/score", b'{"text": ["a"]}', JSON, 422, "text"),
+        ("POST", "/feedback", b'{"id": "x", "label": 0.5}', JSON, 422, "label"),
+        ("POST", "/feedback", b'{"id": 7, "label": 1}', JSON, 422, "id"),
+        ("GET", "/stats?history=abc", None, {}, 422, "history"),
+        ("GET", "/stats?history=0", None, {}, 422, "history"),
+        ("POST", "/score", b"x" * 10_000, JSON, 413, "limit"),
+    ],
+)
+def test_every_error_is_one_error_field(client, method, path, content, headers, status, message):
+    r = client.request(method, path, content=content, headers=headers)
+    assert r.status_code == status, r.text
+    assert r.headers["content-type"].startswith("application/json")
+    body = r.json()
+    assert list(body) == ["error"] and isinstance(body["error"], str), body
+    assert message.lower() in body["error"].lower(), body
+    assert client.get("/health").status_code == 200
+
+
+def test_unexpected_server_fault_is_a_json_500(tmp_path, make_config, monkeypatch):
+    from regretlab.moderation.engine import Engine
+
+    cfg = load_config(make_config(tmp_path))
+    engine = Engine(cfg)
+    app = create_app(cfg, engine=engine)
+
+    def broken(*args, **kwargs):
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(engine, "stats", broken)
+    with TestClient(app, raise_server_exceptions=False) as c:
+        r = c.get("/stats")
+        assert r.status_code == 500
+        assert r.json() == {"error": "internal server error: OperationalError: disk I/O error"}
+        assert c.get("/health").status_code == 200
     engine.close()

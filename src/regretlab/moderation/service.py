@@ -3,18 +3,120 @@
 ``POST /score`` ``{"text", "category"?, "id"?}`` -> ensemble probability, decision, per-expert
 scores and weights. ``POST /feedback`` ``{"id", "label": 0|1, "category"?}`` -> losses and new
 weights. ``GET /stats?history=100`` -> regret so far against each expert, weights over time.
-``GET /health``. Bad input gets a 4xx with ``{"error": message}`` and the server keeps serving.
+``GET /health``. Every error answer (4xx and 5xx, including FastAPI's own 404/405/400) is
+``{"error": message}``, and the server keeps serving. Request bodies are capped while they stream
+in (:class:`Guard`), so a chunked upload cannot grow the process past the cap.
 """
 
 # no "from __future__ import annotations": FastAPI resolves the request models defined inside create_app
 
 import hmac
+import json
 from typing import Any
 
 from regretlab.moderation.config import ServiceConfig
 from regretlab.moderation.engine import Conflict, Engine, ExpertError, NotFound, TooLarge
 
 LOOPBACK = "127.0.0.1"
+ENDPOINTS = "POST /score, POST /feedback, GET /stats, GET /health"
+
+
+def _json_error(status: int, message: str, headers: dict[str, str] | None = None) -> tuple[dict, bytes]:
+    """The ``http.response.start`` message and body of ``{"error": message}`` (for raw ASGI answers)."""
+    body = json.dumps({"error": message}).encode()
+    raw = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    raw += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in (headers or {}).items()]
+    return {"type": "http.response.start", "status": status, "headers": raw}, body
+
+
+class _BodyTooLarge(Exception):
+    """Raised into the application when the request body passes the limit while it streams in."""
+
+
+class Guard:
+    """ASGI middleware in front of the app: the bearer token, then the request-body limit.
+
+    The limit holds however the body arrives: a ``Content-Length`` over it is answered 413 before
+    anything is read, and a body without one (``Transfer-Encoding: chunked``) is counted as it
+    streams in, answered 413 as soon as it passes the limit, and never buffered beyond it.
+    """
+
+    def __init__(self, app: Any, token: str | None, body_limit: int, text_limit: int) -> None:
+        self.app, self.token, self.limit, self.text_limit = app, token, body_limit, text_limit
+
+    async def _answer(self, send: Any, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+        start, body = _json_error(status, message, headers)
+        await send(start)
+        await send({"type": "http.response.body", "body": body, "more_body": False})
+
+    def _too_large(self, size: str) -> str:
+        return f"request body has {size} bytes; the limit is {self.limit} (text limit {self.text_limit} characters)"
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.lower(): v for k, v in scope.get("headers", ())}
+        if self.token is not None and scope.get("path") != "/health":
+            got = headers.get(b"authorization", b"").decode("latin-1")
+            scheme, _, value = got.partition(" ")
+            if scheme.lower() != "bearer" or not hmac.compare_digest(value.strip().encode(), self.token.encode()):
+                why = "missing bearer token" if not got else "wrong bearer token"
+                await self._answer(send, 401, f"{why}: send 'Authorization: Bearer <token>'", {"WWW-Authenticate": "Bearer"})
+                return
+        length = headers.get(b"content-length", b"").decode("latin-1")
+        if length.isdigit() and int(length) > self.limit:
+            await self._answer(send, 413, self._too_large(length))
+            return
+        received, over, started = 0, False, False
+
+        async def counted_receive() -> dict:
+            nonlocal received, over
+            if over:
+                return {"type": "http.disconnect"}
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.limit:
+                    over = True
+                    raise _BodyTooLarge
+            return message
+
+        async def guarded_send(message: dict) -> None:
+            nonlocal started
+            if over:
+                return  # the app's answer to the cut-off read is replaced by the 413 below
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counted_receive, guarded_send)
+        except Exception:
+            if not over:
+                raise
+        if over and not started:
+            await self._answer(send, 413, self._too_large(f"more than {self.limit}"))
+
+
+def _unreadable_body(cause: BaseException) -> str:
+    """The message for a request body FastAPI could not decode (it answers 400 for these)."""
+    if isinstance(cause, UnicodeDecodeError):
+        return f"request body is not valid UTF-8 JSON: byte 0x{cause.object[cause.start]:02x} at position {cause.start}"
+    if isinstance(cause, RecursionError):
+        return "JSON body is nested too deeply (arrays or objects inside each other)"
+    return f"could not read the request body: {type(cause).__name__}: {cause}"
+
+
+def _whole_body_error(request: Any, err: dict) -> str:
+    """The message for a request body that is missing or not a JSON object."""
+    if err.get("type") == "missing":
+        return 'request body is missing: send a JSON object such as {"text": "..."}'
+    ctype = request.headers.get("content-type", "")
+    if ctype and "json" not in ctype.lower():
+        return f"request body must be JSON sent with content-type: application/json, got content-type {ctype!r}"
+    got = err.get("input")
+    kind = {list: "an array", str: "a string", int: "a number", float: "a number", bool: "a boolean", type(None): "null"}
+    return f"request body must be a JSON object such as {{\"text\": \"...\"}}, got {kind.get(type(got), type(got).__name__)}"
 
 
 def create_app(config: ServiceConfig, engine: Engine | None = None) -> Any:
@@ -22,6 +124,7 @@ def create_app(config: ServiceConfig, engine: Engine | None = None) -> Any:
     from fastapi import FastAPI, Query, Request
     from fastapi.exceptions import RequestValidationError
     from fastapi.responses import JSONResponse
+    from starlette.exceptions import HTTPException as StarletteHTTPException
     from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
     token = config.token()  # before the engine: a missing token fails without holding the database
@@ -46,18 +149,22 @@ def create_app(config: ServiceConfig, engine: Engine | None = None) -> Any:
     def error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
         return JSONResponse({"error": message}, status_code=status, headers=headers)
 
-    @app.middleware("http")
-    async def guard(request: Request, call_next: Any) -> Any:
-        if token is not None and request.url.path != "/health":
-            got = request.headers.get("authorization", "")
-            scheme, _, value = got.partition(" ")
-            if scheme.lower() != "bearer" or not hmac.compare_digest(value.strip().encode(), token.encode()):
-                why = "missing bearer token" if not got else "wrong bearer token"
-                return error(401, f"{why}: send 'Authorization: Bearer <token>'", {"WWW-Authenticate": "Bearer"})
-        length = request.headers.get("content-length")
-        if length is not None and length.isdigit() and int(length) > body_limit:
-            return error(413, f"request body has {length} bytes; the limit is {body_limit} (text limit {config.max_text_chars} characters)")
-        return await call_next(request)
+    app.add_middleware(Guard, token=token, body_limit=body_limit, text_limit=config.max_text_chars)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        # FastAPI/Starlette's own answers (unknown path, wrong method, unreadable body) in our shape
+        status, method, path = exc.status_code, request.method, request.url.path
+        if status == 404:
+            message = f"no endpoint {method} {path}; the endpoints are {ENDPOINTS}"
+        elif status == 405:
+            allowed = (exc.headers or {}).get("Allow", "")
+            message = f"{path} does not accept {method}; use {allowed or 'another method'}"
+        elif status == 400 and exc.__cause__ is not None:
+            message = _unreadable_body(exc.__cause__)
+        else:
+            message = str(exc.detail)
+        return error(status, message, dict(exc.headers or {}) or None)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -65,6 +172,8 @@ def create_app(config: ServiceConfig, engine: Engine | None = None) -> Any:
         if any(e.get("type") == "json_invalid" for e in errs):
             ctx = errs[0].get("ctx", {})
             return error(400, f"malformed JSON body: {ctx.get('error', 'could not parse')}")
+        if len(errs) == 1 and tuple(errs[0].get("loc", ())) == ("body",):
+            return error(422, _whole_body_error(request, errs[0]))
         parts = []
         for e in errs:
             loc = ".".join(str(x) for x in e.get("loc", ()) if x != "body") or "body"
@@ -90,6 +199,11 @@ def create_app(config: ServiceConfig, engine: Engine | None = None) -> Any:
     @app.exception_handler(ValueError)
     async def bad_value(request: Request, exc: ValueError) -> JSONResponse:
         return error(422, str(exc))
+
+    @app.exception_handler(Exception)
+    async def server_fault(request: Request, exc: Exception) -> JSONResponse:
+        # anything else is a fault of the server, not of the request; uvicorn still logs the traceback
+        return error(500, f"internal server error: {type(exc).__name__}: {exc}"[:500])
 
     @app.post("/score")
     def score(req: ScoreRequest) -> dict[str, Any]:
