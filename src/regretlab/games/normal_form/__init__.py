@@ -3,7 +3,7 @@
 Example:
     >>> from regretlab.games.normal_form import rock_paper_scissors, zero_sum_nash
     >>> sol = zero_sum_nash(rock_paper_scissors())
-    >>> sol.row.round(6).tolist(), round(sol.value, 9)
+    >>> sol.row.round(6).tolist(), abs(round(sol.value, 9))
     ([0.333333, 0.333333, 0.333333], 0.0)
 """
 
