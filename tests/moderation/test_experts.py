@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import math
+import re
+import time
 
 import numpy as np
 import pytest
@@ -83,3 +86,118 @@ def test_minilm_embedding_expert_offline():
     p_unsafe, p_safe = expert.score_batch(unsafe), expert.score_batch(safe)
     assert p_unsafe.min() > p_safe.max(), (p_unsafe, p_safe)
     assert 0.0 <= expert("hello") <= 1.0
+
+
+# ---------------------------------------------------------------- hardening: the cost of the rules
+
+OLD_HATE = r"\b(hate|despise)\b.*\b(them|people|those)\b"  # the default rule before it was made linear
+
+
+def _best_of(fn, text: str, repeats: int = 5) -> float:
+    best = float("inf")
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn(text)
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def test_default_rules_take_linear_time_on_adversarial_text():
+    from regretlab.moderation.experts import DEFAULT_RULES
+
+    expert = KeywordExpert(rules=DEFAULT_RULES)
+    n = 8192  # the default service.max_text_chars
+    benign = ("Could you help me write a short cover letter for a job application at the library? " * 120)[:n]
+    adversarial = {
+        "hate": ("hate " * n)[:n], "despise": ("despise " * n)[:n], "hate-nl": ("hate\n" * n)[:n],
+        "kill": ("kill" * n)[:n], "kill-sp": ("kill " * n)[:n], "hurt": ("hurt " * n)[:n],
+        "cut-spaces": "cut" + " " * (n - 3), "steal": ("steal" * n)[:n], "bomb": ("bomb" * n)[:n],
+        "idiot": ("idiot " * n)[:n], "x": "x" * n, "spaces": " " * n, "newlines": "\n" * n,
+    }
+    normal = _best_of(expert, benign)
+    times = {name: _best_of(expert, text) for name, text in adversarial.items()}
+    worst = max(times, key=times.get)
+    old = re.compile(OLD_HATE, re.IGNORECASE)
+    print(f"default rules on {n} chars: benign {normal * 1e3:.2f} ms, worst adversarial ({worst}) "
+          f"{times[worst] * 1e3:.2f} ms = {times[worst] / normal:.1f}x; the old hate rule alone on 'hate hate ...': "
+          f"{_best_of(old.search, adversarial['hate'], 2) * 1e3:.1f} ms")
+    assert times[worst] < 10 * normal, times
+
+
+def test_default_hate_rule_matches_what_it_matched_before():
+    # every text of up to 5 of these tokens (66,430 texts): word boundaries, case, newlines, order
+    from regretlab.moderation.experts import DEFAULT_RULES
+
+    tokens = ["hate", "Despise", "them", "PEOPLE", "those", "x", " ", "\n", "_"]
+    new = re.compile(next(r for r in DEFAULT_RULES if r.category == "hate").pattern, re.IGNORECASE)
+    old = re.compile(OLD_HATE, re.IGNORECASE)
+    texts = ("".join(p) for k in range(6) for p in itertools.product(tokens, repeat=k))
+    differ = [t for t in texts if bool(new.search(t)) != bool(old.search(t))]
+    assert differ == []
+
+
+def test_default_rules_score_the_seed_examples_as_before():
+    from regretlab.moderation.experts import DEFAULT_RULES
+
+    texts = [row["text"] for row in builtin_examples()] + [
+        "I hate those people", "we despise them", "I hate it\nand them", "hate them", "HATE THEM ALL", "them, I hate",
+    ]
+    for text in texts:
+        for rule in DEFAULT_RULES:
+            before = OLD_HATE if rule.category == "hate" else rule.pattern
+            assert bool(re.search(rule.pattern, text, re.I)) == bool(re.search(before, text, re.I)), (rule, text)
+    expert = KeywordExpert(rules=DEFAULT_RULES)
+    assert expert.category_scores("I hate those people")["hate"] == pytest.approx(1 - 0.95 * 0.5)
+    assert expert.category_scores("those people I hate")["hate"] == pytest.approx(0.05)
+
+
+@pytest.mark.parametrize("pattern", [
+    r"(a+)+", r"(\w+\s?)*$", r"(a|ab)+c", r"(x|x)*y",                # exponential: nested quantifiers
+    OLD_HATE, r"kill\w*x", r"a.*b.*c", r"\w+@\w+\.com", r"a+b+c",    # quadratic: re-scanning repeats
+    r"hate(?=.*them)", r"foo.*$",
+])
+def test_slow_patterns_are_refused_with_a_clear_error(pattern):
+    with pytest.raises(ValueError, match="nested quantifier|quadratic") as info:
+        Rule(pattern, 0.5)
+    assert repr(pattern) in str(info.value)
+    with pytest.raises(ValueError, match=r"expert 'k' \(keywords\): rules\[1\]: rule pattern"):
+        build_expert({"name": "k", "kind": "keywords", "rules": [{"pattern": "ok", "weight": 0.1},
+                                                                   {"pattern": pattern, "weight": 0.5}]})
+
+
+@pytest.mark.parametrize("pattern", [
+    r"\bbomb\b", "kill|bomb|steal|hack", r"\b(kill|murder)\w*\b", r"\b(hurt|harm|cut)\s+(myself|yourself)\b",
+    r"\bhate\b.{0,200}\bthem\b", r"^how to .*bomb", r"(?:ab)+", r"[ab]+", r"\d{3}-\d{4}", r"\bfree\s+money\b",
+])
+def test_linear_patterns_are_accepted(pattern):
+    Rule(pattern, 0.5)
+
+
+def test_refused_patterns_really_are_slow_and_accepted_ones_are_not():
+    # quadratic time grows 16x when the text grows 4x, linear time 4x
+    def growth(pattern: str, text, repeats: int) -> float:
+        rx = re.compile(pattern, re.IGNORECASE)
+        return _best_of(rx.search, text(4096), repeats) / _best_of(rx.search, text(1024), repeats)
+
+    slow = {r"a+b+c": lambda n: "a" * n, OLD_HATE: lambda n: ("hate " * n)[:n], r"\w+@\w+\.com": lambda n: "a" * n}
+    fast = {r"\bhate\b.{0,200}\bthem\b": lambda n: ("hate " * n)[:n], r"\b(hurt|cut)\s+myself\b": lambda n: ("cut " * n)[:n],
+            r"(?m)^(?>[^\n]*?\bhate\b)[^\n]*\bthem\b": lambda n: ("hate " * n)[:n]}
+    for pattern, text in slow.items():
+        assert growth(pattern, text, 2) > 10, pattern
+    for pattern, text in fast.items():
+        assert growth(pattern, text, 7) < 8, pattern
+
+
+def test_rule_tables_are_checked(tmp_path):
+    for rules, message in [
+        ("kill", "rules must be a non-empty list"),
+        ([], "rules must be a non-empty list"),
+        (["kill"], r"rules\[0\] must be a table"),
+        ([{"pattern": "kill"}], r"rules\[0\]: missing key\(s\) weight"),
+        ([{"pattern": "kill", "weight": 0.5, "colour": "red"}], r"rules\[0\]: unknown key\(s\) colour"),
+        ([{"pattern": 5, "weight": 0.5}], "rule pattern must be a string"),
+        ([{"pattern": "(", "weight": 0.5}], "not a valid regular expression"),
+        ([{"pattern": "x", "weight": "high"}], "rule weight must be a number"),
+    ]:
+        with pytest.raises((ValueError, TypeError), match=message):
+            build_expert({"name": "k", "kind": "keywords", "rules": rules})
