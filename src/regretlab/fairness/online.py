@@ -131,6 +131,7 @@ def run_fair_learning(
     samples: int = 16,
     comparator: bool = True,
     fairness_eps: float | None = None,
+    progress: bool = False,
     **learner_kw: Any,
 ) -> FairRun:
     """Run the reduction for ``horizon`` rounds on ``batch`` independent runs.
@@ -147,6 +148,7 @@ def run_fair_learning(
         samples: leader draws per round estimating FTPL's randomised policy.
         comparator: solve the best-fair-policy LP for the accuracy regret.
         fairness_eps: ``eps`` of the comparator class ``Q`` (default ``alpha / 2``).
+        progress: show a progress bar over the rounds (then the comparator's runs).
         learner_kw: overrides passed to :func:`make_learner`.
 
     Returns:
@@ -170,7 +172,13 @@ def run_fair_learning(
     errors = np.zeros(batch)
     violations = np.zeros(batch, dtype=np.int64)
     keep_x = np.empty((horizon, batch, k, stream.num_features)) if comparator else None
+    from regretlab.progress import bar
+
+    pbar = bar(horizon, f"fair learning {algorithm} (rounds)", transient=True) if progress else None
+    every = max(1, horizon // 200)
     for t in range(horizon):
+        if pbar is not None and t % every == 0:
+            pbar.update(t)
         x, y = stream.draw(keys, t)
         pred = np.transpose(hclass.predict(x), (0, 2, 1))  # [B, H, k]
         if algorithm == "exp2":
@@ -194,11 +202,19 @@ def run_fair_learning(
         violations += viol.found
         if comparator:
             keep_x[t] = x
+    if pbar is not None:
+        pbar.close()
     if comparator:
         eps = panel.alpha / 2 if fairness_eps is None else float(fairness_eps)
-        best = np.array([
-            best_fair_errors(hclass, keep_x[:, b], h_err[b], panel, eps) for b in range(batch)
-        ])
+        cbar = bar(batch, "best fair policy (runs)", transient=True) if progress else None
+        found = []
+        for b in range(batch):
+            found.append(best_fair_errors(hclass, keep_x[:, b], h_err[b], panel, eps))
+            if cbar is not None:
+                cbar.update(b + 1)
+        if cbar is not None:
+            cbar.close()
+        best = np.array(found)
     else:
         best = np.full(batch, np.nan)
     return FairRun(
