@@ -1,15 +1,131 @@
 """``regretlab preference ...``: solve tabular preference games and run the INPO trainer.
 
-torch / transformers are imported inside the ``train`` command only.
+Every option is checked before any work, and an error names the option (or the file and line) as
+the user typed it. torch / transformers are imported inside the ``train`` command only.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import typer
+
+#: TrainerConfig fields and the options that set them (for messages of checks the CLI leaves to it)
+_TRAIN_OPTIONS = {"loss": "--loss", "eta": "--eta", "tau": "--tau", "beta": "--beta", "iterations": "--iterations",
+                  "num_samples": "--samples", "pair_selection": "--pairs", "max_new_tokens": "--max-new-tokens",
+                  "learning_rate": "--learning-rate", "epochs": "--epochs", "batch_size": "--batch-size",
+                  "seed": "--seed"}
+
+
+def _read_text(path: Path, option: str, kind: str = "file") -> str:
+    if not path.exists():
+        raise FileNotFoundError(f"{option} {kind} {str(path)!r} does not exist")
+    if not path.is_file():
+        raise ValueError(f"{option} must be a {kind}, got the folder {str(path)!r}")
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{option} {kind} {str(path)!r} is not UTF-8 text (byte {exc.start}); expected JSON") from None
+
+
+def _read_matrix(path: Path) -> Any:
+    """The preference array of ``MATRIX``; errors name the file (and line) and the problem."""
+    text = _read_text(path, "MATRIX")
+    if not text.strip():
+        raise ValueError(f"MATRIX file {str(path)!r} is empty; expected a JSON [Y, Y] or [X, Y, Y] array")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"MATRIX file {str(path)!r} is not valid JSON: {exc.msg} at line {exc.lineno}, "
+                         f"column {exc.colno}") from None
+
+
+def _parse_ref(text: str) -> Any:
+    """``--ref 0.6,0.3,0.1`` as numbers; errors name --ref and the bad entry."""
+    import numpy as np
+
+    parts = text.split(",")
+    values = []
+    for i, part in enumerate(parts, 1):
+        item = part.strip()
+        if not item:
+            raise ValueError(f"--ref entry {i} of {len(parts)} is empty in {text!r}; expected comma-separated "
+                             f"probabilities such as 0.6,0.3,0.1")
+        try:
+            v = float(item)
+        except ValueError:
+            raise ValueError(f"--ref entry {i} of {len(parts)} is {item!r}, not a number; expected comma-separated "
+                             f"probabilities such as 0.6,0.3,0.1") from None
+        if not math.isfinite(v) or v <= 0:
+            raise ValueError(f"--ref entry {i} is {item!r}; every entry must be a probability > 0 (full support)")
+        values.append(v)
+    ref = np.array(values)
+    if abs(ref.sum() - 1) > 1e-6:
+        raise ValueError(f"--ref entries must sum to 1, got {ref.sum():.6g} for {text!r}")
+    return ref
+
+
+def _check_prompts(path: Path) -> None:
+    """Name the file and line of a bad prompt before load_prompts reads it."""
+    text = _read_text(path, "--prompts")
+    count = 0
+    for i, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        count += 1
+        if path.suffix == ".jsonl":
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"--prompts file {str(path)!r} line {i} is not valid JSON: {exc.msg} at column "
+                                 f"{exc.colno}") from None
+            if not isinstance(row, dict) or not isinstance(row.get("prompt"), str):
+                raise ValueError(f"--prompts file {str(path)!r} line {i} must be a JSON object with a string "
+                                 f"'prompt' field")
+    if count == 0:
+        raise ValueError(f"--prompts file {str(path)!r} has no prompts (expected one per line, or JSONL objects "
+                         f"with a 'prompt' field)")
+
+
+def _check_folder(path: Optional[Path], option: str) -> None:
+    if path is None:
+        return
+    if not path.exists():
+        raise FileNotFoundError(f"{option} folder {str(path)!r} does not exist")
+    if not path.is_dir():
+        raise ValueError(f"{option} must be a folder holding a saved Hugging Face model, got the file {str(path)!r}")
+    if not (path / "config.json").is_file():
+        raise ValueError(f"{option} folder {str(path)!r} holds no config.json; expected a model folder written by "
+                         f"save_pretrained")
+
+
+def _check_output(output: Path) -> None:
+    """``--output`` is a folder (or absent); the last finished iteration's state.json must parse."""
+    if not output.exists():
+        return
+    if not output.is_dir():
+        raise ValueError(f"--output must be a folder for the iteration checkpoints, got the file {str(output)!r}")
+    done = sorted(p for p in output.glob("iter_*") if (p / "state.json").exists())
+    if not done:
+        return
+    state = done[-1] / "state.json"
+    try:
+        info = json.loads(state.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        where = f" at line {exc.lineno}, column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else ""
+        raise ValueError(f"--output checkpoint {str(state)!r} is not valid JSON{where}; remove that iteration "
+                         f"folder to redo it") from None
+    if not isinstance(info, dict) or not isinstance(info.get("iteration"), int):
+        raise ValueError(f"--output checkpoint {str(state)!r} has no integer 'iteration'; remove that iteration "
+                         f"folder to redo it")
+
+
+def _load_failure(option: str, path: Path, exc: BaseException) -> ValueError:
+    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    return ValueError(f"{option} {str(path)!r} could not be loaded as a Hugging Face model: {first}")
 
 
 def register(app: typer.Typer) -> None:
@@ -25,14 +141,22 @@ def register(app: typer.Typer) -> None:
         """Print the regularised Nash policy pi*_tau and its duality gap."""
         import numpy as np
 
+        from regretlab.core.errors import check_positive
         from regretlab.preference import PreferenceGame, duality_gap, regularized_nash, von_neumann_winner
+        from regretlab.preference.games import check_preference
 
-        if not matrix.exists():
-            raise FileNotFoundError(f"matrix file {str(matrix)!r} does not exist")
-        P = np.asarray(json.loads(matrix.read_text()), dtype=float)
-        ref_arr = None if ref is None else np.array([float(v) for v in ref.split(",")])
-        game = PreferenceGame.make(P, ref_arr, tau=tau)
-        pi = von_neumann_winner(P) if tau == 0 else regularized_nash(game)
+        check_positive("--tau", tau, allow_zero=True)
+        ref_arr = None if ref is None else _parse_ref(ref)
+        P = check_preference(f"the matrix in MATRIX file {str(matrix)!r}", _read_matrix(matrix))
+        X, Y = P.shape[0], P.shape[1]
+        if ref_arr is not None and ref_arr.size != Y:
+            raise ValueError(f"--ref has {ref_arr.size} entries but the matrix has {Y} responses; "
+                             f"ref must have shape [{Y}]")
+        if tau == 0 and X != 1:
+            raise ValueError(f"--tau 0 (the von Neumann winner) needs a single [Y, Y] matrix; MATRIX file "
+                             f"{str(matrix)!r} holds {X} contexts")
+        game = PreferenceGame.make(P if X > 1 else P[0], ref_arr, tau=tau)
+        pi = von_neumann_winner(P[0]) if tau == 0 else regularized_nash(game)
         np.set_printoptions(precision=6, suppress=True)
         print(f"pi* = {np.asarray(pi)}")
         print(f"duality gap = {duality_gap(game, pi):.3e}")
@@ -61,30 +185,85 @@ def register(app: typer.Typer) -> None:
         seed: int = typer.Option(0, help="seed"),
     ) -> None:
         """Iterative INPO (or DPO/IPO) on a local causal LM with a preference oracle; resumes from OUTPUT."""
+        import re
+
+        from regretlab.core.errors import check_int, check_positive
+
+        # every option first (cheap), then the files, then the models (slow)
+        if loss not in ("inpo", "dpo", "ipo"):
+            raise ValueError(f"--loss must be 'inpo', 'dpo' or 'ipo', got {loss!r}")
+        check_positive("--eta", eta)
+        check_positive("--tau", tau, allow_zero=True)
+        if eta * tau >= 1:
+            raise ValueError(f"--eta times --tau must be < 1 (INPO's step), got --eta {eta:g} --tau {tau:g} "
+                             f"(product {eta * tau:g})")
+        check_positive("--beta", beta)
+        check_int("--iterations", iterations)
+        check_int("--samples", samples, minimum=2)
+        if pairs not in ("tournament", "random", "all"):
+            raise ValueError(f"--pairs must be 'tournament', 'random' or 'all', got {pairs!r}")
+        check_int("--max-new-tokens", max_new_tokens)
+        check_positive("--learning-rate", learning_rate)
+        check_int("--batch-size", batch_size)
+        check_int("--epochs", epochs)
+        check_int("--seed", seed, minimum=0)
+        chosen = [o for o in (pair_model, reward_model, judge_url) if o is not None]
+        if len(chosen) != 1:
+            raise ValueError("give exactly one oracle: --pair-model, --reward-model or --judge-url")
+        if judge_url is not None and not re.match(r"https?://[^/\s]+", judge_url):
+            raise ValueError(f"--judge-url must be an http(s) URL such as http://127.0.0.1:8000/v1, got {judge_url!r}")
+        if not judge_model.strip():
+            raise ValueError("--judge-model must be a non-empty model name")
+        _check_folder(model, "--model")
+        _check_folder(pair_model, "--pair-model")
+        _check_folder(reward_model, "--reward-model")
+        _check_prompts(prompts)
+        _check_output(output)
+
+        from regretlab.preference.trainer import TrainerConfig
+
+        try:
+            cfg = TrainerConfig(loss=loss, eta=eta, tau=tau, beta=beta, iterations=iterations, num_samples=samples,
+                                pair_selection=pairs, max_new_tokens=max_new_tokens, learning_rate=learning_rate,
+                                batch_size=batch_size, epochs=epochs, seed=seed)
+        except (TypeError, ValueError) as exc:  # a check the CLI does not repeat: name the option
+            msg = str(exc)
+            field = next((f for f in sorted(_TRAIN_OPTIONS, key=len, reverse=True) if msg.startswith(f)), None)
+            raise type(exc)(_TRAIN_OPTIONS[field] + msg[len(field):] if field else msg) from None
+
+        import torch
+
+        try:
+            dev = torch.device(device)
+        except (RuntimeError, ValueError, TypeError):
+            raise ValueError(f"--device must be a torch device such as cpu or cuda:0, got {device!r}") from None
+        if dev.type == "cuda" and not torch.cuda.is_available():
+            raise ValueError(f"--device {device}: CUDA is not available on this machine; use --device cpu")
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
         from regretlab.preference.data import load_prompts
         from regretlab.preference.oracles import HTTPJudgeOracle, PairwiseModelOracle, RewardModelOracle
-        from regretlab.preference.trainer import PreferenceTrainer, TrainerConfig
+        from regretlab.preference.trainer import PreferenceTrainer
 
-        chosen = [o for o in (pair_model, reward_model, judge_url) if o is not None]
-        if len(chosen) != 1:
-            raise ValueError("give exactly one oracle: --pair-model, --reward-model or --judge-url")
-        if pair_model is not None:
-            oracle = PairwiseModelOracle(str(pair_model), device=device)
-        elif reward_model is not None:
-            oracle = RewardModelOracle(str(reward_model), device=device)
-        else:
-            oracle = HTTPJudgeOracle(judge_url, judge_model)
-        if not model.exists():
-            raise FileNotFoundError(f"model folder {str(model)!r} does not exist")
-        tok = AutoTokenizer.from_pretrained(str(model), local_files_only=True)
+        try:
+            tok = AutoTokenizer.from_pretrained(str(model), local_files_only=True)
+            lm = AutoModelForCausalLM.from_pretrained(str(model), local_files_only=True).to(device)
+        except (OSError, ValueError, KeyError) as exc:
+            raise _load_failure("--model", model, exc) from None
         if tok.pad_token is None:
             tok.pad_token = tok.eos_token
-        lm = AutoModelForCausalLM.from_pretrained(str(model), local_files_only=True).to(device)
-        cfg = TrainerConfig(loss=loss, eta=eta, tau=tau, beta=beta, iterations=iterations, num_samples=samples,
-                            pair_selection=pairs, max_new_tokens=max_new_tokens, learning_rate=learning_rate,
-                            batch_size=batch_size, epochs=epochs, seed=seed)
+        if pair_model is not None:
+            try:
+                oracle = PairwiseModelOracle(str(pair_model), device=device)
+            except (OSError, KeyError) as exc:
+                raise _load_failure("--pair-model", pair_model, exc) from None
+        elif reward_model is not None:
+            try:
+                oracle = RewardModelOracle(str(reward_model), device=device)
+            except (OSError, KeyError) as exc:
+                raise _load_failure("--reward-model", reward_model, exc) from None
+        else:
+            oracle = HTTPJudgeOracle(judge_url, judge_model)
         trainer = PreferenceTrainer(lm, tok, oracle, load_prompts(prompts), cfg, output)
         done = trainer.resume()
         if done:
@@ -93,5 +272,6 @@ def register(app: typer.Typer) -> None:
             r = trainer.step()
             print(f"iteration {r.iteration}: {r.pairs} pairs, loss {r.loss_first:.4f} -> {r.loss_last:.4f}, "
                   f"{r.generated_tokens / max(r.generation_seconds, 1e-9):.0f} generated tok/s")
+        print(f"done: {trainer.iteration} iterations; checkpoints in {output}")
 
     app.add_typer(sub, name="preference")
