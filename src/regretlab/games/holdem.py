@@ -218,6 +218,13 @@ class LimitHoldem(GameDefinition):
         hist = "/".join("".join("fcr"[a] for a in r) for r in s.history)
         return f"P{p}|{mine}|{board}|{hist}"
 
+    def tree_size(self, limit: int | None = None):
+        """Exact (nodes, terminals), counted on the betting tree (see :mod:`regretlab.games.sizes`)."""
+        from regretlab.games.sizes import count_symmetric
+
+        return count_symmetric(self, lambda s: (len(s.hole), len(s.board), s.round, s.stakes, s.contrib,
+                                                s.folded, s.num_raises, s.num_calls, s.player), limit)
+
     def describe_action(self, s: HoldemState, a: int) -> str:
         owed = s.stakes - s.contrib[s.player]
         if a == FOLD:

@@ -97,6 +97,18 @@ class KuhnPoker(GameDefinition):
         p = len(s.actions) % self.num_players
         return str(s.cards[p]) + "".join("pb"[a] for a in s.actions)
 
+    def tree_size(self, limit: int | None = None):
+        """Exact (nodes, terminals) in closed form: (P+1)!/1 deals, each with P passes in a row
+        or a first bet at seat b followed by a full pass/bet tree over the other P-1 seats."""
+        from math import factorial
+
+        from regretlab.games.sizes import TreeSize
+
+        P = self.num_players
+        deals = factorial(P + 1)
+        chance = sum(factorial(P + 1) // factorial(P + 1 - k) for k in range(P))
+        return TreeSize(chance + deals * (P + 1 + P * (2**P - 1)), deals * (1 + P * 2 ** (P - 1)))
+
 
 class LeducState(NamedTuple):
     private: tuple  # dealt private cards
@@ -223,6 +235,13 @@ class LeducPoker(GameDefinition):
             f"[Observer: {p}][Private: {s.private[p]}][Round {s.round}][Player: {p}]"
             f"[Pot: {sum(s.contrib)}][Money: {money}]{public}[Round1: {r1}][Round2: {r2}]"
         )
+
+    def tree_size(self, limit: int | None = None):
+        """Exact (nodes, terminals), counted on the betting tree (see :mod:`regretlab.games.sizes`)."""
+        from regretlab.games.sizes import count_symmetric
+
+        return count_symmetric(self, lambda s: (len(s.private), s.public >= 0, s.round, s.stakes, s.contrib,
+                                                s.folded, s.num_raises, s.num_calls, s.player), limit)
 
 
 _CACHE: dict[tuple, Treeplex] = {}

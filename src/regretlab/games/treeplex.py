@@ -10,13 +10,30 @@ always has a smaller id than its children (perfect recall is checked while build
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 from dataclasses import dataclass, field
-from typing import Any, Hashable, Sequence
+from typing import Any, Callable, Hashable, Iterator, Sequence
 
 import numpy as np
 
 CHANCE = -1  # node_player value of a chance node
 TERMINAL = -2  # node_player value of a terminal node
+
+_BUILD_PROGRESS: contextvars.ContextVar = contextvars.ContextVar("regretlab_build_progress", default=None)
+_REPORT_EVERY = 1 << 14  # nodes between progress reports and memory checks
+MEMORY_RESERVE = 512 * 1024 * 1024  # a build stops (one clear error) when less memory than this is left
+
+
+@contextlib.contextmanager
+def build_progress(callback: Callable[[str, int, int | None], None]) -> Iterator[None]:
+    """Within the block, :func:`build_treeplex` calls ``callback(name, nodes_done, total)``
+    as it goes (``total`` is ``None`` when the size is not known in advance)."""
+    token = _BUILD_PROGRESS.set(callback)
+    try:
+        yield
+    finally:
+        _BUILD_PROGRESS.reset(token)
 
 
 class GameDefinition:
@@ -156,6 +173,11 @@ class Treeplex:
             self.meta["_levels"] = cached
         return cached
 
+    def describe(self) -> str:
+        """One human line: ``'leduc_poker: 2 players, 9,457 nodes, 936 information sets'``."""
+        return (f"{self.name}: {self.num_players} players, {self.num_nodes:,} nodes, "
+                f"{self.num_infosets:,} information sets")
+
     def __repr__(self) -> str:
         return (
             f"Treeplex({self.name!r}, players={self.num_players}, nodes={self.num_nodes}, "
@@ -177,7 +199,20 @@ def build_treeplex(game: GameDefinition, name: str | None = None) -> Treeplex:
 
     Returns:
         The flat-array game.
+
+    Raises:
+        ValueError: when the tree cannot fit in memory: refused before building for games that
+            know their size (``tree_size()``: Kuhn, Leduc, hold'em), else stopped while building
+            when less than :data:`MEMORY_RESERVE` is left.
     """
+    from regretlab.games.sizes import available_memory, check_tree_fits, human_bytes
+
+    label = name or str(getattr(game, "name", "game"))
+    size = check_tree_fits(game, label)
+    total = None if size is None else size.nodes
+    report = _BUILD_PROGRESS.get()
+    if report is not None:
+        report(label, 0, total)
     P = int(game.num_players)
     player_l: list[int] = []
     parent_l: list[int] = []
@@ -210,6 +245,15 @@ def build_treeplex(game: GameDefinition, name: str | None = None) -> Treeplex:
         states[head] = None  # free memory as we go
         n = head
         head += 1
+        if head % _REPORT_EVERY == 0:
+            if report is not None:
+                report(label, head, total)
+            avail = available_memory()
+            if head >= 4 * _REPORT_EVERY and avail is not None and avail < MEMORY_RESERVE:
+                raise ValueError(
+                    f"building {label} stopped after {head:,} nodes ({len(states):,} found so far): "
+                    f"only {human_bytes(avail)} of memory is left; the tree is too big for this machine"
+                )
         player = int(game.current_player(state))
         if player == TERMINAL:
             ret = [float(x) for x in game.returns(state)]
@@ -311,6 +355,8 @@ def build_treeplex(game: GameDefinition, name: str | None = None) -> Treeplex:
         action_count = int(game.num_actions)
     except NotImplementedError:
         action_count = int(infoset_actions.max()) + 1 if I else 0
+    if report is not None:
+        report(label, len(player_l), len(player_l))
     return Treeplex(
         name=name or getattr(game, "name", "game"),
         num_players=P,
