@@ -22,8 +22,12 @@ positive and sum to 1. Errors name the path of the offending node (``root.childr
 from __future__ import annotations
 
 import json
+import re
+import sys
+import zipfile
+import zlib
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 import numpy as np
 
@@ -31,6 +35,114 @@ from regretlab.games.treeplex import CHANCE, TERMINAL, GameDefinition, Treeplex,
 
 GAME_FORMAT = "regretlab.efg/1"
 POLICY_FORMAT = "regretlab.policy/1"
+MAX_JSON_DEPTH = 5000  # nesting levels a JSON file may have (a game tree of depth ~2,500)
+
+
+# -- reading files safely ---------------------------------------------------------------------
+
+
+def _existing_file(path: str | Path, what: str) -> Path:
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{what} {str(path)!r} does not exist")
+    if path.is_dir():
+        raise ValueError(f"{what} {str(path)!r} is a folder, expected a file")
+    return path
+
+
+def _looks_like_text(path: Path) -> bool:
+    with open(path, "rb") as fh:
+        head = fh.read(512)
+    return bool(head) and b"\0" not in head and all(b >= 9 for b in head)
+
+
+def read_npz(path: str | Path, what: str = "file", required: Iterable[str] = ()) -> dict[str, np.ndarray]:
+    """All arrays of an ``.npz`` file, with one clear error for anything that is not a sound one.
+
+    Errors name ``what`` (e.g. ``"--checkpoint"``) and the path: missing, a folder, empty, not a
+    zip archive (a text file, a truncated download), a damaged member, pickled objects (never
+    loaded), missing ``required`` arrays. Arrays are read eagerly, so a damaged file fails here.
+    """
+    from regretlab.games.sizes import check_fits
+
+    path = _existing_file(path, what)
+    shown = str(path)
+    size = path.stat().st_size
+    if size == 0:
+        raise ValueError(f"{what} {shown!r} is empty (0 bytes), expected a .npz file of NumPy arrays")
+    if not zipfile.is_zipfile(path):
+        kind = ("it looks like a text file" if _looks_like_text(path)
+                else "no zip directory was found: the file is truncated or of another kind")
+        raise ValueError(f"{what} {shown!r} is not a .npz file (a zip of NumPy arrays): {kind}")
+    try:
+        with zipfile.ZipFile(path) as zf:
+            unpacked = sum(info.file_size for info in zf.infolist())
+        check_fits(f"{what} {shown!r} ({unpacked:,} bytes unpacked): reading it", unpacked)
+        with np.load(path, allow_pickle=False) as data:
+            arrays = {k: data[k] for k in data.files}
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, KeyError) as exc:
+        raise ValueError(f"{what} {shown!r} is damaged or truncated ({type(exc).__name__}: {exc})") from None
+    except ValueError as exc:
+        if str(exc).startswith(what):
+            raise
+        if "pickle" in str(exc):
+            raise ValueError(f"{what} {shown!r} holds Python objects (pickles), which are never loaded; "
+                             "expected plain numeric arrays") from None
+        raise ValueError(f"{what} {shown!r} is damaged or truncated ({exc})") from None
+    missing = [k for k in required if k not in arrays]
+    if missing:
+        has = ", ".join(sorted(arrays)) or "none"
+        raise ValueError(f"{what} {shown!r} lacks the arrays {', '.join(missing)} (it has: {has})")
+    return arrays
+
+
+def json_depth(text: str) -> int:
+    """Deepest nesting of ``[``/``{`` in JSON text (strings skipped), without recursion."""
+    stripped = re.sub(r'"[^"\\]*(?:\\.[^"\\]*)*"', "", text)
+    depth = best = 0
+    chunk = 1 << 22
+    for start in range(0, len(stripped), chunk):
+        raw = np.frombuffer(stripped[start:start + chunk].encode("utf-8", "replace"), dtype=np.uint8)
+        step = ((raw == 91) | (raw == 123)).astype(np.int64) - ((raw == 93) | (raw == 125))
+        if step.size:
+            run = depth + np.cumsum(step)
+            best = max(best, int(run.max()))
+            depth = int(run[-1])
+    return best
+
+
+def read_json(path: str | Path, what: str = "JSON file", max_depth: int = MAX_JSON_DEPTH) -> Any:
+    """Parse a JSON file with one clear error for anything wrong (never executes anything).
+
+    Errors name ``what`` and the path: missing, a folder, not UTF-8 text, nested deeper than
+    ``max_depth`` levels (checked before parsing, so no ``RecursionError``), invalid JSON
+    (with line, column and character position).
+    """
+    from regretlab.games.sizes import check_fits
+
+    path = _existing_file(path, what)
+    shown = str(path)
+    check_fits(f"{what} {shown!r} ({path.stat().st_size:,} bytes): reading it", 12 * path.stat().st_size)
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{what} {shown!r} is not JSON text: byte {data[exc.start]:#04x} at position "
+                         f"{exc.start} is not UTF-8") from None
+    depth = json_depth(text)
+    if depth > max_depth:
+        raise ValueError(f"{what} {shown!r} nests {depth:,} levels deep; at most {max_depth:,} are supported")
+    old = sys.getrecursionlimit()
+    try:
+        sys.setrecursionlimit(max(old, depth + 2000))
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{what} {shown!r} is not valid JSON: {exc.msg} at line {exc.lineno} column "
+                         f"{exc.colno} (character {exc.pos})") from None
+    except RecursionError:
+        raise ValueError(f"{what} {shown!r} nests too deeply to be read ({depth:,} levels)") from None
+    finally:
+        sys.setrecursionlimit(old)
 
 
 class _JsonGame(GameDefinition):
@@ -163,16 +275,16 @@ def game_from_dict(doc: Any) -> Treeplex:
     return build_treeplex(_JsonGame(doc))
 
 
-def load_game(path: str | Path) -> Treeplex:
-    """Load a game JSON file (``json.load`` only; nothing in the file is executed)."""
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"game file {str(path)!r} does not exist")
+def load_game(path: str | Path, what: str = "game file") -> Treeplex:
+    """Load a game JSON file (``json`` only; nothing in the file is executed).
+
+    Errors name ``what`` and the path (see :func:`read_json`), then the offending node.
+    """
+    doc = read_json(path, what)
     try:
-        doc = json.loads(path.read_text())
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"game file {str(path)!r} is not valid JSON: {exc}") from None
-    return game_from_dict(doc)
+        return game_from_dict(doc)
+    except ValueError as exc:
+        raise ValueError(f"{what} {str(path)!r}: {exc}") from None
 
 
 def game_to_dict(game: Treeplex) -> dict:
@@ -232,60 +344,79 @@ def save_policy(game: Treeplex, policy: Any, path: str | Path) -> Path:
     return path
 
 
-def load_policy(game: Treeplex, path: str | Path) -> np.ndarray:
+def load_policy(game: Treeplex, path: str | Path, what: str = "policy file") -> np.ndarray:
     """Read a policy file written by :func:`save_policy` (or by hand) as an ``[I, A]`` array.
 
-    Every information set of ``game`` must be present; unknown keys or actions are errors.
+    Every information set of ``game`` must be present; unknown keys or actions are errors, and so
+    are damaged files, wrong shapes, non-finite or negative probabilities and rows that do not
+    sum to 1. Every error names ``what`` (e.g. ``"--policy"``) and the path.
     """
     path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"policy file {str(path)!r} does not exist")
+    shown = str(path)
+    if path.suffix not in (".npz", ".json"):
+        raise ValueError(f"{what} must end in .json or .npz, got {shown!r}")
+    if path.suffix == ".npz":
+        data = read_npz(path, what, required=("policy", "keys", "actions"))
+        items = _npz_policy_items(data)
+    else:
+        items = _json_policy_items(read_json(path, what))
+    try:
+        return _policy_array(game, items)
+    except ValueError as exc:
+        raise ValueError(f"{what} {shown!r}: {exc}") from None
+
+
+def _npz_policy_items(data: dict[str, np.ndarray]) -> list[tuple[str, dict[int, float]]]:
+    rows, keys, actions = data["policy"], data["keys"], data["actions"]
+    if keys.ndim != 1 or rows.ndim != 2 or actions.shape != rows.shape or rows.shape[0] != keys.shape[0]:
+        raise ValueError(f"arrays must be policy [I, A], keys [I] and actions [I, A], got shapes "
+                         f"{list(rows.shape)}, {list(keys.shape)} and {list(actions.shape)}")
+    if not np.issubdtype(rows.dtype, np.number) or not np.issubdtype(actions.dtype, np.integer):
+        raise ValueError(f"'policy' must hold numbers and 'actions' integers, got {rows.dtype} and {actions.dtype}")
+    items = []
+    for r, k in enumerate(keys.tolist()):
+        valid = actions[r] >= 0
+        items.append((str(k), dict(zip(actions[r][valid].tolist(), rows[r][valid].astype(float).tolist()))))
+    return items
+
+
+def _json_policy_items(doc: Any) -> list[tuple[str, dict[int, float]]]:
+    if not isinstance(doc, dict) or doc.get("format") != POLICY_FORMAT:
+        raise ValueError(f"policy file must be a JSON object with format {POLICY_FORMAT!r}")
+    table = doc.get("policy")
+    if not isinstance(table, dict):
+        raise ValueError("'policy' must map information-set keys to {action: prob}")
+    items = []
+    for k, row in table.items():
+        if not isinstance(row, dict):
+            raise ValueError(f"entry {k!r} must map action ids to probabilities")
+        try:
+            items.append((k, {int(a): float(p) for a, p in row.items()}))
+        except (TypeError, ValueError):
+            raise ValueError(f"entry {k!r} has a non-integer action or a non-number") from None
+    return items
+
+
+def _policy_array(game: Treeplex, items: list[tuple[str, dict[int, float]]]) -> np.ndarray:
     keys = {str(k): s for s, k in enumerate(game.infoset_keys)}
     out = np.zeros(game.legal_mask.shape)
     seen = np.zeros(game.num_infosets, dtype=bool)
-    if path.suffix == ".npz":
-        with np.load(path, allow_pickle=False) as data:
-            rows = data["policy"]
-            file_keys = [str(k) for k in data["keys"]]
-            actions = data["actions"]
-        items = []
-        for r, k in enumerate(file_keys):
-            valid = actions[r] >= 0
-            items.append((k, dict(zip(actions[r][valid].tolist(), rows[r][valid].tolist()))))
-    elif path.suffix == ".json":
-        try:
-            doc = json.loads(path.read_text())
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"policy file {str(path)!r} is not valid JSON: {exc}") from None
-        if not isinstance(doc, dict) or doc.get("format") != POLICY_FORMAT:
-            raise ValueError(f"policy file must have format {POLICY_FORMAT!r}")
-        table = doc.get("policy")
-        if not isinstance(table, dict):
-            raise ValueError("policy file: 'policy' must map information-set keys to {action: prob}")
-        items = []
-        for k, row in table.items():
-            if not isinstance(row, dict):
-                raise ValueError(f"policy file: entry {k!r} must map action ids to probabilities")
-            try:
-                items.append((k, {int(a): float(p) for a, p in row.items()}))
-            except (TypeError, ValueError):
-                raise ValueError(f"policy file: entry {k!r} has a non-integer action or non-number") from None
-    else:
-        raise ValueError(f"path must end in .json or .npz, got {str(path)!r}")
     for k, row in items:
         if k not in keys:
-            raise ValueError(f"policy file has information set {k!r} unknown to game {game.name!r}")
+            raise ValueError(f"information set {k!r} is unknown to game {game.name!r}")
         s = keys[k]
         acts = game.infoset_actions[s, : game.infoset_num_actions[s]].tolist()
         for a, p in row.items():
             if a not in acts:
-                raise ValueError(f"policy file: action {a} is not legal at information set {k!r}")
+                raise ValueError(f"action {a} is not legal at information set {k!r}")
+            if not np.isfinite(p) or p < -1e-12:
+                raise ValueError(f"information set {k!r}, action {a}: probability must be finite and >= 0, got {p!r}")
             out[s, acts.index(a)] = p
         seen[s] = True
     if not seen.all():
         missing = game.infoset_keys[int(np.flatnonzero(~seen)[0])]
-        raise ValueError(f"policy file lacks information set {missing!r} ({(~seen).sum()} missing)")
-    return game.check_policy(out)
+        raise ValueError(f"lacks information set {missing!r} ({(~seen).sum()} missing) of game {game.name!r}")
+    return game.check_policy(out, "the policy")
 
 
 # -- compiled treeplex files ------------------------------------------------------------------
@@ -307,25 +438,28 @@ def save_treeplex(game: Treeplex, path: str | Path) -> Path:
              infoset_keys=np.array([str(k) for k in game.infoset_keys]),
              action_names=np.array([str(a) for a in game.action_names] or [""]),
              num_action_names=np.array(len(game.action_names)),
+             **({"openspiel_game": np.array(game.meta["openspiel_game"])} if "openspiel_game" in game.meta else {}),
              **{k: getattr(game, k) for k in _ARRAYS})
     return path
 
 
-def load_treeplex(path: str | Path) -> Treeplex:
+def load_treeplex(path: str | Path, what: str = "treeplex file") -> Treeplex:
     """Read a file written by :func:`save_treeplex` (no pickles; nothing is executed)."""
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"treeplex file {str(path)!r} does not exist")
-    with np.load(path, allow_pickle=False) as data:
-        if str(data.get("format", "")) != "regretlab.treeplex/1":
-            raise ValueError(f"{str(path)!r} is not a regretlab treeplex file")
-        missing = [k for k in _ARRAYS if k not in data.files]
-        if missing:
-            raise ValueError(f"treeplex file {str(path)!r} lacks arrays {missing}")
-        arrays = {k: data[k] for k in _ARRAYS}
-        n_names = int(data["num_action_names"])
-        return Treeplex(
-            name=str(data["name"]), num_players=int(data["num_players"]),
-            infoset_keys=[str(k) for k in data["infoset_keys"]],
-            action_names=[str(a) for a in data["action_names"][:n_names]], **arrays,
-        )
+    data = read_npz(path, what)
+    shown = str(path)
+    if str(data.get("format", "")) != "regretlab.treeplex/1":
+        raise ValueError(f"{what} {shown!r} is not a regretlab treeplex file (no format 'regretlab.treeplex/1')")
+    missing = [k for k in _ARRAYS + ("name", "num_players", "infoset_keys", "action_names", "num_action_names")
+               if k not in data]
+    if missing:
+        raise ValueError(f"{what} {shown!r} lacks the arrays {', '.join(missing)}")
+    arrays = {k: data[k] for k in _ARRAYS}
+    n_names = int(data["num_action_names"])
+    tp = Treeplex(
+        name=str(data["name"]), num_players=int(data["num_players"]),
+        infoset_keys=[str(k) for k in data["infoset_keys"]],
+        action_names=[str(a) for a in data["action_names"][:n_names]], **arrays,
+    )
+    if "openspiel_game" in data:
+        tp.meta["openspiel_game"] = str(data["openspiel_game"])
+    return tp

@@ -132,6 +132,8 @@ def from_openspiel(name: Any, *, key: str = "information_state", **params: Any) 
     except ValueError as exc:
         raise ValueError(f"OpenSpiel game {label!r}: {exc}") from None
     tp.meta["openspiel"] = (game.get_type().short_name, dict(params))
+    # the game's full identity (every parameter, nested games too): pyspiel.load_game accepts it
+    tp.meta["openspiel_game"] = str(game)
     return tp
 
 
@@ -141,20 +143,38 @@ def to_openspiel_policy(game: Treeplex, policy: Any, openspiel_game: Any = None)
     Args:
         game: the treeplex (its keys must be OpenSpiel information-state strings).
         policy: ``[I, A]`` behaviour policy.
-        openspiel_game: the ``pyspiel.Game`` (default: reloaded from ``game.meta``).
+        openspiel_game: the ``pyspiel.Game`` (default: reloaded from the game string that
+            :func:`from_openspiel` keeps in ``game.meta``, with every parameter).
 
     Returns:
         ``open_spiel.python.policy.TabularPolicy``.
+
+    Raises:
+        ValueError: when the OpenSpiel game's information states are not those of ``game``.
     """
     from open_spiel.python import policy as os_policy
 
     sigma = game.check_policy(policy)
     if openspiel_game is None:
-        if "openspiel" not in game.meta and not game.name.startswith(("kuhn_poker", "leduc_poker")):
+        if "openspiel_game" in game.meta:
+            text = game.meta["openspiel_game"]
+            try:
+                openspiel_game = _pyspiel().load_game(text)
+            except Exception as exc:
+                raise ValueError(f"OpenSpiel could not load {text!r}: {exc}") from None
+        elif "openspiel" in game.meta or game.name.startswith(("kuhn_poker", "leduc_poker")):
+            short, params = game.meta.get("openspiel", _builtin_openspiel(game))
+            openspiel_game = load_openspiel_game(short, **params)
+        else:
             raise ValueError("openspiel_game is required for a treeplex not imported from OpenSpiel")
-        short, params = game.meta.get("openspiel", _builtin_openspiel(game))
-        openspiel_game = load_openspiel_game(short, **params)
     tab = os_policy.TabularPolicy(openspiel_game)
+    known = set(map(str, game.infoset_keys))
+    unknown = [k for k in tab.state_lookup if k not in known][:1]
+    if unknown or len(tab.state_lookup) != game.num_infosets:
+        raise ValueError(
+            f"OpenSpiel game {str(openspiel_game)!r} does not match game {game.name!r}: "
+            f"{len(tab.state_lookup)} information states against {game.num_infosets}"
+            + (f", e.g. {unknown[0]!r} is unknown" if unknown else ""))
     for key, row in tab.state_lookup.items():
         s = game.infoset_index(key)
         acts = game.infoset_actions[s, : game.infoset_num_actions[s]]

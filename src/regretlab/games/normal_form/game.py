@@ -196,28 +196,40 @@ class NormalFormGame:
         return path
 
     @classmethod
-    def load(cls, path: str | Path) -> "NormalFormGame":
-        """Read a game written by :meth:`save` (``.npz`` or ``.json``)."""
+    def load(cls, path: str | Path, what: str = "game file") -> "NormalFormGame":
+        """Read a game written by :meth:`save` (``.npz`` or ``.json``).
+
+        Every error names ``what`` and the path: missing or damaged file, invalid or too deeply
+        nested JSON, no ``payoffs``, a tensor of the wrong shape, non-numbers, non-finite payoffs.
+        """
+        from regretlab.games.io import read_json, read_npz
+
         path = Path(path)
-        if not path.exists():
-            raise FileNotFoundError(f"path {str(path)!r} does not exist")
+        shown = str(path)
+        if path.suffix not in (".npz", ".json"):
+            raise ValueError(f"{what} must end in .npz or .json, got {shown!r}")
         if path.suffix == ".npz":
-            with np.load(path, allow_pickle=False) as data:
-                if "payoffs" not in data:
-                    raise ValueError(f"{str(path)!r} has no 'payoffs' array")
-                return cls(data["payoffs"], name=str(data["name"]) if "name" in data else "")
-        if path.suffix == ".json":
-            data = json.loads(path.read_text())
+            data = read_npz(path, what, required=("payoffs",))
+            payoffs = data["payoffs"]
+            if not (np.issubdtype(payoffs.dtype, np.number) or payoffs.dtype == bool):
+                raise ValueError(f"{what} {shown!r}: 'payoffs' must hold numbers, got dtype {payoffs.dtype}")
+            name = str(data["name"]) if "name" in data and data["name"].ndim == 0 else ""
+            declared = None
+        else:
+            data = read_json(path, what)
             if not isinstance(data, dict) or "payoffs" not in data:
-                raise ValueError(f"{str(path)!r} must hold a JSON object with a 'payoffs' field")
-            game = cls(data["payoffs"], name=str(data.get("name", "")))
-            if "num_actions" in data and list(game.num_actions) != list(data["num_actions"]):
-                raise ValueError(
-                    f"{str(path)!r}: num_actions {data['num_actions']} does not match the payoff "
-                    f"tensor's shape {list(game.num_actions)}"
-                )
-            return game
-        raise ValueError(f"path must end in .npz or .json, got {str(path)!r}")
+                raise ValueError(f"{what} {shown!r} must hold a JSON object with a 'payoffs' field")
+            payoffs, name, declared = data["payoffs"], str(data.get("name", "")), data.get("num_actions")
+        try:
+            game = cls(payoffs, name=name)
+        except (ValueError, TypeError) as exc:
+            raise ValueError(f"{what} {shown!r}: {exc}") from None
+        if declared is not None and list(game.num_actions) != list(declared):
+            raise ValueError(
+                f"{what} {shown!r}: num_actions {declared} does not match the payoff "
+                f"tensor's shape {list(game.num_actions)}"
+            )
+        return game
 
     def __repr__(self) -> str:
         label = f" {self.name!r}" if self.name else ""
