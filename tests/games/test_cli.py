@@ -38,7 +38,8 @@ def test_mccfr_resume_is_bit_identical(tmp_path):
     np.testing.assert_array_equal(full.cumulative, resumed.cumulative)
 
 
-def test_solve_command_writes_policy_store_plot(tmp_path, capsys):
+def test_solve_command_writes_policy_store_plot(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # --checkpoint-every writes a default checkpoint under results/
     pol, db, png = tmp_path / "p.npz", tmp_path / "r.duckdb", tmp_path / "c.png"
     main(["solve", "kuhn", "--algo", "cfr", "--iterations", "300", "--checkpoint-every", "100",
           "--out", str(pol), "--store", str(db), "--plot", str(png), "--no-progress"])
@@ -82,7 +83,8 @@ def test_registry_specs():
         load("chess")
 
 
-def test_solve_command_with_game_parameters(capsys):
+def test_solve_command_with_game_parameters(capsys, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
     main(["solve", "holdem", "--param", "ranks=3", "--param", "board=1", "--param", "bets=2-4",
           "--algo", "cfr+", "--iterations", "50", "--checkpoint-every", "50", "--no-progress"])
     out = capsys.readouterr().out

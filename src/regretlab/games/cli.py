@@ -3,9 +3,77 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import typer
+
+
+def _slug(text: str) -> str:
+    import re
+
+    return re.sub(r"[^A-Za-z0-9_.+=-]+", "_", str(text)).strip("_") or "game"
+
+
+def _output_file(option: str, path: Path, suffixes: tuple[str, ...], default_name: str) -> Path:
+    """Check an output path before any work; a folder (existing, or written with a trailing
+    slash) gets ``default_name`` inside it. Returns the file that will be written."""
+    import os
+
+    text = str(path)
+    if path.is_dir() or text.endswith(("/", os.sep)):
+        path = path / default_name
+    elif path.suffix.lower() not in suffixes:
+        raise ValueError(f"{option} must be a {' or '.join(suffixes)} file or a folder, got {text!r}")
+    for parent in path.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise ValueError(f"{option} {text!r}: {str(parent)!r} is a file, not a folder")
+            if not os.access(parent, os.W_OK):
+                raise ValueError(f"{option} {text!r}: folder {str(parent)!r} is not writable")
+            break
+    return path
+
+
+class _BuildBar:
+    """A transient bar for tree building, drawn only once a build passes its first report."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.bar: Any = None
+
+    def __call__(self, name: str, done: int, total: int | None) -> None:
+        if not self.enabled or done == 0:
+            return
+        if self.bar is None:
+            from regretlab.progress import bar
+
+            self.bar = bar(total or 0, f"building {name}", fields=() if total else ("nodes",), transient=True)
+        if total:
+            self.bar.update(min(done, total))
+        else:
+            self.bar.update(nodes=f"{done:,}")
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
+def _load_game(game: str, players: int, params: dict, progress: bool, typed: tuple[str, ...] = ()):
+    """The treeplex of ``game``, refused up front when it cannot fit, with a bar while building."""
+    from regretlab.games import registry
+    from regretlab.games.sizes import check_tree_fits
+    from regretlab.games.treeplex import build_progress
+
+    if game in registry.BUILTIN:
+        shown = " ".join([game, f"--players {players}", *(f"--param {p}" for p in typed)])
+        check_tree_fits(registry.game_definition(game, players, **params), label=shown)
+    watcher = _BuildBar(progress)
+    try:
+        with build_progress(watcher):
+            return registry.load(game, players, **params)
+    finally:
+        watcher.close()
 
 
 def register(app: typer.Typer) -> None:
@@ -17,58 +85,95 @@ def register(app: typer.Typer) -> None:
         players: int = typer.Option(2, help="players of a built-in game"),
         algo: str = typer.Option("cfr+", help="cfr | cfr+ | linear_cfr | dcfr | pcfr+ | mccfr-external | mccfr-outcome"),
         iterations: int = typer.Option(1000, help="total iterations"),
-        checkpoint_every: int = typer.Option(100, help="evaluate exploitability and checkpoint every K iterations"),
-        checkpoint: Optional[Path] = typer.Option(None, help="checkpoint file (.npz); resumed when it exists"),
-        resume: bool = typer.Option(True, help="resume from --checkpoint if it exists"),
-        out: Optional[Path] = typer.Option(None, help="write the average policy (.json or .npz)"),
+        checkpoint_every: Optional[int] = typer.Option(
+            None, help="evaluate exploitability and checkpoint every K iterations (without it: "
+                       "evaluate every 100, checkpoint only with --checkpoint)"),
+        checkpoint: Optional[Path] = typer.Option(
+            None, help="checkpoint file (.npz) or folder; resumed when it exists (default with "
+                       "--checkpoint-every: results/checkpoints/<game>-p<players>-<algo>-seed<seed>-every<K>.npz)"),
+        resume: bool = typer.Option(True, help="resume from the checkpoint if it exists"),
+        out: Optional[Path] = typer.Option(None, help="write the average policy (.json or .npz, or a folder)"),
         store: Optional[Path] = typer.Option(None, help="DuckDB store for the exploitability curve"),
-        plot: Optional[Path] = typer.Option(None, help="PNG of the exploitability curve"),
+        plot: Optional[Path] = typer.Option(None, help="exploitability curve (.png, .pdf or .svg, or a folder)"),
         seed: int = typer.Option(0, help="seed of the MCCFR samplers"),
         param: list[str] = typer.Option([], help="game parameter key=value (repeatable), e.g. ranks=4, board=1-1"),
         progress: bool = typer.Option(True, help="show a progress bar"),
     ) -> None:
-        """Solve GAME; prints exploitability as it goes; checkpoints resume bit-identically."""
-        from rich.console import Console
-        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+        """Solve GAME; shows exploitability as it goes; checkpoints resume bit-identically."""
+        import sys
 
-        from regretlab.games import registry
+        from regretlab.core.errors import check_int
         from regretlab.games.io import save_policy
-        from regretlab.games.solve import SolveConfig, parse_params, plot_curve, solve
+        from regretlab.games.solve import SolveConfig, default_checkpoint, make, parse_params, plot_curve, solve
+        from regretlab.progress import bar
 
-        console = Console(stderr=True)
+        def note(text: str) -> None:
+            print(text, file=sys.stderr, flush=True)
+
+        # every check of the arguments before any work
+        from regretlab.games.registry import BUILTIN
+
+        check_int("--players", players, minimum=2 if game in BUILTIN else 1)
+        check_int("--iterations", iterations, minimum=1)
+        every = 100 if checkpoint_every is None else check_int("--checkpoint-every", checkpoint_every, minimum=1)
+        make(algo, seed)  # unknown --algo: one line now, not after building the game
+        if seed < 0:
+            raise ValueError(f"--seed must be >= 0, got {seed}")
         params_text = ",".join(param)
-        config = SolveConfig(game, players, algo, iterations, checkpoint_every, seed, params_text)
-        tp = registry.load(game, players, **parse_params(params_text))
-        console.print(f"{tp!r}")
-        with Progress(
-            TextColumn("[bold]{task.fields[algo]}[/]"), BarColumn(),
-            TextColumn("{task.completed}/{task.total}"),
-            TextColumn("exploitability [cyan]{task.fields[expl]}[/]"), TimeElapsedColumn(),
-            console=console, disable=not progress, transient=False,
-        ) as bar:
-            task = bar.add_task("solve", total=iterations, algo=algo, expl="-")
+        params = parse_params(params_text)
+        config = SolveConfig(game, players, algo, iterations, every, seed, params_text)
+        stem = f"{_slug(Path(game).stem if game.endswith('.json') else game)}-{_slug(algo)}"
+        out_path = None if out is None else _output_file("--out", out, (".json", ".npz"), f"{stem}-policy.json")
+        plot_path = None if plot is None else _output_file("--plot", plot, (".png", ".pdf", ".svg"),
+                                                           f"{stem}-exploitability.png")
+        ck_path = None
+        if checkpoint is not None or checkpoint_every is not None:
+            default = default_checkpoint(config)
+            ck_path = default if checkpoint is None else _output_file("--checkpoint", checkpoint, (".npz",),
+                                                                      default.name)
+
+        tp = _load_game(game, players, params, progress, tuple(param))
+        note(tp.describe())
+        if ck_path is not None:
+            exists = ck_path.exists()
+            if exists and not resume:
+                note(f"checkpoint {ck_path} exists; --no-resume: starting over and overwriting it")
+            elif not exists:
+                note(f"checkpointing every {every} iterations to {ck_path} (rerun the same command to resume)")
+
+        with bar(iterations, algo, fields=("exploitability",), disable=not progress) as b:
+            def on_resume(t: int) -> None:
+                if t >= iterations:
+                    note(f"resumed from iteration {t} of checkpoint {ck_path}: nothing left to run "
+                         f"(ask for more than --iterations {iterations} to go on)")
+                else:
+                    note(f"resumed from iteration {t} of checkpoint {ck_path}; running to {iterations}")
+                b.update(min(t, iterations))
 
             def on_checkpoint(t: int, e: float) -> None:
-                bar.update(task, completed=t, expl=f"{e:.6g}")
+                b.update(t, exploitability=e)
 
-            solver, state, curve = solve(config, tp, checkpoint=checkpoint, resume=resume,
-                                         on_checkpoint=on_checkpoint)
+            solver, state, curve = solve(config, tp, checkpoint=ck_path, resume=resume,
+                                         on_checkpoint=on_checkpoint, on_resume=on_resume,
+                                         checkpoint_name="--checkpoint")
         policy = solver.average_policy(state, tp)
         print(f"game={tp.name} algo={algo} iterations={state.t} "
               f"exploitability={curve['exploitability'][-1]:.9g} "
               f"nash_conv={curve['nash_conv'][-1]:.9g}")
-        if out is not None:
-            save_policy(tp, policy, out)
-            print(f"policy written to {out}")
+        if ck_path is not None:
+            print(f"checkpoint {ck_path} (iteration {state.t})")
+        if out_path is not None:
+            save_policy(tp, policy, out_path)
+            print(f"policy written to {out_path}")
         if store is not None:
             from regretlab.store import Store
 
             with Store(store) as st:
                 key = st.put("games_solve", config, seed, {k: curve[k] for k in curve})
             print(f"curve stored in {store} (experiment games_solve, cell {key})")
-        if plot is not None:
-            plot_curve({algo: curve}, plot, title=f"{tp.name}")
-            print(f"plot written to {plot}")
+        if plot_path is not None:
+            written = plot_curve({algo: curve}, plot_path, title=f"{tp.name}")
+            print(f"plot written to {written}")
 
     @app.command("play")
     def play_cmd(
@@ -79,25 +184,36 @@ def register(app: typer.Typer) -> None:
         iterations: int = typer.Option(2000, help="CFR+ iterations when no --policy is given"),
         hands: int = typer.Option(1, help="hands to play"),
         seed: int = typer.Option(0, help="seed for cards and the bots' actions"),
+        progress: bool = typer.Option(True, help="show a progress bar while solving"),
     ) -> None:
         """Play GAME in the terminal against a solved policy (type fold/call/raise or f/c/r)."""
         import numpy as np
 
+        from regretlab.core.errors import check_int
         from regretlab.games import registry
         from regretlab.games.cfr import cfr_plus
         from regretlab.games.io import load_policy
         from regretlab.games.render import describe_action, render
         from regretlab.games.treeplex import CHANCE, TERMINAL
+        from regretlab.progress import bar
 
-        gdef = registry.game_definition(game, players)
-        tp = registry.load(game, players)
+        check_int("--players", players, minimum=2)
+        check_int("--iterations", iterations, minimum=1)
+        check_int("--hands", hands, minimum=1)
         if not 0 <= seat < players:
-            raise ValueError(f"seat must be in [0, {players}), got {seat}")
+            raise ValueError(f"--seat must be in [0, {players}), got {seat}")
+        if policy is not None and not policy.exists():
+            raise FileNotFoundError(f"--policy {str(policy)!r} does not exist")
+        gdef = registry.game_definition(game, players)
+        tp = _load_game(game, players, {}, progress)
         if policy is not None:
-            sigma = load_policy(tp, policy)
+            sigma = load_policy(tp, policy, what="--policy")
         else:
             solver = cfr_plus()
-            sigma = solver.average_policy(solver.solve(tp, iterations), tp)
+            with bar(iterations, "cfr+ (the bots' policy)", transient=True, disable=not progress) as b:
+                state = solver.solve(tp, iterations, every=max(1, iterations // 100),
+                                     callback=lambda st: b.update(st.t))
+            sigma = solver.average_policy(state, tp)
         rng = np.random.default_rng(seed)
         total = 0.0
         for h in range(hands):

@@ -4,7 +4,9 @@ bit-identical result, storing the exploitability curve and plotting it."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -87,24 +89,102 @@ def save_checkpoint(path: Path, config: SolveConfig, state: Any, curve: dict[str
     tmp.replace(path)
 
 
-def load_checkpoint(path: Path, config: SolveConfig) -> tuple[Any, dict[str, list]]:
-    """Read a checkpoint; its game, players, algo and seed must equal ``config``'s."""
-    with np.load(path, allow_pickle=False) as data:
-        saved = json.loads(str(data["config"]))
-        saved.setdefault("params", "")
-        for k in ("game", "players", "algo", "seed", "checkpoint_every", "params"):
-            if saved[k] != getattr(config, k):
-                raise ValueError(
-                    f"checkpoint {str(path)!r} was written with {k}={saved[k]!r}, not "
-                    f"{getattr(config, k)!r}; use another --checkpoint path or the same settings"
-                )
-        kind = str(data["kind"])
-        cls = CFRState if kind == "CFRState" else MCCFRState
-        fields = {k: data[f"state_{k}"] for k in cls._fields}
-        fields["t"] = int(fields["t"])
-        state = cls(**fields)
-        curve = {k[len("curve_"):]: data[k].tolist() for k in data.files if k.startswith("curve_")}
-    return state, curve
+_CURVE = ("iteration", "exploitability", "nash_conv", "seconds")
+
+
+def default_checkpoint(config: SolveConfig, folder: str | Path = Path("results") / "checkpoints") -> Path:
+    """Where a solve checkpoints when no file is named: one file per game, players, parameters,
+    algorithm, seed and period, e.g. ``results/checkpoints/leduc-p2-cfr+-seed0-every1000.npz``."""
+    def slug(text: str) -> str:
+        return re.sub(r"[^A-Za-z0-9_.+=-]+", "_", text).strip("_") or "game"
+
+    game = config.game
+    if game.endswith(".json"):  # a file: its name and a short hash of where it is
+        game = f"{Path(game).stem}-{hashlib.sha1(str(Path(game).resolve()).encode()).hexdigest()[:8]}"
+    parts = [slug(game), f"p{config.players}"]
+    if config.params:
+        parts.append(slug(config.params.replace(",", "_")))
+    parts += [slug(config.algo), f"seed{config.seed}", f"every{config.checkpoint_every}"]
+    return Path(folder) / ("-".join(parts) + ".npz")
+
+
+def _scalar(arrays: dict, key: str, what: str, shown: str) -> Any:
+    value = arrays[key]
+    if value.ndim != 0:
+        raise ValueError(f"{what} {shown!r}: {key!r} must be a single value, got an array of shape {list(value.shape)}")
+    return value[()]
+
+
+def load_checkpoint(path: Path, config: SolveConfig, game: Treeplex | None = None,
+                    what: str = "checkpoint file") -> tuple[Any, dict[str, list]]:
+    """Read and check a checkpoint; its game, players, algo, seed, period and parameters must
+    equal ``config``'s, and (with ``game``) its arrays must have the game's shape ``[I, A]``.
+
+    Every error names ``what`` (e.g. ``"--checkpoint"``) and the path: not a sound ``.npz``,
+    missing arrays, other settings, wrong shapes, non-finite values, a negative or
+    inconsistent iteration count, a curve of unequal lengths.
+    """
+    from regretlab.games.io import read_npz
+
+    shown = str(path)
+    arrays = read_npz(path, what, required=("config", "kind", "state_t"))
+    try:
+        saved = json.loads(str(_scalar(arrays, "config", what, shown)))
+    except json.JSONDecodeError:
+        saved = None
+    if not isinstance(saved, dict):
+        raise ValueError(f"{what} {shown!r}: 'config' is not the JSON settings of a regretlab solve")
+    saved.setdefault("params", "")
+    for k in ("game", "players", "algo", "seed", "checkpoint_every", "params"):
+        if saved.get(k) != getattr(config, k):
+            raise ValueError(
+                f"{what} {shown!r} was written with {k}={saved.get(k)!r}, not "
+                f"{getattr(config, k)!r}; use another --checkpoint path or the same settings"
+            )
+    kind = str(_scalar(arrays, "kind", what, shown))
+    want = "MCCFRState" if config.algo.startswith("mccfr") else "CFRState"
+    if kind != want:
+        raise ValueError(f"{what} {shown!r} holds a {kind!r} state, expected {want!r} for algo {config.algo!r}")
+    cls = CFRState if kind == "CFRState" else MCCFRState
+    missing = [f"state_{k}" for k in cls._fields if f"state_{k}" not in arrays]
+    if missing:
+        raise ValueError(f"{what} {shown!r} lacks the arrays {', '.join(missing)}")
+    t_raw = _scalar(arrays, "state_t", what, shown)
+    if not isinstance(t_raw, (np.integer, int)) or isinstance(t_raw, (bool, np.bool_)):
+        raise ValueError(f"{what} {shown!r}: the iteration count state_t must be an integer, got {t_raw!r}")
+    t = int(t_raw)
+    if t < 0:
+        raise ValueError(f"{what} {shown!r}: the iteration count state_t must be >= 0, got {t}")
+    fields: dict[str, Any] = {"t": t}
+    shape = None if game is None else game.legal_mask.shape
+    for k in cls._fields[1:]:
+        arr = arrays[f"state_{k}"]
+        if not np.issubdtype(arr.dtype, np.floating):
+            raise ValueError(f"{what} {shown!r}: state_{k} must hold floats, got dtype {arr.dtype}")
+        if game is not None and shape is not None and arr.shape != shape:
+            raise ValueError(
+                f"{what} {shown!r}: state_{k} has shape {list(arr.shape)}, but game {game.name!r} "
+                f"needs [{shape[0]}, {shape[1]}] (information sets x actions)")
+        if not np.isfinite(arr).all():
+            bad = arr[~np.isfinite(arr)].ravel()[0]
+            raise ValueError(f"{what} {shown!r}: state_{k} must be finite, but {int((~np.isfinite(arr)).sum())} "
+                             f"of its {arr.size} entries are not (e.g. {float(bad)})")
+        fields[k] = arr
+    curve = {k[len("curve_"):]: arrays[k] for k in arrays if k.startswith("curve_")}
+    lengths = {k: v.shape for k, v in curve.items()}
+    if set(curve) != set(_CURVE) or len({v.shape for v in curve.values()}) != 1 or any(
+            v.ndim != 1 for v in curve.values()):
+        raise ValueError(f"{what} {shown!r}: the curve must have 1-D arrays {', '.join(_CURVE)} of one "
+                         f"length, got {lengths}")
+    for k, v in curve.items():
+        if not np.issubdtype(v.dtype, np.number) or not np.isfinite(v).all():
+            raise ValueError(f"{what} {shown!r}: curve_{k} must hold finite numbers")
+    its = curve["iteration"]
+    if its.size and (int(its[-1]) != t or (np.diff(its) <= 0).any()):
+        raise ValueError(f"{what} {shown!r}: the curve's iterations {its.tolist()[-3:]} do not end at "
+                         f"state_t = {t} in increasing order")
+    state = cls(**fields)
+    return state, {k: curve[k].tolist() for k in _CURVE}
 
 
 def solve(
@@ -114,6 +194,8 @@ def solve(
     checkpoint: Path | None = None,
     resume: bool = True,
     on_checkpoint: Callable[[int, float], None] | None = None,
+    on_resume: Callable[[int], None] | None = None,
+    checkpoint_name: str = "checkpoint file",
 ) -> tuple[Any, Any, dict[str, list]]:
     """Run ``config`` on ``game``.
 
@@ -123,6 +205,8 @@ def solve(
         checkpoint: file to save after each block and resume from when ``resume``.
         resume: continue from ``checkpoint`` if it exists.
         on_checkpoint: called with (iteration, exploitability) after each block.
+        on_resume: called with the checkpoint's iteration when the run resumes from it.
+        checkpoint_name: how errors about the checkpoint file name it (e.g. ``"--checkpoint"``).
 
     Returns:
         (solver, final state, curve columns ``iteration``, ``exploitability``, ``nash_conv``,
@@ -134,7 +218,9 @@ def solve(
     curve: dict[str, list] = {"iteration": [], "exploitability": [], "nash_conv": [], "seconds": []}
     state = None
     if checkpoint is not None and resume and Path(checkpoint).exists():
-        state, curve = load_checkpoint(Path(checkpoint), config)
+        state, curve = load_checkpoint(Path(checkpoint), config, game, checkpoint_name)
+        if on_resume is not None:
+            on_resume(state.t)
     if state is None:
         state = solver.init(game)
     elapsed = curve["seconds"][-1] if curve["seconds"] else 0.0
@@ -180,4 +266,5 @@ def plot_curve(curves: dict[str, dict[str, list]], path: Path, title: str = "") 
     return path
 
 
-__all__ = ["ALGOS", "SolveConfig", "solve", "plot_curve", "make", "exploitability"]
+__all__ = ["ALGOS", "SolveConfig", "solve", "plot_curve", "make", "exploitability", "default_checkpoint",
+           "load_checkpoint", "save_checkpoint"]

@@ -6,25 +6,55 @@ modules, so ``regretlab/games/cli.py`` calls this ``register`` (see docs/nfg.md)
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Optional
 
 import typer
 
 
-def _load(game: str, actions: int, players: int, seed: int):
+def _check_size(game: str, actions: int, players: int, what: str, extra: float = 0.0) -> None:
+    """Refuse, before generating anything, a game whose payoff tensor cannot fit in memory.
+
+    ``extra``: further bytes per payoff entry the command needs (LP matrices, joint arrays).
+    """
+    from regretlab.core.errors import check_int
+    from regretlab.games.sizes import check_fits, human_count
+
+    k = check_int("--actions", actions)
+    p = 2 if game == "zero_sum" else check_int("--players", players)
+    cells = k ** p
+    entries = p * cells
+    label = (f"{game} --players {p} --actions {k}: a payoff tensor of {p} x {k}^{p} = "
+             f"{human_count(entries)} numbers; {what}")
+    # the generator draws the tensor and the game keeps a validated copy: ~3 copies of 8 bytes
+    check_fits(label, entries * 24.0 + cells * extra)
+
+
+def _load(game: str, actions: int, players: int, seed: int, what: str = "generating it", extra: float = 0.0):
     from pathlib import Path
 
     from regretlab.games.normal_form import GENERATORS, NormalFormGame, make_game
 
     if game in GENERATORS:
+        if game in ("random", "potential", "zero_sum"):
+            _check_size(game, actions, players, what, extra)
         if game in ("random", "potential"):
             return make_game(game, num_actions=actions, num_players=players, seed=seed)
         if game == "zero_sum":
             return make_game(game, num_actions=actions, seed=seed)
         return make_game(game)
     if Path(game).suffix in (".npz", ".json"):
-        return NormalFormGame.load(game)
+        return NormalFormGame.load(game, what="game file")
     raise ValueError(f"game must be one of {', '.join(GENERATORS)} or a .npz/.json file, got {game!r}")
+
+
+def _support_pairs(g) -> int:
+    from math import comb
+
+    if g.num_players != 2:
+        return 0
+    m, n = g.num_actions
+    return sum(comb(m, k) * comb(n, k) for k in range(1, min(m, n) + 1))
 
 
 def _fmt(x) -> str:
@@ -52,12 +82,22 @@ def register(app: typer.Typer) -> None:
             support_enumeration, zero_sum_nash,
         )
 
-        g = _load(game, actions, players, seed)
+        methods = ("support", "lemke-howson", "zero-sum", "cce", "ce")
+        if method not in methods:
+            raise ValueError(f"--method must be one of {', '.join(methods)}, got {method!r}")
+        if save and Path(save).suffix not in (".npz", ".json"):
+            raise ValueError(f"--save must end in .npz or .json, got {save!r}")
+        # the CE/CCE LPs hold a sparse incentive matrix of ~P*K nonzeros per joint action
+        extra = 24.0 * max(players, 2) * actions if method in ("cce", "ce") else 0.0
+        g = _load(game, actions, players, seed, f"--method {method} on it", extra)
         if save:
             g.save(save)
         print(repr(g))
         if method == "support":
-            eqs = support_enumeration(g)
+            from regretlab.progress import bar
+
+            with bar(_support_pairs(g), "support pairs", transient=True) as b:
+                eqs = support_enumeration(g, on_progress=lambda done, total: b.update(done))
             print(f"{len(eqs)} Nash equilibria")
             for x, y in eqs:
                 print(f"  x={_fmt(x)} y={_fmt(y)} NashConv={nash_conv(g, [x, y]):.2e}")
@@ -90,8 +130,16 @@ def register(app: typer.Typer) -> None:
         from regretlab.games.normal_form import play, rescale
         from regretlab.run import make_learner
 
-        g = rescale(_load(game, actions, players, seed))
-        res = play(g, make_learner(learner, T), T, batch=runs, seed=seed, mode=mode, every=T)
+        from regretlab.core.errors import check_int
+        from regretlab.progress import bar
+
+        check_int("--T", T)
+        check_int("--runs", runs)
+        # the joint distribution [runs, K1..KP] and one outer product per round
+        g = rescale(_load(game, actions, players, seed, f"playing it with --runs {runs}", 16.0 * runs))
+        with bar(T, f"{learner} self-play", transient=True) as b:
+            res = play(g, make_learner(learner, T), T, batch=runs, seed=seed, mode=mode, every=T,
+                       on_round=lambda n: b.update(n) if n % max(1, T // 200) == 0 or n == T else None)
         print(f"{learner} self-play on {g!r}, T={T}: CCE gap {_fmt(res.cce_gap[-1])}, "
               f"regret/T per player {_fmt(res.regret[-1] / T)}")
 

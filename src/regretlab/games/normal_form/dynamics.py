@@ -71,6 +71,7 @@ def play(
     seed: int = 0,
     mode: str | None = None,
     every: int = 1,
+    on_round: Any = None,
 ) -> DynamicsResult:
     """Repeated play where player i runs ``learners[i]`` (batched over ``batch`` runs).
 
@@ -89,6 +90,7 @@ def play(
         seed: seed of the run keys (row b equals a solo run with the same seed's key b).
         mode: ``"expected"`` or ``"realized"``; default expected unless a bandit learner plays.
         every: record metrics every ``every`` rounds (and at T).
+        on_round: called with the number of finished rounds after each round (progress bars).
 
     Returns:
         :class:`DynamicsResult`; ``cce_gap[r] == max_i regret[r, :, i] / rounds[r]``.
@@ -145,6 +147,8 @@ def play(
             cum_util[i] += utils[i]
         states = [lr.update(s, fb) for lr, s, fb in zip(ls, states, feedback)]
         n = t + 1
+        if on_round is not None:
+            on_round(n)
         if n % every == 0 or n == T:
             reg = np.stack([cum_util[i].max(axis=1) - cum_got[:, i] for i in range(p)], axis=1)
             rec_t.append(n)

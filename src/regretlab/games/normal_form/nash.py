@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import warnings
 from itertools import combinations
+from math import comb
 from typing import Any
 
 import numba
@@ -174,7 +175,7 @@ def _degeneracy_reasons(a: np.ndarray, b: np.ndarray, eqs: list, tol: float) -> 
 
 
 def support_enumeration(game: NormalFormGame | Any, col: Any = None, *, tol: float = 1e-10,
-                        warn: bool = True) -> list[tuple[np.ndarray, np.ndarray]]:
+                        warn: bool = True, on_progress: Any = None) -> list[tuple[np.ndarray, np.ndarray]]:
     """All Nash equilibria of a nondegenerate bimatrix game, by support enumeration.
 
     For each support size k and supports |I| = |J| = k: solve ``A_{I,J} y = v 1``,
@@ -189,6 +190,7 @@ def support_enumeration(game: NormalFormGame | Any, col: Any = None, *, tol: flo
         game: a 2-player :class:`NormalFormGame`, or the row matrix ``A [m, n]`` with ``col = B``.
         tol: tolerance of the best-response test (payoff units); support entries must be > 1e-13.
         warn: emit the degeneracy warning.
+        on_progress: called ``on_progress(pairs_done, pairs_total)`` after each support size.
 
     Returns:
         list of ``(x [m], y [n])`` in the order of nashpy's ``support_enumeration``.
@@ -205,9 +207,13 @@ def support_enumeration(game: NormalFormGame | Any, col: Any = None, *, tol: flo
         out_x = np.zeros((cap, m))
         out_y = np.zeros((cap, n))
         count = 0
+        done, total = 0, sum(comb(m, k) * comb(n, k) for k in range(1, min(m, n) + 1))
         for k in range(1, min(m, n) + 1):
             count = _enumerate(a, b, _subsets(m, k), _subsets(n, k), 1e-13, tol * scale,
                                out_x, out_y, count)
+            done += comb(m, k) * comb(n, k)
+            if on_progress is not None:
+                on_progress(done, total)
         if count <= cap:
             break
         cap = 2 * count
