@@ -90,12 +90,18 @@ def register(app: typer.Typer) -> None:
                 raise FileNotFoundError(f"--local folder {str(local)!r} does not exist")
             if not local.is_dir():
                 raise UserError(f"--local must be a folder holding a saved Hugging Face model, got the file {str(local)!r}")
-        spec = get_setting(setting, actions)  # unknown setting: one clear error before any work
+            if not (local / "config.json").is_file():
+                raise UserError(f"--local folder {str(local)!r} holds no config.json; expected a model folder "
+                                f"written by save_pretrained")
+        try:
+            spec = get_setting(setting, actions)  # unknown setting: one clear error before any work
+        except ValueError as exc:
+            raise UserError(f"--setting: {exc}") from None
         online_fb, game_fb = ("full", "bandit"), ("realized", "expected")
         if feedback is None:
             feedback = "full" if spec.kind == "online" else "realized"
         if feedback not in (online_fb if spec.kind == "online" else game_fb):
-            raise UserError(f"--feedback for a {spec.kind} setting must be one of "
+            raise UserError(f"--feedback for {'an online' if spec.kind == 'online' else 'a game'} setting must be one of "
                             f"{', '.join(online_fb if spec.kind == 'online' else game_fb)}, got {feedback!r}")
         if spec.kind == "online" and agent is not None and "," in agent.strip(", "):
             raise UserError(f"--agent takes one name in an online-learning setting (several names only in a "

@@ -1,0 +1,27 @@
+"""Bad input to the mechanisms and fairness commands: mechanism-lp, fair-run."""
+
+CASES = [
+    dict(id="mechanism-lp-cannot-fit", argv=["mechanism-lp", "--agents", "8", "--signals", "6", "--efforts", "4"],
+         expect="mechanism-lp --agents 8 --efforts 4 --signals 6 --states 2 --actions 2 (an LP with",
+         note="5e13 nonzeros: refused with the estimate and the memory available"),
+    dict(id="mechanism-lp-cannot-fit-peer", argv=["mechanism-lp", "--agents", "16", "--peer"],
+         expect="needs about"),
+    dict(id="mechanism-lp-agents-zero", argv=["mechanism-lp", "--agents", "0"], expect="--agents must be an integer >= 1, got 0"),
+    dict(id="mechanism-lp-efforts-zero", argv=["mechanism-lp", "--efforts", "0"], expect="--efforts must be an integer >= 1"),
+    dict(id="mechanism-lp-signals-negative", argv=["mechanism-lp", "--signals", "-2"], expect="--signals must be an integer >= 1"),
+    dict(id="mechanism-lp-states-zero", argv=["mechanism-lp", "--states", "0"], expect="--states must be an integer >= 1"),
+    dict(id="mechanism-lp-actions-zero", argv=["mechanism-lp", "--actions", "0"], expect="--actions must be an integer >= 1"),
+    dict(id="mechanism-lp-cap-zero", argv=["mechanism-lp", "--cap", "0"], expect="--cap must be > 0"),
+    dict(id="mechanism-lp-cap-nan", argv=["mechanism-lp", "--cap", "nan"], expect="--cap must be a finite number"),
+    dict(id="mechanism-lp-cost-scale-negative", argv=["mechanism-lp", "--cost-scale", "-0.1"],
+         expect="--cost-scale must be >= 0"),
+    dict(id="mechanism-lp-seed-negative", argv=["mechanism-lp", "--seed", "-1"], expect="--seed must be an integer >= 0"),
+    dict(id="fair-run-runs-zero", argv=["fair-run", "--runs", "0"], expect="--runs must be an integer >= 1, got 0",
+         note="named the internal parameter 'batch'"),
+    dict(id="fair-run-T-zero", argv=["fair-run", "--T", "0"], expect="--T must be an integer >= 1"),
+    dict(id="fair-run-C-nan", argv=["fair-run", "--C", "nan"], expect="--C must be a finite number"),
+    dict(id="fair-run-C-negative", argv=["fair-run", "--C", "-1"], expect="--C must be >= 0"),
+    dict(id="fair-run-algorithm", argv=["fair-run", "--algorithm", "ucb"], expect="--algorithm must be 'exp2' or 'ftpl'"),
+    dict(id="fair-run-seed-negative", argv=["fair-run", "--seed", "-1"], expect="--seed must be an integer >= 0"),
+    dict(id="fair-run-cannot-fit", argv=["fair-run", "--T", "100000000000"], expect="fair-run --T 100000000000 --runs 4 needs about"),
+]
