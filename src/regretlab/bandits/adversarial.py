@@ -41,7 +41,7 @@ from regretlab.bandits._common import (
 )
 
 __all__ = [
-    "BanditFTPL", "BanditState", "Exp3", "Exp3IX", "Exp3P", "Exp4", "TsallisINF",
+    "BanditFTPL", "BanditState", "Exp3", "Exp3IX", "Exp3P", "Exp4", "TablePlay", "TsallisINF",
     "bandit_ftpl", "exp3", "exp3_ix", "exp3p", "exp4", "tsallis_inf",
 ]
 
@@ -49,13 +49,37 @@ _SCHEDULES = ("fixed", "anytime")
 
 
 class BanditState(NamedTuple):
-    """State of the adversarial bandit learners."""
+    """State of the adversarial bandit learners.
+
+    ``p`` is derived state: ``init`` and ``update`` compute the next round's strategy along with
+    the rest (one compiled pass), so ``strategy`` only returns it. It is read-only, so that the
+    array handed to the caller cannot change the state. After replacing other fields by hand
+    (``state._replace(loss=...)``), pass ``p=None`` too and ``strategy`` recomputes it.
+    """
 
     t: int  # rounds played
     key: np.ndarray  # [B] uint64 learner keys
     loss: np.ndarray  # [B, K] cumulative estimated normalised loss (gain for Exp3.P; experts' loss for Exp4)
     weight: np.ndarray | None = None  # [B, K] exp(-η (L̂ - c_b)) kept incrementally (fixed-rate Exp3 only)
     total: np.ndarray | None = None  # [B] row sums of weight
+    p: np.ndarray | None = None  # [B, K] this round's strategy (Exp3, Exp3-IX, Exp3.P, Tsallis-INF)
+
+
+class TablePlay(NamedTuple):
+    """What :meth:`Exp3.play_table` returns."""
+
+    state: BanditState  # after the table's rounds
+    reward: np.ndarray  # [B] reward summed over the table's rounds
+    actions: np.ndarray | None  # [T, B] actions played (with history=True)
+
+
+_I64 = np.dtype(np.int64)
+_F64 = np.dtype(np.float64)
+
+
+def _frozen(p: np.ndarray) -> np.ndarray:
+    p.flags.writeable = False
+    return p
 
 
 class _Base:
@@ -77,6 +101,28 @@ class _Base:
         lo, hi = self.reward_range
         a, r, p = check_bandit(feedback, state.loss.shape[0], k, lo, hi)
         return a, (hi - r) / (hi - lo), p
+
+    def _arrays(self, state: BanditState, feedback: Any, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(action int64 [B], reward [B], prob [B])`` for a compiled step, which checks the values.
+
+        Fast path: a ``Bandit`` of int64 / float64 arrays of shape ``[B]`` (what the runner builds)
+        goes to the kernel as it is. Anything else is converted and fully checked here.
+        """
+        b = state.loss.shape[0]
+        if type(feedback) is Bandit:
+            a, r, p = feedback.action, feedback.reward, feedback.prob
+            if (type(a) is np.ndarray and type(r) is np.ndarray and type(p) is np.ndarray
+                    and a.dtype == _I64 and r.dtype == _F64 and p.dtype == _F64
+                    and a.shape == (b,) and r.shape == (b,) and p.shape == (b,)):
+                return a, r, p
+        lo, hi = self.reward_range
+        return check_bandit(feedback, b, k, lo, hi)
+
+    def _reject(self, state: BanditState, feedback: Any, k: int) -> None:
+        """A compiled step found bad feedback: raise the NumPy checks' ValueError that names it."""
+        lo, hi = self.reward_range
+        check_bandit(feedback, state.loss.shape[0], k, lo, hi)
+        raise ValueError(f"feedback must be actions in [0, {k}), rewards in [{lo}, {hi}] and probs in (0, 1]")
 
     def __repr__(self) -> str:
         return learner_repr(self, self.name)
@@ -121,17 +167,20 @@ class Exp3(_Base):
 
     # With a fixed rate only one weight per run changes each round, so the weights and their sum are
     # updated in place of a full softmax (one exp per run instead of K); every 64 rounds, and for any
-    # run whose weights underflow, they are recomputed from L̂ so rounding never accumulates.
+    # run whose weights underflow, they are recomputed from L̂ so rounding never accumulates. One
+    # compiled pass per update checks the feedback, updates L̂, the weights and their sums, and
+    # computes the next strategy.
     _REFRESH = 64
 
     def init(self, keys: Any, num_actions: int) -> BanditState:
         state = super().init(keys, num_actions)
-        if self.schedule != "fixed":
-            return state
         b, k = state.loss.shape
-        return state._replace(weight=np.ones((b, k)), total=np.full(b, float(k)))
+        if self.schedule == "fixed":
+            state = state._replace(weight=np.ones((b, k)), total=np.full(b, float(k)))
+        return state._replace(p=_frozen(self._strategy(state)))
 
-    def strategy(self, state: BanditState, context: Any = None) -> np.ndarray:
+    def _strategy(self, state: BanditState) -> np.ndarray:
+        """The strategy computed from ``L̂`` (or the kept weights): the reference of ``state.p``."""
         k = state.loss.shape[1]
         if state.weight is not None:
             p = state.weight / state.total[:, None]
@@ -139,20 +188,71 @@ class Exp3(_Base):
             p = softmax_rows(state.loss, -self.rate(k, state.t))
         return p if self.exploration == 0 else (1 - self.exploration) * p + self.exploration / k
 
-    def update(self, state: BanditState, feedback: Bandit) -> BanditState:
-        b, k = state.loss.shape
-        a, ell, p = self._loss(state, feedback, k)
-        est = ell / p
-        if state.weight is None:
-            loss = state.loss.copy()
-            loss[np.arange(b), a] += est
-            return state._replace(t=state.t + 1, loss=loss)
-        from regretlab.bandits._kernels import exp3_fixed_update  # Numba loads on first use only
+    def strategy(self, state: BanditState, context: Any = None) -> np.ndarray:
+        return state.p if state.p is not None else self._strategy(state)
 
-        refresh = (state.t + 1) % self._REFRESH == 0
-        loss, weight, total = exp3_fixed_update(state.loss, state.weight, state.total, a, est,
-                                                self.rate(k, state.t), refresh)
-        return state._replace(t=state.t + 1, loss=loss, weight=weight, total=total)
+    def update(self, state: BanditState, feedback: Bandit) -> BanditState:
+        from regretlab.bandits import _kernels  # Numba loads on first use only
+
+        b, k = state.loss.shape
+        a, r, prob = self._arrays(state, feedback, k)
+        lo, hi = self.reward_range
+        t = state.t + 1
+        if state.weight is None:
+            ok, loss = _kernels.iw_step(state.loss, a, r, prob, lo, hi, 0.0)
+            if not ok:
+                self._reject(state, feedback, k)
+            new = BanditState(t, state.key, loss)
+            return new._replace(p=_frozen(self._strategy(new)))
+        ok, loss, weight, total, p = _kernels.exp3_fixed_step(
+            state.loss, state.weight, a, r, prob, lo, hi, self.rate(k, state.t), self.exploration,
+            t % self._REFRESH == 0)
+        if not ok:
+            self._reject(state, feedback, k)
+        return BanditState(t, state.key, loss, weight, total, _frozen(p))
+
+    def play_table(self, state: BanditState, action_keys: Any, table: Any, history: bool = False) -> TablePlay:
+        """``T = len(table)`` rounds of the runner's protocol in one compiled call (fixed rate only).
+
+        Each round: ``p = strategy(state)``, ``a = rng.sample_actions(action_keys, state.t, p)``,
+        ``r = table[t, a]``, ``state = update(state, Bandit(a, r, p[a]))``, with the same numbers as
+        that loop (tests/bandits/test_play_table.py). A compiled specialisation for benchmarks and
+        fixed-table experiments; ``strategy``/``update`` stay the general path. Play a long table
+        in chunks to record curves (each call continues from the state's round ``t``).
+
+        Args:
+            state: a fixed-rate Exp3 state ``[B, K]`` made by ``init``/``update``/``play_table``.
+            action_keys: ``[B]`` uint64 keys of the runs' action stream (``rng.derive(keys, "action")``).
+            table: ``[T, K]`` rewards in ``reward_range``, the same table for every run; every entry
+                is checked, played or not.
+            history: also return the actions ``[T, B]``.
+
+        Returns:
+            ``TablePlay(state after T rounds, reward [B] summed over the T rounds, actions [T, B] or None)``.
+        """
+        from regretlab.bandits import _kernels
+
+        if state.weight is None or state.p is None:
+            raise ValueError("play_table needs a fixed-rate Exp3 state made by init/update (schedule='fixed')")
+        b, k = state.loss.shape
+        keys = np.asarray(action_keys)
+        if keys.shape != (b,) or keys.dtype != np.uint64:
+            raise ValueError(f"action_keys must be [{b}] uint64 keys (rng.derive(keys, 'action')), "
+                             f"got shape {list(keys.shape)} dtype {keys.dtype}")
+        tab = check_array("table", table, finite=False)
+        if tab.ndim != 2 or tab.shape[1] != k:
+            raise ValueError(f"table must have shape [T, {k}], got {list(tab.shape)}")
+        lo, hi = self.reward_range
+        ok, loss, weight, total, p, reward, actions = _kernels.exp3_fixed_play(
+            state.loss, state.weight, state.total, state.p, np.ascontiguousarray(keys), state.t,
+            np.ascontiguousarray(tab), lo, hi, self.rate(k, 0), self.exploration, self._REFRESH, bool(history))
+        if not ok:
+            from regretlab.bandits._common import check_rewards
+
+            check_rewards("table", tab, tab.shape, lo, hi)
+            raise ValueError(f"table must be rewards in [{lo}, {hi}]")
+        new = BanditState(state.t + tab.shape[0], state.key, loss, weight, total, _frozen(p))
+        return TablePlay(new, reward, actions if history else None)
 
 
 @register("exp3", family="bandits",
@@ -190,15 +290,27 @@ class Exp3IX(_Base):
         eta = self.lr if self.lr is not None else math.sqrt(2 * math.log(max(k, 2)) / (k * self.horizon))
         return eta, (eta / 2 if self.gamma is None else self.gamma)
 
-    def strategy(self, state: BanditState, context: Any = None) -> np.ndarray:
+    def init(self, keys: Any, num_actions: int) -> BanditState:
+        state = super().init(keys, num_actions)
+        return state._replace(p=_frozen(self._strategy(state)))
+
+    def _strategy(self, state: BanditState) -> np.ndarray:
         return softmax_rows(state.loss, -self.rate(state.loss.shape[1])[0])
 
+    def strategy(self, state: BanditState, context: Any = None) -> np.ndarray:
+        return state.p if state.p is not None else self._strategy(state)
+
     def update(self, state: BanditState, feedback: Bandit) -> BanditState:
-        b, k = state.loss.shape
-        a, ell, p = self._loss(state, feedback, k)
-        loss = state.loss.copy()
-        loss[np.arange(b), a] += ell / (p + self.rate(k)[1])
-        return state._replace(t=state.t + 1, loss=loss)
+        from regretlab.bandits import _kernels
+
+        k = state.loss.shape[1]
+        a, r, prob = self._arrays(state, feedback, k)
+        lo, hi = self.reward_range
+        ok, loss = _kernels.iw_step(state.loss, a, r, prob, lo, hi, self.rate(k)[1])
+        if not ok:
+            self._reject(state, feedback, k)
+        new = BanditState(state.t + 1, state.key, loss)
+        return new._replace(p=_frozen(self._strategy(new)))
 
 
 @register("exp3_ix", family="bandits", test_params=[{"reward_range": (-1e6, 1e6), "horizon": 100}, {"reward_range": (-1e6, 1e6), "lr": 0.2, "gamma": 0.05}])
@@ -231,19 +343,30 @@ class Exp3P(_Base):
         beta = math.sqrt(math.log(k / self.delta) / (t * k))
         return beta, 0.95 * math.sqrt(lk / (t * k)), min(1.0, 1.05 * math.sqrt(k * lk / t))
 
-    def strategy(self, state: BanditState, context: Any = None) -> np.ndarray:
+    def init(self, keys: Any, num_actions: int) -> BanditState:
+        state = super().init(keys, num_actions)
+        return state._replace(p=_frozen(self._strategy(state)))
+
+    def _strategy(self, state: BanditState) -> np.ndarray:
         k = state.loss.shape[1]
         _, eta, gamma = self.params(k)
         return (1 - gamma) * softmax(eta * state.loss) + gamma / k
 
+    def strategy(self, state: BanditState, context: Any = None) -> np.ndarray:
+        return state.p if state.p is not None else self._strategy(state)
+
     def update(self, state: BanditState, feedback: Bandit) -> BanditState:
-        b, k = state.loss.shape
-        a, ell, _ = self._loss(state, feedback, k)
+        from regretlab.bandits import _kernels
+
+        k = state.loss.shape[1]
+        a, r, prob = self._arrays(state, feedback, k)
+        lo, hi = self.reward_range
         beta, _, _ = self.params(k)
-        p = self.strategy(state)
-        gain = np.zeros((b, k))
-        gain[np.arange(b), a] = 1.0 - ell
-        return state._replace(t=state.t + 1, loss=state.loss + (gain + beta) / p)
+        ok, loss = _kernels.exp3p_step(state.loss, self.strategy(state), a, r, prob, lo, hi, beta)
+        if not ok:
+            self._reject(state, feedback, k)
+        new = BanditState(state.t + 1, state.key, loss)
+        return new._replace(p=_frozen(self._strategy(new)))
 
 
 @register("exp3p", family="bandits", test_params=[{"reward_range": (-1e6, 1e6), "horizon": 100}])
@@ -291,16 +414,28 @@ class TsallisINF(_Base):
         self.lr = None if lr is None else check_positive("lr", lr)
         self.reward_range = check_range("reward_range", reward_range)
 
-    def strategy(self, state: BanditState, context: Any = None) -> np.ndarray:
+    def init(self, keys: Any, num_actions: int) -> BanditState:
+        state = super().init(keys, num_actions)
+        return state._replace(p=_frozen(self._strategy(state)))
+
+    def _strategy(self, state: BanditState) -> np.ndarray:
         eta = (self.lr if self.lr is not None else 2.0) / math.sqrt(state.t + 1)
         return tsallis_weights(state.loss, eta)
 
+    def strategy(self, state: BanditState, context: Any = None) -> np.ndarray:
+        return state.p if state.p is not None else self._strategy(state)
+
     def update(self, state: BanditState, feedback: Bandit) -> BanditState:
-        b, k = state.loss.shape
-        a, ell, p = self._loss(state, feedback, k)
-        loss = state.loss.copy()
-        loss[np.arange(b), a] += ell / p
-        return state._replace(t=state.t + 1, loss=loss)
+        from regretlab.bandits import _kernels
+
+        k = state.loss.shape[1]
+        a, r, prob = self._arrays(state, feedback, k)
+        lo, hi = self.reward_range
+        ok, loss = _kernels.iw_step(state.loss, a, r, prob, lo, hi, 0.0)
+        if not ok:
+            self._reject(state, feedback, k)
+        new = BanditState(state.t + 1, state.key, loss)
+        return new._replace(p=_frozen(self._strategy(new)))
 
 
 @register("tsallis_inf", family="bandits", test_params=[{"reward_range": (-1e6, 1e6)}, {"reward_range": (-1e6, 1e6), "lr": 1.0}])
