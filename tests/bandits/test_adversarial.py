@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from regretlab.bandits import ArrayEnv, bandit_ftpl, exp3, exp3_ix, exp3p, exp4, play, tsallis_inf
-from regretlab.core import Bandit, rng
+from regretlab.core import Bandit, FullInfo, rng
 
 T, K, B = 2000, 5, 200
 
@@ -137,3 +137,80 @@ def test_bad_rewards_and_params_raise():
         exp3(horizon=10, reward_range=(1, 0))
     with pytest.raises(ValueError, match="advice"):
         exp4(num_experts=2, horizon=5).strategy(exp4(num_experts=2, horizon=5).init(rng.spawn_keys(0, 1), 3))
+
+
+FAMILY = {
+    "exp3": lambda: exp3(horizon=50),
+    "exp3_anytime": lambda: exp3(schedule="anytime"),
+    "exp3_explore": lambda: exp3(lr=0.3, exploration=0.1),
+    "exp3_ix": lambda: exp3_ix(horizon=50),
+    "exp3p": lambda: exp3p(horizon=50),
+    "tsallis_inf": lambda: tsallis_inf(),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FAMILY))
+def test_update_is_pure_and_strategy_is_read_only_state(name):
+    learner = FAMILY[name]()
+    keys = rng.spawn_keys(2, 3)
+    state = learner.init(keys, 4)
+    act = rng.derive(keys, "action")
+    for t in range(20):
+        p = learner.strategy(state)
+        assert not p.flags.writeable  # the returned strategy cannot change the state
+        with pytest.raises(ValueError):
+            p[0, 0] = 1.0
+        a = rng.sample_actions(act, t, p)
+        fb = Bandit(a, -SEQS["noisy"][t, a], p[np.arange(3), a])
+        snapshot = [None if x is None else np.array(x, copy=True) for x in state]
+        new = learner.update(state, fb)
+        for old, kept in zip(state, snapshot):  # the argument state is never mutated
+            if kept is not None:
+                np.testing.assert_array_equal(old, kept)
+        again = learner.update(state, fb)  # same state, same feedback: same numbers
+        for x, y in zip(new, again):
+            if x is not None:
+                np.testing.assert_array_equal(x, y)
+        # the carried strategy is the one recomputed from the rest of the state
+        np.testing.assert_allclose(learner.strategy(new._replace(p=None)), learner.strategy(new), rtol=0, atol=1e-15)
+        state = new
+
+
+@pytest.mark.parametrize("name", sorted(FAMILY))
+def test_converted_feedback_gives_the_same_numbers(name):
+    # the kernel fast path takes int64/float64 arrays as they are; lists, int32, float32 are
+    # converted and checked first, and must give the same update
+    learner = FAMILY[name]()
+    state = learner.init(rng.spawn_keys(4, 3), 4)
+    a = np.array([0, 3, 1])
+    r = np.array([-0.25, -0.5, -0.75])
+    p = learner.strategy(state)[np.arange(3), a]
+    want = learner.update(state, Bandit(a, r, p))
+    for fb in (Bandit(a.tolist(), r.tolist(), p.tolist()), Bandit(a.astype(np.int32), r.astype(np.float32).astype(np.float64), p),
+               Bandit(a.astype(np.uint8), r, p.copy())):
+        got = learner.update(state, fb)
+        np.testing.assert_array_equal(got.loss, want.loss)
+        np.testing.assert_array_equal(got.p, want.p)
+
+
+@pytest.mark.parametrize("name", sorted(FAMILY))
+def test_bad_feedback_raises_clear_errors_on_the_compiled_path(name):
+    learner = FAMILY[name]()
+    s = learner.init(rng.spawn_keys(0, 2), 3)
+    ok_a, ok_r, ok_p = np.array([0, 1]), np.array([-0.5, -0.2]), np.array([0.3, 0.3])
+    cases = [
+        (Bandit(ok_a, np.array([0.5, -0.2]), ok_p), ValueError, "reward_range"),
+        (Bandit(ok_a, np.array([-0.5, np.nan]), ok_p), ValueError, "finite"),
+        (Bandit(ok_a, np.array([-np.inf, -0.2]), ok_p), ValueError, "finite"),
+        (Bandit(ok_a, ok_r, np.array([0.3, 0.0])), ValueError, "prob"),
+        (Bandit(ok_a, ok_r, np.array([np.nan, 0.3])), ValueError, "prob"),
+        (Bandit(ok_a, ok_r, np.array([1.5, 0.3])), ValueError, "prob"),
+        (Bandit(np.array([0, 3]), ok_r, ok_p), ValueError, "action"),
+        (Bandit(np.array([-1, 0]), ok_r, ok_p), ValueError, "action"),
+        (Bandit(np.array([0, 1, 2]), np.array([-0.5, -0.2, -0.1]), np.array([0.3, 0.3, 0.3])), ValueError, r"shape \[2\]"),
+        (Bandit(np.array([0.0, 1.0]), ok_r, ok_p), ValueError, "integer"),
+        (FullInfo(np.zeros((2, 3))), TypeError, "Bandit"),
+    ]
+    for fb, exc, match in cases:
+        with pytest.raises(exc, match=match):
+            learner.update(s, fb)
