@@ -432,3 +432,36 @@ def test_unexpected_server_fault_is_a_json_500(tmp_path, make_config, monkeypatc
         assert r.json() == {"error": "internal server error: OperationalError: disk I/O error"}
         assert c.get("/health").status_code == 200
     engine.close()
+
+
+def test_cli_port_in_use_is_one_line_before_anything_is_built(tmp_path, make_config, capsys):
+    from regretlab.cli import main
+
+    cfg = make_config(tmp_path)
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        with pytest.raises(SystemExit) as exc:
+            main(["serve", "moderation", "--config", str(cfg), "--port", str(port)])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert f"--port {port}: 127.0.0.1:{port} is already in use" in err and "Traceback" not in err
+    assert not (tmp_path / "state.sqlite").exists()  # refused before the engine opened its database
+
+
+def test_config_errors_name_the_file(tmp_path):
+    from regretlab.moderation.engine import Engine
+
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[experts]]\nname = "k"\nkind = "keywords"\nrules = [{ pattern = "(a+)+", weight = 0.5 }]\n')
+    with pytest.raises(ValueError, match=r"config file .*bad.toml: expert 'k' \(keywords\): rules\[0\]: rule pattern '\(a\+\)\+' has a nested"):
+        Engine(load_config(bad))
+    bad.write_text('[service]\nmax_text_chars = 0\n[[experts]]\nname = "k"\nkind = "keywords"\n')
+    with pytest.raises(ValueError, match=r"config file .*bad.toml: service.max_text_chars must be an integer >= 1, got 0"):
+        load_config(bad)
+    ok = tmp_path / "ok.toml"
+    ok.write_text('[service]\ndatabase = "notes.txt"\n[[experts]]\nname = "k"\nkind = "keywords"\n')
+    (tmp_path / "notes.txt").write_text("not a database\n" * 100)
+    with pytest.raises(ValueError, match="notes.txt cannot be used: file is not a database"):
+        Engine(load_config(ok))

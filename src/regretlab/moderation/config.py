@@ -39,6 +39,15 @@ from regretlab.moderation.aggregation import LOSSES
 ALGORITHMS = ("hedge", "fixed_share")
 
 
+def prefixed(exc: BaseException, prefix: str) -> BaseException:
+    """``exc`` again, its message after ``prefix`` (where it happened), as the plain built-in type the
+    command line reports in one line; other exceptions are returned unchanged."""
+    for kind in (FileNotFoundError, ImportError, TypeError, ValueError):
+        if isinstance(exc, kind):
+            return kind(f"{prefix}{exc}")
+    return exc
+
+
 @dataclass(frozen=True)
 class EnsembleConfig:
     """How the experts are combined (see :mod:`regretlab.moderation.aggregation`).
@@ -89,6 +98,7 @@ class ServiceConfig:
         max_text_chars: the declared text size limit (larger texts get 413).
         token_env: name of the environment variable holding the bearer token (None: no token).
         base_dir: directory relative paths are resolved against.
+        source: the config file it was read from (named in the errors found later), if any.
     """
 
     experts: tuple[dict[str, Any], ...]
@@ -98,6 +108,7 @@ class ServiceConfig:
     max_text_chars: int = 8192
     token_env: str | None = None
     base_dir: Path = Path(".")
+    source: Path | None = None
 
     def __post_init__(self) -> None:
         if not self.experts:
@@ -109,6 +120,12 @@ class ServiceConfig:
         if self.port > 65535:
             raise ValueError(f"service.port must be <= 65535, got {self.port}")
         check_int("service.max_text_chars", self.max_text_chars)
+        if self.token_env is not None and (not isinstance(self.token_env, str) or not self.token_env):
+            raise ValueError(f"service.token_env must name an environment variable, got {self.token_env!r}")
+
+    def where(self) -> str:
+        """``"config file <path>: "`` when the config came from a file, else ``""`` (an error prefix)."""
+        return f"config file {self.source}: " if self.source is not None else ""
 
     def token(self) -> str | None:
         """The bearer token from the environment (None when no token is configured)."""
@@ -116,15 +133,18 @@ class ServiceConfig:
             return None
         value = os.environ.get(self.token_env, "")
         if not value:
-            raise ValueError(f"service.token_env names {self.token_env!r} but that environment variable is empty or unset")
+            raise ValueError(f"{self.where()}service.token_env names {self.token_env!r} but that environment variable is empty or unset")
         return value
 
 
-def parse_config(data: dict[str, Any], base_dir: Path = Path(".")) -> ServiceConfig:
+def parse_config(data: dict[str, Any], base_dir: Path = Path("."), source: Path | None = None) -> ServiceConfig:
     """A :class:`ServiceConfig` from parsed TOML, with clear errors for unknown keys."""
     unknown = sorted(set(data) - {"service", "ensemble", "experts"})
     if unknown:
         raise ValueError(f"unknown config section(s) {', '.join(unknown)}; expected service, ensemble, experts")
+    for section in ("service", "ensemble"):
+        if not isinstance(data.get(section, {}), dict):
+            raise ValueError(f"{section} must be a table ([{section}] with key = value lines), got {data[section]!r}")
     svc = dict(data.get("service", {}))
     ens = dict(data.get("ensemble", {}))
     svc_keys = {"database", "port", "max_text_chars", "token_env"}
@@ -136,9 +156,17 @@ def parse_config(data: dict[str, Any], base_dir: Path = Path(".")) -> ServiceCon
     experts = data.get("experts")
     if not isinstance(experts, list):
         raise ValueError("experts: the config must have one or more [[experts]] tables")
+    for i, e in enumerate(experts):
+        if not isinstance(e, dict):
+            raise ValueError(f"experts[{i}] must be a table ([[experts]] with name, kind, ...), got {e!r}")
     if "categories" in ens:
+        if not isinstance(ens["categories"], list):
+            raise ValueError(f"ensemble.categories must be a list of names, got {ens['categories']!r}")
         ens["categories"] = tuple(ens["categories"])
-    database = Path(svc.pop("database", "moderation.sqlite"))
+    database = svc.pop("database", "moderation.sqlite")
+    if not isinstance(database, str) or not database:
+        raise ValueError(f"service.database must be a file name, got {database!r}")
+    database = Path(database)
     if not database.is_absolute():
         database = base_dir / database
     return ServiceConfig(
@@ -146,17 +174,27 @@ def parse_config(data: dict[str, Any], base_dir: Path = Path(".")) -> ServiceCon
         ensemble=EnsembleConfig(**ens),
         database=database,
         base_dir=base_dir,
+        source=source,
         **svc,
     )
 
 
 def load_config(path: str | Path) -> ServiceConfig:
-    """Read and check a TOML config file."""
+    """Read and check a TOML config file; every error names the file as given."""
     p = Path(path)
+    if p.is_dir():
+        raise ValueError(f"config file {str(path)!r} is a directory; expected a TOML file")
     if not p.is_file():
-        raise FileNotFoundError(f"config file {str(p)!r} does not exist")
+        raise FileNotFoundError(f"config file {str(path)!r} does not exist")
     try:
         data = tomllib.loads(p.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise ValueError(f"config file {p.name} is not valid TOML: {exc}") from None
-    return parse_config(data, p.resolve().parent)
+        raise ValueError(f"config file {path} is not valid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"config file {path} is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at {exc.start}); expected TOML") from None
+    except OSError as exc:
+        raise ValueError(f"config file {path} cannot be read: {exc.strerror or exc}") from None
+    try:
+        return parse_config(data, p.resolve().parent, source=Path(path))
+    except (ValueError, TypeError) as exc:
+        raise prefixed(exc, f"config file {path}: ") from None

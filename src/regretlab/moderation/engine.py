@@ -20,7 +20,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from regretlab.moderation.aggregation import Aggregator, default_lr, ewa, fixed_share, loss_values
-from regretlab.moderation.config import ServiceConfig
+from regretlab.moderation.config import ServiceConfig, prefixed
 from regretlab.moderation.experts import build_expert, score_texts
 
 GLOBAL = "*"  # the group name of the category-independent weights
@@ -90,6 +90,17 @@ def _decode(template: Any, value: Any) -> Any:
     return type(template)(value)
 
 
+def build_experts(config: ServiceConfig) -> list[Any]:
+    """The experts of ``config``, each error naming the config file it came from."""
+    experts = []
+    for spec in config.experts:
+        try:
+            experts.append(build_expert(spec, config.base_dir))
+        except (ValueError, TypeError, FileNotFoundError, ImportError) as exc:
+            raise prefixed(exc, config.where()) from None
+    return experts
+
+
 def make_aggregator(config: ServiceConfig, num_experts: int) -> Aggregator:
     """The aggregator a config describes (one per group)."""
     e = config.ensemble
@@ -111,19 +122,29 @@ class Engine:
 
     def __init__(self, config: ServiceConfig, experts: Sequence[Any] | None = None) -> None:
         self.config = config
-        self.experts = list(experts) if experts is not None else [build_expert(s, config.base_dir) for s in config.experts]
+        self.experts = list(experts) if experts is not None else build_experts(config)
         self.names = [s["name"] for s in config.experts] if experts is None else [getattr(x, "name", f"expert{i}") for i, x in enumerate(self.experts)]
         self.groups = [GLOBAL, *config.ensemble.categories]
         self.aggregator = make_aggregator(config, len(self.experts))
         self._lock = threading.Lock()
-        config.database.parent.mkdir(parents=True, exist_ok=True)
-        self._hold_database(config.database)
+        db = config.database
+        if db.is_dir():
+            raise ValueError(f"database {db} is a directory; service.database (or --database) must name a SQLite file")
         try:
-            self._db = sqlite3.connect(str(config.database), check_same_thread=False, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._db.execute("PRAGMA foreign_keys=ON")
-            self._db.executescript(SCHEMA)
+            db.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ValueError(f"database {db}: cannot create its folder {db.parent} ({exc.strerror or exc}); check service.database (or --database)") from None
+        self._hold_database(db)
+        try:
+            try:
+                self._db = sqlite3.connect(str(db), check_same_thread=False, isolation_level=None)
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=FULL")
+                self._db.execute("PRAGMA foreign_keys=ON")
+                self._db.executescript(SCHEMA)
+            except sqlite3.DatabaseError as exc:
+                raise ValueError(f"database {db} cannot be used: {exc} (is it a SQLite file written by this service? "
+                                 "check service.database or --database)") from None
             self._check_meta()
             self._restore()
         except BaseException:
@@ -135,7 +156,11 @@ class Engine:
         """One engine per database: a second one would fork the weights. The OS frees the lock on kill -9."""
         import fcntl
 
-        self._lockfile = open(str(path) + ".lock", "a+")
+        try:
+            self._lockfile = open(str(path) + ".lock", "a+")
+        except OSError as exc:
+            raise ValueError(f"database {path}: cannot create its lock file {path}.lock ({exc.strerror or exc}); "
+                             "check service.database (or --database)") from None
         try:
             fcntl.flock(self._lockfile, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:

@@ -22,6 +22,7 @@ from typing import Any, Callable, Iterable, Sequence
 import numpy as np
 
 from regretlab.core.errors import check_positive, check_probability
+from regretlab.moderation.config import prefixed
 from regretlab.moderation.patterns import pattern_cost_problem
 
 
@@ -197,8 +198,26 @@ def read_examples(path: str | Path) -> list[dict[str, Any]]:
     p = Path(path)
     if not p.is_file():
         raise FileNotFoundError(f"training examples file {str(p)!r} does not exist")
-    raw = p.read_text(encoding="utf-8").strip()
-    rows = json.loads(raw) if raw.startswith("[") else [json.loads(line) for line in raw.splitlines() if line.strip()]
+    try:
+        raw = p.read_text(encoding="utf-8").strip()
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{p.name} is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at {exc.start}); expected JSON") from None
+    try:
+        if raw.startswith("["):
+            rows = json.loads(raw)
+        else:
+            rows = []
+            for n, line in enumerate(raw.splitlines(), 1):
+                if line.strip():
+                    try:
+                        rows.append(json.loads(line))
+                    except json.JSONDecodeError as exc:
+                        raise ValueError(f"{p.name} line {n}: not valid JSON ({exc.msg}); expected one {{\"text\": str, \"label\": 0 or 1}} per line") from None
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{p.name} is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno}); "
+                         "expected a list of {\"text\": str, \"label\": 0 or 1}") from None
+    if not isinstance(rows, list) or not rows:
+        raise ValueError(f"{p.name}: expected a non-empty list of {{\"text\": str, \"label\": 0 or 1}}, got {type(rows).__name__}")
     for i, row in enumerate(rows):
         if not isinstance(row, dict) or not isinstance(row.get("text"), str) or row.get("label") not in (0, 1):
             raise ValueError(f"{p.name} row {i}: expected {{\"text\": str, \"label\": 0 or 1}}, got {row!r}")
@@ -304,7 +323,7 @@ def _keyword_rules(name: str, rules: Any) -> tuple[Rule, ...]:
         try:
             out.append(Rule(**rule))
         except (ValueError, TypeError) as exc:
-            raise type(exc)(f"{where}: rules[{i}]: {exc}") from None
+            raise prefixed(exc, f"{where}: rules[{i}]: ") from None
     return tuple(out)
 
 
@@ -329,19 +348,37 @@ def build_expert(spec: dict[str, Any], base_dir: Path | None = None) -> Any:
         raise ValueError(f"expert {name!r} ({kind}): unknown key(s) {', '.join(extra)}; expected {', '.join(sorted(known[kind]))}")
     if kind == "keywords":
         rules = _keyword_rules(name, spec.get("rules", DEFAULT_RULES))
-        return KeywordExpert(rules=rules, base=spec.get("base", 0.05), name=name, ignore_case=spec.get("ignore_case", True))
+        ignore_case = spec.get("ignore_case", True)
+        if not isinstance(ignore_case, bool):
+            raise ValueError(f"expert {name!r} (keywords): ignore_case must be true or false, got {ignore_case!r}")
+        try:
+            return KeywordExpert(rules=rules, base=spec.get("base", 0.05), name=name, ignore_case=ignore_case)
+        except (ValueError, TypeError) as exc:
+            raise prefixed(exc, f"expert {name!r} (keywords): ") from None
     if kind == "embedding_logistic":
         train = spec.get("train", "builtin")
+        try:
+            check_positive("l2", spec.get("l2", 1e-2), allow_zero=True)
+        except ValueError as exc:
+            raise prefixed(exc, f"expert {name!r} (embedding_logistic): ") from None
         if train == "builtin":
             rows = builtin_examples()
         else:
+            if not isinstance(train, str) or not train:
+                raise ValueError(f"expert {name!r} (embedding_logistic): train must be \"builtin\" or a JSON / JSON-lines file, got {train!r}")
             path = Path(train)
-            rows = read_examples(path if path.is_absolute() or base_dir is None else base_dir / path)
+            try:
+                rows = read_examples(path if path.is_absolute() or base_dir is None else base_dir / path)
+            except (ValueError, FileNotFoundError) as exc:
+                raise prefixed(exc, f"expert {name!r} (embedding_logistic): train = {train!r}: ") from None
         expert = EmbeddingLogisticExpert(name=name, l2=spec.get("l2", 1e-2))
         return expert.fit([r["text"] for r in rows], [r["label"] for r in rows])
-    fn = import_callable(spec["target"]) if "target" in spec else None
-    if fn is None:
+    if "target" not in spec:
         raise ValueError(f"expert {name!r} (python): target = 'package.module:function' is required")
+    try:
+        fn = import_callable(spec["target"])
+    except (ValueError, TypeError) as exc:
+        raise prefixed(exc, f"expert {name!r} (python): ") from None
     return CallableExpert(name, fn)
 
 

@@ -10,8 +10,10 @@ in (:class:`Guard`), so a chunked upload cannot grow the process past the cap.
 
 # no "from __future__ import annotations": FastAPI resolves the request models defined inside create_app
 
+import errno
 import hmac
 import json
+import socket
 from typing import Any
 
 from regretlab.moderation.config import ServiceConfig
@@ -224,12 +226,49 @@ def create_app(config: ServiceConfig, engine: Engine | None = None) -> Any:
     return app
 
 
-def serve(config: ServiceConfig, port: int | None = None, log_level: str = "warning") -> None:
-    """Run the service on 127.0.0.1 until interrupted (one process: the state lives in it)."""
+def listen_socket(port: int, option: str = "port", where: str = "") -> socket.socket:
+    """A TCP socket bound to 127.0.0.1:``port`` (0: any free port), for :func:`serve`.
+
+    Binding before the experts are built turns a port in use into one clear error at once. The
+    errors name ``option``, how the port was given (``--port``, ``service.port``), after ``where``
+    (e.g. ``"config file experts.toml: "``).
+    """
+    given = f"{where}{option} {port}" if option.startswith("-") else f"{where}{option} = {port}"
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
+        raise ValueError(f"{where}{option} must be a TCP port number from 0 to 65535, got {port!r}")
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn: restart right after a crash
+    try:
+        sock.bind((LOOPBACK, port))
+    except OSError as exc:
+        sock.close()
+        why = "is already in use" if exc.errno == errno.EADDRINUSE else f"cannot be used ({exc.strerror or exc})"
+        raise ValueError(f"{given}: {LOOPBACK}:{port} {why}; choose another port") from None
+    return sock
+
+
+def serve(config: ServiceConfig, port: int | None = None, log_level: str = "warning", *,
+          sock: socket.socket | None = None, app: Any = None) -> None:
+    """Run the service on 127.0.0.1 until interrupted (one process: the state lives in it).
+
+    ``sock`` (from :func:`listen_socket`) and ``app`` (from :func:`create_app`) may be made first,
+    so that every error is reported before serving; by default both are made here.
+    """
     import uvicorn
 
-    app = create_app(config)
+    if sock is None:
+        sock = listen_socket(config.port if port is None else port, "port" if port is not None else "service.port", config.where())
     try:
-        uvicorn.run(app, host=LOOPBACK, port=config.port if port is None else port, log_level=log_level, workers=1)
+        app = app if app is not None else create_app(config)
+    except BaseException:
+        sock.close()
+        raise
+    try:
+        server = uvicorn.Server(uvicorn.Config(app, log_level=log_level, workers=1))
+        try:
+            server.run(sockets=[sock])
+        except KeyboardInterrupt:
+            pass
     finally:
         app.state.engine.close()
+        sock.close()
