@@ -69,3 +69,110 @@ def check_array(
         bad = arr[~np.isfinite(arr)].ravel()[0]
         raise ValueError(f"{name} must be finite, got a non-finite entry {bad!r}")
     return arr
+
+
+# -- sizes that cannot fit -------------------------------------------------------------------------
+MAX_HOURS_ENV = "REGRETLAB_MAX_HOURS"
+DEFAULT_MAX_HOURS = 7 * 24.0
+
+
+def format_bytes(nbytes: float) -> str:
+    """``1.5 GiB``-style size."""
+    value = float(nbytes)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if abs(value) < 1024 or unit == "PiB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.3g} {unit}"
+        value /= 1024
+    return f"{value:.1f} PiB"  # pragma: no cover
+
+
+def format_seconds(seconds: float) -> str:
+    """``3.2 h`` / ``12 days`` / ``4.1e+03 years``-style duration."""
+    s = float(seconds)
+    if s < 120:
+        return f"{s:.0f} s"
+    if s < 7200:
+        return f"{s / 60:.0f} min"
+    if s < 3 * 86400:
+        return f"{s / 3600:.1f} h"
+    if s < 365 * 86400:
+        return f"{s / 86400:.0f} days"
+    return f"{s / (365 * 86400):.3g} years"
+
+
+def memory_available() -> int | None:
+    """Bytes of memory available to new work now: ``MemAvailable`` of ``/proc/meminfo`` (Linux;
+    capped by a cgroup v2 limit when one is set), else free physical pages from ``os.sysconf``;
+    ``None`` when neither is known."""
+    import os
+
+    avail: int | None = None
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    avail = int(line.split()[1]) * 1024
+                    break
+    except (OSError, ValueError, IndexError):
+        avail = None
+    if avail is None:
+        try:
+            avail = int(os.sysconf("SC_AVPHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
+        except (ValueError, OSError, AttributeError):
+            avail = None
+    try:  # a container's own limit
+        with open("/sys/fs/cgroup/memory.max") as f:
+            limit = f.read().strip()
+        with open("/sys/fs/cgroup/memory.current") as f:
+            used = int(f.read().strip())
+        if limit.isdigit():
+            room = max(int(limit) - used, 0)
+            avail = room if avail is None else min(avail, room)
+    except (OSError, ValueError):
+        pass
+    return avail
+
+
+def max_seconds() -> float:
+    """The longest work :func:`check_fits` accepts: ``REGRETLAB_MAX_HOURS`` (default a week)."""
+    import os
+
+    text = os.environ.get(MAX_HOURS_ENV, "")
+    try:
+        hours = float(text) if text else DEFAULT_MAX_HOURS
+    except ValueError:
+        hours = DEFAULT_MAX_HOURS
+    return (hours if math.isfinite(hours) and hours > 0 else DEFAULT_MAX_HOURS) * 3600.0
+
+
+def check_fits(what: str, nbytes: float, seconds: float | None = None) -> None:
+    """Refuse, before any work, a size that cannot fit in memory (or would run for longer than
+    ``REGRETLAB_MAX_HOURS``, a week by default).
+
+    Args:
+        what: the size as the user gave it, e.g. ``"--T=1e+12, --runs=1000"``; starts the message.
+        nbytes: estimated peak memory of the work, in bytes.
+        seconds: optional estimate of the run time (better too low than too high).
+    Raises:
+        ValueError: one line naming ``what``, the estimate and the memory (or time) available.
+
+    Example:
+        >>> check_fits("K=10", 8 * 10)
+        >>> check_fits("K=1e15", 8e15 ** 2)  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        ValueError: K=1e15 needs about ... of memory (estimate), but only ... is available; choose a smaller size
+    """
+    need = float(nbytes)
+    avail = memory_available()
+    if not math.isfinite(need) or (avail is not None and need > avail):
+        have = "an unknown amount" if avail is None else format_bytes(avail)
+        shown = format_bytes(need) if math.isfinite(need) else "more than any machine has"
+        raise ValueError(f"{what} needs about {shown} of memory (estimate), but only {have} is available; "
+                         "choose a smaller size")
+    if seconds is not None:
+        limit = max_seconds()
+        if not math.isfinite(float(seconds)) or float(seconds) > limit:
+            shown = format_seconds(seconds) if math.isfinite(float(seconds)) else "forever"
+            raise ValueError(f"{what} would take at least {shown} (estimate), more than the limit of "
+                             f"{format_seconds(limit)}; choose a smaller size (or raise {MAX_HOURS_ENV})")
