@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
 from regretlab.core import rng
-from regretlab.core.errors import check_int
+from regretlab.core.errors import check_fits, check_int
 from regretlab.core.registry import environments, learners
 from regretlab.core.types import Bandit, FullInfo
 
@@ -123,7 +123,7 @@ def run(
     keys: np.ndarray | None = None,
     history: bool = False,
     swap: bool = False,
-    progress: bool | None = None,
+    progress: bool | Callable[[int], Any] | None = None,
 ) -> Trace:
     """Play ``learner`` against ``env`` for ``T`` rounds in ``batch`` independent runs.
 
@@ -138,7 +138,9 @@ def run(
         keys: explicit ``[B]`` run keys (overrides ``seed``/``batch``).
         history: also keep ``strategies`` and ``utilities`` ``[N, B, K]``.
         swap: also track swap regret (``O(B K^2)`` per round).
-        progress: show a progress bar (default: when ``T * B >= 5e6``).
+        progress: show a progress bar (default: when ``T * B >= 5e6``), or a callable given
+            the number of rounds done about 200 times during the run (e.g. to drive a bar that
+            covers several runs; then no bar of its own is drawn).
     Returns:
         A :class:`Trace`.
 
@@ -155,10 +157,18 @@ def run(
         learner = make_learner(learner, T, utility_range=getattr(env, "utility_range", None))
     learner = _resolve(learner, learners, "learner")
     every = check_int("every", every, minimum=1)
+    b = check_int("batch", batch, minimum=1) if keys is None else int(np.size(keys))
+    k = check_int("env.num_actions", getattr(env, "num_actions", None), minimum=1)
+    n_rec = (T + every - 1) // every
+    names = ["regret", "realized_regret", "utility", "best_utility"] + (["swap_regret"] if swap else [])
+    # the recorded curves, the history and ~12 [B, K] work arrays (swap: [B, K, K] gains)
+    need = 8 * (len(names) * n_rec * b + (2 * n_rec * b * k if history else 0) + 12 * b * k
+                + (2 * b * k * k if swap else 0))
+    check_fits(f"run(T={T}, batch={b}, K={k}, every={every}"
+               + (", history=True" if history else "") + (", swap=True" if swap else "") + ")", need)
     if keys is None:
-        keys = rng.spawn_keys(seed, check_int("batch", batch, minimum=1))
+        keys = rng.spawn_keys(seed, b)
     keys = np.asarray(keys, dtype=np.uint64)
-    b, k = keys.size, check_int("env.num_actions", getattr(env, "num_actions", None), minimum=1)
     mode = getattr(learner, "feedback", None)
     if mode not in (FullInfo, Bandit):
         raise TypeError(
@@ -172,14 +182,18 @@ def run(
     cum_exp = np.zeros(b)
     cum_real = np.zeros(b)
     gains = np.zeros((b, k, k)) if swap else None
-    n_rec = (T + every - 1) // every
-    names = ["regret", "realized_regret", "utility", "best_utility"] + (["swap_regret"] if swap else [])
     rec = {name: np.empty((n_rec, b)) for name in names}
     rounds = np.empty(n_rec, dtype=np.int64)
     hist_p = np.empty((n_rec, b, k)) if history else None
     hist_u = np.empty((n_rec, b, k)) if history else None
-    show = progress if progress is not None else T * b >= 5_000_000
-    bar = _Bar(T, f"{getattr(learner, 'name', learner)} vs {getattr(env, 'name', env)}") if show else None
+    report = progress if callable(progress) else None
+    show = report is None and (bool(progress) if progress is not None else T * b >= 5_000_000)
+    bar = None
+    if show:
+        from regretlab.progress import Bar
+
+        bar = Bar(T, f"{getattr(learner, 'name', learner)} vs {getattr(env, 'name', env)}", transient=True)
+    tick = max(1, T // 200)
     rows = np.arange(b)
     start = time.perf_counter()
     i = 0
@@ -215,30 +229,14 @@ def run(
                 if history:
                     hist_p[i], hist_u[i] = p, u
                 i += 1
-            if bar is not None and (t + 1) % max(1, T // 200) == 0:
-                bar.advance(t + 1)
+            if (t + 1) % tick == 0 or t + 1 == T:
+                if bar is not None:
+                    bar.update(t + 1)
+                elif report is not None:
+                    report(t + 1)
     finally:
         if bar is not None:
             bar.close()
     final = learner.strategy(lstate) if env.context(estate) is None else p
     return Trace(rounds, rec, str(getattr(learner, "name", learner)), str(getattr(env, "name", env)),
                  int(seed), b, T, final, hist_p, hist_u, time.perf_counter() - start)
-
-
-class _Bar:
-    """A rich progress bar (to stderr) that tolerates being closed early."""
-
-    def __init__(self, total: int, label: str) -> None:
-        from rich.console import Console
-        from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-
-        self._p = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                           TimeRemainingColumn(), transient=True, console=Console(stderr=True))
-        self._p.start()
-        self._task = self._p.add_task(label, total=total)
-
-    def advance(self, done: int) -> None:
-        self._p.update(self._task, completed=done)
-
-    def close(self) -> None:
-        self._p.stop()

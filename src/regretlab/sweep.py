@@ -7,12 +7,14 @@ decides whether it is already stored.
 
 from __future__ import annotations
 
+import math
 import os
 import re
+import sys
 import time
 import traceback
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
@@ -94,62 +96,122 @@ def parse_grid(text: str) -> dict[str, list[Any]]:
     return grid
 
 
+def _yaml_problem(exc: Exception) -> str:
+    """One line from a PyYAML error: the problem and where it is."""
+    problem = getattr(exc, "problem", None) or getattr(exc, "context", None) or str(exc).splitlines()[0]
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+    return f"{' '.join(str(problem).split())}{where}"
+
+
 def load_grid_file(path: str | Path) -> dict[str, list[Any]]:
-    """A grid from TOML (``[grid]`` table or top level) or YAML (needs PyYAML)."""
+    """A grid from TOML (``[grid]`` table or top level) or YAML (needs PyYAML; loaded safely:
+    no Python tags). A malformed file raises one line naming the file and the problem."""
     p = Path(path)
-    if not p.is_file():
+    if not p.exists():
         raise FileNotFoundError(f"grid file {str(p)!r} does not exist")
-    text = p.read_text()
+    if not p.is_file():
+        raise ValueError(f"grid file {str(p)!r} is not a file")
+    try:
+        text = p.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ValueError(f"grid file {str(p)!r} is not UTF-8 text") from None
+    except OSError as exc:
+        raise ValueError(f"cannot read grid file {str(p)!r}: {exc.strerror or exc}") from None
     if p.suffix in (".yaml", ".yml"):
         try:
             import yaml
-        except ImportError as exc:
-            raise ValueError("reading a YAML grid needs PyYAML (pip install pyyaml); or use TOML") from exc
-        data = yaml.safe_load(text) or {}
+        except ImportError:
+            raise ValueError("reading a YAML grid needs PyYAML (pip install pyyaml); or use TOML") from None
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise ValueError(f"grid file {str(p)!r} is not valid YAML: {_yaml_problem(exc)}") from None
+        data = {} if data is None else data
     else:
         import tomllib
 
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
-            raise ValueError(f"grid file {str(p)!r} is not valid TOML: {exc}") from None
+            raise ValueError(f"grid file {str(p)!r} is not valid TOML: {' '.join(str(exc).split())}") from None
+    if not isinstance(data, Mapping):
+        raise ValueError(f"grid file {str(p)!r} must hold a mapping of key: values, got a {type(data).__name__}")
     data = data.get("grid", data)
     if not isinstance(data, Mapping) or not data:
         raise ValueError(f"grid file {str(p)!r} has no grid entries")
     grid: dict[str, list[Any]] = {}
     for key, val in data.items():
-        if isinstance(val, str):
-            grid[key] = _parse_values(key, val)
-        elif isinstance(val, list):
-            if not val:
-                raise ValueError(f"grid key {key!r} has an empty list")
-            grid[key] = list(val)
-        else:
-            grid[key] = [val]
+        key = str(key)
+        values = _parse_values(key, val) if isinstance(val, str) else list(val) if isinstance(val, list) else [val]
+        if not values:
+            raise ValueError(f"grid file {str(p)!r}: grid key {key!r} has an empty list")
+        for v in values:
+            if v is None or not isinstance(v, (bool, int, float, str)):
+                raise ValueError(f"grid file {str(p)!r}: grid key {key!r} takes numbers or strings, "
+                                 f"got {v!r}")
+        grid[key] = values
     return grid
 
 
-def validate_config(config: Any) -> None:
-    """Check the fields most experiments share before any work: learner and environment names,
-    positive horizons and run counts. Raises a ValueError naming the field."""
-    from regretlab.core import environments, learners
+SIZE_FIELDS = ("T", "runs", "horizon", "batch")
 
-    for field in ("algo", "algos"):
-        names = getattr(config, field, None)
-        if isinstance(names, str):
-            for name in names.split(","):
+
+def _shown(value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    return f"{value:.3g}" if abs(value) >= 1e6 else str(value)
+
+
+def validate_config(config: Any, names: Mapping[str, str] | None = None) -> None:
+    """Check a config before any work: learner and environment names, whole positive horizons
+    and run counts, no NaN anywhere, and, when the config has an ``estimate()`` method returning
+    ``(bytes, seconds)``, that the work fits (:func:`regretlab.core.errors.check_fits`).
+
+    Raises a ValueError naming the field as ``names`` says the user typed it (e.g.
+    ``{"T": "--T"}``); fields not in ``names`` are named as they are."""
+    import dataclasses
+
+    from regretlab.core import environments, learners
+    from regretlab.core.errors import check_fits
+
+    def label(name: str) -> str:
+        return (names or {}).get(name, name)
+
+    for field_name in SIZE_FIELDS:
+        value = getattr(config, field_name, None)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            if isinstance(value, float) and not (math.isfinite(value) and value.is_integer()):
+                raise ValueError(f"{label(field_name)} must be a whole number >= 1, got {value}")
+            if value < 1:
+                raise ValueError(f"{label(field_name)} must be >= 1, got {value}")
+    k = getattr(config, "K", None)
+    if isinstance(k, (int, float)) and not isinstance(k, bool):
+        if isinstance(k, float) and not (math.isfinite(k) and k.is_integer()):
+            raise ValueError(f"{label('K')} must be a whole number >= 0 (0: the environment's default), got {k}")
+        if k < 0:
+            raise ValueError(f"{label('K')} must be >= 0 (0: the environment's default), got {k}")
+    if dataclasses.is_dataclass(config):
+        for f in dataclasses.fields(config):
+            value = getattr(config, f.name)
+            if isinstance(value, float) and math.isnan(value):
+                raise ValueError(f"{label(f.name)} must be a number, got nan")
+    for field_name in ("algo", "algos"):
+        names_ = getattr(config, field_name, None)
+        if isinstance(names_, str):
+            for name in names_.split(","):
                 if name.strip():
                     learners.get(name.strip())
     env = getattr(config, "env", None)
     if isinstance(env, str) and not env.startswith("game:"):
         environments.get(env)
-    for field in ("T", "runs", "horizon", "batch"):
-        value = getattr(config, field, None)
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 1:
-            raise ValueError(f"{field} must be >= 1, got {value}")
-    k = getattr(config, "K", None)
-    if isinstance(k, int) and not isinstance(k, bool) and k < 0:
-        raise ValueError(f"K must be >= 0 (0: the environment's default), got {k}")
+    estimate = getattr(config, "estimate", None)
+    if callable(estimate):
+        nbytes, seconds = estimate()
+        sizes = [f for f in (*SIZE_FIELDS, "K") if isinstance(getattr(config, f, None), (int, float))]
+        sizes = [f for f in sizes if names is None or f in names] or sizes  # those the user gave
+        what = ", ".join(f"{label(f)}={_shown(getattr(config, f))}" for f in sizes) or type(config).__name__
+        check_fits(what, nbytes, seconds)
 
 
 def expand(experiment: str | Experiment, grid: Mapping[str, list[Any]], seeds: Iterable[int] | None = None) -> list[Cell]:
@@ -169,10 +231,20 @@ def expand(experiment: str | Experiment, grid: Mapping[str, list[Any]], seeds: I
         if not isinstance(s, int) or s < 0:
             raise ValueError(f"seed values must be non-negative integers, got {s!r}")
     keys = sorted(grid)
+    for key in keys:  # each value on its own first, so the error names the grid key
+        for value in grid[key]:
+            try:
+                validate_config(exp.make_config(**{key: value}))
+            except ValueError as exc:
+                raise ValueError(f"grid key {key}={value!r}: {exc}") from None
     cells = []
     for combo in itertools.product(*(grid[k] for k in keys)):
         params = tuple(zip(keys, combo))
-        validate_config(exp.make_config(**dict(params)))  # validate now, before anything runs
+        try:  # every cell's config, now, before anything runs
+            validate_config(exp.make_config(**dict(params)))
+        except ValueError as exc:
+            shown = " ".join(f"{k}={v!r}" for k, v in params)
+            raise ValueError(f"grid cell {shown}: {exc}") from None
         for s in seed_list:
             cells.append(Cell(exp.name, params, int(s)))
     return cells
@@ -199,6 +271,7 @@ class SweepResult:
     failed: int = 0
     skipped: int = 0
     seconds: float = 0.0
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (cell label, first error line)
 
 
 def run_cells(
@@ -228,7 +301,12 @@ def run_cells(
         seen.add(key)
         todo.append((cell, key))
     start = time.time()
-    bar = _SweepBar(len(todo), result.skipped) if progress and todo else None
+    bar = None
+    if progress and todo:
+        from regretlab.progress import bar as _bar
+
+        bar = _bar(len(todo), "cells", fields=("running", "failed", "skipped"))
+        bar.update(0, running=0, failed=0, skipped=result.skipped)
 
     def finish(cell: Cell, key: str, out: tuple[str, Any, float, str | None]) -> None:
         status, rows, started, error = out
@@ -238,14 +316,15 @@ def run_cells(
             result.done += 1
         else:
             result.failed += 1
+            result.errors.append((cell.label(), (error or "failed").splitlines()[0]))
         if bar:
-            bar.update(result.done, result.failed, running=0)
+            bar.update(result.done + result.failed, failed=result.failed)
 
     try:
         if backend == "serial" or (backend == "local" and (workers == 1 or len(todo) <= 1)):
             for cell, key in todo:
                 if bar:
-                    bar.update(result.done, result.failed, running=1)
+                    bar.update(running=1)
                 finish(cell, key, execute(cell.experiment, cell.params, cell.seed))
         elif backend == "local":
             _run_pool(todo, finish, workers or os.cpu_count() or 1, bar, result)
@@ -258,11 +337,45 @@ def run_cells(
     return result
 
 
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _worker_init(parent: int) -> None:
+    """Run in each pool worker first: draw no progress bars (the parent draws the sweep's) and
+    exit as soon as the parent is gone, however it ended (a SIGKILLed sweep must not leave
+    workers blocked on a pipe write): the kernel's parent-death signal on Linux, and a thread
+    that watches the parent's pid everywhere."""
+    import signal
+    import threading
+
+    os.environ["REGRETLAB_PROGRESS"] = "0"
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:  # the parent died before the signal was armed
+        os._exit(1)
+
+    def watch() -> None:
+        while True:
+            time.sleep(0.25)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="regretlab-parent-watch", daemon=True).start()
+
+
 def _run_pool(todo: list[tuple[Cell, str]], finish: Any, workers: int, bar: Any, result: SweepResult) -> None:
     import multiprocessing as mp
 
     # spawn, not fork: the parent holds DuckDB and BLAS threads that must not be forked.
-    with ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=mp.get_context("spawn")) as pool:
+    # Workers die with this process, even when it is killed with SIGKILL (see _worker_init).
+    with ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=mp.get_context("spawn"),
+                             initializer=_worker_init, initargs=(os.getpid(),)) as pool:
         pending: dict[Future, tuple[Cell, str]] = {}
         queue = list(todo)
         while queue or pending:
@@ -270,7 +383,7 @@ def _run_pool(todo: list[tuple[Cell, str]], finish: Any, workers: int, bar: Any,
                 cell, key = queue.pop(0)
                 pending[pool.submit(execute, cell.experiment, cell.params, cell.seed)] = (cell, key)
             if bar:
-                bar.update(result.done, result.failed, running=min(len(pending), workers))
+                bar.update(running=min(len(pending), workers))
             done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
             for fut in done:
                 cell, key = pending.pop(fut)
@@ -296,7 +409,7 @@ def _run_ray(todo: list[tuple[Cell, str]], finish: Any, address: str | None, bar
     refs = {remote.remote(c.experiment, c.params, c.seed): (c, k) for c, k in todo}
     while refs:
         if bar:
-            bar.update(result.done, result.failed, running=len(refs))
+            bar.update(running=len(refs))
         ready, _ = ray.wait(list(refs), num_returns=1)
         for ref in ready:
             cell, key = refs.pop(ref)
@@ -317,24 +430,3 @@ def _check_reachable(address: str, timeout: float = 5.0) -> None:
             pass
     except OSError as exc:
         raise ValueError(f"could not connect to Ray at {address!r}: {exc}") from None
-
-
-class _SweepBar:
-    def __init__(self, total: int, skipped: int) -> None:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-        from rich.console import Console
-
-        self._p = Progress(TextColumn("cells"), BarColumn(), MofNCompleteColumn(),
-                           TextColumn("{task.fields[info]}"), TimeRemainingColumn(), transient=False,
-                           console=Console(stderr=True))
-        self._p.start()
-        self._t = self._p.add_task("cells", total=total, info=f"skipped {skipped} stored")
-        self._skipped = skipped
-
-    def update(self, done: int, failed: int, running: int) -> None:
-        self._p.update(self._t, completed=done + failed,
-                       info=f"running {running} · failed {failed} · skipped {self._skipped}")
-
-    def close(self) -> None:
-        self._p.stop()
