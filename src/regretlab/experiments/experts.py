@@ -43,18 +43,38 @@ class ExpertsConfig:
     K: int = 0
     every: int = 0
 
+    def estimate(self) -> tuple[float, float]:
+        """``(bytes, seconds)`` one cell needs, roughly: its tidy rows (~300 bytes each at the
+        peak) and per-run state; the time is a low estimate (10 us a round and learner, plus
+        1 ns per run and action). Used by ``validate_config`` to refuse sizes that cannot fit."""
+        if isinstance(self.every, (int, float)) and self.every < 0:
+            raise ValueError(f"every must be >= 0 (0: about 200 points), got {self.every}")
+        learners = max(len([n for n in str(self.algo).split(",") if n.strip()]), 1)
+        T, runs, k = float(self.T), float(self.runs), max(float(self.K), 2.0)
+        every = float(self.every) if self.every else max(1.0, T // 200)
+        points = math.ceil(T / every)
+        nbytes = 300.0 * learners * points * runs + 16 * 8 * runs * k
+        seconds = learners * T * (10e-6 + 1e-9 * runs * k)
+        return nbytes, seconds
+
 
 def run_experts(config: ExpertsConfig, seed: int) -> dict[str, Any]:
+    from regretlab.progress import bar
+
     every = config.every or max(1, config.T // 200)
     env_params = {"num_actions": config.K} if config.K else {}
+    names = _names(config.algo, "algo")
     parts = []
-    for name in _names(config.algo, "algo"):
-        env = make_env(config.env, config.T, **env_params)
-        learner = make_learner(name, config.T, utility_range=getattr(env, "utility_range", None))
-        tr = run(learner, env, config.T, batch=config.runs, seed=seed, every=every)
-        rows = tr.to_rows()
-        rows["learner"] = [name] * len(rows["run"])
-        parts.append(rows)
+    with bar(len(names) * config.T, "experts: rounds", fields=("learner",), transient=True) as pb:
+        for i, name in enumerate(names):
+            pb.update(i * config.T, learner=name)
+            env = make_env(config.env, config.T, **env_params)
+            learner = make_learner(name, config.T, utility_range=getattr(env, "utility_range", None))
+            tr = run(learner, env, config.T, batch=config.runs, seed=seed, every=every,
+                     progress=lambda done, i=i: pb.update(i * config.T + done))
+            rows = tr.to_rows()
+            rows["learner"] = [name] * len(rows["run"])
+            parts.append(rows)
     return {k: np.concatenate([np.asarray(p[k]) for p in parts]) for k in parts[0]}
 
 
@@ -79,6 +99,8 @@ def summarize_experts(rows: Any) -> list[tuple[str, Any]]:
 
 
 def plot_experts(rows: Any, outdir: Path) -> list[Path]:
+    """The regret curves of ``rows`` (one config; ``regretlab show``/``report`` split stored rows
+    by the config fields that differ between cells before calling this)."""
     return [regret_curves(rows, Path(outdir) / "experts_regret.png", title="Regret (mean, 95% band)")]
 
 

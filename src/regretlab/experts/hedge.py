@@ -328,11 +328,12 @@ class FixedShare(_PlaysItsState):
     uses_played = False
 
     def __init__(self, lr: float | None = None, alpha: float = 0.01, horizon: int | None = None):
+        # alpha first: a bad alpha is named even when lr/horizon are missing too
+        self.alpha = check_probability("fixed_share alpha (the share mixed back to uniform each round)", alpha)
         if lr is None and horizon is None:
             raise ValueError("fixed_share needs lr > 0 or horizon >= 1 (to tune the rate)")
         self.lr = None if lr is None else check_positive("lr", lr)
         self.horizon = None if horizon is None else check_int("horizon", horizon)
-        self.alpha = check_probability("alpha", alpha)
 
     def advance(self, state: CumulativeState, utility: np.ndarray, played: np.ndarray) -> CumulativeState:
         k = utility.shape[1]
