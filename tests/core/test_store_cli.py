@@ -45,8 +45,9 @@ def test_cli_run_show_report(tmp_path):
     r = _cli(["run", "experts", "--algo", "hedge,ftl", "--env", "alternating", "--T", "200", "--runs", "5",
               "--seed", "0", "--loglog"], tmp_path)
     assert r.returncode == 0, r.stderr
-    assert (tmp_path / "results" / "experts_regret.png").stat().st_size > 1000
-    assert (tmp_path / "results" / "experts_regret_loglog.png").exists()
+    key = next(ln.split()[2] for ln in r.stdout.splitlines() if ln.startswith("stored cell"))
+    assert (tmp_path / "results" / f"experts_regret_{key[:8]}.png").stat().st_size > 1000  # one per cell
+    assert (tmp_path / "results" / f"experts_regret_loglog_{key[:8]}.png").exists()
     assert "ftl" in r.stdout and "100.000" in r.stdout  # FTL regret T/2
     r = _cli(["show", "experts"], tmp_path)
     assert r.returncode == 0 and "experts" in r.stdout
