@@ -84,7 +84,11 @@ CASES = [
     dict(id="agent-run-missing-local", argv=["agent", "run", "--local", "nolm"], expect="--local folder 'nolm' does not exist"),
     dict(id="agent-run-out-is-a-file", argv=[*_RUN, "--out", "f.txt"], setup=_text("f.txt", "x"),
          expect="--out must be a folder"),
+    dict(id="agent-run-cannot-fit", argv=[*_RUN, "-T", "100000000000", "--runs", "1000"],
+         expect="agent run -T 100000000000 --runs 1000 on gaussian needs about", note="refused before any round"),
     # agent train
+    dict(id="agent-train-cannot-fit", argv=[*_TRAIN, "--batch", "100000000", "--N", "1000", "-T", "1000"],
+         expect="agent train --batch 100000000 --N 1000 -T 1000 --K 2 --model lsa needs about"),
     dict(id="agent-train-steps-zero", argv=[*_TRAIN, "--steps", "0"], expect="--steps must be an integer >= 1, got 0",
          note="trained nothing and reported a nan loss"),
     dict(id="agent-train-crafted-checkpoint", argv=[*_TRAIN[:2], "--checkpoint", "crafted.pt", "--steps", "5"],

@@ -103,6 +103,14 @@ def register(app: typer.Typer) -> None:
         if feedback not in (online_fb if spec.kind == "online" else game_fb):
             raise UserError(f"--feedback for {'an online' if spec.kind == 'online' else 'a game'} setting must be one of "
                             f"{', '.join(online_fb if spec.kind == 'online' else game_fb)}, got {feedback!r}")
+        # the trace (per-round arrays) and the stored rows (numbers and strategy/loss strings per
+        # round and run): about 300 B per round plus 400 B + 50 B per action per round and run (measured
+        # 447 MB at -T 200000 --runs 4, K = 2)
+        width = spec.num_actions if isinstance(spec.num_actions, int) else sum(spec.num_actions)
+        from regretlab.mechanisms._fits import check_fits
+
+        check_fits(f"agent run -T {horizon} --runs {runs} on {setting}",
+                   horizon * (300 + runs * (400 + 50 * width)), seconds=2e-6 * horizon * runs)
         if spec.kind == "online" and agent is not None and "," in agent.strip(", "):
             raise UserError(f"--agent takes one name in an online-learning setting (several names only in a "
                             f"game, where player i gets the i-th), got {agent!r}; run once per agent to compare")
@@ -183,6 +191,14 @@ def register(app: typer.Typer) -> None:
         check_int("--seed", seed, minimum=0)
         if checkpoint.exists() and not checkpoint.is_file():
             raise ValueError(f"--checkpoint must be a file, got the folder {str(checkpoint)!r}")
+        from regretlab.mechanisms._fits import check_fits
+
+        # one step's float64 tensors kept for the backward pass: the losses and about a dozen
+        # [batch, N, T, d+1] intermediates; the transformer adds width-32 activations and T x T
+        # attention per layer (2 layers, 2 heads)
+        per_seq = horizon * 12 * (actions + 1) + (2 * (24 * 32 + 4 * 2 * horizon) * horizon if model == "transformer" else 0)
+        check_fits(f"agent train --batch {batch} --N {n} -T {horizon} --K {actions} --model {model}",
+                   8 * batch * n * per_seq)
 
         from regretlab.agents.regret_loss import TrainConfig, config_differences, read_checkpoint, train
 
