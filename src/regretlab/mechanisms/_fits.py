@@ -7,6 +7,7 @@ behaviour here: the estimate is compared with ``MemAvailable`` of ``/proc/meminf
 from __future__ import annotations
 
 import math
+from typing import Any
 
 
 def _format_bytes(nbytes: float) -> str:
@@ -32,6 +33,7 @@ def _memory_available() -> int | None:
 def check_fits(what: str, nbytes: float, seconds: float | None = None) -> None:
     """Raise one ``ValueError`` line naming ``what``, the estimate and the memory available when
     ``nbytes`` exceeds it (and, with the core's helper, when ``seconds`` exceeds its time limit)."""
+    shared: Any
     try:
         from regretlab.core.errors import check_fits as shared
     except ImportError:
