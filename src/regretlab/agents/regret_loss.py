@@ -374,8 +374,10 @@ def train(cfg: TrainConfig, checkpoint: str | Path | None = None, stop_after: in
     from regretlab.progress import bar
 
     done = 0
-    with bar(cfg.steps, f"regret-loss {cfg.model}", fields=("loss",), disable=not progress) as pbar:
-        pbar.update(step)
+    pbar = bar(cfg.steps, f"regret-loss {cfg.model}", fields=("loss",)) if progress else None
+    try:
+        if pbar is not None:
+            pbar.update(step)
         while step < cfg.steps:
             if stop_after is not None and done >= stop_after:
                 break
@@ -389,9 +391,12 @@ def train(cfg: TrainConfig, checkpoint: str | Path | None = None, stop_after: in
             done += 1
             if step % cfg.checkpoint_every == 0 or step == cfg.steps:
                 save()
-            if progress:
+            if pbar is not None:
                 tail = losses[-50:]
                 pbar.update(step, loss=sum(tail) / len(tail))
+    finally:
+        if pbar is not None:
+            pbar.close()
     if done or resumed == 0:
         save()
     return TrainResult(model, cfg, losses, resumed)
