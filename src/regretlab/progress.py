@@ -39,6 +39,8 @@ class Bar:
                            info, TimeElapsedColumn(), TimeRemainingColumn(), transient=transient,
                            console=Console(stderr=True), disable=disable or not enabled())
         self._values: dict[str, Any] = {name: "-" for name in self._fields}
+        if transient and not self._p.console.is_terminal:
+            self._p.disable = True  # a transient bar off a terminal would leave only a blank line
         self._p.start()
         self._task = self._p.add_task(label, total=max(int(total), 0), info=self._info())
 

@@ -48,15 +48,18 @@ def load_jsonl(path: str | Path) -> list[PreferenceExample]:
     if not p.exists():
         raise FileNotFoundError(f"path {str(p)!r} does not exist")
     out = []
-    with p.open(encoding="utf-8") as fh:
-        for i, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ValueError(f"{p.name} line {i} is not valid JSON: {exc.msg}") from None
-            out.append(check_example(row, f"{p.name} line {i}"))
+    try:
+        with p.open(encoding="utf-8") as fh:
+            for i, line in enumerate(fh, 1):
+                if not line.strip():
+                    continue
+                try:
+                    row = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise ValueError(f"{p.name} line {i} is not valid JSON: {exc.msg}") from None
+                out.append(check_example(row, f"{p.name} line {i}"))
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{p.name} is not UTF-8 text: byte {exc.object[exc.start]:#04x} at offset {exc.start}") from None
     return out
 
 
@@ -76,11 +79,18 @@ def load_prompts(path: str | Path) -> list[str]:
     if not p.exists():
         raise FileNotFoundError(f"path {str(p)!r} does not exist")
     prompts = []
-    for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1):
+    try:
+        text = p.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{p.name} is not UTF-8 text: byte {exc.object[exc.start]:#04x} at offset {exc.start}") from None
+    for i, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
         if p.suffix == ".jsonl":
-            row = json.loads(line)
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"{p.name} line {i} is not valid JSON: {exc.msg} at column {exc.colno}") from None
             if not isinstance(row, dict) or not isinstance(row.get("prompt"), str):
                 raise ValueError(f"{p.name} line {i} must be an object with a string 'prompt'")
             prompts.append(row["prompt"])
