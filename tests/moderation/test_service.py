@@ -465,3 +465,17 @@ def test_config_errors_name_the_file(tmp_path):
     (tmp_path / "notes.txt").write_text("not a database\n" * 100)
     with pytest.raises(ValueError, match="notes.txt cannot be used: file is not a database"):
         Engine(load_config(ok))
+
+
+def test_answers_are_not_held_back_by_nagle(tmp_path, make_config, start_server):
+    # the service binds its own socket; without TCP_NODELAY each answer (head, then body) waited
+    # ~40 ms for the client's delayed ACK
+    server = start_server(make_config(tmp_path))
+    with httpx.Client(base_url=server.url, timeout=10) as c:
+        c.get("/health")
+        lat = []
+        for _ in range(25):
+            t0 = time.perf_counter()
+            assert c.post("/score", json={"text": "hello"}).status_code == 200
+            lat.append(time.perf_counter() - t0)
+    assert sorted(lat)[len(lat) // 2] < 0.025, lat

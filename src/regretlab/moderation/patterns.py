@@ -68,7 +68,7 @@ def _atom_chars(op: Any, av: Any, flags: int) -> frozenset[str]:
     elif op is _c.ANY:
         src = "."
     elif op is _c.IN:
-        parts = []
+        parts: list[str] = []
         for kind, value in av:
             if kind is _c.NEGATE:
                 parts.insert(0, "^")

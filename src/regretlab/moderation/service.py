@@ -236,7 +236,9 @@ def listen_socket(port: int, option: str = "port", where: str = "") -> socket.so
     given = f"{where}{option} {port}" if option.startswith("-") else f"{where}{option} = {port}"
     if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
         raise ValueError(f"{where}{option} must be a TCP port number from 0 to 65535, got {port!r}")
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY only on connections of such sockets (else every
+    # answer, written as head + body, waits ~40 ms for a delayed ACK)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn: restart right after a crash
     try:
         sock.bind((LOOPBACK, port))
