@@ -148,6 +148,8 @@ class Engine:
             self._check_meta()
             self._restore()
         except BaseException:
+            if getattr(self, "_db", None) is not None:
+                self._db.close()
             self._lockfile.close()
             raise
 
