@@ -105,9 +105,9 @@ def gumbel(keys: np.ndarray, counter: int, size: int) -> np.ndarray:
 
 def sample_actions(keys: np.ndarray, counter: int, probs: np.ndarray) -> np.ndarray:
     """One action per run from ``probs [B, K]`` by inversion; returns ``[B]`` int64."""
-    from regretlab.core.kernels import sample_rows
+    from regretlab.core.kernels import sample_keyed
 
-    return sample_rows(probs, uniform(keys, counter, 1)[:, 0])
+    return sample_keyed(keys, counter, probs)  # = sample_rows(probs, uniform(keys, counter, 1)[:, 0])
 
 
 def split(keys: np.ndarray, n: int) -> np.ndarray:
