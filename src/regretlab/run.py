@@ -1,10 +1,14 @@
-"""The runner: ``run(learner, env, T, batch, seed) -> Trace``.
+"""The one driver: ``run(learners, setting, T, batch, seed, every) -> Trace``.
 
-Each round, for all ``B`` runs at once: the learner announces ``p_t = strategy(state)``, the
-environment answers with utilities ``u_t [B, K]`` (an adaptive adversary may look at ``p_t``),
-an action ``a_t ~ p_t`` is drawn from the run's own ``action`` stream, and the learner receives
-``FullInfo(u_t)`` or ``Bandit(a_t, u_t(a_t), p_t(a_t))`` according to ``learner.feedback``.
-Regret is accounted here, never by the learner.
+Each round, for all ``B`` runs at once and every player ``i`` of the setting: the learner
+announces ``p_i = strategy(state_i, context_i)``; an action ``a_i ~ p_i`` is drawn from the
+run's own action stream; the setting answers with ``u_i [B, K_i]``, the utility of each of the
+player's actions given what the others did (an adaptive adversary may look at ``p``); the learner
+receives ``FullInfo(u_i)`` or ``Bandit(a_i, u_i(a_i), p_i(a_i))`` according to its
+``feedback``; and ``(p_i, u_i, a_i)`` go to the :class:`~regretlab.metrics.ledger.Ledger`, from
+which :mod:`regretlab.metrics.ledger` computes regret, CCE/CE gaps and average strategies. A
+loss/utility environment is a one-player setting (:class:`EnvSetting`); games, bandit
+environments and streams of other parts are settings too. The driver never grades a learner.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from regretlab.core import rng
 from regretlab.core.errors import check_fits, check_int
 from regretlab.core.registry import environments, learners
 from regretlab.core.types import Bandit, FullInfo
+from regretlab.metrics import ledger as ledger_metrics
+from regretlab.metrics.ledger import Ledger
 
 
 @dataclass
@@ -31,7 +37,13 @@ class Trace:
             ``utility`` (learner's cumulative expected utility), ``best_utility`` (best fixed
             action's), and ``swap_regret`` when requested.
         strategies / utilities: ``[N, B, K]`` history when ``history=True`` (else ``None``).
-        final_strategy: ``[B, K]`` the strategy after the last update.
+        final_strategy: ``[B, K]`` the strategy after the last update (player 0).
+        players: per player, the same curves as ``metrics`` has for one player. With several
+            players ``metrics`` holds the joint ones: ``regret`` (the largest player regret),
+            ``cce_gap`` (``max_i R^i_t / t``), ``ce_gap`` with ``swap=True``, and whatever the
+            setting evaluates (e.g. ``nash_conv`` of the average strategies).
+        final_strategies: per player ``[B, K_i]``.
+        ledger: the ledger the curves were computed from.
     """
 
     rounds: np.ndarray
@@ -46,6 +58,9 @@ class Trace:
     utilities: np.ndarray | None = None
     seconds: float = 0.0
     info: dict[str, Any] = field(default_factory=dict)
+    players: list[dict[str, np.ndarray]] = field(default_factory=list)
+    final_strategies: list[np.ndarray] = field(default_factory=list)
+    ledger: Ledger | None = None
 
     @property
     def regret(self) -> np.ndarray:
@@ -112,9 +127,99 @@ def _resolve(obj: Any, registry: Any, what: str) -> Any:
     return obj
 
 
+class EnvSetting:
+    """A one-player :class:`~regretlab.core.types.Setting` made from a loss/utility environment.
+
+    The environment's ``context(state)`` is shown to the learner; a ``[B, K]`` bool array is
+    also the ``awake`` mask of full-information feedback (sleeping experts). An environment with
+    ``mean_utility [K]`` (stochastic bandits) gives pseudo-regret.
+    """
+
+    num_players = 1
+
+    def __init__(self, env: Any) -> None:
+        for method in ("init", "context", "step"):
+            if not callable(getattr(env, method, None)):
+                raise TypeError(f"env must be an environment (init/context/step methods), got {env!r}")
+        self.env = env
+        self.num_actions = (check_int("env.num_actions", getattr(env, "num_actions", None), minimum=1),)
+        self.utility_range = getattr(env, "utility_range", None)
+        self.name = str(getattr(env, "name", env))
+        means = getattr(env, "mean_utility", None)  # [K] expected utilities, when the env knows them
+        self._means = None if means is None or callable(means) else np.asarray(means, dtype=np.float64)
+
+    def init(self, keys: np.ndarray) -> Any:
+        return self.env.init(keys)
+
+    def context(self, state: Any, player: int) -> Any:
+        return self.env.context(state)
+
+    def awake(self, context: Any, player: int) -> np.ndarray | None:
+        return context if isinstance(context, np.ndarray) and context.dtype == bool else None
+
+    def step(self, state: Any, strategies: tuple[np.ndarray, ...],
+             actions: tuple[np.ndarray | None, ...]) -> tuple[Any, tuple[np.ndarray, ...]]:
+        state, u = self.env.step(state, strategies[0])
+        return state, (u,)
+
+    def mean_utility(self, state: Any, player: int) -> np.ndarray | None:
+        return self._means
+
+    def __repr__(self) -> str:
+        return repr(self.env)
+
+
+def as_setting(setting: Any, horizon: int) -> Any:
+    """A setting from a :class:`Setting`, an environment object or a registered environment name."""
+    if isinstance(setting, str):
+        setting = make_env(setting, horizon)
+    if setting is None:
+        raise ValueError("setting must be a Setting, an environment or a registered name, got None")
+    if isinstance(getattr(setting, "num_actions", None), tuple) and hasattr(setting, "num_players"):
+        return setting
+    return EnvSetting(setting)
+
+
+def player_keys(setting: Any, keys: np.ndarray, player: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(learner keys, action keys)`` of one player, functions of the run keys only.
+
+    One player: the run keys and their ``"action"`` stream, so a learner driven by hand with the
+    same keys sees the same numbers. Several players: player ``i`` gets stream ``16 + i`` for its
+    learner and stream ``32 + i`` of the ``"action"`` stream for its draws (the convention of
+    repeated games). A setting may define its own ``player_keys(keys, i)``.
+    """
+    own = getattr(setting, "player_keys", None)
+    if callable(own):
+        return own(keys, player)
+    if setting.num_players == 1:
+        return keys, rng.derive(keys, "action")
+    return rng.derive(keys, 16 + player), rng.derive(rng.derive(keys, "action"), 32 + player)
+
+
+def _learners(learners_: Any, setting: Any, horizon: int) -> list[Any]:
+    num = setting.num_players
+    items = list(learners_) if isinstance(learners_, (list, tuple)) else [learners_] * num
+    if len(items) != num:
+        raise ValueError(f"learners must be one learner or a list of {num} (one per player), got {len(items)}")
+    out = []
+    for i, item in enumerate(items):
+        if isinstance(item, str):  # a name gets its rate tuned to T and the setting's utility range
+            item = make_learner(item, horizon, utility_range=getattr(setting, "utility_range", None))
+        item = _resolve(item, learners, "learner")
+        if not all(callable(getattr(item, m, None)) for m in ("init", "strategy", "update")):
+            raise TypeError(f"learners[{i}] must be a learner (init/strategy/update) or a registered name, "
+                            f"got {item!r}")
+        mode = getattr(item, "feedback", None)
+        if mode not in (FullInfo, Bandit):
+            raise TypeError(f"run() drives learners whose feedback is FullInfo or Bandit, got {mode!r} "
+                            f"for {item!r}")
+        out.append(item)
+    return out
+
+
 def run(
-    learner: Any,
-    env: Any,
+    learners_: Any,
+    setting: Any,
     T: int,
     batch: int = 1,
     seed: int = 0,
@@ -125,19 +230,21 @@ def run(
     swap: bool = False,
     progress: bool | Callable[[int], Any] | None = None,
 ) -> Trace:
-    """Play ``learner`` against ``env`` for ``T`` rounds in ``batch`` independent runs.
+    """Play learners in a setting for ``T`` rounds in ``batch`` independent runs.
 
     Args:
-        learner: a learner object or registered name.
-        env: an environment object or registered name.
+        learners_: one learner (every player) or a list, one per player; objects or registered
+            names (a name's rate is tuned to ``T``, a bandit's reward range to the setting's).
+        setting: a :class:`~regretlab.core.types.Setting` (a game, a stream of another part),
+            an environment object or a registered environment name (one player).
         T: number of rounds (>= 1).
         batch: number of independent runs ``B``.
         seed: root seed; run ``b`` uses ``spawn_keys(seed, B)[b]`` so row ``b`` equals a solo
             run given ``keys=spawn_keys(seed, B)[b:b+1]``.
         every: record metrics every ``every`` rounds (and at round ``T``).
         keys: explicit ``[B]`` run keys (overrides ``seed``/``batch``).
-        history: also keep ``strategies`` and ``utilities`` ``[N, B, K]``.
-        swap: also track swap regret (``O(B K^2)`` per round).
+        history: also keep ``strategies`` and ``utilities`` ``[N, B, K]`` (player 0).
+        swap: also track swap regret (``O(B K^2)`` per round and player).
         progress: show a progress bar (default: when ``T * B >= 5e6``), or a callable given
             the number of rounds done about 200 times during the run (e.g. to drive a bar that
             covers several runs; then no bar of its own is drawn).
@@ -152,82 +259,80 @@ def run(
         True
     """
     T = check_int("T", T, minimum=1)
-    env = make_env(env, T) if isinstance(env, str) else _resolve(env, environments, "env")
-    if isinstance(learner, str):  # a name gets its rate tuned to T and the env's utility range
-        learner = make_learner(learner, T, utility_range=getattr(env, "utility_range", None))
-    learner = _resolve(learner, learners, "learner")
+    setting = as_setting(setting, T)
+    players = _learners(learners_, setting, T)
     every = check_int("every", every, minimum=1)
     b = check_int("batch", batch, minimum=1) if keys is None else int(np.size(keys))
-    k = check_int("env.num_actions", getattr(env, "num_actions", None), minimum=1)
+    ks = tuple(check_int("setting.num_actions", k, minimum=1) for k in setting.num_actions)
+    num = len(ks)
     n_rec = (T + every - 1) // every
     names = ["regret", "realized_regret", "utility", "best_utility"] + (["swap_regret"] if swap else [])
-    # the recorded curves, the history and ~12 [B, K] work arrays (swap: [B, K, K] gains)
-    need = 8 * (len(names) * n_rec * b + (2 * n_rec * b * k if history else 0) + 12 * b * k
-                + (2 * b * k * k if swap else 0))
-    check_fits(f"run(T={T}, batch={b}, K={k}, every={every}"
+    k_sum, k_sq = sum(ks), sum(k * k for k in ks)
+    # the recorded curves, the history and ~14 [B, K] work arrays per player (swap: [B, K, K] gains)
+    need = 8 * (len(names) * n_rec * b * num + (2 * n_rec * b * ks[0] if history else 0) + 14 * b * k_sum
+                + (2 * b * k_sq if swap else 0))
+    check_fits(f"run(T={T}, batch={b}, K={'x'.join(map(str, ks))}, every={every}"
                + (", history=True" if history else "") + (", swap=True" if swap else "") + ")", need)
     if keys is None:
         keys = rng.spawn_keys(seed, b)
     keys = np.asarray(keys, dtype=np.uint64)
-    mode = getattr(learner, "feedback", None)
-    if mode not in (FullInfo, Bandit):
-        raise TypeError(
-            f"run() drives learners whose feedback is FullInfo or Bandit, got {mode!r} for {learner!r}"
-        )
+    bandit = [lr.feedback is Bandit for lr in players]
+    draws = getattr(setting, "samples_actions", True)
+    if any(bandit) and not draws:
+        raise ValueError(f"{setting!r} reveals expected utilities only (no actions are drawn), so it cannot "
+                         "give bandit feedback; use realized play for bandit learners")
 
-    lstate = learner.init(keys, k)
-    estate = env.init(keys)
-    action_keys = rng.derive(keys, "action")
-    cum_u = np.zeros((b, k))
-    cum_exp = np.zeros(b)
-    cum_real = np.zeros(b)
-    gains = np.zeros((b, k, k)) if swap else None
-    rec = {name: np.empty((n_rec, b)) for name in names}
+    pkeys = [player_keys(setting, keys, i) for i in range(num)]
+    states = [lr.init(pk[0], k) for lr, pk, k in zip(players, pkeys, ks)]
+    sstate = setting.init(keys)
+    book = Ledger(ks, b, swap=swap, history=history)
+    awake_of = getattr(setting, "awake", None)
+    mean_of = getattr(setting, "mean_utility", None)
+    evaluate = getattr(setting, "evaluate", None)
+    extra: dict[str, list[np.ndarray]] = {}
     rounds = np.empty(n_rec, dtype=np.int64)
-    hist_p = np.empty((n_rec, b, k)) if history else None
-    hist_u = np.empty((n_rec, b, k)) if history else None
     report = progress if callable(progress) else None
     show = report is None and (bool(progress) if progress is not None else T * b >= 5_000_000)
     bar = None
     if show:
         from regretlab.progress import Bar
 
-        bar = Bar(T, f"{getattr(learner, 'name', learner)} vs {getattr(env, 'name', env)}", transient=True)
+        label = " / ".join(dict.fromkeys(str(getattr(lr, "name", lr)) for lr in players))
+        bar = Bar(T, f"{label} in {getattr(setting, 'name', setting)}", transient=True)
     tick = max(1, T // 200)
     rows = np.arange(b)
     start = time.perf_counter()
     i = 0
+    ps: list[np.ndarray] = []
+    contexts: list[Any] = [None] * num
     try:
         for t in range(T):
-            context = env.context(estate)
-            p = learner.strategy(lstate, context) if context is not None else learner.strategy(lstate)
-            estate, u = env.step(estate, p)
-            if u.shape != (b, k) or not np.isfinite(u).all():
-                raise ValueError(f"environment {env!r} returned invalid utilities at round {t + 1}: "
-                                 f"shape {list(u.shape)}, expected [{b}, {k}] finite values")
-            a = rng.sample_actions(action_keys, t, p)
-            got = u[rows, a]
-            cum_u += u
-            cum_exp += np.einsum("bk,bk->b", p, u)
-            cum_real += got
-            if swap:
-                gains += p[:, :, None] * (u[:, None, :] - u[:, :, None])
-            if mode is FullInfo:
-                fb: Any = FullInfo(u, awake=context if isinstance(context, np.ndarray) else None)
-            else:
-                fb = Bandit(a, got, p[rows, a])
-            lstate = learner.update(lstate, fb)
+            ps = []
+            for j, (lr, st) in enumerate(zip(players, states)):
+                contexts[j] = ctx = setting.context(sstate, j)
+                ps.append(lr.strategy(st, ctx) if ctx is not None else lr.strategy(st))
+            acts = tuple(rng.sample_actions(pk[1], t, p) for pk, p in zip(pkeys, ps)) if draws else (None,) * num
+            sstate, us = setting.step(sstate, tuple(ps), acts)
+            for j in range(num):
+                u, p, a, k = us[j], ps[j], acts[j], ks[j]
+                if u.shape != (b, k) or not np.isfinite(u).all():
+                    raise ValueError(f"setting {setting!r} returned invalid utilities for player {j} at round "
+                                     f"{t + 1}: shape {list(u.shape)}, expected [{b}, {k}] finite values")
+                if bandit[j]:
+                    got = u[rows, a]
+                    fb: Any = Bandit(a, got, p[rows, a], context=contexts[j])
+                else:
+                    awake = awake_of(contexts[j], j) if awake_of is not None else None
+                    fb = FullInfo(u, awake=awake)
+                states[j] = players[j].update(states[j], fb)
+                book.record(j, p, u, a, mean_of(sstate, j) if mean_of is not None else None)
+            book.end_round()
             if (t + 1) % every == 0 or t + 1 == T:
-                best = cum_u.max(axis=1)
+                book.snapshot()
                 rounds[i] = t + 1
-                rec["regret"][i] = best - cum_exp
-                rec["realized_regret"][i] = best - cum_real
-                rec["utility"][i] = cum_exp
-                rec["best_utility"][i] = best
-                if swap:
-                    rec["swap_regret"][i] = np.maximum(gains.max(axis=2), 0.0).sum(axis=1)
-                if history:
-                    hist_p[i], hist_u[i] = p, u
+                if evaluate is not None:
+                    for name, value in evaluate(sstate, book).items():
+                        extra.setdefault(name, []).append(np.asarray(value, dtype=np.float64))
                 i += 1
             if (t + 1) % tick == 0 or t + 1 == T:
                 if bar is not None:
@@ -237,6 +342,35 @@ def run(
     finally:
         if bar is not None:
             bar.close()
-    final = learner.strategy(lstate) if env.context(estate) is None else p
-    return Trace(rounds, rec, str(getattr(learner, "name", learner)), str(getattr(env, "name", env)),
-                 int(seed), b, T, final, hist_p, hist_u, time.perf_counter() - start)
+    finals = [lr.strategy(st) if contexts[j] is None else ps[j]
+              for j, (lr, st) in enumerate(zip(players, states))]
+    per_player = [_curves(book, j, swap) for j in range(num)]
+    if num == 1:
+        metrics = per_player[0]
+    else:
+        metrics = {"regret": np.max([c["regret"] for c in per_player], axis=0),
+                   "cce_gap": ledger_metrics.cce_gap(book, "realized" if draws else "expected")}
+        if swap:
+            metrics["ce_gap"] = ledger_metrics.ce_gap(book)
+    metrics.update({name: np.stack(vals) for name, vals in extra.items()})
+    hist = book.books[0].history
+    hist_p = np.stack(hist["strategy"]) if history else None
+    hist_u = np.stack(hist["utility"]) if history else None
+    label = ",".join(dict.fromkeys(str(getattr(lr, "name", lr)) for lr in players))
+    return Trace(rounds, metrics, label, str(getattr(setting, "name", setting)), int(seed), b, T, finals[0],
+                 hist_p, hist_u, time.perf_counter() - start, players=per_player, final_strategies=finals,
+                 ledger=book)
+
+
+def _curves(book: Ledger, player: int, swap: bool) -> dict[str, np.ndarray]:
+    """One player's recorded curves, from the ledger."""
+    out = {"regret": ledger_metrics.external(book, player)}
+    if book.books[player].acted:
+        out["realized_regret"] = ledger_metrics.realized(book, player)
+    out["utility"] = book.curve("expected", player)
+    out["best_utility"] = book.curve("best", player)
+    if swap:
+        out["swap_regret"] = ledger_metrics.swap(book, player)
+    if book.books[player].snapshots.get("pseudo"):
+        out["pseudo_regret"] = ledger_metrics.pseudo(book, player)
+    return out

@@ -519,7 +519,8 @@ class Exp4(_Base):
 
     with advice ``ξ_t [B, N, K]`` passed as the round's ``context``. ``η = sqrt(2 ln N / (T K))``,
     ``γ = 0``: regret against the best expert ``<= sqrt(2 T K ln N)`` (Bubeck & Cesa-Bianchi 2012, Thm 4.2).
-    ``update`` needs the same advice: ``update(state, feedback, context=advice)``.
+    ``update`` needs the same advice: the driver passes it as ``Bandit(..., context=advice)``
+    (``update(state, feedback, context=advice)`` also works).
     """
 
     name = "exp4"
@@ -555,7 +556,7 @@ class Exp4(_Base):
         return p if self.exploration == 0 else (1 - self.exploration) * p + self.exploration / k
 
     def update(self, state: BanditState, feedback: Bandit, context: Any = None) -> BanditState:
-        adv = self._advice(state, context)
+        adv = self._advice(state, feedback.context if context is None else context)
         b, _, k = adv.shape
         a, ell, p = self._loss(state, feedback, k)
         est = np.zeros((b, k))
@@ -563,7 +564,7 @@ class Exp4(_Base):
         return state._replace(t=state.t + 1, loss=state.loss + np.einsum("bnk,bk->bn", adv, est))
 
 
-# Not in the learner registry: Exp4 needs the advice as context in update(), which run() does not pass.
+# Not in the learner registry yet: the conformance suite has no advice contexts to give it.
 def exp4(num_experts: int, lr: float | None = None, horizon: int | None = None, exploration: float = 0.0,
          reward_range: tuple[float, float] = (-1.0, 0.0)) -> Exp4:
     """Exp4 (Auer et al. 2002): bandits with expert advice given as the round's context ``[B, N, K]``."""

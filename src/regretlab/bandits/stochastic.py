@@ -314,6 +314,11 @@ class StochasticBandit:
             reward = self.means[None, :] + self.sigma * ndtri(u)
         return state._replace(t=state.t + 1), reward
 
+    @property
+    def mean_utility(self) -> np.ndarray:
+        """``[K]`` expected utility of each arm (the driver's pseudo-regret uses it)."""
+        return self.means
+
     def __repr__(self) -> str:
         return f"StochasticBandit(means={self.means.tolist()}, kind={self.kind!r})"
 

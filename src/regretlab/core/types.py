@@ -34,11 +34,15 @@ class Bandit:
         action: ``[B]`` int, the action played.
         reward: ``[B]`` utility of that action.
         prob: ``[B]`` probability with which it was played (for importance weighting).
+        context: what the learner was shown before acting this round (features, expert advice
+            ``[B, N, K]``, an action table), or ``None``; contextual learners read it in
+            ``update`` so that updates stay a function of ``(state, feedback)``.
     """
 
     action: np.ndarray  # [B]
     reward: np.ndarray  # [B]
     prob: np.ndarray  # [B]
+    context: Any = None
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,7 @@ class SemiBandit:
 
     chosen: np.ndarray  # [B, D] bool
     reward: np.ndarray  # [B, D]
+    context: Any = None  # the round's context (e.g. the action table [B, M, D]), as for Bandit
 
 
 @dataclass(frozen=True)
@@ -101,3 +106,33 @@ class Environment(Protocol):
     def context(self, state: Any) -> Any: ...
 
     def step(self, state: Any, strategy: np.ndarray) -> tuple[Any, np.ndarray]: ...
+
+
+@runtime_checkable
+class Setting(Protocol):
+    """Where learners play: a batched world of ``num_players`` players (one learner each).
+
+    The one driver (:func:`regretlab.run.run`) plays a round as: every player ``i`` gets
+    ``context(state, i)`` and announces ``p_i = strategy(...) [B, K_i]``; the driver draws
+    ``a_i ~ p_i`` from the run's own action stream; ``step(state, strategies, actions)`` returns
+    the next state and, per player, ``u_i [B, K_i]``: the utility of each of the player's actions
+    given what the others did this round (the counterfactual that external regret compares with).
+    The driver hands each learner the feedback it declares (``FullInfo(u_i)`` or
+    ``Bandit(a_i, u_i[a_i], p_i[a_i])``) and writes ``(p_i, u_i, a_i)`` to the ledger, from which
+    :mod:`regretlab.metrics.ledger` computes regret, CCE/CE gaps and averages.
+
+    Optional members: ``utility_range`` (``(lo, hi)`` of utilities, for bandit learners made by
+    name), ``mean_utility(state, i) -> [B, K_i]`` (pseudo-regret), ``evaluate(ledger) ->
+    {name: [B]}`` (setting-specific metrics at each record, e.g. NashConv of the average play),
+    and ``key_streams`` (how per-player keys are derived; see :func:`regretlab.run.player_keys`).
+    """
+
+    num_players: int
+    num_actions: tuple[int, ...]
+
+    def init(self, keys: np.ndarray) -> Any: ...
+
+    def context(self, state: Any, player: int) -> Any: ...
+
+    def step(self, state: Any, strategies: tuple[np.ndarray, ...],
+             actions: tuple[np.ndarray, ...]) -> tuple[Any, tuple[np.ndarray, ...]]: ...
