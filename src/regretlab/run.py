@@ -228,6 +228,7 @@ def run(
     keys: np.ndarray | None = None,
     history: bool = False,
     swap: bool = False,
+    joint: bool = False,
     progress: bool | Callable[[int], Any] | None = None,
 ) -> Trace:
     """Play learners in a setting for ``T`` rounds in ``batch`` independent runs.
@@ -245,6 +246,8 @@ def run(
         keys: explicit ``[B]`` run keys (overrides ``seed``/``batch``).
         history: also keep ``strategies`` and ``utilities`` ``[N, B, K]`` (player 0).
         swap: also track swap regret (``O(B K^2)`` per round and player).
+        joint: also keep the empirical joint distribution of play ``[B, K_1, ..., K_P]``
+            (``trace.ledger.joint_distribution()``).
         progress: show a progress bar (default: when ``T * B >= 5e6``), or a callable given
             the number of rounds done about 200 times during the run (e.g. to drive a bar that
             covers several runs; then no bar of its own is drawn).
@@ -285,7 +288,12 @@ def run(
     pkeys = [player_keys(setting, keys, i) for i in range(num)]
     states = [lr.init(pk[0], k) for lr, pk, k in zip(players, pkeys, ks)]
     sstate = setting.init(keys)
-    book = Ledger(ks, b, swap=swap, history=history)
+    if joint:
+        size = b
+        for k in ks:
+            size *= k
+        check_fits(f"run(..., joint=True) over {'x'.join(map(str, ks))} action profiles and batch={b}", 8 * size)
+    book = Ledger(ks, b, swap=swap, history=history, joint=joint)
     awake_of = getattr(setting, "awake", None)
     mean_of = getattr(setting, "mean_utility", None)
     evaluate = getattr(setting, "evaluate", None)
@@ -326,7 +334,7 @@ def run(
                     fb = FullInfo(u, awake=awake)
                 states[j] = players[j].update(states[j], fb)
                 book.record(j, p, u, a, mean_of(sstate, j) if mean_of is not None else None)
-            book.end_round()
+            book.end_round(tuple(ps), acts)
             if (t + 1) % every == 0 or t + 1 == T:
                 book.snapshot()
                 rounds[i] = t + 1

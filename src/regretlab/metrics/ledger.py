@@ -70,7 +70,7 @@ class Ledger:
     """
 
     def __init__(self, num_actions: tuple[int, ...], batch: int, *, swap: bool = False,
-                 history: bool = False) -> None:
+                 history: bool = False, joint: bool = False) -> None:
         self.num_actions = tuple(check_int("num_actions", k) for k in num_actions)
         self.batch = check_int("batch", batch)
         self.track_swap, self.track_history = bool(swap), bool(history)
@@ -79,6 +79,9 @@ class Ledger:
                                  np.full(b, -1), np.zeros((b, k, k)) if swap else None)
                       for k in self.num_actions]
         self.t = np.zeros(b, dtype=np.int64)  # rounds recorded, per run
+        # the empirical joint distribution of play (summed): counts of action profiles, or sums of
+        # the products of the mixed strategies when no actions are drawn
+        self.joint = np.zeros((b,) + self.num_actions) if joint else None
         self.rounds: list[int] = []
         self._last: list[tuple[np.ndarray, np.ndarray] | None] = [None] * len(self.books)
         self._rows = np.arange(b)
@@ -112,9 +115,28 @@ class Ledger:
         if self.track_history:
             self._last[player] = (strategy, utility)
 
-    def end_round(self) -> None:
-        """Close the round for every player (advances the per-run round counter ``t [B]``)."""
+    def end_round(self, strategies: tuple[np.ndarray, ...] | None = None,
+                  actions: tuple[np.ndarray | None, ...] | None = None) -> None:
+        """Close the round for every player (advances the per-run round counter ``t [B]``).
+
+        With ``joint=True`` the round's play is added to the joint distribution: the action
+        profile drawn (``actions``) or, when no actions were drawn, the product of ``strategies``.
+        """
+        if self.joint is not None:
+            if actions is not None and all(a is not None for a in actions):
+                np.add.at(self.joint, (self._rows, *actions), 1.0)
+            elif strategies is not None:
+                letters = "abcdefghijklmnopqrstuvwxy"[:len(strategies)]
+                self.joint += np.einsum(",".join(f"z{c}" for c in letters) + f"->z{letters}", *strategies)
+            else:
+                raise ValueError("a ledger with joint=True needs the round's strategies or actions")
         self.t += 1
+
+    def joint_distribution(self) -> np.ndarray:
+        """``[B, K_1, ..., K_P]`` empirical joint distribution of play so far (needs ``joint=True``)."""
+        if self.joint is None:
+            raise ValueError("the joint distribution needs a ledger made with joint=True")
+        return self.joint / np.maximum(self.t, 1).reshape((-1,) + (1,) * len(self.num_actions))
 
     def snapshot(self) -> None:
         """Keep the current sums of every player (one more point on every curve)."""
