@@ -267,7 +267,7 @@ def _run_cell(name: str, algo: Optional[str], env: Optional[str], horizon: Optio
     from regretlab.experiments import get_experiment
     from regretlab.progress import bar
     from regretlab.store import StoreInUse, save_pending
-    from regretlab.sweep import Cell, execute, validate_config
+    from regretlab.sweep import Cell, execute, store_cell, validate_config
 
     exp = get_experiment(name)
     params: dict[str, object] = _overrides(set_)
@@ -286,12 +286,13 @@ def _run_cell(name: str, algo: Optional[str], env: Optional[str], horizon: Optio
     key = cell.key
     _open_store(store, name).close()  # a bad, damaged or busy store fails now, not after the work
     with bar(1, f"{name}: cell {key[:8]}", transient=True):
-        status, rows, started, error = execute(cell.experiment, cell.params, cell.seed)
+        out_ = execute(cell.experiment, cell.params, cell.seed)
+    status, rows, started, error = out_
     if status != "ok":
         raise UserError((error or "failed").splitlines()[0])
     try:
         with _open_store(store, name, wait=120.0) as db:
-            db.put(name, cell.config, seed, rows, started=started, key=key)
+            store_cell(db, cell, out_, key)
         where = f"stored cell {key} in {store}"
     except BaseException as exc:  # busy, damaged or interrupted: keep the computed cell anyway
         kept = save_pending(store, name, cell.config, seed, rows, started=started, key=key)

@@ -265,6 +265,18 @@ def execute(experiment: str, params: tuple[tuple[str, Any], ...], seed: int) -> 
         return "failed", None, started, f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=8)}"
 
 
+def store_cell(store: Store, cell: Cell, out: tuple[str, Any, float, str | None], key: str | None = None) -> str:
+    """Write one executed cell (``out`` from :func:`execute`) to the store: the one write path.
+
+    Every result in a store arrives here (sweeps, ``regretlab run``, ``regretlab solve``, agent
+    runs), so each carries its experiment, config, seed, package version, status and error.
+    Returns the cell's key.
+    """
+    status, rows, started, error = out
+    return store.put(cell.experiment, cell.config, cell.seed, rows, status=status, error=error,
+                     started=started, key=key or cell.key)
+
+
 @dataclass
 class SweepResult:
     done: int = 0
@@ -310,8 +322,7 @@ def run_cells(
 
     def finish(cell: Cell, key: str, out: tuple[str, Any, float, str | None]) -> None:
         status, rows, started, error = out
-        store.put(cell.experiment, cell.config, cell.seed, rows, status=status, error=error,
-                  started=started, key=key)
+        store_cell(store, cell, out, key)
         if status == "ok":
             result.done += 1
         else:
