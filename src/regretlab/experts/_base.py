@@ -52,6 +52,64 @@ def check_utility(feedback: Any, batch: int, k: int) -> np.ndarray:
     return check_array("feedback.utility", feedback.utility, shape=(batch, k))
 
 
+def awake_mask(context: Any, batch: int, k: int) -> np.ndarray | None:
+    """The ``[B, K]`` bool awake mask carried by ``context`` / ``feedback.awake``, or ``None``.
+
+    Only a boolean array is an awake mask (other contexts are not for experts learners and are
+    ignored); one of the wrong shape is an error naming the shape expected.
+    """
+    if not isinstance(context, np.ndarray) or context.dtype != np.bool_:
+        return None
+    if context.shape != (batch, k):
+        raise ValueError(f"awake mask (context) must have shape [{batch}, {k}], got {list(context.shape)}")
+    return context
+
+
+def mask_awake(strategy: np.ndarray, awake: np.ndarray | None) -> np.ndarray:
+    """``strategy [B, K]`` restricted to the ``awake [B, K]`` actions and renormalised.
+
+    Rows with no mass on asleep actions are returned as they are (so a learner that honours
+    ``awake`` is not renormalised twice); a row with no mass on awake actions becomes uniform
+    over them (uniform over all if none is awake).
+    """
+    if awake is None:
+        return strategy
+    awake = np.asarray(awake, dtype=bool)
+    w = np.where(awake, strategy, 0.0)
+    clean = ~np.any((strategy != 0) & ~awake, axis=1, keepdims=True)
+    total = w.sum(axis=1, keepdims=True)
+    count = awake.sum(axis=1, keepdims=True)
+    fallback = np.where(count > 0, awake / np.maximum(count, 1), 1.0 / awake.shape[1])
+    masked = np.where(total > 0, w / np.where(total > 0, total, 1.0), fallback)
+    return np.where(clean & (total > 0), w, masked)
+
+
+def credit_asleep(strategy: np.ndarray, utility: np.ndarray, awake: np.ndarray | None) -> np.ndarray:
+    r"""Utilities with every asleep action credited with the played strategy's value.
+
+    :math:`u'_a = u_a` if ``a`` is awake, else :math:`\langle p, u\rangle` with ``p`` =
+    :func:`mask_awake` of ``strategy``. A learner that ignores ``awake`` and is fed ``u'`` has
+    ``<strategy, u'> = <p, u>``: its own utility is the utility of what was really played, so its
+    regret to every awake action is the true one, and its regret bound carries over (the
+    "specialists" reduction of Freund, Schapire, Singer & Warmuth, STOC 1997). Asleep entries of
+    ``utility`` are never read (a NaN placeholder is harmless).
+
+    Args:
+        strategy: ``[B, K]`` the learner's own strategy this round (before masking).
+        utility: ``[B, K]`` utilities (only the awake entries matter).
+        awake: ``[B, K]`` bool mask, or ``None`` (everything awake: ``utility`` is returned).
+
+    Returns:
+        ``[B, K]`` utilities to feed the learner.
+    """
+    if awake is None:
+        return utility
+    awake = np.asarray(awake, dtype=bool)
+    u = np.where(awake, utility, 0.0)
+    value = np.sum(mask_awake(strategy, awake) * u, axis=1, keepdims=True)
+    return np.where(awake, u, value)
+
+
 class CumulativeLearner:
     """Base class: a learner that maps an accumulated ``[B, K]`` signal to a strategy."""
 
@@ -82,13 +140,22 @@ class CumulativeLearner:
 
     # -- the public contract ----------------------------------------------------------------
     def strategy(self, state: CumulativeState, context: Any = None) -> np.ndarray:
-        return self.strategy_from(state, state.signal)
+        """``[B, K]`` strategy; with an awake mask as ``context``, restricted to the awake actions
+        (:func:`mask_awake`)."""
+        p = self.strategy_from(state, state.signal)
+        return mask_awake(p, awake_mask(context, *state.signal.shape))
 
     def update(self, state: CumulativeState, feedback: Any) -> CumulativeState:
+        """Next state; with ``feedback.awake`` the learner is charged for what it played on the
+        awake actions and asleep actions are credited with that value (:func:`credit_asleep`)."""
         b, k = state.signal.shape
         utility = check_utility(feedback, b, k)
-        played = self.strategy(state) if self.uses_played else None
-        return self.advance(state, utility, played)
+        awake = awake_mask(getattr(feedback, "awake", None), b, k)
+        if awake is None:
+            played = self.strategy(state) if self.uses_played else None
+            return self.advance(state, utility, played)
+        played = self.strategy(state, awake)
+        return self.advance(state, credit_asleep(played, utility, awake), played)
 
     def __repr__(self) -> str:
         params = ", ".join(f"{k}={v!r}" for k, v in vars(self).items() if not k.startswith("_"))

@@ -52,11 +52,15 @@ class DiscountedRegretMatching(RegretMatching):
             raise ValueError(f"beta must be finite, got {beta!r}")
         self.beta = float(beta)
 
+    def discounts(self, t: int) -> tuple[float, float]:
+        """Multipliers of positive and negative regrets after round ``t`` (1-based); the fused CFR
+        kernels use the same numbers."""
+        return t**self.alpha / (t**self.alpha + 1.0), t**self.beta / (t**self.beta + 1.0)
+
     def advance(self, state: CumulativeState, utility: np.ndarray, played: np.ndarray) -> CumulativeState:
         t = state.t + 1
         r = state.signal + self.increment(state, utility, played)
-        pos = t**self.alpha / (t**self.alpha + 1.0)
-        neg = t**self.beta / (t**self.beta + 1.0)
+        pos, neg = self.discounts(t)
         return state._replace(t=t, signal=np.where(r > 0, r * pos, r * neg))
 
 

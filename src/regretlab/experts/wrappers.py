@@ -10,7 +10,14 @@ from regretlab.core import rng
 from regretlab.core.errors import check_int
 from regretlab.core.registry import learners, register
 from regretlab.core.types import FullInfo
-from regretlab.experts._base import CumulativeLearner, check_utility, init_keys
+from regretlab.experts._base import (
+    CumulativeLearner,
+    awake_mask,
+    check_utility,
+    credit_asleep,
+    init_keys,
+    mask_awake,
+)
 
 
 class OptimisticState(NamedTuple):
@@ -48,12 +55,15 @@ class Optimistic:
         return OptimisticState(0, state.key, state, np.zeros_like(state.signal))
 
     def strategy(self, state: OptimisticState, context: Any = None) -> np.ndarray:
-        return self.base.strategy_from(state.base, state.base.signal + state.prediction)
+        p = self.base.strategy_from(state.base, state.base.signal + state.prediction)
+        return mask_awake(p, awake_mask(context, *state.prediction.shape))
 
     def update(self, state: OptimisticState, feedback: Any) -> OptimisticState:
         b, k = state.prediction.shape
         utility = check_utility(feedback, b, k)
-        played = self.strategy(state)
+        awake = awake_mask(getattr(feedback, "awake", None), b, k)
+        played = self.strategy(state, awake)
+        utility = credit_asleep(played, utility, awake)
         prediction = self.base.increment(state.base, utility, played)
         base = self.base.advance(state.base, utility, played)
         return OptimisticState(state.t + 1, state.key, base, prediction)
@@ -144,16 +154,23 @@ class Swap:
 
     def strategy(self, state: SwapState, context: Any = None) -> np.ndarray:
         k = state.num_actions
-        q = self.base.strategy(state.base).reshape(-1, k, k)
-        return stationary(q)
+        awake = awake_mask(context, state.key.size, k)
+        if awake is None:
+            return stationary(self.base.strategy(state.base).reshape(-1, k, k))
+        # every copy proposes awake actions only, so the chain never enters an asleep state
+        q = self.base.strategy(state.base, np.repeat(awake, k, axis=0)).reshape(-1, k, k)
+        return mask_awake(stationary(q), awake)
 
     def update(self, state: SwapState, feedback: Any) -> SwapState:
         k = state.num_actions
         b = state.key.size
         utility = check_utility(feedback, b, k)
-        p = self.strategy(state)
+        awake = awake_mask(getattr(feedback, "awake", None), b, k)
+        p = self.strategy(state, awake)
+        utility = credit_asleep(p, utility, awake)
         per_copy = (p[:, :, None] * utility[:, None, :]).reshape(b * k, k)
-        return SwapState(state.t + 1, state.key, self.base.update(state.base, FullInfo(per_copy)), k)
+        copies = None if awake is None else np.repeat(awake, k, axis=0)
+        return SwapState(state.t + 1, state.key, self.base.update(state.base, FullInfo(per_copy, copies)), k)
 
     def __repr__(self) -> str:
         return f"swap({self.base!r})"
