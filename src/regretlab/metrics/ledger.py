@@ -47,6 +47,7 @@ class PlayerBook:
     swap_gain: np.ndarray | None = None  # [B, K, K]
     pseudo: np.ndarray | None = None  # [B]
     acted: bool = False  # whether actions were recorded (realized play)
+    last_strategy: np.ndarray | None = None  # [B, K] the strategy of the latest recorded round
     snapshots: dict[str, list[np.ndarray]] = field(default_factory=dict)
     history: dict[str, list[np.ndarray]] = field(default_factory=dict)
 
@@ -100,6 +101,7 @@ class Ledger:
         bk.cum_utility += utility
         bk.expected += np.einsum("bk,bk->b", strategy, utility)
         bk.sum_strategy += strategy
+        bk.last_strategy = strategy
         if action is not None:  # expected play (no draws) has no realized statistics
             bk.realized += utility[self._rows, action]
             bk.switches += (action != bk.last_action) & (bk.last_action >= 0)
