@@ -107,3 +107,26 @@ def line_plot(
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     return save(fig, out)
+
+
+def exploitability_curves(curves: Mapping[str, Mapping[str, Any]], out: str | Path, title: str = "") -> Path:
+    """Log-log exploitability against iterations, one line per label (a solve's curve); writes a PNG.
+
+    ``curves`` maps a label to columns ``iteration`` and ``exploitability`` (as returned by
+    :func:`regretlab.games.solve.solve`).
+    """
+    plt = _mpl()
+    fig, ax = plt.subplots(figsize=(5.5, 4))
+    for label, c in curves.items():
+        ax.loglog(c["iteration"], np.maximum(c["exploitability"], 1e-16), label=label)
+    ax.set_xlabel("iteration")
+    ax.set_ylabel("exploitability (NashConv / P)")
+    ax.set_title(title)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, dpi=120)
+    plt.close(fig)
+    return out

@@ -34,12 +34,12 @@ def test_leduc_external_sampling_improves():
 def test_seeded_and_block_invariant(sampling):
     g = kuhn_poker(3)
     s = mccfr(sampling, seed=5)
-    a = s.solve(g, 300)
-    b = s.update(s.solve(g, 120), g, 180)
-    np.testing.assert_array_equal(a.regret, b.regret)
-    np.testing.assert_array_equal(a.cumulative, b.cumulative)
-    c = mccfr(sampling, seed=6).solve(g, 300)
-    assert not np.array_equal(a.regret, c.regret)
+    a = s.to_arrays(s.solve(g, 300), g)
+    b = s.to_arrays(s.update(s.solve(g, 120), g, 180), g)
+    np.testing.assert_array_equal(a["regret"], b["regret"])
+    np.testing.assert_array_equal(a["cumulative"], b["cumulative"])
+    c = s.to_arrays(mccfr(sampling, seed=6).solve(g, 300), g)
+    assert not np.array_equal(a["regret"], c["regret"])
 
 
 def test_bad_arguments():
@@ -82,9 +82,9 @@ def test_sampled_regrets_are_unbiased(sampling):
             args = (g.node_player, g.node_first_child, g.node_num_children, g.node_infoset,
                     g.node_chance_prob, g.node_terminal, g.utilities, regret, cum)
             if sampling == "outcome":
-                M._outcome(player, 0.6, 2, *args, node_st, next_k, sig)
+                M._outcome(player, 0.6, 2, *args, node_st, next_k, sig, False, regret, regret)
             else:
-                M._external(player, *args, node_st, next_k, explore, sig, vals)
+                M._external(player, *args, node_st, next_k, explore, sig, vals, False, regret, regret)
             total += regret
         exact = values_and_regrets(g, g.uniform_policy(), player)[1]
         rows = g.infoset_player == player

@@ -104,7 +104,8 @@ def register(app: typer.Typer) -> None:
 
         from regretlab.core.errors import check_int
         from regretlab.games.io import save_policy
-        from regretlab.games.solve import SolveConfig, default_checkpoint, make, parse_params, plot_curve, solve
+        from regretlab.games.solve import SolveConfig, default_checkpoint, make, parse_params, solve
+        from regretlab.plot import exploitability_curves
         from regretlab.progress import bar
 
         def note(text: str) -> None:
@@ -172,7 +173,7 @@ def register(app: typer.Typer) -> None:
                 key = st.put("games_solve", config, seed, {k: curve[k] for k in curve})
             print(f"curve stored in {store} (experiment games_solve, cell {key})")
         if plot_path is not None:
-            written = plot_curve({algo: curve}, plot_path, title=f"{tp.name}")
+            written = exploitability_curves({algo: curve}, plot_path, title=f"{tp.name}")
             print(f"plot written to {written}")
 
     @app.command("play")

@@ -42,6 +42,7 @@ def br_order(game: Treeplex, player: int) -> tuple[np.ndarray, np.ndarray]:
         order = np.lexsort((-ids, -depth)).astype(np.int64)
         counts = np.bincount(depth)[::-1]
         group_start = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        order.flags.writeable = group_start.flags.writeable = False
         cache[player] = (order, group_start)
     return cache[player]
 

@@ -45,10 +45,18 @@ class PublicLayout:
 
 def public_layout(game: Treeplex) -> PublicLayout | None:
     """The public layout of ``game``, or ``None`` when its tree is not a chance prefix followed by
-    identically shaped subtrees (cached on ``game.meta``)."""
+    identically shaped subtrees.
+
+    The layout is a pure function of the game's arrays, so it is memoised on ``game.meta`` with
+    read-only arrays (it is never written to; the sweeps' work arrays are :class:`Scratch`,
+    owned by the solver state)."""
     if "_public" in game.meta:
         return game.meta["_public"]
     layout = _build(game)
+    if layout is not None:
+        for value in vars(layout).values():
+            if isinstance(value, np.ndarray):
+                value.flags.writeable = False
     game.meta["_public"] = layout
     return layout
 
@@ -175,9 +183,9 @@ def _forward(i, strategy, lay_player, first_child, num_children, infoset, intern
 
 @njit(cache=True)
 def _backward(i, lay_player, first_child, num_children, infoset, internal, opp, prob, live,
-              value, inst):
-    """value[m,d] = v_i at (m,d) (terminal rows hold the payoffs already); inst(I,a) +=
-    opp (v(child) - v) at player i's positions."""
+              value, cfv):
+    """value[m,d] = v_i at (m,d) (terminal rows hold the payoffs already); cfv(I,a) +=
+    opp v(child) at player i's positions (the counterfactual values)."""
     D = opp.shape[1]
     for j in range(internal.shape[0] - 1, -1, -1):
         m = internal[j]
@@ -196,9 +204,20 @@ def _backward(i, lay_player, first_child, num_children, infoset, internal, opp, 
                 r = opp[m, d]
                 if r != 0.0:
                     s = infoset[m, d]
-                    v = value[m, d]
                     for k in range(nc):
-                        inst[s, k] += r * (value[fc + k, d] - v)
+                        cfv[s, k] += r * value[fc + k, d]
+
+
+@njit(cache=True)
+def counterfactual_values(i, strategy, lay_player, first_child, num_children, infoset, internal,
+                          deal_prob, opp, prob, live, values, cfv):
+    """cfv(I,a) += sum_{h in I} pi_-i(h) v_i(sigma, ha) for player ``i``'s I, over the public
+    layout; every decision edge is refreshed from ``strategy`` (work arrays as for
+    :func:`run_iterations`, ``values`` is player i's ``[M, D]`` slice)."""
+    _forward(i, strategy, lay_player, first_child, num_children, infoset, internal, deal_prob,
+             opp, prob, live, -1)
+    _backward(i, lay_player, first_child, num_children, infoset, internal, opp, prob, live,
+              values, cfv)
 
 
 @njit(cache=True)
@@ -213,16 +232,24 @@ def _own_reach(strategy, infoset_parent, infoset_parent_action, members, out):
 @njit(cache=True)
 def _local_and_match(members, regret, inst, last_inst, cumulative, strategy, reach, num_actions,
                      pos, neg, floor, w, predictive):
-    """For each listed information set: average += w pi(I) sigma; R <- scale(R + r), floored;
-    last <- r; sigma <- [R (+ r if predictive)]^+ normalised; r <- 0."""
+    """For each listed information set, with ``inst`` holding the counterfactual values:
+    average += w pi(I) sigma; r = cfv - <sigma, cfv>; R <- scale(R + r), floored; last <- r;
+    sigma <- [R (+ r if predictive)]^+ normalised; inst <- 0.
+
+    ``<sigma, cfv>`` is summed in action order from 0, as NumPy sums a row, so the general
+    local-rule path gives the same numbers."""
     for j in range(members.shape[0]):
         s = members[j]
         na = num_actions[s]
         ws = w * reach[s]
+        v = 0.0
+        for a in range(na):
+            x = strategy[s, a]
+            cumulative[s, a] += ws * x
+            v += x * inst[s, a]
         total = 0.0
         for a in range(na):
-            cumulative[s, a] += ws * strategy[s, a]
-            r = inst[s, a]
+            r = inst[s, a] - v
             R = regret[s, a] + r
             R = R * pos if R > 0.0 else R * neg
             if floor and R < 0.0:
@@ -288,22 +315,15 @@ def run_iterations(iterations, alternating, num_players, regret, cumulative, str
 
 
 class Scratch:
-    """Work arrays of :func:`run_iterations` for one layout (kept between calls)."""
+    """Work arrays of :func:`run_iterations` for one layout, owned by a solver state and reused
+    by the calls that continue it (their contents carry no result between calls)."""
 
     def __init__(self, layout: PublicLayout, num_infosets: int, max_actions: int) -> None:
         M, D = layout.infoset.shape
+        self.layout = layout
         self.opp = np.zeros((M, D))
         self.prob = layout.chance_prob.copy()  # decision rows are refreshed by the first sweep
         self.live = np.zeros(M, dtype=np.bool_)
         self.values = layout.utilities.copy()  # internal rows are rewritten by every sweep
         self.reach = np.zeros(num_infosets)
         self.inst = np.zeros((num_infosets, max_actions))
-
-
-def scratch(game: Treeplex, layout: PublicLayout) -> Scratch:
-    """The cached work arrays of ``game``'s public layout."""
-    s = game.meta.get("_scratch")
-    if s is None:
-        s = Scratch(layout, game.num_infosets, game.max_actions)
-        game.meta["_scratch"] = s
-    return s

@@ -281,7 +281,8 @@ _CACHE: dict[tuple, Treeplex] = {}
 
 
 def limit_holdem(**params) -> Treeplex:
-    """The treeplex of :class:`LimitHoldem` with ``params`` (cached; do not mutate)."""
+    """The treeplex of :class:`LimitHoldem` with ``params`` (built once per process and shared;
+    its arrays are read-only)."""
     key = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items()))
     if key not in _CACHE:
         from regretlab.games.poker import cached_build

@@ -66,12 +66,12 @@ def forward_opponent_reach(i, strategy, player, first_child, num_children, infos
 
 
 @njit(cache=True)
-def backward_regrets(i, strategy, player, first_child, num_children, infoset, chance_prob,
-                     terminal, utilities, opp, value, inst):
-    """value[n] = v_i(sigma, n); inst(I,a) += opp(h) (v_i(ha) - v_i(h)) over h in I of player i.
+def backward_values(i, strategy, player, first_child, num_children, infoset, chance_prob,
+                    terminal, utilities, opp, value, cfv):
+    """value[n] = v_i(sigma, n); cfv(I,a) += opp(h) v_i(ha) over h in I of player i.
 
     Subtrees the opponents and chance never reach (opp = 0) are skipped (their values do
-    not enter any regret or any reachable parent value).
+    not enter any counterfactual value or any reachable parent value).
     """
     N = player.shape[0]
     for n in range(N - 1, -1, -1):
@@ -97,8 +97,17 @@ def backward_regrets(i, strategy, player, first_child, num_children, infoset, ch
             value[n] = v
             if pl == i:
                 for k in range(nc):
-                    inst[s, k] += r * (value[fc + k] - v)
+                    cfv[s, k] += r * value[fc + k]
     return value[0]
+
+
+@njit(cache=True)
+def counterfactual_values(i, strategy, player, first_child, num_children, infoset, chance_prob,
+                          terminal, utilities, opp, value, cfv):
+    """cfv(I,a) = sum_{h in I} pi_-i(h) v_i(sigma, ha) for player ``i``'s I (added to ``cfv``)."""
+    forward_opponent_reach(i, strategy, player, first_child, num_children, infoset, chance_prob, opp)
+    return backward_values(i, strategy, player, first_child, num_children, infoset, chance_prob,
+                           terminal, utilities, opp, value, cfv)
 
 
 @njit(cache=True)
@@ -116,16 +125,27 @@ def own_reach(strategy, infoset_parent, infoset_parent_action, out):
 @njit(cache=True)
 def local_update(i, regret, inst, cumulative, strategy, reach, infoset_player, num_actions,
                  pos_scale, neg_scale, floor, avg_weight):
-    """Per information set of player ``i``: average += w pi_i(I) sigma; R <- scale(R + r); floor."""
+    """Per information set of player ``i`` (every player if -1), with ``inst`` holding the
+    counterfactual values on entry: average += w pi_i(I) sigma; r = cfv - <sigma, cfv> (left
+    in ``inst``); R <- scale(R + r); floor.
+
+    ``<sigma, cfv>`` is summed in action order from 0, as NumPy sums a row, so the general
+    local-rule path (``regret_matching()`` fed ``FullInfo(cfv)``) gives the same numbers.
+    """
     I = regret.shape[0]
     for s in range(I):
         if i >= 0 and infoset_player[s] != i:
             continue
         na = num_actions[s]
         w = avg_weight * reach[s]
+        v = 0.0
+        for a in range(na):
+            v += strategy[s, a] * inst[s, a]
         for a in range(na):
             cumulative[s, a] += w * strategy[s, a]
-            R = regret[s, a] + inst[s, a]
+            r = inst[s, a] - v
+            inst[s, a] = r
+            R = regret[s, a] + r
             if R > 0.0:
                 R *= pos_scale
             else:
@@ -160,8 +180,8 @@ def run_iterations(t0, iterations, alternating, num_players, regret, cumulative,
                             inst[s, a] = 0.0
                 forward_opponent_reach(i, strategy, player, first_child, num_children, infoset,
                                        chance_prob, opp)
-                backward_regrets(i, strategy, player, first_child, num_children, infoset,
-                                 chance_prob, terminal, utilities, opp, value, inst)
+                backward_values(i, strategy, player, first_child, num_children, infoset,
+                                chance_prob, terminal, utilities, opp, value, inst)
                 own_reach(strategy, infoset_parent, infoset_parent_action, reach)
                 local_update(i, regret, inst, cumulative, strategy, reach, infoset_player,
                              num_actions, pos_scale[it], neg_scale[it], floor, avg_weight[it])
@@ -176,8 +196,8 @@ def run_iterations(t0, iterations, alternating, num_players, regret, cumulative,
             for i in range(num_players):
                 forward_opponent_reach(i, strategy, player, first_child, num_children, infoset,
                                        chance_prob, opp)
-                backward_regrets(i, strategy, player, first_child, num_children, infoset,
-                                 chance_prob, terminal, utilities, opp, value, inst)
+                backward_values(i, strategy, player, first_child, num_children, infoset,
+                                chance_prob, terminal, utilities, opp, value, inst)
             own_reach(strategy, infoset_parent, infoset_parent_action, reach)
             local_update(-1, regret, inst, cumulative, strategy, reach, infoset_player,
                          num_actions, pos_scale[it], neg_scale[it], floor, avg_weight[it])

@@ -11,6 +11,14 @@ Outcome sampling: one trajectory z, i's actions sampled with exploration ε (spe
 otherwise. The others' averages get ``S(I,a) += pi_j(h) sigma(I,a) / q(h)`` (stochastically
 weighted averaging).
 
+Any experts learner is the local rule (``mccfr(local=...)``), as for :func:`regretlab.games.cfr.cfr`:
+the traversal samples counterfactual values ``ṽ(I,a)`` of the updating player (external:
+``v(ha)``; outcome: ``W pi(ha*→z)`` for the sampled action, 0 for the others) with the
+strategy fixed, and the rule is updated with ``FullInfo(ṽ, awake=legal)`` at all of that
+player's information sets (zero values where none was visited). Regret matching's
+``ṽ - <sigma, ṽ>`` is exactly the sampled regret above; plain regret matching runs in a fused
+compiled loop (external sampling: the same numbers as the general path).
+
 Randomness: the Numba generator is re-seeded from (seed, t) at every iteration, so a run split
 into blocks, checkpointed or resumed, gives the same numbers.
 """
@@ -18,12 +26,14 @@ into blocks, checkpointed or resumed, gives the same numbers.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 from numba import njit
 
 from regretlab.core.errors import check_int, check_probability
+from regretlab.experts.regret_matching import RegretMatching
+from regretlab.games import local as rules
 from regretlab.games.cfr import _check_state, normalize
 from regretlab.games.treeplex import Treeplex
 
@@ -70,8 +80,14 @@ def _chance_pick(chance_prob, fc, nc):
 
 @njit(cache=True)
 def _external(i, player, first_child, num_children, infoset, chance_prob, terminal, utilities,
-              regret, cumulative, node_st, next_k, explore, sigma_buf, value_buf):
-    """One external-sampling traversal for player ``i`` (iterative depth-first walk)."""
+              regret, cumulative, node_st, next_k, explore, sigma_buf, value_buf, fixed, strategy,
+              cfv):
+    """One external-sampling traversal for player ``i`` (iterative depth-first walk).
+
+    ``fixed=False`` (regret matching, fused): sigma is matched from ``regret`` at each node and
+    ``regret`` gets the sampled regrets. ``fixed=True`` (any local rule): sigma is read from
+    ``strategy`` and ``cfv`` gets the sampled counterfactual values ``v(ha)`` of i's nodes.
+    """
     d = 0
     node_st[0] = 0
     entering = True
@@ -95,7 +111,11 @@ def _external(i, player, first_child, num_children, infoset, chance_prob, termin
                 d += 1
                 continue
             s = infoset[n]
-            _match(regret, s, nc, sigma_buf[d])
+            if fixed:
+                for a in range(nc):
+                    sigma_buf[d, a] = strategy[s, a]
+            else:
+                _match(regret, s, nc, sigma_buf[d])
             if pl == i:
                 explore[d] = True
                 next_k[d] = 0
@@ -128,8 +148,12 @@ def _external(i, player, first_child, num_children, infoset, chance_prob, termin
         v = 0.0
         for a in range(nc):
             v += sigma_buf[d, a] * value_buf[d, a]
-        for a in range(nc):
-            regret[s, a] += value_buf[d, a] - v
+        if fixed:
+            for a in range(nc):
+                cfv[s, a] += value_buf[d, a]
+        else:
+            for a in range(nc):
+                regret[s, a] += value_buf[d, a] - v
         ret = v
         d -= 1
         if d < 0:
@@ -138,8 +162,14 @@ def _external(i, player, first_child, num_children, infoset, chance_prob, termin
 
 @njit(cache=True)
 def _outcome(i, epsilon, num_players, player, first_child, num_children, infoset, chance_prob,
-             terminal, utilities, regret, cumulative, node_st, next_k, sigma_buf):
-    """One outcome-sampling trajectory for player ``i``: walk down, then update on the way up."""
+             terminal, utilities, regret, cumulative, node_st, next_k, sigma_buf, fixed, strategy,
+             cfv):
+    """One outcome-sampling trajectory for player ``i``: walk down, then update on the way up.
+
+    ``fixed`` as for :func:`_external`; the sampled counterfactual value of i's sampled action
+    a* is ``W pi(ha*→z)`` (0 for the other actions), so ``cfv - <sigma, cfv>`` is the sampled
+    regret of the fused form.
+    """
     P = num_players
     reach = np.ones(P)  # own reach of each player at the current node
     q = 1.0  # sampling probability of the current node
@@ -161,7 +191,11 @@ def _outcome(i, epsilon, num_players, player, first_child, num_children, infoset
         else:
             s = infoset[n]
             sig = sigma_buf[d]
-            _match(regret, s, nc, sig)
+            if fixed:
+                for a in range(nc):
+                    sig[a] = strategy[s, a]
+            else:
+                _match(regret, s, nc, sig)
             if pl == i:
                 x = np.random.random()
                 acc = 0.0
@@ -197,6 +231,9 @@ def _outcome(i, epsilon, num_players, player, first_child, num_children, infoset
             tail_child = tail
             tail = sig[k] * tail_child
             w = u * opp_at[e]
+            if fixed:
+                cfv[s, k] += w * tail_child
+                continue
             for a in range(nc):
                 if a == k:
                     regret[s, a] += w * (tail_child - tail)
@@ -221,62 +258,183 @@ def _run(t0, iterations, seed, outcome, epsilon, num_players, max_depth, player,
             if outcome:
                 _outcome(i, epsilon, num_players, player, first_child, num_children, infoset,
                          chance_prob, terminal, utilities, regret, cumulative, node_st, next_k,
-                         sigma_buf)
+                         sigma_buf, False, regret, regret)
             else:
                 _external(i, player, first_child, num_children, infoset, chance_prob, terminal,
                           utilities, regret, cumulative, node_st, next_k, explore, sigma_buf,
-                          value_buf)
+                          value_buf, False, regret, regret)
+
+
+@njit(cache=True)
+def _traverse(seed_value, i, outcome, epsilon, num_players, max_depth, player, first_child,
+              num_children, infoset, chance_prob, terminal, utilities, cumulative, strategy, cfv):
+    """Player ``i``'s traversal of the general path with ``strategy`` fixed: adds the sampled
+    counterfactual values to ``cfv`` and the others' averages to ``cumulative``. A
+    ``seed_value >= 0`` re-seeds the generator first (iteration start, as in :func:`_run`)."""
+    if seed_value >= 0:
+        _seed(seed_value)
+    A = strategy.shape[1]
+    node_st = np.zeros(max_depth + 2, dtype=np.int64)
+    next_k = np.zeros(max_depth + 2, dtype=np.int64)
+    explore = np.zeros(max_depth + 2, dtype=np.bool_)
+    sigma_buf = np.zeros((max_depth + 2, A))
+    value_buf = np.zeros((max_depth + 2, A))
+    if outcome:
+        _outcome(i, epsilon, num_players, player, first_child, num_children, infoset, chance_prob,
+                 terminal, utilities, cfv, cumulative, node_st, next_k, sigma_buf, True, strategy, cfv)
+    else:
+        _external(i, player, first_child, num_children, infoset, chance_prob, terminal, utilities,
+                  cfv, cumulative, node_st, next_k, explore, sigma_buf, value_buf, True, strategy, cfv)
 
 
 class MCCFRState(NamedTuple):
+    """State of a Monte-Carlo CFR solver on one game."""
+
     t: int  # iterations done (each samples one traversal per player)
-    regret: np.ndarray  # [I, A] cumulative sampled regrets
     cumulative: np.ndarray  # [I, A] average-strategy numerator
+    local: tuple  # [P] the local rule's state per player, batch axis = its infosets (increasing id)
 
 
 @dataclass(frozen=True)
 class MCCFR:
-    """Monte-Carlo CFR with external or outcome sampling (see module docstring)."""
+    """Monte-Carlo CFR with external or outcome sampling and any local rule (module docstring).
+
+    With plain :func:`~regretlab.experts.regret_matching` (the default) a fused compiled loop
+    runs; any other experts learner runs the general path: each traversal samples
+    counterfactual values ``cfv [I_i, A]`` (zero where not visited) with the strategy fixed, then
+    ``state_i = local.update(state_i, FullInfo(cfv, awake=legal))``.
+    """
 
     sampling: str = "external"
     epsilon: float = 0.6
     seed: int = 0
     name: str = "mccfr"
+    local: Any = None
+    fused: bool = True
+
+    @property
+    def rule(self) -> Any:
+        """The local rule (regret matching when none was given)."""
+        return RegretMatching() if self.local is None else self.local
+
+    @property
+    def fused_rule(self) -> rules.FusedRule | None:
+        """The fused form this solver runs (plain regret matching only), or ``None``."""
+        if self.fused and type(self.rule) is RegretMatching:
+            return rules.FusedRule(False, False)
+        return None
 
     def init(self, game: Treeplex) -> MCCFRState:
+        """Fresh local-rule states and a zero average."""
         if not isinstance(game, Treeplex):
             raise TypeError(f"game must be a Treeplex, got {type(game).__name__}")
-        return MCCFRState(0, np.zeros(game.legal_mask.shape), np.zeros(game.legal_mask.shape))
+        return MCCFRState(0, np.zeros(game.legal_mask.shape), rules.init_states(self.rule, game, self.seed))
 
     def update(self, state: MCCFRState, game: Treeplex, iterations: int = 1) -> MCCFRState:
         """``iterations`` sampled iterations from ``state`` (a new state; inputs unchanged)."""
         iterations = check_int("iterations", iterations, minimum=0)
         _check_state(state, game)
-        regret, cumulative = state.regret.copy(), state.cumulative.copy()
-        _run(state.t, iterations, self.seed, self.sampling == "outcome", self.epsilon,
-             game.num_players, int(game.node_depth.max()), game.node_player,
-             game.node_first_child, game.node_num_children, game.node_infoset,
-             game.node_chance_prob, game.node_terminal, game.utilities, regret, cumulative)
-        return MCCFRState(state.t + iterations, regret, cumulative)
+        cumulative = state.cumulative.copy()
+        args = (game.num_players, int(game.node_depth.max()), game.node_player,
+                game.node_first_child, game.node_num_children, game.node_infoset,
+                game.node_chance_prob, game.node_terminal, game.utilities)
+        outcome = self.sampling == "outcome"
+        fused = self.fused_rule
+        if fused is not None:
+            regret, _ = rules.gather(fused, state.local, game)
+            _run(state.t, iterations, self.seed, outcome, self.epsilon, *args, regret, cumulative)
+            local = rules.scatter(fused, state.local, game, regret, np.zeros_like(regret), state.t + iterations)
+            return MCCFRState(state.t + iterations, cumulative, local)
+        local = list(state.local)
+        rows = rules.player_rows(game)
+        legal = [game.legal_mask[r] for r in rows]
+        strategy = rules.initial_policy(self.rule, state.local, game)
+        cfv = np.zeros(game.legal_mask.shape)
+        for k in range(iterations):
+            seed_value = (self.seed * 1000003 + state.t + k) % 4294967295
+            for i in range(game.num_players):
+                cfv.fill(0.0)
+                _traverse(seed_value if i == 0 else -1, i, outcome, self.epsilon, *args, cumulative,
+                          strategy, cfv)
+                if local[i] is not None:
+                    r = rows[i]
+                    local[i], strategy[r] = rules.step(self.rule, local[i], cfv[r], legal[i], strategy[r])
+        return MCCFRState(state.t + iterations, cumulative, tuple(local))
 
     def average_policy(self, state: MCCFRState, game: Treeplex) -> np.ndarray:
+        """The average strategy ``S / sum_a S`` (uniform where never reached)."""
         return normalize(state.cumulative, game)
 
     def solve(self, game: Treeplex, iterations: int, *, state: MCCFRState | None = None) -> MCCFRState:
+        """``iterations`` iterations from ``state`` (a fresh one by default)."""
         state = self.init(game) if state is None else state
         return self.update(state, game, iterations)
 
+    # -- checkpoints ----------------------------------------------------------------------------
+    ARRAYS = ("t", "regret", "cumulative")
 
-def mccfr(sampling: str = "external", epsilon: float = 0.6, seed: int = 0) -> MCCFR:
-    """Monte-Carlo CFR.
+    def to_arrays(self, state: MCCFRState, game: Treeplex) -> dict[str, np.ndarray]:
+        """``t``, ``regret [I, A]``, ``cumulative [I, A]`` (regret matching rules), for checkpoints."""
+        rule = self._flat_rule()
+        _check_state(state, game)
+        regret, _ = rules.gather(rule, state.local, game)
+        return {"t": np.array(state.t), "regret": regret, "cumulative": state.cumulative}
+
+    def from_arrays(self, game: Treeplex, t: int, regret: np.ndarray, cumulative: np.ndarray) -> MCCFRState:
+        """Inverse of :meth:`to_arrays`."""
+        rule = self._flat_rule()
+        regret = np.asarray(regret, dtype=np.float64)
+        local = rules.scatter(rule, rules.init_states(self.rule, game, self.seed), game, regret,
+                              np.zeros_like(regret), int(t))
+        return MCCFRState(int(t), np.array(cumulative, dtype=np.float64), local)
+
+    def _flat_rule(self) -> rules.FusedRule:
+        rule = rules.fused_rule(self.rule)
+        if rule is None or rule.predictive:
+            raise ValueError(f"only regret-matching local rules have a flat-array MCCFR state; "
+                             f"{rules.rule_name(self.rule)!r} does not")
+        return rule
+
+
+def mccfr(sampling: str = "external", epsilon: float = 0.6, seed: int = 0, local: Any = None,
+          fused: bool = True) -> MCCFR:
+    r"""Monte-Carlo CFR: sampled counterfactual values fed to a local rule.
+
+    Each iteration samples one traversal per player i (chance and the others' actions sampled;
+    external sampling explores all of i's actions, outcome sampling one trajectory with
+    exploration :math:`q(a) = \epsilon/|A| + (1-\epsilon)\sigma(a)` at i's nodes). With the
+    sampled counterfactual values :math:`	ilde v(I,a)` (zero where not visited; the sampling
+    probabilities are divided out, so :math:`E[	ilde v] = cfv`):
+    ``state_i = local.update(state_i, FullInfo(ṽ, awake=legal))``; with regret matching
+    :math:`R(I,a) \mathrel{+}= 	ilde v(I,a) - \langle\sigma(I), 	ilde v(I)
+angle`. The others'
+    averages get :math:`\sigma` (external) or :math:`\pi_j(h)\sigma/q(h)` (outcome) at visited nodes.
 
     Args:
         sampling: ``"external"`` or ``"outcome"``.
         epsilon: exploration of outcome sampling at the updating player's nodes (0.6, Lanctot 2009).
-        seed: base seed; iteration t uses a generator seeded from (seed, t).
+        seed: base seed; iteration t uses a generator seeded from (seed, t), and the local rule's
+            per-information-set keys come from it too.
+        local: the local rule, any experts learner (default
+            :func:`~regretlab.experts.regret_matching`), batched over each player's ``I_p``
+            information sets with ``K = A`` actions.
+        fused: run plain regret matching in the fused compiled loop (``False``: general path).
 
     Returns:
-        An :class:`MCCFR` solver (``init`` / ``update`` / ``average_policy``).
+        An :class:`MCCFR` solver (``init(game)`` / ``update(state, game, n)`` /
+        ``average_policy(state, game) -> [I, A]``).
+
+    Example:
+        >>> from regretlab.experts import regret_matching_plus
+        >>> from regretlab.games import kuhn_poker, nash_conv
+        >>> game = kuhn_poker()
+        >>> es = mccfr("external", seed=1)                              # fused regret matching
+        >>> es_plus = mccfr("external", seed=1, local=regret_matching_plus())   # general path
+        >>> [bool(nash_conv(game, s.average_policy(s.solve(game, 2000), game)) < 0.1) for s in (es, es_plus)]
+        [True, True]
+
+    Paper: Lanctot, Waugh, Zinkevich & Bowling, "Monte Carlo sampling for regret minimization in
+    extensive games", NeurIPS 2009.
     """
     if sampling not in ("external", "outcome"):
         raise ValueError(f"sampling must be 'external' or 'outcome', got {sampling!r}")
@@ -284,4 +442,9 @@ def mccfr(sampling: str = "external", epsilon: float = 0.6, seed: int = 0) -> MC
     if sampling == "outcome" and eps == 0.0:
         raise ValueError("epsilon must be > 0 for outcome sampling (every action needs q > 0)")
     seed = check_int("seed", seed, minimum=0)
-    return MCCFR(sampling, eps, seed, name=f"mccfr-{sampling}")
+    if local is not None:
+        rules.check_local(local)
+    if not isinstance(fused, bool):
+        raise TypeError(f"fused must be True or False, got {fused!r}")
+    name = f"mccfr-{sampling}" if local is None else f"mccfr-{sampling}[{rules.rule_name(local)}]"
+    return MCCFR(sampling, eps, seed, name=name, local=local, fused=fused)

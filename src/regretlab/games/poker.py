@@ -274,7 +274,8 @@ def cached_build(game: GameDefinition) -> Treeplex:
 
 
 def kuhn_poker(players: int = 2) -> Treeplex:
-    """Kuhn poker for ``players`` players as a :class:`Treeplex` (cached; do not mutate)."""
+    """Kuhn poker for ``players`` players as a :class:`Treeplex` (built once per process and
+    shared by every solver; its arrays are read-only)."""
     key = ("kuhn", check_int("players", players, minimum=2))
     if key not in _CACHE:
         _CACHE[key] = cached_build(KuhnPoker(players))
@@ -282,7 +283,8 @@ def kuhn_poker(players: int = 2) -> Treeplex:
 
 
 def leduc_poker(players: int = 2) -> Treeplex:
-    """Leduc poker for ``players`` players as a :class:`Treeplex` (cached; do not mutate)."""
+    """Leduc poker for ``players`` players as a :class:`Treeplex` (built once per process and
+    shared by every solver; its arrays are read-only)."""
     key = ("leduc", check_int("players", players, minimum=2))
     if key not in _CACHE:
         _CACHE[key] = cached_build(LeducPoker(players))

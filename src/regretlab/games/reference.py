@@ -1,5 +1,9 @@
 """Plain NumPy reference of the CFR sweep, vectorised level by level (checks the Numba kernels).
 
+The local rule is not here: ``backend="numpy"`` runs the general local-rule path of
+:mod:`regretlab.games.cfr` on :func:`counterfactual_values`, and the fused kernels are tested
+equal to it.
+
 Nodes of one depth are contiguous in the breadth-first treeplex, so each level is one
 vectorised gather (forward) or scatter-add (backward).
 """
@@ -54,6 +58,25 @@ def values_and_regrets(game: Treeplex, strategy: np.ndarray, player: int) -> tup
     return value, inst
 
 
+def counterfactual_values(game: Treeplex, strategy: np.ndarray, player: int) -> np.ndarray:
+    """``[I, A]`` counterfactual values ``cfv(I,a) = sum_{h in I} pi_-i(h) v_i(ha)`` of
+    ``player``'s information sets (zero on the other rows and on illegal actions)."""
+    lv = game.level_offsets()
+    opp = opponent_reach(game, strategy, player)
+    value = np.zeros(game.num_nodes)
+    term = game.node_player == TERMINAL
+    value[term] = game.utilities[game.node_terminal[term], player]
+    for d in range(lv.shape[0] - 2, 0, -1):
+        nodes = np.arange(lv[d], lv[d + 1])
+        np.add.at(value, game.node_parent[nodes], _edge_prob(game, strategy, nodes, -99) * value[nodes])
+    cfv = np.zeros(game.legal_mask.shape)
+    own = np.flatnonzero(game.node_player == player)
+    for k in range(game.max_actions):
+        has = own[game.node_num_children[own] > k]
+        np.add.at(cfv, (game.node_infoset[has], k), opp[has] * value[game.node_first_child[has] + k])
+    return cfv
+
+
 def own_reach(game: Treeplex, strategy: np.ndarray) -> np.ndarray:
     """``[I]`` owner's reach probability of each information set."""
     reach = np.ones(game.num_infosets)
@@ -62,43 +85,3 @@ def own_reach(game: Treeplex, strategy: np.ndarray) -> np.ndarray:
         if p >= 0:
             reach[s] = reach[p] * strategy[p, game.infoset_parent_action[s]]
     return reach
-
-
-def regret_matching(game: Treeplex, regret: np.ndarray, pred: np.ndarray | None) -> np.ndarray:
-    q = regret if pred is None else regret + pred
-    q = np.where(game.legal_mask, np.maximum(q, 0.0), 0.0)
-    s = q.sum(axis=1, keepdims=True)
-    return np.where(s > 0, q / np.where(s > 0, s, 1.0), game.uniform_policy())
-
-
-def _local(game, rows, regret, inst, cumulative, strategy, reach, pos, neg, floor, w):
-    cumulative[rows] += w * reach[rows, None] * strategy[rows]
-    R = regret[rows] + inst[rows]
-    R = np.where(R > 0, R * pos, R * neg)
-    if floor:
-        R = np.maximum(R, 0.0)
-    regret[rows] = np.where(game.legal_mask[rows], R, 0.0)
-
-
-def iteration(game: Treeplex, regret, cumulative, strategy, last, pos, neg, w, floor, predictive,
-              alternating) -> None:
-    """One CFR iteration in place (same contract as ``kernels.run_iterations`` for one step)."""
-    if alternating:
-        for i in range(game.num_players):
-            rows = game.infoset_player == i
-            _, inst = values_and_regrets(game, strategy, i)
-            reach = own_reach(game, strategy)
-            _local(game, rows, regret, inst, cumulative, strategy, reach, pos, neg, floor, w)
-            last[rows] = inst[rows]
-            new = regret_matching(game, regret, last if predictive else None)
-            strategy[rows] = new[rows]
-    else:
-        inst = np.zeros_like(regret)
-        for i in range(game.num_players):
-            rows = game.infoset_player == i
-            inst[rows] = values_and_regrets(game, strategy, i)[1][rows]
-        reach = own_reach(game, strategy)
-        rows = np.ones(game.num_infosets, dtype=bool)
-        _local(game, rows, regret, inst, cumulative, strategy, reach, pos, neg, floor, w)
-        last[:] = inst
-        strategy[:] = regret_matching(game, regret, last if predictive else None)

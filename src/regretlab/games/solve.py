@@ -1,6 +1,7 @@
 """Long solves with checkpoints: run a CFR-family or MCCFR solver on a game, evaluating
 exploitability every ``checkpoint_every`` iterations, saving a checkpoint that resumes to a
-bit-identical result, storing the exploitability curve and plotting it."""
+bit-identical result. The curve is returned (and stored / drawn by the command line:
+:func:`regretlab.plot.exploitability_curves`)."""
 
 from __future__ import annotations
 
@@ -15,9 +16,9 @@ from typing import Any, Callable
 import numpy as np
 
 from regretlab.core.errors import check_int
-from regretlab.games.cfr import ALGORITHMS, CFRState, make_solver
+from regretlab.games.cfr import ALGORITHMS, make_solver
 from regretlab.games.evaluation import exploitability, nash_conv
-from regretlab.games.mccfr import MCCFRState, mccfr
+from regretlab.games.mccfr import mccfr
 from regretlab.games.treeplex import Treeplex
 
 ALGOS = tuple(ALGORITHMS) + ("mccfr-external", "mccfr-outcome")
@@ -77,12 +78,14 @@ def make(algo: str, seed: int = 0) -> Any:
     return make_solver(algo)
 
 
-def save_checkpoint(path: Path, config: SolveConfig, state: Any, curve: dict[str, list]) -> None:
-    """Write the solver state, config and curve so far (atomically: temp file then rename)."""
+def save_checkpoint(path: Path, config: SolveConfig, state: Any, curve: dict[str, list],
+                    game: Treeplex) -> None:
+    """Write the solver state (as flat ``[I, A]`` arrays ``state_t``, ``state_regret``, ...),
+    config and curve so far (atomically: temp file then rename)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp.npz")
-    arrays = {f"state_{k}": np.asarray(v) for k, v in state._asdict().items()}
+    arrays = {f"state_{k}": np.asarray(v) for k, v in make(config.algo, config.seed).to_arrays(state, game).items()}
     np.savez(tmp, config=np.array(json.dumps(asdict(config))),
              kind=np.array(type(state).__name__),
              **arrays, **{f"curve_{k}": np.asarray(v) for k, v in curve.items()})
@@ -145,8 +148,9 @@ def load_checkpoint(path: Path, config: SolveConfig, game: Treeplex | None = Non
     want = "MCCFRState" if config.algo.startswith("mccfr") else "CFRState"
     if kind != want:
         raise ValueError(f"{what} {shown!r} holds a {kind!r} state, expected {want!r} for algo {config.algo!r}")
-    cls = CFRState if kind == "CFRState" else MCCFRState
-    missing = [f"state_{k}" for k in cls._fields if f"state_{k}" not in arrays]
+    solver = make(config.algo, config.seed)
+    names = solver.ARRAYS  # the flat arrays of the state (t first)
+    missing = [f"state_{k}" for k in names if f"state_{k}" not in arrays]
     if missing:
         raise ValueError(f"{what} {shown!r} lacks the arrays {', '.join(missing)}")
     t_raw = _scalar(arrays, "state_t", what, shown)
@@ -157,7 +161,7 @@ def load_checkpoint(path: Path, config: SolveConfig, game: Treeplex | None = Non
         raise ValueError(f"{what} {shown!r}: the iteration count state_t must be >= 0, got {t}")
     fields: dict[str, Any] = {"t": t}
     shape = None if game is None else game.legal_mask.shape
-    for k in cls._fields[1:]:
+    for k in names[1:]:
         arr = arrays[f"state_{k}"]
         if not np.issubdtype(arr.dtype, np.floating):
             raise ValueError(f"{what} {shown!r}: state_{k} must hold floats, got dtype {arr.dtype}")
@@ -183,7 +187,11 @@ def load_checkpoint(path: Path, config: SolveConfig, game: Treeplex | None = Non
     if its.size and (int(its[-1]) != t or (np.diff(its) <= 0).any()):
         raise ValueError(f"{what} {shown!r}: the curve's iterations {its.tolist()[-3:]} do not end at "
                          f"state_t = {t} in increasing order")
-    state = cls(**fields)
+    if game is None:
+        from regretlab.games.registry import load
+
+        game = load(config.game, config.players, **parse_params(config.params))
+    state = solver.from_arrays(game, **fields)
     return state, {k: curve[k].tolist() for k in _CURVE}
 
 
@@ -237,34 +245,11 @@ def solve(
         curve["exploitability"].append(nc / game.num_players)
         curve["seconds"].append(elapsed)
         if checkpoint is not None:
-            save_checkpoint(Path(checkpoint), config, state, curve)
+            save_checkpoint(Path(checkpoint), config, state, curve, game)
         if on_checkpoint is not None:
             on_checkpoint(state.t, nc / game.num_players)
     return solver, state, curve
 
 
-def plot_curve(curves: dict[str, dict[str, list]], path: Path, title: str = "") -> Path:
-    """Log-log exploitability against iterations, one line per label; writes a PNG."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(5.5, 4))
-    for label, c in curves.items():
-        ax.loglog(c["iteration"], np.maximum(c["exploitability"], 1e-16), label=label)
-    ax.set_xlabel("iteration")
-    ax.set_ylabel("exploitability (NashConv / P)")
-    ax.set_title(title)
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend()
-    fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
-
-
-__all__ = ["ALGOS", "SolveConfig", "solve", "plot_curve", "make", "exploitability", "default_checkpoint",
+__all__ = ["ALGOS", "SolveConfig", "solve", "make", "exploitability", "default_checkpoint",
            "load_checkpoint", "save_checkpoint"]

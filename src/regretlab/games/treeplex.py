@@ -85,6 +85,10 @@ class Treeplex:
     Node ``n``'s children are ``first_child[n] .. first_child[n] + num_children[n] - 1``; child
     ``k`` is the ``k``-th legal action of the node (the compact action index), whose game action
     id is ``infoset_actions[node_infoset[n], k]`` at decision nodes.
+
+    A game is immutable: its arrays are read-only (built-in games are shared by every solver
+    in a process), and ``meta`` only memoises values derived from them (also read-only).
+    Solvers keep their work arrays in their own state.
     """
 
     name: str
@@ -110,6 +114,11 @@ class Treeplex:
     action_names: list  # [num_actions] names of game action ids
     num_sequences: np.ndarray  # [P] int32 sequences per player (excluding the empty one)
     meta: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for value in vars(self).values():
+            if isinstance(value, np.ndarray):
+                value.flags.writeable = False
 
     # -- sizes ---------------------------------------------------------------------------
     @property
@@ -170,6 +179,7 @@ class Treeplex:
         if cached is None:
             counts = np.bincount(self.node_depth)
             cached = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+            cached.flags.writeable = False
             self.meta["_levels"] = cached
         return cached
 
