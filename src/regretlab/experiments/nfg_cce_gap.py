@@ -40,18 +40,23 @@ class CceGapConfig:
 
 def run_cce_gap(config: CceGapConfig, seed: int) -> dict[str, Any]:
     from regretlab.experts import hedge
-    from regretlab.games.normal_form import cce_gap, play, random_game
+    from regretlab.games.normal_form import cce_gap, random_game
+    from regretlab.games.normal_form.setting import NormalFormSetting
+    from regretlab.run import run
 
     out: dict[str, list[Any]] = {"game": [], "T": [], "cce_gap": [], "max_regret_over_T": [], "bound": []}
     for gidx in range(config.games):
         game = random_game(config.actions, num_players=config.players, seed=seed * 100_003 + gidx)
+        setting = NormalFormSetting(game, config.mode, nash_conv=False)
         for e in range(config.min_exp, config.max_exp + 1):
             T = 2**e
-            res = play(game, hedge(horizon=T), T, batch=1, seed=seed, mode=config.mode, every=T)
+            tr = run(hedge(horizon=T), setting, T, batch=1, seed=seed, every=T, joint=True)
             out["game"].append(gidx)
             out["T"].append(T)
-            out["cce_gap"].append(float(cce_gap(game, res.joint)[0]))
-            out["max_regret_over_T"].append(float(res.regret[-1, 0].max() / T))
+            # the gap of the recorded joint distribution, from the payoffs ...
+            out["cce_gap"].append(float(cce_gap(game, tr.ledger.joint_distribution())[0]))
+            # ... equals max_i R^i_T / T from the ledger (realized regret in realized play)
+            out["max_regret_over_T"].append(float(tr.metrics["cce_gap"][-1, 0]))
             out["bound"].append(math.sqrt(math.log(config.actions) / (2 * T)))
     return out
 

@@ -1,5 +1,9 @@
 """Normal-form games: payoff tensors, generators, equilibrium solvers, gaps and no-regret dynamics.
 
+Repeated play is a setting of the one driver: ``run(learners, NormalFormSetting(game), T, ...)``
+(``play`` is that run, named). The fictitious-play learner (registered ``"fictitious_play"``,
+family ``"dynamics"``) is ``normal_form.players.fictitious_player``.
+
 Example:
     >>> from regretlab.games.normal_form import rock_paper_scissors, zero_sum_nash
     >>> sol = zero_sum_nash(rock_paper_scissors())
@@ -37,7 +41,12 @@ from regretlab.games.normal_form.dynamics import (  # noqa: E402
     optimistic_hedge_self_play, play, replicator_dynamics, self_play,
 )
 
+from regretlab.games.normal_form.setting import (  # noqa: E402
+    NormalFormSetting, action_frequencies, pure_utilities,
+)
+
 __all__ += [
+    "NormalFormSetting", "action_frequencies", "pure_utilities",
     "play", "self_play", "optimistic_hedge_self_play", "fictitious_play", "replicator_dynamics",
     "DynamicsResult", "FictitiousPlayResult", "ReplicatorResult",
 ]

@@ -1,23 +1,29 @@
 """Repeated play of a normal-form game: no-regret dynamics, fictitious play, replicator dynamics.
 
-Every player runs its own batched learner (spec §2.1 "repeated games among learners", §4.3.3).
-The empirical joint distribution of play is a ``max_i Reg_i(T)/T``-CCE (Hart & Mas-Colell 2000;
-Blum & Mansour 2007, ch. 4 of Nisan et al.); the identity ``CCEgap(μ_T) = max_i Reg_i(T)/T``
-holds exactly for the joint distribution recorded here.
+``play``, ``self_play``, ``optimistic_hedge_self_play`` and ``fictitious_play`` are named views
+of the one driver, ``regretlab.run.run(learners, NormalFormSetting(game, mode), ...)``: regret,
+the CCE gap (``max_i Reg_i(T)/T``, exact for the recorded joint distribution: Hart & Mas-Colell
+2000; Blum & Mansour 2007, ch. 4 of Nisan et al.) and the empirical joint distribution come
+from the run's :class:`~regretlab.metrics.ledger.Ledger`. ``replicator_dynamics`` is a
+continuous-time flow of all populations together (each RK4 stage needs every population's
+intermediate state, so no per-player learner can run it); it is its own integrator, and its gap
+is :func:`~regretlab.games.normal_form.gaps.nash_conv` of its state.
 """
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple, Sequence
+from typing import Any, Callable, NamedTuple, Sequence
 
 import numpy as np
 
 from regretlab.core import rng
 from regretlab.core.errors import check_int, check_positive
 from regretlab.core.registry import learners as learner_registry
-from regretlab.core.types import Bandit, FullInfo
+from regretlab.core.types import Bandit
 from regretlab.games.normal_form.game import NormalFormGame
 from regretlab.games.normal_form.gaps import nash_conv
+from regretlab.games.normal_form.setting import NormalFormSetting, action_frequencies
+from regretlab.metrics import ledger as ledger_metrics
 
 _MODES = ("expected", "realized")
 
@@ -34,33 +40,15 @@ class DynamicsResult(NamedTuple):
     last_strategies: list  # P arrays [B, K_i], the strategies of the last round
 
 
-def _resolve_learners(learners: Any, num_players: int, horizon: int) -> list[Any]:
+def _named(learners: Any, num_players: int, horizon: int) -> Any:
+    """Registered names become learners with a rate tuned to ``horizon`` (objects pass through)."""
+    from regretlab.run import make_learner
+
     if isinstance(learners, (list, tuple)):
         if len(learners) != num_players:
             raise ValueError(f"learners must be one learner or a list of {num_players}, got {len(learners)}")
-        items = list(learners)
-    else:
-        items = [learners] * num_players
-    out = []
-    for i, item in enumerate(items):
-        if isinstance(item, str):  # a registered name; a rate that needs T is tuned to T
-            from regretlab.run import make_learner
-
-            item = make_learner(item, horizon)
-        if not all(hasattr(item, m) for m in ("init", "strategy", "update")):
-            raise TypeError(f"learners[{i}] must be a learner (init/strategy/update) or a registered name, got {item!r}")
-        if getattr(item, "feedback", None) not in (FullInfo, Bandit):
-            raise TypeError(f"learners[{i}].feedback must be FullInfo or Bandit, got {getattr(item, 'feedback', None)!r}")
-        out.append(item)
-    return out
-
-
-def _pure_utilities(game: NormalFormGame, actions: Sequence[np.ndarray], player: int) -> np.ndarray:
-    """``u_i(·, a_{-i})`` for realized actions ``a_j [B]``: ``[B, K_i]``."""
-    table = np.moveaxis(game.payoffs[player], player, -1)  # [K_{-i}..., K_i]
-    others = tuple(a for j, a in enumerate(actions) if j != player)
-    out = table[others] if others else table
-    return np.broadcast_to(out, (actions[0].shape[0], table.shape[-1]))
+        return [make_learner(x, horizon) if isinstance(x, str) else x for x in learners]
+    return make_learner(learners, horizon) if isinstance(learners, str) else learners
 
 
 def play(
@@ -71,18 +59,22 @@ def play(
     seed: int = 0,
     mode: str | None = None,
     every: int = 1,
-    on_round: Any = None,
+    on_round: Callable[[int], Any] | None = None,
 ) -> DynamicsResult:
-    """Repeated play where player i runs ``learners[i]`` (batched over ``batch`` runs).
+    r"""Repeated play of ``game`` where player i runs ``learners[i]``, batched over runs.
 
-    Round t: each player announces ``x_i^t = strategy(state_i)``. ``mode="expected"``: player i
-    sees ``u_i(·, x_{-i}^t)`` and the joint distribution accumulates ``⊗_i x_i^t``.
-    ``mode="realized"``: actions ``a^t ~ x^t`` are drawn, full-information players see
-    ``u_i(·, a_{-i}^t)``, bandit players (``learner.feedback is Bandit``) see only
-    ``u_i(a^t)`` with its probability, and the joint distribution counts ``a^t``.
+    Round t: each player announces :math:`x_i^t`. ``mode="expected"``: player i sees
+    :math:`u_i(\cdot, x_{-i}^t)` and the joint distribution accumulates :math:`\otimes_i x_i^t`.
+    ``mode="realized"``: :math:`a^t \sim x^t` is drawn, full-information players see
+    :math:`u_i(\cdot, a_{-i}^t)`, bandit players see :math:`u_i(a^t)` and its probability, and
+    the joint distribution counts :math:`a^t`. Regret
+    :math:`R^i_T = \max_k \sum_t u_i^t(k) - \sum_t u_i^t(x^t)` (expected or realized) and the
+    CCE gap :math:`\max_i R^i_T / T` come from the run's ledger. This is
+    ``run(learners, NormalFormSetting(game, mode), T, batch, seed, every, joint=True)``.
 
     Args:
-        game: a :class:`NormalFormGame` (learners assume utilities in [0, 1]; see ``rescale``).
+        game: a :class:`NormalFormGame` ``[P, K_1, ..., K_P]`` (learners assume utilities in
+            [0, 1]; see ``rescale``).
         learners: one learner (every player) or a list of P, objects or registered names
             (a name's rate is tuned to T when it needs the horizon, as ``regretlab.run.make_learner``).
         T: rounds.
@@ -90,84 +82,80 @@ def play(
         seed: seed of the run keys (row b equals a solo run with the same seed's key b).
         mode: ``"expected"`` or ``"realized"``; default expected unless a bandit learner plays.
         every: record metrics every ``every`` rounds (and at T).
-        on_round: called with the number of finished rounds after each round (progress bars).
+        on_round: called with the number of finished rounds, every ``max(1, T // 200)`` rounds
+            and at T (progress bars).
 
     Returns:
-        :class:`DynamicsResult`; ``cce_gap[r] == max_i regret[r, :, i] / rounds[r]``.
+        :class:`DynamicsResult`: ``rounds [R]``, ``cce_gap [R, B]``, ``regret [R, B, P]``,
+        ``nash_conv [R, B]``, ``joint [B, K_1, ..., K_P]``, ``average_strategies`` and
+        ``last_strategies`` (P arrays ``[B, K_i]``); ``cce_gap[r] == max_i regret[r, :, i] / rounds[r]``.
+
+    Example:
+        >>> from regretlab.experts import hedge
+        >>> from regretlab.games.normal_form import random_game, cce_gap
+        >>> game = random_game(3, num_players=3, seed=0)
+        >>> res = play(game, hedge(horizon=1000), 1000, batch=2, every=1000)
+        >>> bool(np.allclose(res.cce_gap[-1], cce_gap(game, res.joint)))
+        True
+        >>> bool((res.regret[-1] / 1000 <= np.sqrt(np.log(3) / 2000)).all())
+        True
+
+    References:
+        Cesa-Bianchi & Lugosi, *Prediction, Learning, and Games*, 2006, §7; S. Hart and
+        A. Mas-Colell, Econometrica 68, 2000.
     """
+    from regretlab.run import run
+
     if not isinstance(game, NormalFormGame):
         raise TypeError(f"game must be a NormalFormGame, got {type(game).__name__}")
     T = check_int("T", T)
-    batch = check_int("batch", batch)
-    every = check_int("every", every)
-    p = game.num_players
-    ls = _resolve_learners(learners, p, T)
-    bandit = [lr.feedback is Bandit for lr in ls]
+    players = _named(learners, game.num_players, T)
+    feedbacks = [getattr(x, "feedback", None) for x in (players if isinstance(players, list) else [players])]
     if mode is None:
-        mode = "realized" if any(bandit) else "expected"
+        mode = "realized" if Bandit in feedbacks else "expected"
     if mode not in _MODES:
         raise ValueError(f"mode must be 'expected' or 'realized', got {mode!r}")
-    if mode == "expected" and any(bandit):
+    if mode == "expected" and Bandit in feedbacks:
         raise ValueError("mode='expected' needs full-information learners; a bandit learner needs mode='realized'")
-    keys = rng.spawn_keys(seed, batch)
-    states = [lr.init(rng.derive(keys, 16 + i), k) for i, (lr, k) in enumerate(zip(ls, game.num_actions))]
-    action_keys = [rng.derive(rng.derive(keys, "action"), 32 + i) for i in range(p)]
-    cum_util = [np.zeros((batch, k)) for k in game.num_actions]  # Σ_t u_i^t(a)
-    cum_got = np.zeros((batch, p))  # Σ_t utility actually obtained (expected or realized)
-    sum_x = [np.zeros((batch, k)) for k in game.num_actions]
-    joint = np.zeros((batch,) + game.num_actions)
-    letters = "abcdefghijklmnopqrstuvwxy"[:p]
-    outer = ",".join(f"z{c}" for c in letters) + f"->z{letters}"
-    rec_t, rec_gap, rec_reg, rec_nc = [], [], [], []
-    bidx = np.arange(batch)
-    xs: list[np.ndarray] = []
-    for t in range(T):
-        xs = [lr.strategy(s) for lr, s in zip(ls, states)]
-        for i in range(p):
-            sum_x[i] += xs[i]
-        if mode == "expected":
-            utils = [game.deviation_utilities(xs, i) for i in range(p)]
-            for i in range(p):
-                cum_got[:, i] += np.einsum("bk,bk->b", utils[i], xs[i])
-            joint += np.einsum(outer, *xs)
-            feedback = [FullInfo(u) for u in utils]
-        else:
-            acts = [rng.sample_actions(action_keys[i], t, xs[i]) for i in range(p)]
-            utils = [_pure_utilities(game, acts, i) for i in range(p)]
-            feedback = []
-            for i in range(p):
-                got = utils[i][bidx, acts[i]]
-                cum_got[:, i] += got
-                if bandit[i]:
-                    feedback.append(Bandit(acts[i], got, xs[i][bidx, acts[i]]))
-                else:
-                    feedback.append(FullInfo(utils[i]))
-            np.add.at(joint, (bidx, *acts), 1.0)
-        for i in range(p):
-            cum_util[i] += utils[i]
-        states = [lr.update(s, fb) for lr, s, fb in zip(ls, states, feedback)]
-        n = t + 1
-        if on_round is not None:
-            on_round(n)
-        if n % every == 0 or n == T:
-            reg = np.stack([cum_util[i].max(axis=1) - cum_got[:, i] for i in range(p)], axis=1)
-            rec_t.append(n)
-            rec_reg.append(reg)
-            rec_gap.append(reg.max(axis=1) / n)
-            rec_nc.append(nash_conv(game, [s / n for s in sum_x]))
+    trace = run(players, NormalFormSetting(game, mode), T, batch, seed, every, joint=True,
+                progress=on_round)
+    book = trace.ledger
+    assert book is not None
+    which = "realized_regret" if mode == "realized" else "regret"
     return DynamicsResult(
-        rounds=np.array(rec_t),
-        cce_gap=np.array(rec_gap),
-        regret=np.array(rec_reg),
-        nash_conv=np.array(rec_nc),
-        joint=joint / T,
-        average_strategies=[s / T for s in sum_x],
-        last_strategies=xs,
+        rounds=trace.rounds,
+        cce_gap=trace.metrics["cce_gap"],
+        regret=np.stack([c[which] for c in trace.players], axis=-1),
+        nash_conv=trace.metrics["nash_conv"],
+        joint=book.joint_distribution(),
+        average_strategies=[ledger_metrics.average_strategy(book, i) for i in range(game.num_players)],
+        last_strategies=[bk.last_strategy for bk in book.books],
     )
 
 
 def self_play(game: NormalFormGame, learner: Any = "hedge", T: int = 1000, **kwargs: Any) -> DynamicsResult:
-    """Every player runs the same learner (a name with ``learner_params`` or an object)."""
+    """Every player runs the same learner: ``play(game, learner, T, ...)``.
+
+    Args:
+        game: a :class:`NormalFormGame` ``[P, K_1, ..., K_P]``.
+        learner: a learner object or a registered name (made with ``learner_params``, as given).
+        T: rounds.
+        **kwargs: ``learner_params`` (dict) and the arguments of :func:`play`
+            (``batch``, ``seed``, ``mode``, ``every``, ``on_round``).
+
+    Returns:
+        :class:`DynamicsResult`.
+
+    Example:
+        >>> from regretlab.games.normal_form import matching_pennies, rescale
+        >>> res = self_play(rescale(matching_pennies()), "hedge", T=300,
+        ...                 learner_params={"horizon": 300}, every=300)
+        >>> bool(res.nash_conv[-1, 0] < 0.3)
+        True
+
+    References:
+        Freund & Schapire, "Adaptive game playing using multiplicative weights", GEB 29, 1999.
+    """
     params = kwargs.pop("learner_params", {})
     if isinstance(learner, str):
         learner = learner_registry.make(learner, **params)
@@ -175,11 +163,31 @@ def self_play(game: NormalFormGame, learner: Any = "hedge", T: int = 1000, **kwa
 
 
 def optimistic_hedge_self_play(game: NormalFormGame, T: int, lr: float | None = None, **kwargs: Any) -> DynamicsResult:
-    """Optimistic Hedge self-play: ``x_i^{t+1} ∝ exp(η (U_i^t + u_i^t))`` (Syrgkanis et al. 2015).
+    r"""Optimistic Hedge self-play: :math:`x_i^{t+1} \propto \exp(\eta (U_i^t + u_i^t))`.
 
-    With payoffs in [0, 1] and ``η <= 1/(2(P-1))`` the RVU property gives
-    ``Σ_i Reg_i(T) <= P ln K / η`` for every T (Syrgkanis, Agarwal, Luo & Schapire, NeurIPS 2015,
-    Thm 4 with Prop. 7); default ``lr = 1/(2(P-1))``.
+    :math:`U_i^t = \sum_{s \le t} u_i^s`, the last utility counted twice. With payoffs in
+    [0, 1] and :math:`\eta \le 1/(2(P-1))` the RVU property gives
+    :math:`\sum_i \mathrm{Reg}_i(T) \le P \ln K / \eta` for every T; default
+    ``lr = 1/(2(P-1))``. This is ``play(game, optimistic(hedge(lr=lr)), T, ...)``.
+
+    Args:
+        game: a :class:`NormalFormGame` ``[P, K_1, ..., K_P]`` with payoffs in [0, 1].
+        T: rounds.
+        lr: the rate :math:`\eta`.
+        **kwargs: the arguments of :func:`play` (``batch``, ``seed``, ``mode``, ``every``, ``on_round``).
+
+    Returns:
+        :class:`DynamicsResult`.
+
+    Example:
+        >>> from regretlab.games.normal_form import random_game
+        >>> res = optimistic_hedge_self_play(random_game([3, 3], seed=7), 500, every=500)
+        >>> bool(res.regret[-1].sum() <= 2 * np.log(3) / 0.5)
+        True
+
+    References:
+        V. Syrgkanis, A. Agarwal, H. Luo and R. Schapire, "Fast convergence of regularized
+        learning in games", NeurIPS 2015 (Thm 4 with Prop. 7).
     """
     from regretlab.experts import hedge, optimistic
 
@@ -200,49 +208,50 @@ class FictitiousPlayResult(NamedTuple):
 
 def fictitious_play(game: NormalFormGame, T: int, batch: int = 1, seed: int = 0,
                     every: int = 1) -> FictitiousPlayResult:
-    """Simultaneous fictitious play: ``a_i^{t+1} ∈ argmax_a u_i(a, \\bar x_{-i}^t)`` (Brown 1951).
+    r"""Simultaneous fictitious play: :math:`a_i^{t+1} \in \arg\max_a u_i(a, \bar x_{-i}^t)`.
 
-    ``\\bar x_j^t`` is player j's empirical action frequency. Round 1 actions are uniform draws
-    from the run key; ties go to the lowest index. Frequencies converge to Nash in zero-sum
-    games (Robinson 1951) and cycle in Shapley's game (Shapley 1964).
+    :math:`\bar x_j^t` is player j's empirical action frequency. Round 1 actions are uniform
+    draws from the run key; ties go to the lowest index. Every player runs the registered
+    ``fictitious_play`` learner (follow-the-leader on the utilities of the others' realized
+    actions) in ``NormalFormSetting(game, "realized", average="actions")``; the CCE gap of play
+    (realized regret) comes from the ledger.
+
+    Args:
+        game: a :class:`NormalFormGame` ``[P, K_1, ..., K_P]``.
+        T: rounds.
+        batch: independent runs B.
+        seed: seed of the run keys.
+        every: record every ``every`` rounds (and at T).
 
     Returns:
-        :class:`FictitiousPlayResult`.
+        :class:`FictitiousPlayResult`: ``rounds [R]``, ``nash_conv [R, B]`` of the empirical
+        frequencies, ``cce_gap [R, B]``, ``joint [B, K_1, ..., K_P]``, ``average_strategies``
+        (P arrays ``[B, K_i]``, the empirical frequencies after T rounds).
+
+    Example:
+        >>> from regretlab.games.normal_form import rock_paper_scissors
+        >>> res = fictitious_play(rock_paper_scissors(), 4000, batch=2, every=1000)
+        >>> bool((res.nash_conv[-1] < 0.05).all())
+        True
+
+    References:
+        G. W. Brown, 1951; J. Robinson, Annals of Mathematics 54, 1951 (convergence in zero-sum
+        games); L. Shapley, 1964 (cycling in Shapley's game).
     """
+    from regretlab.games.normal_form.players import fictitious_player
+    from regretlab.run import run
+
     if not isinstance(game, NormalFormGame):
         raise TypeError(f"game must be a NormalFormGame, got {type(game).__name__}")
     T = check_int("T", T)
-    batch = check_int("batch", batch)
-    every = check_int("every", every)
-    p = game.num_players
-    keys = rng.derive(rng.spawn_keys(seed, batch), "action")
-    counts = [np.zeros((batch, k)) for k in game.num_actions]
-    joint = np.zeros((batch,) + game.num_actions)
-    bidx = np.arange(batch)
-    cum_util = [np.zeros((batch, k)) for k in game.num_actions]
-    cum_got = np.zeros((batch, p))
-    rec_t, rec_nc, rec_gap = [], [], []
-    for t in range(T):
-        if t == 0:
-            acts = [rng.sample_actions(rng.derive(keys, 32 + i), 0, np.full((batch, k), 1.0 / k))
-                    for i, k in enumerate(game.num_actions)]
-        else:
-            freq = [c / t for c in counts]
-            acts = [np.argmax(game.deviation_utilities(freq, i), axis=1) for i in range(p)]
-        for i in range(p):
-            counts[i][bidx, acts[i]] += 1.0
-            u = _pure_utilities(game, acts, i)
-            cum_util[i] += u
-            cum_got[:, i] += u[bidx, acts[i]]
-        np.add.at(joint, (bidx, *acts), 1.0)
-        n = t + 1
-        if n % every == 0 or n == T:
-            rec_t.append(n)
-            rec_nc.append(nash_conv(game, [c / n for c in counts]))
-            reg = np.stack([cum_util[i].max(axis=1) - cum_got[:, i] for i in range(p)], axis=1)
-            rec_gap.append(reg.max(axis=1) / n)
-    return FictitiousPlayResult(np.array(rec_t), np.array(rec_nc), np.array(rec_gap), joint / T,
-                                [c / T for c in counts])
+    setting = NormalFormSetting(game, "realized", average="actions")
+    trace = run(fictitious_player(), setting, T, check_int("batch", batch), seed, check_int("every", every),
+                joint=True, progress=False)
+    book = trace.ledger
+    assert book is not None
+    return FictitiousPlayResult(trace.rounds, trace.metrics["nash_conv"], trace.metrics["cce_gap"],
+                                book.joint_distribution(),
+                                [action_frequencies(book, i) for i in range(game.num_players)])
 
 
 class ReplicatorResult(NamedTuple):
@@ -257,18 +266,39 @@ class ReplicatorResult(NamedTuple):
 def replicator_dynamics(game: NormalFormGame, steps: int, dt: float = 0.01, batch: int = 1,
                         seed: int = 0, initial: Sequence[np.ndarray] | None = None,
                         every: int = 1) -> ReplicatorResult:
-    """Multi-population replicator dynamics ``ẋ_i(a) = x_i(a)(u_i(a, x_{-i}) - u_i(x))``, RK4.
+    r"""Multi-population replicator dynamics, integrated with RK4.
 
-    (Taylor & Jonker 1978; Hofbauer & Sigmund, *Evolutionary Games and Population Dynamics*,
-    1998.) In a zero-sum bimatrix game with interior equilibrium (x*, y*) the quantity
-    ``Σ x*_k log x_k + Σ y*_k log y_k`` is a constant of motion (Hofbauer & Sigmund §11.2).
+    :math:`\dot x_i(a) = x_i(a)\,(u_i(a, x_{-i}) - u_i(x))` for every population i, steps of
+    size ``dt``; after each step the state is clipped at 0 and renormalised. In a zero-sum
+    bimatrix game with interior equilibrium :math:`(x^*, y^*)` the quantity
+    :math:`\sum_k x^*_k \log x_k + \sum_k y^*_k \log y_k` is a constant of motion.
 
     Args:
+        game: a :class:`NormalFormGame` ``[P, K_1, ..., K_P]``.
         steps: RK4 steps of size ``dt``.
-        initial: P arrays ``[B, K_i]`` (interior); default Dirichlet(1) draws from the seed.
+        dt: step size (> 0).
+        batch: independent trajectories B.
+        seed: seed of the Dirichlet(1) initial states (when ``initial`` is not given).
+        initial: P arrays ``[B, K_i]`` or ``[K_i]`` (interior).
+        every: record every ``every`` steps (and at the last).
 
     Returns:
-        :class:`ReplicatorResult`.
+        :class:`ReplicatorResult`: ``times [R]`` (``R = 1 + records``, time 0 included),
+        ``strategies`` (P arrays ``[R, B, K_i]``), ``average_strategies`` (P arrays ``[B, K_i]``,
+        trapezoid time averages over ``[0, steps * dt]``) and ``nash_conv [R, B]`` of the state.
+
+    Example:
+        >>> from regretlab.games.normal_form import rock_paper_scissors
+        >>> res = replicator_dynamics(rock_paper_scissors(), 500, dt=0.02, batch=2, every=500)
+        >>> x, y = res.strategies
+        >>> h = np.log(x).mean(-1) + np.log(y).mean(-1)  # the constant of motion
+        >>> bool(np.abs(h - h[0]).max() < 1e-8)
+        True
+
+    References:
+        P. Taylor and L. Jonker, "Evolutionary stable strategies and game dynamics", Math.
+        Biosciences 40, 1978; J. Hofbauer and K. Sigmund, *Evolutionary Games and Population
+        Dynamics*, 1998, §11.2.
     """
     if not isinstance(game, NormalFormGame):
         raise TypeError(f"game must be a NormalFormGame, got {type(game).__name__}")
