@@ -419,6 +419,88 @@ def mixture_gaps(game: MarkovGame, mixture: Sequence[Any], general: bool = True,
 
 
 # ---------------------------------------------------------------------------- learning
+class MarkovSetting:
+    r"""Independent learning in a Markov game with exact Q feedback, as a setting of the one driver.
+
+    One learner per (run b, step h, state s) and player: row ``r = (b H + h) S + s`` of the
+    driver's batch axis (``B H S`` rows for B runs). Episode t: the rows' strategies form the
+    product Markov policy :math:`\sigma^t_i(\cdot | h, s)`; row (b, h, s) of player i is shown
+    :math:`Q^t_{i,h}(s, \cdot) / (H - h)` (the others on :math:`\sigma^t`, continuation on
+    :math:`\sigma^t`), in [0, 1] when rewards are. No action is drawn (exact evaluation). The
+    ledger's regret of a row is the local regret of that (h, s) learner against its Q feedback;
+    with H = 1 and one state it is the regret of repeated play and ``cce_gap`` the CCE gap of the
+    mixture. The CCE gaps of a mixture of Markov policies against Markov or history-dependent
+    deviations are :func:`mixture_gaps` of the episodes' policies (``run(..., history=True)``
+    keeps them). The setting evaluates ``value_i``: :math:`V_i^{\sigma^t}` of the episode's
+    policy from the initial distribution, ``[B H S]`` (the run's value on each of its rows).
+
+    Args:
+        game: a :class:`MarkovGame` (transitions ``[H, S, K_1, ..., K_P, S]``, rewards
+            ``[P, H, S, K_1, ..., K_P]``).
+
+    Example:
+        >>> from regretlab.experts import hedge
+        >>> from regretlab.run import run
+        >>> game = random_markov_game(2, num_states=2, horizon=3, num_actions=2, seed=0)
+        >>> setting = MarkovSetting(game)
+        >>> tr = run(hedge(horizon=100), setting, 100, keys=setting.keys(seed=0, batch=2))
+        >>> tr.metrics["value_0"].shape  # [T, B H S]
+        (100, 12)
+
+    References:
+        D. Foster, N. Golowich and S. Kakade, "Hardness of independent learning and sparse
+        equilibrium computation in Markov games", ICML 2023.
+    """
+
+    samples_actions = False
+
+    def __init__(self, game: MarkovGame) -> None:
+        if not isinstance(game, MarkovGame):
+            raise TypeError(f"game must be a MarkovGame, got {type(game).__name__}")
+        self.game = game
+        self.num_players = game.num_players
+        self.num_actions = game.num_actions
+        self.rows = game.horizon * game.num_states  # learners per run and player
+        # Q / (H - h) is an average of rewards: it stays within their range
+        self.utility_range = (float(game.rewards.min()), float(game.rewards.max()))
+        self.name = f"{game.name or 'markov'} game (H={game.horizon}, S={game.num_states})"
+        self._scale = (game.horizon - np.arange(game.horizon, dtype=np.float64))[None, :, None, None]
+
+    def keys(self, seed: int = 0, batch: int = 1) -> np.ndarray:
+        """``[B H S]`` row keys: run key b (``spawn_keys(seed, B)[b]``) XOR the row's (h, s) index."""
+        keys = rng.spawn_keys(seed, check_int("batch", batch))
+        return np.repeat(keys, self.rows) ^ np.tile(np.arange(self.rows, dtype=np.uint64), keys.size)
+
+    def player_keys(self, keys: np.ndarray, player: int) -> tuple[np.ndarray, np.ndarray]:
+        return rng.derive(keys, 64 + player), rng.derive(rng.derive(keys, "action"), 32 + player)
+
+    def _runs(self, rows: int) -> int:
+        if rows % self.rows:
+            raise ValueError(f"MarkovSetting needs H * S = {self.rows} rows per run (use setting.keys(seed, "
+                             f"batch)), got a batch of {rows}")
+        return rows // self.rows
+
+    def init(self, keys: np.ndarray) -> np.ndarray:
+        return np.zeros((self._runs(np.size(keys)), self.num_players))  # [B, P] value of the last episode
+
+    def context(self, state: Any, player: int) -> None:
+        return None
+
+    def step(self, state: Any, strategies: tuple[np.ndarray, ...],
+             actions: tuple[np.ndarray | None, ...]) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
+        g = self.game
+        b = self._runs(strategies[0].shape[0])
+        ev = evaluate(g, [p.reshape(b, g.horizon, g.num_states, k) for p, k in zip(strategies, g.num_actions)])
+        utils = tuple((q / self._scale).reshape(b * self.rows, -1) for q in ev.q_values)
+        return ev.value, utils
+
+    def evaluate(self, state: np.ndarray, ledger: Any) -> dict[str, np.ndarray]:
+        return {f"value_{i}": np.repeat(state[:, i], self.rows) for i in range(self.num_players)}
+
+    def __repr__(self) -> str:
+        return f"MarkovSetting({self.name})"
+
+
 class IndependentResult(NamedTuple):
     """Policies of independent learning, one product Markov policy per episode."""
 
@@ -428,18 +510,41 @@ class IndependentResult(NamedTuple):
 
 def independent_hedge(game: MarkovGame, T: int, batch: int = 1, seed: int = 0,
                       learner: Any = None) -> IndependentResult:
-    """Independent per-(h, s) learners with exact Q feedback (spec §4.3 target 4).
+    r"""Independent per-(h, s) learners with exact Q feedback (spec §4.3 target 4).
 
-    Episode t: everyone plays ``σ^t_i(·|h, s) = learner_{i,h,s}.strategy``; each learner gets
-    the exact ``Q^t_{i,h}(s, ·) / (H - h)`` (others on σ^t, continuation on σ^t) as a
-    full-information utility in [0, 1]. The default learner is Hedge tuned to T.
+    Episode t: everyone plays :math:`\sigma^t_i(\cdot|h, s) = \mathrm{learner}_{i,h,s}.\mathrm{strategy}`;
+    each learner gets the exact :math:`Q^t_{i,h}(s, \cdot) / (H - h)` (others on
+    :math:`\sigma^t`, continuation on :math:`\sigma^t`) as a full-information utility in [0, 1].
+    This is ``run(learner, MarkovSetting(game), T, keys=MarkovSetting(game).keys(seed, batch),
+    history=True)``; the CCE gaps of the episodes' mixture are :func:`mixture_gaps`.
 
     Args:
-        learner: any full-information learner (one object shared by all; states are separate).
+        game: a :class:`MarkovGame` with P players, horizon H, S states.
+        T: episodes.
+        batch: independent runs B.
+        seed: seed of the run keys.
+        learner: any full-information learner (one object shared by all; states are separate);
+            default Hedge tuned to T.
 
     Returns:
-        :class:`IndependentResult`.
+        :class:`IndependentResult`: ``policies`` (P arrays ``[T, B, H, S, K_i]``, the policy of
+        each episode) and ``values [T, B, P]`` (:math:`V_i^{\sigma^t}`).
+
+    Example:
+        >>> game = random_markov_game(2, num_states=2, horizon=3, num_actions=2, seed=0)
+        >>> res = independent_hedge(game, 100, batch=1)
+        >>> res.policies[0].shape, res.values.shape
+        ((100, 1, 3, 2, 2), (100, 1, 2))
+        >>> late = mixture_gaps(game, [p[:, 0] for p in res.policies]).gap_markov.max()
+        >>> early = mixture_gaps(game, [p[:2, 0] for p in res.policies]).gap_markov.max()
+        >>> bool(late < early)
+        True
+
+    References:
+        D. Foster, N. Golowich and S. Kakade, ICML 2023.
     """
+    from regretlab.run import run
+
     if not isinstance(game, MarkovGame):
         raise TypeError(f"game must be a MarkovGame, got {type(game).__name__}")
     T = check_int("T", T)
@@ -450,20 +555,12 @@ def independent_hedge(game: MarkovGame, T: int, batch: int = 1, seed: int = 0,
         learner = hedge(horizon=T)
     if getattr(learner, "feedback", None) is not FullInfo:
         raise TypeError(f"learner must be a full-information learner, got {learner!r}")
-    P, H, S = game.num_players, game.horizon, game.num_states
-    keys = rng.spawn_keys(seed, batch)
-    # one learner instance per (run, h, s): batch axis B*H*S, run-major
-    sub = np.repeat(keys, H * S) ^ np.tile(np.arange(H * S, dtype=np.uint64), batch)
-    states = [learner.init(rng.derive(sub, 64 + i), k) for i, k in enumerate(game.num_actions)]
-    scale = (H - np.arange(H, dtype=np.float64))[None, :, None, None]  # remaining steps
-    pols = [np.zeros((T, batch, H, S, k)) for k in game.num_actions]
-    vals = np.zeros((T, batch, P))
-    for t in range(T):
-        pis = [learner.strategy(s).reshape(batch, H, S, k) for s, k in zip(states, game.num_actions)]
-        ev = evaluate(game, pis)
-        for i in range(P):
-            pols[i][t] = pis[i]
-            util = (ev.q_values[i] / scale).reshape(batch * H * S, -1)
-            states[i] = learner.update(states[i], FullInfo(util))
-        vals[t] = ev.value
-    return IndependentResult(pols, vals)
+    setting = MarkovSetting(game)
+    trace = run(learner, setting, T, keys=setting.keys(seed, batch), seed=seed, history=True)
+    assert trace.ledger is not None
+    H, S = game.horizon, game.num_states
+    policies = [np.stack(bk.history["strategy"]).reshape(T, batch, H, S, k)
+                for bk, k in zip(trace.ledger.books, game.num_actions)]
+    values = np.stack([trace.metrics[f"value_{i}"].reshape(T, batch, H * S)[:, :, 0]
+                       for i in range(game.num_players)], axis=-1)
+    return IndependentResult(policies, values)
