@@ -81,9 +81,64 @@ def check_bandit(feedback: Any, batch: int, k: int, lo: float, hi: float) -> tup
     return action.astype(np.int64, copy=False), reward, prob
 
 
-def noise(kind: str, keys: np.ndarray, counter: int, size: int) -> np.ndarray:
-    """Perturbation draws ``[B, size]``: ``laplace``, ``gumbel``, ``exponential`` or ``gaussian``."""
-    u = rng.uniform(keys, counter, size)
+def shared_round(counter: Any) -> int | None:
+    """The round counter of every run when they all agree (an int, or a ``[B]`` array of equal
+    values), else ``None``."""
+    arr = np.asarray(counter)
+    if arr.ndim == 0:
+        return int(arr)
+    if arr.size == 0:
+        return 0
+    first = arr.flat[0]
+    return int(first) if (arr == first).all() else None
+
+
+def _groups(counter: Any) -> list[tuple[Any, int]]:
+    """``(rows, counter)`` pairs covering the runs, one per distinct per-run counter."""
+    common = shared_round(counter)
+    if common is not None:
+        return [(slice(None), common)]
+    arr = np.asarray(counter)
+    return [(np.flatnonzero(arr == c), int(c)) for c in np.unique(arr)]
+
+
+def uniform(keys: np.ndarray, counter: Any, size: int) -> np.ndarray:
+    """:func:`regretlab.core.rng.uniform` ``[B, size]`` with a per-run counter (an int or ``[B]``).
+
+    Row ``b`` is ``rng.uniform(keys[b:b+1], counter[b], size)``: the same numbers whatever the
+    other runs' rounds are, so a run's draws depend on its own key and round only.
+    """
+    groups = _groups(counter)
+    if len(groups) == 1:
+        return rng.uniform(keys, groups[0][1], size)
+    out = np.empty((np.size(keys), size))
+    for rows, c in groups:
+        out[rows] = rng.uniform(np.asarray(keys)[rows], c, size)
+    return out
+
+
+def sample_actions(keys: np.ndarray, counter: Any, probs: np.ndarray) -> np.ndarray:
+    """:func:`regretlab.core.rng.sample_actions` with a per-run counter (an int or ``[B]``)."""
+    groups = _groups(counter)
+    if len(groups) == 1:
+        return rng.sample_actions(keys, groups[0][1], probs)
+    out = np.empty(np.size(keys), dtype=np.int64)
+    for rows, c in groups:
+        out[rows] = rng.sample_actions(np.asarray(keys)[rows], c, np.ascontiguousarray(probs[rows]))
+    return out
+
+
+def round_counter(batch: int) -> np.ndarray:
+    """A fresh per-run round counter ``t [B]`` (int64 zeros)."""
+    return np.zeros(batch, dtype=np.int64)
+
+
+def noise(kind: str, keys: np.ndarray, counter: Any, size: int) -> np.ndarray:
+    """Perturbation draws ``[B, size]``: ``laplace``, ``gumbel``, ``exponential`` or ``gaussian``.
+
+    ``counter`` is the round (an int, or ``[B]`` per-run rounds).
+    """
+    u = uniform(keys, counter, size)
     if kind == "gumbel":
         return -np.log(-np.log(u))
     if kind == "exponential":

@@ -7,32 +7,44 @@ it switched on (semi-bandit feedback), plus, optionally, the utilities of some a
 coordinates (the synthetic full-information examples of the fairness reduction). Utilities follow
 the library convention: higher is better (pass ``reward = -loss``).
 
+The learners follow the library's contract with ``feedback = SemiBandit``:
+
+* ``init(keys [B], M)``: state for ``B`` runs over ``M`` policies, with a per-run round counter ``t [B]``;
+* ``strategy(state, context) -> [B, M]``: the distribution over the ``M`` policies this round
+  (Exp2: exponential weights mixed with exploration; FTPL: the one-hot of its perturbed leader);
+* ``chosen(policy [B], context) -> [B, D]`` bool: the components a drawn policy switches on;
+* ``update(state, SemiBandit(chosen, reward, context=context)) -> state``: pure.
+
+The one driver plays them in a :class:`SemiBanditSetting` (component utilities and the action table
+of each round): it draws ``h ~ strategy`` from the run's action stream, and the learner gets the
+chosen components and their utilities. ``act(state, context) -> (policy, chosen)`` is a shortcut
+that draws the policy from the learner's own key stream (for hand-written loops).
+
 Two ways to give the action sets:
 
 * **fixed**: ``actions`` is a binary matrix ``[M, D]`` (row ``h`` = action of policy ``h``);
-  :func:`m_sets` builds all ``m``-subsets of ``D`` components. Call the methods with
-  ``context=None``.
-* **contextual**: pass the round's action matrix as ``context``: ``[M, D]`` shared by all runs or
+  :func:`m_sets` builds all ``m``-subsets of ``D`` components. The context is ``None``.
+* **contextual**: the round's action matrix is the context: ``[M, D]`` shared by all runs or
   ``[B, M, D]`` per run (row ``h`` = ``a_h(x_t)``). Exp2 needs this explicit table (it is
   ``O(M)`` per round by design). FTPL never enumerates policies: it calls an
   :class:`ERMOracle` (``best``/``act``/``add``), so the context can be anything the oracle
-  understands.
+  understands. Coordinates observed whatever is played come with the context as
+  ``SemiBanditRound(context, revealed)``.
 
 Python API (every array has the run axis ``B`` first)::
 
-    from regretlab.bandits.combinatorial import exp2, ftpl_semibandit, m_sets, FixedSetOracle
-    from regretlab.core import SemiBandit, rng
-    learner = exp2(actions=m_sets(6, 2), horizon=1000)        # Exp2 over the 15 2-subsets of 6
-    state = learner.init(rng.spawn_keys(0, 64))               # 64 independent runs
-    policy, chosen = learner.act(state)                       # [B] int, [B, D] bool
-    reward = np.where(chosen, -loss, 0.0)                     # utilities of the chosen components
-    state = learner.update(state, SemiBandit(chosen, reward))
+    from regretlab.bandits.combinatorial import SemiBanditSetting, exp2, m_sets
+    from regretlab.run import run
+    setting = SemiBanditSetting(-losses, m_sets(6, 2))        # losses [T, D] in [0, 1]
+    trace = run(exp2(actions=m_sets(6, 2), horizon=T), setting, T, batch=64)
 
-    learner = ftpl_semibandit(FixedSetOracle(m_sets(6, 2)), horizon=1000)   # same interface
+    state = learner.init(rng.spawn_keys(0, 64), 15)           # by hand: 64 runs, 15 policies
+    policy, chosen = learner.act(state)                       # [B] int, [B, D] bool
+    state = learner.update(state, SemiBandit(chosen, np.where(chosen, -loss, 0.0)))
 
 The random draws (action sampling, perturbations, resamples) come from the learner's own key
-stream addressed by the round counter, so ``act`` is a pure function of ``(state, context)`` and
-row ``b`` of a batched run equals a solo run with ``keys[b:b+1]``.
+stream addressed by the run's round counter, so ``strategy``/``act`` are pure functions of
+``(state, context)`` and row ``b`` of a batched run equals a solo run with ``keys[b:b+1]``.
 
 References: Exp2 — Dani, Hayes & Kakade (2007); Bubeck, Cesa-Bianchi & Kakade (COLT 2012);
 semi-bandit analysis Audibert, Bubeck & Lugosi (Math. OR 2014). FTPL with geometric resampling —
@@ -49,7 +61,8 @@ from typing import Any, Callable, NamedTuple, Protocol, Sequence, runtime_checka
 import numpy as np
 
 from regretlab.core import rng
-from regretlab.core.errors import check_int, check_positive, check_probability
+from regretlab.core.errors import check_array, check_int, check_positive, check_probability
+from regretlab.core.registry import register
 from regretlab.core.simplex import softmax
 from regretlab.core.types import SemiBandit
 
@@ -63,12 +76,16 @@ from regretlab.bandits._common import (
     init_keys,
     learner_repr,
     noise,
+    round_counter,
+    sample_actions,
+    shared_round,
 )
 
 __all__ = [
     "CallbackOracle", "ERMOracle", "EnumerationOracle", "Exp2", "Exp2State", "FTPLSemiBandit",
-    "FTPLState", "FixedSetOracle", "TopMOracle", "check_action_set", "exp2", "ftpl_semibandit",
-    "geometric_resampling_mean", "m_sets", "semibandit_estimate",
+    "FTPLState", "FixedSetOracle", "SemiBanditRound", "SemiBanditSetting", "TopMOracle",
+    "check_action_set", "exp2", "ftpl_semibandit", "geometric_resampling_mean", "m_sets",
+    "semibandit_estimate",
 ]
 
 
@@ -115,6 +132,27 @@ def m_sets(num_components: int, m: int) -> np.ndarray:
     return out
 
 
+class SemiBanditRound(NamedTuple):
+    """A round's context together with the coordinates observed whatever is played.
+
+    Attributes:
+        context: what the learner reads: the action table ``[M, D]`` / ``[B, M, D]`` for Exp2
+            (``None`` for a fixed set), anything the oracle understands for FTPL.
+        revealed: ``[D]`` or ``[B, D]`` bool, coordinates whose utilities are seen every round
+            (used as they are, without importance weighting), or ``None``.
+    """
+
+    context: Any = None
+    revealed: Any = None
+
+
+def _unwrap(context: Any, revealed: Any) -> tuple[Any, Any]:
+    """``(context, revealed)`` from a context that may be a :class:`SemiBanditRound`."""
+    if isinstance(context, SemiBanditRound):
+        return context.context, context.revealed if revealed is None else revealed
+    return context, revealed
+
+
 def _context_actions(context: Any, fixed: np.ndarray | None, batch: int) -> np.ndarray:
     """The round's action table ``[B, M, D]`` bool from ``context`` (or the fixed set)."""
     if context is None:
@@ -151,7 +189,12 @@ def _check_semibandit(feedback: Any, batch: int, d: int, lo: float, hi: float,
     chosen = np.asarray(feedback.chosen)
     if chosen.shape != (batch, d):
         raise ValueError(f"feedback.chosen must have shape [{batch}, {d}], got {list(chosen.shape)}")
-    chosen = chosen.astype(bool)
+    if chosen.dtype != bool:
+        if chosen.dtype.kind not in "biuf" or not np.isin(chosen, (0, 1)).all():
+            bad = chosen[~np.isin(chosen, (0, 1))].ravel()
+            raise ValueError("feedback.chosen must be a bool / 0-1 mask of the played components, "
+                             f"got {bad[0] if bad.size else chosen.dtype}")
+        chosen = chosen.astype(bool)
     reward = np.asarray(feedback.reward, dtype=np.float64)
     if reward.shape != (batch, d):
         raise ValueError(f"feedback.reward must have shape [{batch}, {d}], got {list(reward.shape)}")
@@ -187,7 +230,7 @@ def semibandit_estimate(chosen: np.ndarray, reward: np.ndarray, marginal: np.nda
 class Exp2State(NamedTuple):
     """State of :class:`Exp2`."""
 
-    t: int  # rounds played
+    t: np.ndarray  # [B] int64 rounds played by each run
     key: np.ndarray  # [B] uint64 learner keys
     score: np.ndarray  # [B, M] cumulative estimated utility of each policy
 
@@ -233,15 +276,21 @@ class Exp2:
                 raise ValueError(f"explore_with must have {self.num_policies} entries, got {mu.size}")
             self.explore_with = mu
 
-    def rate(self, state: Exp2State, actions: np.ndarray) -> float:
-        """``η_t``: ``lr``, else tuned ``sqrt(2 ln M / (m D T))/(hi-lo)`` (``t`` instead of ``T`` when no horizon)."""
+    def rate(self, state: Exp2State, actions: np.ndarray) -> Any:
+        """``η_t``: ``lr``, else tuned ``sqrt(2 ln M / (m D T))/(hi-lo)`` (``t`` instead of ``T`` when
+        no horizon: then ``[B, 1]`` if the runs are at different rounds)."""
         if self.lr is not None:
             return self.lr
         m_count, d = actions.shape[-2], actions.shape[-1]
         m = int(actions.sum(axis=-1).max())
-        horizon = self.horizon if self.horizon is not None else state.t + 1
         lo, hi = self.reward_range
-        return math.sqrt(2.0 * math.log(max(m_count, 2)) / (m * d * horizon)) / (hi - lo)
+        top = 2.0 * math.log(max(m_count, 2))
+        if self.horizon is not None:
+            return math.sqrt(top / (m * d * self.horizon)) / (hi - lo)
+        common = shared_round(state.t)
+        if common is not None:
+            return math.sqrt(top / (m * d * (common + 1))) / (hi - lo)
+        return (np.sqrt(top / (m * d * (np.asarray(state.t) + 1.0))) / (hi - lo))[:, None]
 
     def init(self, keys: Any, num_actions: int | None = None) -> Exp2State:
         """State for ``B = len(keys)`` runs; ``num_actions`` is the number of policies ``M`` (optional if known)."""
@@ -254,46 +303,73 @@ class Exp2:
             m = num_actions
         if m is None:
             raise ValueError("exp2 needs the number of policies: pass actions=, num_policies= or num_actions=")
-        return Exp2State(0, key, np.zeros((key.size, m)))
+        return Exp2State(round_counter(key.size), key, np.zeros((key.size, m)))
 
-    def strategy(self, state: Exp2State, context: Any = None) -> np.ndarray:
-        """The sampling distribution ``p_t`` over policies, ``[B, M]``."""
+    def _table(self, state: Exp2State, context: Any) -> np.ndarray:
         actions = _context_actions(context, self.actions, state.score.shape[0])
         if actions.shape[1] != state.score.shape[1]:
             raise ValueError(f"context has {actions.shape[1]} policies, the state {state.score.shape[1]}")
+        return actions
+
+    def _distribution(self, state: Exp2State, actions: np.ndarray) -> np.ndarray:
         q = softmax(self.rate(state, actions) * state.score)
         if self.exploration == 0.0:
             return q
         mu = (np.full(q.shape[1], 1.0 / q.shape[1]) if isinstance(self.explore_with, str) else self.explore_with)
         return (1.0 - self.exploration) * q + self.exploration * mu[None, :]
 
+    def strategy(self, state: Exp2State, context: Any = None) -> np.ndarray:
+        """The sampling distribution ``p_t`` over policies, ``[B, M]``."""
+        context, _ = _unwrap(context, None)
+        return self._distribution(state, self._table(state, context))
+
     def marginals(self, state: Exp2State, context: Any = None) -> np.ndarray:
         """``P_{t,j} = Σ_h p_t(h) a_{h,j}``, ``[B, D]``: the probability each component is on."""
-        actions = _context_actions(context, self.actions, state.score.shape[0])
-        return np.einsum("bm,bmd->bd", self.strategy(state, context), actions)
+        context, _ = _unwrap(context, None)
+        actions = self._table(state, context)
+        return np.einsum("bm,bmd->bd", self._distribution(state, actions), actions)
+
+    def chosen(self, policy: Any, context: Any = None) -> np.ndarray:
+        """The components ``[B, D]`` bool that the policies ``policy [B]`` switch on in this round."""
+        context, _ = _unwrap(context, None)
+        h = np.asarray(policy)
+        actions = _context_actions(context, self.actions, h.size)
+        if h.ndim != 1 or h.dtype.kind not in "iu" or h.size and (h.min() < 0 or h.max() >= actions.shape[1]):
+            raise ValueError(f"policy must be [B] integers in [0, {actions.shape[1]}), got {h!r:.80}")
+        return actions[np.arange(h.size), h]
 
     def act(self, state: Exp2State, context: Any = None) -> tuple[np.ndarray, np.ndarray]:
         """Draw ``h_t ~ p_t`` with the learner's key; returns ``(policy [B] int, chosen [B, D] bool)``."""
-        actions = _context_actions(context, self.actions, state.score.shape[0])
         p = self.strategy(state, context)
-        h = rng.sample_actions(rng.derive(state.key, STREAM_ACT), state.t, p)
-        return h, actions[np.arange(h.size), h]
+        h = sample_actions(rng.derive(state.key, STREAM_ACT), state.t, p)
+        return h, self.chosen(h, context)
 
     def update(self, state: Exp2State, feedback: SemiBandit, context: Any = None,
                revealed: Any = None) -> Exp2State:
         """Add ``⟨a_h(x_t), û_t⟩`` to every policy's score.
 
         Args:
-            feedback: ``SemiBandit(chosen [B, D], reward [B, D])``.
-            context: the same action matrix given to ``act`` this round (``None`` for fixed sets).
+            feedback: ``SemiBandit(chosen [B, D], reward [B, D], context=...)``; ``chosen`` must be
+                one of the round's actions.
+            context: the round's action matrix, if not in ``feedback.context`` (``None`` for fixed
+                sets); a :class:`SemiBanditRound` also carries the revealed coordinates.
             revealed: optional ``[D]`` / ``[B, D]`` bool, coordinates observed whatever was played
                 (their utilities are used without importance weighting).
         """
-        actions = _context_actions(context, self.actions, state.score.shape[0])
+        if context is None:
+            context = getattr(feedback, "context", None)
+        context, revealed = _unwrap(context, revealed)
+        actions = self._table(state, context)
         b, _, d = actions.shape
         rev = _revealed_mask(revealed, b, d)
         chosen, reward = _check_semibandit(feedback, b, d, *self.reward_range, rev)
-        est = semibandit_estimate(chosen, reward, self.marginals(state, context), rev)
+        played = (actions == chosen[:, None, :]).all(axis=2).any(axis=1)
+        if not played.all():
+            run = int(np.argmin(played))
+            raise ValueError(f"feedback.chosen of run {run} is not one of the round's {actions.shape[1]} actions "
+                             "(play chosen(policy, context) of a policy drawn from strategy())")
+        p = self._distribution(state, actions)
+        est = semibandit_estimate(chosen, reward, np.einsum("bm,bmd->bd", p, actions), rev)
         score = state.score + np.einsum("bmd,bd->bm", actions, est)
         return state._replace(t=state.t + 1, score=score)
 
@@ -301,29 +377,51 @@ class Exp2:
         return learner_repr(self, self.name)
 
 
-# Semi-bandit learners are not in the learner registry: their feedback is SemiBandit, which
-# run() and the conformance suite (FullInfo / Bandit only) do not drive. Import them directly.
+_EXP2_TESTS = [
+    {"actions": m_sets(4, 2), "horizon": 100, "reward_range": (-1e6, 1e6)},
+    {"actions": m_sets(3, 1), "lr": 0.5, "exploration": 0.1},
+    {"num_policies": 5, "exploration": 0.05, "reward_range": (-1e6, 1e6)},  # contextual: tables as context
+]
+
+
+# registered with the semi-bandit conformance suite (next commit)
 def exp2(actions: Any = None, num_policies: int | None = None, lr: float | None = None,
          horizon: int | None = None, exploration: float = 0.0, explore_with: Any = "uniform",
          reward_range: tuple[float, float] = (-1.0, 0.0)) -> Exp2:
-    """Exp2 for (contextual) combinatorial semi-bandits.
+    r"""Exp2 for (contextual) combinatorial semi-bandits: exponential weights over the ``M`` policies.
+
+    .. math::
+        p_t = (1-\gamma)\,\mathrm{softmax}(\eta \hat S_{t-1}) + \gamma\mu,\qquad
+        \hat S_t(h) = \hat S_{t-1}(h) + \langle a_h(x_t), \hat u_t\rangle,\qquad
+        \hat u_{t,j} = \frac{u_{t,j}\,1[a_{t,j} = 1]}{\sum_h p_t(h)\, a_{h,j}(x_t)}.
 
     Args:
-        actions: fixed binary action matrix ``[M, D]``; omit for the contextual version (pass the
-            round's ``[M, D]`` / ``[B, M, D]`` table as ``context``; give ``num_policies``).
-        lr: fixed rate ``η``; default tuned from ``horizon`` (or anytime ``t`` when absent).
+        actions: fixed binary action matrix ``[M, D]``; omit for the contextual version (the round's
+            ``[M, D]`` / ``[B, M, D]`` table is the context; give ``num_policies`` or ``init(keys, M)``).
+        num_policies: ``M`` for the contextual version.
+        lr: fixed rate ``η``; default tuned ``sqrt(2 ln M/(m D T))/(hi - lo)`` from ``horizon``
+            (anytime ``t`` when absent), ``m`` the largest action size.
+        horizon: ``T``, for the tuned rate.
         exploration: ``γ``, the weight of the exploration distribution.
         explore_with: ``"uniform"`` over policies or a distribution ``[M]`` (e.g. a spanner).
-        reward_range: declared ``(low, high)`` of utilities; values outside raise.
+        reward_range: declared ``(low, high)`` of component utilities; values outside raise.
+
+    Returns:
+        An :class:`Exp2` learner: ``init(keys [B], M)``, ``strategy(state, context) -> [B, M]``,
+        ``chosen(policy [B], context) -> [B, D]``, ``update(state, SemiBandit(chosen [B, D], reward [B, D]))``.
 
     Example:
         >>> from regretlab.core import SemiBandit, rng
         >>> learner = exp2(actions=m_sets(3, 2), lr=1.0)
-        >>> s = learner.init(rng.spawn_keys(0, 2))
-        >>> h, chosen = learner.act(s)
+        >>> s = learner.init(rng.spawn_keys(0, 2), 3)
+        >>> h = rng.sample_actions(rng.spawn_keys(1, 2), 0, learner.strategy(s))
+        >>> chosen = learner.chosen(h)                                # [B, D] components switched on
         >>> s = learner.update(s, SemiBandit(chosen, np.where(chosen, -1.0, 0.0)))
-        >>> learner.strategy(s).shape
-        (2, 3)
+        >>> learner.strategy(s).shape, s.t.tolist()
+        ((2, 3), [1, 1])
+
+    Paper: Audibert, Bubeck & Lugosi, "Regret in online combinatorial optimization", Math. OR 2014
+    (semi-bandit Exp2); Bubeck, Cesa-Bianchi & Kakade, COLT 2012.
     """
     return Exp2(actions, num_policies, lr, horizon, exploration, explore_with, reward_range)
 
@@ -338,6 +436,8 @@ class ERMOracle(Protocol):
     Attributes:
         num_components: ``D``.
         num_separator: ``|S|``, rows of the perturbation ``[B, |S|, D]`` (the separator contexts).
+        num_policies: (optional) ``M`` when the policies are the integers ``0..M-1`` (``best``
+            returns ``[B]`` ints); then FTPL's ``strategy`` is the one-hot ``[B, M]`` of its leader.
 
     Methods:
         init(batch) -> summary: an empty data set for ``B`` runs.
@@ -368,6 +468,7 @@ class FixedSetOracle:
     def __init__(self, actions: Any):
         self.actions = check_action_set(actions)
         self.num_components = self.actions.shape[1]
+        self.num_policies = self.actions.shape[0]
         self.num_separator = 1
         self._af = self.actions.astype(np.float64)
 
@@ -446,6 +547,7 @@ class EnumerationOracle:
         self._sep = np.stack(sep).astype(np.float64)  # [S, H, D]
         if self._sep.shape[2] != self.num_components:
             raise ValueError(f"policy_actions returned D={self._sep.shape[2]}, expected {self.num_components}")
+        self.num_policies = self._sep.shape[1]
 
     def _table(self, context: Any, batch: int) -> np.ndarray:
         return _context_actions(self.policy_actions(context), None, batch)
@@ -511,7 +613,7 @@ class CallbackOracle:
 class FTPLState(NamedTuple):
     """State of :class:`FTPLSemiBandit`."""
 
-    t: int  # rounds played
+    t: np.ndarray  # [B] int64 rounds played by each run
     key: np.ndarray  # [B] uint64 learner keys
     summary: Any  # the oracle's data set (e.g. cumulative utility [B, D] or scores [B, H])
 
@@ -534,6 +636,10 @@ class FTPLSemiBandit:
     ``1/P_{t,j}`` up to the truncation (Neu & Bartók 2013). Revealed coordinates use ``u`` as is.
     Regret ``O(m sqrt(D T ln D))`` for fixed sets with exponential noise (Neu & Bartók 2016);
     ``O(T^{2/3})`` in the contextual separator form (Syrgkanis et al. 2016).
+
+    ``strategy`` is the one-hot ``[B, M]`` of the perturbed leader (the driver then plays it with
+    probability 1); it needs an oracle that numbers its policies (``num_policies``:
+    :class:`FixedSetOracle`, :class:`EnumerationOracle`). ``act`` works with every oracle.
     """
 
     feedback = SemiBandit
@@ -566,24 +672,52 @@ class FTPLSemiBandit:
             max_resamples = int(math.ceil(math.sqrt(d * self.horizon)))
         self.max_resamples = check_int("max_resamples", max_resamples)
 
-    def init(self, keys: Any, num_actions: int | None = None) -> FTPLState:
-        """State for ``B = len(keys)`` runs (``num_actions``, if given, must be ``D``)."""
-        key = init_keys(keys)
-        if num_actions is not None and check_int("num_actions", num_actions) != self.oracle.num_components:
-            raise ValueError(f"num_actions must equal D={self.oracle.num_components}, got {num_actions}")
-        return FTPLState(0, key, self.oracle.init(key.size))
+    @property
+    def num_policies(self) -> int | None:
+        """``M`` when the oracle numbers its policies, else ``None``."""
+        m = getattr(self.oracle, "num_policies", None)
+        return None if m is None else int(m)
 
-    def _perturbation(self, keys: np.ndarray, counter: int) -> np.ndarray:
+    def init(self, keys: Any, num_actions: int | None = None) -> FTPLState:
+        """State for ``B = len(keys)`` runs; ``num_actions``, if given, is the number of policies ``M``
+        (checked against the oracle's ``num_policies`` when it has one)."""
+        key = init_keys(keys)
+        if num_actions is not None:
+            num_actions = check_int("num_actions", num_actions)
+            if self.num_policies is not None and num_actions != self.num_policies:
+                raise ValueError(f"num_actions must equal the oracle's number of policies {self.num_policies}, "
+                                 f"got {num_actions}")
+        return FTPLState(round_counter(key.size), key, self.oracle.init(key.size))
+
+    def _perturbation(self, keys: np.ndarray, counter: Any) -> np.ndarray:
+        """Noise ``[B, |S|, D]`` scaled by ``1/ε`` for round ``counter`` (an int or ``[B]``)."""
         s, d = self.oracle.num_separator, self.oracle.num_components
-        z = noise(self.noise, keys, counter, s * d).reshape(keys.size, s, d)
+        z = noise(self.noise, keys, counter, s * d).reshape(np.size(keys), s, d)
         return z / self.epsilon
 
     def leader(self, state: FTPLState) -> Any:
         """This round's perturbed leader (policy encoding of the oracle), deterministic in ``state``."""
         return self.oracle.best(state.summary, self._perturbation(rng.derive(state.key, STREAM_NOISE), state.t))
 
+    def strategy(self, state: FTPLState, context: Any = None) -> np.ndarray:
+        """The one-hot ``[B, M]`` of this round's perturbed leader (it does not depend on ``context``)."""
+        m = self.num_policies
+        if m is None:
+            raise TypeError(f"ftpl_semibandit.strategy needs an oracle that numbers its policies (num_policies), "
+                            f"got {self.oracle!r}; use act(state, context) or FixedSetOracle / EnumerationOracle")
+        h = np.asarray(self.leader(state))
+        out = np.zeros((h.size, m))
+        out[np.arange(h.size), h] = 1.0
+        return out
+
+    def chosen(self, policy: Any, context: Any = None) -> np.ndarray:
+        """The components ``[B, D]`` bool that the policies ``policy`` switch on (the oracle's ``act``)."""
+        context, _ = _unwrap(context, None)
+        return np.asarray(self.oracle.act(policy, context)).astype(bool)
+
     def act(self, state: FTPLState, context: Any = None) -> tuple[Any, np.ndarray]:
         """``(policy, chosen [B, D] bool)`` of the perturbed leader on ``context``."""
+        context, _ = _unwrap(context, None)
         policy = self.leader(state)
         return policy, self.oracle.act(policy, context)
 
@@ -593,10 +727,11 @@ class FTPLSemiBandit:
         One stream of fresh perturbed leaders per run serves all coordinates (each ``K_j`` is then
         Geometric(``P_j``) truncated at ``M``); the loop stops when every chosen coordinate is hit.
         """
+        context, _ = _unwrap(context, None)
         counts = np.zeros(chosen.shape, dtype=np.int64)
         pending = chosen.copy()
         keys = rng.derive(state.key, STREAM_RESAMPLE)
-        base = state.t * self.max_resamples
+        base = np.asarray(state.t) * self.max_resamples
         for k in range(1, self.max_resamples + 1):
             if not pending.any():
                 break
@@ -609,13 +744,17 @@ class FTPLSemiBandit:
 
     def update(self, state: FTPLState, feedback: SemiBandit, context: Any = None,
                revealed: Any = None) -> FTPLState:
-        """Add the geometric-resampling estimate ``û_t`` (with ``x_t = context``) to the oracle's data.
+        """Add the geometric-resampling estimate ``û_t`` (with ``x_t`` = the round's context) to the oracle's data.
 
         Args:
-            feedback: ``SemiBandit(chosen [B, D], reward [B, D])``.
-            context: the round's context, as given to ``act``.
+            feedback: ``SemiBandit(chosen [B, D], reward [B, D], context=...)``.
+            context: the round's context, if not in ``feedback.context`` (a
+                :class:`SemiBanditRound` also carries the revealed coordinates).
             revealed: optional ``[D]`` / ``[B, D]`` bool coordinates observed whatever was played.
         """
+        if context is None:
+            context = getattr(feedback, "context", None)
+        context, revealed = _unwrap(context, revealed)
         d = self.oracle.num_components
         b = int(state.key.size)
         rev = _revealed_mask(revealed, b, d)
@@ -628,19 +767,40 @@ class FTPLSemiBandit:
         return learner_repr(self, self.name)
 
 
+_FTPL_TESTS = [
+    {"oracle": m_sets(4, 2), "horizon": 100, "reward_range": (-1e6, 1e6)},
+    {"oracle": FixedSetOracle(np.eye(3, dtype=bool)), "epsilon": 0.5, "max_resamples": 10, "noise": "gumbel"},
+    {"oracle": EnumerationOracle(lambda x: m_sets(4, 2)[[(x + i) % 6 for i in range(6)]], 4, separator=[0, 1]),
+     "epsilon": 0.3, "max_resamples": 8, "noise": "exponential", "reward_range": (-1e6, 1e6)},  # contextual
+]
+
+
+# registered with the semi-bandit conformance suite (next commit)
 def ftpl_semibandit(oracle: Any, epsilon: float | None = None, horizon: int | None = None,
                     max_resamples: int | None = None, noise: str = "laplace",
                     reward_range: tuple[float, float] = (-1.0, 0.0)) -> FTPLSemiBandit:
-    """Context-Semi-Bandit FTPL with an ERM oracle and geometric resampling (truncation ``M``).
+    r"""Context-Semi-Bandit FTPL with an ERM oracle and geometric resampling (truncation ``M``).
+
+    .. math::
+        h_t = \arg\max_h \sum_{\tau<t}\langle a_h(x_\tau), \hat u_\tau\rangle + \sum_{s\in S}\langle a_h(s), z_s\rangle/\epsilon,
+        \qquad \hat u_{t,j} = u_{t,j}\, K_{t,j}\, 1[a_{t,j}=1],
+
+    ``K_{t,j}``: fresh perturbed leaders drawn until one switches ``j`` on, at most ``M``.
 
     Args:
         oracle: an :class:`ERMOracle` (:class:`FixedSetOracle`, :class:`TopMOracle`,
             :class:`EnumerationOracle`, :class:`CallbackOracle`) or an action matrix ``[M, D]``.
         epsilon: perturbation rate (noise scale ``1/ε``); default tuned from ``horizon``.
+        horizon: ``T``, for the default ``epsilon`` and ``max_resamples``.
         max_resamples: truncation ``M`` of geometric resampling (default ``ceil(sqrt(D T))``;
             spec §6.3 suggests ``M ≍ T^{1/3}`` in the contextual form).
         noise: ``laplace`` (spec §6.3), ``exponential`` (Neu & Bartók), ``gumbel`` or ``gaussian``.
-        reward_range: declared ``(low, high)`` of utilities; values outside raise.
+        reward_range: declared ``(low, high)`` of component utilities; values outside raise.
+
+    Returns:
+        An :class:`FTPLSemiBandit`: ``init(keys [B], M)``, ``strategy(state) -> [B, M]`` one-hot
+        (numbered oracles), ``act(state, context) -> (policy, chosen [B, D])``,
+        ``update(state, SemiBandit(chosen [B, D], reward [B, D], context=...))``.
 
     Example:
         >>> from regretlab.core import SemiBandit, rng
@@ -650,5 +810,132 @@ def ftpl_semibandit(oracle: Any, epsilon: float | None = None, horizon: int | No
         >>> chosen.sum(axis=1).tolist()
         [2, 2, 2]
         >>> s = learner.update(s, SemiBandit(chosen, np.where(chosen, -0.5, 0.0)))
+        >>> s.t.tolist()
+        [1, 1, 1]
+
+    Paper: Neu & Bartók, "An efficient algorithm for learning with semi-bandit feedback", ALT 2013
+    (JMLR 2016); Syrgkanis, Krishnamurthy & Schapire, "Efficient algorithms for adversarial
+    contextual learning", ICML 2016.
     """
     return FTPLSemiBandit(oracle, epsilon, horizon, max_resamples, noise, reward_range)
+
+
+# ---------------------------------------------------------------------------------------------
+# a semi-bandit world for the one driver
+# ---------------------------------------------------------------------------------------------
+class SemiBanditState(NamedTuple):
+    """State of :class:`SemiBanditSetting`: the round counter and the round just played."""
+
+    t: int  # rounds played
+    utility: np.ndarray | None = None  # [B, D] component utilities of the last round
+    table: np.ndarray | None = None  # [B, M, D] bool action table of the last round
+
+
+class SemiBanditSetting:
+    r"""A one-player semi-bandit setting for :func:`regretlab.run.run`: component utilities and action tables.
+
+    Round ``t``: the learner sees ``context`` (``None`` for a fixed table, else the round's table
+    ``[B, M, D]`` or ``contexts[t]``), announces ``p_t [B, M]``; the driver draws ``h_t ~ p_t``;
+    the learner receives ``SemiBandit(chosen = a_{h_t}, reward = u_t ⊙ (chosen ∨ revealed))`` and
+    the ledger the utility of every action, ``⟨a_h, u_t⟩ [B, M]``, so ``trace.regret`` is the regret
+    against the best fixed policy in hindsight, ``max_h Σ_t ⟨a_h(x_t), u_t⟩ - Σ_t ⟨p_t, A_t u_t⟩``.
+
+    Args:
+        utility: ``[T, D]`` component utilities shared by the runs, or ``[T, B, D]``.
+        actions: fixed binary table ``[M, D]``, or one per round ``[T, M, D]`` / ``[T, B, M, D]``
+            (row ``h`` = ``a_h(x_t)``).
+        contexts: optional length-``T`` sequence shown to the learner instead of the table (what an
+            oracle reads, e.g. the ``x_t`` an :class:`EnumerationOracle` maps to ``actions[t]``).
+        revealed: optional ``[D]`` / ``[B, D]`` bool coordinates seen whatever is played (then the
+            context is a :class:`SemiBanditRound`).
+        utility_range: ``(low, high)`` of the component utilities (checked; given to learners
+            made by name as ``reward_range``).
+
+    Example:
+        >>> from regretlab.core import rng
+        >>> setting = SemiBanditSetting(-np.tile([0.9, 0.1, 0.5], (20, 1)), m_sets(3, 2))
+        >>> state = setting.init(rng.spawn_keys(0, 2))
+        >>> state, (u,) = setting.step(state, (np.full((2, 3), 1 / 3),), (np.array([0, 1]),))
+        >>> u.round(2).tolist()        # utility of each of the 3 actions {0,1}, {0,2}, {1,2}
+        [[-1.0, -1.4, -0.6], [-1.0, -1.4, -0.6]]
+        >>> chosen, reward = setting.semi_bandit(state, 0, np.array([0, 1]))
+        >>> chosen.astype(int).tolist(), reward.tolist()
+        ([[1, 1, 0], [1, 0, 1]], [[-0.9, -0.1, 0.0], [-0.9, 0.0, -0.5]])
+    """
+
+    num_players = 1
+
+    def __init__(self, utility: Any, actions: Any, contexts: Sequence[Any] | None = None,
+                 revealed: Any = None, utility_range: tuple[float, float] = (-1.0, 0.0)):
+        u = check_array("utility", utility)
+        if u.ndim not in (2, 3):
+            raise ValueError(f"utility must have shape [T, D] or [T, B, D], got {list(u.shape)}")
+        self.utility_range = check_range("utility_range", utility_range)
+        check_rewards("utility", u, u.shape, *self.utility_range)
+        arr = np.asarray(actions)
+        if arr.ndim == 2:
+            table = check_action_set(arr)
+        elif arr.ndim in (3, 4):
+            table = check_action_set(arr.reshape((-1,) + arr.shape[-2:]), "actions").reshape(arr.shape)
+            if arr.shape[0] != u.shape[0]:
+                raise ValueError(f"actions per round must have T={u.shape[0]} rounds on axis 0, got {list(arr.shape)}")
+        else:
+            raise ValueError(f"actions must have shape [M, D], [T, M, D] or [T, B, M, D], got {list(arr.shape)}")
+        if table.shape[-1] != u.shape[-1]:
+            raise ValueError(f"actions have D={table.shape[-1]} components, utility has D={u.shape[-1]}")
+        if u.ndim == 3 and table.ndim == 4 and table.shape[1] != u.shape[1]:
+            raise ValueError(f"actions [T, B, M, D] and utility [T, B, D] disagree on B: {table.shape[1]} vs {u.shape[1]}")
+        if contexts is not None and len(contexts) != u.shape[0]:
+            raise ValueError(f"contexts must hold one context per round ({u.shape[0]}), got {len(contexts)}")
+        self.utility, self.actions, self.contexts = u, table, contexts
+        self.revealed = None if revealed is None else np.asarray(revealed, dtype=bool)
+        self.horizon = u.shape[0]
+        self.num_components = u.shape[-1]
+        self.num_actions = (table.shape[-2],)
+        self.name = f"semi_bandit(T={self.horizon}, M={table.shape[-2]}, D={self.num_components})"
+
+    def _batch(self, b: int) -> None:
+        for what, arr, axis in (("utility", self.utility, 1 if self.utility.ndim == 3 else None),
+                                ("actions", self.actions, 1 if self.actions.ndim == 4 else None)):
+            if axis is not None and arr.shape[axis] != b:
+                raise ValueError(f"{what} holds {arr.shape[axis]} runs, the driver asked for batch={b}")
+
+    def init(self, keys: Any) -> SemiBanditState:
+        self._batch(int(np.size(keys)))
+        return SemiBanditState(0)
+
+    def _round(self, t: int, b: int) -> tuple[np.ndarray, np.ndarray]:
+        if t >= self.horizon:
+            raise ValueError(f"SemiBanditSetting ran past its {self.horizon} rounds")
+        u = self.utility[t]
+        u = np.broadcast_to(u, (b, self.num_components)) if u.ndim == 1 else u
+        table = self.actions if self.actions.ndim == 2 else self.actions[t]
+        table = np.broadcast_to(table, (b,) + table.shape) if table.ndim == 2 else table
+        return u, table
+
+    def context(self, state: SemiBanditState, player: int) -> Any:
+        t = state.t
+        if self.contexts is not None:
+            ctx = self.contexts[t]
+        elif self.actions.ndim > 2:
+            ctx = self.actions[t]
+        else:
+            ctx = None
+        return ctx if self.revealed is None else SemiBanditRound(ctx, self.revealed)
+
+    def step(self, state: SemiBanditState, strategies: tuple[np.ndarray, ...],
+             actions: tuple[np.ndarray | None, ...]) -> tuple[SemiBanditState, tuple[np.ndarray, ...]]:
+        b = strategies[0].shape[0]
+        u, table = self._round(state.t, b)
+        return SemiBanditState(state.t + 1, u, table), (np.einsum("bmd,bd->bm", table.astype(np.float64), u),)
+
+    def semi_bandit(self, state: SemiBanditState, player: int, action: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(chosen [B, D] bool, reward [B, D])`` of the round just played, for the drawn ``action [B]``."""
+        if state.table is None or state.utility is None:
+            raise ValueError("semi_bandit() answers for the round just played: call step() first")
+        chosen = state.table[np.arange(state.table.shape[0]), action]
+        seen = chosen if self.revealed is None else chosen | self.revealed
+        return chosen, np.where(seen, state.utility, 0.0)
+
+    def __repr__(self) -> str:
+        return self.name
