@@ -1,5 +1,6 @@
-"""Tabular finite-horizon Markov games, product policies, exact evaluation, independent Hedge, and
-the exact CCE verifier for mixtures of product Markov policies (spec §4).
+"""Tabular finite-horizon Markov games, product policies, exact evaluation, independent learning
+as a setting of the one driver (:class:`MarkovSetting`, :func:`independent_hedge`), and the exact
+CCE verifier for mixtures of product Markov policies (spec §4).
 
 Setting (Foster, Golowich & Kakade, ICML 2023, "Hardness of Independent Learning and Sparse
 Equilibrium Computation in Markov Games"): m players, states S, horizon H, transitions
@@ -14,6 +15,12 @@ A mixture σ̄ of T product Markov policies (draw t uniformly once per episode, 
 * ``gap_general``: Π = history-dependent policies. The deviator faces a POMDP whose hidden
   state is t; the posterior over t after a history is proportional to the likelihood of the
   opponents' actions. Solved exactly by dynamic programming over histories.
+
+The verifier (``mixture_gaps``) stays here, next to ``evaluate``: it is an exact evaluation of
+the game (best responses through the transitions), like NashConv of a normal-form profile, not
+a function of what a run recorded; the ledger (``regretlab.metrics.ledger``) gives the local
+regrets of the per-(h, s) learners, and the two agree where they must (H = 1: the mixture's gap
+is ``max_i R^i_T / T``).
 """
 
 from __future__ import annotations
@@ -78,12 +85,26 @@ def _validate(transitions: Any, rewards: Any, initial: Any) -> tuple[np.ndarray,
 
 @dataclass(frozen=True, eq=False)
 class MarkovGame:
-    """A tabular finite-horizon general-sum Markov game (spec §4.1).
+    r"""A tabular finite-horizon general-sum Markov game (spec §4.1).
+
+    :math:`s_0 \sim \rho`; at step :math:`h < H` every player i picks :math:`a_i`, gets
+    :math:`r_{i,h}(s_h, a)` and :math:`s_{h+1} \sim P_h(\cdot | s_h, a)`; a player's value is the
+    sum of its H rewards. Arrays are validated (finite, rows of ``transitions`` on the simplex)
+    and frozen.
 
     Args:
         transitions: ``[H, S, K1, ..., KP, S]``, rows sum to 1 over the next state.
         rewards: ``[P, H, S, K1, ..., KP]`` reward of each player at each step.
         initial: the start state (int) or a distribution ``[S]``.
+        name: a label.
+
+    Example:
+        >>> g = MarkovGame(np.ones((2, 1, 2, 2, 1)), np.zeros((2, 2, 1, 2, 2)))
+        >>> g
+        MarkovGame(players=2, H=2, S=1, actions=(2, 2))
+
+    References:
+        D. Foster, N. Golowich and S. Kakade, ICML 2023, §2.
     """
 
     transitions: np.ndarray  # [H, S, K1..KP, S]
@@ -139,7 +160,23 @@ class MarkovGame:
 
 def random_markov_game(num_players: int = 2, num_states: int = 2, horizon: int = 3,
                        num_actions: int | Sequence[int] = 2, seed: int = 0) -> MarkovGame:
-    """Rewards ``U[0, 1]``, transition rows ``Dirichlet(1)`` (spec §4.3 target 4)."""
+    """A random Markov game: rewards ``U[0, 1]``, transition rows ``Dirichlet(1)`` (spec §4.3 target 4).
+
+    Args:
+        num_players: P.
+        num_states: S.
+        horizon: H.
+        num_actions: K for every player, or P values ``K_i``.
+        seed: seed of ``numpy.random.default_rng``.
+
+    Returns:
+        :class:`MarkovGame`, start state 0.
+
+    Example:
+        >>> g = random_markov_game(3, num_states=2, horizon=4, num_actions=[2, 3, 2], seed=1)
+        >>> g.rewards.shape, g.transitions.shape
+        ((3, 4, 2, 2, 3, 2), (4, 2, 2, 3, 2, 2))
+    """
     p = check_int("num_players", num_players)
     s = check_int("num_states", num_states)
     h = check_int("horizon", horizon)
@@ -154,7 +191,20 @@ def random_markov_game(num_players: int = 2, num_states: int = 2, horizon: int =
 
 
 def repeated_game(payoffs: Any, horizon: int) -> MarkovGame:
-    """A normal-form game ``[P, K1..KP]`` repeated ``horizon`` times (one state)."""
+    """A normal-form game repeated ``horizon`` times: one state, ``r_{i,h} = u_i`` at every step.
+
+    Args:
+        payoffs: a ``NormalFormGame`` or a payoff tensor ``[P, K1, ..., KP]``.
+        horizon: H.
+
+    Returns:
+        :class:`MarkovGame` with S = 1.
+
+    Example:
+        >>> from regretlab.games.normal_form import matching_pennies
+        >>> repeated_game(matching_pennies(), 3)
+        MarkovGame(players=2, H=3, S=1, actions=(2, 2))
+    """
     pay = np.asarray(getattr(payoffs, "payoffs", payoffs), dtype=np.float64)
     h = check_int("horizon", horizon)
     rewards = np.broadcast_to(pay[:, None, None], (pay.shape[0], h, 1) + pay.shape[1:]).copy()
@@ -172,6 +222,15 @@ def separation_instance() -> tuple[MarkovGame, list[np.ndarray]]:
 
     Returns:
         ``(game, mixture)``, mixture = 2 arrays ``[T=4, H=2, S=1, 2]``.
+
+    Example:
+        >>> game, mixture = separation_instance()
+        >>> mixture_gaps(game, mixture).gap_general.tolist()
+        [0.5, 0.5]
+
+    References:
+        D. Foster, N. Golowich and S. Kakade, ICML 2023 (the separation between Markov and
+        history-dependent deviations).
     """
     match = np.eye(2)
     game = repeated_game(np.stack([match, 1 - match]), horizon=2)
@@ -195,13 +254,24 @@ class Evaluation(NamedTuple):
 
 
 def evaluate(game: MarkovGame, policies: Sequence[Any]) -> Evaluation:
-    """Exact values by backward induction: ``V_h(s) = Σ_a π_h(a|s)[r_h(s,a) + Σ_s' P_h(s'|s,a) V_{h+1}(s')]``.
+    """Exact values of product Markov policies by backward induction.
+
+    ``V_{i,h}(s) = Σ_a π_h(a|s) [r_{i,h}(s, a) + Σ_{s'} P_h(s'|s, a) V_{i,h+1}(s')]``, ``V_{i,H} = 0``;
+    ``Q_{i,h}(s, a_i)`` averages the bracket over the others' actions.
 
     Args:
+        game: a :class:`MarkovGame`.
         policies: P arrays ``[H, S, K_i]`` (one product policy) or ``[N, H, S, K_i]`` (N of them).
 
     Returns:
-        :class:`Evaluation` (with a leading N axis of 1 for a single policy).
+        :class:`Evaluation`: ``value [N, P]``, ``state_values [N, P, H + 1, S]``, ``q_values``
+        (P arrays ``[N, H, S, K_i]``), with a leading N axis of 1 for a single policy.
+
+    Example:
+        >>> g = repeated_game(np.stack([np.eye(2), 1 - np.eye(2)]), 2)
+        >>> uniform = [np.full((2, 1, 2), 0.5)] * 2
+        >>> evaluate(g, uniform).value.tolist()  # matching pennies twice: half the steps each
+        [[1.0, 1.0]]
     """
     lead = 1 if np.ndim(policies[0]) == 4 else 0
     pis = game.check_policy(list(policies), "policies", leading=lead)
@@ -230,9 +300,24 @@ def evaluate(game: MarkovGame, policies: Sequence[Any]) -> Evaluation:
 def evaluate_general(game: MarkovGame, policies: Sequence[Callable[[int, tuple], Any]]) -> np.ndarray:
     """Exact values ``[P]`` of a product of general (history-dependent) policies.
 
-    Each policy is a callable ``policy(h, history) -> [K_i]`` where ``history`` is
-    ``(s_0, a_0, s_1, a_1, ..., s_h)`` with joint actions ``a`` as tuples. Enumerates every
-    history, so it is meant for tiny games (cost ``(S Π_i K_i)^H``).
+    ``V = Σ_{s_0} ρ(s_0) W_0((s_0,))`` with ``W_h(τ) = Σ_a Π_i π_i(a_i | h, τ) [r_h(s_h, a) +
+    Σ_{s'} P_h(s'|s_h, a) W_{h+1}(τ + (a, s'))]``, enumerating every history, so it is meant for
+    tiny games (cost ``(S Π_i K_i)^H``).
+
+    Args:
+        game: a :class:`MarkovGame`.
+        policies: P callables ``policy(h, history) -> [K_i]`` where ``history`` is
+            ``(s_0, a_0, s_1, a_1, ..., s_h)`` with joint actions ``a`` as tuples.
+
+    Returns:
+        ``[P]`` values from the initial distribution.
+
+    Example:
+        >>> g = random_markov_game(seed=0)
+        >>> pol = [np.full((3, 2, 2), 0.5)] * 2
+        >>> bool(np.allclose(evaluate_general(g, [markov_as_general(p) for p in pol]),
+        ...                  evaluate(g, pol).value[0]))
+        True
     """
     if len(policies) != game.num_players or not all(callable(p) for p in policies):
         raise ValueError(f"policies must be a list of {game.num_players} callables (h, history) -> [K_i]")
@@ -256,7 +341,12 @@ def evaluate_general(game: MarkovGame, policies: Sequence[Callable[[int, tuple],
 
 
 def markov_as_general(policy: np.ndarray) -> Callable[[int, tuple], np.ndarray]:
-    """Wrap a Markov policy ``[H, S, K]`` as a general policy callable."""
+    """A Markov policy ``[H, S, K]`` as a general policy callable: ``(h, history) -> policy[h, s_h]``.
+
+    Example:
+        >>> markov_as_general(np.full((1, 2, 2), 0.5))(0, (1,)).tolist()
+        [0.5, 0.5]
+    """
     pi = np.asarray(policy, dtype=np.float64)
     return lambda h, history: pi[h, history[-1]]
 
@@ -300,13 +390,22 @@ def best_general_deviation(game: MarkovGame, mixture: Sequence[Any], player: int
     ``c(a_{-i}) = Σ_t w_t σ^t_{-i,h}(a_{-i}|s)``. Histories with zero probability are pruned.
 
     Args:
+        game: a :class:`MarkovGame`.
         mixture: P arrays ``[T, H, S, K_j]``, the T product Markov policies.
-
+        player: i.
         max_entries: refuse trees whose last level would hold more than this many weights
             (nodes × T); the worst case is ``S (J S)^(H-1) T`` with J the opponents' joint actions.
 
     Returns:
         the best deviation value (compare with the mixture's own value for the gap).
+
+    Example:
+        >>> game, mixture = separation_instance()
+        >>> best_general_deviation(game, mixture, 0)  # copy the opponent's first action
+        1.5
+
+    References:
+        D. Foster, N. Golowich and S. Kakade, ICML 2023.
     """
     mix = _check_mixture(game, mixture)
     sig, rew, tr = _opponent_view(game, mix, player)
@@ -358,8 +457,20 @@ def best_markov_deviation(game: MarkovGame, mixture: Sequence[Any], player: int,
     each (h, s) is visited at most once per episode, so a vertex of the product of simplices
     attains the maximum (mixed Markov deviations never help).
 
+    Args:
+        game: a :class:`MarkovGame`.
+        mixture: P arrays ``[T, H, S, K_j]``.
+        player: i.
+        max_policies: refuse to enumerate more than this many policies.
+        chunk: policies evaluated together.
+
     Returns:
         ``(value, policy [H, S, K_i])`` of a best deterministic Markov deviation.
+
+    Example:
+        >>> game, mixture = separation_instance()
+        >>> best_markov_deviation(game, mixture, 0)[0]
+        1.0
     """
     mix = _check_mixture(game, mixture)
     sig, rew, tr = _opponent_view(game, mix, player)
@@ -406,9 +517,30 @@ class MixtureGaps(NamedTuple):
 
 def mixture_gaps(game: MarkovGame, mixture: Sequence[Any], general: bool = True,
                  max_policies: int = 100_000) -> MixtureGaps:
-    """Both CCE gaps of the uniform mixture of ``mixture`` (P arrays ``[T, H, S, K_i]``).
+    """Both CCE gaps of the uniform mixture of T product Markov policies (spec §4.3 target 1).
 
-    Not clipped at 0: a mixture can make every deviation strictly worse.
+    ``gap_i = max_{σ'_i ∈ Π} (1/T) Σ_t V_i^{σ'_i × σ^t_{-i}} - (1/T) Σ_t V_i^{σ^t}`` for Π = Markov
+    policies (:func:`best_markov_deviation`) and Π = history-dependent policies
+    (:func:`best_general_deviation`). Not clipped at 0: a mixture can make every deviation
+    strictly worse. This is the game's exact verifier (it needs the transitions, not only what
+    was played); with H = 1 and one state it equals the ledger's ``R^i_T / T`` of repeated play.
+
+    Args:
+        game: a :class:`MarkovGame`.
+        mixture: P arrays ``[T, H, S, K_i]``.
+        general: also compute the history-dependent gap (else NaN).
+        max_policies: passed to :func:`best_markov_deviation`.
+
+    Returns:
+        :class:`MixtureGaps`, every field ``[P]``.
+
+    Example:
+        >>> gaps = mixture_gaps(*separation_instance())
+        >>> gaps.gap_markov.tolist(), gaps.gap_general.tolist()
+        ([0.0, 0.0], [0.5, 0.5])
+
+    References:
+        D. Foster, N. Golowich and S. Kakade, ICML 2023.
     """
     mix = _check_mixture(game, mixture)
     value = evaluate(game, mix).value.mean(axis=0)

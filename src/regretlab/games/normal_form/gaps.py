@@ -73,6 +73,15 @@ def cce_gap(game: NormalFormGame, joint: Any, per_player: bool = False) -> Any:
     Returns:
         float or ``[B]`` (or ``[P]`` / ``[B, P]`` when ``per_player``). Not clipped at 0: a
         correlated profile can make every fixed deviation strictly worse.
+
+    Example:
+        >>> from regretlab.games.normal_form import chicken
+        >>> cce_gap(chicken(), np.full((2, 2), 0.25))  # always swerving gains 2 over uniform play
+        2.0
+
+    References:
+        H. Moulin and J.-P. Vial, "Strategically zero-sum games", IJGT 7, 1978 (coarse
+        correlated equilibrium); Hart & Mas-Colell, Econometrica 68, 2000.
     """
     gains = deviation_gains(game, joint)
     per = np.stack([g.sum(axis=1).max(axis=1) for g in gains], axis=-1)  # [B, P]
@@ -85,6 +94,23 @@ def ce_gap(game: NormalFormGame, joint: Any, per_player: bool = False) -> Any:
 
     This is the swap-deviation gap (Foster & Vohra 1997; swap regret / T for empirical play);
     it is ≥ 0 (φ = identity) and 0 exactly at a correlated equilibrium.
+
+    Args:
+        game: a :class:`NormalFormGame`.
+        joint: ``[K1..KP]`` or ``[B, K1..KP]`` correlated distribution.
+        per_player: return ``[.., P]`` each player's gap instead of the max.
+
+    Returns:
+        float or ``[B]`` (or ``[P]`` / ``[B, P]``).
+
+    Example:
+        >>> from regretlab.games.normal_form import chicken, correlated_equilibrium
+        >>> bool(ce_gap(chicken(), correlated_equilibrium(chicken(), "ce").joint) < 1e-9)
+        True
+
+    References:
+        R. Aumann, "Subjectivity and correlation in randomized strategies", 1974; D. Foster and
+        R. Vohra, "Calibrated learning and correlated equilibrium", GEB 21, 1997.
     """
     gains = deviation_gains(game, joint)
     per = np.stack([g.max(axis=2).sum(axis=1) for g in gains], axis=-1)  # [B, P]
@@ -96,11 +122,21 @@ def nash_conv(game: NormalFormGame, strategies: Sequence[Any], per_player: bool 
     """``NashConv(x) = Σ_i [max_{a'_i} u_i(a'_i, x_{-i}) - u_i(x)]`` of a product profile (spec §0).
 
     Args:
+        game: a :class:`NormalFormGame`.
         strategies: P arrays ``[K_i]`` or ``[B, K_i]``.
         per_player: return each player's best-response gain ``[.., P]`` instead of the sum.
 
     Returns:
         float or ``[B]``; exploitability of a 2-player zero-sum game is NashConv / 2.
+
+    Example:
+        >>> from regretlab.games.normal_form import rock_paper_scissors
+        >>> nash_conv(rock_paper_scissors(), [np.array([1.0, 0, 0]), np.full(3, 1 / 3)])
+        1.0
+
+    References:
+        M. Lanctot et al., "A unified game-theoretic approach to multiagent reinforcement
+        learning", NeurIPS 2017 (NashConv).
     """
     xs = game.check_strategies(strategies)
     batched = xs[0].ndim == 2
@@ -117,7 +153,24 @@ def nash_conv(game: NormalFormGame, strategies: Sequence[Any], per_player: bool 
 
 
 def best_responses(game: NormalFormGame, strategies: Sequence[Any], player: int, tol: float = 1e-12) -> np.ndarray:
-    """Boolean mask ``[K_i]`` of the pure best responses of ``player`` to the others' mixtures."""
+    """Boolean mask of the pure best responses of ``player`` to the others' mixtures.
+
+    ``out[a] = u_i(a, x_{-i}) >= max_{a'} u_i(a', x_{-i}) - tol``.
+
+    Args:
+        game: a :class:`NormalFormGame`.
+        strategies: P arrays ``[K_j]`` or ``[B, K_j]`` (player i's own entry is not read).
+        player: i.
+        tol: tolerance of the comparison.
+
+    Returns:
+        ``[K_i]`` (or ``[B, K_i]``) bool.
+
+    Example:
+        >>> from regretlab.games.normal_form import prisoners_dilemma
+        >>> best_responses(prisoners_dilemma(), [np.full(2, 0.5)] * 2, 0).tolist()
+        [False, True]
+    """
     xs = game.check_strategies(strategies)
     dev = game.deviation_utilities(xs, player)
     return dev >= dev.max(axis=-1, keepdims=True) - tol
