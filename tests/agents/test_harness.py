@@ -126,9 +126,17 @@ def test_three_player_game_and_learner_agent_bandit_wrapping():
 
 
 def _registered():
-    from regretlab.core import learners
+    # every registered learner that announces a strategy over K actions and takes full-information
+    # or bandit feedback (regressors predict, semi-bandit learners pick a set of components)
+    from regretlab.core import Bandit, FullInfo, learners
 
-    return [(e.name, p) for e in learners.entries() for p in e.test_params]
+    out = []
+    for e in learners.entries():
+        for p in e.test_params:
+            made = learners.make(e.name, **p)
+            if callable(getattr(made, "strategy", None)) and getattr(made, "feedback", None) in (FullInfo, Bandit):
+                out.append((e.name, p))
+    return out
 
 
 @pytest.mark.parametrize("name, params", _registered(), ids=lambda x: str(x))

@@ -140,3 +140,20 @@ def test_chat_agent_under_bandit_feedback(fake_server):
     assert "only the loss (lower is better) of the action you played" in last[0]["content"]
     assert last[1]["content"].count("you played") == 3 and "losses:" not in last[1]["content"]
     assert tr.rounds == 4 and tr.fallbacks == 0
+
+
+def test_endpoint_that_dies_in_a_game_keeps_the_finished_rounds(fake_server):
+    # the partial trace is the driver's replay of the finished rounds: the same numbers as a full run's first rounds
+    from regretlab.agents import CallableAgent
+
+    reply = '{"A1": 0.2, "A2": 0.5, "A3": 0.3}'
+    server = fake_server(lambda n, body: (200, reply) if n <= 2 else (503, "down"))
+    g = random_game(3, seed=0)
+    with pytest.raises(AgentRunError, match=r"round 3 of 6, player 0: .*HTTP 503") as info:
+        play_game([ChatAgent(server.url, "m", request_retries=0, backoff=0.0), "hedge"], g, T=6, batch=1, seed=4)
+    part = info.value.partial
+    assert part.regret.shape == (2, 1, 2) and len(part.records) == 2
+    full = play_game([CallableAgent(lambda h: np.array([0.2, 0.5, 0.3])), "hedge"], g, T=6, batch=1, seed=4)
+    assert np.allclose(part.regret, full.regret[:2], atol=1e-12)
+    assert np.allclose(part.cce_gap, full.cce_gap[:2], atol=1e-12)
+    assert np.array_equal(part.actions, full.actions[:2])

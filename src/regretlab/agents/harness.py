@@ -1,5 +1,12 @@
 """The agent-regret harness: any agent (learner, callable, chat model, local LM, trained
-transformer) that maps a history to a strategy, played in online learning or repeated games.
+transformer) that maps a history to a strategy, played in online learning or repeated games
+through the one driver (:func:`regretlab.run.run`).
+
+An agent becomes a learner of the one contract through :func:`as_learner`: its state holds the
+:class:`History` the agent has seen and the per-run round ``t [B]``; ``strategy`` asks the agent,
+``update`` records the feedback. :func:`play` is then ``run`` on the loss stream and
+:func:`play_game` ``run`` on a :class:`~regretlab.games.normal_form.NormalFormSetting`; regret,
+CCE gaps and the joint distribution of play come from :mod:`regretlab.metrics.ledger`.
 
 Online learning (Park et al., "Do LLM agents have regret?", ICLR 2025, spec §2.1): each round
 the agent announces ``pi_t in Delta_K``; the environment reveals ``l_t in [0,1]^K`` (full
@@ -15,7 +22,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, NamedTuple, Sequence
 
 import numpy as np
 
@@ -23,6 +30,7 @@ from regretlab.core import rng
 from regretlab.core.errors import check_int
 from regretlab.core.simplex import project_simplex
 from regretlab.core.types import Bandit, FullInfo
+from regretlab.run import EnvSetting
 
 
 class EndpointError(RuntimeError):
@@ -47,8 +55,10 @@ class History:
         num_actions: K.
         action_names: K labels shown to text agents.
         strategies: per round ``[B, K]`` the agent's announced strategies.
-        values: per round ``[B, K]`` the revealed losses/payoffs in [0, 1] (full information).
-        actions: per round ``[B]`` sampled actions.
+        values: per round ``[B, K]`` the revealed losses/payoffs in [0, 1] (full information;
+            NaN under bandit feedback, where the vector is not revealed).
+        actions: per round ``[B]`` the sampled actions (bandit feedback: the agent is told what
+            was drawn; under full information it is shown every value and this stays empty).
         observed: per round ``[B]`` the loss/payoff of the sampled action (bandit feedback).
         player: index of the player in a game (0 in online learning).
     """
@@ -142,12 +152,26 @@ class LearnerAgent(Agent):
         return self.learner.strategy(self.state)
 
     def observe(self, feedback: Any) -> None:
-        if isinstance(feedback, Bandit) and getattr(self.learner, "feedback", FullInfo) is FullInfo:
-            b = feedback.action.size
-            est = np.zeros((b, self.k))
-            est[np.arange(b), feedback.action] = feedback.reward / np.maximum(feedback.prob, 1e-12)
-            feedback = FullInfo(est)
-        self.state = self.learner.update(self.state, feedback)
+        self.state = self.learner.update(self.state, learner_feedback(self.learner, feedback, self.k))
+
+
+def learner_feedback(learner: Any, feedback: Any, num_actions: int) -> Any:
+    """The feedback ``learner`` takes: a full-information learner given :class:`Bandit` feedback
+    gets the importance-weighted estimate ``u_hat(i) = u 1[a = i] / pi(a)`` (``[B, K]``); other
+    feedback passes unchanged.
+
+    Example:
+        >>> from regretlab.experts import hedge
+        >>> fb = learner_feedback(hedge(lr=0.1), Bandit(np.array([1]), np.array([-0.5]), np.array([0.25])), 2)
+        >>> fb.utility.tolist()
+        [[0.0, -2.0]]
+    """
+    if isinstance(feedback, Bandit) and getattr(learner, "feedback", FullInfo) is FullInfo:
+        b = feedback.action.size
+        est = np.zeros((b, num_actions))
+        est[np.arange(b), feedback.action] = feedback.reward / np.maximum(feedback.prob, 1e-12)
+        return FullInfo(est)
+    return feedback
 
 
 class CallableAgent(Agent):
@@ -184,6 +208,245 @@ def as_agent(obj: Any, horizon: int | None = None, utility_range: tuple[float, f
     if callable(obj):
         return CallableAgent(obj, getattr(obj, "__name__", "callable"))
     raise TypeError(f"agent must be an Agent, a learner, a registered learner name or a callable, got {obj!r}")
+
+
+# --------------------------------------------------------------------------- agents as learners
+class _Log:
+    """The rounds an agent has seen: append-only lists shared by successive states."""
+
+    __slots__ = ("strategies", "values", "actions", "observed")
+
+    def __init__(self, strategies: list[np.ndarray] | None = None, values: list[np.ndarray] | None = None,
+                 actions: list[np.ndarray] | None = None, observed: list[np.ndarray] | None = None) -> None:
+        self.strategies = [] if strategies is None else strategies  # n x [B, K]
+        self.values = [] if values is None else values  # n x [B, K]
+        self.actions = [] if actions is None else actions  # n x [B] (bandit feedback)
+        self.observed = [] if observed is None else observed  # n x [B] (bandit feedback)
+
+    def prefix(self, n: int) -> "_Log":
+        """A copy of the first ``n`` rounds (for a state updated a second time)."""
+        return _Log(self.strategies[:n], self.values[:n], self.actions[:n], self.observed[:n])
+
+
+class AgentState(NamedTuple):
+    """State of an agent played as a learner (:func:`as_learner`).
+
+    Attributes:
+        t: ``[B]`` rounds played, per run.
+        log: the rounds seen; this state sees the first ``rounds`` entries of each list. The next
+            state appends to the same lists (copy-on-update: a state updated a second time copies
+            its ``rounds`` entries first), so an update costs O(1) and no state ever changes.
+        rounds: the number of rounds this state has seen.
+        names: the ``K`` action labels shown to text agents.
+        inner: the wrapped learner's own state for a :class:`LearnerAgent` (played purely), else ``None``.
+        answer: ``[p [B, K]]`` once the agent has been asked in this state, else ``[]``: an agent
+            is asked once per state (a chat model would be paid twice for the same history).
+    """
+
+    t: np.ndarray  # [B]
+    log: _Log
+    rounds: int
+    names: tuple[str, ...]
+    inner: Any
+    answer: list[np.ndarray]
+
+
+class AgentLearner:
+    """An :class:`Agent` as a learner of the one contract (made by :func:`as_learner`).
+
+    ``init`` resets the agent and returns an empty :class:`AgentState`; ``strategy`` shows the
+    agent the :class:`History` of its state and returns the checked ``[B, K]`` answer (asked
+    once per state); ``update`` records the round's feedback in a new state (and passes it to the
+    agent's ``observe``). A :class:`LearnerAgent` is played purely: its learner's state lives
+    in :attr:`AgentState.inner`. The transcripts an agent writes (prompt, reply, strategy,
+    fallback) are kept in :attr:`records`, tagged with ``round``, ``run`` and ``player``, and the
+    newest state in :attr:`latest` (the driver returns curves, not learner states).
+
+    Attributes:
+        feedback: :class:`~regretlab.core.types.FullInfo` or :class:`~regretlab.core.types.Bandit`.
+        rounds: rounds recorded in the newest state.
+        interrupted: whether asking the agent raised (an endpoint down, Ctrl-C).
+    """
+
+    def __init__(self, agent: Any, feedback: str = "full", *, kind: str = "loss",
+                 action_names: Sequence[str] | None = None, player: int = 0, horizon: int | None = None) -> None:
+        self.agent = as_agent(agent, horizon=horizon)
+        if feedback not in ("full", "bandit"):
+            raise ValueError(f"feedback must be 'full' or 'bandit', got {feedback!r}")
+        if feedback not in self.agent.accepts:
+            raise ValueError(f"agent {self.agent.name!r} accepts feedback {self.agent.accepts}, got {feedback!r}")
+        if kind not in ("loss", "payoff"):
+            raise ValueError(f"kind must be 'loss' or 'payoff', got {kind!r}")
+        self.mode, self.kind = feedback, kind
+        self.feedback = FullInfo if feedback == "full" else Bandit
+        self.action_names = None if action_names is None else [str(n) for n in action_names]
+        self.player = check_int("player", player, minimum=0)
+        self.horizon = None if horizon is None else check_int("horizon", horizon)
+        self.name = self.agent.name
+        kind_of = type(self.agent)
+        self._pure = isinstance(self.agent, LearnerAgent) and all(
+            getattr(kind_of, m) is getattr(LearnerAgent, m) for m in ("reset", "act", "observe"))
+        self.records: list[dict[str, Any]] = []
+        self.latest: AgentState | None = None
+        self.interrupted = False
+
+    @property
+    def rounds(self) -> int:
+        return 0 if self.latest is None else self.latest.rounds
+
+    def init(self, keys: np.ndarray, num_actions: int) -> AgentState:
+        """Reset the agent for ``B = len(keys)`` runs of ``num_actions`` actions."""
+        k = check_int("num_actions", num_actions, minimum=1)
+        names = self.action_names or [f"A{i + 1}" for i in range(k)]
+        if len(names) != k:
+            raise ValueError(f"action_names must name {k} actions, got {len(names)}")
+        if self._pure:
+            inner = self.agent.learner.init(keys, k)
+        else:
+            self.agent.reset(keys, k)
+            inner = None
+        self.records, self.interrupted = [], False
+        self.latest = AgentState(np.zeros(len(keys), dtype=np.int64), _Log(), 0, tuple(names), inner, [])
+        return self.latest
+
+    def history(self, state: AgentState) -> History:
+        """The :class:`History` the agent is shown in ``state``."""
+        log = state.log if len(state.log.strategies) == state.rounds else state.log.prefix(state.rounds)
+        return History(self.kind, self.mode, len(state.names), list(state.names), log.strategies, log.values,
+                       log.actions, log.observed, self.player)
+
+    def strategy(self, state: AgentState, context: Any = None) -> np.ndarray:
+        """The agent's ``[B, K]`` strategy for the next round (asked once per state).
+
+        After ``horizon`` rounds the run is over: the last announced strategy is returned and
+        the agent is not asked about a round that is never played.
+        """
+        if state.answer:
+            return state.answer[0]
+        if self._pure:
+            learner = self.agent.learner
+            p = learner.strategy(state.inner, context) if context is not None else learner.strategy(state.inner)
+        elif self.horizon is not None and 0 < self.horizon <= state.rounds:
+            p = state.log.strategies[state.rounds - 1]
+        else:
+            try:
+                p = self.agent.act(self.history(state))
+            except BaseException:
+                self.interrupted = True
+                raise
+            finally:
+                for r in self.agent.drain():
+                    r = dict(r)
+                    r.setdefault("round", state.rounds + 1)
+                    r.setdefault("run", 0)
+                    r["player"] = self.player
+                    self.records.append(r)
+        p = check_strategy(p, state.t.size, len(state.names), f"agent {self.name!r}")
+        state.answer.append(p)
+        return p
+
+    def update(self, state: AgentState, feedback: Any) -> AgentState:
+        """A new state with the round recorded: values (losses ``-u`` or payoffs ``u``), and under
+        bandit feedback the drawn action and its value."""
+        p = self.strategy(state, getattr(feedback, "context", None))
+        b, k = state.t.size, len(state.names)
+        sign = -1.0 if self.kind == "loss" else 1.0
+        if isinstance(feedback, FullInfo):
+            value = sign * np.asarray(feedback.utility, dtype=np.float64)
+            action = observed = None
+        elif isinstance(feedback, Bandit):
+            value = np.full((b, k), np.nan)
+            action = np.asarray(feedback.action)
+            observed = sign * np.asarray(feedback.reward, dtype=np.float64)
+        else:
+            raise TypeError(f"feedback must be FullInfo or Bandit, got {type(feedback).__name__}")
+        inner = None
+        if self._pure:
+            learner = self.agent.learner
+            inner = learner.update(state.inner, learner_feedback(learner, feedback, k))
+        else:
+            self.agent.observe(feedback)
+        log = state.log if len(state.log.strategies) == state.rounds else state.log.prefix(state.rounds)
+        log.strategies.append(p)
+        log.values.append(value)
+        if action is not None:
+            log.actions.append(action)
+            log.observed.append(observed)
+        new = AgentState(state.t + 1, log, state.rounds + 1, state.names, inner, [])
+        self.latest = new
+        return new
+
+    def played(self) -> list[np.ndarray]:
+        """The strategies ``[B, K]`` of every round recorded in the newest state."""
+        return [] if self.latest is None else self.latest.log.strategies[:self.latest.rounds]
+
+    def __repr__(self) -> str:
+        return f"as_learner({self.name}, {self.mode})"
+
+
+def as_learner(agent: Any, feedback: str = "full", *, kind: str = "loss", action_names: Sequence[str] | None = None,
+               player: int = 0, horizon: int | None = None) -> AgentLearner:
+    """An agent as a learner of the one contract: ``p_t = agent.act(H_{t-1})``, ``H_t = H_{t-1} + round t``.
+
+    The state holds the :class:`History` ``H`` the agent has seen and the round ``t [B]``;
+    ``strategy(state)`` asks the agent (once per state), ``update(state, feedback)`` records the
+    feedback (losses ``l = -u`` for ``kind="loss"``, payoffs ``u`` for ``"payoff"``; under
+    bandit feedback only ``a_t`` and its value). So any agent plays through
+    :func:`regretlab.run.run` and its regret comes from the ledger.
+
+    Args:
+        agent: an :class:`Agent`, a learner, a registered learner name or a callable ``history -> [B, K]``.
+        feedback: ``"full"`` (``FullInfo(u [B, K])``) or ``"bandit"`` (``Bandit(a [B], u(a) [B], p(a) [B])``).
+        kind: ``"loss"`` (online learning: the agent is shown losses) or ``"payoff"`` (games).
+        action_names: ``K`` labels shown to text agents (default ``A1..AK``).
+        player: the player index written into transcripts.
+        horizon: rounds of the run; after them the agent is not asked again (default: always asked).
+    Returns:
+        An :class:`AgentLearner`; its ``records`` hold the agent's transcripts.
+
+    Example:
+        >>> from regretlab.envs import alternating
+        >>> from regretlab.run import run
+        >>> learner = as_learner(CallableAgent(lambda h: np.full(2, 0.5)), horizon=10)
+        >>> run(learner, alternating(), T=10).final().tolist()  # uniform play: 0.5 (0.5 + 9) - (0.5 + 4)
+        [0.25]
+
+    Reference: Park et al., "Do LLM agents have regret?", ICLR 2025 (spec §2.1).
+    """
+    return AgentLearner(agent, feedback, kind=kind, action_names=action_names, player=player, horizon=horizon)
+
+
+class _Replay:
+    """Plays back recorded strategies (``n x [B, K]``): rebuilds the trace of a stopped run."""
+
+    feedback = FullInfo
+
+    def __init__(self, strategies: list[np.ndarray], name: str) -> None:
+        self.strategies, self.name = strategies, name
+
+    def init(self, keys: np.ndarray, num_actions: int) -> int:
+        return 0
+
+    def strategy(self, state: int, context: Any = None) -> np.ndarray:
+        return self.strategies[min(state, len(self.strategies) - 1)]
+
+    def update(self, state: int, feedback: Any) -> int:
+        return state + 1
+
+
+def _progress(total: int, label: str, show: bool, on_round: Callable[[int], None] | None) -> tuple[Any, Any]:
+    """``(bar, callback)`` for the driver's ``progress``: a bar when asked, and ``on_round``."""
+    bar = _bar(total, label) if show else None
+    if bar is None and on_round is None:
+        return None, False
+
+    def report(done: int) -> None:
+        if bar is not None:
+            bar.update(done)
+        if on_round is not None:
+            on_round(done)
+
+    return bar, report
 
 
 # --------------------------------------------------------------------------- online learning
@@ -259,6 +522,36 @@ def _env_name(env: Any) -> str:
     return str(getattr(env, "name", type(env).__name__))
 
 
+class LossStream(EnvSetting):
+    """A loss environment as the one-player setting of :func:`play`: the environment's
+    utilities (``-loss``) go to the agent, and the action drawn each round is evaluated
+    (``trace.metrics["action"] [N, B]``) so that the trace keeps what was played."""
+
+    def init(self, keys: np.ndarray) -> Any:
+        return self.env.init(keys), None
+
+    def context(self, state: Any, player: int) -> Any:
+        return self.env.context(state[0])
+
+    def step(self, state: Any, strategies: tuple[np.ndarray, ...],
+             actions: tuple[np.ndarray | None, ...]) -> tuple[Any, tuple[np.ndarray, ...]]:
+        inner, u = self.env.step(state[0], strategies[0])
+        return (inner, actions[0]), (u,)
+
+    def evaluate(self, state: Any, ledger: Any) -> dict[str, np.ndarray]:
+        return {"action": state[1]}
+
+
+def _online_trace(tr: Any, agent: str, env: Any, feedback: str, T: int, seed: int, batch: int, k: int,
+                  records: list[dict[str, Any]], start: float) -> AgentTrace:
+    if tr is None:  # stopped before the first round ended
+        return AgentTrace(agent, _env_name(env), feedback, T, seed, np.zeros((0, batch)), np.zeros((0, batch, k)),
+                          np.zeros((0, batch, k)), np.zeros((0, batch), dtype=np.int64), records,
+                          time.perf_counter() - start)
+    return AgentTrace(agent, _env_name(env), feedback, T, seed, tr.metrics["regret"], tr.strategies, -tr.utilities,
+                      tr.metrics["action"].astype(np.int64), records, time.perf_counter() - start)
+
+
 def play(
     agent: Any,
     env: Any,
@@ -271,26 +564,38 @@ def play(
     progress: bool = False,
     on_round: Callable[[int], None] | None = None,
 ) -> AgentTrace:
-    """Play ``agent`` against a loss environment for ``T`` rounds in ``batch`` runs.
+    """Play ``agent`` against a loss environment for ``T`` rounds in ``batch`` runs, through the one driver.
+
+    ``regret_T = sum_t <l_t, pi_t> - min_i sum_t l_t(i)`` from the ledger of
+    ``run(as_learner(agent), LossStream(env), T)``: the agent announces ``pi_t``, the driver
+    draws ``a_t ~ pi_t``, the agent sees ``l_t`` (full) or ``l_t(a_t)`` (bandit).
 
     Args:
         agent: an :class:`Agent`, a learner, a registered learner name or a callable.
         env: a loss environment (``regretlab.envs``) or a registered name.
         T: rounds (>= 2, so that the detectors are defined).
+        batch: independent runs ``B``. seed: root seed (run keys ``spawn_keys(seed, B)``).
         feedback: ``"full"`` (the whole loss vector) or ``"bandit"`` (the sampled action's loss).
         action_names: labels shown to text agents (default ``A1..AK``).
         progress: show a progress bar.
+        on_round: called with the number of rounds done (about 200 times a run; every round
+            when ``T < 400``).
     Returns:
-        An :class:`AgentTrace`. If the agent raises (an endpoint down after its retries), an
-        :class:`AgentRunError` carries the partial trace of the finished rounds.
+        An :class:`AgentTrace` (``regret [T, B]``, ``strategies``/``losses [T, B, K]``,
+        ``actions [T, B]``). If the agent raises (an endpoint down after its retries, Ctrl-C),
+        an :class:`AgentRunError` carries the partial trace of the finished rounds: the driver
+        replays their recorded strategies on the same keys, which gives the same numbers.
 
     Example:
         >>> from regretlab.envs import alternating
         >>> tr = play("ftl", alternating(), T=64)
         >>> float(tr.regret[-1, 0])
         32.0
+
+    Reference: Park et al., "Do LLM agents have regret?", ICLR 2025 (spec §2.1).
     """
     from regretlab.core.registry import environments
+    from regretlab.run import run
 
     T = check_int("T", T, minimum=2)
     batch = check_int("batch", batch, minimum=1)
@@ -308,59 +613,23 @@ def play(
     names = list(action_names) if action_names is not None else [f"A{i + 1}" for i in range(k)]
     if len(names) != k:
         raise ValueError(f"action_names must name {k} actions, got {len(names)}")
+    learner = as_learner(agent, feedback, kind="loss", action_names=names, horizon=T)
+    setting = LossStream(env)
     keys = rng.spawn_keys(seed, batch)
-    agent.reset(keys, k)
-    estate = env.init(keys)
-    akeys = rng.derive(keys, "action")
-    hist = History("loss", feedback, k, names)
-    rows = np.arange(batch)
-    cum_loss, cum_exp = np.zeros((batch, k)), np.zeros(batch)
-    regret: list[np.ndarray] = []
-    true_losses: list[np.ndarray] = []  # the full vectors, kept even when the agent sees only bandit feedback
-    records: list[dict[str, Any]] = []
-    bar = _bar(T, f"{agent.name} vs {_env_name(env)}") if progress else None
     start = time.perf_counter()
-
-    def trace() -> AgentTrace:
-        n = len(regret)
-        st = np.stack(hist.strategies[:n]) if n else np.zeros((0, batch, k))
-        return AgentTrace(agent.name, _env_name(env), feedback, T, seed,
-                          np.stack(regret) if n else np.zeros((0, batch)), st,
-                          np.stack(true_losses[:n]) if n else np.zeros((0, batch, k)),
-                          np.stack(hist.actions[:n]) if n else np.zeros((0, batch), dtype=np.int64),
-                          records, time.perf_counter() - start)
-
+    bar, report = _progress(T, f"{agent.name} vs {_env_name(env)}", progress, on_round)
     try:
-        for t in range(T):
-            try:
-                p = check_strategy(agent.act(hist), batch, k, f"agent {agent.name!r}")
-            except (EndpointError, KeyboardInterrupt) as exc:
-                records.extend(_tag(agent.drain(), t))
-                raise AgentRunError(f"round {t + 1} of {T}: {exc}", trace()) from exc
-            records.extend(_tag(agent.drain(), t))
-            estate, u = env.step(estate, p)
-            loss = -np.asarray(u, dtype=np.float64)
-            a = rng.sample_actions(akeys, t, p)
-            cum_loss += loss
-            cum_exp += np.einsum("bk,bk->b", p, loss)
-            regret.append(cum_exp - cum_loss.min(axis=1))
-            true_losses.append(loss)
-            hist.strategies.append(p)
-            hist.values.append(loss if feedback == "full" else np.full_like(loss, np.nan))
-            hist.actions.append(a)
-            hist.observed.append(loss[rows, a])
-            if feedback == "full":
-                agent.observe(FullInfo(-loss))
-            else:
-                agent.observe(Bandit(a, -loss[rows, a], p[rows, a]))
-            if bar is not None:
-                bar.advance(t + 1)
-            if on_round is not None:
-                on_round(t + 1)
+        tr = run(learner, setting, T, keys=keys, seed=seed, history=True, progress=report)
+    except (EndpointError, KeyboardInterrupt) as exc:
+        done = learner.played()
+        again = run(_Replay(done, agent.name), setting, len(done), keys=keys, seed=seed, history=True,
+                    progress=False) if done else None
+        partial = _online_trace(again, agent.name, env, feedback, T, seed, batch, k, learner.records, start)
+        raise AgentRunError(f"round {len(done) + 1} of {T}: {exc}", partial) from exc
     finally:
         if bar is not None:
             bar.close()
-    return trace()
+    return _online_trace(tr, agent.name, env, feedback, T, seed, batch, k, learner.records, start)
 
 
 def _tag(recs: list[dict[str, Any]], t: int) -> list[dict[str, Any]]:
@@ -395,9 +664,12 @@ class GameTrace:
 
     Attributes:
         regret: ``[t, B, P]`` each player's expected external regret (own mixing averaged out).
-        realized_regret: ``[t, B, P]`` regret of the sampled actions.
-        cce_gap: ``[t, B]`` CCE gap of the empirical joint distribution after each round.
-        strategies: P arrays ``[t, B, K_i]``; actions ``[t, B, P]``.
+        realized_regret: ``[t, B, P]`` regret of the sampled actions (NaN under expected play,
+            where no action is drawn).
+        cce_gap: ``[t, B]`` CCE gap of the empirical joint distribution after each round
+            (every ``every`` rounds and at the last; NaN between).
+        strategies: P arrays ``[t, B, K_i]``; actions ``[t, B, P]`` (-1 under expected play).
+        joint: ``[B, K_1, ..., K_P]`` the empirical joint distribution of play at the end.
     """
 
     agents: list[str]
@@ -435,6 +707,64 @@ class GameTrace:
         }
 
 
+_GAME_SETTING: Any = None
+
+
+def repeated_game(game: Any, mode: str = "realized") -> Any:
+    """The setting of :func:`play_game`: ``NormalFormSetting(game, mode)`` whose players draw
+    from the harness's key streams (player ``i``: child ``i`` of ``split(keys, P)``, its
+    ``"action"`` stream for draws) and whose drawn actions are evaluated each record
+    (``trace.metrics["action_i"] [N, B]``, realized play)."""
+    global _GAME_SETTING
+    if _GAME_SETTING is None:
+        from regretlab.games.normal_form.setting import NormalFormSetting
+
+        class RepeatedGame(NormalFormSetting):
+            __doc__ = repeated_game.__doc__
+
+            def player_keys(self, keys: np.ndarray, player: int) -> tuple[np.ndarray, np.ndarray]:
+                own = rng.split(keys, self.num_players)[:, player]
+                return own, rng.derive(own, "action")
+
+            def step(self, state: Any, strategies: tuple[np.ndarray, ...],
+                     actions: tuple[np.ndarray | None, ...]) -> tuple[Any, tuple[np.ndarray, ...]]:
+                _, us = super().step(state, strategies, actions)
+                return actions, us
+
+            def evaluate(self, state: Any, ledger: Any) -> dict[str, np.ndarray]:
+                out = dict(super().evaluate(state, ledger))
+                if self.samples_actions and state is not None:
+                    out.update({f"action_{i}": a for i, a in enumerate(state)})
+                return out
+
+        _GAME_SETTING = RepeatedGame
+    return _GAME_SETTING(game, mode, nash_conv=False)
+
+
+def _game_trace(tr: Any, names: list[str], game: Any, feedback: str, T: int, seed: int, batch: int, every: int,
+                records: list[dict[str, Any]], start: float) -> GameTrace:
+    ks, p = tuple(game.num_actions), game.num_players
+    label = getattr(game, "name", None) or "game"
+    records = sorted(records, key=lambda r: (r["round"], r["player"]))  # a round's transcripts, player by player
+    if tr is None:
+        return GameTrace(names, label, feedback, T, seed, np.zeros((0, batch, p)), np.zeros((0, batch, p)),
+                         np.zeros((0, batch)), [np.zeros((0, batch, k)) for k in ks],
+                         np.zeros((0, batch, p), dtype=np.int64), np.zeros((batch,) + ks), records,
+                         time.perf_counter() - start)
+    n = tr.rounds.size
+    regret = np.stack([pl["regret"] for pl in tr.players], axis=-1)
+    realized = feedback == "realized"
+    rreg = np.stack([pl["realized_regret"] for pl in tr.players], axis=-1) if realized else np.full_like(regret, np.nan)
+    gap = np.array(tr.metrics["cce_gap"], dtype=np.float64)
+    off = (tr.rounds % every != 0) & (tr.rounds != T)
+    gap[off] = np.nan
+    strategies = [np.stack(tr.ledger.books[i].history["strategy"]) for i in range(p)]
+    actions = (np.stack([tr.metrics[f"action_{i}"] for i in range(p)], axis=-1).astype(np.int64) if realized
+               else np.full((n, batch, p), -1, dtype=np.int64))
+    return GameTrace(names, label, feedback, T, seed, regret, rreg, gap, strategies, actions,
+                     tr.ledger.joint_distribution(), records, time.perf_counter() - start)
+
+
 def play_game(
     agents: Sequence[Any],
     game: Any,
@@ -446,22 +776,35 @@ def play_game(
     every: int = 1,
     progress: bool = False,
 ) -> GameTrace:
-    """Repeated play of a normal-form game by ``P`` agents with payoff-vector feedback.
+    """Repeated play of a normal-form game by ``P`` agents with payoff-vector feedback, through the one driver.
 
-    Each round every player ``i`` announces ``x_i^t [B, K_i]``, actions ``a_i^t ~ x_i^t`` are
-    drawn, and player ``i`` receives ``u_i(., a_{-i}^t)`` (``"realized"``) or ``u_i(., x_{-i}^t)``
-    (``"expected"``). The empirical joint distribution is ``(1/T) sum_t delta(a^t)`` (realized) or
-    ``(1/T) sum_t (x)_i x_i^t`` (expected); its CCE gap equals ``max_i R_i / T`` where ``R_i`` is
-    the realized (resp. expected) regret.
+    Each round every player ``i`` announces ``x_i^t [B, K_i]``; under ``"realized"`` play the
+    driver draws ``a_i^t ~ x_i^t`` and player ``i`` is shown ``u_i(., a_{-i}^t)``, under
+    ``"expected"`` play ``u_i(., x_{-i}^t)`` (no draws); an agent that accepts only bandit
+    feedback is shown ``u_i(a^t)``. The empirical joint distribution is ``(1/T) sum_t delta(a^t)``
+    (realized) or ``(1/T) sum_t (x)_i x_i^t`` (expected); its CCE gap is ``max_i R_i / T``
+    (:func:`regretlab.metrics.ledger.cce_gap`) with ``R_i`` the realized (resp. expected) regret.
 
     Args:
         agents: P agents (or learner names / learners / callables).
         game: a :class:`~regretlab.games.normal_form.NormalFormGame` with payoffs in [0, 1].
-        T: rounds (>= 2). every: compute the CCE gap every ``every`` rounds (NaN between).
+        T: rounds (>= 2). batch: runs ``B``. seed: root seed.
+        feedback: ``"realized"`` or ``"expected"``.
+        every: report the CCE gap every ``every`` rounds and at ``T`` (NaN between).
+        progress: show a progress bar.
     Returns:
-        A :class:`GameTrace`.
+        A :class:`GameTrace` (``regret [T, B, P]``, ``cce_gap [T, B]``, ``joint [B, K_1..K_P]``).
+        If an agent raises, an :class:`AgentRunError` carries the trace of the finished rounds.
+
+    Example:
+        >>> from regretlab.games.normal_form import random_game
+        >>> tr = play_game(["hedge", "hedge"], random_game(3, seed=0), T=200, feedback="expected")
+        >>> bool(np.isclose(tr.cce_gap[-1, 0], tr.regret[-1, 0].max() / 200))
+        True
+
+    Reference: Park et al., ICLR 2025 (spec §2.6 target 4); Hart & Mas-Colell, Econometrica 2000.
     """
-    from regretlab.games.normal_form import cce_gap
+    from regretlab.run import run
 
     T = check_int("T", T, minimum=2)
     batch = check_int("batch", batch, minimum=1)
@@ -471,80 +814,29 @@ def play_game(
     P, ks = game.num_players, game.num_actions
     if len(agents) != P:
         raise ValueError(f"agents must list one agent per player ({P}), got {len(agents)}")
-    agents = [as_agent(a, horizon=T) for a in agents]
+    made = [as_agent(a, horizon=T) for a in agents]
+    players = [as_learner(a, "full" if "full" in a.accepts else "bandit", kind="payoff",
+                          action_names=[f"A{j + 1}" for j in range(ks[i])], player=i, horizon=T)
+               for i, a in enumerate(made)]
+    setting = repeated_game(game, feedback)
     keys = rng.spawn_keys(seed, batch)
-    pkeys = rng.split(keys, P)  # [B, P] independent streams per player
-    hists = [History("payoff", "full", k, [f"A{j + 1}" for j in range(k)], player=i) for i, k in enumerate(ks)]
-    for i, ag in enumerate(agents):
-        ag.reset(pkeys[:, i], ks[i])
-    akeys = [rng.derive(pkeys[:, i], "action") for i in range(P)]
-    cum_v = [np.zeros((batch, k)) for k in ks]
-    cum_exp, cum_real = np.zeros((batch, P)), np.zeros((batch, P))
-    joint = np.zeros((batch,) + tuple(ks))
-    rows = np.arange(batch)
-    reg: list[np.ndarray] = []  # T x [B, P]
-    rreg: list[np.ndarray] = []  # T x [B, P]
-    gaps: list[np.ndarray] = []  # T x [B]
-    acts: list[np.ndarray] = []  # T x [B, P]
-    recs: list[dict[str, Any]] = []
-    bar = _bar(T, f"{'+'.join(a.name for a in agents)} on {game.name or 'game'}") if progress else None
+    names = [a.name for a in made]
     start = time.perf_counter()
-
-    def trace() -> GameTrace:
-        n = len(reg)
-        strat = [np.stack(h.strategies[:n]) if n else np.zeros((0, batch, k)) for h, k in zip(hists, ks)]
-        return GameTrace([a.name for a in agents], game.name or "game", feedback, T, seed,
-                         np.stack(reg) if n else np.zeros((0, batch, P)),
-                         np.stack(rreg) if n else np.zeros((0, batch, P)),
-                         np.stack(gaps) if n else np.zeros((0, batch)), strat,
-                         np.stack(acts) if n else np.zeros((0, batch, P), dtype=np.int64),
-                         joint / max(n, 1), recs, time.perf_counter() - start)
-
+    bar, report = _progress(T, f"{'+'.join(names)} on {getattr(game, 'name', None) or 'game'}", progress, None)
+    records = lambda: [r for pl in players for r in pl.records]  # noqa: E731
     try:
-        for t in range(T):
-            xs = []
-            for i, ag in enumerate(agents):
-                try:
-                    xs.append(check_strategy(ag.act(hists[i]), batch, ks[i], f"agent {ag.name!r}"))
-                except (EndpointError, KeyboardInterrupt) as exc:
-                    recs.extend(_tag([dict(r, player=i) for r in ag.drain()], t))
-                    raise AgentRunError(f"round {t + 1} of {T}, player {i}: {exc}", trace()) from exc
-                recs.extend(_tag([dict(r, player=i) for r in ag.drain()], t))
-            a = np.stack([rng.sample_actions(akeys[i], t, xs[i]) for i in range(P)], axis=1)  # [B, P]
-            onehot = [np.eye(k)[a[:, i]] for i, k in enumerate(ks)]
-            if feedback == "expected":
-                joint += game.joint_from_product(xs)
-            else:
-                np.add.at(joint, (rows,) + tuple(a[:, i] for i in range(P)), 1.0)
-            for i in range(P):
-                others = [xs[j] if feedback == "expected" else onehot[j] for j in range(P)]
-                others[i] = xs[i]
-                v = game.deviation_utilities(others, i)  # [B, K_i]
-                cum_v[i] += v
-                cum_exp[:, i] += np.einsum("bk,bk->b", xs[i], v)
-                cum_real[:, i] += v[rows, a[:, i]]
-                hists[i].strategies.append(xs[i])
-                hists[i].values.append(v)
-                hists[i].actions.append(a[:, i])
-                hists[i].observed.append(v[rows, a[:, i]])
-                if "full" in agents[i].accepts:
-                    agents[i].observe(FullInfo(v))
-                else:  # a bandit learner sees only the payoff of the action it played
-                    agents[i].observe(Bandit(a[:, i], v[rows, a[:, i]], xs[i][rows, a[:, i]]))
-            best = np.stack([c.max(axis=1) for c in cum_v], axis=1)
-            reg.append(best - cum_exp)
-            rreg.append(best - cum_real)
-            acts.append(a)
-            if (t + 1) % every == 0 or t + 1 == T:
-                gaps.append(np.atleast_1d(cce_gap(game, joint / (t + 1))))
-            else:
-                gaps.append(np.full(batch, np.nan))
-            if bar is not None:
-                bar.advance(t + 1)
+        tr = run(players, setting, T, keys=keys, seed=seed, history=True, joint=True, progress=report)
+    except (EndpointError, KeyboardInterrupt) as exc:
+        done = min(len(pl.played()) for pl in players)
+        who = next((i for i, pl in enumerate(players) if pl.interrupted), 0)
+        again = run([_Replay(pl.played()[:done], pl.name) for pl in players], setting, done, keys=keys, seed=seed,
+                    history=True, joint=True, progress=False) if done else None
+        partial = _game_trace(again, names, game, feedback, T, seed, batch, every, records(), start)
+        raise AgentRunError(f"round {done + 1} of {T}, player {who}: {exc}", partial) from exc
     finally:
         if bar is not None:
             bar.close()
-    return trace()
+    return _game_trace(tr, names, game, feedback, T, seed, batch, every, records(), start)
 
 
 def _bar(total: int, label: str) -> Any:
