@@ -10,7 +10,13 @@ from regretlab.games.normal_form.game import NormalFormGame
 
 
 def check_joint(game: NormalFormGame, joint: Any, name: str = "joint") -> np.ndarray:
-    """Validate a correlated profile ``[K1..KP]`` or batched ``[B, K1..KP]``; return it batched."""
+    """Validate a correlated profile ``[K1..KP]`` or batched ``[B, K1..KP]``; return it batched.
+
+    Example:
+        >>> from regretlab.games.normal_form import chicken
+        >>> check_joint(chicken(), np.full((2, 2), 0.25)).shape
+        (1, 2, 2)
+    """
     mu = np.asarray(joint, dtype=np.float64)
     shape = game.num_actions
     if mu.shape == shape:
@@ -45,6 +51,11 @@ def deviation_gains(game: NormalFormGame, joint: Any) -> list[np.ndarray]:
 
     Returns:
         P arrays ``[B, K_i, K_i]``.
+
+    Example:
+        >>> from regretlab.games.normal_form import prisoners_dilemma
+        >>> deviation_gains(prisoners_dilemma(), np.full((2, 2), 0.25))[0][0].tolist()
+        [[0.0, 0.75], [-0.75, 0.0]]
     """
     mu = check_joint(game, joint)
     out = []

@@ -46,6 +46,11 @@ def random_game(
 
     Returns:
         the game, payoffs ``[P, K1, ..., KP]``.
+
+    Example:
+        >>> g = random_game([2, 3], seed=1)
+        >>> g.payoffs.shape, bool((g.payoffs >= 0).all() and (g.payoffs <= 1).all())
+        ((2, 2, 3), True)
     """
     shape = _shape(num_actions, num_players)
     if not high > low:
@@ -57,7 +62,13 @@ def random_game(
 def zero_sum_game(
     num_actions: int | Sequence[int] = 3, seed: int | np.random.Generator | None = 0
 ) -> NormalFormGame:
-    """A random two-player zero-sum game: ``A ~ U[-1, 1]``, ``B = -A``."""
+    """A random two-player zero-sum game: ``A ~ U[-1, 1]``, ``B = -A``.
+
+    Example:
+        >>> g = zero_sum_game([3, 4], seed=2)
+        >>> bool(np.array_equal(g.payoffs[0], -g.payoffs[1]))
+        True
+    """
     shape = _shape(num_actions, 2)
     a = _rng(seed).uniform(-1.0, 1.0, size=shape)
     return NormalFormGame(np.stack([a, -a]), name="zero_sum")
@@ -72,6 +83,12 @@ def potential_game(
 
     Both φ and the dummy terms d_i are U[0, 1/2], so payoffs lie in [0, 1]. The potential is
     stored in ``game._cache["potential"]``.
+
+    Example:
+        >>> g = potential_game(2, num_players=3, seed=0)
+        >>> phi = g._cache["potential"]  # u_0(a'_0, a_{-0}) - u_0(a) = φ(a'_0, a_{-0}) - φ(a)
+        >>> bool(np.allclose(g.payoffs[0][1] - g.payoffs[0][0], phi[1] - phi[0]))
+        True
     """
     shape = _shape(num_actions, num_players)
     rng = _rng(seed)
@@ -123,7 +140,12 @@ def rock_paper_scissors() -> NormalFormGame:
 
 
 def rescale(game: NormalFormGame, low: float = 0.0, high: float = 1.0) -> NormalFormGame:
-    """The same game under the affine map of its payoff range onto ``[low, high]`` (equilibria unchanged)."""
+    """The same game under the affine map of its payoff range onto ``[low, high]`` (equilibria unchanged).
+
+    Example:
+        >>> rescale(rock_paper_scissors()).payoffs[0].tolist()
+        [[0.5, 0.0, 1.0], [1.0, 0.5, 0.0], [0.0, 1.0, 0.5]]
+    """
     lo, hi = float(game.payoffs.min()), float(game.payoffs.max())
     if hi == lo:
         return NormalFormGame(np.full_like(game.payoffs, low), name=game.name)
@@ -144,7 +166,12 @@ GENERATORS = {
 
 
 def make_game(name: str, **params) -> NormalFormGame:
-    """Build a game by generator name (one of :data:`GENERATORS`)."""
+    """Build a game by generator name (one of :data:`GENERATORS`).
+
+    Example:
+        >>> make_game("random", num_actions=2, num_players=3, seed=0).num_actions
+        (2, 2, 2)
+    """
     if name not in GENERATORS:
         raise ValueError(f"unknown game {name!r}; expected one of {', '.join(GENERATORS)}")
     return GENERATORS[name](**params)

@@ -72,6 +72,12 @@ def zero_sum_nash(game: NormalFormGame | Any) -> ZeroSumSolution:
 
     Returns:
         :class:`ZeroSumSolution` (row strategy, column strategy, value for the row player).
+
+    Example:
+        >>> from regretlab.games.normal_form import matching_pennies
+        >>> sol = zero_sum_nash(matching_pennies())
+        >>> sol.row.round(6).tolist(), round(sol.value, 9) + 0.0
+        ([0.5, 0.5], 0.0)
     """
     if isinstance(game, NormalFormGame):
         if game.num_players != 2:
@@ -96,6 +102,11 @@ def incentive_matrix(game: NormalFormGame, kind: str = "cce") -> sp.csr_matrix:
 
     Returns:
         sparse ``[C, prod K]``.
+
+    Example:
+        >>> from regretlab.games.normal_form import chicken
+        >>> incentive_matrix(chicken(), "ce").shape  # one row per (player, action, other action)
+        (4, 4)
     """
     if kind not in ("ce", "cce"):
         raise ValueError(f"kind must be 'ce' or 'cce', got {kind!r}")
@@ -166,6 +177,12 @@ def correlated_equilibrium(
 
     Returns:
         :class:`CorrelatedSolution`.
+
+    Example:
+        >>> from regretlab.games.normal_form import chicken, ce_gap
+        >>> sol = correlated_equilibrium(chicken(), "ce")
+        >>> bool(ce_gap(chicken(), sol.joint) < 1e-9), sol.joint.shape
+        (True, (2, 2))
     """
     if not isinstance(game, NormalFormGame):
         raise TypeError(f"game must be a NormalFormGame, got {type(game).__name__}")

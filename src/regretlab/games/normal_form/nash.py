@@ -194,6 +194,11 @@ def support_enumeration(game: NormalFormGame | Any, col: Any = None, *, tol: flo
 
     Returns:
         list of ``(x [m], y [n])`` in the order of nashpy's ``support_enumeration``.
+
+    Example:
+        >>> from regretlab.games.normal_form import matching_pennies
+        >>> [(x.tolist(), y.tolist()) for x, y in support_enumeration(matching_pennies())]
+        [([0.5, 0.5], [0.5, 0.5])]
     """
     a, b = _matrices(game, col)
     m, n = a.shape
@@ -231,7 +236,13 @@ def support_enumeration(game: NormalFormGame | Any, col: Any = None, *, tol: flo
 
 def support_enumeration_numpy(game: NormalFormGame | Any, col: Any = None, *,
                               tol: float = 1e-10) -> list[tuple[np.ndarray, np.ndarray]]:
-    """NumPy reference for :func:`support_enumeration` (batched solves per support size)."""
+    """NumPy reference for :func:`support_enumeration` (batched solves per support size).
+
+    Example:
+        >>> from regretlab.games.normal_form import coordination
+        >>> len(support_enumeration_numpy(coordination()))  # (0, 0), (1, 1) and the mixed one
+        3
+    """
     a, b = _matrices(game, col)
     m, n = a.shape
     a = a / max(float(np.abs(a).max()), 1e-300)
@@ -287,6 +298,12 @@ def lemke_howson(game: NormalFormGame | Any, col: Any = None, *, initial_label: 
 
     Returns:
         ``(x [m], y [n])``.
+
+    Example:
+        >>> from regretlab.games.normal_form import chicken
+        >>> x, y = lemke_howson(chicken(), initial_label=0)
+        >>> x.tolist(), y.tolist()
+        ([1.0, 0.0], [0.0, 1.0])
     """
     a, b = _matrices(game, col)
     m, n = a.shape
