@@ -1,6 +1,7 @@
 """CFR speed against OpenSpiel's C++ solvers, in one process.
 
-Prints ms per iteration of regretlab's compiled CFR / CFR+ and of ``pyspiel.CFRSolver`` /
+Prints ms per iteration of regretlab's compiled CFR / CFR+ (the fused kernels of the built-in
+local rules; on Leduc also CFR+ on the general local-rule path) and of ``pyspiel.CFRSolver`` /
 ``pyspiel.CFRPlusSolver`` on Leduc, 3-player Leduc and liar's dice, and the time of one exact
 exploitability evaluation (``regretlab.games.exploitability`` vs ``pyspiel.exploitability``) on
 Leduc, with the ratio OpenSpiel / regretlab (higher is better for regretlab).
@@ -29,21 +30,27 @@ def best_time(fn, repeats: int) -> float:
     return best
 
 
-def bench_game(label, tp, os_game, its_ours, its_os, repeats):
+def bench_game(label, tp, os_game, its_ours, its_os, repeats, general=False):
     """ms/iteration of both libraries, measured in alternation (A B A B ...) so that a load
-    change on the machine hits both; the best block of each is kept."""
+    change on the machine hits both; the best block of each is kept. With ``general``, also
+    CFR+ on the general local-rule path (``fused=False``: the sweep, then the experts learner's
+    own update), the path every non-built-in local rule takes."""
     import pyspiel
 
     from regretlab.games.cfr import cfr_plus, vanilla_cfr
 
     rows = []
-    for ours, theirs in [(vanilla_cfr(), pyspiel.CFRSolver), (cfr_plus(), pyspiel.CFRPlusSolver)]:
+    pairs = [(vanilla_cfr(), pyspiel.CFRSolver), (cfr_plus(), pyspiel.CFRPlusSolver)]
+    if general:
+        pairs.append((cfr_plus(fused=False, name="cfr+ (general)"), pyspiel.CFRPlusSolver))
+    for ours, theirs in pairs:
+        n_ours = its_ours if ours.fused_rule is not None else max(its_ours // 20, 5)
         st = ours.update(ours.init(tp), tp, 1)  # compile + warm caches
         solver = theirs(os_game)
         solver.evaluate_and_update_policy()
         t_ours = t_os = float("inf")
         for _ in range(repeats):
-            t_ours = min(t_ours, best_time(lambda: ours.update(st, tp, its_ours), 1) / its_ours)
+            t_ours = min(t_ours, best_time(lambda: ours.update(st, tp, n_ours), 1) / n_ours)
             t_os = min(t_os, best_time(
                 lambda: [solver.evaluate_and_update_policy() for _ in range(its_os)], 1) / its_os)
         rows.append((label, ours.name, t_ours * 1e3, t_os * 1e3, t_os / t_ours))
@@ -70,7 +77,7 @@ def main() -> None:
     leduc = leduc_poker()
     builds.append(("leduc_poker", time.perf_counter() - t0))
     og = pyspiel.load_game("leduc_poker")
-    rows += bench_game("leduc_poker", leduc, og, 1000 if not args.quick else 100, 20, reps)
+    rows += bench_game("leduc_poker", leduc, og, 1000 if not args.quick else 100, 20, reps, general=True)
 
     t0 = time.perf_counter()
     liars = from_openspiel("liars_dice")

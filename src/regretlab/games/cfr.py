@@ -457,6 +457,7 @@ def _sweeps(backend: str, game: Treeplex, layout: Any, work: Work | None) -> tup
         from regretlab.games import factored
 
         sc = work.scratch
+        assert sc is not None
 
         def sweep(i: int, s: np.ndarray) -> np.ndarray:
             cfv.fill(0.0)
@@ -581,7 +582,7 @@ def vanilla_cfr(updates: str = "alternating", **kw: Any) -> CFR:
 
     Args:
         updates: ``"alternating"`` (OpenSpiel's ``CFRSolver``) or ``"simultaneous"``.
-        **kw: ``backend``, ``seed``, ``fused`` (see :func:`cfr`).
+        **kw: ``backend``, ``seed``, ``fused``, ``name`` (see :func:`cfr`).
 
     Returns:
         A :class:`CFR` named ``"cfr"``.
@@ -594,7 +595,7 @@ def vanilla_cfr(updates: str = "alternating", **kw: Any) -> CFR:
 
     Paper: Zinkevich et al., NeurIPS 2007.
     """
-    return cfr(regret_matching(), uniform(), updates, name="cfr", **kw)
+    return cfr(regret_matching(), uniform(), updates, **{"name": "cfr", **kw})
 
 
 def cfr_plus(updates: str = "alternating", delay: int = 0, **kw: Any) -> CFR:
@@ -605,7 +606,7 @@ def cfr_plus(updates: str = "alternating", delay: int = 0, **kw: Any) -> CFR:
     Args:
         updates: ``"alternating"`` (OpenSpiel's ``CFRPlusSolver``) or ``"simultaneous"``.
         delay: iterates left out of the average (:func:`delayed`).
-        **kw: ``backend``, ``seed``, ``fused`` (see :func:`cfr`).
+        **kw: ``backend``, ``seed``, ``fused``, ``name`` (see :func:`cfr`).
 
     Returns:
         A :class:`CFR` named ``"cfr+"``.
@@ -619,7 +620,7 @@ def cfr_plus(updates: str = "alternating", delay: int = 0, **kw: Any) -> CFR:
     Paper: Tammelin 2014, arXiv 1407.5042; Tammelin et al., IJCAI 2015.
     """
     avg = linear() if delay == 0 else delayed(delay)
-    return cfr(regret_matching_plus(), avg, updates, name="cfr+", **kw)
+    return cfr(regret_matching_plus(), avg, updates, **{"name": "cfr+", **kw})
 
 
 def linear_cfr(updates: str = "alternating", **kw: Any) -> CFR:
@@ -629,7 +630,7 @@ def linear_cfr(updates: str = "alternating", **kw: Any) -> CFR:
 
     Args:
         updates: ``"alternating"`` or ``"simultaneous"``.
-        **kw: ``backend``, ``seed``, ``fused`` (see :func:`cfr`).
+        **kw: ``backend``, ``seed``, ``fused``, ``name`` (see :func:`cfr`).
 
     Returns:
         A :class:`CFR` named ``"linear_cfr"``.
@@ -640,7 +641,7 @@ def linear_cfr(updates: str = "alternating", **kw: Any) -> CFR:
 
     Paper: Brown & Sandholm, AAAI 2019.
     """
-    return cfr(discounted(1.0, 1.0), linear(), updates, name="linear_cfr", **kw)
+    return cfr(discounted(1.0, 1.0), linear(), updates, **{"name": "linear_cfr", **kw})
 
 
 def dcfr(alpha: float = 1.5, beta: float = 0.0, gamma: float = 2.0,
@@ -655,7 +656,7 @@ def dcfr(alpha: float = 1.5, beta: float = 0.0, gamma: float = 2.0,
         beta: negative-regret discount exponent.
         gamma: averaging exponent (>= 0).
         updates: ``"alternating"`` or ``"simultaneous"``.
-        **kw: ``backend``, ``seed``, ``fused`` (see :func:`cfr`).
+        **kw: ``backend``, ``seed``, ``fused``, ``name`` (see :func:`cfr`).
 
     Returns:
         A :class:`CFR` named ``"dcfr"``.
@@ -668,7 +669,7 @@ def dcfr(alpha: float = 1.5, beta: float = 0.0, gamma: float = 2.0,
 
     Paper: Brown & Sandholm, AAAI 2019.
     """
-    return cfr(discounted(alpha, beta), polynomial(gamma), updates, name="dcfr", **kw)
+    return cfr(discounted(alpha, beta), polynomial(gamma), updates, **{"name": "dcfr", **kw})
 
 
 def pcfr_plus(updates: str = "alternating", gamma: float = 2.0, **kw: Any) -> CFR:
@@ -679,7 +680,7 @@ def pcfr_plus(updates: str = "alternating", gamma: float = 2.0, **kw: Any) -> CF
     Args:
         updates: ``"alternating"`` or ``"simultaneous"``.
         gamma: averaging exponent (>= 0).
-        **kw: ``backend``, ``seed``, ``fused`` (see :func:`cfr`).
+        **kw: ``backend``, ``seed``, ``fused``, ``name`` (see :func:`cfr`).
 
     Returns:
         A :class:`CFR` named ``"pcfr+"``.
@@ -692,7 +693,7 @@ def pcfr_plus(updates: str = "alternating", gamma: float = 2.0, **kw: Any) -> CF
 
     Paper: Farina, Kroer & Sandholm, AAAI 2021.
     """
-    return cfr(predictive(regret_matching_plus()), polynomial(gamma), updates, name="pcfr+", **kw)
+    return cfr(predictive(regret_matching_plus()), polynomial(gamma), updates, **{"name": "pcfr+", **kw})
 
 
 ALGORITHMS: dict[str, Callable[..., CFR]] = {

@@ -201,7 +201,7 @@ def scatter(rule: FusedRule, states: tuple[Any, ...], game: Treeplex, regret: np
             last: np.ndarray, t: int) -> tuple[Any, ...]:
     """The per-player states holding ``regret`` / ``last`` after ``t`` iterations (inverse of
     :func:`gather`; keys are kept)."""
-    out = []
+    out: list[Any] = []
     for rows, st in zip(player_rows(game), states):
         if st is None:
             out.append(None)

@@ -345,7 +345,7 @@ class MCCFR:
             _run(state.t, iterations, self.seed, outcome, self.epsilon, *args, regret, cumulative)
             local = rules.scatter(fused, state.local, game, regret, np.zeros_like(regret), state.t + iterations)
             return MCCFRState(state.t + iterations, cumulative, local)
-        local = list(state.local)
+        states = list(state.local)
         rows = rules.player_rows(game)
         legal = [game.legal_mask[r] for r in rows]
         strategy = rules.initial_policy(self.rule, state.local, game)
@@ -356,10 +356,10 @@ class MCCFR:
                 cfv.fill(0.0)
                 _traverse(seed_value if i == 0 else -1, i, outcome, self.epsilon, *args, cumulative,
                           strategy, cfv)
-                if local[i] is not None:
+                if states[i] is not None:
                     r = rows[i]
-                    local[i], strategy[r] = rules.step(self.rule, local[i], cfv[r], legal[i], strategy[r])
-        return MCCFRState(state.t + iterations, cumulative, tuple(local))
+                    states[i], strategy[r] = rules.step(self.rule, states[i], cfv[r], legal[i], strategy[r])
+        return MCCFRState(state.t + iterations, cumulative, tuple(states))
 
     def average_policy(self, state: MCCFRState, game: Treeplex) -> np.ndarray:
         """The average strategy ``S / sum_a S`` (uniform where never reached)."""
