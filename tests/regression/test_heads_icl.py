@@ -6,6 +6,8 @@ import numpy as np
 import pytest
 from scipy.special import softmax
 
+from regretlab.core import rng as keys_rng
+from regretlab.regression import Label
 from regretlab.regression.heads import bins, cross_entropy, decode_bar, hl_gauss_target, histogram_mean, two_hot_target
 from regretlab.regression.icl import (
     OneStepGDLearner,
@@ -128,11 +130,11 @@ def test_hl_gauss_ogd_surrogate_regret_bound():
     y = np.clip(X[:, 0] - 0.5 * X[:, 1] + 0.2 * rng.standard_normal(T), -2, 2)
     model = HistogramRegressor(-2, 2, m, lr=eta, method="ogd", radius=radius)
     P = model.target_histogram(y)
-    state = model.init(1, d)
+    state = model.init(keys_rng.spawn_keys(0, 1), d)
     online = 0.0
     for t in range(T):
         online += cross_entropy(P[t], state.weight[0] @ X[t])
-        state = model.update(state, X[t : t + 1], y[t : t + 1])
+        state = model.update(state, Label(X[t : t + 1], y[t : t + 1]))
     # a good fixed comparator: projected full-batch gradient descent on the same losses
     U = np.zeros((m, d))
     for _ in range(400):

@@ -7,6 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from regretlab.core import rng as keys_rng
+from regretlab.regression import Label
 from regretlab.regression.online import (
     GradientRegressor,
     HeteroscedasticGaussian,
@@ -72,7 +74,7 @@ def test_ridge_equals_batch_ridge_and_vaw_formula():
     y = rng.standard_normal(50)
     lam = 2.0
     ridge = OnlineRidge(lam)
-    state = ridge.init(1, 4)
+    state = ridge.init(keys_rng.spawn_keys(0, 1), 4)
     for t in range(50):
         # ŷ_t is the ridge fit on rows < t; VAW adds x_t to the Gram matrix first
         theta = np.linalg.solve(X[:t].T @ X[:t] + lam * np.eye(4), X[:t].T @ y[:t])
@@ -80,7 +82,7 @@ def test_ridge_equals_batch_ridge_and_vaw_formula():
         gram = X[: t + 1].T @ X[: t + 1] + lam * np.eye(4)
         forward = X[t] @ np.linalg.solve(gram, X[:t].T @ y[:t])
         assert vaw(lam).predict(state, X[t : t + 1])[0] == pytest.approx(forward, abs=1e-10)
-        state = ridge.update(state, X[t : t + 1], y[t : t + 1])
+        state = ridge.update(state, Label(X[t : t + 1], y[t : t + 1]))
 
 
 @pytest.mark.parametrize(
@@ -96,10 +98,11 @@ def test_batch_rows_equal_solo_runs_and_mask(learner):
     batched = run_regressor(learner, X, y)
     solo = run_regressor(learner, X[1:2], y[1:2])
     np.testing.assert_allclose(batched[1], solo[0], rtol=1e-12, atol=1e-12)
-    state = learner.init(3, 3)
-    masked = learner.update(state, X[:, 0], y[:, 0], mask=np.array([True, False, True]))
-    for a, b in zip(masked[1:], state[1:]):
+    state = learner.init(keys_rng.spawn_keys(0, 3), 3)
+    masked = learner.update(state, Label(X[:, 0], y[:, 0], mask=np.array([True, False, True])))
+    for a, b in zip(masked, state):
         np.testing.assert_array_equal(a[1], b[1])
+    assert masked.t.tolist() == [1, 0, 1]
 
 
 def test_ogd_fixed_rate_bound():
@@ -109,13 +112,13 @@ def test_ogd_fixed_rate_bound():
     X = rng.uniform(-1, 1, (T, d))
     y = X @ np.array([0.5, -0.3, 0.8]) + 0.1 * rng.standard_normal(T)
     learner = GradientRegressor(eta, "ogd", radius=R)
-    state = learner.init(1, d)
+    state = learner.init(keys_rng.spawn_keys(0, 1), d)
     loss, grads = 0.0, 0.0
     for t in range(T):
         p = learner.predict(state, X[t : t + 1])[0]
         loss += (p - y[t]) ** 2
         grads += np.sum((2 * (p - y[t]) * X[t]) ** 2)
-        state = learner.update(state, X[t : t + 1], y[t : t + 1])
+        state = learner.update(state, Label(X[t : t + 1], y[t : t + 1]))
     u = np.linalg.lstsq(X, y, rcond=None)[0]
     u = u * min(1.0, R / np.linalg.norm(u))
     assert loss - np.sum((X @ u - y) ** 2) <= R**2 / (2 * eta) + eta / 2 * grads
@@ -133,12 +136,12 @@ def test_heteroscedastic_coverage_and_variance_ranking():
     y = 2 * x + s * rng.standard_normal(T)
     F = rbf_features(x, np.linspace(-1, 1, 9), 0.25)
     model = HeteroscedasticGaussian(lr=0.5, tau_min=0.5, tau_max=200.0)
-    state = model.init(1, 9)
+    state = model.init(keys_rng.spawn_keys(0, 1), 9)
     mu, sd = np.zeros(T), np.zeros(T)
     for t in range(T):
-        m, v = model.predict(state, F[t : t + 1], F[t : t + 1])
+        m, v = model.predict(state, (F[t : t + 1], F[t : t + 1]))
         mu[t], sd[t] = m[0], v[0]
-        state = model.update(state, F[t : t + 1], F[t : t + 1], y[t : t + 1])
+        state = model.update(state, Label((F[t : t + 1], F[t : t + 1]), y[t : t + 1]))
     h = T // 2
     coverage = np.mean(np.abs(y[h:] - mu[h:]) <= 1.6448536269514722 * sd[h:])
     assert 0.87 <= coverage <= 0.93
@@ -157,11 +160,11 @@ def test_natural_parameter_nll_is_convex_along_segments():
 
 def test_bad_inputs():
     ridge = OnlineRidge(1.0)
-    state = ridge.init(2, 3)
+    state = ridge.init(keys_rng.spawn_keys(0, 2), 3)
     with pytest.raises(ValueError, match="x must have shape \\[2, 3\\]"):
         ridge.predict(state, np.zeros((2, 4)))
     with pytest.raises(ValueError, match="y must be finite"):
-        ridge.update(state, np.zeros((2, 3)), np.array([0.0, np.inf]))
+        ridge.update(state, Label(np.zeros((2, 3)), np.array([0.0, np.inf])))
     with pytest.raises(ValueError, match="lam must be > 0"):
         OnlineRidge(0.0)
     with pytest.raises(ValueError, match="method must be 'ogd' or 'adagrad'"):

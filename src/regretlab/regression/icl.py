@@ -9,11 +9,13 @@ Learner with One Layer of Linear Self-Attention", ICLR 2024 (regression spec §1
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
 
 from regretlab.core.errors import check_int, check_positive
+from regretlab.core.registry import register
+from regretlab.regression.types import Label, check_keys, check_label, keep_rows
 
 
 def sample_prompts(
@@ -169,15 +171,33 @@ class OneStepGDLearner:
         precond: ``[D, D]`` P (identity when None).
     """
 
+    feedback: ClassVar[type] = Label
+    name = "one_step_gd"
+
     def __init__(self, sigma2: float = 0.25, precond: np.ndarray | None = None):
         self.sigma2 = check_positive("sigma2", sigma2, allow_zero=True)
         self.precond = None if precond is None else np.asarray(precond, dtype=np.float64)
+        if self.precond is not None and (self.precond.ndim != 2 or self.precond.shape[0] != self.precond.shape[1]
+                                         or not np.isfinite(self.precond).all()):
+            raise ValueError(f"precond must be a finite square [D, D] matrix, got shape {list(self.precond.shape)}")
 
-    def init(self, batch: int, dim: int) -> OneStepGDState:
-        return OneStepGDState(np.zeros(check_int("batch", batch), dtype=np.int64), np.zeros((batch, check_int("dim", dim))))
+    def init(self, keys: Any, dim: int) -> OneStepGDState:
+        batch, dim = check_keys(keys).size, check_int("dim", dim)
+        if self.precond is not None and self.precond.shape[0] != dim:
+            raise ValueError(f"precond is {self.precond.shape[0]}x{self.precond.shape[0]}, expected D = {dim}")
+        return OneStepGDState(np.zeros(batch, dtype=np.int64), np.zeros((batch, dim)))
 
-    def predict(self, state: OneStepGDState, x: np.ndarray) -> np.ndarray:
-        x = np.asarray(x, dtype=np.float64)
+    def _x(self, state: OneStepGDState, context: Any) -> np.ndarray:
+        x = np.asarray(context, dtype=np.float64)
+        if x.shape != state.moment.shape:
+            raise ValueError(f"x must have shape {list(state.moment.shape)}, got {list(x.shape)}")
+        if not np.isfinite(x).all():
+            raise ValueError("x must be finite, got a non-finite entry")
+        return x
+
+    def predict(self, state: OneStepGDState, context: Any) -> np.ndarray:
+        """``[B]`` predictions for features ``context = x [B, D]``."""
+        x = self._x(state, context)
         d = x.shape[1]
         n = state.t.astype(np.float64)
         g = state.moment / np.maximum(n, 1.0)[:, None]
@@ -186,8 +206,37 @@ class OneStepGDLearner:
         eta = n / (n + d + 1 + self.sigma2)
         return eta * np.einsum("bd,bd->b", x, g)
 
-    def update(self, state: OneStepGDState, x: np.ndarray, y: np.ndarray, mask: np.ndarray | None = None) -> OneStepGDState:
-        x = np.asarray(x, dtype=np.float64)
-        y = np.asarray(y, dtype=np.float64)
-        m = np.ones(x.shape[0], dtype=bool) if mask is None else np.asarray(mask, dtype=bool)
-        return OneStepGDState(state.t + m, state.moment + (m * y)[:, None] * x)
+    def update(self, state: OneStepGDState, feedback: Label) -> OneStepGDState:
+        """Add (x_t, y_t) to the context of the runs in ``feedback.mask``."""
+        x, y, m = check_label(feedback, state.t.size)
+        x = self._x(state, x)
+        return keep_rows(m, OneStepGDState(state.t + m, state.moment + (m * y)[:, None] * x), state)
+
+
+@register("one_step_gd", family="regression", test_params=[{}, {"sigma2": 1.0, "precond": np.diag([2.0, 1.0, 0.5])}])
+def one_step_gd(sigma2: float = 0.25, precond: np.ndarray | None = None) -> OneStepGDLearner:
+    """The optimal one-layer linear self-attention run online: one step of preconditioned GD.
+
+    ŷ_t = η_t x_tᵀ P (1/n) Σ_{s<t} y_s x_s with n = t − 1 past rows and η_t = n/(n + D + 1 + σ²)
+    (the isotropic optimum); the update only appends (x_t, y_t) to the context. Not no-regret in
+    general: with P mismatched to the data the regret grows linearly.
+
+    Args:
+        sigma2: label noise variance σ² ≥ 0 in η_t.
+        precond: ``[D, D]`` preconditioner P (identity when None; Σ⁻¹ is what the LSA learns).
+
+    Returns:
+        A :class:`OneStepGDLearner` (state ``t [B]``, ``moment [B, D]``).
+
+    Example:
+        >>> from regretlab.core import rng
+        >>> from regretlab.regression import Label
+        >>> f = one_step_gd(sigma2=0.0); state = f.init(rng.spawn_keys(0, 1), 1)
+        >>> state = f.update(state, Label(np.ones((1, 1)), np.array([3.0])))
+        >>> f.predict(state, np.ones((1, 1))).tolist()   # η = 1 / (1 + 1 + 1), mean moment 3
+        [1.0]
+
+    Mahankali, Hashimoto & Ma, "One step of gradient descent is provably the optimal in-context
+    learner with one layer of linear self-attention", ICLR 2024.
+    """
+    return OneStepGDLearner(sigma2=sigma2, precond=precond)
