@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from regretlab.experiments import get_experiment
@@ -24,3 +25,26 @@ def test_demo_runs_and_plots(name, tmp_path):
         values = dict(summary)
         assert float(values["exp3: slope of switches vs T"]) > 0.9
         assert float(values["batched_exp3: slope of switches vs T"]) < 0.8
+
+
+# Sums over the demo rows recorded before the switching policies moved onto run() (git 04cf63c):
+# (rows, sum of regret, sum of switches, sum of charged observations). Switches and observations are
+# exact; regret sums agree to 1e-12 relative (the ledger sums losses round by round).
+DEMO_SUMS = {
+    "switching_budget_curve": (16, 1186.3500000000015, 233.0, 87040.0),
+    "switching_phase_transition": (16, 4620.7251760798235, 2167.0, 57348.0),
+    "switching_batched_exp3": (24, 13376.747274930429, 12654.0, 0.0),
+    "bandits_stochastic": (5000, 152516.73100469177, 1286544.0, None),
+}
+
+
+@pytest.mark.parametrize("name", sorted(DEMO_SUMS))
+def test_demo_rows_unchanged(name):
+    exp = get_experiment(name)
+    rows = exp.run(exp.make_config(**exp.demo), 0)
+    n, regret, switches, observations = DEMO_SUMS[name]
+    assert len(rows["regret"]) == n
+    assert abs(float(np.sum(rows["regret"])) - regret) <= 1e-12 * abs(regret)
+    assert float(np.sum(rows["switches"])) == switches
+    if observations is not None:
+        assert float(np.sum(rows["observations"])) == observations

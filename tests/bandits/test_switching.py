@@ -14,6 +14,7 @@ from regretlab.bandits.switching import (
     LazyHedge,
     MultiScaleRandomWalk,
     Observer,
+    Plan,
     bandit_threshold,
     batching,
     mrw_losses,
@@ -21,7 +22,7 @@ from regretlab.bandits.switching import (
     setting_b,
     simulate,
 )
-from regretlab.core import Bandit, rng
+from regretlab.core import Bandit, FullInfo, rng
 
 
 def _slope(x, y):
@@ -62,10 +63,11 @@ def test_lazy_sampling_marginal_equals_weights():
     # P(X_{b+1} = i) = w_{b+1}(i)/W_{b+1}: Monte-Carlo over 40,000 runs from the same weights, within 3 sigma.
     k, b = 3, 40_000
     policy = LazyHedge(10, k, tau=5, lr=0.3)
-    losses = np.tile(np.array([[0.9, 0.1, 0.5]] * 10), (b, 1, 1))
-    state = policy.init(rng.spawn_keys(0, b))
-    observer = Observer(losses, "full")
-    state = policy.feedback(state, observer, 0, 5, state.action)
+    utility = -np.tile([0.9, 0.1, 0.5], (b, 1))
+    state = policy.init(rng.spawn_keys(0, b), k)
+    for _ in range(5):  # the first batch: one look at a uniform round, the next arm drawn at its end
+        state = policy.update(state, FullInfo(utility))
+    assert (state.observations == k).all()
     target = np.exp(-0.3 * 5 * np.array([0.9, 0.1, 0.5]))
     target /= target.sum()
     freq = np.bincount(state.action, minlength=k) / b
@@ -130,12 +132,12 @@ def test_budget_is_strict():
     with pytest.raises(BudgetExceeded, match="budget 4"):
         obs.look(np.array([1, 1]), np.ones((2, 3), dtype=bool))
 
-    class Greedy(LazyHedge):  # asks for one more batch than its budget pays for
-        pass
+    class Greedy(LazyHedge):  # plans 5 batches of 2 rounds (15 looks at K = 3) on a budget of 6
+        def plan(self, k):
+            return Plan(2, 5, 0.1, 6)
 
     policy = Greedy(10, 3, budget=6)
-    policy.tau, policy.batches = 2, 5
-    with pytest.raises(BudgetExceeded):
+    with pytest.raises(BudgetExceeded, match="budget 6"):
         simulate(policy, losses)
 
 
