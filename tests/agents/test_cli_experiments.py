@@ -27,10 +27,13 @@ def test_agent_run_stores_and_reports(tmp_path):
     assert (tmp_path / "agent_hedge_alternating.png").exists()
     from regretlab.store import Store
 
-    with Store(store) as db:
-        assert len(db.rows("agent").to_pydict()["regret"]) == 128
-        t = db.rows("agent_tests").to_pydict()
-        assert t["trend_reject"] == [True] and t["slope"][0] < 1
+    with Store(store) as db:  # the cell of experiment agents_run: one row per (run, round)
+        rows = db.rows("agents_run")
+        assert len(rows.to_pydict()["regret"]) == 128
+        from regretlab.experiments.agents_run import verdicts
+
+        (v,) = verdicts(rows)
+        assert v["trend_reject"] and v["slope"] < 1 and v["verdict"] == "sublinear"
 
 
 def test_agent_run_game_and_bandit(tmp_path):
@@ -66,11 +69,14 @@ def test_agent_run_refused_endpoint_keeps_partial(tmp_path, fake_server):
     assert res.exit_code != 0 and "run stopped early, 4 rounds kept" in str(res.exception)
     from regretlab.store import Store
 
-    with Store(store) as db:
-        cells = db.cells("agent").to_pydict()
+    with Store(store) as db:  # a failed cell of agents_run that keeps the finished rounds
+        cells = db.cells("agents_run").to_pydict()
         assert cells["status"] == ["failed"] and "HTTP 500" in cells["error"][0]
         assert cells["nrows"] == [4]
-        assert json.loads(cells["config"][0])["agent"] == "chat:m"
+        config = json.loads(cells["config"][0])
+        assert config["endpoint"] == server.url and config["model"] == "m"
+        kept = db.rows("agents_run", with_config=False).to_pydict()
+        assert kept["round"] == [1, 2, 3, 4] and set(kept["agent"]) == {"chat:m"}
 
 
 def test_agent_train_and_run_checkpoint(tmp_path):
@@ -84,7 +90,8 @@ def test_agent_train_and_run_checkpoint(tmp_path):
     assert res.exit_code == 0, res.output
 
 
-@pytest.mark.parametrize("name", ["agents_detectors", "agents_cce", "agents_lsa", "agents_transformer", "agents_compare"])
+@pytest.mark.parametrize("name", ["agents_detectors", "agents_cce", "agents_lsa", "agents_transformer", "agents_compare",
+                                  "agents_run"])
 def test_experiment_demo(name, tmp_path):
     if name in ("agents_lsa", "agents_transformer"):
         pytest.importorskip("torch", reason="the [llm] extra provides torch")
@@ -190,3 +197,33 @@ def test_cli_train_extends_a_checkpoint_and_shows_progress(tmp_path):
     assert rc == 2 and "--steps 200 is fewer than the 600 steps --checkpoint 'a.pt' already holds" in err
     rc, out, err = _cli(["agent", "train", "--steps", "900", "--checkpoint", "a.pt", *opts[:-1], "2"], tmp_path)
     assert rc == 2 and "--checkpoint 'a.pt' was trained with --seed 1 (not 2)" in err
+
+
+def test_agent_run_is_a_cell_like_any_other(tmp_path):
+    # one way into the store: `agent run` and `regretlab run agents_run` are the same cell; show, report,
+    # export and sweeps (which skip stored cells, so a sweep resumes) work on it
+    store = str(tmp_path / "r.duckdb")
+    res = _invoke(["agent", "run", "--agent", "hedge", "--setting", "alternating", "-T", "40", "--runs", "2",
+                   "--store", store, "--out", str(tmp_path), "--no-progress"])
+    assert res.exit_code == 0, res.output
+    key = res.output.split("stored cell ")[1].split()[0]
+    res = _invoke(["run", "agents_run", "-T", "40", "--runs", "2", "--set", "agent=hedge", "--set", "setting=alternating",
+                   "--store", store, "--out", str(tmp_path / "figs"), "--no-progress"])
+    assert res.exit_code == 0, res.output
+    assert f"stored cell {key}" in res.output
+    from regretlab.store import Store
+
+    with Store(store) as db:
+        assert db.cells("agents_run").to_pydict()["key"] == [key]
+    res = _invoke(["show", "agents_run", "--store", store])
+    assert res.exit_code == 0 and "final mean regret after 40 rounds" in res.output, res.output
+    res = _invoke(["export", "--store", store, "--out", str(tmp_path / "pq")])
+    assert res.exit_code == 0 and (tmp_path / "pq" / "agents_run.parquet").exists(), res.output
+    res = _invoke(["report", "agents_run", "--store", store, "--out", str(tmp_path / "report.html")])
+    assert res.exit_code == 0 and (tmp_path / "report.html").stat().st_size > 1000, res.output
+    grid = ["sweep", "agents_run", "--grid", "agent=hedge,ftl setting=alternating T=40 runs=2", "--backend", "serial",
+            "--store", store, "--no-progress"]
+    res = _invoke(grid)
+    assert res.exit_code == 0 and "1 done, 0 failed, 1 already stored" in res.output, res.output
+    res = _invoke(grid)
+    assert "0 done, 0 failed, 2 already stored" in res.output, res.output

@@ -73,6 +73,9 @@ def test_local_lm_through_the_cli(tmp_path):
     assert res.exit_code == 0, res.output
     from regretlab.store import Store
 
-    with Store(tmp_path / "r.duckdb") as db:
-        rows = db.rows("agent_transcripts").to_pydict()
-        assert sum(rows["fallback"]) == 2 and len(rows["reply"]) == 4
+    with Store(tmp_path / "r.duckdb") as db:  # per round: one reply (noise), then the fallback
+        import json
+
+        rows = db.rows("agents_run").to_pydict()
+        attempts = [a for t in rows["transcript"] for a in json.loads(t)]
+        assert sum(rows["fallback"]) == 2 and len(attempts) == 4 and rows["asks"] == [1, 1]

@@ -72,19 +72,32 @@ def test_chat_agent_with_garbage_finishes_counts_and_stores_fallbacks(fake_serve
     server = fake_server(_cycling)
     monkeypatch.setenv("FAKE_KEY", "sekret")
     make = lambda T, k: ChatAgent(server.url, "fake-model", api_key_env="FAKE_KEY", max_retries=1, backoff=0.0)
+    tr, err = run_setting(make, "alternating", 30, runs=2)
+    assert err is None and tr.rounds == 30
+    assert tr.fallbacks > 0  # two bad replies in a row happen in this cycle
+    # stored through the sweep path as a cell of agents_run: every round's prompts and replies kept
+    from regretlab.experiments import agents_run, get_experiment
     from regretlab.store import Store
+    from regretlab.sweep import Cell, execute
 
+    params = (("api_key_env", "FAKE_KEY"), ("backoff", 0.0), ("endpoint", server.url), ("model", "fake-model"),
+              ("retries", 1), ("runs", 2), ("setting", "alternating"), ("T", 30))
+    cell = Cell("agents_run", params, 0)
+    status, table, started, error = execute(cell.experiment, cell.params, cell.seed)
+    assert status == "ok", error
     with Store(tmp_path / "db.duckdb") as db:
-        tr, err = run_setting(make, "alternating", 30, runs=2, store=db, label="chat:fake-model")
-        assert err is None and tr.rounds == 30
-        assert tr.fallbacks > 0  # two bad replies in a row happen in this cycle
-        rows = db.rows("agent_transcripts").to_pydict()
-        assert sum(rows["fallback"]) == tr.fallbacks
-        assert any("could not find" in e for e in rows["error"]) and any(">= 0" in e for e in rows["error"])
-        assert all(r.startswith("[system]") for r, f in zip(rows["prompt"], rows["fallback"]) if not f)
-        assert len(db.rows("agent").to_pydict()["regret"]) == 60
-        tests = db.rows("agent_tests").to_pydict()
-        assert tests["fallbacks"] == [tr.fallbacks]
+        db.put(cell.experiment, cell.config, 0, table, started=started, key=cell.key)
+        rows = db.rows("agents_run").to_pydict()
+        stored = db.rows("agents_run")
+    assert len(rows["regret"]) == 60
+    attempts = [a for t in rows["transcript"] for a in json.loads(t)]
+    assert sum(rows["fallback"]) == sum(a["fallback"] for a in attempts) > 0
+    assert any("could not find" in a["error"] for a in attempts) and any(">= 0" in a["error"] for a in attempts)
+    assert all(a["prompt"].startswith("[system]") for a in attempts if not a["fallback"])
+    assert sum(rows["asks"]) == sum(1 for a in attempts if not a["fallback"])
+    (v,) = agents_run.verdicts(stored)
+    assert v["fallbacks"] == sum(rows["fallback"]) and v["learner"] == "chat:fake-model"
+    assert dict(get_experiment("agents_run").summarize(stored))
     assert server.requests[0]["path"] == "/v1/chat/completions"
     assert server.requests[0]["auth"] == "Bearer sekret"
     assert server.requests[0]["body"]["model"] == "fake-model"

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Optional
 
@@ -45,112 +46,42 @@ def register(app: typer.Typer) -> None:
         timeout: float = typer.Option(60.0, "--timeout", help="seconds per endpoint request"),
         retries: int = typer.Option(2, "--retries", help="re-asks after an invalid reply (then the fallback)"),
         request_retries: int = typer.Option(2, "--request-retries", help="retries of a refused/timed-out request"),
+        backoff: float = typer.Option(0.5, "--backoff", help="seconds before the first request retry (then doubling)"),
         fallback: str = typer.Option("uniform", "--fallback", help="uniform or previous"),
         store: Path = typer.Option(Path("results") / "regretlab.duckdb", "--store", help="DuckDB results file"),
         out: Path = typer.Option(Path("results"), "--out", help="folder for the regret plot"),
         progress: bool = typer.Option(True, "--progress/--no-progress", help="show a progress bar"),
     ) -> None:
-        """Run one agent on a setting, store every round (and every prompt/reply), report regret and verdicts."""
-        from rich.console import Console
-        from rich.table import Table
+        """Run one agent on a setting: the cell of experiment agents_run (every round and every
+        prompt/reply stored), with regret and verdicts; regretlab show/report/export/sweep see it."""
+        import os
 
-        from regretlab.agents.settings import get_setting, run_setting, summarize
-        from regretlab.core.errors import check_int, check_positive
-        from regretlab.store import Store
+        from regretlab.core.errors import check_int
 
         UserError = ValueError  # the CLI's main prints a ValueError as one line (exit code 2)
 
-        chosen = [x for x in (agent, endpoint, local, checkpoint) if x is not None]
-        if len(chosen) != 1:
-            raise UserError("give exactly one of --agent NAME, --endpoint URL (with --model), --local PATH, --checkpoint PATH")
         if agent is not None and not [a for a in agent.split(",") if a.strip()]:
             raise UserError(f"--agent must name a learner (regretlab list learners) or exp3, got {agent!r}")
-        if model is not None and endpoint is None:
-            raise UserError("--model names the model served by --endpoint; give --endpoint URL too")
-        if endpoint is not None:
-            import re
-
-            if not re.match(r"https?://[^/\s]+", endpoint):
-                raise UserError(f"--endpoint must be an http(s) URL such as http://127.0.0.1:8000/v1, got {endpoint!r}")
-            if model is not None and not model.strip():
-                raise UserError("--model must be a non-empty model name")
-        if horizon < 2:
-            raise UserError(f"--T must be >= 2 (the sublinearity tests need at least two rounds), got {horizon}")
-        check_int("--runs", runs, minimum=1)
-        check_int("--K", actions, minimum=2)
+        if endpoint is not None and model is not None and not model.strip():
+            raise UserError("--model must be a non-empty model name")
         check_int("--seed", seed, minimum=0)
-        check_positive("--timeout", timeout)
-        check_int("--retries", retries, minimum=0)
-        check_int("--request-retries", request_retries, minimum=0)
-        if fallback not in ("uniform", "previous"):
-            raise UserError(f"--fallback must be 'uniform' or 'previous', got {fallback!r}")
         _check_outputs(store, out)
-        if local is not None:
-            if not local.exists():
-                raise FileNotFoundError(f"--local folder {str(local)!r} does not exist")
-            if not local.is_dir():
-                raise UserError(f"--local must be a folder holding a saved Hugging Face model, got the file {str(local)!r}")
-            if not (local / "config.json").is_file():
-                raise UserError(f"--local folder {str(local)!r} holds no config.json; expected a model folder "
-                                f"written by save_pretrained")
+        params = {"agent": agent, "endpoint": endpoint, "model": model, "api_key_env": api_key_env,
+                  "local": None if local is None else str(local),
+                  "checkpoint": None if checkpoint is None else str(checkpoint), "setting": setting, "T": horizon,
+                  "runs": runs, "K": actions, "feedback": feedback, "timeout": timeout, "retries": retries,
+                  "request_retries": request_retries, "backoff": backoff, "fallback": fallback}
+        old = os.environ.get("REGRETLAB_PROGRESS")
+        if not progress:
+            os.environ["REGRETLAB_PROGRESS"] = "0"
         try:
-            spec = get_setting(setting, actions)  # unknown setting: one clear error before any work
-        except ValueError as exc:
-            raise UserError(f"--setting: {exc}") from None
-        online_fb, game_fb = ("full", "bandit"), ("realized", "expected")
-        if feedback is None:
-            feedback = "full" if spec.kind == "online" else "realized"
-        if feedback not in (online_fb if spec.kind == "online" else game_fb):
-            raise UserError(f"--feedback for {'an online' if spec.kind == 'online' else 'a game'} setting must be one of "
-                            f"{', '.join(online_fb if spec.kind == 'online' else game_fb)}, got {feedback!r}")
-        # the trace (per-round arrays) and the stored rows (numbers and strategy/loss strings per
-        # round and run): about 300 B per round plus 400 B + 50 B per action per round and run (measured
-        # 447 MB at -T 200000 --runs 4, K = 2)
-        width = spec.num_actions if isinstance(spec.num_actions, int) else sum(spec.num_actions)
-        from regretlab.mechanisms._fits import check_fits
-
-        check_fits(f"agent run -T {horizon} --runs {runs} on {setting}",
-                   horizon * (300 + runs * (400 + 50 * width)), seconds=2e-6 * horizon * runs)
-        if spec.kind == "online" and agent is not None and "," in agent.strip(", "):
-            raise UserError(f"--agent takes one name in an online-learning setting (several names only in a "
-                            f"game, where player i gets the i-th), got {agent!r}; run once per agent to compare")
-        if checkpoint is not None:
-            from regretlab.agents.regret_loss import read_checkpoint
-
-            trained = read_checkpoint(checkpoint, "--checkpoint")["config"]
-            need = spec.num_actions if isinstance(spec.num_actions, int) else sorted(set(spec.num_actions))
-            if need != trained.get("d") and need != [trained.get("d")]:
-                raise UserError(f"--checkpoint {str(checkpoint)!r} plays {trained.get('d')} actions; setting "
-                                f"{setting!r} has {need} (give --K {trained.get('d')} or train with --K {need})")
-            if trained.get("model") == "transformer" and horizon > int(trained.get("T", horizon)):
-                raise UserError(f"--T {horizon} exceeds the {trained['T']} rounds the --checkpoint transformer "
-                                f"was trained for; give --T <= {trained['T']}")
-        factory, label = _factory(agent, endpoint, model, api_key_env, local, checkpoint, timeout, retries,
-                                  request_retries, fallback, seed, feedback,
-                                  (-1.0, 0.0) if spec.kind == "online" else (0.0, 1.0))
-        with Store(store) as db:
-            trace, error = run_setting(factory, setting, horizon, runs=runs, seed=seed, feedback=feedback,
-                                       num_actions=actions, progress=progress, store=db, label=label)
-        con = Console(width=160)
-        table = Table(title=f"{label} on {setting} (T={horizon}, runs={runs}, feedback={feedback})")
-        for col in ("agent", "player", "rounds", "final regret", "CCE gap", "trend p", "slope", "slope p", "verdict", "fallbacks"):
-            table.add_column(col)
-        for s in summarize(trace):
-            verdict = ("sublinear" if s["trend_reject"] and s["slope_sublinear"] else
-                       "mixed" if s["trend_reject"] or s["slope_sublinear"] else "not sublinear")
-            table.add_row(str(s["agent"]), str(s["player"]), str(s["rounds"]), f"{s['final_regret']:.3f}",
-                          f"{s['cce_gap']:.4f}" if "cce_gap" in s else "-", f"{s['trend_pvalue']:.3g}",
-                          f"{s['slope']:.3f}", f"{s['slope_pvalue']:.3g}", verdict, str(s["fallbacks"]))
-        con.print(table)
-        if trace.regret.shape[0] >= 1:
-            import re
-
-            stem = re.sub(r"[^A-Za-z0-9_.+-]", "_", f"agent_{label}_{setting}")
-            path = _plot(trace, out / f"{stem}.png")
-            con.print(f"regret plot: {path}")
-        con.print(f"stored in {store} (experiments agent, agent_transcripts, agent_tests)")
-        if error is not None:
-            raise UserError(f"run stopped early, {trace.regret.shape[0]} rounds kept in {store}: {error}")
+            _run_agent_cell({k: v for k, v in params.items() if v is not None}, seed, store, out)
+        finally:
+            if not progress:
+                if old is None:
+                    os.environ.pop("REGRETLAB_PROGRESS", None)
+                else:
+                    os.environ["REGRETLAB_PROGRESS"] = old
 
     @agent_app.command("train")
     def train_cmd(
@@ -244,67 +175,69 @@ def _check_outputs(store: Path, out: Path) -> None:
         raise ValueError(f"--out must be a folder for the regret plot, got the file {str(out)!r}")
 
 
-def _factory(agent, endpoint, model, api_key_env, local, checkpoint, timeout, retries, request_retries, fallback,
-             seed, feedback, utility_range=None):
-    UserError = ValueError
-
-    if agent is not None:
-        from regretlab.agents.harness import as_agent
-        from regretlab.agents.settings import exp3
-        from regretlab.core import learners
-
-        names = [a.strip() for a in agent.split(",") if a.strip()]
-        for a in names:
-            if a != "exp3":
-                learners.get(a)  # unknown name: clear error now
-        calls = iter(range(10**9))
-
-        def make(T, k):  # in a game, player i gets names[i % len(names)]
-            a = names[next(calls) % len(names)]
-            return exp3(T, k) if a == "exp3" else as_agent(a, horizon=T, utility_range=utility_range)
-
-        return make, ",".join(names)
-    if endpoint is not None:
-        if not model:
-            raise UserError("--endpoint needs --model NAME (the model the endpoint serves)")
-        from regretlab.agents.text import ChatAgent
-
-        return (lambda T, k: ChatAgent(endpoint, model, api_key_env=api_key_env, timeout=timeout,
-                                       request_retries=request_retries, max_retries=retries, fallback=fallback,
-                                       seed=seed)), f"chat:{model}"
-    if local is not None:
-        from regretlab.agents.text import HFAgent
-
-        try:
-            loaded = HFAgent(str(local), max_retries=retries, fallback=fallback)
-        except (OSError, ValueError, KeyError) as exc:
-            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-            raise UserError(f"--local {str(local)!r} is not a loadable Hugging Face causal LM: {first}") from None
-        pair = (loaded.model, loaded.tokenizer)
-        return (lambda T, k: HFAgent(pair, max_retries=retries, fallback=fallback, name=loaded.name)), loaded.name
-    if feedback == "bandit":
-        raise UserError("a --checkpoint model reads full loss vectors; use --feedback full")
-    from regretlab.agents.regret_loss import ModelAgent, load
-
-    net = load(checkpoint, "--checkpoint")
-    return (lambda T, k: ModelAgent(net, name=f"{net.kind}")), f"model:{Path(checkpoint).stem}"
+# the options of `agent run` by config field of agents_run, to name them as the user typed them
+RUN_OPTIONS = {"agent": "--agent", "endpoint": "--endpoint", "model": "--model", "api_key_env": "--api-key-env",
+               "local": "--local", "checkpoint": "--checkpoint", "setting": "--setting", "T": "--T", "runs": "--runs",
+               "K": "--K", "feedback": "--feedback", "timeout": "--timeout", "retries": "--retries",
+               "request_retries": "--request-retries", "backoff": "--backoff", "fallback": "--fallback"}
 
 
-def _plot(trace, path: Path) -> Path:
-    from regretlab.agents.harness import AgentTrace
-    from regretlab.plot import line_plot
+def _run_agent_cell(params: dict, seed: int, store: Path, out: Path) -> None:
+    """The path of ``regretlab run``: check the config, build the cell, run it with
+    :func:`regretlab.sweep.execute`, store it (a stopped run as a failed cell with its finished
+    rounds), then print the verdicts and draw the regret plot."""
+    from rich.console import Console
+    from rich.table import Table
 
-    t = None
-    series = {}
-    if isinstance(trace, AgentTrace):
-        t = np.arange(1, trace.regret.shape[0] + 1)
-        series[trace.agent] = (t, trace.regret.mean(axis=1))
-    else:
-        t = np.arange(1, trace.regret.shape[0] + 1)
-        for i, name in enumerate(trace.agents):
-            series[f"player {i} ({name})"] = (t, trace.regret[:, :, i].mean(axis=1))
-    series["sqrt(t)"] = (t, np.sqrt(t))
-    return line_plot(series, path, xlabel="round t", ylabel="regret", title="Regret (mean over runs)")
+    from regretlab.core.errors import check_fits
+    from regretlab.experiments import agents_run, get_experiment
+    from regretlab.store import Store, StoreInUse, save_pending
+    from regretlab.sweep import Cell, execute, validate_config
 
+    exp = get_experiment(agents_run.NAME)
+    config = exp.make_config(**params)
+    agents_run.check(config, names=RUN_OPTIONS)  # every option, the setting and the checkpoint: before any work
+    nbytes, seconds = config.estimate()
+    check_fits(f"agent run -T {config.T} --runs {config.runs} on {config.setting}", nbytes, seconds=seconds)
+    validate_config(config, names=RUN_OPTIONS)
+    cell = Cell(agents_run.NAME, tuple(sorted(params.items())), seed)
+    key = cell.key
+    with Store(store) as db:  # a bad, damaged or busy store fails now, not after the work
+        db.check(agents_run.NAME)
+    status, rows, started, error = execute(cell.experiment, cell.params, cell.seed)
+    kept = agents_run.take_partial(key) if status != "ok" else None
+    if status != "ok" and rows is None and kept is not None:
+        from regretlab.store import to_arrow
 
-import numpy as np  # noqa: E402  (light; kept at the bottom so that the module stays cheap to scan)
+        rows = to_arrow(kept[0])  # the finished rounds of a stopped run (execute reports only the error)
+    first = (error or "failed").splitlines()[0]
+    message = re.sub(r"^[A-Za-z_.]*(Error|Stopped|Exception): ", "", first)
+    if status != "ok" and kept is None:
+        raise ValueError(message)
+    try:
+        with Store(store, wait=120.0) as db:
+            db.put(cell.experiment, cell.config, seed, rows, status=status, error=error, started=started, key=key)
+        where = f"stored cell {key} in {store} (experiment {agents_run.NAME})"
+    except (StoreInUse, ValueError) as exc:
+        if status != "ok":
+            raise ValueError(f"{message}; the {kept[1]} finished rounds could not be stored: {exc}") from None
+        path = save_pending(store, cell.experiment, cell.config, seed, rows, started=started, key=key)
+        where = f"kept cell {key} in {path}; it is added to {store} the next time the store is opened"
+    con = Console(width=160)
+    feedback = str(rows.column("feedback")[0]) if rows.num_rows else config.feedback
+    agent = str(rows.column("agent")[0]) if rows.num_rows else ""
+    table = Table(title=f"{agent} on {config.setting} (T={config.T}, runs={config.runs}, feedback={feedback})")
+    for col in ("agent", "player", "rounds", "final regret", "CCE gap", "trend p", "slope", "slope p", "verdict",
+                "fallbacks"):
+        table.add_column(col)
+    for v in agents_run.verdicts(rows) if rows.num_rows else []:
+        table.add_row(v["learner"], str(v["player"]), str(v["rounds"]), f"{v['final_regret']:.3f}",
+                      f"{v['cce_gap']:.4f}" if v["cce_gap"] == v["cce_gap"] else "-", f"{v['trend_pvalue']:.3g}",
+                      f"{v['slope']:.3f}", f"{v['slope_pvalue']:.3g}", v["verdict"], str(v["fallbacks"]))
+    con.print(table)
+    if rows.num_rows:
+        for path in exp.plot(rows, out):
+            con.print(f"regret plot: {path}")
+    con.print(where)
+    if status != "ok":
+        raise ValueError(f"run stopped early, {kept[1]} rounds kept in {store}: {message}")

@@ -460,6 +460,7 @@ class AgentTrace:
         actions: ``[t, B]`` sampled actions.
         records: transcripts: dicts with ``round``, ``run`` and the agent's prompt/reply/strategy.
         fallbacks: number of rounds answered by the declared fallback.
+        realized_regret: ``[t, B]`` regret of the sampled actions (from the ledger).
     """
 
     agent: str
@@ -473,6 +474,7 @@ class AgentTrace:
     actions: np.ndarray  # [t, B]
     records: list[dict[str, Any]]
     seconds: float = 0.0
+    realized_regret: np.ndarray | None = None  # [t, B]
 
     @property
     def rounds(self) -> int:
@@ -547,9 +549,10 @@ def _online_trace(tr: Any, agent: str, env: Any, feedback: str, T: int, seed: in
     if tr is None:  # stopped before the first round ended
         return AgentTrace(agent, _env_name(env), feedback, T, seed, np.zeros((0, batch)), np.zeros((0, batch, k)),
                           np.zeros((0, batch, k)), np.zeros((0, batch), dtype=np.int64), records,
-                          time.perf_counter() - start)
+                          time.perf_counter() - start, np.zeros((0, batch)))
     return AgentTrace(agent, _env_name(env), feedback, T, seed, tr.metrics["regret"], tr.strategies, -tr.utilities,
-                      tr.metrics["action"].astype(np.int64), records, time.perf_counter() - start)
+                      tr.metrics["action"].astype(np.int64), records, time.perf_counter() - start,
+                      tr.metrics["realized_regret"])
 
 
 def play(

@@ -1,4 +1,4 @@
-"""Named settings for the agent harness (spec §2.1) and one call that runs, stores and reports.
+"""Named settings for the agent harness (spec §2.1) and one call that runs an agent on one.
 
 Online learning: ``gaussian``, ``linear_trend``, ``sinusoidal`` (the paper's generators),
 ``alternating``, ``alternating_noisy``, ``adaptive``, ``adaptive_noisy`` (the regrettable
@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import math
 import re
-import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
 import numpy as np
 
-from regretlab.agents.harness import AgentRunError, AgentTrace, GameTrace, LearnerAgent, play, play_game, transcript_rows
+from regretlab.agents.harness import AgentRunError, AgentTrace, GameTrace, LearnerAgent, play, play_game
 from regretlab.core.errors import check_int
 
 ONLINE = {
@@ -105,54 +104,45 @@ def summarize(trace: AgentTrace | GameTrace) -> list[dict[str, Any]]:
 
 
 def run_setting(agent_factory: Callable[[int, Any], Any], setting: str, T: int, *, runs: int = 1, seed: int = 0,
-                feedback: str = "full", num_actions: int = 2, players: int | None = None,
-                progress: bool = False, store: Any = None, label: str = "") -> tuple[Any, str | None]:
-    """Run an agent on a named setting; store its rows, transcripts and verdicts.
+                feedback: str = "full", num_actions: int = 2, progress: bool = False) -> tuple[Any, str | None]:
+    """Run an agent on a named setting: :func:`play` for online learning, :func:`play_game` for games.
+
+    Nothing is stored here: ``regretlab agent run`` is the experiment ``agents_run``
+    (:mod:`regretlab.experiments.agents_run`), stored through the sweep path like any other.
 
     Args:
         agent_factory: ``(T, num_actions) -> agent``; called once per player in a game.
         setting: a name of :func:`setting_names` (or a registered environment).
-        T: rounds (>= 2). runs: independent runs. feedback: ``full``/``bandit`` (online) or
-            ``realized``/``expected`` (games).
-        store: a :class:`regretlab.store.Store`; rows go to experiments ``agent``,
-            ``agent_transcripts`` and ``agent_tests``.
+        T: rounds (>= 2). runs: independent runs ``B``. seed: root seed.
+        feedback: ``full``/``bandit`` (online) or ``realized``/``expected`` (games; anything else
+            is taken as ``realized``).
+        num_actions: ``K`` of the online settings.
+        progress: show a progress bar over the rounds.
     Returns:
-        ``(trace, error)``: the (possibly partial) trace and the error text when the run stopped
-        early (an endpoint down after its retries); partial results are stored as a failed cell.
+        ``(trace, error)``: an :class:`AgentTrace` or :class:`GameTrace` and ``None``, or, when the
+        run stopped early (an endpoint down after its retries), the partial trace of the finished
+        rounds and the error text.
+
+    Example:
+        >>> from regretlab.agents import as_agent
+        >>> trace, error = run_setting(lambda T, k: as_agent("ftl", horizon=T), "alternating", 64)
+        >>> float(trace.regret[-1, 0]), error
+        (32.0, None)
     """
     T = check_int("T", T, minimum=2)
     runs = check_int("runs", runs, minimum=1)
     spec = get_setting(setting, num_actions)
-    config = {"agent": label, "setting": setting, "T": T, "runs": runs, "feedback": feedback,
-              "num_actions": num_actions, "players": players}
-    started = time.time()
-    error = None
     try:
         if spec.kind == "online":
             env = spec.make(T, seed)
             trace: Any = play(agent_factory(T, env.num_actions), env, T, batch=runs, seed=seed, feedback=feedback,
                               progress=progress)
         else:
-            if feedback not in ("realized", "expected"):
-                feedback = "realized"
-                config["feedback"] = feedback
             game = spec.make(T, seed)
             agents = [agent_factory(T, k) for k in game.num_actions]
-            trace = play_game(agents, game, T, batch=runs, seed=seed, feedback=feedback, progress=progress)
+            trace = play_game(agents, game, T, batch=runs, seed=seed,
+                              feedback=feedback if feedback in ("realized", "expected") else "realized",
+                              progress=progress)
     except AgentRunError as exc:
-        trace, error = exc.partial, str(exc)
-    if store is not None:
-        status = "ok" if error is None else "failed"
-        rows = trace.to_rows()
-        store.put("agent", config, seed, rows if len(rows["round"]) else None, status=status, error=error, started=started)
-        tr = transcript_rows(trace.records)
-        store.put("agent_transcripts", config, seed, tr if tr["round"] else None, status=status, error=error,
-                  started=started)
-        summ = [x for x in summarize(trace) if x["rounds"]]
-        cols: dict[str, Any] | None = None
-        if summ:
-            cols = {k: [s.get(k, math.nan) for s in summ] for k in summ[0]}
-            for key in ("final_regret", "cce_gap", "trend_statistic", "trend_pvalue", "slope", "slope_pvalue"):
-                cols[key] = [float(v) for v in cols.get(key, [math.nan] * len(summ))]  # stable column types
-        store.put("agent_tests", config, seed, cols, status=status, error=error, started=started)
-    return trace, error
+        return exc.partial, str(exc)
+    return trace, None
