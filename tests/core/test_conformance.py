@@ -9,7 +9,10 @@ from regretlab.core import Bandit, FullInfo, learners, rng
 from regretlab.envs import gaussian
 from regretlab.run import run
 
-CASES = [(e.name, p) for e in learners.entries() for p in e.test_params]
+# The families whose learners take FullInfo or Bandit feedback over K actions; the other
+# families (regression, semi-bandits, switching, ...) have their own suites beside their tests.
+FAMILIES = ("experts", "bandits", "dynamics")
+CASES = [(e.name, p) for e in learners.entries() if e.family in FAMILIES for p in e.test_params]
 IDS = [f"{n}-{i}" for i, (n, _) in enumerate(CASES)]
 
 

@@ -1,22 +1,21 @@
 """Experts (full-information) learners, all batched over runs.
 
-Factories return learner objects with ``init(keys, K)``, ``strategy(state)``, ``update(state,
+One algorithm family per module (``hedge.py``, ``adahedge.py``, ``ftrl.py`` ...); a new module
+that registers a learner is found by the registry with no edit here. Factories return learner objects with ``init(keys, K)``, ``strategy(state)``, ``update(state,
 feedback)``; wrappers compose: ``optimistic(hedge())``, ``swap(regret_matching())``.
 """
 
 import importlib.util as _util
 
-from regretlab.experts.hedge import (
-    ada_normal_hedge,
-    adahedge,
-    fixed_share,
-    ftl,
-    ftpl,
-    ftrl,
-    hedge,
-    ogd,
-    uniform,
-)
+from regretlab.experts.ada_normal_hedge import ada_normal_hedge
+from regretlab.experts.adahedge import adahedge
+from regretlab.experts.fixed_share import fixed_share
+from regretlab.experts.ftl import ftl
+from regretlab.experts.ftpl import ftpl
+from regretlab.experts.ftrl import ftrl
+from regretlab.experts.hedge import hedge
+from regretlab.experts.ogd import ogd
+from regretlab.experts.uniform import uniform
 from regretlab.experts.regret_matching import (
     discounted_regret_matching,
     regret_matching,

@@ -174,3 +174,14 @@ def tuned_hedge_rate(k: int, horizon: int) -> float:
 def anytime_hedge_rate(k: int, t: int) -> float:
     """``sqrt(8 ln K / t)`` at round ``t >= 1`` (Cesa-Bianchi & Lugosi 2006, Thm 2.3)."""
     return math.sqrt(8.0 * math.log(max(k, 2)) / max(t, 1))
+
+
+class PlaysItsState(CumulativeLearner):
+    """A learner whose ``signal`` is the strategy itself (starts uniform): OGD, Fixed-Share."""
+
+    def init(self, keys: Any, num_actions: int) -> CumulativeState:
+        state = super().init(keys, num_actions)
+        return state._replace(signal=np.full_like(state.signal, 1.0 / state.signal.shape[1]))
+
+    def strategy_from(self, state: CumulativeState, signal: np.ndarray) -> np.ndarray:
+        return signal

@@ -15,7 +15,7 @@ import numpy as np
 
 from regretlab.core.registry import register
 from regretlab.experts._base import CumulativeState
-from regretlab.experts.hedge import FTL
+from regretlab.experts.ftl import FTL
 
 __all__ = ["FictitiousPlay", "fictitious_player"]
 
