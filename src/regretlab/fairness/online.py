@@ -7,10 +7,19 @@ weight ``C``; labels are seen only for accepted individuals. The learner is Exp2
 leader, estimated by ``samples`` fresh draws per round). Reported separately (spec section 6.4):
 
 * ``lagrangian_regret``: regret on the linearised Lagrangian losses against the best fixed
-  ``h in H`` (what Exp2 / FTPL guarantee);
+  ``h in H`` (what Exp2 / FTPL guarantee), from the :class:`~regretlab.metrics.ledger.Ledger`
+  that records ``pi_t`` and every classifier's utility ``-L_t(h)``;
 * ``accuracy_regret``: ``sum_t Err(pi_t) - min_{pi in Q} sum_t Err(pi)``, ``Q`` the policies that
-  are ``(alpha - eps)``-fair on every round's pairs (found by a cutting-plane LP);
+  are ``(alpha - eps)``-fair on every round's pairs (found by a cutting-plane LP),
+  :func:`regretlab.metrics.benchmark.comparator_regret`;
 * ``violations``: the number of rounds on which the panel reported a violation.
+
+Why this loop is not :func:`regretlab.run.run`: the semi-bandit update needs the action table of
+the *audited* round (the synthetic coordinates are the pair the panel reports about the announced
+``pi_t``), which exists only after the policy is announced, while the driver's feedback carries
+the context it showed before the round; and FTPL's ``pi_t`` is estimated from fresh leader draws
+for the audit and the accounting, while its played policy is its own perturbed leader, not a draw
+from an announced strategy. The regret accounting is the library's (ledger and metrics).
 
 Reference: Bechavod & Roth, "Individually Fair Learning with One-Sided Feedback", ICML 2023.
 """
@@ -24,10 +33,12 @@ from typing import Any
 import numpy as np
 from scipy.optimize import linprog
 
-from regretlab.bandits.combinatorial import EnumerationOracle, exp2, ftpl_semibandit
+from regretlab.bandits.combinatorial import EnumerationOracle, SemiBanditRound, exp2, ftpl_semibandit
 from regretlab.core import rng
 from regretlab.core.errors import check_int, check_positive
 from regretlab.core.types import SemiBandit
+from regretlab.metrics.benchmark import comparator_regret
+from regretlab.metrics.ledger import Ledger, external
 from regretlab.fairness.panel import Panel, lipschitz_auditor
 from regretlab.fairness.reduction import (
     LendingStream,
@@ -134,7 +145,13 @@ def run_fair_learning(
     progress: bool = False,
     **learner_kw: Any,
 ) -> FairRun:
-    """Run the reduction for ``horizon`` rounds on ``batch`` independent runs.
+    """Fair online learning with one-sided feedback: the reduction played for ``horizon`` rounds in ``batch`` runs.
+
+    Round ``t``: ``pi_t`` over ``H`` is announced; the panel audits it and may report a pair
+    ``(x, x')``; the learner plays ``h_t`` and sees the semi-bandit losses of the Lagrangian
+    ``L_C(h) = Err(h) + C [h(x) - h(x')]`` (labels only where ``h_t`` accepts, the synthetic pair
+    always). ``lagrangian_regret = sum_t <pi_t, L_t> - min_h sum_t L_t(h)`` (the ledger),
+    ``accuracy_regret = sum_t Err(pi_t) - min_{pi in Q} sum_t Err(pi)``.
 
     Args:
         algorithm: ``"exp2"`` or ``"ftpl"``.
@@ -142,7 +159,7 @@ def run_fair_learning(
         c: Lagrange weight ``C`` of the fairness term.
         batch: independent runs ``B``.
         seed: root seed (run ``b`` uses key ``b`` of ``spawn_keys(seed, B)``).
-        stream: data stream with ``draw(keys, t) -> (x [B,k,F], y [B,k])`` (default :class:`LendingStream`).
+        stream: data stream with ``draw(keys, t) -> (x [B, k, F], y [B, k])`` (default :class:`LendingStream`).
         panel: the auditing panel (default :func:`default_panel`).
         hclass: the classifier class (default 64 thresholds on 2 features).
         samples: leader draws per round estimating FTPL's randomised policy.
@@ -152,7 +169,14 @@ def run_fair_learning(
         learner_kw: overrides passed to :func:`make_learner`.
 
     Returns:
-        A :class:`FairRun`.
+        A :class:`FairRun` of ``[B]`` totals.
+
+    Example:
+        >>> res = run_fair_learning("exp2", 200, 1.0, batch=2, comparator=False)
+        >>> res.lagrangian_regret.shape, bool(np.isnan(res.accuracy_regret).all())
+        ((2,), True)
+
+    Reference: Bechavod & Roth, "Individually Fair Learning with One-Sided Feedback", ICML 2023 (spec §6).
     """
     horizon = check_int("horizon", horizon)
     batch = check_int("batch", batch)
@@ -163,12 +187,11 @@ def run_fair_learning(
     k = stream.individuals
     learner = make_learner(algorithm, hclass, k, horizon, c, **learner_kw)
     keys = rng.spawn_keys(seed, batch)
-    state = learner.init(keys, hclass.size) if algorithm == "exp2" else learner.init(keys)
+    state = learner.init(keys, hclass.size)
     policy_law = _FTPLPolicy(learner, hclass.size, samples) if algorithm == "ftpl" else None
     mask = revealed_mask(k)
-    h_loss = np.zeros((batch, hclass.size))
+    book = Ledger((hclass.size,), batch)  # pi_t and every classifier's utility -L_t(h): the Lagrangian regret
     h_err = np.zeros((batch, hclass.size))
-    learner_loss = np.zeros(batch)
     errors = np.zeros(batch)
     violations = np.zeros(batch, dtype=np.int64)
     keep_x = np.empty((horizon, batch, k, stream.num_features)) if comparator else None
@@ -190,13 +213,12 @@ def run_fair_learning(
         ctx = RoundContext(x, viol.favoured, viol.other)
         table = action_table(hclass, ctx)
         loss = round_losses(y, viol, c)
-        context = table if algorithm == "exp2" else ctx
-        _, chosen = learner.act(state, context)
+        audited = SemiBanditRound(table if algorithm == "exp2" else ctx, mask)  # the round after the audit
+        _, chosen = learner.act(state, audited)
         reward = np.where(chosen | mask, -loss, 0.0)
-        state = learner.update(state, SemiBandit(chosen, reward), context=context, revealed=mask)
-        per_h = np.einsum("bhd,bd->bh", table, loss)
-        h_loss += per_h
-        learner_loss += np.einsum("bh,bh->b", p, per_h)
+        state = learner.update(state, SemiBandit(chosen, reward, context=audited))
+        book.record(0, p, -np.einsum("bhd,bd->bh", table, loss), None)
+        book.end_round()
         h_err += (pred != y[:, None, :]).sum(axis=-1)
         errors += expected_errors(favour, y)
         violations += viol.found
@@ -217,9 +239,10 @@ def run_fair_learning(
         best = np.array(found)
     else:
         best = np.full(batch, np.nan)
+    book.snapshot()
     return FairRun(
-        lagrangian_regret=learner_loss - h_loss.min(axis=1),
-        accuracy_regret=errors - best,
+        lagrangian_regret=external(book)[-1],
+        accuracy_regret=comparator_regret(errors, best),
         violations=violations,
         errors=errors,
         best_fair_errors=best,

@@ -15,6 +15,13 @@ Regret ``R_T = T OPT - E sum_t V_t`` is ``O~(T^{2/3})`` with ``N_1, N_2 ~ T^{2/3
 
 All expected values are computed exactly against best-responding agents; only the estimation
 counts are random, so the returned regret is the conditional expectation given the estimates.
+
+Why this loop is not :func:`regretlab.run.run`: the principal's decision in a phase is a whole
+mechanism (recommendations, decisions, payments) built from the estimates so far, played for a
+block of rounds against agents who best-respond to it, and its regret is against ``OPT``, the
+value of the best mechanism for the true instance, not against the best of a finite set of
+actions whose counterfactual utilities a ledger could sum. The accounting is
+:func:`regretlab.metrics.benchmark.benchmark_regret` over a :class:`~regretlab.metrics.benchmark.ValueBook`.
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ from scipy.optimize import linprog
 
 from regretlab.core.errors import check_int
 from regretlab.mechanisms.agents import best_response, mechanism_value
+from regretlab.metrics.benchmark import ValueBook, benchmark_regret
 from regretlab.mechanisms.instance import InfoInstance, Mechanism
 from regretlab.mechanisms.lp import MechanismLPInfeasible, solve_correlated
 
@@ -160,7 +168,12 @@ def explore_then_commit(
     rules: list[np.ndarray] | None = None,
     optimum: float | None = None,
 ) -> ETCResult:
-    """Run the section 3.3 explore-then-commit principal for ``horizon`` rounds.
+    """Explore-then-commit principal (section 3.3): learn signal laws and costs, then commit to the robust LP mechanism.
+
+    Phases: ``N_1`` rounds per effort level paying the Assumption-1 rules (signal counts),
+    binary searches of ``N_2`` rounds per step on mixed rules (cost differences), then the rest
+    of the ``horizon`` with the section 3.2 LP solved on the estimates (IC tightened by
+    ``delta``, mixed with the strict rules at weight ``w``). ``R_T = T OPT - sum_t E[V_t]``.
 
     Args:
         inst: the true instance (agents know it; the learner only reads ``prior``, ``utility``,
@@ -172,7 +185,15 @@ def explore_then_commit(
         optimum: ``OPT`` if already known.
 
     Returns:
-        An :class:`ETCResult` with ``regret = T OPT - sum_t E[V_t]``.
+        An :class:`ETCResult` with ``regret = T OPT - sum_t E[V_t]`` (a float).
+
+    Example:
+        >>> res = explore_then_commit(etc_instance(), 3000, np.random.default_rng(1))
+        >>> res.explore_rounds < 3000, bool(res.regret >= 0)
+        (True, True)
+
+    Reference: Cacciamani, Castiglioni & Gatti, "Online Information Acquisition: Hiring Multiple
+    Agents", ICLR 2024.
     """
     horizon = check_int("horizon", horizon)
     schedule = schedule or PhaseSchedule.power()
@@ -180,14 +201,12 @@ def explore_then_commit(
         rules, _ = assumption_rules(inst)
     opt = solve_correlated(inst).value if optimum is None else float(optimum)
     n = inst.num_agents
-    used, earned = 0, 0.0
+    book = ValueBook()  # sum_t E[V_t] of the mechanisms played, phase by phase
 
     def play(mech: Mechanism, rounds: int):
-        nonlocal used, earned
-        rounds = min(rounds, horizon - used)
+        rounds = min(rounds, horizon - book.rounds)
         beh = best_response(inst, mech)
-        earned += rounds * mechanism_value(inst, mech, beh)
-        used += rounds
+        book.add(mechanism_value(inst, mech, beh), rounds)
         return beh, rounds
 
     # Phase 1: signal laws, every agent explored in parallel.
@@ -259,11 +278,11 @@ def explore_then_commit(
         strict = rules[i][prof_idx[:, i]][:, sig_idx[:, i], :]  # [nB, nS, T]
         gamma[i] = (1 - w) * gamma[i] + w * strict
     committed = Mechanism(mech.recommendation, mech.decision, gamma)
-    explore_rounds = used
-    beh, rounds = play(committed, horizon - used)
+    explore_rounds = book.rounds
+    beh, rounds = play(committed, horizon - book.rounds)
     commit_value = mechanism_value(inst, committed, beh)
     return ETCResult(
-        regret=horizon * opt - earned,
+        regret=benchmark_regret(opt, book, horizon),
         optimum=opt,
         commit_value=commit_value,
         explore_rounds=explore_rounds,
