@@ -184,15 +184,15 @@ RUN_OPTIONS = {"agent": "--agent", "endpoint": "--endpoint", "model": "--model",
 
 def _run_agent_cell(params: dict, seed: int, store: Path, out: Path) -> None:
     """The path of ``regretlab run``: check the config, build the cell, run it with
-    :func:`regretlab.sweep.execute`, store it (a stopped run as a failed cell with its finished
-    rounds), then print the verdicts and draw the regret plot."""
+    :func:`regretlab.sweep.execute`, store it with :func:`regretlab.sweep.store_cell` (a stopped
+    run as a failed cell with its finished rounds), then print the verdicts and draw the plot."""
     from rich.console import Console
     from rich.table import Table
 
     from regretlab.core.errors import check_fits
     from regretlab.experiments import agents_run, get_experiment
     from regretlab.store import Store, StoreInUse, save_pending
-    from regretlab.sweep import Cell, execute, validate_config
+    from regretlab.sweep import Cell, execute, store_cell, validate_config
 
     exp = get_experiment(agents_run.NAME)
     config = exp.make_config(**params)
@@ -216,7 +216,7 @@ def _run_agent_cell(params: dict, seed: int, store: Path, out: Path) -> None:
         raise ValueError(message)
     try:
         with Store(store, wait=120.0) as db:
-            db.put(cell.experiment, cell.config, seed, rows, status=status, error=error, started=started, key=key)
+            store_cell(db, cell, (status, rows, started, error), key)
         where = f"stored cell {key} in {store} (experiment {agents_run.NAME})"
     except (StoreInUse, ValueError) as exc:
         if status != "ok":
