@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 
 import numpy as np
@@ -10,7 +11,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from regretlab.moderation import (
-    Aggregator,
     CategoryAware,
     best_switching_loss,
     ewa,
@@ -22,7 +22,6 @@ from regretlab.moderation import (
     run_stream,
     simulate_pool,
 )
-from regretlab.experts import hedge
 
 T, N, SEEDS = 30_000, 4, 6
 
@@ -91,10 +90,12 @@ def test_unlabelled_rounds_leave_state_unchanged():
     solo = agg.init(3, batch=1)
     assert agg.update(solo, scores[:1], [np.nan]) is solo
     moved = agg.update(solo, scores[:1], [1.0])
-    assert moved.learner.t == 1 and agg.weights(moved)[0, 0] > agg.weights(moved)[0, 1]
-    # runs of one batch labelled on different rounds: a clear error (the round counter is shared)
-    with pytest.raises(ValueError, match="labelled on the same rounds"):
-        agg.update(state, scores, [1.0, np.nan])
+    assert moved.t.tolist() == [1] and agg.weights(moved)[0, 0] > agg.weights(moved)[0, 1]
+    # runs of one batch labelled on different rounds: each run counts its own labelled rounds
+    mixed = agg.update(state, scores, [1.0, np.nan])
+    assert mixed.t.tolist() == [1, 0]
+    np.testing.assert_array_equal(mixed.signal[1], state.signal[1])
+    np.testing.assert_array_equal(mixed.signal[0], moved.signal[0])
 
 
 def test_category_aware_per_category_bound():
@@ -131,7 +132,7 @@ def test_step_loop_matches_closed_form(pool):
     # fixed-η EWA in closed form: w_t ∝ exp(-η L_{t-1}) (Littlestone–Warmuth)
     s, y = pool.scores[:2, :500], pool.labels[:2, :500]
     eta = 0.3
-    out = run_stream(Aggregator(hedge(lr=eta)), s, y, record_every=1)
+    out = run_stream(ewa(lr=eta), s, y, record_every=1)
     lo = loss_values(s, y[:, :, None], "absolute")
     cum = np.concatenate([np.zeros((2, 1, N)), np.cumsum(lo, 1)[:, :-1]], 1)
     w = np.exp(-eta * (cum - cum.min(2, keepdims=True)))
@@ -189,8 +190,20 @@ def test_bad_input_messages():
         ewa().predict(ewa().init(2), [[0.1, 1.2]])
     with pytest.raises(ValueError, match="alpha must be in"):
         fixed_share(0.1, 1.0)
-    with pytest.raises(ValueError, match="num_experts must be given"):
-        ewa(horizon=100)
+    with pytest.raises(ValueError, match="tuned for 4 experts, got 3"):
+        ewa(horizon=100, num_experts=4).init(3)
+    with pytest.raises(ValueError, match="schedule must be 'fixed' or 'anytime'"):
+        ewa(schedule="doubling")
+    with pytest.raises(ValueError, match="schedule='fixed' needs lr > 0 or horizon"):
+        ewa(schedule="fixed")
+    with pytest.raises(TypeError, match="feedback must be FullInfo"):
+        ewa().update(ewa().init(2), "labels")
+    with pytest.raises(ValueError, match="categories \\[B, T\\] are required"):
+        run_stream(CategoryAware((ewa(),)), np.full((1, 3, 2), 0.5), np.zeros((1, 3)))
+    with pytest.raises(ValueError, match="num_actions must be a multiple of the 2 categories"):
+        CategoryAware((ewa(), ewa())).init(np.arange(2, dtype=np.uint64), 3)
+    with pytest.raises(ValueError, match="one loss and one threshold"):
+        CategoryAware((ewa(), ewa("square")))
 
 
 @settings(max_examples=30, deadline=None)
@@ -210,3 +223,253 @@ def test_fixed_share_tracking_bound_adversarial(scores, labels, switches):
     out = run_stream(fixed_share(lr, alpha), p, y)
     tracking = np.nansum(out["ensemble_loss"]) - best_switching_loss(out["expert_loss"], m)[0]
     assert tracking <= fixed_share_bound(3, t, m, lr, alpha) + 1e-9
+
+
+# ------------------------------------------------------------------ the one contract and the one driver
+from regretlab.core import FullInfo, learners, rng  # noqa: E402
+from regretlab.moderation.aggregation import (  # noqa: E402
+    EWA,
+    ModerationRound,
+    ModerationStream,
+    category_aware,
+    upgrade_state,
+)
+from regretlab.run import run  # noqa: E402
+
+
+def test_registered_as_experts_learners_with_per_run_round_counters():
+    names = learners.names("experts")
+    assert {"moderation_ewa", "moderation_fixed_share", "moderation_category_aware"} <= set(names)
+    for name in ("moderation_ewa", "moderation_fixed_share", "moderation_category_aware"):
+        for params in learners.get(name).test_params:
+            agg = learners.make(name, **params)
+            assert agg.feedback is FullInfo
+            state = agg.init(rng.spawn_keys(0, 3), 4)
+            assert state.t.shape == (3,) and (state.t == 0).all()
+            u = -np.random.default_rng(0).uniform(size=(3, 4))
+            awake = np.array([[True] * 4, [False] * 4, [True] * 4])
+            nxt = agg.update(state, FullInfo(u, awake=awake))
+            assert nxt.t.tolist() == [1, 0, 1]
+            np.testing.assert_array_equal(agg.strategy(nxt)[1], agg.strategy(state)[1])
+            assert agg.update(state, FullInfo(u, awake=np.zeros((3, 4), bool))) is state
+
+
+def test_per_run_label_schedules_batch_rows_equal_solo_runs():
+    # each run has its own audit schedule: the anytime rate of run b uses run b's labelled rounds
+    s = simulate_pool(rounds=600, label_rate=0.3, batch=3, seed=4, shared_schedule=False)
+    assert len({int(r.sum()) for r in s.labelled}) > 1
+    labels = np.where(s.labelled, s.labels, np.nan)
+    cats = np.broadcast_to(s.regime, s.labels.shape)
+    for agg, c in ((ewa("absolute"), None), (fixed_share(0.4, 0.02), None), (category_aware(categories=3), cats)):
+        full = run_stream(agg, s.scores, labels, c, record_every=5)
+        for b in range(3):
+            solo = run_stream(agg, s.scores[b:b + 1], labels[b:b + 1], None if c is None else c[b:b + 1], record_every=5)
+            np.testing.assert_allclose(full["prediction"][b], solo["prediction"][0], rtol=1e-12, atol=1e-15)
+            np.testing.assert_allclose(full["weights"][b], solo["weights"][0], rtol=1e-12, atol=1e-15)
+        for b in range(3):  # and each run's bound holds with its own T_labelled
+            t_lab = int(s.labelled[b].sum())
+            if c is None and isinstance(agg, EWA):
+                assert _regret(full)[b] <= regret_bound("absolute", N, t_lab, "anytime")
+
+
+def test_run_on_a_moderation_stream_accounts_the_regret_in_the_ledger():
+    s = simulate_pool(rounds=2000, label_rate=0.5, batch=2, seed=9)
+    labels = np.where(s.labelled, s.labels, np.nan)
+    stream = ModerationStream(s.scores, labels)
+    tr = run(ewa("absolute", horizon=int(s.labelled[0].sum())), stream, 2000, batch=2, every=100)
+    out = run_stream(ewa("absolute", horizon=int(s.labelled[0].sum())), s.scores, labels)
+    # absolute loss is linear in the weights: the ledger's external regret is the ensemble's
+    np.testing.assert_allclose(tr.final(), _regret(out), rtol=1e-9)
+    np.testing.assert_allclose(tr.final("ensemble_regret"), _regret(out), rtol=1e-9)
+    assert tr.metrics["prediction"].shape == (20, 2) and tr.ledger.t.tolist() == [2000, 2000]
+    # square loss: the ensemble's loss is below the weights' linear loss (convexity), its bound 2 ln N
+    sq = run(ewa("square"), ModerationStream(s.scores, labels, loss="square"), 2000, batch=2, every=2000)
+    assert (sq.final("ensemble_regret") <= sq.final() + 1e-9).all()
+    assert (sq.final("ensemble_regret") <= regret_bound("square", N, 1000)).all()
+    # category-aware over the C N specialists: external regret = the largest per-category regret
+    cats = np.broadcast_to(s.regime, s.labels.shape)
+    ens = category_aware(categories=3)
+    tr = run(ens, ModerationStream.for_ensemble(ens, s.scores, labels, cats), 2000, batch=2, every=2000)
+    out = run_stream(ens, s.scores, labels, cats)
+    per = [np.nansum(out["ensemble_loss"][:, s.regime == c], 1) - np.nansum(out["expert_loss"][:, s.regime == c], 1).min(1)
+           for c in range(3)]
+    np.testing.assert_allclose(tr.final(), np.max(per, axis=0), rtol=1e-9)
+
+
+def test_specialists_reduction_for_partly_awake_rounds():
+    # asleep experts are credited with the weighted utility of the awake ones: the awake
+    # experts' relative weights move as with a round of their own, the asleep ones keep pace
+    agg = ewa(lr=1.0)
+    state = agg.init(rng.spawn_keys(0, 1), 3)
+    u = np.array([[-1.0, 0.0, np.nan]])
+    nxt = agg.update(state, FullInfo(u, awake=np.array([[True, True, False]])))
+    w = agg.weights(nxt)[0]
+    assert w[1] / w[0] == pytest.approx(np.e)
+    value = -0.5  # the uniform weights on the two awake experts earned −0.5
+    assert w[2] / w[1] == pytest.approx(np.exp(value))
+
+
+def test_category_aware_strategy_context_and_learn():
+    ens = category_aware(horizons=(100, 50))
+    state = ens.init(rng.spawn_keys(0, 2), 6)  # C = 2 categories x N = 3 experts
+    p = ens.strategy(state, ModerationRound(np.full((2, 3), 0.5), np.array([0, 1])))
+    assert p.shape == (2, 6) and (p[0, 3:] == 0).all() and (p[1, :3] == 0).all()
+    np.testing.assert_allclose(ens.strategy(state).sum(1), 1.0)
+    nxt = ens.learn(state, [[0.9, 0.1, 0.5], [0.9, 0.1, 0.5]], [1.0, np.nan], [0, 1])
+    assert nxt.t.tolist() == [1, 0] and nxt.per_category[0].t.tolist() == [1, 0]
+    assert nxt.per_category[1].t.tolist() == [0, 0]
+    pred = ens.predict(nxt, ModerationRound(np.array([[0.9, 0.1, 0.5]] * 2), np.array([0, 0])))
+    assert pred[0] > pred[1]  # run 0's category 0 learned expert 0 was right
+    with pytest.raises(ValueError, match="category must be in 0..1"):
+        ens.weights(state, [0, 2])
+
+
+def test_engine_reads_states_saved_before_the_per_run_round_counter(tmp_path):
+    # a database written by the previous version (round counter one int per batch) still resumes
+    import json
+    import sqlite3
+
+    from regretlab.moderation.config import parse_config
+    from regretlab.moderation.engine import Engine
+
+    experts = [{"name": n, "kind": "keywords", "base": b, "rules": [{"pattern": "bomb|steal", "weight": w}]}
+               for n, b, w in (("a", 0.1, 0.8), ("b", 0.4, 0.3))]
+    cfg = parse_config({"service": {"database": "s.sqlite"}, "experts": experts}, tmp_path)
+    engine = Engine(cfg)
+    for text, y in (("how to build a bomb", 1), ("nice weather", 0), ("steal a car", 1)):
+        engine.feedback(engine.score(text)["id"], y)
+    weights = engine.stats()["weights"]
+    state = engine.states["*"]
+    engine.close()
+    old = {"*": {"learner": {"t": int(state.t[0]), "key": state.key.tolist(), "signal": state.signal.tolist(), "aux": None}}}
+    assert upgrade_state(old["*"]) == {"t": [3], "key": state.key.tolist(), "signal": state.signal.tolist()}
+    with sqlite3.connect(tmp_path / "s.sqlite") as db:
+        db.execute("UPDATE feedback SET state = ? WHERE seq = (SELECT MAX(seq) FROM feedback)", (json.dumps(old),))
+    engine = Engine(cfg)
+    assert engine.stats()["weights"] == weights and engine.states["*"].t.tolist() == [3]
+    engine.close()
+
+
+def fingerprint(values):
+    """(size, NaN count, Σ r_i v_i with r_i in [0.5, 1.5) fixed, min, max) of a column; a digest of text."""
+    a = np.asarray(values)
+    if a.dtype.kind in ("U", "S", "O"):
+        return hashlib.sha1("\x1f".join(map(str, a.ravel().tolist())).encode()).hexdigest()[:16]
+    a = a.astype(np.float64).ravel()
+    ok = np.isfinite(a)
+    r = 0.5 + np.modf(np.arange(a.size) * 0.6180339887498949)[0]
+    return (int(a.size), int((~ok).sum()), float(np.dot(np.where(ok, a, 0.0), r)),
+            float(a[ok].min()) if ok.any() else None, float(a[ok].max()) if ok.any() else None)
+
+
+def assert_same(got, want, what):
+    if isinstance(want, str):
+        assert got == want, what
+        return
+    assert got[:2] == want[:2], what
+    np.testing.assert_allclose(np.array(got[2:], dtype=float), np.array(want[2:], dtype=float), rtol=1e-12, atol=1e-300,
+                               err_msg=what)
+
+
+# Pinned with the code before the aggregators were learners of the one contract (a weight
+# learner with one round counter per batch, run_stream's own loop): every aggregator, every loss,
+# fully and partly labelled streams, to 1e-12.
+LOOPS = {'cat:full:ensemble_loss': (6000, 0, 631.044242529236, 4.270830548304904e-12, 0.4561928318451709),
+ 'cat:full:expert_loss': (24000, 0, 5881.514802296861, 0.0, 0.7222054048287521),
+ 'cat:full:prediction': (6000, 0, 3015.2374708809484, 4.270830548304904e-12, 0.9999999999482927),
+ 'cat:full:weights': (3432, 0, 862.6099769413607, 5.018407543963386e-17, 0.9999999783101987),
+ 'cat:part:ensemble_loss': (6000, 4263, 239.05438854840403, 0.000381931021534185, 0.4449557360955212),
+ 'cat:part:expert_loss': (24000, 17052, 1705.132663691244, 0.0, 0.6824399805297405),
+ 'cat:part:prediction': (6000, 0, 3011.323681645792, 0.0003607071199946563, 0.9996029263663332),
+ 'cat:part:weights': (3432, 0, 862.7982064985355, 1.556051072884513e-05, 0.9951599972608705),
+ 'cat_any:full:ensemble_loss': (6000, 0, 577.1669583814454, 3.4161549888055773e-10, 0.4561870699407131),
+ 'cat_any:full:expert_loss': (24000, 0, 5881.514802296861, 0.0, 0.7222054048287521),
+ 'cat_any:full:prediction': (6000, 0, 3014.7150496379136, 3.4161549888055773e-10, 0.9999999921417368),
+ 'cat_any:full:weights': (3432, 0, 864.9841906002534, 2.369513993203463e-12, 0.9999968061216767),
+ 'cat_any:part:ensemble_loss': (6000, 4263, 184.81761965617244, 5.3683288746831145e-06, 0.4551670712913911),
+ 'cat_any:part:expert_loss': (24000, 17052, 1705.132663691244, 0.0, 0.6824399805297405),
+ 'cat_any:part:prediction': (6000, 0, 3012.589748412806, 5.3683288746831145e-06, 0.9999614636139944),
+ 'cat_any:part:weights': (3432, 0, 863.5976690312937, 5.11193920776522e-07, 0.9991693476383933),
+ 'ewa_01:full:ensemble_loss': (6000, 0, 47.97303786415296, 0.0, 0.9993739741201804),
+ 'ewa_01:full:expert_loss': (24000, 0, 751.5141353491579, 0.0, 1.0),
+ 'ewa_01:full:prediction': (6000, 0, 3014.389752676545, 0.0, 1.0000000000000002),
+ 'ewa_01:full:weights': (3432, 0, 855.5898507221742, 4.1601317367923916e-08, 0.9993739741201804),
+ 'ewa_01:part:ensemble_loss': (6000, 4263, 31.767253671032986, 0.0, 0.8889424990349393),
+ 'ewa_01:part:expert_loss': (24000, 17052, 204.6016979326491, 0.0, 1.0),
+ 'ewa_01:part:prediction': (6000, 0, 3008.0763748697905, 0.0, 1.0000000000000002),
+ 'ewa_01:part:weights': (3432, 0, 856.0718718618781, 0.008672172015321328, 0.8889424990349392),
+ 'ewa_abs:full:ensemble_loss': (6000, 0, 1354.938670567013, 7.317786892002687e-07, 0.6953636485783268),
+ 'ewa_abs:full:expert_loss': (24000, 0, 5881.514802296861, 0.0, 0.7222054048287521),
+ 'ewa_abs:full:prediction': (6000, 0, 3017.1518001164104, 2.608063334691248e-06, 0.9999992682213108),
+ 'ewa_abs:full:weights': (3432, 0, 858.1514500384048, 3.885883217371715e-10, 0.9999623420743285),
+ 'ewa_abs:part:ensemble_loss': (6000, 4263, 413.4557095430866, 0.011587864367050615, 0.5853447808442636),
+ 'ewa_abs:part:expert_loss': (24000, 17052, 1705.132663691244, 0.0, 0.6824399805297405),
+ 'ewa_abs:part:prediction': (6000, 0, 3011.252199338799, 0.00631124071623359, 0.9924523433096821),
+ 'ewa_abs:part:weights': (3432, 0, 858.799689892418, 0.0015239200689065192, 0.9473765917646555),
+ 'ewa_any:full:ensemble_loss': (6000, 0, 1335.372326271233, 2.6923449314431025e-07, 0.6937606675763539),
+ 'ewa_any:full:expert_loss': (24000, 0, 5881.514802296861, 0.0, 0.7222054048287521),
+ 'ewa_any:full:prediction': (6000, 0, 3019.6598042997557, 2.0120476243684063e-06, 0.9999997307655069),
+ 'ewa_any:full:weights': (3432, 0, 859.4194523826936, 1.1692839906839786e-09, 0.9999367551066982),
+ 'ewa_any:part:ensemble_loss': (6000, 4263, 396.22694159268633, 0.0011278186963642467, 0.6309572764127728),
+ 'ewa_any:part:expert_loss': (24000, 17052, 1705.132663691244, 0.0, 0.6824399805297405),
+ 'ewa_any:part:prediction': (6000, 0, 3016.740599718472, 0.00018935501559023838, 0.9998541424575567),
+ 'ewa_any:part:weights': (3432, 0, 859.0622461181872, 1.2253374773022631e-05, 0.9958453579262038),
+ 'ewa_log:full:ensemble_loss': (6000, 0, 1549.0831428186614, 1.0000005000003334e-06, 1.1924897375923242),
+ 'ewa_log:full:expert_loss': (24000, 0, 7182.683820086353, 1.0000005000003334e-06, 1.280873304678202),
+ 'ewa_log:full:prediction': (6000, 0, 3022.97058128325, 1.7003712645019583e-43, 1.0),
+ 'ewa_log:full:weights': (3432, 0, 857.8215727622077, 2.743658676851159e-93, 1.0),
+ 'ewa_log:part:ensemble_loss': (6000, 4263, 458.95578017351244, 1.0000005000003334e-06, 1.1470737860255273),
+ 'ewa_log:part:expert_loss': (24000, 17052, 2081.726617719902, 1.0000005000003334e-06, 1.147088440813161),
+ 'ewa_log:part:prediction': (6000, 0, 3018.0046407799496, 8.437809010644322e-17, 1.0),
+ 'ewa_log:part:weights': (3432, 0, 857.4126194448697, 2.535293663112131e-28, 0.9999999999999907),
+ 'ewa_lr_any:full:ensemble_loss': (6000, 0, 1379.1508292415026, 0.017155854911075786, 0.5903653870266727),
+ 'ewa_lr_any:full:expert_loss': (24000, 0, 5881.514802296861, 0.0, 0.7222054048287521),
+ 'ewa_lr_any:full:prediction': (6000, 0, 3013.8071648279156, 0.017155854911075786, 0.9791271980279479),
+ 'ewa_lr_any:full:weights': (3432, 0, 859.5552680054944, 0.011106430024819295, 0.8477469552182159),
+ 'ewa_lr_any:part:ensemble_loss': (6000, 4263, 413.9953182344164, 0.05982075601722862, 0.46628338102239586),
+ 'ewa_lr_any:part:expert_loss': (24000, 17052, 1705.132663691244, 0.0, 0.6824399805297405),
+ 'ewa_lr_any:part:prediction': (6000, 0, 3010.1199979304984, 0.0568137440023425, 0.9442884237764814),
+ 'ewa_lr_any:part:weights': (3432, 0, 858.9867462234845, 0.05608620623633446, 0.6305411723221072),
+ 'ewa_sq:full:ensemble_loss': (6000, 0, 352.71345667240314, 1.1668889663565282e-23, 0.48165113370747126),
+ 'ewa_sq:full:expert_loss': (24000, 0, 1912.3404053100903, 0.0, 0.5215806467638616),
+ 'ewa_sq:full:prediction': (6000, 0, 3018.589937215189, 3.415975653245392e-12, 0.9999999999791153),
+ 'ewa_sq:full:weights': (3432, 0, 855.8841933854826, 7.533839412622675e-18, 0.999999999979855),
+ 'ewa_sq:part:ensemble_loss': (6000, 4263, 106.18422982468326, 3.755181094932304e-08, 0.3560843581142114),
+ 'ewa_sq:part:expert_loss': (24000, 17052, 554.3135557858636, 0.0, 0.46572432702543265),
+ 'ewa_sq:part:prediction': (6000, 0, 3013.145393715382, 5.574345768173538e-05, 0.9998062171035687),
+ 'ewa_sq:part:weights': (3432, 0, 857.0787342005796, 8.269018729966386e-06, 0.9992630646831406),
+ 'fs:full:ensemble_loss': (6000, 0, 722.8110556227061, 0.011503392812104343, 0.5070265942296045),
+ 'fs:full:expert_loss': (24000, 0, 5881.514802296861, 0.0, 0.7222054048287521),
+ 'fs:full:prediction': (6000, 0, 3015.08856794421, 0.011503392812104343, 0.9864127513812654),
+ 'fs:full:weights': (3432, 0, 862.751707420813, 0.016214854562127026, 0.9260747879350897),
+ 'fs:part:ensemble_loss': (6000, 4263, 249.7627097652502, 0.013762477776275327, 0.4865945434916107),
+ 'fs:part:expert_loss': (24000, 17052, 1705.132663691244, 0.0, 0.6824399805297405),
+ 'fs:part:prediction': (6000, 0, 3014.8591861055384, 0.012142754514071215, 0.9849246705135651),
+ 'fs:part:weights': (3432, 0, 862.3650166665012, 0.0168172965099498, 0.9226449760224961),
+ 'fs_sq:full:ensemble_loss': (6000, 0, 182.46276516467617, 0.0017675840040633794, 0.1878140028674936),
+ 'fs_sq:full:expert_loss': (24000, 0, 1912.3404053100903, 0.0, 0.5215806467638616),
+ 'fs_sq:full:prediction': (6000, 0, 3011.8364481852013, 0.04278225268272562, 0.9579573549349785),
+ 'fs_sq:full:weights': (3432, 0, 860.767213021565, 0.0460742805465095, 0.7317406919475689),
+ 'fs_sq:part:ensemble_loss': (6000, 4263, 65.42742087954863, 0.0017582870562097928, 0.16820439819371372),
+ 'fs_sq:part:expert_loss': (24000, 17052, 554.3135557858636, 0.0, 0.46572432702543265),
+ 'fs_sq:part:prediction': (6000, 0, 3011.022894983413, 0.041931933609240975, 0.9525942724031187),
+ 'fs_sq:part:weights': (3432, 0, 860.6597698765756, 0.05491498788937657, 0.6990743049990034)}
+
+
+def test_run_stream_numbers_unchanged():
+    s = simulate_pool(rounds=2000, batch=3, seed=3, label_rate=0.3)
+    partial = np.where(s.labelled, s.labels, np.nan)
+    cats = np.broadcast_to(s.regime, s.labels.shape)
+    cases = {"ewa_abs": (lambda: ewa("absolute", horizon=600, num_experts=4), False), "ewa_any": (lambda: ewa("absolute"), False),
+             "ewa_sq": (lambda: ewa("square"), False), "ewa_log": (lambda: ewa("log"), False),
+             "ewa_01": (lambda: ewa("zero_one", horizon=600, num_experts=4), False),
+             "ewa_lr_any": (lambda: ewa("absolute", lr=0.7, schedule="anytime"), False),
+             "fs": (lambda: fixed_share(0.4, 0.01), False), "fs_sq": (lambda: fixed_share(0.5, 0.02, loss="square"), False),
+             "cat": (lambda: CategoryAware(tuple(ewa("absolute", horizon=200 * (c + 1), num_experts=4) for c in range(3))), True),
+             "cat_any": (lambda: CategoryAware(tuple(ewa("absolute") for c in range(3))), True)}
+    for name, (make, sleeping) in cases.items():
+        for schedule, labels in (("full", s.labels), ("part", partial)):
+            out = run_stream(make(), s.scores, labels, cats if sleeping else None, record_every=7)
+            assert sorted(out) == ["ensemble_loss", "expert_loss", "prediction", "weights"]
+            for key, value in out.items():
+                assert_same(fingerprint(value), LOOPS[f"{name}:{schedule}:{key}"], f"{name}:{schedule}:{key}")

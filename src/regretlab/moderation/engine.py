@@ -19,7 +19,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from regretlab.moderation.aggregation import Aggregator, default_lr, ewa, fixed_share, loss_values
+from regretlab.core.rng import spawn_keys
+from regretlab.moderation.aggregation import Aggregator, default_lr, ewa, fixed_share, loss_values, upgrade_state
 from regretlab.moderation.config import ServiceConfig, prefixed
 from regretlab.moderation.experts import build_expert, score_texts
 
@@ -185,11 +186,12 @@ class Engine:
 
     def _restore(self) -> None:
         n = len(self.experts)
-        self.states = {g: self.aggregator.init(n, 1) for g in self.groups}
+        self.states = {g: self.aggregator.init(spawn_keys(0, 1), n) for g in self.groups}
         row = self._db.execute("SELECT state FROM feedback ORDER BY seq DESC LIMIT 1").fetchone()
         if row is not None:
             saved = json.loads(row[0])
-            self.states = {g: _decode(self.states[g], saved[g]) for g in self.groups}
+            # states written before the per-run round counter are read in today's layout
+            self.states = {g: _decode(self.states[g], upgrade_state(saved[g])) for g in self.groups}
         # running totals for /stats, rebuilt from the durable history
         self.totals: dict[str, dict[str, Any]] = {g: {"count": 0, "ensemble": 0.0, "experts": np.zeros(n)} for g in self.groups}
         for cat, ens, exp in self._db.execute("SELECT category, ensemble_loss, expert_losses FROM feedback ORDER BY seq"):
@@ -271,9 +273,9 @@ class Engine:
             group = self._group(category)
             y = np.array([float(label)])
             new = dict(self.states)
-            new[GLOBAL] = self.aggregator.update(self.states[GLOBAL], scores, y)
+            new[GLOBAL] = self.aggregator.learn(self.states[GLOBAL], scores, y)
             if group != GLOBAL:
-                new[group] = self.aggregator.update(self.states[group], scores, y)
+                new[group] = self.aggregator.learn(self.states[group], scores, y)
             agg = self.aggregator
             if agg.loss == "zero_one":
                 ens_loss = abs(row[1] - label)

@@ -28,7 +28,7 @@ class Stream(NamedTuple):
     scores: np.ndarray  # [B, T, N] expert probabilities of "unsafe"
     labels: np.ndarray  # [B, T] true labels in {0, 1}
     regime: np.ndarray  # [T] int regime (= category) of each round
-    labelled: np.ndarray  # [B, T] bool, whether the label is revealed (same for every run)
+    labelled: np.ndarray  # [B, T] bool, whether the label is revealed (one schedule for every run by default)
 
 
 def simulate_pool(
@@ -40,12 +40,15 @@ def simulate_pool(
     label_rate: float = 1.0,
     batch: int = 1,
     seed: int = 0,
+    shared_schedule: bool = True,
 ) -> Stream:
     """Regime-switching expert pool: ``p_{t,i} = clip(y_t q_{i,r} + (1-y_t)(1-q_{i,r}) + N(0, σ²))``.
 
     Regimes follow one another in equal blocks (the last block takes the remainder). Labels are
-    revealed independently with probability ``label_rate`` on a schedule shared by the batch (the
-    audit schedule); labels and scores of run ``b`` depend only on ``(seed, b)``.
+    revealed independently with probability ``label_rate``: on one audit schedule shared by the
+    batch (so every run has the same number of labelled rounds, the ``T`` of the bounds), or with
+    ``shared_schedule=False`` on a schedule of each run's own; labels and scores of run ``b``
+    depend only on ``(seed, b)``.
 
     Args:
         rounds: T.
@@ -56,6 +59,8 @@ def simulate_pool(
         label_rate: Pr(label revealed).
         batch: B independent runs.
         seed: root seed.
+        shared_schedule: one label schedule for the batch (default) or one per run (the
+            aggregators count labelled rounds per run, ``t [B]``).
 
     Returns:
         A :class:`Stream`.
@@ -76,7 +81,9 @@ def simulate_pool(
     qt = q.T[regime]  # [T, N]
     mean = y[:, :, None] * qt[None] + (1.0 - y[:, :, None]) * (1.0 - qt[None])
     scores = np.clip(mean + eps, 0.0, 1.0)
-    # one audit schedule for the batch (the weight learners count labelled rounds per batch)
-    schedule = rng.derive(rng.spawn_keys(seed, 1), "noise")
-    labelled = np.broadcast_to(rng.uniform(schedule, 0, t) < label_rate, (batch, t))
+    if shared_schedule:  # one audit schedule for the batch: T_labelled is one number
+        schedule = rng.derive(rng.spawn_keys(seed, 1), "noise")
+        labelled = np.broadcast_to(rng.uniform(schedule, 0, t) < label_rate, (batch, t))
+    else:
+        labelled = rng.uniform(rng.derive(keys, "noise"), 0, t) < label_rate
     return Stream(scores, y, regime, labelled)
