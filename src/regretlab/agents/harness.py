@@ -111,7 +111,21 @@ class Agent:
 
 
 def check_strategy(p: Any, batch: int, k: int, who: str) -> np.ndarray:
-    """``p`` as a ``[B, K]`` array on the simplex, or a clear error naming ``who``."""
+    """``p`` as a ``[B, K]`` array on the simplex, or a clear error naming ``who``.
+
+    A ``[K]`` vector is shared by the ``B`` runs; entries down to ``-1e-9`` are clipped to 0 and
+    the rows renormalised; rows must sum to 1 within ``1e-6``.
+
+    Args:
+        p: ``[B, K]`` or ``[K]`` probabilities.
+        batch: ``B``. k: ``K``. who: named in the error.
+    Returns:
+        ``[B, K]`` float64.
+
+    Example:
+        >>> check_strategy([0.25, 0.75], 2, 2, "agent").tolist()
+        [[0.25, 0.75], [0.25, 0.75]]
+    """
     arr = np.asarray(p, dtype=np.float64)
     if arr.shape == (k,):
         arr = np.broadcast_to(arr, (batch, k))
@@ -196,6 +210,18 @@ def as_agent(obj: Any, horizon: int | None = None, utility_range: tuple[float, f
 
     A learner made by name gets ``utility_range`` as its ``reward_range`` when it declares one
     (bandit learners): ``(-1, 0)`` for loss streams (utility = -loss), ``(0, 1)`` for games.
+
+    Args:
+        obj: an :class:`Agent` (returned as is), a learner, a registered learner name or a
+            callable ``history -> [B, K]``.
+        horizon: ``T`` for a rate tuned to the horizon (names only; default 1000).
+        utility_range: see above. params: parameters of a learner made by name.
+    Returns:
+        An :class:`Agent`.
+
+    Example:
+        >>> as_agent("hedge", horizon=100).name, as_agent(lambda h: [0.5, 0.5]).name
+        ('hedge', '<lambda>')
     """
     if isinstance(obj, Agent):
         return obj
@@ -504,7 +530,23 @@ class AgentTrace:
 
 
 def sublinearity(curve: np.ndarray) -> dict[str, Any]:
-    """Trend test and regression test on one regret curve, as a flat dict (NaN when undefined)."""
+    """Trend test and regression test on one regret curve, as a flat dict (NaN when undefined).
+
+    The trend test asks whether ``R_t / t`` decreases; the regression test fits
+    ``log R_t = a + s log t`` and asks whether ``s < 1`` (spec §2.2).
+
+    Args:
+        curve: ``[T]`` regret after each round.
+    Returns:
+        ``{trend_statistic, trend_pvalue, trend_reject, slope, slope_pvalue, slope_sublinear}``.
+
+    Example:
+        >>> out = sublinearity(np.sqrt(np.arange(1, 101)))
+        >>> bool(out["trend_reject"]), round(out["slope"], 3), bool(out["slope_sublinear"])
+        (True, 0.5, True)
+
+    Reference: Park et al., "Do LLM agents have regret?", ICLR 2025.
+    """
     from regretlab.metrics import slope_test, trend_test
 
     out: dict[str, Any] = {"trend_statistic": np.nan, "trend_pvalue": np.nan, "trend_reject": False,
@@ -717,7 +759,21 @@ def repeated_game(game: Any, mode: str = "realized") -> Any:
     """The setting of :func:`play_game`: ``NormalFormSetting(game, mode)`` whose players draw
     from the harness's key streams (player ``i``: child ``i`` of ``split(keys, P)``, its
     ``"action"`` stream for draws) and whose drawn actions are evaluated each record
-    (``trace.metrics["action_i"] [N, B]``, realized play)."""
+    (``trace.metrics["action_i"] [N, B]``, realized play).
+
+    Args:
+        game: a :class:`~regretlab.games.normal_form.NormalFormGame`.
+        mode: ``"realized"`` or ``"expected"``.
+    Returns:
+        A :class:`~regretlab.games.normal_form.NormalFormSetting` (no NashConv evaluation).
+
+    Example:
+        >>> from regretlab.games.normal_form import random_game
+        >>> from regretlab.run import run
+        >>> tr = run(["hedge", "hedge"], repeated_game(random_game(3, seed=0)), T=100, batch=2)
+        >>> sorted(tr.metrics), tr.metrics["action_0"].shape
+        (['action_0', 'action_1', 'cce_gap', 'regret'], (100, 2))
+    """
     global _GAME_SETTING
     if _GAME_SETTING is None:
         from regretlab.games.normal_form.setting import NormalFormSetting

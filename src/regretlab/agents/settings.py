@@ -42,7 +42,19 @@ class Setting:
 
 
 def get_setting(name: str, num_actions: int = 2) -> Setting:
-    """The setting ``name`` or a ValueError listing the known ones."""
+    """The setting ``name`` or a ValueError listing the known ones.
+
+    Args:
+        name: a name of :func:`setting_names`, ``game:randomKxK...`` or a registered environment.
+        num_actions: ``K`` of the online settings that take it.
+    Returns:
+        A :class:`Setting`: ``kind`` (``"online"`` or ``"game"``), ``make(T, seed)`` (the
+        environment or game) and ``num_actions``.
+
+    Example:
+        >>> get_setting("alternating").kind, get_setting("game:matching_pennies").num_actions
+        ('online', (2, 2))
+    """
     from regretlab.core.registry import environments
     from regretlab.run import make_env
 
@@ -78,7 +90,21 @@ def get_setting(name: str, num_actions: int = 2) -> Setting:
 
 
 def exp3(horizon: int, num_actions: int) -> LearnerAgent:
-    """EXP3: Hedge on importance-weighted loss estimates, ``eta = sqrt(2 ln K / (T K))`` (spec §2.3)."""
+    """EXP3: Hedge on importance-weighted loss estimates, ``eta = sqrt(2 ln K / (T K))`` (spec §2.3).
+
+    ``p_t ∝ exp(-eta sum_s l_hat_s)``, ``l_hat_s(i) = l_s(i) 1[a_s = i] / p_s(i)``.
+
+    Args:
+        horizon: ``T``. num_actions: ``K``.
+    Returns:
+        A :class:`LearnerAgent` named ``exp3`` (give it bandit feedback).
+
+    Example:
+        >>> round(exp3(1000, 2).learner.lr, 6)
+        0.026328
+
+    Reference: Auer, Cesa-Bianchi, Freund & Schapire, SIAM J. Comput. 2002.
+    """
     from regretlab.experts import hedge
 
     return LearnerAgent(hedge(lr=math.sqrt(2 * math.log(num_actions) / (horizon * num_actions))), name="exp3")

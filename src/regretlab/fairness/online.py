@@ -54,7 +54,23 @@ _STREAM_POLICY = 31  # draws that estimate FTPL's policy (never shared with the 
 
 
 def default_panel(alpha: float = 0.05) -> Panel:
-    """The section 6.6 panel: ``m = 3`` auditors ``d^j = L_j ||x - x'||``, ``L in {0.5, 1, 2}``, ``gamma = 2/3``."""
+    """The section 6.6 panel: ``m = 3`` auditors ``d^j = L_j ||x - x'||``, ``L in {0.5, 1, 2}``, ``gamma = 2/3``.
+
+    A pair ``(x, x')`` is reported when at least ``gamma m`` auditors find
+    ``pi(x) - pi(x') > d^j(x, x') + alpha``.
+
+    Args:
+        alpha: the auditors' slack.
+    Returns:
+        A :class:`~regretlab.fairness.panel.Panel`.
+
+    Example:
+        >>> p = default_panel()
+        >>> len(p.auditors), round(p.gamma, 3), p.alpha
+        (3, 0.667, 0.05)
+
+    Reference: Bechavod & Roth, ICML 2023 (spec section 6.6).
+    """
     return Panel([lipschitz_auditor(s) for s in (0.5, 1.0, 2.0)], gamma=2 / 3, alpha=alpha)
 
 
@@ -105,6 +121,22 @@ def make_learner(algorithm: str, hclass: ThresholdClass, individuals: int, horiz
     FTPL: ``EnumerationOracle`` (exact ERM over ``H``) with separator contexts built from
     :meth:`ThresholdClass.separator`, Laplace noise, ``M = ceil(T^{1/3})`` resamples and
     ``epsilon = T^{-1/3} / (k + 2C)`` unless given (spec section 6.3).
+
+    Args:
+        algorithm: ``"exp2"`` or ``"ftpl"``.
+        hclass: the classifier class (``H`` policies).
+        individuals: ``k`` applicants per round.
+        horizon: ``T``. c: the Lagrange weight ``C``.
+        kw: overrides of the learner's parameters.
+    Returns:
+        A semi-bandit learner over ``H`` policies and ``k + 3`` components.
+
+    Example:
+        >>> learner = make_learner("exp2", ThresholdClass(2), 4, 1000, 1.0)
+        >>> learner.name, round(learner.lr, 5)
+        ('exp2', 0.03869)
+
+    Reference: Bechavod & Roth, ICML 2023; Syrgkanis, Krishnamurthy & Schapire, ICML 2016 (FTPL).
     """
     span = max(1.0, c)
     reward_range = (-span, span)

@@ -87,7 +87,13 @@ def best_response(inst: InfoInstance, mech: Mechanism, *, tol: float = 1e-9) -> 
         tol: relative tie tolerance.
 
     Returns:
-        A :class:`Behaviour`.
+        A :class:`Behaviour`: ``effort[i] [|B_i|]`` and ``report[i] [|B_i|, |S_i|]`` per recommendation.
+
+    Example:
+        >>> from regretlab.mechanisms import etc_instance, solve_correlated
+        >>> inst = etc_instance()
+        >>> best_response(inst, solve_correlated(inst)).is_obedient()
+        True
     """
     efforts, reports = [], []
     for i in range(inst.num_agents):
@@ -162,6 +168,12 @@ def check_ic(inst: InfoInstance, mech: Mechanism, *, tol: float = 1e-7, max_maps
 
     Returns:
         An :class:`ICReport`.
+
+    Example:
+        >>> from regretlab.mechanisms import etc_instance, solve_correlated
+        >>> inst = etc_instance()
+        >>> check_ic(inst, solve_correlated(inst)).ok
+        True
     """
     n = inst.num_agents
     shape_b = inst.efforts
@@ -228,6 +240,12 @@ def mechanism_value(inst: InfoInstance, mech: Mechanism, behaviour: Behaviour | 
 
     Returns:
         The value (a float).
+
+    Example:
+        >>> from regretlab.mechanisms import etc_instance, solve_correlated
+        >>> inst = etc_instance()
+        >>> round(float(mechanism_value(inst, solve_correlated(inst))), 4)
+        0.8575
     """
     beh = behaviour or Behaviour.obedient(inst)
     sig_idx = np.array(list(np.ndindex(*inst.signal_sizes)))  # [nS, n] in C order

@@ -218,7 +218,13 @@ def random_instance(
         state_observed: see :class:`InfoInstance`.
 
     Returns:
-        An :class:`InfoInstance`.
+        An :class:`InfoInstance` (``signals[i] [|B_i|, Theta, |S_i|]``, ``costs[i] [|B_i|]``,
+        ``prior [Theta]``, ``utility [A, Theta]``).
+
+    Example:
+        >>> inst = random_instance(np.random.default_rng(0), agents=2, efforts=2, signals=2)
+        >>> inst.num_agents, inst.efforts, inst.signal_sizes
+        (2, (2, 2), (2, 2))
     """
     agents = check_int("agents", agents)
     efforts = check_int("efforts", efforts)

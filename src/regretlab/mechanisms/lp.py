@@ -413,6 +413,14 @@ def solve_correlated(
 
     Raises:
         MechanismLPInfeasible: with the constraints a phase-1 LP could not satisfy.
+
+    Example:
+        >>> from regretlab.mechanisms import etc_instance
+        >>> round(solve_correlated(etc_instance()).value, 4)
+        0.8575
+
+    Reference: Cacciamani, Castiglioni & Gatti, "Online Information Acquisition: Hiring Multiple
+    Agents", ICLR 2024 (section 3.2 of the spec).
     """
     lp, objective = build_correlated_lp(inst, slack=slack, required=required, formulation=formulation)
     res = lp.solve(objective, dense=dense, method=method)

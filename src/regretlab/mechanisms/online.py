@@ -49,6 +49,13 @@ def assumption_rules(inst: InfoInstance) -> tuple[list[np.ndarray], np.ndarray]:
 
     Returns:
         ``(rules, iota)``: ``rules[i]`` is ``[B_i, S_i, Theta]``; ``iota [n]`` the smallest margin.
+
+    Example:
+        >>> rules, iota = assumption_rules(etc_instance())
+        >>> [g.shape for g in rules], bool((iota > 0).all())
+        ([(2, 2, 2), (2, 2, 2)], True)
+
+    Reference: Assumption 1 of Cacciamani, Castiglioni & Gatti, ICLR 2024.
     """
     rules, margins = [], []
     for i, p in enumerate(inst.signals):
@@ -297,7 +304,15 @@ def etc_instance() -> InfoInstance:
 
     Shirking (effort 0, free) gives a signal independent of the state; working gives a signal
     that matches the state with probability 0.85 (agent 0) or 0.8 (agent 1). The principal picks
-    a safe action (utility 0.55) or bets on a state (utility 1 if right, 0 if wrong).
+    a safe action (utility 0.7) or bets on a state (utility 1 if right, 0 if wrong).
+
+    Returns:
+        An :class:`InfoInstance` with 2 agents, 2 efforts, 2 signals, 2 states and 3 actions.
+
+    Example:
+        >>> inst = etc_instance()
+        >>> inst.num_agents, inst.num_actions, inst.payment_cap
+        (2, 3, 1.0)
     """
     work0 = np.array([[0.85, 0.15], [0.15, 0.85]])
     work1 = np.array([[0.8, 0.2], [0.2, 0.8]])
