@@ -205,39 +205,42 @@ def _run_agent_cell(params: dict, seed: int, store: Path, out: Path) -> None:
     with Store(store) as db:  # a bad, damaged or busy store fails now, not after the work
         db.check(agents_run.NAME)
     status, rows, started, error = execute(cell.experiment, cell.params, cell.seed)
-    kept = agents_run.take_partial(key) if status != "ok" else None
-    if status != "ok" and rows is None and kept is not None:
-        from regretlab.store import to_arrow
-
-        rows = to_arrow(kept[0])  # the finished rounds of a stopped run (execute reports only the error)
     first = (error or "failed").splitlines()[0]
     message = re.sub(r"^[A-Za-z_.]*(Error|Stopped|Exception): ", "", first)
-    if status != "ok" and kept is None:
-        raise ValueError(message)
+    if status != "ok":
+        kept = agents_run.take_partial(key)
+        if rows is None and kept is not None:
+            from regretlab.store import to_arrow
+
+            rows = to_arrow(kept)  # the finished rounds of a stopped run (execute reports only the error)
+        if not first.startswith("AgentStopped"):
+            raise ValueError(message)
+    rounds = max(rows.column("round").to_pylist()) if rows is not None and rows.num_rows else 0
     try:
         with Store(store, wait=120.0) as db:
             store_cell(db, cell, (status, rows, started, error), key)
         where = f"stored cell {key} in {store} (experiment {agents_run.NAME})"
     except (StoreInUse, ValueError) as exc:
         if status != "ok":
-            raise ValueError(f"{message}; the {kept[1]} finished rounds could not be stored: {exc}") from None
+            raise ValueError(f"{message}; the {rounds} finished rounds could not be stored: {exc}") from None
         path = save_pending(store, cell.experiment, cell.config, seed, rows, started=started, key=key)
         where = f"kept cell {key} in {path}; it is added to {store} the next time the store is opened"
     con = Console(width=160)
-    feedback = str(rows.column("feedback")[0]) if rows.num_rows else config.feedback
-    agent = str(rows.column("agent")[0]) if rows.num_rows else ""
+    shown = rows is not None and rows.num_rows > 0
+    feedback = str(rows.column("feedback")[0]) if shown else config.feedback
+    agent = str(rows.column("agent")[0]) if shown else ""
     table = Table(title=f"{agent} on {config.setting} (T={config.T}, runs={config.runs}, feedback={feedback})")
     for col in ("agent", "player", "rounds", "final regret", "CCE gap", "trend p", "slope", "slope p", "verdict",
                 "fallbacks"):
         table.add_column(col)
-    for v in agents_run.verdicts(rows) if rows.num_rows else []:
+    for v in agents_run.verdicts(rows) if shown else []:
         table.add_row(v["learner"], str(v["player"]), str(v["rounds"]), f"{v['final_regret']:.3f}",
                       f"{v['cce_gap']:.4f}" if v["cce_gap"] == v["cce_gap"] else "-", f"{v['trend_pvalue']:.3g}",
                       f"{v['slope']:.3f}", f"{v['slope_pvalue']:.3g}", v["verdict"], str(v["fallbacks"]))
     con.print(table)
-    if rows.num_rows:
+    if shown:
         for path in exp.plot(rows, out):
             con.print(f"regret plot: {path}")
     con.print(where)
     if status != "ok":
-        raise ValueError(f"run stopped early, {kept[1]} rounds kept in {store}: {message}")
+        raise ValueError(f"run stopped early, {rounds} rounds kept in {store}: {message}")

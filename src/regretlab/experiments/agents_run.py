@@ -90,19 +90,23 @@ def _width(config: AgentRunConfig) -> int:
 
 
 class AgentStopped(RuntimeError):
-    """A run stopped early (an endpoint down after its retries); ``rows`` are the finished rounds'."""
+    """A run stopped early (an endpoint down after its retries); ``rows`` are the finished
+    rounds' (``None`` when none finished), to be stored with the failed cell."""
 
-    def __init__(self, message: str, rows: Mapping[str, Any], rounds: int) -> None:
+    def __init__(self, message: str, rows: Mapping[str, Any] | None, rounds: int) -> None:
         super().__init__(message)
         self.rows, self.rounds = rows, rounds
 
 
-_PARTIAL: dict[str, tuple[Mapping[str, Any], int]] = {}
+_PARTIAL: dict[str, Mapping[str, Any]] = {}
 
 
-def take_partial(key: str) -> tuple[Mapping[str, Any], int] | None:
-    """The rows and round count a stopped cell left in this process (``None`` if none): for a
-    caller of :func:`regretlab.sweep.execute`, which reports the failure as text."""
+def take_partial(key: str) -> Mapping[str, Any] | None:
+    """The rows of the finished rounds a stopped cell left in this process (``None`` if none).
+
+    :func:`regretlab.sweep.execute` reports a failed cell as text; until it keeps the ``rows``
+    of the exception (see :class:`AgentStopped`), the caller that ran the cell takes them here.
+    """
     return _PARTIAL.pop(key, None)
 
 
@@ -319,8 +323,9 @@ def run_agent(config: AgentRunConfig, seed: int) -> dict[str, list[Any]]:
     rows = trace_rows(trace, label, config.setting, feedback)
     if error is not None:
         rounds = int(trace.regret.shape[0])
-        _PARTIAL[cell_key(NAME, config, seed)] = (rows, rounds)
-        raise AgentStopped(error, rows, rounds)
+        if rounds:
+            _PARTIAL[cell_key(NAME, config, seed)] = rows
+        raise AgentStopped(error, rows if rounds else None, rounds)
     return rows
 
 
