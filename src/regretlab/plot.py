@@ -1,11 +1,19 @@
-"""Figures from tidy rows: regret curves with confidence bands, log-log option."""
+"""Figures from tidy rows: regret curves with confidence bands on log-log axes, plain line plots.
+
+Every figure here is drawn in the project's style (:mod:`regretlab.plot_style`: one colour per
+algorithm name, 95% bands, dashed grey references, log axes only on positive data, PNG with SVG
+and PDF beside it).
+"""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any, Mapping
 
 import numpy as np
+
+from regretlab import plot_style as style
 
 
 def _mpl() -> Any:
@@ -18,14 +26,15 @@ def _mpl() -> Any:
 
 
 def save(fig: Any, out: str | Path) -> Path:
-    """Lay out, write (creating folders) and close a figure; returns the path."""
-    plt = _mpl()
-    fig.tight_layout()
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out)
-    plt.close(fig)
-    return out
+    """Lay out, write (creating folders) and close a figure: the PNG at ``out`` with SVG and PDF
+    beside it (:func:`regretlab.plot_style.save`); returns the PNG's path."""
+    return style.save(fig, Path(out).with_suffix(".png"))[0]
+
+
+def companions(png: str | Path) -> list[Path]:
+    """The PNG and the vector files written beside it by :func:`save` (PNG first)."""
+    p = Path(png)
+    return [p] + [p.with_suffix(s) for s in (".svg", ".pdf") if p.with_suffix(s).exists()]
 
 
 def columns(rows: Any) -> dict[str, np.ndarray]:
@@ -33,6 +42,27 @@ def columns(rows: Any) -> dict[str, np.ndarray]:
     if hasattr(rows, "to_pydict"):
         return {k: np.asarray(v) for k, v in rows.to_pydict().items()}
     return {k: np.asarray(v) for k, v in rows.items()}
+
+
+def stored_config(cols: Mapping[str, np.ndarray]) -> dict[str, Any]:
+    """The config of stored rows (their ``cell_config`` column), the fields that all cells share;
+    ``{}`` for rows that did not come from the store."""
+    if "cell_config" not in cols or not len(cols["cell_config"]):
+        return {}
+    configs = [json.loads(c) for c in dict.fromkeys(cols["cell_config"].tolist()) if c]
+    if not configs:
+        return {}
+    first = configs[0]
+    return {k: v for k, v in first.items() if all(c.get(k) == v for c in configs[1:])}
+
+
+def run_count(cols: Mapping[str, np.ndarray], run: str = "run") -> int:
+    """Independent runs in rows: distinct ``(cell, run)`` pairs (seeds of one config pool)."""
+    cell = cols.get("cell_key")
+    if run not in cols:
+        return len(set(cell.tolist())) if cell is not None else 1
+    ids = list(zip(cell.tolist(), cols[run].tolist())) if cell is not None else cols[run].tolist()
+    return len(set(ids))
 
 
 def curve_stats(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -51,36 +81,58 @@ def regret_curves(
     metric: str = "regret",
     group: str = "learner",
     x: str = "round",
-    loglog: bool = False,
+    loglog: bool | None = None,
     title: str | None = None,
     reference: Mapping[str, np.ndarray] | None = None,
+    setting: str | None = None,
+    guides: bool = True,
 ) -> Path:
-    """Mean regret curve per ``group`` with a 95% confidence band across runs; writes a PNG.
+    """Mean curve per ``group`` with a 95% confidence band across runs; writes PNG, SVG and PDF.
 
-    ``reference`` maps a label to ``[len(x)]`` values drawn dashed (a theoretical bound).
+    Axes: ``loglog=None`` or ``True`` draws log-log axes when every plotted value (band included)
+    is positive, with each curve's fitted slope in the legend and dashed guides ``∝ t^{1/2}`` and
+    ``∝ t``; otherwise ``x`` stays logarithmic and ``y`` is linear (or a symlog without an empty
+    half). ``loglog=False`` draws linear axes. ``reference`` maps a label (mathtext welcome) to
+    ``[len(unique x)]`` values drawn as a dashed grey reference (a theoretical bound). The title
+    names the metric, the setting (``setting``, else the rows' ``env``), T and the number of runs.
     """
-    plt = _mpl()
     cols = columns(rows)
     for need in (metric, group, x):
         if need not in cols:
             raise ValueError(f"rows have no column {need!r} (columns: {', '.join(cols)})")
-    fig, ax = plt.subplots(figsize=(6.4, 4.2), dpi=110)
+    curves = []
     for name in sorted(set(cols[group].tolist())):
         sel = cols[group] == name
         xs, mean, half = curve_stats(cols[x][sel], cols[metric][sel].astype(float))
-        line, = ax.plot(xs, mean, label=str(name))
-        ax.fill_between(xs, mean - half, mean + half, color=line.get_color(), alpha=0.2, linewidth=0)
-    for label, values in (reference or {}).items():
-        xs = np.unique(cols[x])
-        ax.plot(xs, values, "k--", linewidth=1, label=label)
-    if loglog:
-        ax.set_xscale("log")
-        ax.set_yscale("symlog", linthresh=1.0)
-    ax.set_xlabel(x)
-    ax.set_ylabel(metric.replace("_", " "))
-    ax.set_title(title or f"{metric.replace('_', ' ')} (mean, 95% band)")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
+        curves.append((str(name), xs.astype(float), mean, half))
+    values = np.concatenate([np.concatenate([m - h, m + h]) for _, _, m, h in curves]) if curves else np.zeros(0)
+    xs_all = np.unique(cols[x]).astype(float)
+    ref_values = [np.asarray(v, float) for v in (reference or {}).values()]
+    fig, ax = style.figure()
+    want_log = loglog is not False
+    xlog = want_log and style.scale_for(xs_all)[0] == "log"
+    ylog = xlog and style.scale_for(np.concatenate([values, *ref_values]) if ref_values else values)[0] == "log"
+    for name, xs, mean, half in curves:
+        style.line(ax, xs, mean, band=half, name=name, slope=ylog)
+    for label, vals in (reference or {}).items():
+        style.reference(ax, xs_all, vals, label)
+    if ylog and guides and curves and metric in ("regret", "pseudo_regret", "realized_regret"):
+        end = float(np.median([m[-1] for _, _, m, _ in curves]))
+        x_end = xs_all[-1]
+        for slope, label in ((0.5, r"$\propto t^{1/2}$"), (1.0, r"$\propto t$")):
+            style.reference(ax, xs_all, end * (xs_all / x_end) ** slope, label)
+    if want_log:
+        style.set_scale(ax, "x", xs_all)
+        style.set_scale(ax, "y", np.concatenate([values, *ref_values]) if ref_values else values)
+    nice = metric.replace("_", " ")
+    ax.set_xlabel(x.replace("_", " ") + (" $t$" if x == "round" else ""))
+    ax.set_ylabel(f"{nice} (mean, 95% band)")
+    env = setting
+    if env is None and "env" in cols:
+        env = ", ".join(sorted(set(cols["env"].tolist())))
+    T = int(xs_all.max()) if xs_all.size else None
+    style.title(ax, title or f"{nice[:1].upper()}{nice[1:]}", setting=env, T=T, runs=run_count(cols))
+    style.legend(ax)
     return save(fig, out)
 
 
@@ -93,19 +145,31 @@ def line_plot(
     title: str = "",
     logx: bool = False,
     logy: bool = False,
+    references: Mapping[str, tuple[np.ndarray, np.ndarray]] | None = None,
+    slope: bool = False,
 ) -> Path:
-    """Plain lines ``label -> (x, y)``; writes a PNG."""
-    plt = _mpl()
-    fig, ax = plt.subplots(figsize=(6.4, 4.2), dpi=110)
+    """Lines ``label -> (x, y)`` in each label's colour, ``references`` dashed grey; writes PNG,
+    SVG and PDF. ``logx``/``logy`` ask for log axes, used only where every value is positive (else
+    linear or a symlog without an empty half); ``slope`` prints log-log slopes in the legend."""
+    fig, ax = style.figure()
+    xs_all = np.concatenate([np.asarray(v[0], float) for v in [*series.values(), *(references or {}).values()]]
+                            or [np.zeros(0)])
+    ys_all = np.concatenate([np.asarray(v[1], float) for v in [*series.values(), *(references or {}).values()]]
+                            or [np.zeros(0)])
+    xlog = logx and style.scale_for(xs_all)[0] == "log"
+    ylog = logy and style.scale_for(ys_all)[0] == "log"
     for label, (xs, ys) in series.items():
-        ax.plot(xs, ys, marker="o" if len(xs) < 30 else None, label=label)
-    ax.set_xscale("log" if logx else "linear")
-    ax.set_yscale("log" if logy else "linear")
+        style.line(ax, xs, ys, name=label, slope=slope and xlog and ylog)
+    for label, (xs, ys) in (references or {}).items():
+        style.reference(ax, xs, ys, label)
+    if logx:
+        style.set_scale(ax, "x", xs_all)
+    if logy:
+        style.set_scale(ax, "y", ys_all)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.set_title(title)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
+    style.legend(ax)
     return save(fig, out)
 
 
