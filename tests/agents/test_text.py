@@ -7,7 +7,14 @@ import json
 import numpy as np
 import pytest
 
-from regretlab.agents import AgentRunError, ChatAgent, History, TextProtocol, play, play_game
+from regretlab.agents import (
+    AgentRunError,
+    ChatAgent,
+    History,
+    TextProtocol,
+    play,
+    play_game,
+)
 from regretlab.agents.settings import run_setting
 from regretlab.agents.text import ParseError
 from regretlab.envs import alternating, gaussian

@@ -240,7 +240,7 @@ def as_agent(obj: Any, horizon: int | None = None, utility_range: tuple[float, f
 class _Log:
     """The rounds an agent has seen: append-only lists shared by successive states."""
 
-    __slots__ = ("strategies", "values", "actions", "observed")
+    __slots__ = ("actions", "observed", "strategies", "values")
 
     def __init__(self, strategies: list[np.ndarray] | None = None, values: list[np.ndarray] | None = None,
                  actions: list[np.ndarray] | None = None, observed: list[np.ndarray] | None = None) -> None:
@@ -882,7 +882,7 @@ def play_game(
     names = [a.name for a in made]
     start = time.perf_counter()
     bar, report = _progress(T, f"{'+'.join(names)} on {getattr(game, 'name', None) or 'game'}", progress, None)
-    records = lambda: [r for pl in players for r in pl.records]  # noqa: E731
+    records = lambda: [r for pl in players for r in pl.records]
     try:
         tr = run(players, setting, T, keys=keys, seed=seed, history=True, joint=True, progress=report)
     except (EndpointError, KeyboardInterrupt) as exc:

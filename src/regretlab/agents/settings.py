@@ -17,7 +17,14 @@ from typing import Any, Callable
 
 import numpy as np
 
-from regretlab.agents.harness import AgentRunError, AgentTrace, GameTrace, LearnerAgent, play, play_game
+from regretlab.agents.harness import (
+    AgentRunError,
+    AgentTrace,
+    GameTrace,
+    LearnerAgent,
+    play,
+    play_game,
+)
 from regretlab.core.errors import check_int
 
 ONLINE = {

@@ -123,7 +123,7 @@ def check(config: AgentRunConfig, names: Mapping[str, str] | None = None) -> tup
     from regretlab.agents.settings import get_setting
     from regretlab.core.errors import check_int, check_positive
 
-    def L(field: str) -> str:  # noqa: N802
+    def L(field: str) -> str:
         return (names or {}).get(field, field)
 
     given = [f for f in ("agent", "endpoint", "local", "checkpoint") if getattr(config, f)]
@@ -202,7 +202,7 @@ def agent_factory(config: AgentRunConfig, seed: int, kind: str,
     A learner made by name gets the setting's utility range as its reward range: ``(-1, 0)``
     online (utility = -loss), ``(0, 1)`` in games.
     """
-    def L(field: str) -> str:  # noqa: N802
+    def L(field: str) -> str:
         return (names or {}).get(field, field)
 
     if config.agent:

@@ -33,12 +33,15 @@ from typing import Any
 import numpy as np
 from scipy.optimize import linprog
 
-from regretlab.bandits.combinatorial import EnumerationOracle, SemiBanditRound, exp2, ftpl_semibandit
+from regretlab.bandits.combinatorial import (
+    EnumerationOracle,
+    SemiBanditRound,
+    exp2,
+    ftpl_semibandit,
+)
 from regretlab.core import rng
 from regretlab.core.errors import check_int, check_positive
 from regretlab.core.types import SemiBandit
-from regretlab.metrics.benchmark import comparator_regret
-from regretlab.metrics.ledger import Ledger, external
 from regretlab.fairness.panel import Panel, lipschitz_auditor
 from regretlab.fairness.reduction import (
     LendingStream,
@@ -49,6 +52,8 @@ from regretlab.fairness.reduction import (
     revealed_mask,
     round_losses,
 )
+from regretlab.metrics.benchmark import comparator_regret
+from regretlab.metrics.ledger import Ledger, external
 
 _STREAM_POLICY = 31  # draws that estimate FTPL's policy (never shared with the learner's own)
 

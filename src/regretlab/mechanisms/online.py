@@ -35,9 +35,9 @@ from scipy.optimize import linprog
 
 from regretlab.core.errors import check_int
 from regretlab.mechanisms.agents import best_response, mechanism_value
-from regretlab.metrics.benchmark import ValueBook, benchmark_regret
 from regretlab.mechanisms.instance import InfoInstance, Mechanism
 from regretlab.mechanisms.lp import MechanismLPInfeasible, solve_correlated
+from regretlab.metrics.benchmark import ValueBook, benchmark_regret
 
 
 def assumption_rules(inst: InfoInstance) -> tuple[list[np.ndarray], np.ndarray]:
