@@ -121,11 +121,15 @@ def _cell_text(value: object) -> Text:
 
 def _summary_table(name: str, rows: object, title: Optional[str] = None) -> None:
     """Print the experiment's summary of ``rows``: one table, split by the config fields that
-    differ between the stored cells (a column per field), so different configs never pool."""
+    differ between the stored cells (a column per field), so different configs never pool.
+
+    Values print rounded to their standard error (:mod:`regretlab.summary`); verdicts get a column
+    that says what was tested against which target and whether it holds (or needs a larger run)."""
     from rich.table import Table
 
     from regretlab.experiments import get_experiment
     from regretlab.report import config_groups
+    from regretlab.summary import entries
 
     exp = get_experiment(name)
     if exp.summarize is None:
@@ -133,14 +137,27 @@ def _summary_table(name: str, rows: object, title: Optional[str] = None) -> None
     fields, groups = config_groups(rows)
     caption = (f"{len(groups)} configs: one summary per {', '.join(fields)} (the config fields that differ "
                "between the stored cells)") if fields else None
+    lines = [(values, entries(exp.summarize(group))) for values, group in groups]
+    with_verdicts = any(v is not None for _, es in lines for *_, v in es)
+    if with_verdicts:
+        note = "± is one standard error over runs; a verdict marked 'demo size' needs the larger run it names"
+        caption = f"{caption}\n{note}" if caption else note
     table = Table(title=title or name, show_header=True, caption=caption)
     for f in fields:
         table.add_column(f)
     table.add_column("quantity")
     table.add_column("value")
-    for values, group in groups:
-        for k, v in exp.summarize(group):
-            table.add_row(*(_cell_text(values[f]) for f in fields), _cell_text(k), _cell_text(v))
+    if with_verdicts:
+        table.add_column("verdict")
+    styles = {"holds": "green", "fails": "bold red", "demo size": "yellow", "not tested": "dim"}
+    for values, es in lines:
+        for label, text, verdict in es:
+            cells = [*(_cell_text(values[f]) for f in fields), _cell_text(label), _cell_text(text)]
+            if with_verdicts:
+                cells.append(Text("") if verdict is None else
+                             Text.assemble(f"{verdict.relation()}: ", (verdict.status, styles.get(verdict.status, "")),
+                                           f" ({verdict.demo_size})" if verdict.status == "demo size" else ""))
+            table.add_row(*cells)
     stdout.print(table)
 
 
@@ -394,24 +411,45 @@ def show_cmd(
 
 @app.command("report")
 def report_cmd(
-    names: list[str] = typer.Argument(..., help="experiment name(s)"),
+    names: Optional[list[str]] = typer.Argument(None, help="experiment name(s) (default: all stored)"),
     out: Path = typer.Option(Path("results") / "report.html", "--out", help="HTML file to write"),
     store: Path = StoreOpt,
+    serve: bool = typer.Option(False, "--serve", help="serve the report on 127.0.0.1 and reload it as the "
+                                                      "store changes (a running sweep); Ctrl-C stops"),
+    port: int = typer.Option(8765, "--port", help="port of --serve (0: any free port)"),
+    poll: float = typer.Option(2.0, "--poll", help="seconds between reads of the store's cells with --serve"),
+    serve_for: Optional[float] = typer.Option(None, "--for", help="with --serve: stop after this many seconds"),
 ) -> None:
-    """Write a self-contained HTML report (figures embedded) for stored experiments; cells of
-    different configs get their own summary and figures."""
-    from regretlab.report import write_report
+    """Write the HTML report of stored experiments: one page with a sidebar and search, a page per
+    experiment, interactive and static figures (PNG, SVG, PDF) and the SQL of every figure's rows;
+    cells of different configs get their own summary and figures."""
+    from regretlab.report import files_dir, serve_report, write_report
 
+    if poll < 0.5:
+        raise UserError(f"--poll must be >= 0.5 seconds, got {poll}")
+    if not 0 <= port <= 65535:
+        raise UserError(f"--port must be in 0..65535, got {port}")
+    if serve_for is not None and serve_for <= 0:
+        raise UserError(f"--for must be > 0 seconds, got {serve_for}")
     with _open_store(store, must_exist=True) as db:
         have = db.experiments()
+        names = list(names or have)
         stored = [n for n in names if n in have]
         for n in names:
             if n not in stored:
                 warn_line(f"no results stored for experiment {n!r} in {store}; run it first (regretlab run {n})")
         if not stored:
-            raise UserError(f"none of {', '.join(names)} has results in {store}")
-        path = write_report(db, stored, out)
-    stdout.print(f"wrote {path}")
+            raise UserError(f"none of {', '.join(names) or 'the experiments'} has results in {store}")
+        if not serve:
+            path = write_report(db, stored, out)
+    if serve:
+        try:
+            serve_report(store, stored, out, port=port, poll=poll, duration=serve_for,
+                         echo=lambda line: stdout.print(line))
+        except OSError as exc:
+            raise UserError(f"cannot serve on 127.0.0.1:{port}: {exc.strerror or exc}; pass --port") from None
+        return
+    stdout.print(f"wrote {path} (pages per experiment and figures in {files_dir(path)})")
 
 
 @app.command("export")
