@@ -66,7 +66,23 @@ class Gradient:
     grad: np.ndarray  # [B, D]
 
 
-Feedback = FullInfo | Bandit | SemiBandit | Gradient
+@dataclass(frozen=True)
+class Label:
+    """The target of a regression round, with the context it was predicted from.
+
+    Attributes:
+        x: the round's context, as given to ``predict``: features ``[B, D]`` (or a
+            ``Grouped(x, groups)``, or a ``(phi, psi)`` pair).
+        y: ``[B]`` targets.
+        mask: ``[B]`` bool, the runs that learn this round (``None``: all of them).
+    """
+
+    x: Any  # [B, D]
+    y: np.ndarray  # [B]
+    mask: np.ndarray | None = None  # [B] bool
+
+
+Feedback = FullInfo | Bandit | SemiBandit | Gradient | Label
 
 
 @runtime_checkable

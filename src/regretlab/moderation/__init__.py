@@ -10,7 +10,12 @@ from regretlab.moderation.aggregation import (
     LOSSES,
     Aggregator,
     CategoryAware,
+    EWA,
+    FixedShare,
+    ModerationRound,
+    ModerationStream,
     best_switching_loss,
+    category_aware,
     default_lr,
     ewa,
     fixed_share,
@@ -19,6 +24,7 @@ from regretlab.moderation.aggregation import (
     loss_values,
     regret_bound,
     run_stream,
+    upgrade_state,
 )
 from regretlab.moderation.experts import (
     CallableExpert,
@@ -31,6 +37,12 @@ from regretlab.moderation.experts import (
 from regretlab.moderation.synthetic import simulate_pool
 
 __all__ = [
+    "EWA",
+    "FixedShare",
+    "ModerationRound",
+    "ModerationStream",
+    "category_aware",
+    "upgrade_state",
     "LOSSES",
     "Aggregator",
     "CallableExpert",

@@ -18,20 +18,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 
-@dataclass(frozen=True)
-class Label:
-    """The target of a regression round, with the context it was predicted from.
-
-    Attributes:
-        x: the round's context, as given to ``predict``: features ``[B, D]`` (or a
-            :class:`Grouped`, or a ``(phi, psi)`` pair for the heteroscedastic Gaussian).
-        y: ``[B]`` targets.
-        mask: ``[B]`` bool, the runs that learn this round (``None``: all of them).
-    """
-
-    x: Any  # [B, D] (or Grouped / (phi [B, D], psi [B, K]))
-    y: np.ndarray  # [B]
-    mask: np.ndarray | None = None  # [B] bool
+from regretlab.core.types import Label  # noqa: E402  (the feedback of regression learners)
 
 
 @dataclass(frozen=True)
