@@ -416,7 +416,7 @@ def _nav(sections: list[Section], href: Callable[[Section], str], current: str |
         + f"><a href='{_e(href(s))}'><span title='{_e(s.name)}'>{_e(s.name)}</span>{_counts_html(s)}</a></li>"
         for s in sections)
     return (f"<div class='brand'><a href='{_e(home)}'>regretlab report</a></div>"
-            "<input id='search' type='search' placeholder='Search experiments, algorithms…' "
+            "<input id='search' type='search' placeholder='Search, e.g. adahedge' "
             "aria-label='Search experiments and algorithms' autocomplete='off'>"
             f"<div id='search-count'></div><nav><ul>{items}</ul></nav>")
 
@@ -433,8 +433,12 @@ def _overview(sections: list[Section], href: Callable[[Section], str]) -> str:
 
 
 def _page(title: str, meta: str, nav: str, body: str, plotly_src: str | None, settings: dict[str, Any]) -> str:
-    css = (ASSETS / "report.css").read_text()
-    js = (ASSETS / "report.js").read_text()
+    try:
+        css = (ASSETS / "report.css").read_text()
+        js = (ASSETS / "report.js").read_text()
+    except FileNotFoundError as exc:  # a wheel built without the package data
+        raise FileNotFoundError(f"the report's style and script are missing from this install ({exc.filename}); "
+                                "reinstall regretlab (pip install -e .)") from None
     plotly = f"<script src='{_e(plotly_src)}'></script>" if plotly_src else ""
     return ("<!doctype html><html lang='en'><head><meta charset='utf-8'>"
             "<meta name='viewport' content='width=device-width, initial-scale=1'>"

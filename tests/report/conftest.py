@@ -262,6 +262,11 @@ def report_page(report_store: Path, tmp_path_factory: pytest.TempPathFactory) ->
     from regretlab.store import Store
 
     out = tmp_path_factory.mktemp("report") / "report.html"
-    with Store(report_store) as db:
-        write_report(db, db.experiments(), out)
+    here = os.getcwd()
+    os.chdir(report_store.parent)  # the page names the store as a user gives it: a relative path
+    try:
+        with Store(Path(report_store.name)) as db:
+            write_report(db, db.experiments(), out)
+    finally:
+        os.chdir(here)
     return out
