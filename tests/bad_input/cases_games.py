@@ -166,5 +166,5 @@ CASES = [
     dict(id="solve-iterations-0", argv=["solve", "kuhn", "--iterations", "0"], expect="--iterations"),
     dict(id="solve-checkpoint-every-0", argv=["solve", "kuhn", "--checkpoint-every", "0"],
          expect="--checkpoint-every"),
-    dict(id="solve-unknown-algo", argv=["solve", "kuhn", "--algo", "cfr++"], expect="algo"),
+    dict(id="solve-unknown-algo", argv=["solve", "kuhn", "--algo", "cfr++"], expect="--algo must be one of"),
 ]

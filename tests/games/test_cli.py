@@ -66,7 +66,7 @@ def test_solve_command_bad_input_is_one_line(capsys):
     assert "unknown game" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["solve", "kuhn", "--algo", "cfr++", "--no-progress"])
-    assert "algo" in capsys.readouterr().err
+    assert "--algo must be one of" in capsys.readouterr().err
 
 
 def test_play_command(monkeypatch, capsys):

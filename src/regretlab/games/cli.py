@@ -76,6 +76,40 @@ def _load_game(game: str, players: int, params: dict, progress: bool, typed: tup
         watcher.close()
 
 
+# the options of `solve` by config field of the games_solve experiment, to name them as typed
+_SOLVE_OPTIONS = {"players": "--players", "params": "--param", "algo": "--algo",
+                  "iterations": "--iterations", "checkpoint_every": "--checkpoint-every", "local": "--local"}
+
+
+def _store_curve(store: Path, cell: Any, rows: dict, started: float) -> None:
+    """Store a solve's curve as its ``games_solve`` cell through the one write path
+    (:func:`regretlab.sweep.store_cell`); a store that is busy or damaged by now keeps the cell
+    beside it (``<store>.pending/``), added the next time the store is opened."""
+    import sys
+
+    from regretlab.store import Store, StoreInUse, save_pending, to_arrow
+    from regretlab.sweep import store_cell
+
+    key = cell.key
+    table = to_arrow(rows)
+    try:
+        with Store(store, wait=120.0) as st:
+            st.check(cell.experiment)
+            store_cell(st, cell, ("ok", table, started, None), key)
+    except BaseException as exc:  # busy, damaged or interrupted: keep the computed cell anyway
+        kept = save_pending(store, cell.experiment, cell.config, cell.seed, table, started=started, key=key)
+        if not isinstance(exc, (StoreInUse, ValueError)):
+            print(f"error: interrupted while storing; the curve is kept in {kept} and will be added to "
+                  f"{store} the next time it is opened", file=sys.stderr, flush=True)
+            raise
+        print(f"warning: could not store the curve: {str(exc).split('; ')[0]}", file=sys.stderr, flush=True)
+        print(f"kept cell {key} in {kept}; it is added to {store} the next time the store is opened "
+              "(any regretlab command on it)")
+        return
+    print(f"curve stored in {store} (experiment {cell.experiment}, cell {key}); see it with: "
+          f"regretlab show {cell.experiment} --store {store}")
+
+
 def register(app: typer.Typer) -> None:
     """Add the games commands to the ``regretlab`` app."""
 
@@ -84,6 +118,8 @@ def register(app: typer.Typer) -> None:
         game: str = typer.Argument(..., help="kuhn | leduc | holdem | openspiel:<name> | file.json"),
         players: int = typer.Option(2, help="players of a built-in game"),
         algo: str = typer.Option("cfr+", help="cfr | cfr+ | linear_cfr | dcfr | pcfr+ | mccfr-external | mccfr-outcome"),
+        local: str = typer.Option("", help="an experts learner replacing the algorithm's local rule (general "
+                                           "CFR path), e.g. hedge, adahedge or 'hedge(lr=0.5)'"),
         iterations: int = typer.Option(1000, help="total iterations"),
         checkpoint_every: Optional[int] = typer.Option(
             None, help="evaluate exploitability and checkpoint every K iterations (without it: "
@@ -93,18 +129,30 @@ def register(app: typer.Typer) -> None:
                        "--checkpoint-every: results/checkpoints/<game>-p<players>-<algo>-seed<seed>-every<K>.npz)"),
         resume: bool = typer.Option(True, help="resume from the checkpoint if it exists"),
         out: Optional[Path] = typer.Option(None, help="write the average policy (.json or .npz, or a folder)"),
-        store: Optional[Path] = typer.Option(None, help="DuckDB store for the exploitability curve"),
+        store: Optional[Path] = typer.Option(None, help="DuckDB store: the curve becomes a cell of experiment "
+                                                        "games_solve (regretlab show / report games_solve)"),
         plot: Optional[Path] = typer.Option(None, help="exploitability curve (.png, .pdf or .svg, or a folder)"),
-        seed: int = typer.Option(0, help="seed of the MCCFR samplers"),
+        seed: int = typer.Option(0, help="seed of the MCCFR samplers (and of a randomised --local rule)"),
         param: list[str] = typer.Option([], help="game parameter key=value (repeatable), e.g. ranks=4, board=1-1"),
         progress: bool = typer.Option(True, help="show a progress bar"),
     ) -> None:
-        """Solve GAME; shows exploitability as it goes; checkpoints resume bit-identically."""
+        """Solve GAME; shows exploitability as it goes; checkpoints resume bit-identically; with
+        --store the curve is a cell of the experiment games_solve."""
         import sys
+        import time
+        from dataclasses import asdict
 
         from regretlab.core.errors import check_int
+        from regretlab.experiments import games_solve
         from regretlab.games.io import save_policy
-        from regretlab.games.solve import SolveConfig, default_checkpoint, make, parse_params, solve
+        from regretlab.games.solve import (
+            checkpoint_problem,
+            default_checkpoint,
+            make_for,
+            parse_params,
+            solve,
+            solver_label,
+        )
         from regretlab.plot import exploitability_curves
         from regretlab.progress import bar
 
@@ -117,24 +165,42 @@ def register(app: typer.Typer) -> None:
         check_int("--players", players, minimum=2 if game in BUILTIN else 1)
         check_int("--iterations", iterations, minimum=1)
         every = 100 if checkpoint_every is None else check_int("--checkpoint-every", checkpoint_every, minimum=1)
-        make(algo, seed)  # unknown --algo: one line now, not after building the game
         if seed < 0:
             raise ValueError(f"--seed must be >= 0, got {seed}")
         params_text = ",".join(param)
-        params = parse_params(params_text)
-        config = SolveConfig(game, players, algo, iterations, every, seed, params_text)
-        stem = f"{_slug(Path(game).stem if game.endswith('.json') else game)}-{_slug(algo)}"
+        parse_params(params_text)
+        config = games_solve.Config(game=game, players=players, params=params_text, algo=algo,
+                                    iterations=iterations, checkpoint_every=every, local=local)
+        config.validate(_SOLVE_OPTIONS)  # unknown --algo or --local: one line now, not after building the game
+        solve_config = games_solve.solve_config(config, seed)
+        label = solver_label(algo, local)
+        stem = f"{_slug(Path(game).stem if game.endswith('.json') else game)}-{_slug(label)}"
         out_path = None if out is None else _output_file("--out", out, (".json", ".npz"), f"{stem}-policy.json")
         plot_path = None if plot is None else _output_file("--plot", plot, (".png", ".pdf", ".svg"),
                                                            f"{stem}-exploitability.png")
-        ck_path = None
+        ck_path, problem = None, None
         if checkpoint is not None or checkpoint_every is not None:
-            default = default_checkpoint(config)
-            ck_path = default if checkpoint is None else _output_file("--checkpoint", checkpoint, (".npz",),
-                                                                      default.name)
+            problem = checkpoint_problem(make_for(solve_config, "--algo", "--local"))
+            if problem is not None and checkpoint is not None:
+                raise ValueError(f"--checkpoint: {problem}, so this solve cannot checkpoint; "
+                                 "solve without --checkpoint")
+            if problem is None:
+                default = default_checkpoint(solve_config)
+                ck_path = default if checkpoint is None else _output_file("--checkpoint", checkpoint, (".npz",),
+                                                                          default.name)
+        cell = None
+        if store is not None:
+            from regretlab.store import Store
+            from regretlab.sweep import Cell
 
-        tp = _load_game(game, players, params, progress, tuple(param))
+            cell = Cell(games_solve.NAME, tuple(sorted(asdict(config).items())), seed)
+            with Store(store) as st:  # a bad, damaged or busy store fails now, not after the solve
+                st.check(games_solve.NAME)
+
+        tp = _load_game(game, players, parse_params(params_text), progress, tuple(param))
         note(tp.describe())
+        if checkpoint_every is not None and ck_path is None:
+            note(f"evaluating every {every} iterations; no checkpoint: {problem}")
         if ck_path is not None:
             exists = ck_path.exists()
             if exists and not resume:
@@ -142,7 +208,8 @@ def register(app: typer.Typer) -> None:
             elif not exists:
                 note(f"checkpointing every {every} iterations to {ck_path} (rerun the same command to resume)")
 
-        with bar(iterations, algo, fields=("exploitability",), disable=not progress) as b:
+        started = time.time()
+        with bar(iterations, label, fields=("exploitability",), disable=not progress) as b:
             def on_resume(t: int) -> None:
                 if t >= iterations:
                     note(f"resumed from iteration {t} of checkpoint {ck_path}: nothing left to run "
@@ -154,11 +221,11 @@ def register(app: typer.Typer) -> None:
             def on_checkpoint(t: int, e: float) -> None:
                 b.update(t, exploitability=e)
 
-            solver, state, curve = solve(config, tp, checkpoint=ck_path, resume=resume,
+            solver, state, curve = solve(solve_config, tp, checkpoint=ck_path, resume=resume,
                                          on_checkpoint=on_checkpoint, on_resume=on_resume,
                                          checkpoint_name="--checkpoint")
         policy = solver.average_policy(state, tp)
-        print(f"game={tp.name} algo={algo} iterations={state.t} "
+        print(f"game={tp.name} algo={label} iterations={state.t} "
               f"exploitability={curve['exploitability'][-1]:.9g} "
               f"nash_conv={curve['nash_conv'][-1]:.9g}")
         if ck_path is not None:
@@ -166,14 +233,11 @@ def register(app: typer.Typer) -> None:
         if out_path is not None:
             save_policy(tp, policy, out_path)
             print(f"policy written to {out_path}")
-        if store is not None:
-            from regretlab.store import Store
-
-            with Store(store) as st:
-                key = st.put("games_solve", config, seed, {k: curve[k] for k in curve})
-            print(f"curve stored in {store} (experiment games_solve, cell {key})")
+        if cell is not None:
+            assert store is not None
+            _store_curve(store, cell, games_solve.columns(curve), started)
         if plot_path is not None:
-            written = exploitability_curves({algo: curve}, plot_path, title=f"{tp.name}")
+            written = exploitability_curves({label: curve}, plot_path, title=f"{tp.name}")
             print(f"plot written to {written}")
 
     @app.command("play")

@@ -1,7 +1,9 @@
 """Long solves with checkpoints: run a CFR-family or MCCFR solver on a game, evaluating
 exploitability every ``checkpoint_every`` iterations, saving a checkpoint that resumes to a
-bit-identical result. The curve is returned (and stored / drawn by the command line:
-:func:`regretlab.plot.exploitability_curves`)."""
+bit-identical result. The curve is returned; the registered experiment ``games_solve``
+(:mod:`regretlab.experiments.games_solve`) makes it a cell of the store, and ``regretlab solve``
+stores it through that experiment (:func:`regretlab.sweep.store_cell`) and draws it
+(:func:`regretlab.plot.exploitability_curves`)."""
 
 from __future__ import annotations
 
@@ -31,8 +33,9 @@ class SolveConfig:
     algo: str = "cfr+"  # one of ALGOS
     iterations: int = 1000  # total iterations
     checkpoint_every: int = 100  # evaluate / checkpoint period
-    seed: int = 0  # MCCFR sampling seed
+    seed: int = 0  # MCCFR sampling seed (and a randomised local rule's)
     params: str = ""  # extra game parameters, "key=value,key=value" (hold'em, OpenSpiel)
+    local: str = ""  # "" or an experts learner replacing the algorithm's local rule (see local_rule)
 
 
 def parse_params(text: str) -> dict[str, Any]:
@@ -67,15 +70,124 @@ def _parse_value(value: str) -> Any:
     return value
 
 
-def make(algo: str, seed: int = 0) -> Any:
-    """The solver object for an algorithm name (CFR family or MCCFR)."""
-    if algo == "mccfr-external":
-        return mccfr("external", seed=seed)
-    if algo == "mccfr-outcome":
-        return mccfr("outcome", seed=seed)
-    if algo not in ALGORITHMS:
-        raise ValueError(f"algo must be one of {ALGOS}, got {algo!r}")
-    return make_solver(algo)
+def check_algo(algo: Any, what: str = "algo") -> str:
+    """``algo`` if it is one of :data:`ALGOS`, else a ValueError naming ``what`` (e.g. ``--algo``)."""
+    if not isinstance(algo, str) or algo not in ALGOS:
+        import difflib
+
+        close = difflib.get_close_matches(str(algo), ALGOS, n=1)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        raise ValueError(f"{what} must be one of {', '.join(ALGOS)}, got {algo!r}{hint}")
+    return algo
+
+
+_LOCAL = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\((.*)\))?\s*$", re.DOTALL)
+
+
+def local_rule(spec: str, iterations: int | None = None, what: str = "local") -> Any:
+    """The experts learner named by ``spec``: ``"hedge"`` or ``"hedge(lr=0.5, schedule=anytime)"``.
+
+    ``name`` is a registered learner of family ``experts`` (``regretlab list learners``); the
+    parameters are parsed like :func:`parse_params` (numbers, booleans, strings; never evaluated).
+    A learner that cannot be built from its defaults because it needs a horizon (Hedge's fixed
+    rate) gets ``horizon=iterations``: each information set's rule sees one update per iteration.
+
+    Args:
+        spec: the learner, as above.
+        iterations: the solve's iterations (the horizon fallback); ``None``: no fallback.
+        what: how errors name the option (``--local``).
+
+    Returns:
+        The learner (``init`` / ``strategy`` / ``update``, full-information feedback).
+
+    Example:
+        >>> local_rule("regret_matching_plus")
+        regret_matching_plus()
+        >>> type(local_rule("hedge", iterations=300)).__name__
+        'Hedge'
+    """
+    import inspect
+
+    from regretlab.core.registry import learners
+    from regretlab.games import local as rules
+
+    m = _LOCAL.match(spec) if isinstance(spec, str) else None
+    if m is None:
+        raise ValueError(f"{what} must be an experts learner name, optionally with parameters, e.g. "
+                         f"'hedge' or 'hedge(lr=0.5)', got {spec!r}")
+    name, inner = m.group(1), m.group(2)
+    experts = learners.names("experts")
+    if name not in learners:
+        import difflib
+
+        close = difflib.get_close_matches(name, experts, n=3)
+        hint = f" (did you mean {', '.join(close)}?)" if close else ""
+        raise ValueError(f"{what} must name a registered experts learner, got {name!r}{hint}; "
+                         f"experts learners: {', '.join(experts)}")
+    entry = learners.get(name)
+    if entry.family != "experts":
+        raise ValueError(f"{what} must name an experts learner (a CFR local rule sees full-information "
+                         f"counterfactual values), got {name!r} of family {entry.family!r}; "
+                         f"experts learners: {', '.join(experts)}")
+    try:
+        params = parse_params(inner or "")
+    except ValueError as exc:
+        raise ValueError(f"{what} {spec!r}: {exc}") from None
+    try:
+        learner = entry.factory(**params)
+    except TypeError as exc:
+        raise ValueError(f"{what} {spec!r}: {exc}") from None
+    except ValueError as exc:
+        takes = inspect.signature(entry.factory).parameters
+        if iterations is None or "horizon" not in takes or {"horizon", "lr"} & set(params):
+            raise ValueError(f"{what} {spec!r}: {exc}") from None
+        try:
+            learner = entry.factory(**params, horizon=int(iterations))
+        except (TypeError, ValueError):
+            raise ValueError(f"{what} {spec!r}: {exc}") from None
+    return rules.check_local(learner, what)
+
+
+def solver_label(algo: str, local: str = "") -> str:
+    """``algo``, or ``algo[local]`` when a local rule replaces the algorithm's own."""
+    return f"{algo}[{local}]" if local else algo
+
+
+def make(algo: str, seed: int = 0, local: str = "", iterations: int | None = None,
+         what: str = "algo", local_what: str = "local") -> Any:
+    """The solver object for an algorithm name (CFR family or MCCFR).
+
+    With ``local`` (see :func:`local_rule`) that learner replaces the algorithm's local rule: a
+    CFR preset keeps its averaging schedule and update order (``make("cfr", local="hedge(lr=0.5)")`` is
+    CFR-Hedge; the built-in regret-matching rules still run fused), MCCFR keeps its sampling.
+    ``seed`` seeds MCCFR's sampling and a randomised local rule's keys.
+    """
+    check_algo(algo, what)
+    rule = None if not local else local_rule(local, iterations, local_what)
+    if algo.startswith("mccfr-"):
+        return mccfr(algo.split("-", 1)[1], seed=seed, local=rule)
+    preset = make_solver(algo)
+    if rule is None:
+        return preset
+    from regretlab.games.cfr import cfr
+
+    return cfr(local=rule, averaging=preset.averaging, updates=preset.updates, backend=preset.backend,
+               name=solver_label(algo, local), seed=seed)
+
+
+def make_for(config: SolveConfig, what: str = "algo", local_what: str = "local") -> Any:
+    """The solver of ``config`` (:func:`make` with its algorithm, seed, local rule, iterations)."""
+    return make(config.algo, config.seed, config.local, config.iterations, what, local_what)
+
+
+def checkpoint_problem(solver: Any) -> str | None:
+    """Why ``solver``'s state cannot go into a checkpoint, or ``None`` when it can (the
+    regret-matching rules have a flat-array state; other learners' states are not saved)."""
+    try:
+        solver._flat_rule()
+    except ValueError as exc:
+        return str(exc)
+    return None
 
 
 def save_checkpoint(path: Path, config: SolveConfig, state: Any, curve: dict[str, list],
@@ -85,7 +197,7 @@ def save_checkpoint(path: Path, config: SolveConfig, state: Any, curve: dict[str
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp.npz")
-    arrays = {f"state_{k}": np.asarray(v) for k, v in make(config.algo, config.seed).to_arrays(state, game).items()}
+    arrays = {f"state_{k}": np.asarray(v) for k, v in make_for(config).to_arrays(state, game).items()}
     np.savez(tmp, config=np.array(json.dumps(asdict(config))),
              kind=np.array(type(state).__name__),
              **arrays, **{f"curve_{k}": np.asarray(v) for k, v in curve.items()})
@@ -97,7 +209,8 @@ _CURVE = ("iteration", "exploitability", "nash_conv", "seconds")
 
 def default_checkpoint(config: SolveConfig, folder: str | Path = Path("results") / "checkpoints") -> Path:
     """Where a solve checkpoints when no file is named: one file per game, players, parameters,
-    algorithm, seed and period, e.g. ``results/checkpoints/leduc-p2-cfr+-seed0-every1000.npz``."""
+    algorithm, local rule, seed and period, e.g.
+    ``results/checkpoints/leduc-p2-cfr+-seed0-every1000.npz``."""
     def slug(text: str) -> str:
         return re.sub(r"[^A-Za-z0-9_.+=-]+", "_", text).strip("_") or "game"
 
@@ -107,7 +220,10 @@ def default_checkpoint(config: SolveConfig, folder: str | Path = Path("results")
     parts = [slug(game), f"p{config.players}"]
     if config.params:
         parts.append(slug(config.params.replace(",", "_")))
-    parts += [slug(config.algo), f"seed{config.seed}", f"every{config.checkpoint_every}"]
+    parts.append(slug(config.algo))
+    if config.local:
+        parts.append(slug(config.local))
+    parts += [f"seed{config.seed}", f"every{config.checkpoint_every}"]
     return Path(folder) / ("-".join(parts) + ".npz")
 
 
@@ -138,7 +254,8 @@ def load_checkpoint(path: Path, config: SolveConfig, game: Treeplex | None = Non
     if not isinstance(saved, dict):
         raise ValueError(f"{what} {shown!r}: 'config' is not the JSON settings of a regretlab solve")
     saved.setdefault("params", "")
-    for k in ("game", "players", "algo", "seed", "checkpoint_every", "params"):
+    saved.setdefault("local", "")
+    for k in ("game", "players", "algo", "local", "seed", "checkpoint_every", "params"):
         if saved.get(k) != getattr(config, k):
             raise ValueError(
                 f"{what} {shown!r} was written with {k}={saved.get(k)!r}, not "
@@ -148,7 +265,7 @@ def load_checkpoint(path: Path, config: SolveConfig, game: Treeplex | None = Non
     want = "MCCFRState" if config.algo.startswith("mccfr") else "CFRState"
     if kind != want:
         raise ValueError(f"{what} {shown!r} holds a {kind!r} state, expected {want!r} for algo {config.algo!r}")
-    solver = make(config.algo, config.seed)
+    solver = make_for(config)
     names = solver.ARRAYS  # the flat arrays of the state (t first)
     missing = [f"state_{k}" for k in names if f"state_{k}" not in arrays]
     if missing:
@@ -222,7 +339,10 @@ def solve(
     """
     check_int("iterations", config.iterations, minimum=1)
     every = check_int("checkpoint_every", config.checkpoint_every, minimum=1)
-    solver = make(config.algo, config.seed)
+    solver = make_for(config)
+    if checkpoint is not None and checkpoint_problem(solver) is not None:
+        raise ValueError(f"{checkpoint_name} {str(checkpoint)!r}: {checkpoint_problem(solver)}, so the "
+                         "solve cannot checkpoint; solve without a checkpoint")
     curve: dict[str, list] = {"iteration": [], "exploitability": [], "nash_conv": [], "seconds": []}
     state = None
     if checkpoint is not None and resume and Path(checkpoint).exists():
@@ -251,5 +371,18 @@ def solve(
     return solver, state, curve
 
 
-__all__ = ["ALGOS", "SolveConfig", "solve", "make", "exploitability", "default_checkpoint",
-           "load_checkpoint", "save_checkpoint"]
+__all__ = [
+    "ALGOS",
+    "SolveConfig",
+    "check_algo",
+    "checkpoint_problem",
+    "default_checkpoint",
+    "exploitability",
+    "load_checkpoint",
+    "local_rule",
+    "make",
+    "make_for",
+    "save_checkpoint",
+    "solve",
+    "solver_label",
+]
