@@ -431,6 +431,15 @@ def report_cmd(
         raise UserError(f"--port must be in 0..65535, got {port}")
     if serve_for is not None and serve_for <= 0:
         raise UserError(f"--for must be > 0 seconds, got {serve_for}")
+    if serve:  # read snapshots, never the writer's lock: a sweep may be filling the store
+        if not store.exists():
+            raise UserError(f"no results store at {store}; run an experiment first (or pass --store)")
+        try:
+            serve_report(store, list(names) if names else None, out, port=port, poll=poll, duration=serve_for,
+                         echo=lambda line: stdout.print(line))
+        except OSError as exc:
+            raise UserError(f"cannot serve on 127.0.0.1:{port}: {exc.strerror or exc}; pass --port") from None
+        return
     with _open_store(store, must_exist=True) as db:
         have = db.experiments()
         names = list(names or have)
@@ -440,15 +449,7 @@ def report_cmd(
                 warn_line(f"no results stored for experiment {n!r} in {store}; run it first (regretlab run {n})")
         if not stored:
             raise UserError(f"none of {', '.join(names) or 'the experiments'} has results in {store}")
-        if not serve:
-            path = write_report(db, stored, out)
-    if serve:
-        try:
-            serve_report(store, stored, out, port=port, poll=poll, duration=serve_for,
-                         echo=lambda line: stdout.print(line))
-        except OSError as exc:
-            raise UserError(f"cannot serve on 127.0.0.1:{port}: {exc.strerror or exc}; pass --port") from None
-        return
+        path = write_report(db, stored, out)
     stdout.print(f"wrote {path} (pages per experiment and figures in {files_dir(path)})")
 
 

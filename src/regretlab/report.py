@@ -609,6 +609,9 @@ def serve_report(store_path: str | Path, names: list[str] | None, out: str | Pat
     if not Path(store_path).exists():
         raise FileNotFoundError(f"no results store at {store_path}; run an experiment first (or pass --store)")
     refresh()
+    missing = [n for n in names or [] if n not in seen]
+    if missing:
+        echo(f"warning: no results stored yet for {', '.join(missing)} in {store_path}; they appear when stored")
 
     class Handler(http.server.SimpleHTTPRequestHandler):
         def __init__(self, *args: Any, **kwargs: Any) -> None:

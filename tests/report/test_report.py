@@ -151,11 +151,24 @@ def test_cli_report_all_stored_and_serve_for(report_store: Path, tmp_path: Path)
                         str(tmp_path / "r.html")], capture_output=True, text=True, env=ENV, timeout=300)
     assert r.returncode == 0, r.stderr
     assert "wrote" in r.stdout and (tmp_path / "r_files" / "inpo_omd.html").exists()
-    r = subprocess.run([sys.executable, "-m", "regretlab.cli", "report", "alternating", "--store", str(report_store),
-                        "--out", str(tmp_path / "s.html"), "--serve", "--port", "0", "--for", "1.5"],
-                       capture_output=True, text=True, env=ENV, timeout=120)
+    import shutil
+
+    held = tmp_path / "held.duckdb"
+    shutil.copyfile(report_store, held)
+    holder = subprocess.Popen([sys.executable, "-c", f"from regretlab.store import Store; import time; "
+                               f"s = Store({str(held)!r}); print('held', flush=True); time.sleep(60)"],
+                              stdout=subprocess.PIPE, text=True, env=ENV)
+    try:
+        assert holder.stdout.readline().strip() == "held"  # a sweep holds the store
+        r = subprocess.run([sys.executable, "-m", "regretlab.cli", "report", "alternating", "nope", "--store",
+                            str(held), "--out", str(tmp_path / "s.html"), "--serve", "--port", "0", "--for", "1.5"],
+                           capture_output=True, text=True, env=ENV, timeout=120)
+    finally:
+        holder.kill()
+        holder.wait()
     assert r.returncode == 0, r.stderr
-    assert "serving http://127.0.0.1:" in r.stdout
+    assert "serving http://127.0.0.1:" in r.stdout and "no results stored yet for nope" in r.stdout
+    assert "<section class='experiment' id='alternating'" in (tmp_path / "s.html").read_text()
     for bad, needle in ((["--poll", "0.1"], "--poll must be >= 0.5"), (["--for", "0"], "--for must be > 0")):
         r = subprocess.run([sys.executable, "-m", "regretlab.cli", "report", "--store", str(report_store), "--serve",
                             *bad], capture_output=True, text=True, env=ENV, timeout=120)
