@@ -182,7 +182,8 @@ def exploitability_curves(curves: Mapping[str, Mapping[str, Any]], out: str | Pa
     plt = _mpl()
     fig, ax = plt.subplots(figsize=(5.5, 4))
     for label, c in curves.items():
-        ax.loglog(c["iteration"], np.maximum(c["exploitability"], 1e-16), label=label)
+        ax.loglog(c["iteration"], np.maximum(c["exploitability"], 1e-16), label=label,
+                  marker="." if len(c["iteration"]) < 30 else None)
     ax.set_xlabel("iteration")
     ax.set_ylabel("exploitability (NashConv / P)")
     ax.set_title(title)

@@ -196,7 +196,9 @@ def validate_config(config: Any, names: Mapping[str, str] | None = None) -> None
             value = getattr(config, f.name)
             if isinstance(value, float) and math.isnan(value):
                 raise ValueError(f"{label(f.name)} must be a number, got nan")
-    for field_name in ("algo", "algos"):
+    # fields naming registered learners; a config whose algo names something else (a game solver)
+    # declares its own (learner_fields, a ClassVar) and checks the rest in validate()
+    for field_name in getattr(config, "learner_fields", ("algo", "algos")):
         names_ = getattr(config, field_name, None)
         if isinstance(names_, str):
             for name in names_.split(","):
@@ -205,6 +207,9 @@ def validate_config(config: Any, names: Mapping[str, str] | None = None) -> None
     env = getattr(config, "env", None)
     if isinstance(env, str) and not env.startswith("game:"):
         environments.get(env)
+    own = getattr(config, "validate", None)
+    if callable(own):  # the config's own checks, naming fields as the user typed them
+        own(names or {})
     estimate = getattr(config, "estimate", None)
     if callable(estimate):
         nbytes, seconds = estimate()
