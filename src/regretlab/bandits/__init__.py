@@ -1,9 +1,11 @@
-"""Bandits: adversarial (Exp3 family), stochastic baselines, combinatorial semi-bandits, switching costs.
+"""Bandits: adversarial (Exp3 family, Exp4), stochastic baselines, combinatorial semi-bandits, switching costs.
 
-Importing this package registers the K-armed learners (``@register``, family ``"bandits"``) and the
-stochastic environments (``@register_env``). Exp4 and the semi-bandit learners (Exp2, FTPL) are
-imported directly: they need context in ``update`` / ``SemiBandit`` feedback, which ``run()`` does
-not pass.
+Every learner is on the library's contract (``init(keys, K)``, ``strategy(state, context)``,
+``update(state, feedback)``) and registers itself on import: family ``"bandits"`` (K-armed,
+``Bandit`` feedback, Exp4 with advice as context), ``"switching"`` (batched Exp3, lazy Hedge,
+batching; ``Bandit`` / ``FullInfo``) and ``"semibandits"`` (Exp2, FTPL; ``SemiBandit``). The
+stochastic environments register with ``@register_env``. :func:`regretlab.run.run` plays them;
+:func:`play` and :func:`simulate` are views of it that report what bandit papers plot.
 """
 
 from regretlab.bandits import adversarial, combinatorial, stochastic, switching
@@ -13,6 +15,8 @@ from regretlab.bandits.combinatorial import (
     EnumerationOracle,
     ERMOracle,
     FixedSetOracle,
+    SemiBanditRound,
+    SemiBanditSetting,
     TopMOracle,
     check_action_set,
     exp2,
@@ -25,7 +29,9 @@ from regretlab.bandits.switching import (
     BudgetExceeded,
     LazyHedge,
     MultiScaleRandomWalk,
+    batched_exp3,
     batching,
+    lazy_hedge,
     mrw_losses,
     setting_a,
     setting_b,
@@ -43,9 +49,10 @@ from regretlab.bandits.stochastic import (
 )
 
 __all__ = [
-    "BatchedExp3", "BudgetExceeded", "LazyHedge", "MultiScaleRandomWalk", "batching", "mrw_losses",
-    "setting_a", "setting_b", "simulate", "switching",
-    "ArrayEnv", "CallbackOracle", "ERMOracle", "EnumerationOracle", "FixedSetOracle", "TopMOracle",
+    "BatchedExp3", "BudgetExceeded", "LazyHedge", "MultiScaleRandomWalk", "batched_exp3", "batching",
+    "lazy_hedge", "mrw_losses", "setting_a", "setting_b", "simulate", "switching",
+    "ArrayEnv", "CallbackOracle", "ERMOracle", "EnumerationOracle", "FixedSetOracle", "SemiBanditRound",
+    "SemiBanditSetting", "TopMOracle",
     "adversarial", "bandit_ftpl", "bernoulli_bandit", "check_action_set", "combinatorial",
     "epsilon_greedy", "exp2", "exp3", "exp3_ix", "exp3p", "exp4", "ftpl_semibandit", "gap_means",
     "gaussian_bandit", "kl_ucb", "m_sets", "moss", "play", "stochastic", "thompson", "tsallis_inf",

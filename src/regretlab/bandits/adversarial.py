@@ -259,7 +259,25 @@ class Exp3(_Base):
           test_params=[{"reward_range": (-1e6, 1e6), "horizon": 100}, {"reward_range": (-1e6, 1e6), "schedule": "anytime"}, {"reward_range": (-1e6, 1e6), "lr": 0.1, "exploration": 0.05}])
 def exp3(lr: float | None = None, schedule: str = "fixed", horizon: int | None = None,
          exploration: float = 0.0, reward_range: tuple[float, float] = (-1.0, 0.0)) -> Exp3:
-    """Exp3 (fixed tuned rate from ``horizon``, or ``schedule="anytime"``).
+    r"""Exp3: exponential weights on importance-weighted loss estimates (fixed tuned rate, or anytime).
+
+    .. math::
+        p_t = (1-\gamma)\,\mathrm{softmax}(-\eta_t \hat L_{t-1}) + \gamma/K,\qquad
+        \hat L_t(i) = \hat L_{t-1}(i) + \frac{\ell_t(A_t)\,1[A_t = i]}{p_t(A_t)},\qquad
+        \ell = \frac{hi - r}{hi - lo}.
+
+    Args:
+        lr: fixed rate ``η`` (overrides the tuning).
+        schedule: ``"fixed"`` (``η = sqrt(2 ln K/(T K))`` from ``horizon``: regret ``<= sqrt(2 T K ln K)``)
+            or ``"anytime"`` (``η_t = sqrt(ln K/(t K))``: ``<= 2 sqrt(T K ln K)``).
+        horizon: ``T``, for the fixed tuned rate.
+        exploration: ``γ``, uniform exploration.
+        reward_range: declared ``(low, high)`` of rewards (default ``(-1, 0)``: ``-loss``).
+
+    Returns:
+        An :class:`Exp3` learner (``feedback = Bandit``): ``init(keys [B], K)``,
+        ``strategy(state) -> [B, K]`` (read-only, carried in the state),
+        ``update(state, Bandit(action [B], reward [B], prob [B]))``; ``play_table`` for fixed tables.
 
     Example:
         >>> from regretlab.core import Bandit, rng
@@ -267,6 +285,9 @@ def exp3(lr: float | None = None, schedule: str = "fixed", horizon: int | None =
         >>> s = learner.update(s, Bandit(np.array([0, 1]), np.array([-1.0, 0.0]), np.array([1/3, 1/3])))
         >>> learner.strategy(s).argmin(axis=1).tolist()
         [0, 0]
+
+    Paper: Auer, Cesa-Bianchi, Freund & Schapire, "The nonstochastic multiarmed bandit problem",
+    SIAM J. Comput. 2002; rates from Bubeck & Cesa-Bianchi 2012, Thm 3.1.
     """
     return Exp3(lr, schedule, horizon, exploration, reward_range)
 
@@ -316,7 +337,32 @@ class Exp3IX(_Base):
 @register("exp3_ix", family="bandits", test_params=[{"reward_range": (-1e6, 1e6), "horizon": 100}, {"reward_range": (-1e6, 1e6), "lr": 0.2, "gamma": 0.05}])
 def exp3_ix(lr: float | None = None, gamma: float | None = None, horizon: int | None = None,
             reward_range: tuple[float, float] = (-1.0, 0.0)) -> Exp3IX:
-    """Exp3-IX (Neu 2015): Exp3 with implicit exploration, high-probability regret."""
+    r"""Exp3-IX: Exp3 with implicit exploration, regret bounded with high probability.
+
+    .. math::
+        p_t = \mathrm{softmax}(-\eta \hat L_{t-1}),\qquad
+        \hat L_t(i) = \hat L_{t-1}(i) + \frac{\ell_t(A_t)\,1[A_t = i]}{p_t(i) + \gamma}.
+
+    Args:
+        lr: ``η`` (default ``sqrt(2 ln K/(K T))`` from ``horizon``).
+        gamma: implicit exploration ``γ`` (default ``η/2``).
+        horizon: ``T``, for the tuned rate.
+        reward_range: declared ``(low, high)`` of rewards (default ``(-1, 0)``).
+
+    Returns:
+        An :class:`Exp3IX` learner (``feedback = Bandit``): regret ``<= 2 sqrt(2 K T ln K) +
+        (sqrt(2KT/ln K) + 1) ln(2/δ)`` with probability ``1 - δ``.
+
+    Example:
+        >>> from regretlab.core import Bandit, rng
+        >>> learner = exp3_ix(horizon=100); s = learner.init(rng.spawn_keys(0, 2), 3)
+        >>> s = learner.update(s, Bandit(np.array([0, 0]), np.array([-1.0, -1.0]), np.array([1/3, 1/3])))
+        >>> bool((learner.strategy(s)[:, 0] < 1/3).all())
+        True
+
+    Paper: Neu, "Explore no more: improved high-probability regret bounds for non-stochastic
+    bandits", NeurIPS 2015, Thm 1.
+    """
     return Exp3IX(lr, gamma, horizon, reward_range)
 
 
@@ -371,7 +417,30 @@ class Exp3P(_Base):
 
 @register("exp3p", family="bandits", test_params=[{"reward_range": (-1e6, 1e6), "horizon": 100}])
 def exp3p(horizon: int, delta: float = 0.05, reward_range: tuple[float, float] = (-1.0, 0.0)) -> Exp3P:
-    """Exp3.P (Auer et al. 2002): high-probability regret ``O(sqrt(T K ln(K/δ)))``."""
+    r"""Exp3.P: gain estimates with a confidence bonus, regret ``O(sqrt(T K ln(K/δ)))`` with probability ``1 - δ``.
+
+    .. math::
+        p_t = (1-\gamma)\,\mathrm{softmax}(\eta \hat G_{t-1}) + \gamma/K,\qquad
+        \hat G_t(i) = \hat G_{t-1}(i) + \frac{g_t(i)\,1[A_t = i] + \beta}{p_t(i)},
+
+    ``β = sqrt(ln(K/δ)/(TK))``, ``η = 0.95 sqrt(ln K/(TK))``, ``γ = 1.05 sqrt(K ln K/T)``.
+
+    Args:
+        horizon: ``T``.
+        delta: confidence ``δ ∈ (0, 1)``.
+        reward_range: declared ``(low, high)`` of rewards (default ``(-1, 0)``).
+
+    Returns:
+        An :class:`Exp3P` learner (``feedback = Bandit``): regret ``<= 5.15 sqrt(T K ln(K/δ))`` w.p. ``1 - δ``.
+
+    Example:
+        >>> from regretlab.core import rng
+        >>> learner = exp3p(horizon=1000); s = learner.init(rng.spawn_keys(0, 1), 4)
+        >>> learner.strategy(s).round(2).tolist()
+        [[0.25, 0.25, 0.25, 0.25]]
+
+    Paper: Auer, Cesa-Bianchi, Freund & Schapire, SIAM J. Comput. 2002; Bubeck & Cesa-Bianchi 2012, Thm 3.3.
+    """
     return Exp3P(horizon, delta, reward_range)
 
 
@@ -440,7 +509,30 @@ class TsallisINF(_Base):
 
 @register("tsallis_inf", family="bandits", test_params=[{"reward_range": (-1e6, 1e6)}, {"reward_range": (-1e6, 1e6), "lr": 1.0}])
 def tsallis_inf(lr: float | None = None, reward_range: tuple[float, float] = (-1.0, 0.0)) -> TsallisINF:
-    """Tsallis-INF (Zimmert & Seldin 2021): anytime, optimal in both adversarial and stochastic regimes."""
+    r"""Tsallis-INF (α = 1/2): FTRL with the 1/2-Tsallis entropy, optimal in adversarial and stochastic regimes.
+
+    .. math::
+        p_t = \arg\min_p \langle p, \hat L_{t-1}\rangle - \frac{4}{\eta_t}\sum_i \sqrt{p_i},\quad
+        \eta_t = \frac{2}{\sqrt t},\qquad \hat L_t(i) = \hat L_{t-1}(i) + \frac{\ell_t(A_t) 1[A_t = i]}{p_t(i)}.
+
+    Args:
+        lr: the constant in ``η_t = lr/sqrt(t)`` (default 2).
+        reward_range: declared ``(low, high)`` of rewards (default ``(-1, 0)``).
+
+    Returns:
+        A :class:`TsallisINF` learner (``feedback = Bandit``, anytime): adversarial regret
+        ``<= 4 sqrt(K T) + 1``, stochastic ``O(Σ_i ln T/Δ_i)``.
+
+    Example:
+        >>> from regretlab.core import Bandit, rng
+        >>> learner = tsallis_inf(); s = learner.init(rng.spawn_keys(0, 1), 2)
+        >>> s = learner.update(s, Bandit(np.array([0]), np.array([-1.0]), np.array([0.5])))
+        >>> bool(learner.strategy(s)[0, 1] > 0.5)
+        True
+
+    Paper: Zimmert & Seldin, "Tsallis-INF: an optimal algorithm for stochastic and adversarial
+    bandits", JMLR 2021, Thms 1 and 4.
+    """
     return TsallisINF(lr, reward_range)
 
 
@@ -506,7 +598,33 @@ class BanditFTPL(_Base):
           test_params=[{"reward_range": (-1e6, 1e6), "horizon": 100}, {"reward_range": (-1e6, 1e6), "lr": 0.3, "max_resamples": 10, "noise": "gumbel"}])
 def bandit_ftpl(lr: float | None = None, horizon: int | None = None, max_resamples: int | None = None,
                 noise: str = "exponential", reward_range: tuple[float, float] = (-1.0, 0.0)) -> BanditFTPL:
-    """FTPL with geometric resampling for K-armed bandits (Neu & Bartók 2013)."""
+    r"""FTPL with geometric resampling for K-armed bandits (FPL+GR).
+
+    .. math::
+        A_t = \arg\min_i \hat L_{t-1}(i) - Z_{t,i}/\eta,\qquad
+        \hat L_t(A_t) = \hat L_{t-1}(A_t) + \ell_t(A_t)\, K_t,
+
+    ``K_t``: fresh perturbed leaders drawn until one picks ``A_t`` (at most ``M``), so
+    ``E[K_t] ≈ 1/p_t(A_t)``; ``strategy`` is the one-hot of ``A_t``.
+
+    Args:
+        lr: ``η`` (default ``sqrt(ln K/(K T))`` from ``horizon``).
+        horizon: ``T``, for the defaults.
+        max_resamples: truncation ``M`` (default ``ceil(sqrt(K T))``).
+        noise: ``exponential``, ``laplace``, ``gumbel`` or ``gaussian`` perturbations.
+        reward_range: declared ``(low, high)`` of rewards (default ``(-1, 0)``).
+
+    Returns:
+        A :class:`BanditFTPL` learner (``feedback = Bandit``): regret ``O(sqrt(K T ln K))``.
+
+    Example:
+        >>> from regretlab.core import rng
+        >>> learner = bandit_ftpl(horizon=100); s = learner.init(rng.spawn_keys(0, 3), 4)
+        >>> learner.strategy(s).sum(axis=1).tolist()          # one arm per run
+        [1.0, 1.0, 1.0]
+
+    Paper: Neu & Bartók, "An efficient algorithm for learning with semi-bandit feedback", ALT 2013.
+    """
     return BanditFTPL(lr, horizon, max_resamples, noise, reward_range)
 
 
@@ -520,30 +638,34 @@ class Exp4(_Base):
     with advice ``ξ_t [B, N, K]`` passed as the round's ``context``. ``η = sqrt(2 ln N / (T K))``,
     ``γ = 0``: regret against the best expert ``<= sqrt(2 T K ln N)`` (Bubeck & Cesa-Bianchi 2012, Thm 4.2).
     ``update`` needs the same advice: the driver passes it as ``Bandit(..., context=advice)``
-    (``update(state, feedback, context=advice)`` also works).
+    (``update(state, feedback, context=advice)`` also works). Without ``num_experts`` the experts
+    are the ``K`` arms themselves (``N = K``): a round without advice uses the identity advice
+    ``ξ_t = I``, and Exp4 is then Exp3 (with Exp4's rate).
     """
 
     name = "exp4"
 
-    def __init__(self, num_experts: int, lr: float | None = None, horizon: int | None = None,
+    def __init__(self, num_experts: int | None = None, lr: float | None = None, horizon: int | None = None,
                  exploration: float = 0.0, reward_range: tuple[float, float] = (-1.0, 0.0)):
-        self.num_experts = check_int("num_experts", num_experts)
+        self.num_experts = None if num_experts is None else check_int("num_experts", num_experts)
         self.lr, _, self.horizon = _rate_args(lr, "fixed", horizon)
         self.exploration = check_probability("exploration", exploration)
         self.reward_range = check_range("reward_range", reward_range)
 
     def _width(self, k: int) -> int:
-        return self.num_experts
+        return k if self.num_experts is None else self.num_experts
 
     def _advice(self, state: BanditState, context: Any) -> np.ndarray:
+        b, n = state.loss.shape
         if context is None:
-            raise ValueError("exp4 needs the experts' advice as context: an array [B, N, K] or [N, K]")
+            if self.num_experts is not None:
+                raise ValueError(f"exp4 needs the experts' advice as context: an array [B, {n}, K] or [{n}, K]")
+            return np.broadcast_to(np.eye(n), (b, n, n))  # the experts are the arms
         adv = check_array("context (advice)", context)
-        b = state.loss.shape[0]
         if adv.ndim == 2:
             adv = np.broadcast_to(adv, (b,) + adv.shape)
-        if adv.ndim != 3 or adv.shape[:2] != (b, self.num_experts):
-            raise ValueError(f"context (advice) must have shape [{b}, {self.num_experts}, K], got {list(adv.shape)}")
+        if adv.ndim != 3 or adv.shape[:2] != (b, n):
+            raise ValueError(f"context (advice) must have shape [{b}, {n}, K] or [{n}, K], got {list(adv.shape)}")
         if (adv < -1e-12).any() or not np.allclose(adv.sum(axis=2), 1.0):
             raise ValueError("context (advice) rows must be probability vectors over the K arms")
         return adv
@@ -551,12 +673,13 @@ class Exp4(_Base):
     def strategy(self, state: BanditState, context: Any = None) -> np.ndarray:
         adv = self._advice(state, context)
         k = adv.shape[2]
-        eta = self.lr if self.lr is not None else math.sqrt(2 * math.log(max(self.num_experts, 2)) / (self.horizon * k))
+        n = state.loss.shape[1]
+        eta = self.lr if self.lr is not None else math.sqrt(2 * math.log(max(n, 2)) / (self.horizon * k))
         p = np.einsum("bn,bnk->bk", softmax(-eta * state.loss), adv)
         return p if self.exploration == 0 else (1 - self.exploration) * p + self.exploration / k
 
     def update(self, state: BanditState, feedback: Bandit, context: Any = None) -> BanditState:
-        adv = self._advice(state, feedback.context if context is None else context)
+        adv = self._advice(state, getattr(feedback, "context", None) if context is None else context)
         b, _, k = adv.shape
         a, ell, p = self._loss(state, feedback, k)
         est = np.zeros((b, k))
@@ -564,8 +687,39 @@ class Exp4(_Base):
         return state._replace(t=state.t + 1, loss=state.loss + np.einsum("bnk,bk->bn", adv, est))
 
 
-# Not in the learner registry yet: the conformance suite has no advice contexts to give it.
-def exp4(num_experts: int, lr: float | None = None, horizon: int | None = None, exploration: float = 0.0,
-         reward_range: tuple[float, float] = (-1.0, 0.0)) -> Exp4:
-    """Exp4 (Auer et al. 2002): bandits with expert advice given as the round's context ``[B, N, K]``."""
+@register("exp4", family="bandits",
+          test_params=[{"reward_range": (-1e6, 1e6), "horizon": 100},
+                       {"reward_range": (-1e6, 1e6), "lr": 0.3, "exploration": 0.1}])
+def exp4(num_experts: int | None = None, lr: float | None = None, horizon: int | None = None,
+         exploration: float = 0.0, reward_range: tuple[float, float] = (-1.0, 0.0)) -> Exp4:
+    r"""Exp4: bandits with expert advice, the round's advice ``ξ_t [B, N, K]`` given as context.
+
+    .. math::
+        p_t = (1-\gamma)\,\mathrm{softmax}(-\eta \hat Y_{t-1})^\top \xi_t + \gamma/K,\qquad
+        \hat Y_t(j) = \hat Y_{t-1}(j) + \frac{\xi_t(j, A_t)\,\ell_t(A_t)}{p_t(A_t)}.
+
+    Args:
+        num_experts: ``N``; default: the ``K`` arms are the experts (identity advice when a round has none).
+        lr: ``η``; default ``sqrt(2 ln N/(T K))`` from ``horizon``.
+        horizon: ``T``, for the tuned rate.
+        exploration: ``γ``, uniform exploration over the arms.
+        reward_range: declared ``(low, high)`` of rewards (default ``(-1, 0)``: ``-loss``).
+
+    Returns:
+        An :class:`Exp4` learner: ``init(keys [B], K)``, ``strategy(state, advice [B, N, K]) -> [B, K]``,
+        ``update(state, Bandit(action [B], reward [B], prob [B], context=advice))``.
+
+    Example:
+        >>> from regretlab.core import Bandit, rng
+        >>> advice = np.array([[1.0, 0.0], [0.5, 0.5], [0.0, 1.0]])    # N = 3 experts over K = 2 arms
+        >>> learner = exp4(num_experts=3, lr=0.5); s = learner.init(rng.spawn_keys(0, 2), 2)
+        >>> p = learner.strategy(s, advice); p.round(3).tolist()
+        [[0.5, 0.5], [0.5, 0.5]]
+        >>> s = learner.update(s, Bandit(np.array([0, 0]), np.array([-1.0, -1.0]), p[:, 0], context=advice))
+        >>> bool((learner.strategy(s, advice)[:, 1] > 0.5).all())     # arm 0 lost: weight moves to arm 1
+        True
+
+    Paper: Auer, Cesa-Bianchi, Freund & Schapire, "The nonstochastic multiarmed bandit problem",
+    SIAM J. Comput. 2002; Bubeck & Cesa-Bianchi 2012, Thm 4.2.
+    """
     return Exp4(num_experts, lr, horizon, exploration, reward_range)

@@ -277,20 +277,20 @@ class Exp2:
             self.explore_with = mu
 
     def rate(self, state: Exp2State, actions: np.ndarray) -> Any:
-        """``η_t``: ``lr``, else tuned ``sqrt(2 ln M / (m D T))/(hi-lo)`` (``t`` instead of ``T`` when
-        no horizon: then ``[B, 1]`` if the runs are at different rounds)."""
+        """``η_t``: ``lr``, else tuned ``sqrt(2 ln M / (m D T))/(hi-lo)`` with ``m`` the largest action of
+        the run's table (``t`` instead of ``T`` when no horizon); ``[B, 1]`` when the runs differ."""
         if self.lr is not None:
             return self.lr
         m_count, d = actions.shape[-2], actions.shape[-1]
-        m = int(actions.sum(axis=-1).max())
+        sizes = actions.sum(axis=-1).max(axis=-1)  # [B] largest action of each run's table
         lo, hi = self.reward_range
         top = 2.0 * math.log(max(m_count, 2))
-        if self.horizon is not None:
-            return math.sqrt(top / (m * d * self.horizon)) / (hi - lo)
-        common = shared_round(state.t)
-        if common is not None:
+        common = shared_round(state.t) if self.horizon is None else self.horizon - 1
+        m = shared_round(sizes)
+        if m is not None and common is not None:
             return math.sqrt(top / (m * d * (common + 1))) / (hi - lo)
-        return (np.sqrt(top / (m * d * (np.asarray(state.t) + 1.0))) / (hi - lo))[:, None]
+        horizon = np.asarray(state.t) + 1.0 if common is None else float(common + 1)
+        return (np.sqrt(top / (sizes * d * horizon)) / (hi - lo))[:, None]
 
     def init(self, keys: Any, num_actions: int | None = None) -> Exp2State:
         """State for ``B = len(keys)`` runs; ``num_actions`` is the number of policies ``M`` (optional if known)."""
@@ -384,7 +384,7 @@ _EXP2_TESTS = [
 ]
 
 
-# registered with the semi-bandit conformance suite (next commit)
+@register("exp2", family="semibandits", test_params=_EXP2_TESTS)
 def exp2(actions: Any = None, num_policies: int | None = None, lr: float | None = None,
          horizon: int | None = None, exploration: float = 0.0, explore_with: Any = "uniform",
          reward_range: tuple[float, float] = (-1.0, 0.0)) -> Exp2:
@@ -438,6 +438,8 @@ class ERMOracle(Protocol):
         num_separator: ``|S|``, rows of the perturbation ``[B, |S|, D]`` (the separator contexts).
         num_policies: (optional) ``M`` when the policies are the integers ``0..M-1`` (``best``
             returns ``[B]`` ints); then FTPL's ``strategy`` is the one-hot ``[B, M]`` of its leader.
+        contains(chosen [B, D], context) -> [B] bool: (optional) whether each run's played vector is
+            an action of the class; FTPL then refuses feedback for a vector that is not.
 
     Methods:
         init(batch) -> summary: an empty data set for ``B`` runs.
@@ -484,6 +486,9 @@ class FixedSetOracle:
     def act(self, policy: np.ndarray, context: Any) -> np.ndarray:
         return self.actions[policy]
 
+    def contains(self, chosen: np.ndarray, context: Any) -> np.ndarray:
+        return (self.actions[None, :, :] == chosen[:, None, :]).all(axis=2).any(axis=1)
+
     def __repr__(self) -> str:
         return f"FixedSetOracle(M={self.actions.shape[0]}, D={self.num_components})"
 
@@ -516,6 +521,9 @@ class TopMOracle:
 
     def act(self, policy: np.ndarray, context: Any) -> np.ndarray:
         return policy
+
+    def contains(self, chosen: np.ndarray, context: Any) -> np.ndarray:
+        return chosen.sum(axis=1) == self.m
 
     def __repr__(self) -> str:
         return f"TopMOracle(D={self.num_components}, m={self.m})"
@@ -759,6 +767,13 @@ class FTPLSemiBandit:
         b = int(state.key.size)
         rev = _revealed_mask(revealed, b, d)
         chosen, reward = _check_semibandit(feedback, b, d, *self.reward_range, rev)
+        contains = getattr(self.oracle, "contains", None)
+        if contains is not None:
+            played = np.asarray(contains(chosen, context), dtype=bool)
+            if not played.all():
+                run = int(np.argmin(played))
+                raise ValueError(f"feedback.chosen of run {run} is not one of the round's actions of {self.oracle!r} "
+                                 "(play the action of the policy strategy() or act() gives)")
         counts = self.resample_counts(state, context, chosen & ~rev)
         est = np.where(rev, reward, reward * counts)
         return state._replace(t=state.t + 1, summary=self.oracle.add(state.summary, context, est))
@@ -775,7 +790,7 @@ _FTPL_TESTS = [
 ]
 
 
-# registered with the semi-bandit conformance suite (next commit)
+@register("ftpl_semibandit", family="semibandits", test_params=_FTPL_TESTS)
 def ftpl_semibandit(oracle: Any, epsilon: float | None = None, horizon: int | None = None,
                     max_resamples: int | None = None, noise: str = "laplace",
                     reward_range: tuple[float, float] = (-1.0, 0.0)) -> FTPLSemiBandit:
@@ -876,7 +891,7 @@ class SemiBanditSetting:
         if arr.ndim == 2:
             table = check_action_set(arr)
         elif arr.ndim in (3, 4):
-            table = check_action_set(arr.reshape((-1,) + arr.shape[-2:]), "actions").reshape(arr.shape)
+            table = check_action_set(arr.reshape((-1,) + arr.shape[-2:]), "actions", batched=True).reshape(arr.shape)
             if arr.shape[0] != u.shape[0]:
                 raise ValueError(f"actions per round must have T={u.shape[0]} rounds on axis 0, got {list(arr.shape)}")
         else:

@@ -112,7 +112,27 @@ class UCB1(_Stochastic):
 
 @register("ucb1", family="bandits", test_params=[{"reward_range": (-1e6, 1e6)}, {"reward_range": (-1e6, 1e6), "c": 0.5}])
 def ucb1(c: float = 1.0, reward_range: tuple[float, float] = (0.0, 1.0)) -> UCB1:
-    """UCB1 (Auer et al. 2002) with exploration constant ``c``."""
+    r"""UCB1: pull the arm with the largest upper confidence bound (each arm once first).
+
+    .. math:: A_t = \arg\max_i \hat\mu_i + c\sqrt{2 \ln t / n_i},\qquad \hat\mu_i = \frac{1}{n_i}\sum_{s: A_s = i} x_s.
+
+    Args:
+        c: exploration constant (1: the paper's index).
+        reward_range: declared ``(low, high)`` of rewards (default ``(0, 1)``); ``x = (r - lo)/(hi - lo)``.
+
+    Returns:
+        A :class:`UCB1` learner (``feedback = Bandit``, one-hot strategy): ``E[R_T] <= Σ_{Δ_i > 0}
+        8 ln T/Δ_i + (1 + π²/3) Σ_i Δ_i`` for rewards in ``[0, 1]``.
+
+    Example:
+        >>> from regretlab.bandits import bernoulli_bandit, play
+        >>> out = play(ucb1(), bernoulli_bandit(means=[0.7, 0.3]), T=2000, batch=4)
+        >>> bool((out["pseudo_regret"][-1] < 8 * np.log(2000) / 0.4 + 4).all())
+        True
+
+    Paper: Auer, Cesa-Bianchi & Fischer, "Finite-time analysis of the multiarmed bandit problem",
+    Machine Learning 2002, Thm 1.
+    """
     return UCB1(c, reward_range)
 
 
@@ -154,7 +174,27 @@ class KLUCB(_Stochastic):
 
 @register("kl_ucb", family="bandits", test_params=[{"reward_range": (-1e6, 1e6)}, {"reward_range": (-1e6, 1e6), "c": 3.0}])
 def kl_ucb(c: float = 0.0, iters: int = 32, reward_range: tuple[float, float] = (0.0, 1.0)) -> KLUCB:
-    """KL-UCB for Bernoulli / [0,1] rewards (Garivier & Cappé 2011)."""
+    r"""KL-UCB: the largest mean still plausible under a Bernoulli KL confidence bound, by bisection.
+
+    .. math:: A_t = \arg\max_i \max\{q \in [\hat\mu_i, 1] : n_i\, \mathrm{kl}(\hat\mu_i, q) \le \ln t + c \ln\ln t\}.
+
+    Args:
+        c: the ``ln ln t`` constant (3 in the analysis, 0 recommended in practice).
+        iters: bisection steps.
+        reward_range: declared ``(low, high)`` of rewards (default ``(0, 1)``).
+
+    Returns:
+        A :class:`KLUCB` learner (``feedback = Bandit``): asymptotically optimal for Bernoulli arms,
+        ``limsup E[R_T]/ln T = Σ_i Δ_i/kl(μ_i, μ*)``.
+
+    Example:
+        >>> from regretlab.bandits import bernoulli_bandit, play
+        >>> out = play(kl_ucb(), bernoulli_bandit(means=[0.7, 0.3]), T=2000, batch=4)
+        >>> bool((out["pseudo_regret"][-1] < 60).all())
+        True
+
+    Paper: Garivier & Cappé, "The KL-UCB algorithm for bounded stochastic bandits and beyond", COLT 2011, Thm 2.
+    """
     return KLUCB(c, iters, reward_range)
 
 
@@ -176,7 +216,25 @@ class MOSS(_Stochastic):
 
 @register("moss", family="bandits", test_params=[{"reward_range": (-1e6, 1e6), "horizon": 100}])
 def moss(horizon: int, reward_range: tuple[float, float] = (0.0, 1.0)) -> MOSS:
-    """MOSS (Audibert & Bubeck 2009): minimax-optimal index policy for a known horizon."""
+    r"""MOSS: a minimax-optimal index policy for a known horizon.
+
+    .. math:: A_t = \arg\max_i \hat\mu_i + \sqrt{\frac{\max(\ln(T/(K n_i)), 0)}{n_i}}.
+
+    Args:
+        horizon: ``T``.
+        reward_range: declared ``(low, high)`` of rewards (default ``(0, 1)``).
+
+    Returns:
+        A :class:`MOSS` learner (``feedback = Bandit``): minimax regret ``<= 49 sqrt(K T)``.
+
+    Example:
+        >>> from regretlab.bandits import bernoulli_bandit, play
+        >>> out = play(moss(horizon=2000), bernoulli_bandit(means=[0.7, 0.3]), T=2000, batch=4)
+        >>> bool((out["pseudo_regret"][-1] < 49 * np.sqrt(2 * 2000)).all())
+        True
+
+    Paper: Audibert & Bubeck, "Minimax policies for adversarial and stochastic bandits", COLT 2009, Thm 5.
+    """
     return MOSS(horizon, reward_range)
 
 
@@ -224,7 +282,30 @@ class Thompson(_Stochastic):
 
 @register("thompson", family="bandits", test_params=[{"reward_range": (-1e6, 1e6)}, {"reward_range": (-1e6, 1e6), "prior": "gaussian", "sigma": 0.5}])
 def thompson(prior: str = "beta", sigma: float = 1.0, reward_range: tuple[float, float] = (0.0, 1.0)) -> Thompson:
-    """Thompson sampling with a Beta (Bernoulli) or Gaussian posterior (Agrawal & Goyal 2013)."""
+    r"""Thompson sampling: pull the argmax of one posterior draw per arm (Beta-Bernoulli or Gaussian).
+
+    .. math::
+        \theta_i \sim \mathrm{Beta}(1 + S_i, 1 + F_i) \ \text{or}\ \mathcal N\!\Big(\hat\mu_i, \frac{\sigma^2}{n_i + 1}\Big),
+        \qquad A_t = \arg\max_i \theta_i,
+
+    a reward ``x ∈ [0, 1]`` counting as a success with probability ``x`` (the Bernoulli trick).
+
+    Args:
+        prior: ``"beta"`` or ``"gaussian"``.
+        sigma: the Gaussian posterior's scale.
+        reward_range: declared ``(low, high)`` of rewards (default ``(0, 1)``).
+
+    Returns:
+        A :class:`Thompson` learner (``feedback = Bandit``): regret ``O(Σ_i ln T/Δ_i)``.
+
+    Example:
+        >>> from regretlab.bandits import bernoulli_bandit, play
+        >>> out = play(thompson(), bernoulli_bandit(means=[0.7, 0.3]), T=2000, batch=4)
+        >>> bool((out["pseudo_regret"][-1] < 60).all())
+        True
+
+    Paper: Agrawal & Goyal, "Further optimal regret bounds for Thompson sampling", AISTATS 2013, Thms 1-2.
+    """
     return Thompson(prior, sigma, reward_range)
 
 
@@ -255,7 +336,28 @@ class EpsilonGreedy(_Stochastic):
 @register("epsilon_greedy", family="bandits", test_params=[{"reward_range": (-1e6, 1e6)}, {"reward_range": (-1e6, 1e6), "epsilon": 5.0, "schedule": "decay"}])
 def epsilon_greedy(epsilon: float = 0.1, schedule: str = "fixed",
                    reward_range: tuple[float, float] = (0.0, 1.0)) -> EpsilonGreedy:
-    """ε-greedy with a fixed or decaying (``ε_t = min(1, εK/t)``) exploration rate."""
+    r"""ε-greedy: the empirically best arm, or a uniform arm with probability ``ε_t``.
+
+    .. math:: p_t = \frac{\epsilon_t}{K} + (1 - \epsilon_t)\, 1[i = \arg\max_j \hat\mu_j],\qquad
+              \epsilon_t = \epsilon \ \text{(fixed)}\ \text{or}\ \min(1, \epsilon K/t) \ \text{(decay)}.
+
+    Args:
+        epsilon: the exploration rate (fixed) or its constant ``c/d²`` (decay).
+        schedule: ``"fixed"`` (linear regret ``≈ ε T Δ̄``) or ``"decay"`` (logarithmic when ``d``
+            lower-bounds the gap).
+        reward_range: declared ``(low, high)`` of rewards (default ``(0, 1)``).
+
+    Returns:
+        An :class:`EpsilonGreedy` learner (``feedback = Bandit``).
+
+    Example:
+        >>> from regretlab.core import rng
+        >>> learner = epsilon_greedy(0.1); s = learner.init(rng.spawn_keys(0, 1), 4)
+        >>> learner.strategy(s).round(3).tolist()             # no arm tried yet: the first one, plus ε/K
+        [[0.925, 0.025, 0.025, 0.025]]
+
+    Paper: Auer, Cesa-Bianchi & Fischer, Machine Learning 2002 (ε_n-greedy).
+    """
     return EpsilonGreedy(epsilon, schedule, reward_range)
 
 
@@ -270,7 +372,18 @@ class EnvState(NamedTuple):
 
 
 def gap_means(num_actions: int, gap: float, best: float = 0.5) -> np.ndarray:
-    """Means ``[K]``: arm 0 has ``best``, every other arm ``best - gap``."""
+    """Means ``[K]``: arm 0 has ``best``, every other arm ``best - gap`` (the classic one-gap instance).
+
+    Args:
+        num_actions: ``K >= 2``; gap: ``Δ > 0``; best: the best mean.
+
+    Returns:
+        ``[K]`` float means.
+
+    Example:
+        >>> gap_means(3, 0.1).round(2).tolist()
+        [0.5, 0.4, 0.4]
+    """
     k = check_int("num_actions", num_actions, minimum=2)
     gap = check_positive("gap", gap)
     means = np.full(k, float(best) - gap)
@@ -325,12 +438,48 @@ class StochasticBandit:
 
 @register_env("bernoulli_bandit", family="bandits", test_params=[{"means": [0.5, 0.4, 0.3]}])
 def bernoulli_bandit(means: Any = None, num_actions: int = 2, gap: float = 0.1, best: float = 0.5) -> StochasticBandit:
-    """Bernoulli arms with ``means`` (or :func:`gap_means` of ``num_actions``, ``gap``, ``best``)."""
+    r"""Bernoulli arms: every round each arm pays 1 with probability ``means_i``, else 0.
+
+    .. math:: r_t(i) \sim \mathrm{Bernoulli}(\mu_i)\ \text{i.i.d.},\qquad \text{pseudo-regret} = \sum_t \max_j \mu_j - \langle p_t, \mu\rangle.
+
+    Args:
+        means: ``[K]`` arm means in ``[0, 1]`` (default :func:`gap_means` of the next three).
+        num_actions / gap / best: ``K`` arms, arm 0 with mean ``best``, the others ``best - gap``.
+
+    Returns:
+        A :class:`StochasticBandit` environment (``mean_utility [K]`` gives the driver pseudo-regret).
+
+    Example:
+        >>> from regretlab.core import rng
+        >>> env = bernoulli_bandit(num_actions=3, gap=0.2)
+        >>> env.means.tolist(), env.step(env.init(rng.spawn_keys(0, 2)), None)[1].shape
+        ([0.5, 0.3, 0.3], (2, 3))
+
+    Paper: the stochastic bandit model of Lai & Robbins, "Asymptotically efficient adaptive
+    allocation rules", Adv. Appl. Math. 1985.
+    """
     return StochasticBandit(gap_means(num_actions, gap, best) if means is None else means, "bernoulli")
 
 
 @register_env("gaussian_bandit", family="bandits", test_params=[{"means": [0.0, -0.5]}])
 def gaussian_bandit(means: Any = None, num_actions: int = 2, gap: float = 0.1, best: float = 0.5,
                     sigma: float = 1.0) -> StochasticBandit:
-    """Gaussian arms ``N(means_i, sigma²)`` (or :func:`gap_means` means)."""
+    r"""Gaussian arms ``N(means_i, sigma²)``, i.i.d. over rounds.
+
+    .. math:: r_t(i) \sim \mathcal N(\mu_i, \sigma^2).
+
+    Args:
+        means: ``[K]`` arm means (default :func:`gap_means` of ``num_actions``, ``gap``, ``best``).
+        num_actions / gap / best: as for :func:`bernoulli_bandit`.
+        sigma: the noise scale.
+
+    Returns:
+        A :class:`StochasticBandit` environment (``mean_utility [K]``).
+
+    Example:
+        >>> gaussian_bandit(means=[0.0, -0.5], sigma=0.1).means.tolist()
+        [0.0, -0.5]
+
+    Paper: Lai & Robbins 1985 (the stochastic model); Agrawal & Goyal 2013 (Gaussian Thompson sampling).
+    """
     return StochasticBandit(gap_means(num_actions, gap, best) if means is None else means, "gaussian", sigma)

@@ -144,7 +144,23 @@ class MultiScaleRandomWalk:
 
 
 def mrw_losses(num_actions: int, T: int, batch: int, seed: int = 0, epsilon: float = 0.05) -> np.ndarray:
-    """Convenience: ``[B, T, K]`` multi-scale random-walk losses for ``batch`` runs of ``seed``."""
+    r"""Multi-scale random-walk losses ``[B, T, K]`` for ``batch`` runs of ``seed`` (the hard instance for switching costs).
+
+    .. math:: \ell_t(k) = \mathrm{clip}(W_t + 1/2 - \epsilon 1[k = k^*], 0, 1),\qquad W_t = W_{t - 2^{\delta(t)}} + \xi_t.
+
+    Args:
+        num_actions: ``K >= 2``; T: rounds; batch: runs ``B``; seed: root seed; epsilon: the best arm's gap.
+
+    Returns:
+        ``[B, T, K]`` losses in ``[0, 1]`` (run ``b`` from ``spawn_keys(seed, B)[b]``).
+
+    Example:
+        >>> losses = mrw_losses(3, 64, batch=2, seed=0)
+        >>> losses.shape, bool(((losses >= 0) & (losses <= 1)).all())
+        ((2, 64, 3), True)
+
+    Paper: Dekel, Ding, Koren & Peres, "Bandits with switching costs: T^{2/3} regret", STOC 2014.
+    """
     return MultiScaleRandomWalk(num_actions, epsilon).losses(rng.spawn_keys(seed, batch), T)[0]
 
 
@@ -243,6 +259,7 @@ class SwitchingState(NamedTuple):
     observations: np.ndarray  # [B] int64 observations charged to the budget
     free: np.ndarray  # [B] int64 free observations (the played arm under bandit feedback)
     draws: np.ndarray | None = None  # [B, N, 3] uniforms of every batch (lazy Hedge; a pure function of key)
+    observe_at: np.ndarray | None = None  # [B, N] int64 the observation round of every batch (lazy Hedge; from draws)
 
 
 class Plan(NamedTuple):
@@ -324,6 +341,10 @@ class _Switching:
     def _batch(self, t: np.ndarray, plan: Plan) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(batch index, start, end)`` ``[B]`` of each run's current round; refuses rounds past the horizon."""
         t = np.asarray(t)
+        first = int(t[0]) if t.size else 0
+        if (t == first).all() and first < self.horizon:  # the runs advance together: plain integers
+            n = first // plan.tau
+            return n, n * plan.tau, min(self.horizon, (n + 1) * plan.tau)  # type: ignore[return-value]
         if (t >= self.horizon).any():
             run = int(np.argmax(t >= self.horizon))
             raise ValueError(f"{self.name} was built for horizon={self.horizon} rounds; run {run} is at round "
@@ -426,7 +447,7 @@ class BatchedExp3(_Switching):
             new[idx, arm] += batch_loss[rows] / p[idx, arm]
             score, action = score.copy(), action.copy()
             score[rows] = new
-            action[rows] = self._draw(state.key[rows], n[rows] + 1, new, plan.lr)
+            action[rows] = self._draw(state.key[rows], n + 1 if np.ndim(n) == 0 else n[rows] + 1, new, plan.lr)
             batch_loss = np.where(done, 0.0, batch_loss)
         return SwitchingState(t, state.key, score, action, action, batch_loss, observations, free)
 
@@ -542,8 +563,11 @@ class LazyHedge(_Switching):
         first = sample_actions(rng.derive(key, STREAM_ACT), 0, np.full((b, k), 1 / k))
         # all uniforms at once (batch n uses row n: observed round, keep coin, redraw): cheap per batch
         draws = rng.uniform(rng.derive(key, STREAM_NOISE), 0, 3 * plan.batches).reshape(b, plan.batches, 3)
+        start = np.arange(plan.batches) * plan.tau
+        length = np.minimum(self.horizon, start + plan.tau) - start
+        observe_at = start + np.minimum((draws[:, :, 0] * length).astype(np.int64), length - 1)  # uniform in the batch
         zeros = round_counter(b)
-        return SwitchingState(zeros, key, np.zeros((b, k)), first, first, np.zeros(b), zeros, zeros, draws)
+        return SwitchingState(zeros, key, np.zeros((b, k)), first, first, np.zeros(b), zeros, zeros, draws, observe_at)
 
     def update(self, state: SwitchingState, feedback: FullInfo) -> SwitchingState:
         """At a run's observation round: charge the look, update the weights, draw the next batch's arm
@@ -556,8 +580,8 @@ class LazyHedge(_Switching):
         utility = check_rewards("feedback.utility", feedback.utility, (b, k), lo, hi)
         n, start, end = self._batch(state.t, plan)
         length = end - start
-        u = state.draws[np.arange(b), n]  # [B, 3]: observed round, keep coin, redraw
-        look = state.t == start + np.minimum((u[:, 0] * length).astype(np.int64), length - 1)
+        shared = np.ndim(n) == 0
+        look = state.t == (state.observe_at[:, n] if shared else state.observe_at[np.arange(b), n])
         score, next_action = state.score, state.next_action
         observations, free = state.observations, state.free
         if look.any():
@@ -565,8 +589,9 @@ class LazyHedge(_Switching):
             f = self._free_look()
             observations = charge(observations, look * (k - f), plan.budget, self.setting)
             free = free + look * f
+            u = state.draws[:, n] if shared else state.draws[np.arange(b), n]  # [B, 3]: round, keep coin, redraw
             seen = (hi - utility[rows]) / (hi - lo)  # the K losses of the observation round
-            est = length[rows][:, None] * seen  # [*, K] unbiased for the batch loss
+            est = (length if shared else length[rows][:, None]) * seen  # [*, K] unbiased for the batch loss
             new = score[rows] - plan.lr * est
             new -= new.max(axis=1, keepdims=True)  # log-weights up to a constant (ratios unchanged)
             arm, draw = state.action[rows], u[rows]
@@ -583,7 +608,7 @@ class LazyHedge(_Switching):
         t = state.t + 1
         action = np.where(t == end, next_action, state.action)
         return SwitchingState(t, state.key, score, action, next_action, state.batch_loss, observations, free,
-                              state.draws)
+                              state.draws, state.observe_at)
 
 
 @register("lazy_hedge", family="switching",
