@@ -15,9 +15,9 @@ from regretlab.experiments import Experiment, register_experiment
 from regretlab.plot import columns, regret_curves
 from regretlab.run import make_learner
 
-# learners whose rewards are declared in [0, 1] (Bernoulli arms); the adversarial ones default to
-# utilities in [-1, 0] (= -loss), so they get reward_range=(0, 1) here.
-_ADVERSARIAL = {"exp3", "exp3_ix", "exp3p", "tsallis_inf", "bandit_ftpl"}
+# Bernoulli rewards lie in [0, 1]: every learner made by name is told so (reward_range=(0, 1)); the
+# stochastic ones assume it already, the adversarial ones default to utilities in [-1, 0] (= -loss).
+REWARD_RANGE = (0.0, 1.0)
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,8 @@ class StochasticConfig:
     """Compare bandit learners on K Bernoulli arms (best mean ``best``, the others ``best - gap``).
 
     Attributes:
-        algo: comma-separated registered bandit learners.
+        algo: comma-separated registered learners of the ``bandits`` family (any K-armed learner
+            made by name; its rate is tuned to ``T`` and its reward range set to ``[0, 1]``).
         K: arms; gap: mean gap; best: best arm's mean; T: horizon; runs: independent runs.
         every: record every ``every`` rounds (0: about 100 points).
     """
@@ -44,8 +45,7 @@ def run_stochastic(config: StochasticConfig, seed: int) -> dict[str, Any]:
     env = bernoulli_bandit(num_actions=config.K, gap=config.gap, best=config.best)
     parts = []
     for name in [n.strip() for n in config.algo.split(",") if n.strip()]:
-        params = {"reward_range": (0.0, 1.0)} if name in _ADVERSARIAL else {}
-        learner = make_learner(name, config.T, **params)
+        learner = make_learner(name, config.T, utility_range=REWARD_RANGE)
         out = play(learner, env, config.T, config.runs, seed=seed, every=every)
         n, b = out["pseudo_regret"].shape
         parts.append({
