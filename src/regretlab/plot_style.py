@@ -579,6 +579,7 @@ def mathtext_to_html(text: str) -> str:
             out.append(_html.escape(part, quote=False))
             continue
         s = part
+        s = re.sub(r"\\(?:bar|overline)\{?\\?([A-Za-z]+)\}?", lambda m: _GREEK.get(m.group(1), m.group(1)) + "\u0304", s)
         for _ in range(4):  # nested groups, innermost first
             s = re.sub(r"\\frac\{([^{}]*)\}\{([^{}]*)\}", r"(\1)/(\2)", s)
             s = re.sub(r"\\sqrt\{([^{}]*)\}", lambda m: "√" + (m.group(1) if len(m.group(1)) == 1 else f"({m.group(1)})"), s)

@@ -23,6 +23,8 @@
 
   function traces(panel) {
     var out = [], xr = xRange(panel);
+    var boxes = panel.traces.filter(function (t) { return t.kind === "box"; });
+    if (boxes.length) xr = [boxes[0].label, boxes[boxes.length - 1].label];  /* categories, not numbers */
     panel.traces.forEach(function (t) {
       if (t.kind === "line") {
         if (t.lo && t.hi) {
@@ -66,7 +68,10 @@
       linecolor: "#9aa1a9", ticks: "outside", exponentformat: "power"};
     if (box) return a;
     a.type = scale === "log" ? "log" : "linear";  /* symlog: linear here, see the static figure */
-    if (a.type === "log") a.dtick = span(values) >= 2 ? 1 : "D2";  /* decades, or 1-2-5 on short axes */
+    if (a.type === "log") {  /* labels at decades (at most ~7 of them), or 1-2-5 on short axes */
+      var s = span(values);
+      a.dtick = s >= 2 ? Math.max(1, Math.ceil(s / 7)) : "D2";
+    }
     return a;
   }
 
@@ -98,14 +103,21 @@
     if (!holder || !hasPlotly()) { card._done = Promise.resolve(); return card._done; }
     var spec = specOf(card);
     if (!spec) { card._done = Promise.resolve(); return card._done; }
-    var jobs = spec.panels.map(function (panel) {
+    /* every panel's box first, so each is drawn at its final width */
+    var divs = spec.panels.map(function () {
       var div = document.createElement("div");
       div.className = "plot";
       holder.appendChild(div);
-      return window.Plotly.newPlot(div, traces(panel), layout(panel),
+      return div;
+    });
+    var jobs = spec.panels.map(function (panel, i) {
+      return window.Plotly.newPlot(divs[i], traces(panel), layout(panel),
         {responsive: true, displaylogo: false, modeBarButtonsToRemove: ["lasso2d", "select2d"]});
     });
-    card._done = Promise.all(jobs).then(function () { card.setAttribute("data-plotted", String(jobs.length)); });
+    card._done = Promise.all(jobs).then(function () {
+      divs.forEach(function (d) { window.Plotly.Plots.resize(d); });
+      card.setAttribute("data-plotted", String(jobs.length));
+    });
     return card._done;
   }
 
