@@ -227,3 +227,32 @@ def test_agent_run_is_a_cell_like_any_other(tmp_path):
     assert res.exit_code == 0 and "1 done, 0 failed, 1 already stored" in res.output, res.output
     res = _invoke(grid)
     assert "0 done, 0 failed, 2 already stored" in res.output, res.output
+
+
+def test_agents_run_cells_are_checked_before_any_work(tmp_path):
+    # the config's estimate() checks it, so a sweep refuses a bad cell before running any
+    from regretlab.experiments import get_experiment
+    from regretlab.sweep import expand
+
+    with pytest.raises(ValueError, match=r"grid key T=1: T must be >= 2"):
+        expand("agents_run", {"agent": ["hedge"], "T": [1, 5]})
+    # the rules between fields hold for whole cells (a grid over endpoints and models expands);
+    # a cell that breaks one fails when it runs, with the rule as its error, before any round
+    assert len(expand("agents_run", {"endpoint": ["http://127.0.0.1:9/v1"], "model": ["m", "n"]})) == 2
+    from regretlab.sweep import execute
+
+    for grid, message in (({"agent": ["hedge"], "endpoint": ["http://127.0.0.1:9/v1"], "model": ["m"]},
+                           "give exactly one of agent NAME, endpoint URL"),
+                          ({"setting": ["game:random3x3"], "feedback": ["bandit"]},
+                           "feedback for a game setting must be one of realized")):
+        (cell,) = expand("agents_run", grid)
+        status, rows, _, error = execute(cell.experiment, cell.params, cell.seed)
+        assert status == "failed" and rows is None and message in error
+        with pytest.raises(ValueError, match=message):
+            cell.config.check()
+    with pytest.raises(ValueError, match="unknown setting 'nope'"):
+        expand("agents_run", {"setting": ["nope"]})
+    assert len(expand("agents_run", {"agent": ["hedge", "ftl"], "T": [5]})) == 2
+    exp = get_experiment("agents_run")
+    rows = exp.run(exp.make_config(setting="alternating", T=64), 0)  # nothing says who plays: hedge
+    assert set(rows["learner"]) == {"hedge"}

@@ -60,6 +60,9 @@ def register(app: typer.Typer) -> None:
 
         UserError = ValueError  # the CLI's main prints a ValueError as one line (exit code 2)
 
+        if agent is None and endpoint is None and local is None and checkpoint is None:
+            raise UserError("give exactly one of --agent NAME, --endpoint URL (with --model), --local PATH, "
+                            "--checkpoint PATH")
         if agent is not None and not [a for a in agent.split(",") if a.strip()]:
             raise UserError(f"--agent must name a learner (regretlab list learners) or exp3, got {agent!r}")
         if endpoint is not None and model is not None and not model.strip():

@@ -37,8 +37,8 @@ GAME_FEEDBACK = ("realized", "expected")
 class AgentRunConfig:
     """One agent on one named setting (``regretlab agent settings`` lists them).
 
-    Exactly one of ``agent``, ``endpoint`` (with ``model``), ``local`` and ``checkpoint`` says
-    who plays.
+    At most one of ``agent``, ``endpoint`` (with ``model``), ``local`` and ``checkpoint`` says
+    who plays (none: ``hedge``).
 
     Attributes:
         agent: a registered learner name or ``exp3``; in a game, comma-separated names, player
@@ -75,8 +75,16 @@ class AgentRunConfig:
     def estimate(self) -> tuple[float, float]:
         """``(bytes, seconds)``: the trace and the stored rows, about 300 B per round plus
         400 B + 50 B per action per round and run (measured 447 MB at T = 200000, runs = 4, K = 2),
-        and 2 us per round and run for a learner (a chat model takes what its endpoint takes)."""
+        and 2 us per round and run for a learner (a chat model takes what its endpoint takes).
+
+        Every field is checked first (:func:`check_fields`), so ``regretlab run`` and every
+        grid value of a sweep are refused before any work when one is bad."""
+        check_fields(self)
         return (self.T * (300 + self.runs * (400 + 50 * _width(self))), 2e-6 * self.T * self.runs)
+
+    def check(self) -> None:
+        """Every field and the rules between them (:func:`check`): a whole cell's check."""
+        check(self)
 
 
 def _width(config: AgentRunConfig) -> int:
@@ -110,36 +118,40 @@ def take_partial(key: str) -> Mapping[str, Any] | None:
     return _PARTIAL.pop(key, None)
 
 
-def check(config: AgentRunConfig, names: Mapping[str, str] | None = None) -> tuple[Any, str]:
-    """Check a config before any work; returns ``(setting, feedback)`` with the feedback resolved.
+DEFAULT_AGENT = "hedge"
 
-    Raises a ValueError (FileNotFoundError for a missing ``local`` folder) naming the field as
-    ``names`` says the user typed it (``{"T": "--T"}``).
 
-    Example:
-        >>> check(AgentRunConfig(agent="hedge", setting="alternating"))[1]
-        'full'
-    """
+def _agents(config: AgentRunConfig) -> str:
+    """The learner names that play: ``agent``, or ``hedge`` when nothing says who plays."""
+    if config.agent or config.endpoint or config.local or config.checkpoint:
+        return config.agent
+    return DEFAULT_AGENT
+
+
+def _labels(names: Mapping[str, str] | None) -> Callable[[str], str]:
+    return lambda field: (names or {}).get(field, field)
+
+
+def check_fields(config: AgentRunConfig, names: Mapping[str, str] | None = None) -> None:
+    """Check every field on its own (ranges, names, paths, the setting): what a sweep checks
+    for each grid value before any work (:meth:`AgentRunConfig.estimate`). The rules between
+    fields are :func:`check`'s."""
     from regretlab.agents.settings import get_setting
     from regretlab.core.errors import check_int, check_positive
 
-    def L(field: str) -> str:
-        return (names or {}).get(field, field)
+    L = _labels(names)
+    if config.agent:
+        agents = [a.strip() for a in config.agent.split(",") if a.strip()]
+        if not agents:
+            raise ValueError(f"{L('agent')} must name a learner (regretlab list learners) or exp3, got {config.agent!r}")
+        from regretlab.core import learners
 
-    given = [f for f in ("agent", "endpoint", "local", "checkpoint") if getattr(config, f)]
-    if len(given) != 1:
-        raise ValueError(f"give exactly one of {L('agent')} NAME, {L('endpoint')} URL (with {L('model')}), "
-                         f"{L('local')} PATH, {L('checkpoint')} PATH")
-    if config.agent and not [a for a in config.agent.split(",") if a.strip()]:
-        raise ValueError(f"{L('agent')} must name a learner (regretlab list learners) or exp3, got {config.agent!r}")
-    if config.model and not config.endpoint:
-        raise ValueError(f"{L('model')} names the model served by {L('endpoint')}; give {L('endpoint')} URL too")
-    if config.endpoint:
-        if not re.match(r"https?://[^/\s]+", config.endpoint):
-            raise ValueError(f"{L('endpoint')} must be an http(s) URL such as http://127.0.0.1:8000/v1, "
-                             f"got {config.endpoint!r}")
-        if not config.model.strip():
-            raise ValueError(f"{L('endpoint')} needs {L('model')} NAME (the model the endpoint serves)")
+        for a in agents:
+            if a != "exp3":
+                learners.get(a)  # unknown name: clear error now
+    if config.endpoint and not re.match(r"https?://[^/\s]+", config.endpoint):
+        raise ValueError(f"{L('endpoint')} must be an http(s) URL such as http://127.0.0.1:8000/v1, "
+                         f"got {config.endpoint!r}")
     if isinstance(config.T, bool) or not isinstance(config.T, int) or config.T < 2:
         raise ValueError(f"{L('T')} must be >= 2 (the sublinearity tests need at least two rounds), got {config.T}")
     check_int(L("runs"), config.runs, minimum=1)
@@ -150,6 +162,9 @@ def check(config: AgentRunConfig, names: Mapping[str, str] | None = None) -> tup
     check_positive(L("backoff"), config.backoff, allow_zero=True)
     if config.fallback not in ("uniform", "previous"):
         raise ValueError(f"{L('fallback')} must be 'uniform' or 'previous', got {config.fallback!r}")
+    if config.feedback not in ("", *ONLINE_FEEDBACK, *GAME_FEEDBACK):
+        raise ValueError(f"{L('feedback')} must be one of {', '.join(ONLINE_FEEDBACK)} (online) or "
+                         f"{', '.join(GAME_FEEDBACK)} (games), got {config.feedback!r}")
     if config.local:
         local = Path(config.local)
         if not local.exists():
@@ -161,23 +176,45 @@ def check(config: AgentRunConfig, names: Mapping[str, str] | None = None) -> tup
             raise ValueError(f"{L('local')} folder {config.local!r} holds no config.json; expected a model folder "
                              f"written by save_pretrained")
     try:
-        spec = get_setting(config.setting, config.K)  # unknown setting: one clear error before any work
+        get_setting(config.setting, config.K)  # unknown setting: one clear error before any work
     except ValueError as exc:
         raise ValueError(f"{L('setting')}: {exc}") from None
+
+
+def check(config: AgentRunConfig, names: Mapping[str, str] | None = None) -> tuple[Any, str]:
+    """Check a config before any work; returns ``(setting, feedback)`` with the feedback resolved.
+
+    Every field (:func:`check_fields`), then the rules between them: at most one of ``agent``,
+    ``endpoint``, ``local``, ``checkpoint``; ``endpoint`` and ``model`` together; the feedback
+    of the setting's kind; one learner name online; a checkpoint that fits the setting. Raises a
+    ValueError (FileNotFoundError for a missing ``local`` folder) naming the field as ``names``
+    says the user typed it (``{"T": "--T"}``).
+
+    Example:
+        >>> check(AgentRunConfig(agent="hedge", setting="alternating"))[1]
+        'full'
+    """
+    from regretlab.agents.settings import get_setting
+
+    L = _labels(names)
+    given = [f for f in ("agent", "endpoint", "local", "checkpoint") if getattr(config, f)]
+    if len(given) > 1:
+        raise ValueError(f"give exactly one of {L('agent')} NAME, {L('endpoint')} URL (with {L('model')}), "
+                         f"{L('local')} PATH, {L('checkpoint')} PATH")
+    check_fields(config, names)
+    if config.model and not config.endpoint:
+        raise ValueError(f"{L('model')} names the model served by {L('endpoint')}; give {L('endpoint')} URL too")
+    if config.endpoint and not config.model.strip():
+        raise ValueError(f"{L('endpoint')} needs {L('model')} NAME (the model the endpoint serves)")
+    spec = get_setting(config.setting, config.K)
     allowed = ONLINE_FEEDBACK if spec.kind == "online" else GAME_FEEDBACK
     feedback = config.feedback or allowed[0]
     if feedback not in allowed:
         raise ValueError(f"{L('feedback')} for {'an online' if spec.kind == 'online' else 'a game'} setting must be "
                          f"one of {', '.join(allowed)}, got {feedback!r}")
-    if spec.kind == "online" and config.agent and "," in config.agent.strip(", "):
+    if spec.kind == "online" and "," in _agents(config).strip(", "):
         raise ValueError(f"{L('agent')} takes one name in an online-learning setting (several names only in a "
                          f"game, where player i gets the i-th), got {config.agent!r}; run once per agent to compare")
-    if config.agent:
-        from regretlab.core import learners
-
-        for a in (x.strip() for x in config.agent.split(",")):
-            if a and a != "exp3":
-                learners.get(a)  # unknown name: clear error now
     if config.checkpoint:
         from regretlab.agents.regret_loss import read_checkpoint
 
@@ -202,14 +239,12 @@ def agent_factory(config: AgentRunConfig, seed: int, kind: str,
     A learner made by name gets the setting's utility range as its reward range: ``(-1, 0)``
     online (utility = -loss), ``(0, 1)`` in games.
     """
-    def L(field: str) -> str:
-        return (names or {}).get(field, field)
-
-    if config.agent:
+    L = _labels(names)
+    if _agents(config):
         from regretlab.agents.harness import as_agent
         from regretlab.agents.settings import exp3
 
-        agents = [a.strip() for a in config.agent.split(",") if a.strip()]
+        agents = [a.strip() for a in _agents(config).split(",") if a.strip()]
         span = (-1.0, 0.0) if kind == "online" else (0.0, 1.0)
         calls = iter(range(10**9))
 
