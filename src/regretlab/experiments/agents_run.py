@@ -162,9 +162,6 @@ def check_fields(config: AgentRunConfig, names: Mapping[str, str] | None = None)
     check_positive(L("backoff"), config.backoff, allow_zero=True)
     if config.fallback not in ("uniform", "previous"):
         raise ValueError(f"{L('fallback')} must be 'uniform' or 'previous', got {config.fallback!r}")
-    if config.feedback not in ("", *ONLINE_FEEDBACK, *GAME_FEEDBACK):
-        raise ValueError(f"{L('feedback')} must be one of {', '.join(ONLINE_FEEDBACK)} (online) or "
-                         f"{', '.join(GAME_FEEDBACK)} (games), got {config.feedback!r}")
     if config.local:
         local = Path(config.local)
         if not local.exists():
@@ -176,9 +173,13 @@ def check_fields(config: AgentRunConfig, names: Mapping[str, str] | None = None)
             raise ValueError(f"{L('local')} folder {config.local!r} holds no config.json; expected a model folder "
                              f"written by save_pretrained")
     try:
-        get_setting(config.setting, config.K)  # unknown setting: one clear error before any work
+        spec = get_setting(config.setting, config.K)  # unknown setting: one clear error before any work
     except ValueError as exc:
         raise ValueError(f"{L('setting')}: {exc}") from None
+    if config.feedback not in ("", *ONLINE_FEEDBACK, *GAME_FEEDBACK):  # a value no setting takes
+        allowed = ONLINE_FEEDBACK if spec.kind == "online" else GAME_FEEDBACK
+        raise ValueError(f"{L('feedback')} for {'an online' if spec.kind == 'online' else 'a game'} setting must be "
+                         f"one of {', '.join(allowed)}, got {config.feedback!r}")
 
 
 def check(config: AgentRunConfig, names: Mapping[str, str] | None = None) -> tuple[Any, str]:
