@@ -677,13 +677,6 @@ def play(
     return _online_trace(tr, agent.name, env, feedback, T, seed, batch, k, learner.records, start)
 
 
-def _tag(recs: list[dict[str, Any]], t: int) -> list[dict[str, Any]]:
-    for r in recs:
-        r.setdefault("round", t + 1)
-        r.setdefault("run", 0)
-    return recs
-
-
 def transcript_rows(records: list[dict[str, Any]]) -> dict[str, list[Any]]:
     """Transcripts as tidy columns (round, run, player, attempt, prompt, reply, strategy, fallback, error)."""
     cols: dict[str, list[Any]] = {k: [] for k in ("round", "run", "player", "attempt", "prompt", "reply",

@@ -373,7 +373,7 @@ def verdicts(rows: Any) -> list[dict[str, Any]]:
 
     cols = columns(rows)
     keys = list(dict.fromkeys(zip(cols["agent"].tolist(), cols["setting"].tolist(), cols["player"].tolist(),
-                                  cols["learner"].tolist())))
+                                  cols["learner"].tolist(), strict=True)))
     out = []
     for agent, setting, player, learner in keys:
         sel = (cols["agent"] == agent) & (cols["setting"] == setting) & (cols["player"] == player)
@@ -418,7 +418,7 @@ def plot_agent(rows: Any, outdir: Path) -> list[Path]:
 
     cols = columns(rows)
     paths = []
-    for agent, setting in dict.fromkeys(zip(cols["agent"].tolist(), cols["setting"].tolist())):
+    for agent, setting in dict.fromkeys(zip(cols["agent"].tolist(), cols["setting"].tolist(), strict=True)):
         series: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         sel = (cols["agent"] == agent) & (cols["setting"] == setting)
         players = sorted(set(cols["player"][sel].tolist()))
