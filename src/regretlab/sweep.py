@@ -246,7 +246,10 @@ def expand(experiment: str | Experiment, grid: Mapping[str, list[Any]], seeds: I
     for combo in itertools.product(*(grid[k] for k in keys)):
         params = tuple(zip(keys, combo))
         try:  # every cell's config, now, before anything runs
-            validate_config(exp.make_config(**dict(params)))
+            config = exp.make_config(**dict(params))
+            validate_config(config)
+            if callable(getattr(config, "check", None)):
+                config.check()  # rules between fields (e.g. agents_run: one agent source)
         except ValueError as exc:
             shown = " ".join(f"{k}={v!r}" for k, v in params)
             raise ValueError(f"grid cell {shown}: {exc}") from None
@@ -267,7 +270,11 @@ def execute(experiment: str, params: tuple[tuple[str, Any], ...], seed: int) -> 
 
         return "ok", to_arrow(rows), started, None
     except Exception as exc:  # a failing cell is recorded, the sweep goes on
-        return "failed", None, started, f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=8)}"
+        from regretlab.store import to_arrow
+
+        kept = getattr(exc, "rows", None)  # a cell that stopped early keeps its finished part (agents_run)
+        return ("failed", None if kept is None else to_arrow(kept), started,
+                f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=8)}")
 
 
 def store_cell(store: Store, cell: Cell, out: tuple[str, Any, float, str | None], key: str | None = None) -> str:
