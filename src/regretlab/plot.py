@@ -173,25 +173,57 @@ def line_plot(
     return save(fig, out)
 
 
+def exploitability_panel(ax: Any, curves: Mapping[str, Mapping[str, Any]], *, x: str = "iteration",
+                         setting: str | None = None, runs: str | None = None) -> None:
+    """Draw exploitability against ``x`` (``iteration`` or ``seconds``) on ``ax``, log-log: a line
+    per label in its algorithm's colour (fitted slope in the legend against iterations), the rates
+    ``∝ 1/√T`` (CFR's guarantee) and ``∝ 1/T`` as dashed grey references, and a note for points
+    with exploitability ``<= 0`` (which a log axis cannot show; they are left out)."""
+    xs_all, ys_all, dropped = [], [], 0
+    for label, c in curves.items():
+        xv = np.asarray(c[x], dtype=float)
+        yv = np.asarray(c["exploitability"], dtype=float)
+        keep = np.isfinite(xv) & np.isfinite(yv) & (xv > 0) & (yv > 0)
+        dropped += int((~keep).sum())
+        if not keep.any():
+            continue
+        order = np.argsort(xv[keep], kind="stable")
+        style.line(ax, xv[keep][order], yv[keep][order], name=str(label), slope=x == "iteration")
+        xs_all.append(xv[keep][order])
+        ys_all.append(yv[keep][order])
+    xall = np.concatenate(xs_all) if xs_all else np.zeros(0)
+    yall = np.concatenate(ys_all) if ys_all else np.zeros(0)
+    if x == "iteration" and xall.size and np.ptp(xall) > 0:
+        grid = np.geomspace(xall.min(), xall.max(), 50)
+        start = float(np.median([y[0] for y in ys_all]))
+        for slope, text in ((-0.5, r"$\propto 1/\sqrt{T}$"), (-1.0, r"$\propto 1/T$")):
+            ref = start * (grid / grid[0]) ** slope
+            style.reference(ax, grid, ref, text)
+            yall = np.concatenate([yall, ref])
+    style.set_scale(ax, "x", xall)
+    style.set_scale(ax, "y", yall)
+    ax.set_xlabel("iteration $T$" if x == "iteration" else "solver time (s)")
+    ax.set_ylabel("exploitability (NashConv / P)")
+    if dropped:
+        style.note(ax, f"{dropped} point(s) with exploitability <= 0 left out (log axis)")
+    T = int(xall.max()) if x == "iteration" and xall.size else None
+    n = len(curves)
+    style.title(ax, "Exploitability of the average strategy" + (" vs time" if x == "seconds" else ""),
+                setting=setting or None, T=T, runs=runs or (f"{n} run" + ("" if n == 1 else "s") + " (one per curve)"))
+    style.legend(ax)
+
+
 def exploitability_curves(curves: Mapping[str, Mapping[str, Any]], out: str | Path, title: str = "") -> Path:
-    """Log-log exploitability against iterations, one line per label (a solve's curve); writes a PNG.
+    """Exploitability against iterations on log-log axes, one line per label (a solve's curve),
+    drawn by :func:`exploitability_panel`; when every curve has ``seconds``, a second panel
+    against solver time. Writes PNG, SVG and PDF (:func:`save`); returns the PNG's path.
 
     ``curves`` maps a label to columns ``iteration`` and ``exploitability`` (as returned by
-    :func:`regretlab.games.solve.solve`).
+    :func:`regretlab.games.solve.solve`); ``title`` names the game.
     """
-    plt = _mpl()
-    fig, ax = plt.subplots(figsize=(5.5, 4))
-    for label, c in curves.items():
-        ax.loglog(c["iteration"], np.maximum(c["exploitability"], 1e-16), label=label,
-                  marker="." if len(c["iteration"]) < 30 else None)
-    ax.set_xlabel("iteration")
-    ax.set_ylabel("exploitability (NashConv / P)")
-    ax.set_title(title)
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend()
-    fig.tight_layout()
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=120)
-    plt.close(fig)
-    return out
+    timed = bool(curves) and all("seconds" in c and len(c["seconds"]) for c in curves.values())
+    fig, axes = style.figure(2 if timed else 1)
+    exploitability_panel(axes[0] if timed else axes, curves, x="iteration", setting=title)
+    if timed:
+        exploitability_panel(axes[1], curves, x="seconds", setting=title)
+    return save(fig, out)

@@ -3,6 +3,7 @@
 import numpy as np
 
 from regretlab.experiments import get_experiment
+from regretlab.summary import Verdict
 
 
 def test_games_cfr_convergence_demo(tmp_path):
@@ -19,7 +20,7 @@ def test_games_cfr_convergence_demo(tmp_path):
     paths = exp.plot(rows, tmp_path)
     assert paths[0].exists() and paths[0].stat().st_size > 0
     summary = exp.summarize(rows)
-    assert all(np.isfinite(v) for _, v in summary)
+    assert all(np.isfinite(v.value if isinstance(v, Verdict) else v) for _, v in summary)
 
 
 def test_pokergpt_standin_demo(tmp_path):

@@ -221,8 +221,9 @@ def test_plot_and_summary_label_each_cell(tmp_path):
     summary = dict(EXP.summarize(rows))
     assert {"cfr: exploitability at iteration 100", "pcfr+: exploitability at iteration 100"} <= set(summary)
     assert summary["pcfr+: exploitability at iteration 100"] < summary["cfr: exploitability at iteration 100"]
-    (path,) = EXP.plot(rows, tmp_path / "fig")
+    path, *vector = EXP.plot(rows, tmp_path / "fig")
     assert path.name == "games_solve_exploitability.png" and path.stat().st_size > 1000
+    assert sorted(p.suffix for p in vector) == [".pdf", ".svg"]
 
 
 def test_store_writes_only_through_the_sweep():

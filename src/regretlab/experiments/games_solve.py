@@ -166,27 +166,38 @@ def _title(rows: Any) -> str:
 
 def plot(rows: Any, outdir: Path) -> list[Path]:
     """Exploitability of the average strategy against iterations (log-log), a line per cell."""
-    from regretlab.plot import exploitability_curves
+    from regretlab.plot import companions, exploitability_curves
 
     curves = {}
     for label, part in _cells(rows):
         order = np.argsort(part["iteration"], kind="stable")
         curves[label] = {"iteration": part["iteration"][order], "exploitability": part["exploitability"][order]}
-    return [exploitability_curves(curves, Path(outdir) / f"{NAME}_exploitability.png", title=_title(rows))]
+    return companions(exploitability_curves(curves, Path(outdir) / f"{NAME}_exploitability.png", title=_title(rows)))
 
 
-def summarize(rows: Any) -> list[tuple[str, Any]]:
-    """Per cell: the last iteration's exploitability and NashConv, and the solver's seconds."""
-    out: list[tuple[str, Any]] = []
+def summarize(rows: Any) -> list[Any]:
+    """Per cell: the last iteration's exploitability and NashConv, and the solver's seconds; and
+    the verdict that exploitability at the last iteration is below its first evaluation's (the
+    average strategy converges). Seeds of one config are separate cells (one curve each)."""
+    from regretlab.summary import Verdict
+
+    out: list[Any] = []
+    verdicts: list[Any] = []
     cells = _cells(rows)
     for label, part in cells:
         last = int(np.argmax(part["iteration"]))
+        first = int(np.argmin(part["iteration"]))
         t = int(part["iteration"][last])
         prefix = f"{label}: " if len(cells) > 1 else ""
         out += [(f"{prefix}exploitability at iteration {t}", float(part["exploitability"][last])),
                 (f"{prefix}NashConv at iteration {t}", float(part["nash_conv"][last])),
                 (f"{prefix}solver seconds", float(part["seconds"][last]))]
-    return out
+        if first != last:
+            t0, e0 = int(part["iteration"][first]), float(part["exploitability"][first])
+            verdicts.append(Verdict(f"{prefix}exploitability at iteration {t} below its value at iteration {t0} "
+                                    f"({e0:.4g})", float(part["exploitability"][last]), (None, e0),
+                                    holds=bool(part["exploitability"][last] < e0), quantity="exploitability"))
+    return out + verdicts
 
 
 register_experiment(Experiment(
