@@ -17,8 +17,8 @@ def test_cce_gap_demo_meets_bound_and_slope(tmp_path):
     # spec §4.3 target 3: gap <= sqrt(ln 3 / (2T)) (Hedge's regret bound), slope <= -0.5 + 0.05
     assert (cols["cce_gap"] <= cols["bound"] + 1e-12).all()
     np.testing.assert_allclose(cols["cce_gap"], cols["max_regret_over_T"], atol=1e-12)
-    slope = float(dict(e.summarize(rows))["log-log slope of the CCE gap in T (target <= -0.45)"].split()[0])
-    assert slope <= -0.45
+    (verdict,) = [v for label, v in e.summarize(rows) if label.startswith("log-log slope of the CCE gap in T")]
+    assert verdict.holds and float(verdict.value) <= -0.45 and verdict.target == (None, -0.45)
     assert all(p.exists() for p in e.plot(rows, tmp_path))
 
 
