@@ -69,7 +69,10 @@ def test_fused_state_is_the_learners_state():
     # player p's state is the learner's: signal [I_p, A] = the regrets of p's information sets
     rows = np.flatnonzero(g.infoset_player == 1)
     np.testing.assert_array_equal(whole.local[1].base.signal, _arrays(fused, whole, g)["regret"][rows])
-    assert whole.local[1].t == 60
+    # t [I_p]: the per-run round counter of an experts learner, one per information set
+    for st in (whole.local[1], mixed.local[1]):
+        assert st.t.shape == (rows.size,) and st.t.dtype == np.int64 and (st.t == 60).all()
+        assert st.base.t.shape == (rows.size,) and (st.base.t == 60).all()
 
 
 def test_which_rules_are_fused():

@@ -36,16 +36,40 @@ def _normalize_rows(out: np.ndarray) -> None:
             out[b, k] *= inv
 
 
-def softmax_rows(x: np.ndarray, scale: float = 1.0) -> np.ndarray:
+@numba.njit(cache=True, nogil=True)
+def _shift_rows_per_row(x: np.ndarray, scale: np.ndarray, out: np.ndarray) -> None:
+    """out[b] = scale[b] * x[b] - max(scale[b] * x[b]): :func:`_shift_rows` with one scale per row."""
+    b_len, k_len = x.shape
+    for b in range(b_len):
+        s = scale[b]
+        m = -np.inf
+        for k in range(k_len):
+            v = s * x[b, k]
+            if v > m:
+                m = v
+        for k in range(k_len):
+            out[b, k] = s * x[b, k] - m
+
+
+def softmax_rows(x: np.ndarray, scale: float | np.ndarray = 1.0) -> np.ndarray:
     """``softmax(scale * x)`` of each row of a finite ``[B, K]`` array.
 
-    Row max and normalisation are compiled loops; the exponential is NumPy's vectorised
-    ``exp`` (SIMD), which is several times faster than a scalar ``exp`` in a compiled loop.
-    Reference: :func:`regretlab.core.simplex.softmax` ``(scale * x)``.
+    ``scale`` is one number for every row, or ``[B]`` (row ``b`` uses ``scale[b]``: a per-run
+    learning rate); row ``b`` of the per-row form equals the scalar form with ``scale[b]`` bit
+    for bit. Row max and normalisation are compiled loops; the exponential is NumPy's
+    vectorised ``exp`` (SIMD), which is several times faster than a scalar ``exp`` in a
+    compiled loop. Reference: :func:`regretlab.core.simplex.softmax` ``(scale * x)``.
     """
     x = np.ascontiguousarray(x, dtype=np.float64)
     out = np.empty_like(x)
-    _shift_rows(x, float(scale), out)
+    if np.ndim(scale) == 0:
+        _shift_rows(x, float(scale), out)
+    else:
+        rates = np.ascontiguousarray(scale, dtype=np.float64)
+        if rates.shape != (x.shape[0],):
+            raise ValueError(f"scale must be a number or have shape [{x.shape[0]}] (one per row), "
+                             f"got shape {list(rates.shape)}")
+        _shift_rows_per_row(x, rates, out)
     np.exp(out, out=out)
     _normalize_rows(out)
     return out
@@ -135,11 +159,28 @@ def sample_keyed(keys: np.ndarray, counter: int, probs: np.ndarray) -> np.ndarra
     return out
 
 
-def uniform_rows(keys: np.ndarray, counter: int, size: int) -> np.ndarray:
+@numba.njit(cache=True, nogil=True)
+def _uniform_rows_per_row(keys: np.ndarray, counters: np.ndarray, out: np.ndarray) -> None:
+    """:func:`_uniform_rows` with one counter per row (row ``b`` at round ``counters[b]``)."""
+    b_len, size = out.shape
+    scale = 1.0 / 9007199254740992.0
+    for b in range(b_len):
+        base = _mix64(keys[b] + counters[b] * _GOLDEN)
+        for j in range(size):
+            x = _mix64(base + np.uint64(j + 1) * _GOLDEN)
+            out[b, j] = float(x >> np.uint64(11)) * scale + 0.5 * scale
+
+
+def uniform_rows(keys: np.ndarray, counter: int | np.ndarray, size: int) -> np.ndarray:
     """Counter-based uniforms ``[B, size]`` (see :mod:`regretlab.core.rng`), compiled.
 
+    ``counter`` is one round for every row, or ``[B]`` uint64 (row ``b`` draws at round
+    ``counter[b]``: per-run clocks); with equal counters both forms give the same bits.
     Reference: :func:`regretlab.core.rng.uniform_reference`.
     """
     out = np.empty((keys.shape[0], size))
-    _uniform_rows(keys, np.uint64(counter), out)
+    if np.ndim(counter) == 0:
+        _uniform_rows(keys, np.uint64(counter), out)
+    else:
+        _uniform_rows_per_row(keys, np.ascontiguousarray(counter, dtype=np.uint64), out)
     return out

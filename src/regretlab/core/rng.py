@@ -5,7 +5,8 @@ Every run ``b`` of a batch owns a 64-bit key derived from the user's seed with
 counter, index) computed with the SplitMix64 mixer, so
 
 * row ``b`` of a batched run equals a solo run given ``keys[b:b+1]``;
-* a learner's state needs no mutable generator, only its key and round ``t``;
+* a learner's state needs no mutable generator, only its key and round ``t`` (one round for
+  the batch, or a ``[B]`` counter per run: every draw function takes either);
 * the same seed gives the same numbers on every machine and batch size.
 
 This is the counter-based design of JAX/Philox keys (Salmon et al., "Parallel random
@@ -14,6 +15,8 @@ bijective mixer.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 from scipy.special import ndtri
@@ -68,38 +71,63 @@ def derive(keys: np.ndarray, stream: str | int) -> np.ndarray:
         return _mix(np.asarray(keys, dtype=np.uint64) ^ (np.uint64(sid) * _M2 + _GOLDEN))
 
 
-def bits(keys: np.ndarray, counter: int, size: int) -> np.ndarray:
-    """Raw uint64 draws ``[B, size]`` for round ``counter``."""
+def _counter(counter: Any, batch: int) -> Any:
+    """A round counter as the kernels take it: a Python int (one round for the batch, reduced
+    modulo 2**64) or a ``[B]`` uint64 array (one round per run, wrapped modulo 2**64)."""
+    if np.ndim(counter) == 0:
+        return int(counter) % 2**64
+    arr = np.asarray(counter)
+    if arr.shape != (batch,) or not np.issubdtype(arr.dtype, np.integer):
+        raise ValueError(f"counter must be an integer or an integer array of shape [{batch}] "
+                         f"(one round per run), got {arr.dtype} {list(arr.shape)}")
+    return np.ascontiguousarray(arr.astype(np.uint64))
+
+
+def bits(keys: np.ndarray, counter: int | np.ndarray, size: int) -> np.ndarray:
+    """Raw uint64 draws ``[B, size]`` for round ``counter`` (an int, or ``[B]`` per run)."""
     keys = np.asarray(keys, dtype=np.uint64)
+    c = _counter(counter, keys.shape[0])
     idx = np.arange(size, dtype=np.uint64)
     with np.errstate(over="ignore"):
-        base = _mix(keys + np.uint64(counter) * _GOLDEN)  # [B]
+        base = _mix(keys + (np.uint64(c) if isinstance(c, int) else c) * _GOLDEN)  # [B]
         x = base[:, None] + (idx[None, :] + np.uint64(1)) * _GOLDEN
         return _mix(x)
 
 
-def uniform_reference(keys: np.ndarray, counter: int, size: int) -> np.ndarray:
+def uniform_reference(keys: np.ndarray, counter: int | np.ndarray, size: int) -> np.ndarray:
     """NumPy reference of :func:`uniform` (the compiled kernel must match it bit for bit)."""
     u = (bits(keys, counter, size) >> _S11).astype(np.float64) * _TWO_M53
     return u + 0.5 * _TWO_M53  # never exactly 0 or 1: safe for log and ndtri
 
 
-def uniform(keys: np.ndarray, counter: int, size: int) -> np.ndarray:
+def uniform(keys: np.ndarray, counter: int | np.ndarray, size: int) -> np.ndarray:
     """Uniform draws in the open interval (0, 1), shape ``[B, size]`` (compiled; equals
-    :func:`uniform_reference` exactly)."""
+    :func:`uniform_reference` exactly).
+
+    ``counter`` is the round: one int for the batch, or ``[B]`` integers (run ``b`` draws its
+    round ``counter[b]``, as a solo run at that round would); equal counters give the same
+    numbers either way.
+
+    Example:
+        >>> keys = spawn_keys(0, 3)
+        >>> bool((uniform(keys, np.array([5, 5, 5]), 2) == uniform(keys, 5, 2)).all())
+        True
+        >>> bool((uniform(keys, np.array([5, 9, 5]), 2)[1] == uniform(keys[1:2], 9, 2)[0]).all())
+        True
+    """
     from regretlab.core.kernels import uniform_rows
 
     keys = np.ascontiguousarray(keys, dtype=np.uint64)
-    return uniform_rows(keys, int(counter) % 2**64, int(size))
+    return uniform_rows(keys, _counter(counter, keys.shape[0]), int(size))
 
 
-def normal(keys: np.ndarray, counter: int, size: int) -> np.ndarray:
-    """Standard normal draws ``[B, size]`` by inversion."""
+def normal(keys: np.ndarray, counter: int | np.ndarray, size: int) -> np.ndarray:
+    """Standard normal draws ``[B, size]`` by inversion (``counter`` as in :func:`uniform`)."""
     return ndtri(uniform(keys, counter, size))
 
 
-def gumbel(keys: np.ndarray, counter: int, size: int) -> np.ndarray:
-    """Standard Gumbel draws ``[B, size]``."""
+def gumbel(keys: np.ndarray, counter: int | np.ndarray, size: int) -> np.ndarray:
+    """Standard Gumbel draws ``[B, size]`` (``counter`` as in :func:`uniform`)."""
     return -np.log(-np.log(uniform(keys, counter, size)))
 
 

@@ -8,12 +8,19 @@ with any of them:
 * ``strategy_from(state, signal) -> [B, K]`` the map from an accumulated signal to a strategy;
 * ``increment(state, utility, played) -> [B, K]`` what one round adds to the signal;
 * ``advance(state, utility, played) -> state`` the update given the strategy actually played.
+
+Every state carries a per-run round counter ``t [B]`` (int64): the rounds each run has learned
+from. A run whose feedback has no awake action (``FullInfo(u, awake)`` with an all-``False``
+row) receives no feedback that round: its state, ``t`` included, is left exactly as it was
+(:func:`keep_rows`), so runs of one batch may be at different rounds. Rates that depend on the
+round are then computed per run (:func:`per_run`); when every run is at the same round (the
+common case) they are one number for the batch, computed as before.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any, NamedTuple
+from typing import Any, Callable, NamedTuple
 
 import numpy as np
 
@@ -25,7 +32,7 @@ from regretlab.core.types import FullInfo
 class CumulativeState(NamedTuple):
     """State of a cumulative learner."""
 
-    t: int  # rounds played so far
+    t: np.ndarray  # [B] int64 rounds each run has learned from
     key: np.ndarray  # [B] uint64 learner random keys
     signal: np.ndarray  # [B, K] accumulated signal (utility or regret)
     aux: Any = None  # learner-specific extra arrays (documented by each learner)
@@ -40,6 +47,69 @@ def init_keys(keys: Any) -> np.ndarray:
             f"got shape {list(arr.shape)} dtype {arr.dtype}"
         )
     return rng.derive(arr.astype(np.uint64), "learner")
+
+
+def zero_rounds(batch: int) -> np.ndarray:
+    """A fresh per-run round counter: ``[B]`` int64 zeros."""
+    return np.zeros(batch, dtype=np.int64)
+
+
+def per_run(fn: Callable[[int], float], t: np.ndarray) -> float | np.ndarray:
+    """``fn(t_b)`` for the per-run round counters ``t [B]``.
+
+    One float when every run is at the same round (the common case: ``fn`` is called once, with
+    a Python int, exactly as with a batch-wide counter), else a ``[B]`` array computed once per
+    distinct round (so row ``b`` is bit for bit what a solo run at round ``t_b`` computes).
+
+    Example:
+        >>> per_run(lambda t: 1.0 / (t + 1), np.array([3, 3]))
+        0.25
+        >>> per_run(lambda t: 1.0 / (t + 1), np.array([3, 0, 3])).tolist()
+        [0.25, 1.0, 0.25]
+    """
+    t = np.asarray(t)
+    if t.ndim == 0:  # a batch-wide int (states written before t became per-run)
+        return fn(int(t))
+    first = int(t[0])
+    if t.size == 1 or (t == first).all():
+        return fn(first)
+    values, inverse = np.unique(t, return_inverse=True)
+    return np.array([fn(int(v)) for v in values], dtype=np.float64)[inverse.reshape(-1)]
+
+
+def column(x: float | np.ndarray) -> float | np.ndarray:
+    """A per-run value ready to scale ``[B, K]`` rows: a number as it is, ``[B]`` as ``[B, 1]``."""
+    return x if np.ndim(x) == 0 else np.asarray(x)[:, None]
+
+
+def learned_rows(awake: np.ndarray | None, batch: int) -> np.ndarray | None:
+    """``[B]`` bool: the runs that receive feedback (some action awake); ``None`` when all do."""
+    if awake is None:
+        return None
+    rows = awake.any(axis=1)
+    return None if rows.all() else rows
+
+
+def keep_rows(rows: np.ndarray | None, new: Any, old: Any) -> Any:
+    """Per run, the ``new`` state where ``rows`` and the ``old`` one elsewhere.
+
+    Every array of a learner state leads with the batch axis ``B`` (nested states are walked;
+    anything else, e.g. an int ``K``, is taken from ``new``). ``rows=None`` means every run.
+    """
+    if rows is None or rows.all():
+        return new
+    if not rows.any():
+        return old
+    return _select(rows, new, old)
+
+
+def _select(rows: np.ndarray, new: Any, old: Any) -> Any:
+    if isinstance(new, tuple):
+        fields = [_select(rows, a, b) for a, b in zip(new, old)]
+        return type(new)(*fields) if hasattr(new, "_fields") else tuple(fields)
+    if isinstance(new, np.ndarray) and new.ndim >= 1 and new.shape[0] == rows.shape[0]:
+        return np.where(rows.reshape((-1,) + (1,) * (new.ndim - 1)), new, old)
+    return new
 
 
 def check_utility(feedback: Any, batch: int, k: int) -> np.ndarray:
@@ -122,7 +192,7 @@ class CumulativeLearner:
     def init(self, keys: Any, num_actions: int) -> CumulativeState:
         k = check_int("num_actions", num_actions, minimum=1)
         key = init_keys(keys)
-        return CumulativeState(0, key, np.zeros((key.size, k)), self.init_aux(key.size, k))
+        return CumulativeState(zero_rounds(key.size), key, np.zeros((key.size, k)), self.init_aux(key.size, k))
 
     def init_aux(self, batch: int, k: int) -> Any:
         return None
@@ -147,7 +217,8 @@ class CumulativeLearner:
 
     def update(self, state: CumulativeState, feedback: Any) -> CumulativeState:
         """Next state; with ``feedback.awake`` the learner is charged for what it played on the
-        awake actions and asleep actions are credited with that value (:func:`credit_asleep`)."""
+        awake actions and asleep actions are credited with that value (:func:`credit_asleep`);
+        a run with no awake action is left as it was (``t`` too)."""
         b, k = state.signal.shape
         utility = check_utility(feedback, b, k)
         awake = awake_mask(getattr(feedback, "awake", None), b, k)
@@ -155,7 +226,8 @@ class CumulativeLearner:
             played = self.strategy(state) if self.uses_played else None
             return self.advance(state, utility, played)
         played = self.strategy(state, awake)
-        return self.advance(state, credit_asleep(played, utility, awake), played)
+        new = self.advance(state, credit_asleep(played, utility, awake), played)
+        return keep_rows(learned_rows(awake, b), new, state)
 
     def __repr__(self) -> str:
         params = ", ".join(f"{k}={v!r}" for k, v in vars(self).items() if not k.startswith("_"))

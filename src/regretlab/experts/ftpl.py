@@ -9,7 +9,7 @@ import numpy as np
 from regretlab.core import rng
 from regretlab.core.errors import check_positive
 from regretlab.core.registry import register
-from regretlab.experts._base import CumulativeLearner, CumulativeState
+from regretlab.experts._base import CumulativeLearner, CumulativeState, column, per_run
 
 
 class FTPL(CumulativeLearner):
@@ -36,8 +36,12 @@ class FTPL(CumulativeLearner):
     def strategy_from(self, state: CumulativeState, signal: np.ndarray) -> np.ndarray:
         b, k = signal.shape
         draw = rng.gumbel if self.noise == "gumbel" else rng.normal
-        sigma = self.scale * (math.sqrt(state.t + 1) if self.schedule == "anytime" else 1.0)
-        leader = np.argmax(signal + sigma * draw(state.key, state.t, k), axis=1)
+        if self.schedule == "anytime":
+            sigma = per_run(lambda t: self.scale * math.sqrt(t + 1), state.t)
+        else:
+            sigma = self.scale * 1.0
+        # run b's noise is that of its own round t_b (rng draws take per-run counters)
+        leader = np.argmax(signal + column(sigma) * draw(state.key, state.t, k), axis=1)
         out = np.zeros((b, k))
         out[np.arange(b), leader] = 1.0
         return out

@@ -10,7 +10,7 @@ from regretlab.core.kernels import softmax_rows
 from regretlab.core.errors import check_int, check_positive
 from regretlab.core.registry import register
 from regretlab.core.simplex import project_simplex
-from regretlab.experts._base import CumulativeLearner, CumulativeState, tuned_hedge_rate
+from regretlab.experts._base import CumulativeLearner, CumulativeState, column, per_run, tuned_hedge_rate
 
 
 class FTRL(CumulativeLearner):
@@ -49,10 +49,11 @@ class FTRL(CumulativeLearner):
         return math.sqrt(2.0 / (k * n))
 
     def strategy_from(self, state: CumulativeState, signal: np.ndarray) -> np.ndarray:
-        eta = self.rate(signal.shape[1], state.t)
+        k = signal.shape[1]
+        eta = per_run(lambda t: self.rate(k, t), state.t)  # each run's own round
         if self.regularizer == "entropy":
             return softmax_rows(signal, eta)
-        return project_simplex(eta * signal)
+        return project_simplex(column(eta) * signal)
 
 
 @register("ftrl", family="experts",

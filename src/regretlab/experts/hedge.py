@@ -13,6 +13,7 @@ from regretlab.experts._base import (
     CumulativeLearner,
     CumulativeState,
     anytime_hedge_rate,
+    per_run,
     tuned_hedge_rate,
 )
 
@@ -64,15 +65,22 @@ class Hedge(CumulativeLearner):
         return tuned_hedge_rate(k, 2**m)
 
     def strategy_from(self, state: CumulativeState, signal: np.ndarray) -> np.ndarray:
-        return softmax_rows(signal, self.rate(signal.shape[1], state.t))
+        k = signal.shape[1]
+        if self.schedule == "fixed":  # one rate whatever the rounds: no per-run work
+            return softmax_rows(signal, self.rate(k, 0))
+        return softmax_rows(signal, per_run(lambda t: self.rate(k, t), state.t))
 
     def advance(self, state: CumulativeState, utility: np.ndarray, played: np.ndarray) -> CumulativeState:
         signal = state.signal + utility
+        t = state.t + 1
         if self.schedule == "doubling":
-            _, start_next = _doubling_epoch(state.t + 1)
-            if start_next == state.t + 1:  # a new epoch starts: forget
+            # a run whose next round opens an epoch (t + 1 a power of two) forgets
+            restart = (t & (t + 1)) == 0
+            if restart.all():
                 signal = np.zeros_like(signal)
-        return state._replace(t=state.t + 1, signal=signal)
+            elif restart.any():
+                signal = np.where(restart[..., None], 0.0, signal)
+        return state._replace(t=t, signal=signal)
 
 
 @register(

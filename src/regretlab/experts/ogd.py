@@ -9,7 +9,7 @@ import numpy as np
 from regretlab.core.errors import check_positive
 from regretlab.core.registry import register
 from regretlab.core.simplex import project_simplex
-from regretlab.experts._base import CumulativeState
+from regretlab.experts._base import CumulativeState, column, per_run
 from regretlab.experts._base import PlaysItsState as _PlaysItsState
 
 
@@ -29,7 +29,8 @@ class OGD(_PlaysItsState):
     def advance(self, state: CumulativeState, utility: np.ndarray, played: np.ndarray) -> CumulativeState:
         k = utility.shape[1]
         lr = self.lr if self.lr is not None else math.sqrt(2.0 / k)
-        p = project_simplex(state.signal + lr / math.sqrt(state.t + 1) * utility)
+        step = per_run(lambda t: lr / math.sqrt(t + 1), state.t)  # each run's own round
+        p = project_simplex(state.signal + column(step) * utility)
         return state._replace(t=state.t + 1, signal=p)
 
 

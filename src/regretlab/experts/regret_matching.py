@@ -8,7 +8,7 @@ import numpy as np
 from regretlab.core.errors import check_positive
 from regretlab.core.registry import register
 from regretlab.core.simplex import normalize
-from regretlab.experts._base import CumulativeLearner, CumulativeState
+from regretlab.experts._base import CumulativeLearner, CumulativeState, column, per_run
 
 
 class RegretMatching(CumulativeLearner):
@@ -60,7 +60,9 @@ class DiscountedRegretMatching(RegretMatching):
     def advance(self, state: CumulativeState, utility: np.ndarray, played: np.ndarray) -> CumulativeState:
         t = state.t + 1
         r = state.signal + self.increment(state, utility, played)
-        pos, neg = self.discounts(t)
+        # each run's own round (all equal in CFR: t = the iteration, one pair for the batch)
+        pos = column(per_run(lambda n: self.discounts(n)[0], t))
+        neg = column(per_run(lambda n: self.discounts(n)[1], t))
         return state._replace(t=t, signal=np.where(r > 0, r * pos, r * neg))
 
 

@@ -2,7 +2,8 @@
 
 Context is the ``[B, K]`` bool awake mask: ``strategy(state, context=awake)`` puts mass only on
 awake experts, and ``update(state, FullInfo(utility, awake))`` charges each awake expert its
-instantaneous regret r_g = u_g − ⟨p, u⟩ (asleep experts: r_g = 0).
+instantaneous regret r_g = u_g − ⟨p, u⟩ (asleep experts: r_g = 0). A run with no awake expert
+receives no feedback: its state, round counter ``t [B]`` included, is left as it was.
 """
 
 from __future__ import annotations
@@ -14,12 +15,13 @@ import numpy as np
 from regretlab.core.errors import check_int, check_positive
 from regretlab.core.registry import register
 from regretlab.core.types import FullInfo
+from regretlab.experts._base import keep_rows, learned_rows
 
 
 class SleepingState(NamedTuple):
     """State shared by the sleeping learners."""
 
-    t: np.ndarray  # [B] rounds played
+    t: np.ndarray  # [B] int64 rounds each run has learned from (some expert awake)
     key: np.ndarray  # [B] uint64 run keys (unused: the learners are deterministic)
     regret: np.ndarray  # [B, K] R_g = Σ_{awake rounds} (u_g − ⟨p, u⟩)
     abs_regret: np.ndarray  # [B, K] C_g = Σ |r_g| (AdaNormalHedge)
@@ -110,7 +112,8 @@ class SleepingAdaNormalHedge:
         u = np.where(awake, utility, 0.0)
         learner = np.einsum("bk,bk->b", p, u)
         r = (u - learner[:, None]) * awake
-        return state._replace(t=state.t + 1, regret=state.regret + r, abs_regret=state.abs_regret + np.abs(r))
+        new = state._replace(t=state.t + 1, regret=state.regret + r, abs_regret=state.abs_regret + np.abs(r))
+        return keep_rows(learned_rows(awake, awake.shape[0]), new, state)
 
 
 class SleepingHedge:
@@ -165,7 +168,8 @@ class SleepingHedge:
         p = self.strategy(state, awake)
         u = np.where(awake, utility, 0.0)
         r = (u - np.einsum("bk,bk->b", p, u)[:, None]) * awake
-        return state._replace(t=state.t + 1, regret=state.regret + r, abs_regret=state.abs_regret + np.abs(r))
+        new = state._replace(t=state.t + 1, regret=state.regret + r, abs_regret=state.abs_regret + np.abs(r))
+        return keep_rows(learned_rows(awake, awake.shape[0]), new, state)
 
 
 @register("sleeping_ada_normal_hedge", family="experts", test_params=[{}])

@@ -16,12 +16,17 @@ from regretlab.experts._base import (
     check_utility,
     credit_asleep,
     init_keys,
+    keep_rows,
+    learned_rows,
     mask_awake,
+    zero_rounds,
 )
 
 
 class OptimisticState(NamedTuple):
-    t: int  # rounds played
+    """State of :class:`Optimistic`."""
+
+    t: np.ndarray  # [B] int64 rounds each run has learned from
     key: np.ndarray  # [B] learner keys
     base: Any  # the base learner's state
     prediction: np.ndarray  # [B, K] predicted next increment (the last one)
@@ -52,7 +57,7 @@ class Optimistic:
 
     def init(self, keys: Any, num_actions: int) -> OptimisticState:
         state = self.base.init(keys, num_actions)
-        return OptimisticState(0, state.key, state, np.zeros_like(state.signal))
+        return OptimisticState(zero_rounds(state.key.size), state.key, state, np.zeros_like(state.signal))
 
     def strategy(self, state: OptimisticState, context: Any = None) -> np.ndarray:
         p = self.base.strategy_from(state.base, state.base.signal + state.prediction)
@@ -66,7 +71,8 @@ class Optimistic:
         utility = credit_asleep(played, utility, awake)
         prediction = self.base.increment(state.base, utility, played)
         base = self.base.advance(state.base, utility, played)
-        return OptimisticState(state.t + 1, state.key, base, prediction)
+        # a run with no awake action keeps its state (prediction and t too)
+        return keep_rows(learned_rows(awake, b), OptimisticState(state.t + 1, state.key, base, prediction), state)
 
     def __repr__(self) -> str:
         return f"optimistic({self.base!r})"
@@ -98,7 +104,9 @@ def predictive_rm_plus() -> Optimistic:
 
 
 class SwapState(NamedTuple):
-    t: int  # rounds played
+    """State of :class:`Swap`."""
+
+    t: np.ndarray  # [B] int64 rounds each run has learned from
     key: np.ndarray  # [B] learner keys
     base: Any  # base learner state over B*K runs: copy i of run b is row b*K + i
     num_actions: int  # K
@@ -150,7 +158,7 @@ class Swap:
         k = check_int("num_actions", num_actions)
         key = init_keys(keys)
         child = rng.split(np.asarray(keys, dtype=np.uint64), k).reshape(-1)
-        return SwapState(0, key, self.base.init(child, k), k)
+        return SwapState(zero_rounds(key.size), key, self.base.init(child, k), k)
 
     def strategy(self, state: SwapState, context: Any = None) -> np.ndarray:
         k = state.num_actions
@@ -170,7 +178,9 @@ class Swap:
         utility = credit_asleep(p, utility, awake)
         per_copy = (p[:, :, None] * utility[:, None, :]).reshape(b * k, k)
         copies = None if awake is None else np.repeat(awake, k, axis=0)
-        return SwapState(state.t + 1, state.key, self.base.update(state.base, FullInfo(per_copy, copies)), k)
+        base = self.base.update(state.base, FullInfo(per_copy, copies))  # all-asleep copies keep their state
+        rows = learned_rows(awake, b)
+        return SwapState(state.t + (1 if rows is None else rows), state.key, base, k)
 
     def __repr__(self) -> str:
         return f"swap({self.base!r})"

@@ -200,15 +200,17 @@ def gather(rule: FusedRule, states: tuple[Any, ...], game: Treeplex) -> tuple[np
 def scatter(rule: FusedRule, states: tuple[Any, ...], game: Treeplex, regret: np.ndarray,
             last: np.ndarray, t: int) -> tuple[Any, ...]:
     """The per-player states holding ``regret`` / ``last`` after ``t`` iterations (inverse of
-    :func:`gather`; keys are kept)."""
+    :func:`gather`; keys are kept). Every information set has learned at every iteration, so
+    the per-run round counter is ``t [I_p]`` = ``t`` at each of them."""
     out: list[Any] = []
     for rows, st in zip(player_rows(game), states):
         if st is None:
             out.append(None)
             continue
         base, _ = _parts(rule, st)
-        base = base._replace(t=t, signal=regret[rows])
-        out.append(OptimisticState(t, st.key, base, last[rows]) if rule.predictive else base)
+        rounds = np.full(rows.size, int(t), dtype=np.int64)
+        base = base._replace(t=rounds, signal=regret[rows])
+        out.append(OptimisticState(rounds.copy(), st.key, base, last[rows]) if rule.predictive else base)
     return tuple(out)
 
 
