@@ -35,8 +35,9 @@ Python API (every array has the run axis ``B`` first)::
 
     from regretlab.bandits.combinatorial import SemiBanditSetting, exp2, m_sets
     from regretlab.run import run
+    learner = exp2(actions=m_sets(6, 2), horizon=T)           # Exp2 over the 15 2-subsets of 6
     setting = SemiBanditSetting(-losses, m_sets(6, 2))        # losses [T, D] in [0, 1]
-    trace = run(exp2(actions=m_sets(6, 2), horizon=T), setting, T, batch=64)
+    trace = run(learner, setting, T, batch=64)                # regret vs the best fixed 2-subset
 
     state = learner.init(rng.spawn_keys(0, 64), 15)           # by hand: 64 runs, 15 policies
     policy, chosen = learner.act(state)                       # [B] int, [B, D] bool
@@ -267,7 +268,7 @@ class Exp2:
         if isinstance(explore_with, str):
             if explore_with != "uniform":
                 raise ValueError(f"explore_with must be 'uniform' or a distribution [M], got {explore_with!r}")
-            self.explore_with = "uniform"
+            self.explore_with: Any = "uniform"
         else:
             mu = np.asarray(explore_with, dtype=np.float64)
             if mu.ndim != 1 or (mu < 0).any() or not np.isclose(mu.sum(), 1.0):

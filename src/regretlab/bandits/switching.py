@@ -338,13 +338,14 @@ class _Switching:
             raise ValueError(f"num_actions must be {self.num_actions} (the policy was built for it), got {k}")
         return k
 
-    def _batch(self, t: np.ndarray, plan: Plan) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``(batch index, start, end)`` ``[B]`` of each run's current round; refuses rounds past the horizon."""
+    def _batch(self, t: np.ndarray, plan: Plan) -> tuple[Any, Any, Any]:
+        """``(batch index, start, end)`` of each run's current round: ints when the runs are at the same
+        round (the driver's case), else ``[B]`` arrays; refuses rounds past the horizon."""
         t = np.asarray(t)
         first = int(t[0]) if t.size else 0
-        if (t == first).all() and first < self.horizon:  # the runs advance together: plain integers
-            n = first // plan.tau
-            return n, n * plan.tau, min(self.horizon, (n + 1) * plan.tau)  # type: ignore[return-value]
+        if (t == first).all() and first < self.horizon:
+            index = first // plan.tau
+            return index, index * plan.tau, min(self.horizon, (index + 1) * plan.tau)
         if (t >= self.horizon).any():
             run = int(np.argmax(t >= self.horizon))
             raise ValueError(f"{self.name} was built for horizon={self.horizon} rounds; run {run} is at round "
@@ -581,6 +582,7 @@ class LazyHedge(_Switching):
         n, start, end = self._batch(state.t, plan)
         length = end - start
         shared = np.ndim(n) == 0
+        assert state.draws is not None and state.observe_at is not None, "a lazy_hedge state made by init"
         look = state.t == (state.observe_at[:, n] if shared else state.observe_at[np.arange(b), n])
         score, next_action = state.score, state.next_action
         observations, free = state.observations, state.free
