@@ -173,44 +173,57 @@ def run(config: Config, seed: int) -> dict[str, Any]:
 
 
 def plot(rows: Any, outdir: Path) -> list[Path]:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    """Exploitability of the imitated policy and of a lookup table of the same samples against the
+    number of training prompts (log-log), the CFR+ teacher and uniform play dashed grey."""
+    from regretlab import plot_style as style
 
     c = rows.to_pydict() if hasattr(rows, "to_pydict") else dict(rows)
     order = np.argsort(c["samples"])
-    x = np.array(c["samples"])[order]
-    fig, ax = plt.subplots(figsize=(5.5, 4))
-    ax.semilogx(x, np.array(c["exploitability_imitation"])[order], marker="o",
-                label="text classifier (imitation)")
-    ax.semilogx(x, np.array(c["exploitability_lookup"])[order], marker="s",
-                label="lookup table of the same samples")
-    ax.axhline(np.mean(c["exploitability_teacher"]), color="k", ls="--", label="CFR+ teacher")
-    ax.axhline(np.mean(c["exploitability_uniform"]), color="gray", ls=":", label="uniform")
-    ax.set_yscale("log")
+    x = np.asarray(c["samples"], dtype=float)[order]
+    fig, ax = style.figure()
+    imit = np.asarray(c["exploitability_imitation"], dtype=float)[order]
+    look = np.asarray(c["exploitability_lookup"], dtype=float)[order]
+    teacher = float(np.mean(c["exploitability_teacher"]))
+    uniform = float(np.mean(c["exploitability_uniform"]))
+    style.line(ax, x, imit, name="text classifier (imitation)", marker="o", color=style.PALETTE[0])
+    style.line(ax, x, look, name="lookup table of the same samples", marker="s", color=style.PALETTE[1])
+    style.hreference(ax, uniform, "uniform policy")
+    style.hreference(ax, teacher, "CFR+ teacher")
+    style.set_scale(ax, "x", x)
+    style.set_scale(ax, "y", np.concatenate([imit, look, [teacher, uniform]]))
     ax.set_xlabel("training prompts")
     ax.set_ylabel("exploitability (Leduc)")
-    ax.set_title("Distilling CFR+ into a prompt classifier")
-    ax.legend(fontsize=8)
-    ax.grid(True, which="both", alpha=0.3)
-    fig.tight_layout()
-    outdir = Path(outdir)
-    outdir.mkdir(parents=True, exist_ok=True)
-    path = outdir / "games_pokergpt_standin.png"
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return [path]
+    cfg = {}
+    if "cell_config" in c and len(c["cell_config"]):
+        import json
+
+        cfg = json.loads(str(c["cell_config"][0]))
+    style.title(ax, "Distilling CFR+ into a prompt classifier", setting="Leduc poker",
+                extra=f"teacher: {cfg['iterations']:,} CFR+ iterations" if "iterations" in cfg else None,
+                runs="1 run")
+    style.legend(ax)
+    return style.save(fig, Path(outdir) / "games_pokergpt_standin.png")
 
 
-def summarize(rows: Any) -> list[tuple[str, Any]]:
+def summarize(rows: Any) -> list[Any]:
+    """At the largest training set: the exploitability of the imitation, the lookup table, the
+    teacher and uniform play (one run), and spec §9.3.5's claim that the imitation sits between
+    the teacher and uniform play (docs/games.md: from a few thousand prompts)."""
+    from regretlab.summary import Verdict
+
     c = rows.to_pydict() if hasattr(rows, "to_pydict") else dict(rows)
     k = int(np.argmax(c["samples"]))
-    return [("samples", c["samples"][k]),
-            ("exploitability imitation", c["exploitability_imitation"][k]),
-            ("exploitability lookup table", c["exploitability_lookup"][k]),
-            ("exploitability CFR+ teacher", c["exploitability_teacher"][k]),
-            ("exploitability uniform", c["exploitability_uniform"][k])]
+    n = int(c["samples"][k])
+    imit, teacher, uniform = (float(c[key][k]) for key in
+                              ("exploitability_imitation", "exploitability_teacher", "exploitability_uniform"))
+    return [("samples", n),
+            ("exploitability imitation", imit),
+            ("exploitability lookup table", float(c["exploitability_lookup"][k])),
+            ("exploitability CFR+ teacher", teacher),
+            ("exploitability uniform", uniform),
+            ("argmax agreement with the teacher", float(c["agreement"][k])),
+            Verdict(f"the imitation ({n:,} prompts) is less exploitable than uniform play and more than its teacher",
+                    imit, (teacher, uniform), quantity="exploitability")]
 
 
 register_experiment(Experiment(

@@ -73,44 +73,63 @@ def _final(cols: dict[str, np.ndarray], name: str, key: str) -> np.ndarray:
     return cols[key][sel & (cols["round"] == last)]
 
 
-def _plot_weights(rows: Any, outdir: Path, stem: str, title: str) -> list[Path]:
-    from regretlab.plot import _mpl, columns
+def _runs(cols: dict[str, np.ndarray]) -> int:
+    from regretlab.plot import run_count
 
-    plt = _mpl()
+    return run_count(cols)
+
+
+def _plot_weights(rows: Any, outdir: Path, stem: str, title: str) -> list[Path]:
+    """A panel per aggregator: the mean weight of each expert over rounds (regime changes dotted
+    grey); the last panel: regret vs the best fixed expert so far (mean, 95% band over runs; linear,
+    it goes negative), with each aggregator's bound at T dashed grey where the rows carry one."""
+    from regretlab import plot_style as style
+    from regretlab.plot import columns, curve_stats
+
     cols = columns(rows)
     names = sorted(set(cols["algorithm"].tolist()))
     weights = sorted(k for k in cols if k.startswith("weight_"))
-    fig, axes = plt.subplots(len(names) + 1, 1, figsize=(7, 2.4 * (len(names) + 1)), sharex=True)
+    fig, axes = style.figure(1, len(names) + 1, width=7.0, height=2.3)
+    axes = np.atleast_1d(axes)
+    from regretlab.plot import stored_config
+
+    T = int(stored_config(cols).get("T", cols["round"].max()))
     for ax, name in zip(axes, names):
         sel = cols["algorithm"] == name
-        rounds = np.unique(cols["round"][sel])
+        rounds = np.unique(cols["round"][sel]).astype(float)
         for k in weights:
-            mean = [cols[k][sel & (cols["round"] == r)].mean() for r in rounds]
-            ax.plot(rounds, mean, label=f"expert {k.split('_')[1]}")
-        regime = cols["regime"][sel]
-        for r in rounds[1:][np.diff([regime[cols["round"][sel] == v][0] for v in rounds]) != 0]:
-            ax.axvline(r, color="grey", ls=":", lw=1)
+            _, m, h = curve_stats(cols["round"][sel], cols[k][sel].astype(float))
+            style.line(ax, rounds, m, band=h, name=f"expert {k.split('_')[1]}", color=style.PALETTE[int(k.split("_")[1]) % 7])
+        regime = np.array([cols["regime"][sel & (cols["round"] == v)][0] for v in rounds])
+        for n, r in enumerate(rounds[1:][np.diff(regime) != 0]):
+            ax.axvline(r, color=style.REFERENCE_COLOR, ls=":", lw=1, label="regime change" if n == 0 else None)
         ax.set_ylabel("weight")
-        ax.set_title(f"{name}: weights over time (mean over runs)", fontsize=9)
         ax.set_ylim(-0.02, 1.02)
-    axes[0].legend(fontsize=7, ncol=len(weights))
+        style.title(ax, f"{name}: weight of each expert (mean over runs)")
+        style.legend(ax)
     ax = axes[-1]
+    values = []
+    bounds: dict[float, list[str]] = {}
     for name in names:
         sel = cols["algorithm"] == name
-        rounds = np.unique(cols["round"][sel])
-        ax.plot(rounds, [cols["regret"][sel & (cols["round"] == r)].mean() for r in rounds], label=name)
-    ax.axhline(0, color="black", lw=0.5)
-    ax.set_xlabel("round")
+        rounds, m, h = curve_stats(cols["round"][sel], cols["regret"][sel].astype(float))
+        style.line(ax, rounds.astype(float), m, band=h, name=name)
+        values += [m - h, m + h]
+        if "bound" in cols:
+            b = cols["bound"][sel].astype(float)
+            if b.size and np.isfinite(b).all() and np.ptp(b) == 0:
+                bounds.setdefault(float(b[0]), []).append(name)
+    for b, who in bounds.items():
+        style.hreference(ax, b, f"bound at T ({', '.join(who)})")
+        values.append(np.array([b]))
+    style.hreference(ax, 0.0, "best fixed expert")
+    style.set_scale(ax, "y", np.concatenate(values), prefer="linear")
+    ax.set_xlabel("round $t$")
     ax.set_ylabel("regret vs best fixed")
-    ax.legend(fontsize=7)
-    fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    out = Path(outdir)
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / f"{stem}.png"
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return [path]
+    style.title(ax, "Regret vs the best fixed expert so far (mean, 95% band)")
+    style.legend(ax)
+    style.title(fig, title, setting="N = 4 experts, 3 regimes", T=T, runs=_runs(cols))
+    return style.save(fig, Path(outdir) / f"{stem}.png")
 
 
 # ------------------------------------------------------------------------------ target 1
@@ -148,18 +167,27 @@ def run_regimes(config: RegimesConfig, seed: int) -> dict[str, Any]:
     return _concat(parts)
 
 
-def summarize_regimes(rows: Any) -> list[tuple[str, Any]]:
+def summarize_regimes(rows: Any) -> list[Any]:
+    """Spec §5.5 target 1: EWA's regret vs the best fixed expert under sqrt(T ln N/2) on every run,
+    Fixed-Share below the best fixed expert (mean final regret <= 0) and its tracking regret vs
+    the best 2-switch sequence under its bound; mean final regrets ± standard error over runs."""
     from regretlab.plot import columns
+    from regretlab.summary import Estimate, Verdict
 
     c = columns(rows)
     ewa_reg, bound = _final(c, "ewa", "final_regret"), _final(c, "ewa", "bound")[0]
     fs_reg = _final(c, "fixed_share", "final_regret")
     fs_track, fs_bound = _final(c, "fixed_share", "tracking_regret"), _final(c, "fixed_share", "tracking_bound")[0]
+    n = ewa_reg.size
     return [
-        ("EWA regret vs best fixed (max over runs) / bound sqrt(T ln N/2)", f"{ewa_reg.max():.1f} / {bound:.1f}"),
-        ("EWA within bound on every run", bool((ewa_reg <= bound).all())),
-        ("Fixed-Share regret vs best fixed (mean, max)", f"{fs_reg.mean():.1f}, {fs_reg.max():.1f}"),
-        ("Fixed-Share tracking regret vs best 2-switch (max) / bound", f"{fs_track.max():.1f} / {fs_bound:.1f}"),
+        (f"EWA: final regret vs best fixed ({n} runs)", Estimate.of(ewa_reg)),
+        (f"Fixed-Share: final regret vs best fixed ({n} runs)", Estimate.of(fs_reg)),
+        Verdict(f"EWA: largest regret over {n} runs stays under sqrt(T ln N/2) = {bound:.4g}", float(ewa_reg.max()),
+                (None, float(bound)), quantity="max"),
+        Verdict("Fixed-Share: below the best fixed expert (mean final regret <= 0)", Estimate.of(fs_reg), (None, 0.0),
+                quantity="mean"),
+        Verdict(f"Fixed-Share: largest tracking regret vs the best 2-switch sequence under its bound {fs_bound:.4g}",
+                float(fs_track.max()), (None, float(fs_bound)), quantity="max"),
     ]
 
 
@@ -207,14 +235,18 @@ def run_scarcity(config: ScarcityConfig, seed: int) -> dict[str, Any]:
     return _concat(parts)
 
 
-def summarize_scarcity(rows: Any) -> list[tuple[str, Any]]:
+def summarize_scarcity(rows: Any) -> list[Any]:
+    """Spec §5.5 target 2: on the labelled rounds, each EWA's regret under its bound on every run."""
     from regretlab.plot import columns
+    from regretlab.summary import Estimate, Verdict
 
     c = columns(rows)
-    out = [("labelled rounds", int(_final(c, "ewa_tuned", "labelled_rounds")[0]))]
+    out: list[Any] = [("labelled rounds", int(_final(c, "ewa_tuned", "labelled_rounds")[0]))]
     for name in ("ewa_tuned", "ewa_anytime"):
         reg, bound = _final(c, name, "final_regret"), _final(c, name, "bound")[0]
-        out.append((f"{name}: regret on labelled rounds (max) / bound", f"{reg.max():.1f} / {bound:.1f}"))
+        out.append((f"{name}: regret on labelled rounds ({reg.size} runs)", Estimate.of(reg)))
+        out.append(Verdict(f"{name}: largest regret on labelled rounds over {reg.size} runs under its bound "
+                           f"{bound:.4g}", float(reg.max()), (None, float(bound)), quantity="max"))
     return out
 
 
@@ -266,17 +298,21 @@ def run_categories(config: CategoriesConfig, seed: int) -> dict[str, Any]:
     return _concat(parts)
 
 
-def summarize_categories(rows: Any) -> list[tuple[str, Any]]:
+def summarize_categories(rows: Any) -> list[Any]:
+    """Spec §5.5 target 3: the category-aware ensemble's regret on each category under
+    sqrt(T_c ln N/2) on every run; total losses (mean ± standard error over runs) beside EWA's."""
     from regretlab.plot import columns
+    from regretlab.summary import Estimate, Verdict
 
     c = columns(rows)
-    out = []
+    out: list[Any] = []
     for key in sorted(k for k in c if k.startswith("regret_")):
         cat = key[len("regret_"):]
         reg, bound = _final(c, "category_aware", key), _final(c, "category_aware", f"bound_{cat}")[0]
-        out.append((f"category_aware: regret on {cat} (max) / sqrt(T_c ln N/2)", f"{reg.max():.1f} / {bound:.1f}"))
-    out.append(("total loss: category_aware vs ewa (mean)",
-                f"{_final(c, 'category_aware', 'total_loss').mean():.1f} vs {_final(c, 'ewa', 'total_loss').mean():.1f}"))
+        out.append(Verdict(f"category_aware: largest regret on {cat} over {reg.size} runs under sqrt(T_c ln N/2) "
+                           f"= {bound:.4g}", float(reg.max()), (None, float(bound)), quantity="max"))
+    out.append(("category_aware: total loss", Estimate.of(_final(c, "category_aware", "total_loss"))))
+    out.append(("ewa: total loss", Estimate.of(_final(c, "ewa", "total_loss"))))
     return out
 
 
