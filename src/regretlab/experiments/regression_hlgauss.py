@@ -68,29 +68,73 @@ def run(config: HLGaussConfig, seed: int) -> dict[str, np.ndarray]:
     return {k: np.asarray(v) for k, v in cols.items()}
 
 
+BOUND_PREFIX = "VAW bound"
+
+
+def _cols(rows: Any) -> dict[str, np.ndarray]:
+    return {k: np.asarray(v) for k, v in (rows.to_pydict() if hasattr(rows, "to_pydict") else rows).items()}
+
+
+def _final_sse(c: dict[str, np.ndarray], name: str) -> float:
+    sel = c["learner"] == name
+    return float(c["cumulative_sse"][sel & (c["t"] == c["t"][sel].max())].mean())
+
+
 def plot(rows: Any, outdir: Path) -> list[Path]:
-    import matplotlib
+    """Cumulative squared error of each prequential learner against t (log-log where positive, fitted
+    slope in the legend), OLS in hindsight and VAW's bound at T dashed grey."""
+    from regretlab import plot_style as style
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    c = {k: np.asarray(v) for k, v in rows.to_pydict().items()} if hasattr(rows, "to_pydict") else rows
-    fig, ax = plt.subplots(figsize=(5.5, 3.4))
+    c = _cols(rows)
+    fig, ax = style.figure()
+    values = []
     for name in dict.fromkeys(c["learner"].tolist()):
-        if name.startswith("VAW bound"):
-            continue
         sel = c["learner"] == name
-        ts = np.unique(c["t"][sel])
-        ax.plot(ts, [c["cumulative_sse"][sel & (c["t"] == t)].mean() for t in ts], label=name)
-    ax.set_xlabel("t")
+        ts = np.unique(c["t"][sel]).astype(float)
+        ys = np.array([c["cumulative_sse"][sel & (c["t"] == t)].mean() for t in ts])
+        if name.startswith(BOUND_PREFIX):
+            style.hreference(ax, float(ys[-1]), r"VAW bound at $T$ (ridge + $Y^2 \sum \ln(1+\lambda_i)$)")
+            values.append(ys)
+        elif name == "OLS in hindsight":
+            keep = ys > 1e-12  # OLS fits the first points exactly
+            style.reference(ax, ts[keep], ys[keep], "OLS in hindsight")
+            values.append(ys[keep])
+        else:
+            style.line(ax, ts, ys, name=name, slope=True)
+            values.append(ys)
+    xs = np.unique(c["t"]).astype(float)
+    style.set_scale(ax, "x", xs)
+    style.set_scale(ax, "y", np.concatenate(values))
+    ax.set_xlabel("round $t$")
     ax.set_ylabel("cumulative squared error")
-    ax.legend(fontsize=7)
-    fig.tight_layout()
-    Path(outdir).mkdir(parents=True, exist_ok=True)
-    path = Path(outdir) / "hlgauss_vs_vaw.png"
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return [path]
+    import json
+
+    cfg = json.loads(str(c["cell_config"][0])) if "cell_config" in c and len(c["cell_config"]) else {}
+    style.title(ax, "Prequential HL-Gauss histogram regression vs VAW", setting=cfg.get("dataset"),
+                T=int(xs.max()), runs="1 run (one stream order)")
+    style.legend(ax)
+    return style.save(fig, Path(outdir) / "hlgauss_vs_vaw.png")
+
+
+def summarize(rows: Any) -> list[Any]:
+    """Cumulative squared error at T of each learner (one stream), and the verdicts that HL-Gauss
+    beats VAW (Farebrother et al.'s claim: the classification head beats regression) and that VAW
+    stays under its bound."""
+    from regretlab.summary import Verdict
+
+    c = _cols(rows)
+    names = list(dict.fromkeys(c["learner"].tolist()))
+    out: list[Any] = [(f"{name}: cumulative SSE at T", _final_sse(c, name)) for name in names]
+    hl = next((n for n in names if n.startswith("HL-Gauss")), None)
+    if hl is not None and "VAW" in names:
+        vaw = _final_sse(c, "VAW")
+        out.append(Verdict("HL-Gauss: cumulative SSE at T below VAW's", _final_sse(c, hl), (None, vaw),
+                           quantity="SSE"))
+    bound = next((n for n in names if n.startswith(BOUND_PREFIX)), None)
+    if bound is not None and "VAW" in names:
+        out.append(Verdict("VAW: cumulative SSE at T under the ridge comparator + its regret bound",
+                           _final_sse(c, "VAW"), (None, _final_sse(c, bound)), quantity="SSE"))
+    return out
 
 
 register_experiment(
@@ -100,10 +144,7 @@ register_experiment(
         run,
         plot,
         demo={"dataset": "synthetic", "rows": 2000, "checkpoints": 8},
-        summarize=lambda rows: [
-            (name, f"{float(np.asarray(rows.to_pydict()['cumulative_sse'])[np.asarray(rows.to_pydict()['learner']) == name][-1]):.1f}")
-            for name in dict.fromkeys(rows.to_pydict()["learner"])
-        ],
+        summarize=summarize,
         description="Prequential HL-Gauss histogram regression vs VAW (diamonds; synthetic demo)",
         reference="regression-papers.md §2.5 (Farebrother et al., ICML 2024)",
     )

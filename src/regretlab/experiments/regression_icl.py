@@ -45,25 +45,62 @@ def run_lsa(config: LSAConfig, seed: int) -> dict[str, np.ndarray]:
     return {k: np.asarray(v) for k, v in cols.items()}
 
 
+LSA_TARGET = 0.04  # relative error of the fitted Γ (regression spec §1)
+LSA_PROMPTS_FOR_TARGET = 20_000  # measured: 10 sweeps, 2 restarts (the demo's), 0.4 s
+LSA_FULL = ("20,000 prompts (demo sweeps and restarts, 0.4 s): 2.11 % / 2.08 % / 3.05 %; default config "
+            "(50,000 prompts, 30 sweeps, 4 restarts): 1.26 % / 1.21 % / 1.97 %")
+
+
+def _cols(rows: Any) -> dict[str, np.ndarray]:
+    return {k: np.asarray(v) for k, v in (rows.to_pydict() if hasattr(rows, "to_pydict") else rows).items()}
+
+
+def _prompts(c: dict[str, np.ndarray]) -> int | None:
+    import json
+
+    if "cell_config" not in c or not len(c["cell_config"]):
+        return None
+    return json.loads(str(c["cell_config"][0])).get("prompts")
+
+
 def plot_lsa(rows: Any, outdir: Path) -> list[Path]:
-    import matplotlib
+    """Relative error of the ALS-fitted Γ per case (points), the 4 % target dashed grey."""
+    from regretlab import plot_style as style
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    c = _cols(rows)
+    fig, ax = style.figure(height=3.4)
+    x = np.arange(len(c["case"]), dtype=float)
+    style.line(ax, x, 100 * c["rel_error"].astype(float), name="ALS-fitted LSA", marker="o", linestyle="none",
+               color=style.PALETTE[0])
+    style.hreference(ax, 100 * LSA_TARGET, "4 % target")
+    ax.set_xticks(x, [str(v) for v in c["case"]])
+    ax.set_xlim(-0.5, x[-1] + 0.5)
+    ax.set_ylim(0, max(100 * LSA_TARGET, float(100 * c["rel_error"].max())) * 1.25)
+    ax.set_ylabel(r"$\|\Gamma_{ALS} - \Gamma^*\|_F \,/\, \|\Gamma^*\|_F$ (%)")
+    n = _prompts(c)
+    style.title(ax, "One-layer LSA fitted by ALS vs the one-step-GD optimum",
+                setting=f"{n:,} training prompts" if n else None, runs="1 run per case")
+    style.legend(ax)
+    return style.save(fig, Path(outdir) / "lsa_closed_form.png")
 
-    c = {k: np.asarray(v) for k, v in rows.to_pydict().items()} if hasattr(rows, "to_pydict") else rows
-    fig, ax = plt.subplots(figsize=(5, 3))
-    ax.bar(np.arange(len(c["case"])), 100 * c["rel_error"], color="tab:blue")
-    ax.axhline(4, color="r", ls="--", label="4% target")
-    ax.set_xticks(np.arange(len(c["case"])), c["case"], fontsize=8)
-    ax.set_ylabel("‖Γ_ALS − Γ*‖_F / ‖Γ*‖_F (%)")
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    Path(outdir).mkdir(parents=True, exist_ok=True)
-    path = Path(outdir) / "lsa_closed_form.png"
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return [path]
+
+def summarize_lsa(rows: Any) -> list[Any]:
+    """Per case: the relative error of the fitted Γ against the closed form, verdict <= 4 %
+    (marked demo size when a run on fewer than the default 50,000 prompts misses it)."""
+    from regretlab.summary import Verdict
+
+    c = _cols(rows)
+    n = _prompts(c)
+    small = n is not None and n < LSA_PROMPTS_FOR_TARGET
+    out: list[Any] = []
+    for case, err in zip(c["case"].tolist(), c["rel_error"].astype(float).tolist()):
+        holds = err <= LSA_TARGET
+        out.append(Verdict(f"{case}: relative error of the ALS-fitted Γ vs the closed form", err,
+                           (None, LSA_TARGET), holds=holds,
+                           demo_size=(f"this run fits on {n:,} prompts; the target is met from "
+                                      f"{LSA_PROMPTS_FOR_TARGET:,}") if small and not holds else None,
+                           full_size=LSA_FULL if small else None, quantity="rel. error"))
+    return out
 
 
 @dataclass(frozen=True)
@@ -101,29 +138,79 @@ def run_regret(config: RegretConfig, seed: int) -> dict[str, np.ndarray]:
     return {k: np.asarray(v) for k, v in cols.items()}
 
 
-def plot_regret(rows: Any, outdir: Path) -> list[Path]:
-    import matplotlib
+PLAIN = "one-step GD (isotropic optimum)"
+PRECOND = "one-step GD, Σ⁻¹ preconditioned"
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
-    c = {k: np.asarray(v) for k, v in rows.to_pydict().items()} if hasattr(rows, "to_pydict") else rows
-    fig, ax = plt.subplots(figsize=(5, 3.2))
+def _regret_curves(c: dict[str, np.ndarray]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    out = {}
     for name in dict.fromkeys(c["learner"].tolist()):
         sel = c["learner"] == name
-        ts = np.unique(c["t"][sel])
-        ax.plot(ts, [c["regret"][sel & (c["t"] == t)].mean() for t in ts], marker="o", ms=3, label=name)
-    ax.set_xscale("log")
-    ax.set_yscale("symlog")
-    ax.set_xlabel("t")
+        ts = np.unique(c["t"][sel]).astype(float)
+        out[str(name)] = (ts, np.array([c["regret"][sel & (c["t"] == t)].mean() for t in ts]))
+    return out
+
+
+def plot_regret(rows: Any, outdir: Path) -> list[Path]:
+    """Regret vs OLS in hindsight against t, log-log when every value is positive (fitted slopes in
+    the legend, the rates ∝ t and ∝ ln t dashed grey); otherwise log x and a linear y (never a
+    symlog with an empty half)."""
+    from regretlab import plot_style as style
+
+    c = _cols(rows)
+    curves = _regret_curves(c)
+    values = np.concatenate([y for _, y in curves.values()])
+    xs = np.unique(c["t"]).astype(float)
+    loglog = style.scale_for(values)[0] == "log"
+    fig, ax = style.figure()
+    fixed = {PLAIN: style.PALETTE[1], PRECOND: style.PALETTE[2]}
+    for name, (ts, ys) in curves.items():
+        style.line(ax, ts, ys, name=name, slope=loglog, marker="o", color=fixed.get(name))
+    refs = [values]
+    if loglog:
+        lin = curves.get(PLAIN, next(iter(curves.values())))
+        style.slope_guide(ax, xs, float(lin[1][0]), 1.0, r"$\propto t$")
+        low = curves.get("VAW", next(iter(curves.values())))
+        logt = float(low[1][0]) * np.log(xs) / np.log(xs[0])
+        style.reference(ax, xs, logt, r"$\propto \ln t$")
+        refs += [float(lin[1][0]) * xs / xs[0], logt]
+        style.set_scale(ax, "y", np.concatenate(refs))
+    else:
+        style.set_scale(ax, "y", values, prefer="linear")
+    style.set_scale(ax, "x", xs)
+    ax.set_xlabel("round $t$")
     ax.set_ylabel("regret vs OLS in hindsight")
-    ax.legend(fontsize=7)
-    fig.tight_layout()
-    Path(outdir).mkdir(parents=True, exist_ok=True)
-    path = Path(outdir) / "icl_regret.png"
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return [path]
+    import json
+
+    cfg = json.loads(str(c["cell_config"][0])) if "cell_config" in c and len(c["cell_config"]) else {}
+    style.title(ax, "In-context one-step GD vs VAW: regret", setting=f"d = {cfg['d']}, anisotropic Σ" if "d" in cfg
+                else "anisotropic Σ", T=int(xs.max()), runs="1 run (one stream)")
+    style.legend(ax)
+    return style.save(fig, Path(outdir) / "icl_regret.png")
+
+
+def summarize_regret(rows: Any) -> list[Any]:
+    """Regret at T per learner (one stream), and the growth R(T)/R(t') from the checkpoint t'
+    nearest T/4: plain one-step GD grows linearly (ratio > 3.5 for a 4x horizon), VAW
+    logarithmically (< 1.5), and Σ⁻¹ preconditioning ends below plain GD."""
+    from regretlab.summary import Verdict
+
+    c = _cols(rows)
+    curves = _regret_curves(c)
+    out: list[Any] = []
+    for name, (ts, ys) in curves.items():
+        out.append((f"{name}: regret at T = {int(ts[-1]):,}", float(ys[-1])))
+    for name, (lo, hi), words in ((PLAIN, (3.5, None), "linearly"), ("VAW", (None, 1.5), "logarithmically")):
+        if name not in curves:
+            continue
+        ts, ys = curves[name]
+        k = int(np.argmin(np.abs(ts - ts[-1] / 4)))
+        out.append(Verdict(f"{name}: regret grows {words}: R({int(ts[-1]):,}) / R({int(ts[k]):,})",
+                           float(ys[-1] / ys[k]) if ys[k] != 0 else float("nan"), (lo, hi), quantity="ratio"))
+    if PLAIN in curves and PRECOND in curves:
+        out.append(Verdict(f"{PRECOND}: regret at T below plain one-step GD's", float(curves[PRECOND][1][-1]),
+                           (None, float(curves[PLAIN][1][-1])), quantity="regret"))
+    return out
 
 
 register_experiment(
@@ -133,7 +220,7 @@ register_experiment(
         run_lsa,
         plot_lsa,
         demo={"prompts": 5000, "sweeps": 10, "restarts": 2},
-        summarize=lambda rows: [(f"{c}: rel. error", f"{e:.4f}") for c, e in zip(rows.to_pydict()["case"] if hasattr(rows, "to_pydict") else rows["case"], rows.to_pydict()["rel_error"] if hasattr(rows, "to_pydict") else rows["rel_error"])],
+        summarize=summarize_lsa,
         description="ALS-fitted one-layer linear self-attention vs the closed-form one-step-GD optimum",
         reference=REFERENCE,
     )
@@ -145,6 +232,7 @@ register_experiment(
         run_regret,
         plot_regret,
         demo={"horizon": 2000, "checkpoints": 8},
+        summarize=summarize_regret,
         description="Regret of the one-step-GD in-context learner vs VAW on an anisotropic stream",
         reference=REFERENCE,
     )
