@@ -1,7 +1,6 @@
 """``regretlab nfg ...`` commands: solve a normal-form game, play repeated games, check gaps.
 
-``register(app)`` adds the ``nfg`` group; the CLI loader picks up ``regretlab/<part>/cli.py``
-modules, so ``regretlab/games/cli.py`` calls this ``register`` (see docs/nfg.md).
+``register(app)`` adds the ``nfg`` group; the CLI loads every module of ``regretlab.cli``.
 """
 
 from __future__ import annotations
