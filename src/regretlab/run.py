@@ -22,7 +22,7 @@ import numpy as np
 from regretlab.core import rng
 from regretlab.core.errors import check_fits, check_int
 from regretlab.core.registry import environments, learners
-from regretlab.core.types import Bandit, FullInfo
+from regretlab.core.types import Bandit, FullInfo, SemiBandit
 from regretlab.metrics import ledger as ledger_metrics
 from regretlab.metrics.ledger import Ledger
 
@@ -210,8 +210,11 @@ def _learners(learners_: Any, setting: Any, horizon: int) -> list[Any]:
             raise TypeError(f"learners[{i}] must be a learner (init/strategy/update) or a registered name, "
                             f"got {item!r}")
         mode = getattr(item, "feedback", None)
-        if mode not in (FullInfo, Bandit):
-            raise TypeError(f"run() drives learners whose feedback is FullInfo or Bandit, got {mode!r} "
+        if mode is SemiBandit and not callable(getattr(setting, "semi_bandit", None)):
+            raise TypeError(f"learners[{i}] takes SemiBandit feedback, which {setting!r} does not give "
+                            "(a semi-bandit setting has semi_bandit(state, player, action) -> (chosen, reward))")
+        if mode not in (FullInfo, Bandit, SemiBandit):
+            raise TypeError(f"run() drives learners whose feedback is FullInfo, Bandit or SemiBandit, got {mode!r} "
                             f"for {item!r}")
         out.append(item)
     return out
@@ -280,8 +283,9 @@ def run(
         keys = rng.spawn_keys(seed, b)
     keys = np.asarray(keys, dtype=np.uint64)
     bandit = [lr.feedback is Bandit for lr in players]
+    semi = [lr.feedback is SemiBandit for lr in players]
     draws = getattr(setting, "samples_actions", True)
-    if any(bandit) and not draws:
+    if (any(bandit) or any(semi)) and not draws:
         raise ValueError(f"{setting!r} reveals expected utilities only (no actions are drawn), so it cannot "
                          "give bandit feedback; use realized play for bandit learners")
 
@@ -329,6 +333,9 @@ def run(
                 if bandit[j]:
                     got = u[rows, a]
                     fb: Any = Bandit(a, got, p[rows, a], context=contexts[j])
+                elif semi[j]:  # the components of the drawn action and their utilities
+                    chosen, reward = setting.semi_bandit(sstate, j, a)
+                    fb = SemiBandit(chosen, reward, context=contexts[j])
                 else:
                     awake = awake_of(contexts[j], j) if awake_of is not None else None
                     fb = FullInfo(u, awake=awake)
