@@ -165,13 +165,16 @@ def _title(rows: Any) -> str:
 
 
 def plot(rows: Any, outdir: Path) -> list[Path]:
-    """Exploitability of the average strategy against iterations (log-log), a line per cell."""
+    """Exploitability of the average strategy against iterations and against solver time (log-log),
+    a line per cell (:func:`regretlab.plot.exploitability_curves`)."""
     from regretlab.plot import companions, exploitability_curves
 
     curves = {}
     for label, part in _cells(rows):
         order = np.argsort(part["iteration"], kind="stable")
         curves[label] = {"iteration": part["iteration"][order], "exploitability": part["exploitability"][order]}
+        if "seconds" in part:
+            curves[label]["seconds"] = part["seconds"][order]
     return companions(exploitability_curves(curves, Path(outdir) / f"{NAME}_exploitability.png", title=_title(rows)))
 
 
