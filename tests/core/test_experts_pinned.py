@@ -86,6 +86,37 @@ def test_every_pinned_case_is_still_registered():
     assert len(_pinned_cases()) >= 36
 
 
+# -- the per-row kernels behind per-run rates and counters equal the scalar ones ----------------
+@pytest.mark.parametrize("scale", [1e-9, 0.3, 1.0, 1e6])
+def test_softmax_rows_with_one_rate_per_row_equals_the_scalar_kernel(scale):
+    from regretlab.core.kernels import softmax_rows
+
+    x = np.random.default_rng(0).normal(size=(50, 7)) * 100
+    np.testing.assert_array_equal(softmax_rows(x, np.full(50, scale)), softmax_rows(x, scale))
+    rates = np.geomspace(1e-3, 10.0, 50) * scale
+    mixed = softmax_rows(x, rates)
+    for b in (0, 17, 49):
+        np.testing.assert_array_equal(mixed[b], softmax_rows(x[b:b + 1], rates[b])[0])
+    with pytest.raises(ValueError, match=r"shape \[50\]"):
+        softmax_rows(x, np.ones(3))
+
+
+@pytest.mark.parametrize("counter", [0, 1, 12345, 2**63 + 7])
+def test_uniform_with_one_counter_per_row_equals_the_scalar_kernel(counter):
+    keys = rng.spawn_keys(9, 64)
+    same = np.full(64, counter, dtype=np.uint64)
+    np.testing.assert_array_equal(rng.uniform(keys, same, 5), rng.uniform(keys, counter, 5))
+    per_row = (np.arange(64, dtype=np.uint64) * np.uint64(7)) + np.uint64(counter % 2**64)
+    mixed = rng.uniform(keys, per_row, 5)
+    np.testing.assert_array_equal(mixed, rng.uniform_reference(keys, per_row, 5))
+    for b in (0, 31, 63):
+        np.testing.assert_array_equal(mixed[b], rng.uniform(keys[b:b + 1], int(per_row[b]), 5)[0])
+    np.testing.assert_array_equal(rng.normal(keys, same, 3), rng.normal(keys, counter, 3))
+    np.testing.assert_array_equal(rng.gumbel(keys, same, 3), rng.gumbel(keys, counter, 3))
+    with pytest.raises(ValueError, match="counter"):
+        rng.uniform(keys, np.zeros(3, dtype=np.int64), 2)
+
+
 if __name__ == "__main__":
     np.savez_compressed(PINNED, **{_key(c, s, m): final_strategies(n, p, s, m)
                                    for c, n, p in cases() for s in SEEDS for m in (False, True)})

@@ -112,14 +112,21 @@ def _select(rows: np.ndarray, new: Any, old: Any) -> Any:
     return new
 
 
-def check_utility(feedback: Any, batch: int, k: int) -> np.ndarray:
-    """The ``[B, K]`` finite utility of a FullInfo feedback, or a clear error."""
+def check_utility(feedback: Any, batch: int, k: int, awake: np.ndarray | None = None) -> np.ndarray:
+    """The ``[B, K]`` finite utility of a FullInfo feedback, or a clear error.
+
+    With an ``awake [B, K]`` mask only the awake entries must be finite (asleep ones are never
+    read, so a NaN placeholder is allowed; they come back as 0).
+    """
     if not isinstance(feedback, FullInfo):
         raise TypeError(
             f"feedback must be FullInfo(utility=[B, K]) for a full-information learner, "
             f"got {type(feedback).__name__}"
         )
-    return check_array("feedback.utility", feedback.utility, shape=(batch, k))
+    if awake is None:
+        return check_array("feedback.utility", feedback.utility, shape=(batch, k))
+    check_array("feedback.utility", feedback.utility, shape=(batch, k), finite=False)
+    return check_array("feedback.utility", np.where(awake, feedback.utility, 0.0), shape=(batch, k))
 
 
 def awake_mask(context: Any, batch: int, k: int) -> np.ndarray | None:
@@ -220,8 +227,8 @@ class CumulativeLearner:
         awake actions and asleep actions are credited with that value (:func:`credit_asleep`);
         a run with no awake action is left as it was (``t`` too)."""
         b, k = state.signal.shape
-        utility = check_utility(feedback, b, k)
         awake = awake_mask(getattr(feedback, "awake", None), b, k)
+        utility = check_utility(feedback, b, k, awake)
         if awake is None:
             played = self.strategy(state) if self.uses_played else None
             return self.advance(state, utility, played)

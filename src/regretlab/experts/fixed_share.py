@@ -39,7 +39,7 @@ class FixedShare(_PlaysItsState):
         return state._replace(t=state.t + 1, signal=w)
 
 
-@register("fixed_share", family="experts", test_params=[{"lr": 0.3, "alpha": 0.01}, {"horizon": 100}])
+@register("fixed_share", family="experts", tunes=("horizon",), test_params=[{"lr": 0.3, "alpha": 0.01}, {"horizon": 100}])
 def fixed_share(lr: float | None = None, alpha: float = 0.01, horizon: int | None = None) -> FixedShare:
     """Fixed-Share: Hedge that keeps a fraction ``alpha`` on every expert, for shifting targets."""
     return FixedShare(lr, alpha, horizon)

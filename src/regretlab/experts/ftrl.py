@@ -56,7 +56,7 @@ class FTRL(CumulativeLearner):
         return project_simplex(column(eta) * signal)
 
 
-@register("ftrl", family="experts",
+@register("ftrl", family="experts", tunes=("horizon",),
           test_params=[{}, {"regularizer": "euclidean"}, {"regularizer": "euclidean", "lr": 0.3, "schedule": "fixed"}])
 def ftrl(regularizer: str = "entropy", lr: float | None = None, schedule: str = "anytime",
          horizon: int | None = None) -> FTRL:

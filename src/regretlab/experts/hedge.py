@@ -85,7 +85,7 @@ class Hedge(CumulativeLearner):
 
 @register(
     "hedge",
-    family="experts",
+    family="experts", tunes=("horizon",),
     test_params=[{"lr": 0.5}, {"schedule": "anytime"}, {"schedule": "doubling"}, {"horizon": 100}],
 )
 def hedge(lr: float | None = None, schedule: str = "fixed", horizon: int | None = None) -> Hedge:

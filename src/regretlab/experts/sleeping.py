@@ -178,7 +178,7 @@ def sleeping_ada_normal_hedge(prior: np.ndarray | None = None) -> SleepingAdaNor
     return SleepingAdaNormalHedge(prior=prior)
 
 
-@register("sleeping_hedge", family="experts", test_params=[{"lr": 0.5}, {"schedule": "anytime"}])
+@register("sleeping_hedge", family="experts", tunes=("horizon",), test_params=[{"lr": 0.5}, {"schedule": "anytime"}])
 def sleeping_hedge(lr: float | None = None, schedule: str = "fixed", horizon: int | None = None) -> SleepingHedge:
     """Sleeping Hedge with awake masks (Freund et al. 1997)."""
     return SleepingHedge(lr=lr, schedule=schedule, horizon=horizon)

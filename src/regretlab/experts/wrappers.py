@@ -65,8 +65,8 @@ class Optimistic:
 
     def update(self, state: OptimisticState, feedback: Any) -> OptimisticState:
         b, k = state.prediction.shape
-        utility = check_utility(feedback, b, k)
         awake = awake_mask(getattr(feedback, "awake", None), b, k)
+        utility = check_utility(feedback, b, k, awake)
         played = self.strategy(state, awake)
         utility = credit_asleep(played, utility, awake)
         prediction = self.base.increment(state.base, utility, played)
@@ -90,7 +90,7 @@ def optimistic(base: Any = "hedge", **base_params: Any) -> Optimistic:
     return Optimistic(base)
 
 
-@register("optimistic_hedge", family="experts", test_params=[{"lr": 0.3}, {}])
+@register("optimistic_hedge", family="experts", tunes=("horizon",), test_params=[{"lr": 0.3}, {}])
 def optimistic_hedge(lr: float | None = None, schedule: str = "anytime",
                      horizon: int | None = None) -> Optimistic:
     """Optimistic Hedge: Hedge with the last utility as the prediction of the next."""
@@ -172,8 +172,8 @@ class Swap:
     def update(self, state: SwapState, feedback: Any) -> SwapState:
         k = state.num_actions
         b = state.key.size
-        utility = check_utility(feedback, b, k)
         awake = awake_mask(getattr(feedback, "awake", None), b, k)
+        utility = check_utility(feedback, b, k, awake)
         p = self.strategy(state, awake)
         utility = credit_asleep(p, utility, awake)
         per_copy = (p[:, :, None] * utility[:, None, :]).reshape(b * k, k)
@@ -198,7 +198,7 @@ def swap(base: Any = "hedge", **base_params: Any) -> Swap:
     return Swap(base)
 
 
-@register("swap_hedge", family="experts", test_params=[{"lr": 0.3}, {}])
+@register("swap_hedge", family="experts", tunes=("horizon",), test_params=[{"lr": 0.3}, {}])
 def swap_hedge(lr: float | None = None, schedule: str = "anytime", horizon: int | None = None) -> Swap:
     """Blum–Mansour swap-regret learner with Hedge copies."""
     return Swap(learners.make("hedge", lr=lr, schedule=schedule, horizon=horizon))
