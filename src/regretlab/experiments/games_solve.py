@@ -197,9 +197,8 @@ def summarize(rows: Any) -> list[Any]:
                 (f"{prefix}solver seconds", float(part["seconds"][last]))]
         if first != last:
             t0, e0 = int(part["iteration"][first]), float(part["exploitability"][first])
-            verdicts.append(Verdict(f"{prefix}exploitability at iteration {t} below its value at iteration {t0} "
-                                    f"({e0:.4g})", float(part["exploitability"][last]), (None, e0),
-                                    holds=bool(part["exploitability"][last] < e0), quantity="exploitability"))
+            verdicts.append(Verdict(f"{prefix}converges: below iteration {t0}'s", float(part["exploitability"][last]),
+                                    (None, e0), holds=bool(part["exploitability"][last] < e0)))
     return out + verdicts
 
 
