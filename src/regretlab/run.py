@@ -91,31 +91,35 @@ class Trace:
 
 def _with_horizon(registry: Any, name: str, horizon: int, params: dict[str, Any],
                   utility_range: tuple[float, float] | None = None) -> Any:
+    """Make a registered factory, filling in the run-time facts its registration declares."""
     import inspect
 
-    factory = registry.get(name).factory
-    accepts = inspect.signature(factory).parameters
-    if "horizon" in accepts and "horizon" not in params and not params.get("lr"):
-        params = {**params, "horizon": horizon}
-    if utility_range is not None and "reward_range" in accepts and "reward_range" not in params:
-        params = {**params, "reward_range": tuple(utility_range)}
-    unknown = sorted(set(params) - set(accepts))
-    if unknown and not any(p.kind is p.VAR_KEYWORD for p in accepts.values()):
-        raise ValueError(f"{registry.kind} {name!r} has no parameter(s) {', '.join(unknown)}; "
-                         f"it takes: {', '.join(accepts) or 'none'}")
-    return factory(**params)
+    entry = registry.get(name)
+    params = dict(params)
+    if "horizon" in entry.tunes and "horizon" not in params and not params.get("lr"):
+        params["horizon"] = horizon
+    if utility_range is not None and "reward_range" in entry.tunes and "reward_range" not in params:
+        params["reward_range"] = tuple(utility_range)
+    try:  # check the user's parameters against the factory before calling it
+        inspect.signature(entry.factory).bind(**params)
+    except TypeError:
+        accepts = inspect.signature(entry.factory).parameters
+        unknown = sorted(set(params) - set(accepts))
+        raise ValueError(f"{registry.kind} {name!r} has no parameter(s) {', '.join(unknown) or '(bad call)'}; "
+                         f"it takes: {', '.join(accepts) or 'none'}") from None
+    return entry.factory(**params)
 
 
 def make_learner(name: str, horizon: int, utility_range: tuple[float, float] | None = None,
                  **params: Any) -> Any:
-    """A registered learner; a rate that needs the horizon is tuned for ``horizon``, and a
-    learner that declares the range of its rewards (bandits) gets the environment's
-    ``utility_range`` unless ``reward_range`` is given."""
+    """A registered learner; one whose registration declares ``tunes=("horizon",)`` gets
+    ``horizon`` (unless a rate ``lr`` is given), and one that declares ``"reward_range"`` gets
+    the setting's ``utility_range`` (unless ``reward_range`` is given). Nothing is guessed."""
     return _with_horizon(learners, name, horizon, params, utility_range)
 
 
 def make_env(name: str, horizon: int, **params: Any) -> Any:
-    """A registered environment; one that needs the horizon gets ``horizon``."""
+    """A registered environment; one that declares ``tunes=("horizon",)`` gets ``horizon``."""
     return _with_horizon(environments, name, horizon, params)
 
 

@@ -255,7 +255,7 @@ class Exp3(_Base):
         return TablePlay(new, reward, actions if history else None)
 
 
-@register("exp3", family="bandits",
+@register("exp3", family="bandits", tunes=("horizon", "reward_range"),
           test_params=[{"reward_range": (-1e6, 1e6), "horizon": 100}, {"reward_range": (-1e6, 1e6), "schedule": "anytime"}, {"reward_range": (-1e6, 1e6), "lr": 0.1, "exploration": 0.05}])
 def exp3(lr: float | None = None, schedule: str = "fixed", horizon: int | None = None,
          exploration: float = 0.0, reward_range: tuple[float, float] = (-1.0, 0.0)) -> Exp3:
@@ -334,7 +334,7 @@ class Exp3IX(_Base):
         return new._replace(p=_frozen(self._strategy(new)))
 
 
-@register("exp3_ix", family="bandits", test_params=[{"reward_range": (-1e6, 1e6), "horizon": 100}, {"reward_range": (-1e6, 1e6), "lr": 0.2, "gamma": 0.05}])
+@register("exp3_ix", family="bandits", tunes=("horizon", "reward_range"), test_params=[{"reward_range": (-1e6, 1e6), "horizon": 100}, {"reward_range": (-1e6, 1e6), "lr": 0.2, "gamma": 0.05}])
 def exp3_ix(lr: float | None = None, gamma: float | None = None, horizon: int | None = None,
             reward_range: tuple[float, float] = (-1.0, 0.0)) -> Exp3IX:
     r"""Exp3-IX: Exp3 with implicit exploration, regret bounded with high probability.
@@ -415,7 +415,7 @@ class Exp3P(_Base):
         return new._replace(p=_frozen(self._strategy(new)))
 
 
-@register("exp3p", family="bandits", test_params=[{"reward_range": (-1e6, 1e6), "horizon": 100}])
+@register("exp3p", family="bandits", tunes=("horizon", "reward_range"), test_params=[{"reward_range": (-1e6, 1e6), "horizon": 100}])
 def exp3p(horizon: int, delta: float = 0.05, reward_range: tuple[float, float] = (-1.0, 0.0)) -> Exp3P:
     r"""Exp3.P: gain estimates with a confidence bonus, regret ``O(sqrt(T K ln(K/δ)))`` with probability ``1 - δ``.
 
@@ -507,7 +507,7 @@ class TsallisINF(_Base):
         return new._replace(p=_frozen(self._strategy(new)))
 
 
-@register("tsallis_inf", family="bandits", test_params=[{"reward_range": (-1e6, 1e6)}, {"reward_range": (-1e6, 1e6), "lr": 1.0}])
+@register("tsallis_inf", family="bandits", tunes=("reward_range",), test_params=[{"reward_range": (-1e6, 1e6)}, {"reward_range": (-1e6, 1e6), "lr": 1.0}])
 def tsallis_inf(lr: float | None = None, reward_range: tuple[float, float] = (-1.0, 0.0)) -> TsallisINF:
     r"""Tsallis-INF (α = 1/2): FTRL with the 1/2-Tsallis entropy, optimal in adversarial and stochastic regimes.
 
@@ -594,7 +594,7 @@ class BanditFTPL(_Base):
         return state._replace(t=state.t + 1, loss=loss)
 
 
-@register("bandit_ftpl", family="bandits",
+@register("bandit_ftpl", family="bandits", tunes=("horizon", "reward_range"),
           test_params=[{"reward_range": (-1e6, 1e6), "horizon": 100}, {"reward_range": (-1e6, 1e6), "lr": 0.3, "max_resamples": 10, "noise": "gumbel"}])
 def bandit_ftpl(lr: float | None = None, horizon: int | None = None, max_resamples: int | None = None,
                 noise: str = "exponential", reward_range: tuple[float, float] = (-1.0, 0.0)) -> BanditFTPL:
@@ -687,7 +687,7 @@ class Exp4(_Base):
         return state._replace(t=state.t + 1, loss=state.loss + np.einsum("bnk,bk->bn", adv, est))
 
 
-@register("exp4", family="bandits",
+@register("exp4", family="bandits", tunes=("horizon", "reward_range"),
           test_params=[{"reward_range": (-1e6, 1e6), "horizon": 100},
                        {"reward_range": (-1e6, 1e6), "lr": 0.3, "exploration": 0.1}])
 def exp4(num_experts: int | None = None, lr: float | None = None, horizon: int | None = None,

@@ -385,7 +385,7 @@ _EXP2_TESTS = [
 ]
 
 
-@register("exp2", family="semibandits", test_params=_EXP2_TESTS)
+@register("exp2", family="semibandits", tunes=("horizon", "reward_range"), test_params=_EXP2_TESTS)
 def exp2(actions: Any = None, num_policies: int | None = None, lr: float | None = None,
          horizon: int | None = None, exploration: float = 0.0, explore_with: Any = "uniform",
          reward_range: tuple[float, float] = (-1.0, 0.0)) -> Exp2:
@@ -791,7 +791,7 @@ _FTPL_TESTS = [
 ]
 
 
-@register("ftpl_semibandit", family="semibandits", test_params=_FTPL_TESTS)
+@register("ftpl_semibandit", family="semibandits", tunes=("horizon", "reward_range"), test_params=_FTPL_TESTS)
 def ftpl_semibandit(oracle: Any, epsilon: float | None = None, horizon: int | None = None,
                     max_resamples: int | None = None, noise: str = "laplace",
                     reward_range: tuple[float, float] = (-1.0, 0.0)) -> FTPLSemiBandit:

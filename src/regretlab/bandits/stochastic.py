@@ -110,7 +110,7 @@ class UCB1(_Stochastic):
         return state.total / n + self.c * np.sqrt(2.0 * math.log(max(state.t, 1)) / n)
 
 
-@register("ucb1", family="bandits", test_params=[{"reward_range": (-1e6, 1e6)}, {"reward_range": (-1e6, 1e6), "c": 0.5}])
+@register("ucb1", family="bandits", tunes=("reward_range",), test_params=[{"reward_range": (-1e6, 1e6)}, {"reward_range": (-1e6, 1e6), "c": 0.5}])
 def ucb1(c: float = 1.0, reward_range: tuple[float, float] = (0.0, 1.0)) -> UCB1:
     r"""UCB1: pull the arm with the largest upper confidence bound (each arm once first).
 
@@ -172,7 +172,7 @@ class KLUCB(_Stochastic):
         return lo
 
 
-@register("kl_ucb", family="bandits", test_params=[{"reward_range": (-1e6, 1e6)}, {"reward_range": (-1e6, 1e6), "c": 3.0}])
+@register("kl_ucb", family="bandits", tunes=("reward_range",), test_params=[{"reward_range": (-1e6, 1e6)}, {"reward_range": (-1e6, 1e6), "c": 3.0}])
 def kl_ucb(c: float = 0.0, iters: int = 32, reward_range: tuple[float, float] = (0.0, 1.0)) -> KLUCB:
     r"""KL-UCB: the largest mean still plausible under a Bernoulli KL confidence bound, by bisection.
 
@@ -214,7 +214,7 @@ class MOSS(_Stochastic):
         return state.total / n + np.sqrt(np.maximum(np.log(self.horizon / (k * n)), 0.0) / n)
 
 
-@register("moss", family="bandits", test_params=[{"reward_range": (-1e6, 1e6), "horizon": 100}])
+@register("moss", family="bandits", tunes=("horizon", "reward_range"), test_params=[{"reward_range": (-1e6, 1e6), "horizon": 100}])
 def moss(horizon: int, reward_range: tuple[float, float] = (0.0, 1.0)) -> MOSS:
     r"""MOSS: a minimax-optimal index policy for a known horizon.
 
@@ -280,7 +280,7 @@ class Thompson(_Stochastic):
         return state._replace(t=state.t + 1, count=count, total=total)
 
 
-@register("thompson", family="bandits", test_params=[{"reward_range": (-1e6, 1e6)}, {"reward_range": (-1e6, 1e6), "prior": "gaussian", "sigma": 0.5}])
+@register("thompson", family="bandits", tunes=("reward_range",), test_params=[{"reward_range": (-1e6, 1e6)}, {"reward_range": (-1e6, 1e6), "prior": "gaussian", "sigma": 0.5}])
 def thompson(prior: str = "beta", sigma: float = 1.0, reward_range: tuple[float, float] = (0.0, 1.0)) -> Thompson:
     r"""Thompson sampling: pull the argmax of one posterior draw per arm (Beta-Bernoulli or Gaussian).
 
@@ -333,7 +333,7 @@ class EpsilonGreedy(_Stochastic):
         return eps / k + (1 - eps) * _one_hot(np.argmax(mean, axis=1), k)
 
 
-@register("epsilon_greedy", family="bandits", test_params=[{"reward_range": (-1e6, 1e6)}, {"reward_range": (-1e6, 1e6), "epsilon": 5.0, "schedule": "decay"}])
+@register("epsilon_greedy", family="bandits", tunes=("reward_range",), test_params=[{"reward_range": (-1e6, 1e6)}, {"reward_range": (-1e6, 1e6), "epsilon": 5.0, "schedule": "decay"}])
 def epsilon_greedy(epsilon: float = 0.1, schedule: str = "fixed",
                    reward_range: tuple[float, float] = (0.0, 1.0)) -> EpsilonGreedy:
     r"""ε-greedy: the empirically best arm, or a uniform arm with probability ``ε_t``.

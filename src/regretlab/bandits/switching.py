@@ -453,7 +453,7 @@ class BatchedExp3(_Switching):
         return SwitchingState(t, state.key, score, action, action, batch_loss, observations, free)
 
 
-@register("batched_exp3", family="switching",
+@register("batched_exp3", family="switching", tunes=("horizon", "reward_range"),
           test_params=[{"horizon": 100, "reward_range": (-1e6, 1e6)},
                        {"horizon": 100, "tau": 7, "lr": 0.05, "setting": "A", "budget": 10, "reward_range": (-1e6, 1e6)}])
 def batched_exp3(horizon: int, tau: int | None = None, lr: float | None = None, setting: str = "bandit",
@@ -613,7 +613,7 @@ class LazyHedge(_Switching):
                               state.draws, state.observe_at)
 
 
-@register("lazy_hedge", family="switching",
+@register("lazy_hedge", family="switching", tunes=("horizon", "reward_range"),
           test_params=[{"horizon": 100, "tau": 5, "reward_range": (-1e6, 1e6)},
                        {"horizon": 100, "budget": 60, "setting": "A", "reward_range": (-1e6, 1e6)},
                        {"horizon": 100, "tau": 3, "lr": 2.0, "setting": "full", "reward_range": (-1e6, 1e6)}])

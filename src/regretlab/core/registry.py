@@ -22,6 +22,9 @@ class Entry:
     family: str
     test_params: tuple[dict[str, Any], ...] = field(default_factory=tuple)
     summary: str = ""
+    # the run-time facts the factory declares it takes, filled in by the driver when a learner is
+    # made by name: "horizon" (T) and "reward_range" (the setting's utility range)
+    tunes: tuple[str, ...] = ()
 
 
 class Registry:
@@ -38,14 +41,18 @@ class Registry:
         *,
         family: str = "",
         test_params: list[dict[str, Any]] | None = None,
+        tunes: tuple[str, ...] = (),
     ) -> None:
         if name in self._entries and not _same_definition(self._entries[name].factory, factory):
             old = self._entries[name].factory
             raise ValueError(f"{self.kind} {name!r} is already registered by "
                              f"{_where(old)}; {_where(factory)} cannot take the same name")
+        bad = sorted(set(tunes) - set(RUN_FACTS))
+        if bad:
+            raise ValueError(f"{self.kind} {name!r}: tunes takes {', '.join(RUN_FACTS)}, got {', '.join(bad)}")
         doc = (factory.__doc__ or "").strip().splitlines()
         self._entries[name] = Entry(
-            name, factory, family, tuple(test_params or ({},)), doc[0] if doc else ""
+            name, factory, family, tuple(test_params or ({},)), doc[0] if doc else "", tuple(tunes)
         )
 
     def get(self, name: str) -> Entry:
@@ -73,29 +80,41 @@ class Registry:
         return name in self._entries
 
 
+RUN_FACTS = ("horizon", "reward_range")  # what a factory may declare in ``tunes``
+
 learners = Registry("learner")
 environments = Registry("environment")
 
 
 def register(
-    name: str, *, family: str, test_params: list[dict[str, Any]] | None = None
+    name: str, *, family: str, test_params: list[dict[str, Any]] | None = None, tunes: tuple[str, ...] = ()
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Decorator registering a learner factory under ``name``."""
+    """Decorator registering a learner factory under ``name``.
+
+    Args:
+        name: the registry name (``regretlab run experts --algo NAME``).
+        family: the learner family whose conformance suite runs it (``experts``, ``bandits`` ...).
+        test_params: parameter sets the conformance suite makes it with (default: ``[{}]``).
+        tunes: run-time facts the factory takes and the driver fills in when the learner is made
+            by name: ``"horizon"`` (the number of rounds, unless a rate ``lr`` is given) and
+            ``"reward_range"`` (the setting's utility range).
+    """
 
     def deco(factory: Callable[..., Any]) -> Callable[..., Any]:
-        learners.add(name, factory, family=family, test_params=test_params)
+        learners.add(name, factory, family=family, test_params=test_params, tunes=tunes)
         return factory
 
     return deco
 
 
 def register_env(
-    name: str, *, family: str = "losses", test_params: list[dict[str, Any]] | None = None
+    name: str, *, family: str = "losses", test_params: list[dict[str, Any]] | None = None,
+    tunes: tuple[str, ...] = (),
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Decorator registering an environment factory under ``name``."""
+    """Decorator registering an environment factory under ``name`` (``tunes`` as for :func:`register`)."""
 
     def deco(factory: Callable[..., Any]) -> Callable[..., Any]:
-        environments.add(name, factory, family=family, test_params=test_params)
+        environments.add(name, factory, family=family, test_params=test_params, tunes=tunes)
         return factory
 
     return deco

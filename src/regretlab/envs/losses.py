@@ -292,7 +292,7 @@ def gaussian(num_actions: int = 2, sigma: float = 0.1, means: Any = None) -> Gau
     return Gaussian(num_actions, sigma, means)
 
 
-@register_env("linear_trend", test_params=[{"num_actions": 3, "horizon": 100}])
+@register_env("linear_trend", tunes=("horizon",), test_params=[{"num_actions": 3, "horizon": 100}])
 def linear_trend(num_actions: int = 2, horizon: int = 1000, slope: float = 0.5, sigma: float = 0.05) -> LinearTrend:
     """Losses with a per-action linear trend over the horizon."""
     return LinearTrend(num_actions, horizon, slope, sigma)

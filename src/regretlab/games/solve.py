@@ -106,7 +106,6 @@ def local_rule(spec: str, iterations: int | None = None, what: str = "local") ->
         >>> type(local_rule("hedge", iterations=300)).__name__
         'Hedge'
     """
-    import inspect
 
     from regretlab.core.registry import learners
     from regretlab.games import local as rules
@@ -138,8 +137,7 @@ def local_rule(spec: str, iterations: int | None = None, what: str = "local") ->
     except TypeError as exc:
         raise ValueError(f"{what} {spec!r}: {exc}") from None
     except ValueError as exc:
-        takes = inspect.signature(entry.factory).parameters
-        if iterations is None or "horizon" not in takes or {"horizon", "lr"} & set(params):
+        if iterations is None or "horizon" not in entry.tunes or {"horizon", "lr"} & set(params):
             raise ValueError(f"{what} {spec!r}: {exc}") from None
         try:
             learner = entry.factory(**params, horizon=int(iterations))

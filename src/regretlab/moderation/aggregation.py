@@ -413,7 +413,7 @@ class FixedShare(Aggregator):
         return (1.0 - self.alpha) * v + self.alpha / k
 
 
-@register("moderation_ewa", family="experts", test_params=[
+@register("moderation_ewa", family="experts", tunes=("horizon",), test_params=[
     {}, {"loss": "square"}, {"loss": "log"}, {"loss": "zero_one", "horizon": 100}, {"lr": 0.5, "schedule": "anytime"},
 ])
 def ewa(
