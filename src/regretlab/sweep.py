@@ -154,9 +154,6 @@ def load_grid_file(path: str | Path) -> dict[str, list[Any]]:
     return grid
 
 
-SIZE_FIELDS = ("T", "runs", "horizon", "batch")
-
-
 def _shown(value: Any) -> str:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return str(value)
@@ -168,6 +165,10 @@ def validate_config(config: Any, names: Mapping[str, str] | None = None) -> None
     and run counts, no NaN anywhere, and, when the config has an ``estimate()`` method returning
     ``(bytes, seconds)``, that the work fits (:func:`regretlab.core.errors.check_fits`).
 
+    The config declares which fields are what, as ClassVars: ``learner_fields`` (comma-separated
+    registered learner names), ``environment_fields``, ``size_fields`` (whole numbers >= 1) and
+    ``count_fields`` (whole numbers >= 0); a ``validate(names)`` method adds its own checks.
+
     Raises a ValueError naming the field as ``names`` says the user typed it (e.g.
     ``{"T": "--T"}``); fields not in ``names`` are named as they are."""
     import dataclasses
@@ -178,42 +179,45 @@ def validate_config(config: Any, names: Mapping[str, str] | None = None) -> None
     def label(name: str) -> str:
         return (names or {}).get(name, name)
 
-    for field_name in SIZE_FIELDS:
+    for field_name in getattr(config, "size_fields", ()):
         value = getattr(config, field_name, None)
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             if isinstance(value, float) and not (math.isfinite(value) and value.is_integer()):
                 raise ValueError(f"{label(field_name)} must be a whole number >= 1, got {value}")
             if value < 1:
                 raise ValueError(f"{label(field_name)} must be >= 1, got {value}")
-    k = getattr(config, "K", None)
-    if isinstance(k, (int, float)) and not isinstance(k, bool):
-        if isinstance(k, float) and not (math.isfinite(k) and k.is_integer()):
-            raise ValueError(f"{label('K')} must be a whole number >= 0 (0: the environment's default), got {k}")
-        if k < 0:
-            raise ValueError(f"{label('K')} must be >= 0 (0: the environment's default), got {k}")
+    for field_name in getattr(config, "count_fields", ()):
+        k = getattr(config, field_name, None)
+        if isinstance(k, (int, float)) and not isinstance(k, bool):
+            if isinstance(k, float) and not (math.isfinite(k) and k.is_integer()):
+                raise ValueError(f"{label(field_name)} must be a whole number >= 0 (0: the default), got {k}")
+            if k < 0:
+                raise ValueError(f"{label(field_name)} must be >= 0 (0: the default), got {k}")
     if dataclasses.is_dataclass(config):
         for f in dataclasses.fields(config):
             value = getattr(config, f.name)
             if isinstance(value, float) and math.isnan(value):
                 raise ValueError(f"{label(f.name)} must be a number, got nan")
-    # fields naming registered learners; a config whose algo names something else (a game solver)
-    # declares its own (learner_fields, a ClassVar) and checks the rest in validate()
-    for field_name in getattr(config, "learner_fields", ("algo", "algos")):
+    # what each field is, as the config declares it (ClassVars learner_fields, environment_fields,
+    # size_fields, count_fields); nothing is guessed from field names
+    for field_name in getattr(config, "learner_fields", ()):
         names_ = getattr(config, field_name, None)
         if isinstance(names_, str):
             for name in names_.split(","):
                 if name.strip():
                     learners.get(name.strip())
-    env = getattr(config, "env", None)
-    if isinstance(env, str) and not env.startswith("game:"):
-        environments.get(env)
+    for field_name in getattr(config, "environment_fields", ()):
+        env = getattr(config, field_name, None)
+        if isinstance(env, str) and not env.startswith("game:"):
+            environments.get(env)
     own = getattr(config, "validate", None)
     if callable(own):  # the config's own checks, naming fields as the user typed them
         own(names or {})
     estimate = getattr(config, "estimate", None)
     if callable(estimate):
         nbytes, seconds = estimate()
-        sizes = [f for f in (*SIZE_FIELDS, "K") if isinstance(getattr(config, f, None), (int, float))]
+        declared = (*getattr(config, "size_fields", ()), *getattr(config, "count_fields", ()))
+        sizes = [f for f in declared if isinstance(getattr(config, f, None), (int, float))]
         sizes = [f for f in sizes if names is None or f in names] or sizes  # those the user gave
         what = ", ".join(f"{label(f)}={_shown(getattr(config, f))}" for f in sizes) or type(config).__name__
         check_fits(what, nbytes, seconds)

@@ -21,7 +21,7 @@ import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, ClassVar, Mapping
 
 import numpy as np
 
@@ -54,6 +54,9 @@ class AgentRunConfig:
             fallback). request_retries: retries of a refused or timed-out request, the first after
             ``backoff`` seconds, doubling. fallback: ``uniform`` or ``previous``.
     """
+    # declared for sweep.validate_config: the fields naming learners, environments and sizes
+    size_fields: ClassVar[tuple[str, ...]] = ("T", "runs")
+    count_fields: ClassVar[tuple[str, ...]] = ("K",)
 
     agent: str = ""
     endpoint: str = ""

@@ -8,7 +8,7 @@ import importlib.util
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -36,6 +36,8 @@ class DetectorConfig:
         T: curve length. runs: curves per exponent. c: scale.
         noise: std of the i.i.d. per-round increments added (a random walk), relative to c.
     """
+    # declared for sweep.validate_config: the fields naming learners, environments and sizes
+    size_fields: ClassVar[tuple[str, ...]] = ("T", "runs")
 
     alphas: str = "0.3,0.5,0.7,0.8,0.9,1.0"
     T: int = 200
@@ -103,6 +105,8 @@ class CCEConfig:
         horizons: comma-separated T values. games: random games per T.
         K: actions per player. players: number of players. feedback: ``expected`` or ``realized``.
     """
+    # declared for sweep.validate_config: the fields naming learners, environments and sizes
+    count_fields: ClassVar[tuple[str, ...]] = ("K",)
 
     horizons: str = "100,300,1000,3000,10000"
     games: int = 10
@@ -171,6 +175,8 @@ class LSAConfig:
         steps, batch, N, lr: Adam training (spec: 5000, 64, 8, 1e-3).
         T, d: horizon and actions. test: held-out sequences.
     """
+    # declared for sweep.validate_config: the fields naming learners, environments and sizes
+    size_fields: ClassVar[tuple[str, ...]] = ("T", "batch")
 
     ks: str = "1,5"
     steps: int = 5000
@@ -251,6 +257,8 @@ class TransformerConfig:
         steps, lr, batch, N, k, width, layers: training. T: horizon. runs: evaluation runs.
         settings: comma-separated harness settings to evaluate on.
     """
+    # declared for sweep.validate_config: the fields naming learners, environments and sizes
+    size_fields: ClassVar[tuple[str, ...]] = ("T", "runs", "batch")
 
     steps: int = 1000
     lr: float = 1e-2
@@ -347,6 +355,9 @@ class CompareConfig:
         settings: comma-separated harness settings. feedback: ``full``, ``bandit`` or both.
         T: rounds. runs: repeats. K: actions. endpoint / model / api_key_env: an optional chat agent.
     """
+    # declared for sweep.validate_config: the fields naming learners, environments and sizes
+    size_fields: ClassVar[tuple[str, ...]] = ("T", "runs")
+    count_fields: ClassVar[tuple[str, ...]] = ("K",)
 
     agents: str = "hedge,ftpl,ftl,uniform"
     settings: str = "gaussian,linear_trend,sinusoidal,alternating,adaptive"

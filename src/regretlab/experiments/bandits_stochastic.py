@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -30,6 +30,10 @@ class StochasticConfig:
         K: arms; gap: mean gap; best: best arm's mean; T: horizon; runs: independent runs.
         every: record every ``every`` rounds (0: about 100 points).
     """
+    # declared for sweep.validate_config: the fields naming learners, environments and sizes
+    learner_fields: ClassVar[tuple[str, ...]] = ("algo",)
+    size_fields: ClassVar[tuple[str, ...]] = ("T", "runs")
+    count_fields: ClassVar[tuple[str, ...]] = ("K",)
 
     algo: str = "ucb1,kl_ucb,moss,thompson,epsilon_greedy,exp3,tsallis_inf"
     K: int = 5

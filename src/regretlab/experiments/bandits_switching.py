@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -49,6 +49,9 @@ class BudgetCurveConfig:
         T: horizon; K: arms; runs: repetitions; epsilon: gap of the best arm.
         exponents: budgets are round(K T^e) for these e (``|``-separated on the CLI).
     """
+    # declared for sweep.validate_config: the fields naming learners, environments and sizes
+    size_fields: ClassVar[tuple[str, ...]] = ("T", "runs")
+    count_fields: ClassVar[tuple[str, ...]] = ("K",)
 
     T: int = 2**16
     K: int = 4
@@ -105,6 +108,9 @@ class PhaseTransitionConfig:
         T: horizon; K: arms; runs: repetitions; exponents: values of e (``|``-separated).
         epsilon: gap of the best arm; 0 means the hard value K^{1/3} T^{-1/3}.
     """
+    # declared for sweep.validate_config: the fields naming learners, environments and sizes
+    size_fields: ClassVar[tuple[str, ...]] = ("T", "runs")
+    count_fields: ClassVar[tuple[str, ...]] = ("K",)
 
     T: int = 2**16
     K: int = 4
@@ -167,6 +173,9 @@ class BatchedExp3Config:
         K: arms; runs: repetitions; min_exp / max_exp: T = 2^min_exp .. 2^max_exp.
         plain_max_exp: largest T = 2^e for plain (round-by-round) Exp3.
     """
+    # declared for sweep.validate_config: the fields naming learners, environments and sizes
+    size_fields: ClassVar[tuple[str, ...]] = ("runs",)
+    count_fields: ClassVar[tuple[str, ...]] = ("K",)
 
     K: int = 4
     runs: int = 10

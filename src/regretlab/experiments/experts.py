@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -41,6 +41,11 @@ class ExpertsConfig:
         K: number of actions, 0 for the environment's default.
         every: record every ``every`` rounds; 0 chooses about 200 points.
     """
+    # declared for sweep.validate_config: the fields naming learners, environments and sizes
+    learner_fields: ClassVar[tuple[str, ...]] = ("algo",)
+    environment_fields: ClassVar[tuple[str, ...]] = ("env",)
+    size_fields: ClassVar[tuple[str, ...]] = ("T", "runs")
+    count_fields: ClassVar[tuple[str, ...]] = ("K",)
 
     algo: str = "hedge,adahedge,ftl"
     env: str = "alternating"
@@ -142,6 +147,8 @@ register_experiment(Experiment(
 @dataclass(frozen=True)
 class AlternatingConfig:
     """FTL vs tuned Hedge on the alternating sequence at horizons 2^min_exp .. 2^max_exp (spec §2.6 t1)."""
+    # declared for sweep.validate_config: the fields naming learners, environments and sizes
+    learner_fields: ClassVar[tuple[str, ...]] = ("algo",)
 
     min_exp: int = 6
     max_exp: int = 14
@@ -229,6 +236,9 @@ register_experiment(Experiment(
 @dataclass(frozen=True)
 class GeneratorsConfig:
     """Tuned Hedge on the loss generators of spec §2.1 (d actions, horizon T, runs per generator)."""
+    # declared for sweep.validate_config: the fields naming learners, environments and sizes
+    size_fields: ClassVar[tuple[str, ...]] = ("T", "runs")
+    count_fields: ClassVar[tuple[str, ...]] = ("K",)
 
     T: int = 10_000
     K: int = 2

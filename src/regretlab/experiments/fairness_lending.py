@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -36,6 +36,8 @@ class FairConfig:
         alpha: auditors' slack.
         comparator: solve the best-fair-policy LP (accuracy regret); off for speed.
     """
+    # declared for sweep.validate_config: the fields naming learners, environments and sizes
+    size_fields: ClassVar[tuple[str, ...]] = ("runs",)
 
     algorithm: str = "exp2"
     horizons: tuple[int, ...] = (1000, 3000, 10_000, 30_000, 100_000)

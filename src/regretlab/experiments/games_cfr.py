@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -15,6 +15,8 @@ from regretlab.experiments import Experiment, register_experiment
 
 @dataclass(frozen=True)
 class Config:
+    # declared for sweep.validate_config: the fields naming learners, environments and sizes
+    learner_fields: ClassVar[tuple[str, ...]] = ("algos",)
     games: tuple = ("kuhn", "leduc")  # game specs (regretlab.games.registry)
     algos: tuple = ("cfr", "cfr+", "linear_cfr", "dcfr", "pcfr+", "mccfr-external")
     iterations: int = 10_000  # last iteration evaluated

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -23,6 +23,8 @@ from regretlab.preference.loss import fit_tabular_inpo, sample_pairs
 
 @dataclass(frozen=True)
 class Config:
+    # declared for sweep.validate_config: the fields naming learners, environments and sizes
+    size_fields: ClassVar[tuple[str, ...]] = ("runs",)
     sizes: tuple[int, ...] = (1000, 4000, 16000, 64000, 400000)  # numbers of pairs N
     runs: int = 20  # independent samples per N
     eta: float = 2.0  # INPO step

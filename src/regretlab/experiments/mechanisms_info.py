@@ -15,7 +15,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -152,6 +152,8 @@ class ETCConfig:
         runs: seeds per horizon.
         c_explore, c_search, c_slack, c_mix: constants of :meth:`PhaseSchedule.power`.
     """
+    # declared for sweep.validate_config: the fields naming learners, environments and sizes
+    size_fields: ClassVar[tuple[str, ...]] = ("runs",)
 
     horizons: tuple[int, ...] = (1000, 3000, 10_000, 30_000, 100_000, 300_000, 1_000_000)
     runs: int = 20

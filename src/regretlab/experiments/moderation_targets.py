@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -142,6 +142,8 @@ class RegimesConfig:
         runs: independent runs (one batch).
         noise: σ of the Gaussian noise on the expert scores.
     """
+    # declared for sweep.validate_config: the fields naming learners, environments and sizes
+    size_fields: ClassVar[tuple[str, ...]] = ("T", "runs")
 
     T: int = 30_000
     runs: int = 10
@@ -213,6 +215,8 @@ class ScarcityConfig:
         runs: independent runs.
         label_rate: fraction of rounds whose label is revealed.
     """
+    # declared for sweep.validate_config: the fields naming learners, environments and sizes
+    size_fields: ClassVar[tuple[str, ...]] = ("T", "runs")
 
     T: int = 30_000
     runs: int = 10
@@ -271,6 +275,8 @@ class CategoriesConfig:
         T: rounds.
         runs: independent runs.
     """
+    # declared for sweep.validate_config: the fields naming learners, environments and sizes
+    size_fields: ClassVar[tuple[str, ...]] = ("T", "runs")
 
     T: int = 30_000
     runs: int = 10

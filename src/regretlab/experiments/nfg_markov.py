@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -24,6 +24,8 @@ class MarkovGapsConfig:
         max_exp: episodes up to 2^max_exp; gaps of the prefix mixtures at T = 1, 2, 4, ...
         lr: fixed Hedge rate; 0 uses the anytime rate sqrt(8 ln K / t) (prefixes are then runs).
     """
+    # declared for sweep.validate_config: the fields naming learners, environments and sizes
+    size_fields: ClassVar[tuple[str, ...]] = ("horizon",)
 
     games: int = 4
     states: int = 2

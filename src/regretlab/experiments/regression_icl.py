@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -105,6 +105,8 @@ def summarize_lsa(rows: Any) -> list[Any]:
 
 @dataclass(frozen=True)
 class RegretConfig:
+    # declared for sweep.validate_config: the fields naming learners, environments and sizes
+    size_fields: ClassVar[tuple[str, ...]] = ("horizon",)
     d: int = 5  # dimension
     horizon: int = 20_000  # rounds
     sigma2: float = 0.25  # noise variance
