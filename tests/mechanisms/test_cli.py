@@ -40,12 +40,11 @@ def test_library_refuses_an_lp_that_cannot_fit():
         build_correlated_lp(inst)
 
 
-def test_fallback_check_names_the_estimate_and_the_memory_available(monkeypatch):
+def test_check_names_the_estimate_and_the_memory_available(monkeypatch):
     import regretlab.core.errors as core_errors
     from regretlab.mechanisms import _fits
 
-    monkeypatch.delattr(core_errors, "check_fits", raising=False)  # the private fallback
-    monkeypatch.setattr(_fits, "_memory_available", lambda: 2 * 1024**3)
+    monkeypatch.setattr(core_errors, "memory_available", lambda: 2 * 1024**3)
     _fits.check_fits("small", 1024**3)
     with pytest.raises(ValueError, match=r"^big needs about 3 GiB of memory \(estimate\), but only 2 GiB is available"):
         _fits.check_fits("big", 3 * 1024**3)

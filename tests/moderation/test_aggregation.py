@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import math
 
 import numpy as np
@@ -22,6 +21,7 @@ from regretlab.moderation import (
     run_stream,
     simulate_pool,
 )
+from regretlab.testing import assert_same_fingerprint as assert_same, fingerprint
 
 T, N, SEEDS = 30_000, 4, 6
 
@@ -350,25 +350,6 @@ def test_engine_reads_states_saved_before_the_per_run_round_counter(tmp_path):
     engine.close()
 
 
-def fingerprint(values):
-    """(size, NaN count, Σ r_i v_i with r_i in [0.5, 1.5) fixed, min, max) of a column; a digest of text."""
-    a = np.asarray(values)
-    if a.dtype.kind in ("U", "S", "O"):
-        return hashlib.sha1("\x1f".join(map(str, a.ravel().tolist())).encode()).hexdigest()[:16]
-    a = a.astype(np.float64).ravel()
-    ok = np.isfinite(a)
-    r = 0.5 + np.modf(np.arange(a.size) * 0.6180339887498949)[0]
-    return (int(a.size), int((~ok).sum()), float(np.dot(np.where(ok, a, 0.0), r)),
-            float(a[ok].min()) if ok.any() else None, float(a[ok].max()) if ok.any() else None)
-
-
-def assert_same(got, want, what):
-    if isinstance(want, str):
-        assert got == want, what
-        return
-    assert got[:2] == want[:2], what
-    np.testing.assert_allclose(np.array(got[2:], dtype=float), np.array(want[2:], dtype=float), rtol=1e-12, atol=1e-300,
-                               err_msg=what)
 
 
 # Pinned with the code before the aggregators were learners of the one contract (a weight

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 
 import numpy as np
 import pytest
 
 from regretlab.experiments import get_experiment
+from regretlab.testing import assert_same_fingerprint as assert_same, fingerprint
 
 
 @pytest.mark.parametrize("name", ["moderation_regimes", "moderation_scarcity", "moderation_categories"])
@@ -35,25 +35,6 @@ def test_experiment_demo_runs_and_plots(name, tmp_path):
             assert (rows[key][sel] <= rows[f"bound_{cat}"][sel]).all()
 
 
-def fingerprint(values):
-    """(size, NaN count, Σ r_i v_i with r_i in [0.5, 1.5) fixed, min, max) of a column; a digest of text."""
-    a = np.asarray(values)
-    if a.dtype.kind in ("U", "S", "O"):
-        return hashlib.sha1("\x1f".join(map(str, a.ravel().tolist())).encode()).hexdigest()[:16]
-    a = a.astype(np.float64).ravel()
-    ok = np.isfinite(a)
-    r = 0.5 + np.modf(np.arange(a.size) * 0.6180339887498949)[0]
-    return (int(a.size), int((~ok).sum()), float(np.dot(np.where(ok, a, 0.0), r)),
-            float(a[ok].min()) if ok.any() else None, float(a[ok].max()) if ok.any() else None)
-
-
-def assert_same(got, want, what):
-    if isinstance(want, str):
-        assert got == want, what
-        return
-    assert got[:2] == want[:2], what
-    np.testing.assert_allclose(np.array(got[2:], dtype=float), np.array(want[2:], dtype=float), rtol=1e-12, atol=1e-300,
-                               err_msg=what)
 
 
 # Pinned with the code before the aggregators were learners of the one contract and run_stream a

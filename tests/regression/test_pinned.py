@@ -5,33 +5,14 @@ must stay equal to 1e-12 (relative)."""
 
 from __future__ import annotations
 
-import hashlib
 
 import numpy as np
 import pytest
 
 from regretlab.experiments import get_experiment
+from regretlab.testing import assert_same_fingerprint as assert_same, fingerprint
 
 
-def fingerprint(values):
-    """(size, NaN count, Σ r_i v_i with r_i in [0.5, 1.5) fixed, min, max) of a column; a digest of text."""
-    a = np.asarray(values)
-    if a.dtype.kind in ("U", "S", "O"):
-        return hashlib.sha1("\x1f".join(map(str, a.ravel().tolist())).encode()).hexdigest()[:16]
-    a = a.astype(np.float64).ravel()
-    ok = np.isfinite(a)
-    r = 0.5 + np.modf(np.arange(a.size) * 0.6180339887498949)[0]
-    return (int(a.size), int((~ok).sum()), float(np.dot(np.where(ok, a, 0.0), r)),
-            float(a[ok].min()) if ok.any() else None, float(a[ok].max()) if ok.any() else None)
-
-
-def assert_same(got, want, what):
-    if isinstance(want, str):
-        assert got == want, what
-        return
-    assert got[:2] == want[:2], what
-    np.testing.assert_allclose(np.array(got[2:], dtype=float), np.array(want[2:], dtype=float), rtol=1e-12, atol=1e-300,
-                               err_msg=what)
 
 
 EXPERIMENTS = {'regression_groupwise_adult': {'checkpoint': (245, 0, 2250.2330775585174, 0.0, 19.0),

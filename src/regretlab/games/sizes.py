@@ -11,10 +11,11 @@ number of private deals) has ruled out the hopeless cases.
 from __future__ import annotations
 
 import math
-import os
 import sys
 from typing import Any, Callable, Hashable, NamedTuple
 
+from regretlab.core.errors import check_fits as core_check_fits
+from regretlab.core.errors import memory_available
 from regretlab.games.treeplex import CHANCE, TERMINAL, GameDefinition
 
 # Peak memory of the Python tree builder per node (lists, states, then the flat arrays),
@@ -29,28 +30,9 @@ class TreeSize(NamedTuple):
     terminals: int
 
 
-try:  # the library-wide helper (regretlab.core.errors), when this version has it
-    from regretlab.core.errors import check_fits as _core_check_fits
-    from regretlab.core.errors import memory_available as _core_memory_available
-except ImportError:  # pragma: no cover - depends on the version of regretlab.core
-    _core_check_fits = _core_memory_available = None  # type: ignore[assignment]
-
-
 def available_memory() -> int | None:
-    """Bytes of memory available now (``MemAvailable`` of /proc/meminfo), ``None`` if unknown."""
-    if _core_memory_available is not None:
-        return _core_memory_available()
-    try:
-        with open("/proc/meminfo") as fh:
-            for line in fh:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    try:  # other POSIX systems: free pages (an underestimate of what can be had)
-        return int(os.sysconf("SC_AVPHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
-    except (ValueError, OSError, AttributeError):
-        return None
+    """Bytes of memory available now (:func:`regretlab.core.errors.memory_available`)."""
+    return memory_available()
 
 
 def human_bytes(n: float) -> str:
@@ -84,19 +66,9 @@ def check_fits(what: str, nbytes: float) -> None:
     """Refuse work estimated to need more memory than is available (one-line ``ValueError``).
 
     ``what`` names the work and its size (e.g. ``"kuhn --players 30 has ... nodes; building its
-    tree"``). Uses ``regretlab.core.errors.check_fits`` when present, else the same rule here.
+    tree"``); the check is :func:`regretlab.core.errors.check_fits`.
     """
-    need = _as_float(nbytes)
-    if _core_check_fits is not None:
-        _core_check_fits(what, need)
-        return
-    avail = available_memory()
-    if math.isfinite(need) and (avail is None or need <= avail):
-        return
-    have = "an unknown amount" if avail is None else human_bytes(avail)
-    shown = human_bytes(need) if math.isfinite(need) else "more than any machine has"
-    raise ValueError(f"{what} needs about {shown} of memory (estimate), but only {have} is available; "
-                     "choose a smaller size")
+    core_check_fits(what, _as_float(nbytes))
 
 
 def build_bytes(size: TreeSize, players: int) -> int:
