@@ -28,10 +28,10 @@ import numpy as np
 
 from regretlab.core import rng
 from regretlab.core.errors import check_array, check_int, check_positive, check_probability
-from regretlab.core.kernels import softmax_rows
 from regretlab.core.registry import register
-from regretlab.core.simplex import softmax
 from regretlab.core.types import FullInfo
+from regretlab.experts.fixed_share import FixedShare as ExpertsFixedShare
+from regretlab.experts.hedge import Hedge
 
 LOSSES = ("absolute", "square", "log", "zero_one")
 LOG_LOSS_EPS = 1e-6  # probabilities are clipped to [eps, 1-eps] so that log loss is finite
@@ -338,7 +338,11 @@ class EWA(Aggregator):
     ``L_{t-1,i}`` is expert i's cumulative loss over the run's labelled rounds; ``η_t = η``
     (``schedule="fixed"``: ``lr``, or ``sqrt(8 ln N / T)`` from ``horizon``) or ``η / sqrt(t)``
     with ``t`` the run's own count of labelled rounds (``"anytime"``; ``sqrt(8 ln N / t)`` without
-    ``lr``). Hedge on the experts' utilities ``-ℓ`` (:func:`regretlab.experts.hedge`).
+    ``lr``). Hedge on the experts' utilities ``-ℓ``: the weights and their step are those of
+    :func:`regretlab.experts.hedge` (``rule(N)``); the aggregator adds the moderation API
+    (``predict``, ``learn``, losses) and keeps its own state layout (``AggregatorState``, what
+    the service stores) and its rule for partly asleep rows (always renormalised over the awake
+    experts).
     """
 
     name = "ewa"
@@ -362,36 +366,38 @@ class EWA(Aggregator):
             return math.sqrt(8.0 * math.log(max(k, 2)) / self.horizon)
         return None
 
+    def rule(self, k: int) -> Hedge:
+        """The weight rule: :func:`regretlab.experts.hedge` with this rate for ``k`` experts.
+
+        ``fixed``: ``hedge(lr)`` or ``hedge(horizon=T)``; ``anytime``: ``hedge(lr, "anytime")``
+        (``η / sqrt(t)``, η the fixed rate when one is known) or ``hedge(schedule="anytime")``
+        (``sqrt(8 ln N / t)``). Its ``t`` is the run's own count of labelled rounds.
+        """
+        rules = self.__dict__.setdefault("_rules", {})
+        if k not in rules:
+            if self.schedule == "fixed":
+                rules[k] = Hedge(self.lr, "fixed", self.horizon)
+            else:  # with a horizon but no lr, the anytime rate starts from the tuned fixed one
+                rules[k] = Hedge(self._base(k), "anytime")
+        return rules[k]
+
     def rate(self, k: int, t: int) -> float:
         """η used after ``t`` labelled rounds with ``k`` experts."""
-        base = self._base(k)
-        if self.schedule == "fixed":
-            return base  # type: ignore[return-value]
-        if base is not None:
-            return base / math.sqrt(t + 1)
-        return math.sqrt(8.0 * math.log(max(k, 2)) / max(t + 1, 1))
+        return self.rule(k).rate(k, t)
 
     def weights_from(self, state: AggregatorState) -> np.ndarray:
-        k = state.signal.shape[1]
-        if self.schedule == "fixed":
-            return softmax_rows(state.signal, self.rate(k, 0))
-        t = np.asarray(state.t)
-        if (t == t[0]).all():  # the common case: one rate for the batch
-            return softmax_rows(state.signal, self.rate(k, int(t[0])))
-        out = np.empty_like(state.signal)
-        for value in np.unique(t):  # rows are independent: per-rate groups give the same numbers
-            rows = t == value
-            out[rows] = softmax_rows(state.signal[rows], self.rate(k, int(value)))
-        return out
+        # Hedge's strategy: softmax_rows at each run's own rate (one rate when all runs agree)
+        return self.rule(state.signal.shape[1]).strategy_from(state, state.signal)
 
     def advance(self, state: AggregatorState, utility: np.ndarray) -> np.ndarray:
-        return state.signal + utility
+        return self.rule(state.signal.shape[1]).advance(state, utility, None).signal
 
 
 class FixedShare(Aggregator):
     r"""Fixed-Share: :math:`v \propto w_t e^{-\eta \ell_t}`, :math:`w_{t+1} = (1-\alpha) v + \alpha/N`.
 
-    The share step happens on labelled rounds only. ``signal`` holds ``w_t``.
+    The share step happens on labelled rounds only; it is the step of
+    :func:`regretlab.experts.fixed_share` (``rule``). ``signal`` holds ``w_t``.
     """
 
     name = "fixed_share"
@@ -400,6 +406,12 @@ class FixedShare(Aggregator):
         super().__init__(loss, threshold)
         self.lr = check_positive("lr", lr)
         self.alpha = check_probability("alpha", alpha, open_right=True)
+        self._rule = ExpertsFixedShare(self.lr, self.alpha)
+
+    @property
+    def rule(self) -> ExpertsFixedShare:
+        """The weight rule: :func:`regretlab.experts.fixed_share` with this ``lr`` and ``alpha``."""
+        return self._rule
 
     def initial_signal(self, batch: int, k: int) -> np.ndarray:
         return np.full((batch, k), 1.0 / k)
@@ -408,9 +420,7 @@ class FixedShare(Aggregator):
         return state.signal
 
     def advance(self, state: AggregatorState, utility: np.ndarray) -> np.ndarray:
-        k = utility.shape[1]
-        v = softmax(np.log(np.maximum(state.signal, 1e-300)) + self.lr * utility)
-        return (1.0 - self.alpha) * v + self.alpha / k
+        return self._rule.advance(state, utility, None).signal
 
 
 @register("moderation_ewa", family="experts", tunes=("horizon",), test_params=[
