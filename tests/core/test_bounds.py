@@ -66,6 +66,40 @@ def test_hedge_doubling_trick(seq):
     assert _final_regret(hedge(schedule="doubling"), seq) <= bound + TOL
 
 
+def _regret_on_own_rounds(learner, seq, learns):
+    """Each run's regret over the rounds it learned from: runs of one batch fed the same losses,
+    run ``b`` asleep (``awake`` all False: no feedback) where ``learns[:, b]`` is False."""
+    from regretlab.core import FullInfo, rng
+
+    t, k = seq.shape
+    b = learns.shape[1]
+    state = learner.init(rng.spawn_keys(0, b), k)
+    gain = np.zeros(b)
+    for s in range(t):
+        p = learner.strategy(state)
+        gain += np.where(learns[s], p @ -seq[s], 0.0)
+        awake = np.repeat(learns[s][:, None], k, axis=1)
+        state = learner.update(state, FullInfo(np.tile(-seq[s], (b, 1)), awake))
+    np.testing.assert_array_equal(state.t, learns.sum(axis=0))
+    best = np.array([-(seq[learns[:, r]].sum(axis=0)).min() if learns[:, r].any() else 0.0 for r in range(b)])
+    return best - gain, learns.sum(axis=0)
+
+
+@PROPS
+@given(losses, st.integers(0, 2**32 - 1))
+def test_per_run_clocks_keep_each_runs_bound(seq, seed):
+    # With t [B], a run that sleeps through rounds is at its own round: anytime Hedge's
+    # sqrt(2 T_b ln K) + sqrt(ln K / 8) and the doubling trick's bound hold with T_b = the run's
+    # own rounds (Cesa-Bianchi & Lugosi 2006, Thm 2.3 and Ex. 2.8), in one batch.
+    t, k = seq.shape
+    gen = np.random.default_rng(seed)
+    learns = np.column_stack([np.ones(t, dtype=bool), gen.random(t) < 0.5, gen.random(t) < 0.2])
+    anytime, own = _regret_on_own_rounds(hedge(schedule="anytime"), seq, learns)
+    assert (anytime <= np.sqrt(2 * own * math.log(k)) + math.sqrt(math.log(k) / 8) + TOL).all()
+    doubling, _ = _regret_on_own_rounds(hedge(schedule="doubling"), seq, learns)
+    assert (doubling <= math.sqrt(2) / (math.sqrt(2) - 1) * np.sqrt(own * math.log(k) / 2) + TOL).all()
+
+
 @PROPS
 @given(losses)
 def test_regret_matching(seq):
