@@ -2,11 +2,14 @@
 
 One algorithm family per module (``hedge.py``, ``adahedge.py``, ``ftrl.py`` ...); a new module
 that registers a learner is found by the registry with no edit here. Factories return learner objects with ``init(keys, K)``, ``strategy(state)``, ``update(state,
-feedback)``; wrappers compose: ``optimistic(hedge())``, ``swap(regret_matching())``.
+feedback)`` and a per-run round counter ``state.t [B]``; a run whose feedback has every action
+asleep gets no feedback and keeps its state (:func:`keep_asleep`). Wrappers compose:
+``optimistic(hedge())``, ``swap(regret_matching())``.
 """
 
 import importlib.util as _util
 
+from regretlab.experts._base import keep_asleep
 from regretlab.experts.ada_normal_hedge import ada_normal_hedge
 from regretlab.experts.adahedge import adahedge
 from regretlab.experts.fixed_share import fixed_share
@@ -25,7 +28,7 @@ from regretlab.experts.wrappers import optimistic, stationary, swap
 
 __all__ = [
     "ada_normal_hedge", "adahedge", "discounted_regret_matching", "fixed_share", "ftl", "ftpl",
-    "ftrl", "hedge", "ogd", "optimistic", "regret_matching", "regret_matching_plus",
+    "ftrl", "hedge", "keep_asleep", "ogd", "optimistic", "regret_matching", "regret_matching_plus",
     "stationary", "swap", "uniform",
 ]
 

@@ -103,6 +103,25 @@ def keep_rows(rows: np.ndarray | None, new: Any, old: Any) -> Any:
     return _select(rows, new, old)
 
 
+def keep_asleep(feedback: Any, new: Any, old: Any) -> Any:
+    """``new`` for the runs that received feedback, ``old`` for those whose ``feedback.awake`` row
+    is all ``False`` (every action asleep: no feedback, so no change, ``t`` included).
+
+    The one line a new experts learner needs for the contract's all-asleep rule (checked by
+    the conformance suite).
+
+    Example:
+        >>> from regretlab.core import FullInfo
+        >>> fb = FullInfo(np.zeros((2, 2)), awake=np.array([[True, False], [False, False]]))
+        >>> keep_asleep(fb, (np.array([1, 1]),), (np.array([0, 0]),))[0].tolist()
+        [1, 0]
+    """
+    awake = getattr(feedback, "awake", None)
+    if awake is None:
+        return new
+    return keep_rows(learned_rows(np.asarray(awake, dtype=bool), len(awake)), new, old)
+
+
 def _select(rows: np.ndarray, new: Any, old: Any) -> Any:
     if isinstance(new, tuple):
         fields = [_select(rows, a, b) for a, b in zip(new, old)]
