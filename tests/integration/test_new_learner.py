@@ -42,8 +42,11 @@ MODULE = textwrap.dedent('''
         def strategy(self, state, context=None):
             return softmax(self.scale * state.total / np.sqrt(state.t + 1.0)[:, None])
 
-        def update(self, state, feedback):
-            return TemperedState(state.t + 1, state.total + feedback.utility)
+        def update(self, state, feedback):  # a run with every expert asleep does not move
+            awake = feedback.awake if feedback.awake is not None else np.ones(state.total.shape, bool)
+            live = awake.any(axis=1)
+            gain = np.where(awake, feedback.utility, 0.0)
+            return TemperedState(state.t + live, state.total + gain)
 
 
     @register("tmp_tempered", family="experts", test_params=[{}, {"scale": 3.0}])

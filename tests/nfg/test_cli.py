@@ -3,7 +3,7 @@
 import typer
 from typer.testing import CliRunner
 
-from regretlab.games.normal_form import cli as nfg_cli
+from regretlab.cli import nfg as nfg_cli
 
 
 def _app():
