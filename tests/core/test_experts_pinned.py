@@ -117,6 +117,29 @@ def test_uniform_with_one_counter_per_row_equals_the_scalar_kernel(counter):
         rng.uniform(keys, np.zeros(3, dtype=np.int64), 2)
 
 
+def test_every_row_has_one_is_numpys_reduction():
+    from regretlab.core.kernels import every_row_has_one
+
+    gen = np.random.default_rng(4)
+    for shape in ((1, 1), (7, 3), (500, 2)):
+        for p in (0.05, 0.5, 0.99):
+            mask = gen.random(shape) < p
+            assert every_row_has_one(mask) == bool(mask.any(axis=1).all())
+    assert every_row_has_one(np.broadcast_to(np.array([[True], [True]]), (2, 4)))
+    assert not every_row_has_one(np.zeros((3, 2), dtype=bool))
+
+
+def test_only_awake_utilities_must_be_finite():
+    learner = learners.make("hedge", lr=0.5)
+    state = learner.init(rng.spawn_keys(0, 2), 3)
+    awake = np.array([[True, False, True], [False, False, False]])
+    u = np.array([[-1.0, np.nan, 0.0], [np.inf, np.nan, 1.0]])
+    after = learner.update(state, FullInfo(u, awake))
+    assert np.isfinite(after.signal).all() and after.t.tolist() == [1, 0]
+    with pytest.raises(ValueError, match="finite on the awake actions"):
+        learner.update(state, FullInfo(np.array([[np.nan, 0.0, 0.0], [0.0, 0.0, 0.0]]), awake))
+
+
 if __name__ == "__main__":
     np.savez_compressed(PINNED, **{_key(c, s, m): final_strategies(n, p, s, m)
                                    for c, n, p in cases() for s in SEEDS for m in (False, True)})

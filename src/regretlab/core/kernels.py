@@ -76,6 +76,27 @@ def softmax_rows(x: np.ndarray, scale: float | np.ndarray = 1.0) -> np.ndarray:
 
 
 @numba.njit(cache=True, nogil=True)
+def _first_empty_row(mask: np.ndarray) -> int:
+    b_len, k_len = mask.shape
+    for b in range(b_len):
+        empty = True
+        for k in range(k_len):
+            if mask[b, k]:
+                empty = False
+                break
+        if empty:
+            return b
+    return -1
+
+
+def every_row_has_one(mask: np.ndarray) -> bool:
+    """Whether every row of a bool ``[B, K]`` mask has a ``True`` entry (``mask.any(axis=1).all()``,
+    compiled: the per-round check that every run received feedback, several times cheaper than
+    NumPy's reduction along a short last axis)."""
+    return bool(_first_empty_row(np.asarray(mask, dtype=np.bool_)) < 0)
+
+
+@numba.njit(cache=True, nogil=True)
 def _sample_rows(probs: np.ndarray, u: np.ndarray, out: np.ndarray) -> None:
     b_len, k_len = probs.shape
     for b in range(b_len):

@@ -26,6 +26,7 @@ import numpy as np
 
 from regretlab.core import rng
 from regretlab.core.errors import check_array, check_int
+from regretlab.core.kernels import every_row_has_one
 from regretlab.core.types import FullInfo
 
 
@@ -84,10 +85,9 @@ def column(x: float | np.ndarray) -> float | np.ndarray:
 
 def learned_rows(awake: np.ndarray | None, batch: int) -> np.ndarray | None:
     """``[B]`` bool: the runs that receive feedback (some action awake); ``None`` when all do."""
-    if awake is None:
+    if awake is None or every_row_has_one(awake):
         return None
-    rows = awake.any(axis=1)
-    return None if rows.all() else rows
+    return awake.any(axis=1)
 
 
 def keep_rows(rows: np.ndarray | None, new: Any, old: Any) -> Any:
@@ -144,8 +144,14 @@ def check_utility(feedback: Any, batch: int, k: int, awake: np.ndarray | None = 
         )
     if awake is None:
         return check_array("feedback.utility", feedback.utility, shape=(batch, k))
-    check_array("feedback.utility", feedback.utility, shape=(batch, k), finite=False)
-    return check_array("feedback.utility", np.where(awake, feedback.utility, 0.0), shape=(batch, k))
+    utility = check_array("feedback.utility", feedback.utility, shape=(batch, k), finite=False)
+    if np.isfinite(utility).all():  # the common case: nothing to hide
+        return utility
+    bad = ~np.isfinite(utility) & awake
+    if bad.any():
+        raise ValueError(f"feedback.utility must be finite on the awake actions, got a non-finite entry "
+                         f"{utility[bad][0]!r}")
+    return np.where(awake, utility, 0.0)
 
 
 def awake_mask(context: Any, batch: int, k: int) -> np.ndarray | None:
