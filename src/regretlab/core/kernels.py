@@ -10,6 +10,14 @@ import numba
 import numpy as np
 
 
+def is_scalar(value: object) -> bool:
+    """Whether ``value`` is one number (not an array or sequence of per-row values); cheaper
+    than ``np.ndim(value) == 0`` (which builds an array) on the per-round path."""
+    if isinstance(value, (np.ndarray, list, tuple)):
+        return np.ndim(value) == 0
+    return True
+
+
 @numba.njit(cache=True, nogil=True)
 def _shift_rows(x: np.ndarray, scale: float, out: np.ndarray) -> None:
     """out = scale * x - rowmax(scale * x)."""
@@ -62,7 +70,7 @@ def softmax_rows(x: np.ndarray, scale: float | np.ndarray = 1.0) -> np.ndarray:
     """
     x = np.ascontiguousarray(x, dtype=np.float64)
     out = np.empty_like(x)
-    if np.ndim(scale) == 0:
+    if is_scalar(scale):
         _shift_rows(x, float(scale), out)
     else:
         rates = np.ascontiguousarray(scale, dtype=np.float64)
@@ -200,7 +208,7 @@ def uniform_rows(keys: np.ndarray, counter: int | np.ndarray, size: int) -> np.n
     Reference: :func:`regretlab.core.rng.uniform_reference`.
     """
     out = np.empty((keys.shape[0], size))
-    if np.ndim(counter) == 0:
+    if is_scalar(counter):
         _uniform_rows(keys, np.uint64(counter), out)
     else:
         _uniform_rows_per_row(keys, np.ascontiguousarray(counter, dtype=np.uint64), out)

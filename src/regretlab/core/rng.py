@@ -74,7 +74,7 @@ def derive(keys: np.ndarray, stream: str | int) -> np.ndarray:
 def _counter(counter: Any, batch: int) -> Any:
     """A round counter as the kernels take it: a Python int (one round for the batch, reduced
     modulo 2**64) or a ``[B]`` uint64 array (one round per run, wrapped modulo 2**64)."""
-    if np.ndim(counter) == 0:
+    if not isinstance(counter, (np.ndarray, list, tuple)) or np.ndim(counter) == 0:
         return int(counter) % 2**64
     arr = np.asarray(counter)
     if arr.shape != (batch,) or not np.issubdtype(arr.dtype, np.integer):

@@ -80,7 +80,7 @@ def per_run(fn: Callable[[int], float], t: np.ndarray) -> float | np.ndarray:
 
 def column(x: float | np.ndarray) -> float | np.ndarray:
     """A per-run value ready to scale ``[B, K]`` rows: a number as it is, ``[B]`` as ``[B, 1]``."""
-    return x if np.ndim(x) == 0 else np.asarray(x)[:, None]
+    return x[:, None] if isinstance(x, np.ndarray) and x.ndim == 1 else x
 
 
 def learned_rows(awake: np.ndarray | None, batch: int) -> np.ndarray | None:
