@@ -40,3 +40,41 @@ def assert_same_fingerprint(got: Any, want: Any, what: str) -> None:
     assert tuple(got[:2]) == tuple(want[:2]), what
     np.testing.assert_allclose(np.array(got[2:], dtype=float), np.array(want[2:], dtype=float), rtol=1e-12,
                                atol=1e-300, err_msg=what)
+
+
+_PLUS_MINUS = None
+
+
+def assert_rounded_to_se(text: str) -> None:
+    """Every ``a ± b`` in ``text``: ``b`` has at most two significant figures (or is 0) and ``a``
+    stops at ``b``'s last digit (a summary rounded to its standard error)."""
+    import re
+
+    global _PLUS_MINUS
+    if _PLUS_MINUS is None:
+        _PLUS_MINUS = re.compile(r"(?<![\w.])(-?\d+(?:\.\d+)?) ± (\d+(?:\.\d+)?)(?![\w.])")
+    for m, s in _PLUS_MINUS.findall(text):
+        if float(s) == 0:
+            continue
+        sig = s.replace(".", "").lstrip("0")
+        dec = len(s.split(".")[1]) if "." in s else 0
+        assert len(sig if dec else (sig.rstrip("0") or "0")) <= 2, text
+        assert (len(m.split(".")[1]) if "." in m else 0) == dec, text
+
+
+def figure_problems(fig: Any, path: Any, *, symlog: bool = True) -> list[str]:
+    """What a paper figure must not have: log axes over non-positive data, overlapping ticks, a
+    title that does not name the runs, and (``symlog=False``) any symlog axis."""
+    import re
+
+    from regretlab import plot_style as style
+
+    problems = list(style.log_axes_on_positive_data(fig))
+    problems += [f"{path}: ticks overlap {pair}" for pair in style.overlapping_ticks(fig)]
+    titles = [ax.get_title() for ax in fig.axes] + ([fig._suptitle.get_text()] if fig._suptitle else [])
+    if not any(re.search(r"runs?\b|deterministic|exact", t) for t in titles):
+        problems.append(f"{path}: no title names the number of runs: {titles}")
+    if not symlog:
+        problems += [f"{path}: symlog {axis} axis" for ax in fig.axes for axis, scale in
+                     (("x", ax.get_xscale()), ("y", ax.get_yscale())) if scale == "symlog"]
+    return problems

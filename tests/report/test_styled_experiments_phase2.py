@@ -15,6 +15,7 @@ from regretlab import plot_style as style
 from regretlab.experiments import get_experiment
 from regretlab.store import Store
 from regretlab.summary import Estimate, Verdict, entries, format_estimate
+from regretlab.testing import assert_rounded_to_se, figure_problems
 
 # experiment -> does its summary test a claim (at least one verdict)?
 STYLED = {
@@ -35,34 +36,11 @@ STYLED = {
     "regression_icl_regret": True,
 }
 
-PM = re.compile(r"(?<![\w.])(-?\d+(?:\.\d+)?) ± (\d+(?:\.\d+)?)(?![\w.])")
-
-
-def assert_rounded_to_se(text: str) -> None:
-    """Every ``a ± b`` in ``text``: b has two significant figures (or is 0) and a stops at b's
-    last digit."""
-    for m, s in PM.findall(text):
-        if float(s) == 0:
-            continue
-        sig = s.replace(".", "").lstrip("0")
-        dec = len(s.split(".")[1]) if "." in s else 0
-        assert len(sig if dec else (sig.rstrip("0") or "0")) <= 2, text
-        assert (len(m.split(".")[1]) if "." in m else 0) == dec, text
-
-
 def _checked_save(monkeypatch, problems):
     real = style.save
 
     def save(fig, path, formats_=None):
-        problems.extend(style.log_axes_on_positive_data(fig))
-        problems.extend(f"{path}: ticks overlap {pair}" for pair in style.overlapping_ticks(fig))
-        titles = [ax.get_title() for ax in fig.axes] + ([fig._suptitle.get_text()] if fig._suptitle else [])
-        if not any(re.search(r"runs?\b|deterministic|exact", t) for t in titles):
-            problems.append(f"{path}: no title names the number of runs: {titles}")
-        for ax in fig.axes:
-            for axis in ("x", "y"):
-                if (ax.get_xscale() if axis == "x" else ax.get_yscale()) == "symlog":
-                    problems.append(f"{path}: symlog {axis} axis")  # none of these figures needs one
+        problems.extend(figure_problems(fig, path, symlog=False))
         return real(fig, path, formats_)
 
     monkeypatch.setattr(style, "save", save)
