@@ -73,3 +73,29 @@ class Bar:
 def bar(total: int, label: str, **kwargs: Any) -> Bar:
     """Start a :class:`Bar` (use it as a context manager)."""
     return Bar(total, label, **kwargs)
+
+
+class Rounds:
+    """Progress over the rounds of a driver loop: a transient bar, a callback, or nothing.
+
+    ``progress``: ``True``/``False`` draws or not; ``None`` draws when ``T * batch >= 5e6``; a
+    callable is given the number of rounds done about 200 times instead of a bar.
+    """
+
+    def __init__(self, T: int, batch: int, label: str, progress: Any = None) -> None:
+        self._report = progress if callable(progress) else None
+        show = self._report is None and (bool(progress) if progress is not None else T * batch >= 5_000_000)
+        self._bar = Bar(T, label, transient=True) if show else None
+        self._tick, self._total = max(1, T // 200), T
+
+    def done(self, rounds: int) -> None:
+        """Report ``rounds`` finished (only every ~T/200 rounds, and at the end, reaches the bar)."""
+        if rounds % self._tick == 0 or rounds == self._total:
+            if self._bar is not None:
+                self._bar.update(rounds)
+            elif self._report is not None:
+                self._report(rounds)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()

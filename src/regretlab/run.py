@@ -307,15 +307,10 @@ def run(
     evaluate = getattr(setting, "evaluate", None)
     extra: dict[str, list[np.ndarray]] = {}
     rounds = np.empty(n_rec, dtype=np.int64)
-    report = progress if callable(progress) else None
-    show = report is None and (bool(progress) if progress is not None else T * b >= 5_000_000)
-    bar = None
-    if show:
-        from regretlab.progress import Bar
+    from regretlab.progress import Rounds
 
-        label = " / ".join(dict.fromkeys(str(getattr(lr, "name", lr)) for lr in players))
-        bar = Bar(T, f"{label} in {getattr(setting, 'name', setting)}", transient=True)
-    tick = max(1, T // 200)
+    names_ = " / ".join(dict.fromkeys(str(getattr(lr, "name", lr)) for lr in players))
+    ticker = Rounds(T, b, f"{names_} in {getattr(setting, 'name', setting)}", progress)
     rows = np.arange(b)
     start = time.perf_counter()
     i = 0
@@ -353,14 +348,9 @@ def run(
                     for name, value in evaluate(sstate, book).items():
                         extra.setdefault(name, []).append(np.asarray(value, dtype=np.float64))
                 i += 1
-            if (t + 1) % tick == 0 or t + 1 == T:
-                if bar is not None:
-                    bar.update(t + 1)
-                elif report is not None:
-                    report(t + 1)
+            ticker.done(t + 1)
     finally:
-        if bar is not None:
-            bar.close()
+        ticker.close()
     finals = [lr.strategy(st) if contexts[j] is None else ps[j]
               for j, (lr, st) in enumerate(zip(players, states))]
     per_player = [_curves(book, j, swap) for j in range(num)]

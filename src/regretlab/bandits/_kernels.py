@@ -14,6 +14,8 @@ import math
 import numba
 import numpy as np
 
+from regretlab.core.kernels import _inverse_cdf
+
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
@@ -179,22 +181,11 @@ def exp3_fixed_play(loss, weight, total, p, action_keys, t0, table, lo, hi, eta,
         for i in range(b):
             x = _mix64(_mix64(action_keys[i] + ctr * _GOLDEN) + _GOLDEN)
             u = float(x >> np.uint64(11)) * scale + 0.5 * scale
-            # regretlab.core.kernels._sample_rows, one row, without its early exit (a mispredicted
-            # exit per draw cost 4x): the running sums never decrease, so the first index whose
-            # sum exceeds the target is the count of sums <= target; same additions, same order.
+            # the core sampler's branch-free inverse CDF: same additions, same order, same action
             tot = 0.0
             for j in range(k):
                 tot += new_p[i, j]
-            target = u * tot
-            acc = 0.0
-            a = 0
-            for j in range(k):
-                acc += new_p[i, j]
-                a += acc <= target
-            if a > k - 1:
-                a = k - 1
-            while new_p[i, a] <= 0.0 and a > 0:
-                a -= 1
+            a = _inverse_cdf(new_p, i, u * tot)
             act[i] = a
             r = table[t, a]
             reward[i] += r

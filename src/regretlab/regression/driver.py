@@ -279,14 +279,9 @@ def run_predictor(
     rounds = np.empty(n_rec, dtype=np.int64)
     preds: list[np.ndarray] = []
     losses: list[np.ndarray] = []
-    report = progress if callable(progress) else None
-    show = report is None and (bool(progress) if progress is not None else T * b >= 5_000_000)
-    bar = None
-    if show:
-        from regretlab.progress import Bar
+    from regretlab.progress import Rounds
 
-        bar = Bar(T, f"{getattr(learner, 'name', learner)} on {getattr(stream, 'name', stream)}", transient=True)
-    tick = max(1, T // 200)
+    ticker = Rounds(T, b, f"{getattr(learner, 'name', learner)} on {getattr(stream, 'name', stream)}", progress)
     start = time.perf_counter()
     i = 0
     try:
@@ -313,14 +308,9 @@ def run_predictor(
                     preds.append(point(pred).copy())
                     losses.append(loss)
                 i += 1
-            if (t + 1) % tick == 0 or t + 1 == T:
-                if bar is not None:
-                    bar.update(t + 1)
-                elif report is not None:
-                    report(t + 1)
+            ticker.done(t + 1)
     finally:
-        if bar is not None:
-            bar.close()
+        ticker.close()
     assert book is not None
     metrics = {"loss": prediction_metrics.cumulative_loss(book)}
     if book.ridge is not None:
