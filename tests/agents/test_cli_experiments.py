@@ -12,10 +12,11 @@ from regretlab.experiments import get_experiment, load_all
 _load_plugins()
 
 
-def _invoke(args):
+def _invoke(args, columns=None):
     from typer.testing import CliRunner
 
-    return CliRunner().invoke(app, args, catch_exceptions=True)
+    env = {"COLUMNS": str(columns)} if columns else None
+    return CliRunner(env=env).invoke(app, args, catch_exceptions=True)
 
 
 def test_agent_run_stores_and_reports(tmp_path):
@@ -216,7 +217,7 @@ def test_agent_run_is_a_cell_like_any_other(tmp_path):
 
     with Store(store) as db:
         assert db.cells("agents_run").to_pydict()["key"] == [key]
-    res = _invoke(["show", "agents_run", "--store", store])
+    res = _invoke(["show", "agents_run", "--store", store], columns=200)  # wide: the verdict column wraps labels at 80
     assert res.exit_code == 0 and "final mean regret after 40 rounds" in res.output, res.output
     res = _invoke(["export", "--store", store, "--out", str(tmp_path / "pq")])
     assert res.exit_code == 0 and (tmp_path / "pq" / "agents_run.parquet").exists(), res.output

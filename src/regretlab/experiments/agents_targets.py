@@ -95,7 +95,12 @@ SLOPE_TOLERANCE = 0.05  # |median fitted slope - alpha| for alpha >= 0.5 (noise 
 
 def _level_bound(n: int) -> float:
     """``0.05 + 1.96 sqrt(0.05 * 0.95 / n)``: the largest rejection rate of ``n`` curves that is
-    consistent (one-sided, 2.5 %) with a test of level 5 %."""
+    consistent (one-sided, 2.5 %) with a test of level 5 %.
+
+    Example:
+        >>> round(_level_bound(30), 3), round(_level_bound(200), 3)
+        (0.128, 0.08)
+    """
     return NOMINAL + 1.96 * math.sqrt(NOMINAL * (1 - NOMINAL) / n)
 
 
@@ -522,7 +527,12 @@ def summarize_transformer(rows: Any) -> list[Any]:
 
 def _hedge_bound(t: np.ndarray, T: int, K: int = 2) -> np.ndarray:
     """Hedge with eta = sqrt(8 ln K / T): regret after t rounds <= ln K / eta + eta t / 8
-    = sqrt(T ln K / 8) (1 + t / T) (Cesa-Bianchi & Lugosi 2006, Thm 2.2), sqrt(T ln K / 2) at T."""
+    = sqrt(T ln K / 8) (1 + t / T) (Cesa-Bianchi & Lugosi 2006, Thm 2.2), sqrt(T ln K / 2) at T.
+
+    Example:
+        >>> [round(float(b), 3) for b in _hedge_bound(np.array([1.0, 25.0]), 25)]
+        [1.531, 2.944]
+    """
     return np.sqrt(T * math.log(K) / 8) * (1 + t / T)
 
 
@@ -770,6 +780,8 @@ def plot_compare(rows: Any, outdir: Path) -> list[Path]:
             ax.set_title(f"{s} · {f}")
             if r == len(feedbacks) - 1:
                 ax.set_xlabel("round $t$")
+            else:  # the same rounds below: one row of x tick labels (cheaper to draw, easier to read)
+                ax.tick_params(labelbottom=False)
             if j == 0:
                 ax.set_ylabel("mean regret")
             if j == ncol - 1:
