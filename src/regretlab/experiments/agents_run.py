@@ -396,16 +396,44 @@ def verdicts(rows: Any) -> list[dict[str, Any]]:
     return out
 
 
-def summarize_agent(rows: Any) -> list[tuple[str, Any]]:
-    res: list[tuple[str, Any]] = []
+def _final_per_run(cols: dict[str, np.ndarray], sel: np.ndarray) -> np.ndarray:
+    """The regret after the last round of each run of the rows ``sel``."""
+    last = sel & (cols["round"] == cols["round"][sel].max())
+    return cols["regret"][last].astype(float)
+
+
+def summarize_agent(rows: Any) -> list[Any]:
+    """Per (agent, setting, player): the final regret (mean ± SE over runs), both sublinearity
+    detectors of Park et al. §2.2 as a verdict (no-regret behaviour: trend test p < 0.05 and
+    regression slope < 1 at p < 0.05), the CCE gap in a game, the fallback rounds, and for tuned
+    Hedge under full information the deterministic bound sqrt(T ln K / 2) (spec §2.6 target 1)."""
+    from regretlab.plot import columns
+    from regretlab.summary import Estimate, Verdict
+
+    cols = columns(rows)
+    res: list[Any] = []
     for v in verdicts(rows):
         who = f"{v['learner']} (player {v['player']}) on {v['setting']}"
-        res.append((f"{who}: final mean regret after {v['rounds']} rounds", f"{v['final_regret']:.3f}"))
-        res.append((f"{who}: trend test p; log-log slope (p); verdict",
-                    f"{v['trend_pvalue']:.3g}; {v['slope']:.3f} ({v['slope_pvalue']:.3g}); {v['verdict']}"))
+        sel = (cols["agent"] == v["agent"]) & (cols["setting"] == v["setting"]) & (cols["player"] == v["player"])
+        final = _final_per_run(cols, sel)
+        res.append((f"{who}: final mean regret after {v['rounds']} rounds", Estimate.of(final)))
+        both = bool(v["trend_reject"] and v["slope_sublinear"])
+        res.append(Verdict(f"{who}: no-regret behaviour by both detectors of Park et al. §2.2 (R_t/t decreasing, "
+                           f"log-log slope < 1)",
+                           f"trend p {v['trend_pvalue']:.2g}, slope {v['slope']:.3f} (p {v['slope_pvalue']:.2g})",
+                           "both p < 0.05", holds=both))
         if math.isfinite(v["cce_gap"]):
-            res.append((f"{who}: CCE gap of the joint play", f"{v['cce_gap']:.4f}"))
+            gaps = cols["cce_gap"][sel & (cols["round"] == v["rounds"])].astype(float)
+            res.append((f"{who}: CCE gap of the joint play after {v['rounds']} rounds", Estimate.of(gaps)))
         res.append((f"{who}: rounds answered by the fallback", str(v["fallbacks"])))
+        online = not math.isfinite(v["cce_gap"])
+        feedback = str(cols["feedback"][sel][0])
+        if online and v["learner"] == "hedge" and feedback == "full":
+            K = len(str(cols["strategy"][sel][0]).split(","))
+            bound = math.sqrt(v["rounds"] * math.log(K) / 2)
+            res.append(Verdict(f"{who}: tuned Hedge's largest final regret over runs below sqrt(T ln K / 2) = "
+                               f"{bound:.3f} (a deterministic bound; spec §2.6 target 1)", float(final.max()),
+                               (None, round(bound, 3)), quantity="regret"))
     return res
 
 
@@ -415,26 +443,48 @@ def figure_name(agent: str, setting: str) -> str:
 
 
 def plot_agent(rows: Any, outdir: Path) -> list[Path]:
-    """Mean regret over runs against the round, one curve per player, with ``sqrt(t)``; one
-    figure per (agent, setting)."""
-    from regretlab.plot import columns, line_plot
+    """One figure per (agent, setting): the mean regret over runs against the round, one curve per
+    player with its 95 % band over runs; on log-log axes (fitted slope in the legend, the rates
+    ∝ t^{1/2} and ∝ t dashed grey) when every value is positive, else on linear axes with
+    sqrt(t ln K / 2) dashed grey."""
+    from regretlab import plot_style as style
+    from regretlab.plot import columns, curve_stats
 
     cols = columns(rows)
     paths = []
     for agent, setting in dict.fromkeys(zip(cols["agent"].tolist(), cols["setting"].tolist(), strict=True)):
-        series: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         sel = (cols["agent"] == agent) & (cols["setting"] == setting)
         players = sorted(set(cols["player"][sel].tolist()))
-        t = np.unique(cols["round"][sel])
+        runs = len(set(cols["run"][sel].tolist()))
+        curves = []
         for i in players:
             mine = sel & (cols["player"] == i)
-            rounds = cols["round"][mine]
-            mean = (np.bincount(rounds, weights=cols["regret"][mine]) / np.maximum(np.bincount(rounds), 1))[t]
+            t, mean, half = curve_stats(cols["round"][mine], cols["regret"][mine].astype(float))
             learner = str(cols["learner"][mine][0])
-            series[learner if len(players) == 1 else f"player {i} ({learner})"] = (t, mean)
-        series["sqrt(t)"] = (t, np.sqrt(t))
-        paths.append(line_plot(series, Path(outdir) / figure_name(agent, setting), xlabel="round t", ylabel="regret",
-                               title="Regret (mean over runs)"))
+            curves.append((learner if len(players) == 1 else f"player {i} ({learner})", learner, t.astype(float),
+                           mean, half))
+        values = np.concatenate([np.concatenate([m - h, m + h]) for *_, m, h in curves])
+        loglog = bool((values > 0).all())
+        fig, ax = style.figure()
+        for label, learner, t, mean, half in curves:
+            style.line(ax, t, mean, band=half if runs > 1 else None, name=learner, label=label, slope=loglog)
+        t = curves[0][2]
+        K = len(str(cols["strategy"][sel][0]).split(","))
+        if loglog:
+            first = min(float(c[3][0]) for c in curves)
+            style.slope_guide(ax, t, first, 0.5, r"$\propto t^{1/2}$")
+            style.slope_guide(ax, t, first, 1.0, r"$\propto t$ (linear regret)")
+            style.set_scale(ax, "x", t)
+            style.set_scale(ax, "y", np.concatenate([values, first * (t / t[0]) ** 0.5, first * t / t[0]]))
+        else:
+            style.reference(ax, t, np.sqrt(t * math.log(max(K, 2)) / 2), r"$\sqrt{t \ln K / 2}$")
+        ax.set_xlabel("round $t$")
+        ax.set_ylabel("regret (mean over runs)")
+        feedback = str(cols["feedback"][sel][0])
+        style.title(ax, f"Regret of {agent}", setting=f"{setting}, {feedback} feedback, K = {K}", T=int(t.max()),
+                    runs=runs)
+        style.legend(ax)
+        paths.extend(style.save(fig, Path(outdir) / figure_name(agent, setting)))
     return paths
 
 
