@@ -81,7 +81,7 @@ def ucb1_bound(t: Any, K: int, gap: float) -> np.ndarray:
 
     Example:
         >>> round(float(ucb1_bound(1000, 2, 0.5)[0]), 2)
-        112.17
+        112.67
     """
     t = np.atleast_1d(np.asarray(t, dtype=float))
     return (K - 1) * (8 * np.log(t) / gap + (1 + math.pi**2 / 3) * gap)
