@@ -244,7 +244,7 @@ def summarize_phase_transition(rows: Any) -> list[Any]:
     reg = np.array([float(m) for m in means])
     low = reg[bs <= thr]
     if low.size >= 2:
-        out.append(Verdict(f"regret flat for B_ex <= K^{{1/3}}T^{{2/3}} = {thr:.0f} ({low.size} budgets): "
+        out.append(Verdict(f"regret flat for B_ex <= K^(1/3) T^(2/3) = {thr:.0f} ({low.size} budgets): "
                            "spread max/min - 1 in %", float((low.max() / low.min() - 1) * 100), (None, 20.0),
                            quantity="spread (%)"))
     hi = bs > thr
@@ -359,7 +359,7 @@ BATCHED_TARGETS = (
     ("batched_exp3", "regret", "batched Exp3: log-log slope of regret incl. switches in T (spec [0.6, 0.72]; "
      "theory 2/3)", (0.6, 0.72)),
     ("batched_exp3", "switches", "batched Exp3: log-log slope of switches in T (at most one per batch, "
-     "N ∝ T^{2/3}: sublinear)", (None, 0.8)),
+     "N ∝ T^(2/3): sublinear)", (None, 0.8)),
     ("exp3", "switches", "plain Exp3: log-log slope of switches in T (Θ(T) switching, spec ≈ 1)", (0.9, 1.1)),
 )
 

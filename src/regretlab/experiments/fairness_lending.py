@@ -81,7 +81,7 @@ METRICS = (("lagrangian_regret", "Lagrangian regret"), ("accuracy_regret", "accu
 # below T = 3000 Exp2's exploration rate sqrt(H/T) >= 0.25 smooths the policy and suppresses the
 # violations, a transient that steepens the fitted slope (docs/mechanisms.md)
 TRANSIENT_T = 3000
-LENDING_FULL = ("docs/mechanisms.md, Targets (§6.6): Exp2, C = T^{1/4}, T = 10^3 … 10^5, 4 runs, seed 0: "
+LENDING_FULL = ("docs/mechanisms.md, Targets (§6.6): Exp2, C = T^(1/4), T = 10^3 … 10^5, 4 runs, seed 0: "
                 "Lagrangian slope 0.560, violation slope 0.795, accuracy regret negative from T = 3000")
 
 
@@ -123,9 +123,9 @@ def _targets(alg: str, p: float | None) -> list[tuple[str, str, float]]:
         if alg == "ftpl":
             return [("lagrangian_regret", "spec §6.6: FTPL Lagrangian regret slope <= 0.72", 0.72)]
     if p is not None and abs(p - 0.25) < 1e-9 and alg == "exp2":
-        return [("lagrangian_regret", "C = T^{1/4}: theory T^{3/4}, within the spec's 0.8 tolerance", 0.8),
-                ("accuracy_regret", "spec §6.6: with C = T^{1/4}, accuracy-regret slope <= 0.8", 0.8),
-                ("violations", "spec §6.6: with C = T^{1/4}, violation-count slope <= 0.8", 0.8)]
+        return [("lagrangian_regret", "C = T^(1/4): theory T^(3/4), within the spec's 0.8 tolerance", 0.8),
+                ("accuracy_regret", "spec §6.6: with C = T^(1/4), accuracy-regret slope <= 0.8", 0.8),
+                ("violations", "spec §6.6: with C = T^(1/4), violation-count slope <= 0.8", 0.8)]
     return []
 
 
