@@ -146,3 +146,27 @@ def test_lin_ts_and_pooled_linucb_learn():
         # one pooled θ learns 4 numbers instead of 5 x 4: far less regret than disjoint greedy (measured
         # 24.5 and 25.9 against 84.0)
         assert tr.metrics["pseudo_regret"][-1].mean() < 0.6 * base.metrics["pseudo_regret"][-1].mean()
+
+
+def test_linucb_play_equals_the_pure_path():
+    for features, pooled in (("shared", False), ("per_arm", False), ("per_arm", True)):
+        env = linear_contextual(num_actions=4, dim=3, features=features, instance_seed=9)
+        keys = rng.spawn_keys(8, 5)
+        stream = record_stream(env, 120, keys)
+        learner = linucb(dim=3, alpha=0.6, pooled=pooled)
+        start = learner.init(keys, 4)
+        kept = start.inverse.copy()
+        out = learner.play(start, stream.contexts, stream.utilities, history=True)
+        np.testing.assert_array_equal(start.inverse, kept)  # the argument is left alone
+        chosen = _play(learner, stream.contexts, stream.utilities, keys)
+        np.testing.assert_array_equal(out.actions, chosen)
+        rows = np.arange(5)
+        np.testing.assert_allclose(out.reward, stream.utilities[np.arange(120)[:, None], rows, chosen].sum(axis=0),
+                                   rtol=1e-12)
+        state = start
+        for t in range(120):
+            a = chosen[t]
+            state = learner.update(state, Bandit(a, stream.utilities[t, rows, a], np.ones(5), context=stream.contexts[t]))
+        np.testing.assert_allclose(out.state.inverse, state.inverse, rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(out.state.theta, state.theta, rtol=1e-12, atol=1e-14)
+        assert (out.state.t == 120).all()

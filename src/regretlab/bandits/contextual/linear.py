@@ -27,6 +27,8 @@ from regretlab.core.types import Bandit
 from regretlab.bandits.contextual._base import (
     check_dim,
     chosen_features,
+    _play_linucb,
+    compact,
     features,
     normalised_reward,
     one_hot,
@@ -78,12 +80,7 @@ class _Linear:
 
     def _scores(self, state: LinearState, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``(θ_a·x_a, sqrt(x_aᵀP_a x_a))`` ``[B, K]``."""
-        b, k, d = x.shape
-        inverse, theta = state.inverse, state.theta
-        if self.pooled:
-            inverse = np.broadcast_to(inverse, (b, k, d, d))
-            theta = np.broadcast_to(theta, (b, k, d))
-        return scores(inverse, theta, x)
+        return scores(state.inverse, state.theta, x)  # a pooled state's one slot scores every arm
 
     def _num_arms(self, state: LinearState, context: Any) -> int:
         if not self.pooled:
@@ -132,6 +129,58 @@ class LinUCB(_Linear):
     def strategy(self, state: LinearState, context: Any = None) -> np.ndarray:
         ucb = self.index(state, context)
         return one_hot(np.argmax(ucb, axis=1), ucb.shape[1])
+
+    def play(self, state: LinearState, contexts: Any, utilities: Any, history: bool = False) -> StreamPlay:
+        """Play a recorded stream's rounds in one compiled call, with the numbers of the pure path.
+
+        Each round is ``strategy`` (the arm of largest UCB; LinUCB is deterministic, so the driver's
+        draw from the one-hot is that arm) and ``update`` with the played arm's utility, done in
+        place on one copy of the state (no per-round copy of the ``[B, K, D, D]`` inverses).
+
+        Args:
+            state: the state to start from (not changed).
+            contexts: ``[T, B, D]`` (shared) or ``[T, B, K, D]`` (per arm) features.
+            utilities: ``[T, B, K]`` every arm's utility, inside ``reward_range``.
+            history: also return the actions ``[T, B]``.
+        """
+        from regretlab.bandits._common import check_rewards
+        from regretlab.core.errors import check_array
+
+        u = check_array("utilities", utilities)
+        b = state.t.size
+        if u.ndim != 3 or u.shape[1] != b:
+            raise ValueError(f"utilities must be [T, {b}, K] (every arm's utility each round), got {list(u.shape)}")
+        t_len, _, k = u.shape
+        if not self.pooled and k != state.inverse.shape[1]:
+            raise ValueError(f"utilities must have K = {state.inverse.shape[1]} arms, got {k}")
+        lo, hi = self.reward_range
+        check_rewards("utilities", u, u.shape, lo, hi)
+        x = check_array("contexts", contexts)
+        if x.shape[:2] != (t_len, b):
+            raise ValueError(f"contexts must be [{t_len}, {b}, {self.dim}] or [{t_len}, {b}, {k}, {self.dim}], "
+                             f"got {list(x.shape)}")
+        d = self.dim
+        if x.ndim == 3 and x.shape[2] == d and not (self.pooled and k > 1):
+            x = np.ascontiguousarray(x)[:, :, None, :]  # shared features: [T, B, 1, D]
+        elif x.ndim == 4 and x.shape[2:] == (k, d):
+            x = compact(x)
+        else:
+            want = f"[{t_len}, {b}, {k}, {d}]" if self.pooled else f"[{t_len}, {b}, {d}] or [{t_len}, {b}, {k}, {d}]"
+            raise ValueError(f"contexts must be {want}, got {list(x.shape)}")
+        inverse, moment, theta = state.inverse.copy(), state.moment.copy(), state.theta.copy()
+        actions = np.empty((t_len, b), dtype=np.int64)
+        reward = np.zeros(b)
+        _play_linucb(inverse, moment, theta, x, np.ascontiguousarray(u), self.alpha, lo, hi, actions, reward)
+        new = LinearState(state.t + t_len, state.key, inverse, moment, theta)
+        return StreamPlay(new, reward, actions if history else None)
+
+
+class StreamPlay(NamedTuple):
+    """What :meth:`LinUCB.play` returns."""
+
+    state: LinearState  # after the stream's rounds
+    reward: np.ndarray  # [B] utility summed over the rounds
+    actions: np.ndarray | None  # [T, B] the arms played (history=True)
 
 
 @register("linucb", family="contextual", tunes=("reward_range",),
