@@ -274,11 +274,13 @@ class ClassificationBandit:
 DATASETS = ("digits", "wine", "breast_cancer")
 
 
-def sklearn_dataset(name: str, bias: bool = True) -> tuple[np.ndarray, np.ndarray]:
+def sklearn_dataset(name: str, bias: bool = True, components: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """``(X [n, D], y [n])`` of a scikit-learn toy dataset, features standardised (plus a constant 1).
 
     ``digits`` (n = 1797, 64 pixels, 10 classes), ``wine`` (178, 13, 3), ``breast_cancer``
-    (569, 30, 2). Needs scikit-learn (the ``data`` extra); the data ship inside its wheel.
+    (569, 30, 2). ``components``: keep only the projections on the top principal components of
+    the standardised features (an SVD, deterministic up to sign, fixed here by the largest entry).
+    Needs scikit-learn (the ``data`` extra); the data ship inside its wheel.
     """
     if name not in DATASETS:
         raise ValueError(f"dataset must be one of {', '.join(DATASETS)}, got {name!r}")
@@ -292,6 +294,14 @@ def sklearn_dataset(name: str, bias: bool = True) -> tuple[np.ndarray, np.ndarra
     X = np.asarray(data.data, dtype=np.float64)
     sd = X.std(axis=0)
     X = (X - X.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
+    if components is not None:
+        m = check_int("components", components)
+        if m > X.shape[1]:
+            raise ValueError(f"components must be at most the {X.shape[1]} features of {name}, got {m}")
+        _, _, vt = np.linalg.svd(X, full_matrices=False)
+        vt = vt[:m] * np.sign(vt[:m][np.arange(m), np.abs(vt[:m]).argmax(axis=1)])[:, None]
+        X = X @ vt.T
+        X /= X[:, :1].std()  # the first component at unit scale
     X /= np.sqrt(X.shape[1])  # rows of norm about 1, the scale the linear learners' defaults assume
     if bias:
         X = np.hstack([X, np.ones((X.shape[0], 1))])
@@ -299,13 +309,15 @@ def sklearn_dataset(name: str, bias: bool = True) -> tuple[np.ndarray, np.ndarra
 
 
 @register_env("classification_bandit", family="contextual", test_params=[{"dataset": "wine"}])
-def classification_bandit(dataset: str = "digits", X: Any = None, y: Any = None) -> ClassificationBandit:
+def classification_bandit(dataset: str = "digits", X: Any = None, y: Any = None,
+                          components: int | None = None) -> ClassificationBandit:
     """A classification dataset as a contextual bandit: one arm per class, reward 1 when correct.
 
     Args:
         dataset: a scikit-learn toy set (``digits``, ``wine``, ``breast_cancer``), ignored when
             ``X`` and ``y`` are given (any classification data: e.g. UCI Adult features).
         X: ``[n, D]`` features; y: ``[n]`` labels.
+        components: keep the top principal components of a scikit-learn set (:func:`sklearn_dataset`).
 
     Example:
         >>> env = classification_bandit("wine")
@@ -313,8 +325,9 @@ def classification_bandit(dataset: str = "digits", X: Any = None, y: Any = None)
         ((3,), 14)
     """
     if X is None:
-        X, y = sklearn_dataset(dataset)
-        return ClassificationBandit(X, y, name=f"{dataset} (bandit feedback)")
+        X, y = sklearn_dataset(dataset, components=components)
+        pcs = f", {components} PCs" if components else ""
+        return ClassificationBandit(X, y, name=f"{dataset}{pcs} (bandit feedback)")
     if y is None:
         raise ValueError("y (the labels) must be given with X")
     return ClassificationBandit(X, y, name="classification (bandit feedback)")
