@@ -33,10 +33,10 @@ import time
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from regretlab.bandits.contextual import linucb  # noqa: E402
-from regretlab.core import Bandit, rng  # noqa: E402
+from regretlab.bandits.contextual import linucb
+from regretlab.core import Bandit, rng
 
 
 class Problem:

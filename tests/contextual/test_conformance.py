@@ -106,7 +106,7 @@ def _on_simplex(p):
 @pytest.mark.parametrize("name,params,mode", FULL, ids=IDS)
 def test_shapes_simplex_round_counter_and_purity(name, params, mode):
     learner = learners.make(name, **params)
-    assert learner.feedback is Bandit
+    assert learner.feedback is Bandit and learner.needs_context is True
     strategies, state = _play(learner, rng.spawn_keys(1, 4), 20, mode, purity=True)
     assert strategies.shape == (20, 4, K)
     _on_simplex(strategies)

@@ -7,8 +7,13 @@ import math
 
 import numpy as np
 
-from regretlab.bandits.contextual import linucb, lin_ts, linucb_hybrid
-from regretlab.bandits.contextual._base import scores, scores_reference, sherman_morrison, sherman_morrison_reference
+from regretlab.bandits.contextual import lin_ts, linucb, linucb_hybrid
+from regretlab.bandits.contextual._base import (
+    scores,
+    scores_reference,
+    sherman_morrison,
+    sherman_morrison_reference,
+)
 from regretlab.bandits.contextual.settings import linear_contextual, record_stream
 from regretlab.core import Bandit, rng
 from regretlab.metrics import loglog_slope

@@ -6,7 +6,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from regretlab.bandits.contextual.ope import check_propensity, doubly_robust, ips, log_stream, snips
+from regretlab.bandits.contextual.ope import (
+    check_propensity,
+    doubly_robust,
+    ips,
+    log_stream,
+    snips,
+)
 from regretlab.bandits.contextual.policies import LinearPolicy
 from regretlab.bandits.contextual.settings import linear_contextual
 from regretlab.core import rng

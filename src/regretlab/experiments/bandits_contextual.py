@@ -58,8 +58,8 @@ class ContextualConfig:
     """
 
     learner_fields: ClassVar[tuple[str, ...]] = ("algo",)
-    size_fields: ClassVar[tuple[str, ...]] = ("T", "runs")
-    environment_fields: ClassVar[tuple[str, ...]] = ("dataset",)
+    size_fields: ClassVar[tuple[str, ...]] = ("runs",)
+    count_fields: ClassVar[tuple[str, ...]] = ("T", "components", "every")
 
     algo: str = "linucb,lin_ts,square_cb,epsilon_greedy_oracle"
     dataset: str = "digits"
@@ -67,6 +67,20 @@ class ContextualConfig:
     T: int = 0
     runs: int = 20
     every: int = 0
+
+    def validate(self, names: dict[str, str]) -> None:
+        """The dataset is one that ships with scikit-learn; every learner is a contextual one."""
+        from regretlab.bandits.contextual.settings import DATASETS
+        from regretlab.core import learners
+
+        if self.dataset not in DATASETS:
+            raise ValueError(f"{names.get('dataset', 'dataset')} must be one of {', '.join(DATASETS)}, "
+                             f"got {self.dataset!r}")
+        for name in [n.strip() for n in self.algo.split(",") if n.strip()]:
+            family = learners.get(name).family
+            if family != "contextual":
+                raise ValueError(f"{names.get('algo', 'algo')} must name contextual learners "
+                                 f"({', '.join(learners.names('contextual'))}), got {name!r} of family {family!r}")
 
 
 def _logistic_candidate(X: np.ndarray, y: np.ndarray) -> np.ndarray | None:
@@ -78,7 +92,10 @@ def _logistic_candidate(X: np.ndarray, y: np.ndarray) -> np.ndarray | None:
 
 
 def run_contextual(config: ContextualConfig, seed: int) -> dict[str, Any]:
-    from regretlab.bandits.contextual.settings import classification_bandit, record_stream
+    from regretlab.bandits.contextual.settings import (
+        classification_bandit,
+        record_stream,
+    )
     from regretlab.core import rng
     from regretlab.metrics import contextual as cm
     from regretlab.run import make_learner, run

@@ -19,14 +19,22 @@ negative when a learner beats every candidate).
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple, Sequence
+from collections.abc import Sequence
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from regretlab.core.errors import check_array, check_positive
 
-__all__ = ["HindsightPolicy", "policy_utility", "fit_linear_policy", "best_linear_policy", "regret_vs_policy",
-           "pseudo_regret", "cumulative_expected_utility"]
+__all__ = [
+    "HindsightPolicy",
+    "best_linear_policy",
+    "cumulative_expected_utility",
+    "fit_linear_policy",
+    "policy_utility",
+    "pseudo_regret",
+    "regret_vs_policy",
+]
 
 
 def _per_arm(contexts: np.ndarray, k: int) -> np.ndarray:
@@ -61,7 +69,7 @@ def policy_utility(contexts: Any, utilities: Any, theta: Any) -> np.ndarray:
         [[1.0], [1.0]]
     """
     x, u = _stream(contexts, utilities)
-    t, b, k = u.shape
+    _, b, k = u.shape
     xa = _per_arm(x, k)
     th = check_array("theta", theta)
     d = xa.shape[-1]

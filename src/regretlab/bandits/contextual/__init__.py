@@ -9,10 +9,14 @@ settings (:mod:`.settings`) are one-player settings of :func:`regretlab.run.run`
 the best fixed linear policy in hindsight is computed in :mod:`regretlab.metrics.contextual`.
 """
 
-from regretlab.bandits.contextual import linear, oracle, ope, policies, settings
+from regretlab.bandits.contextual import linear, ope, oracle, policies, settings
 from regretlab.bandits.contextual.linear import lin_ts, linucb, linucb_hybrid
-from regretlab.bandits.contextual.oracle import epsilon_greedy_oracle, explore_first, square_cb
 from regretlab.bandits.contextual.ope import LoggedStream, doubly_robust, ips, snips
+from regretlab.bandits.contextual.oracle import (
+    epsilon_greedy_oracle,
+    explore_first,
+    square_cb,
+)
 from regretlab.bandits.contextual.policies import (
     ClassifierPolicy,
     LinearPolicy,
@@ -26,6 +30,7 @@ from regretlab.bandits.contextual.settings import (
     classification_bandit,
     linear_contextual,
     logistic_contextual,
+    record_stream,
     replay_contextual,
     sklearn_dataset,
     switching_contexts,
@@ -35,6 +40,6 @@ __all__ = [
     "ClassificationBandit", "ClassifierPolicy", "LinearContextual", "LinearPolicy", "LoggedStream", "PolicyClass",
     "ReplayContextual", "classification_bandit", "doubly_robust", "epsilon_greedy_oracle", "explore_first", "ips",
     "lin_ts", "linear", "linear_contextual", "linucb", "linucb_hybrid", "logistic_contextual", "ope", "oracle",
-    "policies", "policy_exp4", "replay_contextual", "settings", "sklearn_dataset", "snips", "square_cb",
+    "policies", "policy_exp4", "record_stream", "replay_contextual", "settings", "sklearn_dataset", "snips", "square_cb",
     "switching_contexts",
 ]

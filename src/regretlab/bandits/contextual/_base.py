@@ -16,7 +16,7 @@ import numpy as np
 
 from regretlab.bandits._common import check_bandit, check_range
 
-__all__ = ["features", "chosen_features", "normalised_reward", "one_hot", "check_dim"]
+__all__ = ["check_dim", "chosen_features", "features", "normalised_reward", "one_hot"]
 
 
 def check_dim(dim: Any) -> int:
@@ -45,9 +45,7 @@ def features(context: Any, batch: int, k: int, dim: int, name: str = "context") 
         out = np.broadcast_to(x[:, None, :], (batch, k, dim))
     elif x.ndim == 3 and x.shape == (batch, k, dim):
         out = x
-    elif x.ndim == 1 and x.shape == (dim,):
-        out = np.broadcast_to(x, (batch, k, dim))
-    elif x.ndim == 2 and x.shape == (k, dim) and batch != k:
+    elif x.ndim == 1 and x.shape == (dim,) or x.ndim == 2 and x.shape == (k, dim) and batch != k:
         out = np.broadcast_to(x, (batch, k, dim))
     else:
         raise ValueError(f"{name} must have shape [{batch}, {dim}] (features shared by the arms) or "

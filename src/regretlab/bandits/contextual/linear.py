@@ -17,27 +17,33 @@ from typing import Any, NamedTuple
 import numpy as np
 from scipy.special import ndtri
 
-from regretlab.bandits._common import STREAM_NOISE, init_keys, learner_repr, round_counter
+from regretlab.bandits._common import (
+    STREAM_NOISE,
+    init_keys,
+    learner_repr,
+    round_counter,
+)
 from regretlab.bandits._common import uniform as per_run_uniform
+from regretlab.bandits.contextual._base import (
+    _play_linucb,
+    check_dim,
+    chosen_features,
+    compact,
+    features,
+    normalised_reward,
+    one_hot,
+    scores,
+    sherman_morrison,
+)
+from regretlab.bandits.contextual._base import (
+    reward_range as _range,
+)
 from regretlab.core import rng
 from regretlab.core.errors import check_positive
 from regretlab.core.registry import register
 from regretlab.core.types import Bandit
 
-from regretlab.bandits.contextual._base import (
-    check_dim,
-    chosen_features,
-    _play_linucb,
-    compact,
-    features,
-    normalised_reward,
-    one_hot,
-    reward_range as _range,
-    scores,
-    sherman_morrison,
-)
-
-__all__ = ["LinearState", "HybridState", "LinUCB", "HybridLinUCB", "LinTS", "linucb", "linucb_hybrid", "lin_ts"]
+__all__ = ["HybridLinUCB", "HybridState", "LinTS", "LinUCB", "LinearState", "lin_ts", "linucb", "linucb_hybrid"]
 
 
 class LinearState(NamedTuple):
@@ -52,6 +58,7 @@ class LinearState(NamedTuple):
 
 class _Linear:
     feedback = Bandit
+    needs_context = True  # acts on the round's features: a context-free setting cannot drive it
     name = "linear"
 
     def __init__(self, dim: int, lam: float, pooled: bool, reward_range: tuple[float, float]):
@@ -245,7 +252,7 @@ class LinTS(_Linear):
             # K normal draws instead of K D-dimensional ones
             mean, width = self._scores(state, x)
             return mean + self.v * width * ndtri(per_run_uniform(noise_key, state.t, k))
-        b, d = state.t.size, self.dim
+        d = self.dim
         z = ndtri(per_run_uniform(noise_key, state.t, d))
         chol = np.linalg.cholesky(0.5 * (state.inverse[:, 0] + np.swapaxes(state.inverse[:, 0], 1, 2)))
         draw = state.theta[:, 0] + self.v * np.einsum("bij,bj->bi", chol, z)
@@ -306,6 +313,7 @@ class HybridLinUCB:
     r"""Hybrid LinUCB: reward ``zᵀβ + xᵀθ_a``, β shared by the arms (Li et al. 2010, Algorithm 2)."""
 
     feedback = Bandit
+    needs_context = True  # acts on the round's features: a context-free setting cannot drive it
     name = "linucb_hybrid"
 
     def __init__(self, dim: int, alpha: float = 1.0, lam: float = 1.0,

@@ -24,7 +24,7 @@ import numpy as np
 from regretlab.core import rng
 from regretlab.core.errors import check_array, check_int
 
-__all__ = ["OffPolicyEstimate", "LoggedStream", "check_propensity", "ips", "snips", "doubly_robust", "log_stream"]
+__all__ = ["LoggedStream", "OffPolicyEstimate", "check_propensity", "doubly_robust", "ips", "log_stream", "snips"]
 
 
 class OffPolicyEstimate(NamedTuple):
@@ -168,7 +168,7 @@ def log_stream(setting: Any, logging: Any, T: int, keys: np.ndarray) -> LoggedSt
     state = setting.init(keys)
     act = rng.derive(keys, "action")
     rows = np.arange(keys.size)
-    out: dict[str, list[np.ndarray]] = {n: [] for n in ("contexts", "action", "reward", "propensity", "logging",
+    out: dict[str, list[Any]] = {n: [] for n in ("contexts", "action", "reward", "propensity", "logging",
                                                          "utilities", "means")}
     from regretlab.core.types import Bandit
 
@@ -183,5 +183,6 @@ def log_stream(setting: Any, logging: Any, T: int, keys: np.ndarray) -> LoggedSt
         for name, value in (("contexts", x), ("action", a), ("reward", u[rows, a]), ("propensity", p[rows, a]),
                             ("logging", p), ("utilities", u), ("means", m)):
             out[name].append(None if value is None else np.array(value))
-    stack = {n: (np.stack(v, axis=1) if all(e is not None for e in v) else None) for n, v in out.items()}
+    stack: dict[str, Any] = {n: (np.stack(v, axis=1) if all(e is not None for e in v) else None)
+                             for n, v in out.items()}
     return LoggedStream(**stack)

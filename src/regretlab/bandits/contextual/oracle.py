@@ -17,15 +17,19 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from regretlab.bandits._common import init_keys, learner_repr, round_counter
+from regretlab.bandits.contextual._base import (
+    check_dim,
+    features,
+    normalised_reward,
+    one_hot,
+)
+from regretlab.bandits.contextual._base import reward_range as _range
 from regretlab.core import rng
 from regretlab.core.errors import check_int, check_positive, check_probability
 from regretlab.core.registry import learners, register
 from regretlab.core.types import Bandit, Label
 
-from regretlab.bandits.contextual._base import check_dim, features, normalised_reward, one_hot
-from regretlab.bandits.contextual._base import reward_range as _range
-
-__all__ = ["OracleState", "OracleBandit", "epsilon_greedy_oracle", "explore_first", "square_cb", "make_regressor"]
+__all__ = ["OracleBandit", "OracleState", "epsilon_greedy_oracle", "explore_first", "make_regressor", "square_cb"]
 
 
 def make_regressor(regressor: Any, params: dict[str, Any] | None = None) -> Any:
@@ -50,7 +54,7 @@ class OracleState(NamedTuple):
 
     t: np.ndarray  # [B] rounds played
     key: np.ndarray  # [B] uint64 learner keys
-    count: np.ndarray  # [B, K] pulls of each arm
+    pulls: np.ndarray  # [B, K] pulls of each arm
     oracle: Any  # the regressor's state over B·K rows (row b·K + a: arm a of run b)
 
 
@@ -59,6 +63,7 @@ class OracleBandit:
 
     feedback = Bandit
     name = "oracle_bandit"
+    needs_context = True  # acts on the round's features: a context-free setting cannot drive it
 
     def __init__(self, dim: int, regressor: Any = "online_ridge", regressor_params: dict[str, Any] | None = None,
                  reward_range: tuple[float, float] = (0.0, 1.0)):
@@ -77,14 +82,14 @@ class OracleBandit:
         """``[B, K]`` the oracle's predicted normalised reward of every arm."""
         from regretlab.regression.types import point
 
-        b, k = state.count.shape
+        b, k = state.pulls.shape
         x = features(context, b, k, self.dim)
         flat = np.ascontiguousarray(x).reshape(b * k, self.dim)
         return point(self.regressor.predict(state.oracle, flat)).reshape(b, k)
 
     def update(self, state: OracleState, feedback: Bandit) -> OracleState:
         """The played arm's regressor learns ``(x_a, y)``; the other arms' rows are left as they were."""
-        b, k = state.count.shape
+        b, k = state.pulls.shape
         if not isinstance(feedback, Bandit):
             raise TypeError("feedback must be Bandit(action=[B], reward=[B], prob=[B], context=features) "
                             f"for a contextual bandit learner, got {type(feedback).__name__}")
@@ -96,9 +101,9 @@ class OracleBandit:
         target = np.zeros(b * k)
         target[rows] = y
         oracle = self.regressor.update(state.oracle, Label(x, target, mask))
-        count = state.count.copy()
-        count[np.arange(b), a] += 1
-        return OracleState(state.t + 1, state.key, count, oracle)
+        pulls = state.pulls.copy()
+        pulls[np.arange(b), a] += 1
+        return OracleState(state.t + 1, state.key, pulls, oracle)
 
     def __repr__(self) -> str:
         return learner_repr(self, self.name)
@@ -173,8 +178,9 @@ class ExploreFirst(OracleBandit):
         """``N``: ``explore``, or ``⌈T^{2/3} (K ln T)^{1/3}⌉`` (capped at ``T``) from the horizon."""
         if self.explore is not None:
             return self.explore
-        t = float(self.horizon)
-        return int(min(self.horizon, math.ceil(t ** (2 / 3) * (k * math.log(t + 1)) ** (1 / 3))))
+        horizon = int(self.horizon or 1)
+        t = float(horizon)
+        return int(min(horizon, math.ceil(t ** (2 / 3) * (k * math.log(t + 1)) ** (1 / 3))))
 
     def strategy(self, state: OracleState, context: Any = None) -> np.ndarray:
         pred = self.predictions(state, context)

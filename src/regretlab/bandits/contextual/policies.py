@@ -13,20 +13,20 @@ Exp4 itself is unchanged).
 
 from __future__ import annotations
 
-from typing import Any, Callable, NamedTuple, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
 
 import numpy as np
 
-from regretlab.bandits.adversarial import exp4
 from regretlab.bandits._common import learner_repr, round_counter
+from regretlab.bandits.adversarial import exp4
+from regretlab.bandits.contextual._base import check_dim, features, one_hot
+from regretlab.bandits.contextual._base import reward_range as _range
 from regretlab.core.errors import check_array, check_int
 from regretlab.core.registry import register
 from regretlab.core.types import Bandit
 
-from regretlab.bandits.contextual._base import check_dim, features, one_hot
-from regretlab.bandits.contextual._base import reward_range as _range
-
-__all__ = ["LinearPolicy", "ClassifierPolicy", "PolicyClass", "PolicyExp4", "policy_exp4", "random_linear_policies"]
+__all__ = ["ClassifierPolicy", "LinearPolicy", "PolicyClass", "PolicyExp4", "policy_exp4", "random_linear_policies"]
 
 
 class LinearPolicy:
@@ -154,6 +154,7 @@ class PolicyExp4:
 
     feedback = Bandit
     name = "policy_exp4"
+    needs_context = True  # acts on the round's features: a context-free setting cannot drive it
 
     def __init__(self, policies: Any, dim: int, lr: float | None = None, horizon: int | None = None,
                  exploration: float = 0.0, reward_range: tuple[float, float] = (0.0, 1.0)):

@@ -20,9 +20,20 @@ from regretlab.core import rng
 from regretlab.core.errors import check_array, check_int, check_positive
 from regretlab.core.registry import register_env
 
-__all__ = ["LinearContextual", "ReplayContextual", "ClassificationBandit", "linear_contextual", "logistic_contextual",
-           "switching_contexts", "replay_contextual", "classification_bandit", "sklearn_dataset", "record_stream",
-           "Stream", "DATASETS"]
+__all__ = [
+    "DATASETS",
+    "ClassificationBandit",
+    "LinearContextual",
+    "ReplayContextual",
+    "Stream",
+    "classification_bandit",
+    "linear_contextual",
+    "logistic_contextual",
+    "record_stream",
+    "replay_contextual",
+    "sklearn_dataset",
+    "switching_contexts",
+]
 
 _LINKS = ("linear", "logistic")
 _NOISES = ("bernoulli", "none")
@@ -347,7 +358,9 @@ def record_stream(setting: Any, T: int, keys: np.ndarray) -> Stream:
     T = check_int("T", T)
     keys = np.asarray(keys, dtype=np.uint64)
     state = setting.init(keys)
-    contexts, utilities, means = [], [], []
+    contexts: list[np.ndarray] = []
+    utilities: list[np.ndarray] = []
+    means: list[Any] = []
     for _ in range(T):
         contexts.append(np.array(setting.context(state, 0)))
         state, (u,) = setting.step(state, (None,), (None,))
