@@ -175,3 +175,18 @@ def test_linucb_play_equals_the_pure_path():
         np.testing.assert_allclose(out.state.inverse, state.inverse, rtol=1e-12, atol=1e-14)
         np.testing.assert_allclose(out.state.theta, state.theta, rtol=1e-12, atol=1e-14)
         assert (out.state.t == 120).all()
+
+
+def test_regret_stays_sublinear_on_an_adversarial_context_stream():
+    # LinUCB's and SquareCB's bounds hold for any context sequence (Abbasi-Yadkori et al. 2011;
+    # Foster & Rakhlin 2020, Thm 1: contexts chosen by an adaptive adversary). switching_contexts
+    # moves the contexts to a new coordinate direction every 200 rounds. Measured (20 runs, T = 4000):
+    # slopes 0.54 [0.48, 0.59] (LinUCB), 0.54 [0.49, 0.59] (linear TS), 0.63 [0.61, 0.65] (SquareCB).
+    from regretlab.bandits.contextual import square_cb, switching_contexts
+
+    env = switching_contexts(num_actions=5, dim=5, block=200, instance_seed=7)
+    for learner in (linucb(dim=5, alpha=0.5), lin_ts(dim=5, v=0.2), square_cb(dim=5, scale=4.0)):
+        trace = run(learner, env, T=4000, batch=20, seed=1, every=250, progress=False)
+        rounds = trace.rounds.astype(float)
+        slope, lo, hi = loglog_slope(rounds[3:], trace.metrics["pseudo_regret"][3:])
+        assert slope < 0.75 and hi < 0.8, (learner, slope, lo, hi)

@@ -1,8 +1,9 @@
 r"""Contextual bandits over an online regression oracle: ε-greedy, explore-first and SquareCB.
 
-The oracle is any registered online regressor of family ``"regression"`` (online ridge, VAW,
-OGD, AdaGrad, HL-Gauss ...: :mod:`regretlab.regression.online`) or a regressor object on the same
-contract. One regressor per arm predicts the arm's normalised reward ``y ∈ [0, 1]`` from its
+The oracle is any registered online regressor of family ``"regression"`` that predicts from
+plain features ``[B, D]`` (online ridge, VAW, OGD, AdaGrad, HL-Gauss: :mod:`regretlab.regression.online`;
+not the heteroscedastic Gaussian, whose context is a ``(φ, ψ)`` pair, nor the groupwise learner)
+or a regressor object on the same contract. One regressor per arm predicts the arm's normalised reward ``y ∈ [0, 1]`` from its
 features; the ``K`` per-arm regressors of ``B`` runs are one regressor state of ``B·K`` rows (row
 ``b·K + a``, keys split per run so a run's rows depend on its own key), and a pull updates only
 the played arm's row (``Label(..., mask)``). The strategies are mixed, so the driver's draw and the
@@ -128,7 +129,9 @@ class EpsilonGreedyOracle(OracleBandit):
 @register("epsilon_greedy_oracle", family="contextual", tunes=("reward_range",),
           test_params=[{"dim": 3}, {"dim": 3, "epsilon": 0.2, "regressor": "vaw", "reward_range": (-1e6, 1e6)},
                        {"dim": 3, "regressor": "ogd_regressor", "regressor_params": {"lr": 0.05}},
-                       {"dim": 3, "regressor": "adagrad_regressor"}])
+                       {"dim": 3, "regressor": "adagrad_regressor"},
+                       {"dim": 3, "regressor": "hl_gauss_regressor",
+                        "regressor_params": {"vmin": -0.5, "vmax": 1.5, "m": 8}}])
 def epsilon_greedy_oracle(dim: int, epsilon: float = 0.05, regressor: Any = "online_ridge",
                           regressor_params: dict[str, Any] | None = None,
                           reward_range: tuple[float, float] = (0.0, 1.0)) -> EpsilonGreedyOracle:
