@@ -132,3 +132,22 @@ def test_classifier_policy_wraps_an_offline_trained_model():
     tr = run(policy_exp4([ClassifierPolicy(clf), LinearPolicy(np.zeros((3, env.dim)))], dim=env.dim, horizon=400),
              env, T=400, batch=2, seed=0, every=400, progress=False)
     assert (tr.metrics["utility"][-1] > 0.8 * 400).all()
+
+
+def test_logistic_model_and_setting_arguments():
+    from regretlab.bandits.contextual import logistic_contextual
+
+    env = logistic_contextual(num_actions=3, dim=4, scale=2.0, instance_seed=3)
+    s = record_stream(env, 200, rng.spawn_keys(0, 5))
+    direct = 1.0 / (1.0 + np.exp(-2.0 * np.einsum("tbd,kd->tbk", s.contexts, env.theta)))
+    np.testing.assert_allclose(s.means, direct, rtol=1e-12)
+    assert set(np.unique(s.utilities)) <= {0.0, 1.0}
+    assert abs(s.utilities.mean() - s.means.mean()) < 4 * np.sqrt(0.25 / s.utilities.size)  # Bernoulli(μ)
+    for bad, match in (({"features": "both"}, "features must be one of"), ({"dim": 0}, "dim"),
+                       ({"num_actions": 1.5}, "num_actions")):
+        with pytest.raises(ValueError, match=match):
+            linear_contextual(**bad)
+    with pytest.raises(ValueError, match="dataset must be one of"):
+        classification_bandit("mnist")
+    with pytest.raises(ValueError, match="at least 2 classes"):
+        classification_bandit(X=np.ones((3, 2)), y=np.zeros(3))
