@@ -238,7 +238,7 @@ def plot_contextual(rows: Any, outdir: Path) -> list[Path]:
 
 register_experiment(Experiment(
     "bandits_contextual", ContextualConfig, run_contextual, plot_contextual,
-    demo={"runs": 4, "components": 16}, summarize=summarize_contextual, requires=_sklearn_missing,
+    demo={"runs": 4, "components": 16, "T": 1200}, summarize=summarize_contextual, requires=_sklearn_missing,
     description="LinUCB / linear TS / SquareCB / ε-greedy on digits as a bandit: reward and regret vs the best "
                 "linear policy in hindsight.",
     reference="Li et al. 2010; Agrawal & Goyal 2013; Foster & Rakhlin 2020; Langford & Zhang 2007",
