@@ -134,6 +134,8 @@ def _registered():
     for e in learners.entries():
         for p in e.test_params:
             made = learners.make(e.name, **p)
+            if getattr(made, "needs_context", False):  # contextual bandits need features each round
+                continue
             if callable(getattr(made, "strategy", None)) and getattr(made, "feedback", None) in (FullInfo, Bandit):
                 out.append((e.name, p))
     return out

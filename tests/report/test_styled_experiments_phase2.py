@@ -34,6 +34,7 @@ STYLED = {
     "regression_hlgauss_vs_vaw": True,
     "regression_lsa_one_step_gd": True,
     "regression_icl_regret": True,
+    "bandits_contextual": True,
 }
 
 def _checked_save(monkeypatch, problems):
