@@ -1,0 +1,105 @@
+"""Sliding windows of past observations that successive learner states share without copying.
+
+A sliding-window learner (SW-UCB, M-UCB's per-arm windows, GLR's per-arm checkpoints) needs the
+last ``keep`` values written to each (run, slot) pair. Copying a ``[B, S, keep]`` buffer on every
+update (to keep ``update`` pure) costs ``O(B S keep)`` per round, far more than the learner's
+``O(B K)`` arithmetic. Instead the buffer is a *ring* of capacity ``cap >= 2 keep`` that states
+share, and a state holds a :class:`RingView`: the ring and its own write counters ``head [B, S]``.
+What a view shows is the ``min(head, keep)`` newest values of each pair, and appending never
+changes what an existing view shows:
+
+* the view is the newest one on every pair it writes (``ring.head == view.head`` there): the value
+  goes into the ring at ``head mod cap``, which holds a value older than any view's window, and a
+  new view with ``head + 1`` is returned (the old view still shows its own window);
+* otherwise (a state updated twice, a branch): the ring is copied first, so the other branch keeps
+  its values. An old view whose window has already been overwritten (it lags the newest view of a
+  pair by more than ``cap - keep`` writes) raises a clear error instead of reading wrong values.
+
+This is the persistent-array idea of Baker's "shallow binding" (1978): updates stay pure at the
+level of what a state shows, in ``O(B)`` per round instead of ``O(B S keep)``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["Ring", "RingView", "new_view"]
+
+
+class Ring:
+    """The shared storage: ``data [F, B, S, cap]`` float64 and the newest write counters ``head [B, S]``."""
+
+    __slots__ = ("data", "head")
+
+    def __init__(self, fields: int, batch: int, slots: int, cap: int) -> None:
+        self.data = np.zeros((fields, batch, slots, cap))
+        self.head = np.zeros((batch, slots), dtype=np.int64)
+
+
+class RingView:
+    """What one learner state sees of a :class:`Ring`: the newest ``keep`` values of each (run, slot).
+
+    Attributes:
+        ring: the shared :class:`Ring`.
+        head: ``[B, S]`` int64, values written to each pair in this state's history (read-only).
+        keep: how many of the newest values of each pair the view shows.
+    """
+
+    __slots__ = ("ring", "head", "keep")
+    __hash__ = None  # type: ignore[assignment]
+
+    def __init__(self, ring: Ring, head: np.ndarray, keep: int) -> None:
+        self.ring, self.head, self.keep = ring, head, int(keep)
+        head.flags.writeable = False
+
+    @property
+    def cap(self) -> int:
+        return int(self.ring.data.shape[3])
+
+    def shown(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(values [F, B, S, keep], mask [B, S, keep])``: entry ``j`` is the value written
+        ``j + 1`` writes ago (newest first), where ``mask`` is True."""
+        j = np.arange(self.keep)
+        pos = (self.head[..., None] - 1 - j) % self.cap  # [B, S, keep]
+        mask = j < np.minimum(self.head, self.keep)[..., None]
+        data = self.ring.data
+        b, s = np.indices(self.head.shape)
+        vals = data[:, b[..., None], s[..., None], pos]
+        return np.where(mask, vals, 0.0), mask
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, RingView):
+            return NotImplemented
+        if self.keep != other.keep or not np.array_equal(self.head, other.head):
+            return False
+        (a, ma), (b, mb) = self.shown(), other.shown()
+        return bool(np.array_equal(ma, mb) and np.array_equal(a, b))
+
+    def __repr__(self) -> str:
+        return f"RingView(batch={self.head.shape[0]}, slots={self.head.shape[1]}, keep={self.keep}, cap={self.cap})"
+
+    def writable(self, rows: np.ndarray, slots: np.ndarray) -> Ring:
+        """The ring to append to at ``(rows, slots)``: the shared one when this view is the newest
+        on those pairs, else a copy (and an error when this view's window is gone)."""
+        ring = self.ring
+        newest = ring.head[rows, slots]
+        mine = self.head[rows, slots]
+        if np.array_equal(newest, mine):
+            return ring
+        lag = ring.head - self.head
+        if lag.max() > self.cap - self.keep:
+            raise ValueError(
+                "this state's sliding window was overwritten: it lags a later state of the same run "
+                f"by more than {self.cap - self.keep} rounds (keep states at most that far apart, or "
+                "start again from init)")
+        copy = Ring(ring.data.shape[0], ring.data.shape[1], ring.data.shape[2], self.cap)
+        copy.data[...] = ring.data
+        copy.head[...] = self.head
+        return copy
+
+
+def new_view(fields: int, batch: int, slots: int, keep: int) -> RingView:
+    """An empty view on a fresh ring of capacity ``2 keep`` (at least 2)."""
+    cap = max(2 * int(keep), 2)
+    ring = Ring(fields, batch, slots, cap)
+    return RingView(ring, ring.head.copy(), keep)
