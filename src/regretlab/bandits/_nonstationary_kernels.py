@@ -112,3 +112,171 @@ def one_hot(index, k):
     for i in range(b):
         out[i, index[i]] = 1.0
     return out
+
+
+@numba.njit(cache=True, nogil=True)
+def kl_bernoulli(p, q):
+    """``kl(p, q)`` of Bernoulli means, both clipped to ``[1e-15, 1 - 1e-15]``."""
+    eps = 1e-15
+    p = min(max(p, eps), 1.0 - eps)
+    q = min(max(q, eps), 1.0 - eps)
+    return p * math.log(p / q) + (1.0 - p) * math.log((1.0 - p) / (1.0 - q))
+
+
+@numba.njit(cache=True, nogil=True)
+def _forced(t, tau, period, k):
+    """Forced exploration of M-UCB / GLR-kl-UCB: arm ``r - 1`` when ``r = (t - τ) mod ⌊K/α⌋ ∈ [1, K]``
+    (``t`` the 1-based round), else -1."""
+    if period <= 0:
+        return -1
+    r = (t - tau) % period
+    if 1 <= r <= k:
+        return r - 1
+    return -1
+
+
+@numba.njit(cache=True, nogil=True)
+def m_ucb_choice(count, total, t, tau, period):
+    """M-UCB arm per run: forced exploration, else an arm unpulled since the last restart, else
+    ``argmax X̄_i + sqrt(2 ln(t - τ) / n_i)`` on the samples since the restart."""
+    b, k = count.shape
+    out = np.empty(b, dtype=np.int64)
+    for i in range(b):
+        now = t[i] + 1
+        arm = _forced(now, tau[i], period, k)
+        if arm < 0:
+            c = math.sqrt(2.0 * math.log(max(now - tau[i], 1)))
+            value = -np.inf
+            for j in range(k):
+                m = count[i, j]
+                if m == 0.0:
+                    arm = j
+                    break
+                v = total[i, j] / m + c / math.sqrt(m)
+                if v > value:
+                    value = v
+                    arm = j
+        out[i] = arm
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def m_ucb_step(data, head, count, total, tau, t, action, x, window, threshold):
+    """M-UCB update: append ``x`` to the pulled arm's ring, then, once the arm has ``window`` samples
+    since the restart, restart every arm when ``|Σ newest w/2 - Σ previous w/2| > threshold``.
+
+    Returns ``(count', total', tau', detected [B] bool)``; writes the ring in place (the caller made
+    sure it may) and advances ``head`` in place (the caller's copy)."""
+    b, k = count.shape
+    cap = data.shape[3]
+    half = window // 2
+    new_count = count.copy()
+    new_total = total.copy()
+    new_tau = tau.copy()
+    detected = np.zeros(b, dtype=np.bool_)
+    for i in range(b):
+        a = action[i]
+        h = head[i, a]
+        data[0, i, a, h % cap] = x[i]
+        head[i, a] = h + 1
+        new_count[i, a] += 1.0
+        new_total[i, a] += x[i]
+        if new_count[i, a] >= window:
+            newer = 0.0
+            older = 0.0
+            for j in range(half):
+                newer += data[0, i, a, (h - j) % cap]
+                older += data[0, i, a, (h - half - j) % cap]
+            if abs(newer - older) > threshold:
+                detected[i] = True
+                new_tau[i] = t[i] + 1
+                for j in range(k):
+                    new_count[i, j] = 0.0
+                    new_total[i, j] = 0.0
+    return new_count, new_total, new_tau, detected
+
+
+@numba.njit(cache=True, nogil=True)
+def glr_choice(count, total, t, tau, period, local, iters):
+    """GLR-kl-UCB arm per run: forced exploration (on ``t`` for local restarts, ``t - τ`` for global
+    ones), else an arm unpulled since its restart, else the largest kl-UCB index
+    ``max{q : n_i kl(μ̂_i, q) <= ln(t - τ_i)}`` (bisection)."""
+    b, k = count.shape
+    out = np.empty(b, dtype=np.int64)
+    for i in range(b):
+        now = t[i] + 1
+        arm = _forced(now, 0 if local else tau[i, 0], period, k)
+        if arm < 0:
+            value = -np.inf
+            for j in range(k):
+                m = count[i, j]
+                if m == 0.0:
+                    arm = j
+                    break
+                mu = total[i, j] / m
+                budget = math.log(max(now - tau[i, j], 1)) / m
+                lo = mu
+                hi = 1.0
+                for _ in range(iters):
+                    mid = 0.5 * (lo + hi)
+                    if kl_bernoulli(mu, mid) <= budget:
+                        lo = mid
+                    else:
+                        hi = mid
+                if lo > value:
+                    value = lo
+                    arm = j
+        out[i] = arm
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def glr_statistic(n, sum_n, s, sum_s):
+    """Bernoulli GLR statistic of a split at ``s`` of ``n`` samples:
+    ``s kl(μ̂_{1:s}, μ̂) + (n - s) kl(μ̂_{s+1:n}, μ̂)``."""
+    mu = sum_n / n
+    return s * kl_bernoulli(sum_s / s, mu) + (n - s) * kl_bernoulli((sum_n - sum_s) / (n - s), mu)
+
+
+@numba.njit(cache=True, nogil=True)
+def glr_step(data, head, count, total, tau, t, action, x, step, keep, delta, local):
+    """GLR-kl-UCB update: add ``x`` to the pulled arm; every ``step`` samples since the arm's restart
+    append its running sum to the arm's ring of checkpoints and test every kept split point
+    ``s = n - j step``: a change when ``max_s GLR(s) >= ln(n^{3/2} / δ)``. A change restarts the arm
+    (``local``) or every arm.
+
+    Returns ``(count', total', tau', detected [B] bool)``; writes the ring in place (the caller made
+    sure it may) and advances ``head`` in place (the caller's copy)."""
+    b, k = count.shape
+    cap = data.shape[3]
+    new_count = count.copy()
+    new_total = total.copy()
+    new_tau = tau.copy()
+    detected = np.zeros(b, dtype=np.bool_)
+    for i in range(b):
+        a = action[i]
+        new_count[i, a] += 1.0
+        new_total[i, a] += x[i]
+        n = new_count[i, a]
+        if int(n) % step != 0:
+            continue
+        h = head[i, a]
+        data[0, i, a, h % cap] = new_total[i, a]
+        head[i, a] = h + 1
+        marks = int(n) // step  # checkpoints of this epoch; the newest is the whole sum
+        shown = min(marks, keep)
+        sum_n = new_total[i, a]
+        threshold = math.log(n ** 1.5 / delta)
+        for j in range(1, shown):
+            s = n - j * step
+            if glr_statistic(n, sum_n, s, data[0, i, a, (h - j) % cap]) >= threshold:
+                detected[i] = True
+                break
+        if detected[i]:
+            for j in range(k):
+                if local and j != a:
+                    continue
+                new_count[i, j] = 0.0
+                new_total[i, j] = 0.0
+                new_tau[i, j] = t[i] + 1
+    return new_count, new_total, new_tau, detected

@@ -242,4 +242,6 @@ def rexp3(horizon: int, variation: float = 1.0, num_actions: int = 2,
     k = check_int("num_actions", num_actions)
     v = check_positive("variation", variation)
     period = max(1, min(t, math.ceil((k * math.log(max(k, 2))) ** (1 / 3) * (t / v) ** (2 / 3))))
-    return Exp3Restart(period, _exp3_gamma(k, period), reward_range)
+    learner = Exp3Restart(period, _exp3_gamma(k, period), reward_range)
+    learner.name = "rexp3"
+    return learner
