@@ -28,7 +28,7 @@ from regretlab.bandits._common import check_range, init_keys, round_counter
 from regretlab.bandits.nonstationary import _IndexBase
 from regretlab.core.registry import register
 
-__all__ = ["Exp3Restart", "Exp3S", "WeightState", "exp3_restart", "exp3_s", "rexp3"]
+__all__ = ["Exp3Restart", "Exp3S", "Rexp3", "WeightState", "exp3_restart", "exp3_s", "rexp3"]
 
 
 class WeightState(NamedTuple):
@@ -210,6 +210,12 @@ def exp3_restart(period: int | None = None, gamma: float | None = None, *, horiz
     return Exp3Restart(period, _exp3_gamma(k, period) if gamma is None else gamma, reward_range)
 
 
+class Rexp3(Exp3Restart):
+    """Rexp3: :class:`Exp3Restart` with the period and rate of Besbes, Gur & Zeevi (2014)."""
+
+    name = "rexp3"
+
+
 @register("rexp3", family="bandits", tunes=("horizon", "reward_range"),
           test_params=[{"horizon": 300, "variation": 2.0, "num_actions": 3, "reward_range": (-1e6, 1e6)}])
 def rexp3(horizon: int, variation: float = 1.0, num_actions: int = 2,
@@ -226,7 +232,7 @@ def rexp3(horizon: int, variation: float = 1.0, num_actions: int = 2,
         num_actions: ``K``; reward_range: declared ``(low, high)`` of rewards (default ``(0, 1)``).
 
     Returns:
-        An :class:`Exp3Restart` learner: ``R^dyn_T <= C (K ln K V_T)^{1/3} T^{2/3}`` for every
+        An :class:`Rexp3` learner: ``R^dyn_T <= C (K ln K V_T)^{1/3} T^{2/3}`` for every
         reward process with variation at most ``V_T`` (Besbes, Gur & Zeevi 2014, Thm 2; ``C`` an
         absolute constant), minimax-optimal up to the ``ln K`` factor.
 
@@ -242,6 +248,4 @@ def rexp3(horizon: int, variation: float = 1.0, num_actions: int = 2,
     k = check_int("num_actions", num_actions)
     v = check_positive("variation", variation)
     period = max(1, min(t, math.ceil((k * math.log(max(k, 2))) ** (1 / 3) * (t / v) ** (2 / 3))))
-    learner = Exp3Restart(period, _exp3_gamma(k, period), reward_range)
-    learner.name = "rexp3"
-    return learner
+    return Rexp3(period, _exp3_gamma(k, period), reward_range)
