@@ -36,7 +36,7 @@ from regretlab.bandits._windows import RingView, new_view
 
 __all__ = [
     "DUCB", "NonstationaryBandit", "SWUCB", "WindowState", "DiscountState", "check_discount",
-    "d_ucb", "drifting_bandit", "piecewise_bandit", "sw_ucb",
+    "d_ucb", "drifting_bandit", "piecewise_bandit", "sw_ucb", "sw_ucb_reference",
 ]
 
 _I64 = np.dtype(np.int64)
@@ -484,3 +484,38 @@ def d_ucb(discount: float | None = None, *, horizon: int | None = None, changes:
             raise ValueError("d_ucb needs discount in (0, 1] or horizon >= 1 (to tune the discount)")
         discount = 1.0 - 0.25 * math.sqrt(check_int("changes", changes) / check_int("horizon", horizon))
     return DUCB(check_discount("discount", discount), xi, scale, reward_range)
+
+
+def sw_ucb_reference(rewards: Any, window: int, xi: float = 0.6, scale: float = 1.0) -> np.ndarray:
+    """SW-UCB on one run, straight from the definition: the reference the batched learner must match.
+
+    Each round recomputes the window's counts and means from the last ``window`` (arm, reward)
+    pairs (a plain NumPy loop, ``O(τ)`` per round, one run at a time).
+
+    Args:
+        rewards: ``[T, K]`` rewards in ``[0, 1]`` of every arm at every round (the learner sees the
+            pulled one).
+        window / xi / scale: as for :func:`sw_ucb`.
+
+    Returns:
+        ``[T]`` int64 arms pulled.
+
+    Example:
+        >>> sw_ucb_reference(np.array([[1.0, 0.0]] * 3 + [[0.0, 1.0]] * 4), window=2).tolist()
+        [0, 1, 0, 0, 1, 1, 0]
+    """
+    x = check_array("rewards", rewards, shape=(None, None))
+    window = check_int("window", window)
+    T, k = x.shape
+    arms = np.zeros(T, dtype=np.int64)
+    for t in range(T):
+        lo = max(0, t - window)
+        past, got = arms[lo:t], x[np.arange(lo, t), arms[lo:t]]
+        count = np.bincount(past, minlength=k).astype(np.float64)
+        if (count == 0).any():
+            arms[t] = int(np.argmin(count > 0))
+            continue
+        mean = np.bincount(past, weights=got, minlength=k) / count
+        bonus = scale * np.sqrt(xi * math.log(max(min(t, window), 1)) / count)
+        arms[t] = int(np.argmax(mean + bonus))
+    return arms
