@@ -10,55 +10,69 @@ import math
 import numba
 import numpy as np
 
+from regretlab.bandits._kernels import feedback_ok
+
 
 @numba.njit(cache=True, nogil=True)
-def sw_ucb_step(data, head, count, total, action, x, window):
-    """SW-UCB window update: ``(count', total')`` after appending ``(action, x)`` to each run's ring
-    ``data [2, B, 1, cap]`` at ``head [B]`` and dropping the value that leaves the window of
-    ``window`` rounds. Writes the ring in place (the caller made sure it may)."""
+def sw_ucb_step(data, head, count, total, action, reward, prob, lo, hi, window):
+    """SW-UCB window update with validation: ``(ok, count', total', head')``.
+
+    Checks the feedback (``ok`` False on the first bad row; the caller then raises the NumPy
+    checks' error), normalises ``x = (r - lo)/(hi - lo)``, drops from each run's window the pair
+    written ``window`` writes ago and appends ``(action, x)`` to its ring ``data [2, B, 1, cap]`` at
+    ``head [B]`` (in place: the caller made sure it may)."""
     b, k = count.shape
+    if not feedback_ok(action, reward, prob, k, lo, hi):
+        return False, count, total, head
     cap = data.shape[3]
+    span = hi - lo
     new_count = count.copy()
     new_total = total.copy()
+    new_head = np.empty(b, dtype=np.int64)
     for i in range(b):
         h = head[i]
-        if h >= window:  # the value written `window` writes ago leaves the window
+        if h >= window:  # the pair written `window` writes ago leaves the window
             pos = (h - window) % cap
             old = int(data[0, i, 0, pos])
             new_count[i, old] -= 1.0
             new_total[i, old] -= data[1, i, 0, pos]
             if new_count[i, old] == 0.0:  # an empty window sums to exactly 0 (no rounding residue)
                 new_total[i, old] = 0.0
+        x = min(max((reward[i] - lo) / span, 0.0), 1.0)
         pos = h % cap
         a = action[i]
         data[0, i, 0, pos] = a
-        data[1, i, 0, pos] = x[i]
+        data[1, i, 0, pos] = x
         new_count[i, a] += 1.0
-        new_total[i, a] += x[i]
-    return new_count, new_total
+        new_total[i, a] += x
+        new_head[i] = h + 1
+    return True, new_count, new_total, new_head
 
 
 @numba.njit(cache=True, nogil=True)
-def sw_ucb_choice(count, total, t, window, scale, xi):
-    """SW-UCB arm per run: an arm absent from the window first (lowest index), else
-    ``argmax total/count + scale sqrt(xi ln min(t, window) / count)`` (ties: lowest index)."""
+def sw_ucb_strategy(count, total, t, window, scale, xi, inv_sqrt, inv):
+    """SW-UCB's one-hot strategy ``[B, K]``: an arm absent from the window first (lowest index), else
+    ``argmax total/count + scale sqrt(xi ln min(t, window) / count)`` (ties: lowest index).
+
+    ``inv_sqrt[m] = 1/sqrt(m)`` and ``inv[m] = 1/m`` for ``m <= window`` (counts are integers), so
+    a round costs one multiply-add per arm instead of a square root and a division."""
     b, k = count.shape
-    out = np.empty(b, dtype=np.int64)
+    out = np.zeros((b, k))
     for i in range(b):
         n = t[i] if t[i] < window else window
         c = scale * math.sqrt(xi * math.log(n if n > 1 else 1))
-        best = -1
+        best = 0
         value = -np.inf
         for j in range(k):
-            m = count[i, j]
-            if m == 0.0:
+            m = int(count[i, j])
+            if m == 0:
                 best = j
                 break
-            v = total[i, j] / m + c / math.sqrt(m)
+            v = total[i, j] * inv[m] + c * inv_sqrt[m]
             if v > value:
                 value = v
                 best = j
-        out[i] = best
+        out[i, best] = 1.0
     return out
 
 

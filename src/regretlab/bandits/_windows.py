@@ -8,9 +8,9 @@ share, and a state holds a :class:`RingView`: the ring and its own write counter
 What a view shows is the ``min(head, keep)`` newest values of each pair, and appending never
 changes what an existing view shows:
 
-* the view is the newest one on every pair it writes (``ring.head == view.head`` there): the value
-  goes into the ring at ``head mod cap``, which holds a value older than any view's window, and a
-  new view with ``head + 1`` is returned (the old view still shows its own window);
+* the view is the ring's newest (the latest append made it): the value goes into the ring at
+  ``head mod cap``, which holds a value older than any view's window, and a new view with
+  ``head + 1`` becomes the newest (the old view still shows its own window);
 * otherwise (a state updated twice, a branch): the ring is copied first, so the other branch keeps
   its values. An old view whose window has already been overwritten (it lags the newest view of a
   pair by more than ``cap - keep`` writes) raises a clear error instead of reading wrong values.
@@ -29,11 +29,12 @@ __all__ = ["Ring", "RingView", "new_view"]
 class Ring:
     """The shared storage: ``data [F, B, S, cap]`` float64 and the newest write counters ``head [B, S]``."""
 
-    __slots__ = ("data", "head")
+    __slots__ = ("data", "head", "owner")
 
     def __init__(self, fields: int, batch: int, slots: int, cap: int) -> None:
         self.data = np.zeros((fields, batch, slots, cap))
         self.head = np.zeros((batch, slots), dtype=np.int64)
+        self.owner: RingView | None = None  # the view made by the latest append (newest on every pair)
 
 
 class RingView:
@@ -78,13 +79,19 @@ class RingView:
     def __repr__(self) -> str:
         return f"RingView(batch={self.head.shape[0]}, slots={self.head.shape[1]}, keep={self.keep}, cap={self.cap})"
 
-    def writable(self, rows: np.ndarray, slots: np.ndarray) -> Ring:
-        """The ring to append to at ``(rows, slots)``: the shared one when this view is the newest
-        on those pairs, else a copy (and an error when this view's window is gone)."""
+    def appended(self, ring: Ring, head: np.ndarray) -> "RingView":
+        """The view after an append to ``ring`` that left its newest counters at ``head`` (this
+        state's own copy), recorded as the ring's newest view."""
+        ring.head[...] = head
+        view = RingView(ring, head, self.keep)
+        ring.owner = view
+        return view
+
+    def writable(self) -> Ring:
+        """The ring to append to: the shared one when this view is the newest (the latest append
+        made it), else a copy (a branch), and an error when this view's window is gone."""
         ring = self.ring
-        newest = ring.head[rows, slots]
-        mine = self.head[rows, slots]
-        if np.array_equal(newest, mine):
+        if ring.owner is self:
             return ring
         lag = ring.head - self.head
         if lag.max() > self.cap - self.keep:
@@ -102,4 +109,6 @@ def new_view(fields: int, batch: int, slots: int, keep: int) -> RingView:
     """An empty view on a fresh ring of capacity ``2 keep`` (at least 2)."""
     cap = max(2 * int(keep), 2)
     ring = Ring(fields, batch, slots, cap)
-    return RingView(ring, ring.head.copy(), keep)
+    view = RingView(ring, ring.head.copy(), keep)
+    ring.owner = view
+    return view

@@ -100,13 +100,12 @@ class MUCB(_IndexBase):
         b, k = state.count.shape
         a, x = self._feedback(b, k, feedback)
         view = state.window
-        ring = view.writable(np.arange(b), a)
+        ring = view.writable()
         head = view.head.copy()
         count, total, tau, hit = kern.m_ucb_step(ring.data, head, state.count, state.total, state.tau, state.t,
                                                  a, x, self.window, self.threshold_for(k))
-        ring.head[...] = head
         return DetectState(state.t + 1, state.key, count, total, tau, state.changes + hit,
-                           RingView(ring, head.copy(), self.window))
+                           view.appended(ring, head))
 
 
 def _m_ucb_window(horizon: int, k: int, min_change: float) -> int:
@@ -210,13 +209,12 @@ class GLRklUCB(_IndexBase):
         b, k = state.count.shape
         a, x = self._feedback(b, k, feedback)
         view = state.window
-        ring = view.writable(np.arange(b), a)
+        ring = view.writable()
         head = view.head.copy()
         count, total, tau, hit = kern.glr_step(ring.data, head, state.count, state.total, state.tau, state.t, a, x,
                                                self.step, self.history, self.delta, self.restart == "local")
-        ring.head[...] = head
         return DetectState(state.t + 1, state.key, count, total, tau, state.changes + hit,
-                           RingView(ring, head.copy(), self.history))
+                           view.appended(ring, head))
 
 
 @register("glr_kl_ucb", family="bandits", tunes=("horizon", "reward_range"),

@@ -278,6 +278,24 @@ class _IndexBase:
     name = "nonstationary"
     reward_range: tuple[float, float] = (0.0, 1.0)
 
+    def _arrays(self, batch: int, k: int, feedback: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(action int64, reward float64, prob float64)`` ``[B]`` for a compiled step that checks
+        the values itself: the runner's arrays as they are, anything else converted and checked."""
+        if type(feedback) is Bandit:
+            a, r, p = feedback.action, feedback.reward, feedback.prob
+            if (type(a) is np.ndarray and type(r) is np.ndarray and type(p) is np.ndarray
+                    and a.dtype == _I64 and r.dtype == _F64 and p.dtype == _F64
+                    and a.shape == (batch,) and r.shape == (batch,) and p.shape == (batch,)):
+                return a, r, p
+        lo, hi = self.reward_range
+        return check_bandit(feedback, batch, k, lo, hi)
+
+    def _reject(self, batch: int, k: int, feedback: Any) -> None:
+        """A compiled step found bad feedback: raise the NumPy checks' error that names it."""
+        lo, hi = self.reward_range
+        check_bandit(feedback, batch, k, lo, hi)
+        raise ValueError(f"feedback must be actions in [0, {k}), rewards in [{lo}, {hi}] and probs in (0, 1]")
+
     def _feedback(self, batch: int, k: int, feedback: Any) -> tuple[np.ndarray, np.ndarray]:
         from regretlab.bandits._kernels import feedback_ok
 
@@ -324,6 +342,9 @@ class SWUCB(_IndexBase):
         self.xi = check_positive("xi", xi)
         self.scale = check_positive("scale", scale, allow_zero=True)
         self.reward_range = check_range("reward_range", reward_range)
+        m = np.arange(self.window + 1, dtype=np.float64)
+        with np.errstate(divide="ignore"):
+            self._inv_sqrt, self._inv = 1.0 / np.sqrt(m), 1.0 / m  # counts are integers <= window
 
     def init(self, keys: Any, num_actions: int) -> WindowState:
         """State for ``B = len(keys)`` runs over ``K = num_actions`` arms."""
@@ -336,21 +357,22 @@ class SWUCB(_IndexBase):
     def strategy(self, state: WindowState, context: Any = None) -> np.ndarray:
         from regretlab.bandits import _nonstationary_kernels as kern
 
-        arm = kern.sw_ucb_choice(state.count, state.total, state.t, self.window, self.scale, self.xi)
-        return kern.one_hot(arm, state.count.shape[1])
+        return kern.sw_ucb_strategy(state.count, state.total, state.t, self.window, self.scale, self.xi,
+                                    self._inv_sqrt, self._inv)
 
     def update(self, state: WindowState, feedback: Any) -> WindowState:
         from regretlab.bandits import _nonstationary_kernels as kern
 
         b, k = state.count.shape
-        a, x = self._feedback(b, k, feedback)
+        a, r, p = self._arrays(b, k, feedback)
         view = state.window
-        rows = np.arange(b)
-        ring = view.writable(rows, np.zeros(b, dtype=np.int64))
-        head = np.ascontiguousarray(view.head[:, 0])
-        count, total = kern.sw_ucb_step(ring.data, head, state.count, state.total, a, x, self.window)
-        ring.head[:, 0] = head + 1
-        return WindowState(state.t + 1, state.key, count, total, RingView(ring, ring.head.copy(), self.window))
+        ring = view.writable()
+        lo, hi = self.reward_range
+        ok, count, total, head = kern.sw_ucb_step(ring.data, view.head[:, 0], state.count, state.total, a, r, p,
+                                                  lo, hi, self.window)
+        if not ok:
+            self._reject(b, k, feedback)
+        return WindowState(state.t + 1, state.key, count, total, view.appended(ring, head[:, None]))
 
 
 def _sw_window(horizon: int, changes: int) -> int:
