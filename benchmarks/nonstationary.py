@@ -9,7 +9,9 @@ we report nanoseconds per run-round (one run advancing by one round) for
   window is a shared ring of ``[B, 2τ]`` arms and rewards: ``O(B K)`` per round);
 * the per-run loop, one run at a time: SW-UCB written the plain way, a ``collections.deque`` of
   the last ``τ`` (arm, reward) pairs and NumPy ``[K]`` counts and sums updated as pairs enter and
-  leave, the index in NumPy; timed on ``--loop-runs`` runs and scaled per run-round.
+  leave, the index in NumPy; timed on ``--loop-runs`` runs and scaled per run-round;
+* the definition, one run at a time (:func:`regretlab.bandits.nonstationary.sw_ucb_reference`:
+  the window's counts and means recomputed from the last ``τ`` pairs every round, ``O(τ)``).
 
 The two must pull the same arms (checked on the runs both play). Each is timed ``--repeat`` times,
 interleaved, and the median is reported, on two clocks: CPU time of this thread (robust to other
@@ -33,7 +35,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import numpy as np  # noqa: E402
 
-from regretlab.bandits.nonstationary import _sw_window, sw_ucb  # noqa: E402
+from regretlab.bandits.nonstationary import _sw_window, sw_ucb, sw_ucb_reference  # noqa: E402
 from regretlab.core import Bandit, rng  # noqa: E402
 
 
@@ -42,12 +44,16 @@ def _clocks() -> tuple[int, int]:
 
 
 def reward_tables(k: int, t_len: int, batch: int, seed: int = 0) -> np.ndarray:
-    """``[T, B, K]`` Bernoulli rewards: 4 segments, segment s with arm ``s mod K`` best (0.8), others 0.4."""
+    """``[T, B, K]`` bool Bernoulli rewards (1 byte each: a per-run table of T=10⁴ rounds stays at
+    100 MB): 4 segments, segment s with arm ``s mod K`` best (0.8), the others 0.4."""
     gen = np.random.default_rng(seed)
     seg = np.minimum(np.arange(t_len) * 4 // t_len, 3)
     means = np.full((t_len, k), 0.4)
     means[np.arange(t_len), seg % k] = 0.8
-    return (gen.random((t_len, batch, k)) < means[:, None, :]).astype(np.float64)
+    out = np.empty((t_len, batch, k), dtype=bool)
+    for t in range(t_len):
+        out[t] = gen.random((batch, k)) < means[t]
+    return out
 
 
 def batched(table: np.ndarray, window: int, seed: int = 0) -> tuple[float, float, np.ndarray]:
@@ -63,7 +69,7 @@ def batched(table: np.ndarray, window: int, seed: int = 0) -> tuple[float, float
     for t in range(t_len):
         p = learner.strategy(state)
         a = rng.sample_actions(act, t, p)
-        r = table[t, rows, a]
+        r = table[t, rows, a].astype(np.float64)
         state = learner.update(state, Bandit(a, r, p[rows, a]))
         arms[t] = a
     cpu2, wall2 = _clocks()
@@ -77,7 +83,7 @@ def per_run_loop(table: np.ndarray, window: int, runs: int, xi: float = 0.6) -> 
     arms = np.empty((t_len, runs), dtype=np.int64)
     cpu, wall = _clocks()
     for b in range(runs):
-        rewards = table[:, b]
+        rewards = table[:, b].astype(np.float64)
         past: collections.deque[tuple[int, float]] = collections.deque()
         count = np.zeros(k)
         total = np.zeros(k)
@@ -102,6 +108,18 @@ def per_run_loop(table: np.ndarray, window: int, runs: int, xi: float = 0.6) -> 
     return (cpu2 - cpu) / n, (wall2 - wall) / n, arms
 
 
+def definition(table: np.ndarray, window: int, runs: int) -> tuple[float, float, np.ndarray]:
+    """``(CPU ns, wall ns per run-round, arms [T, runs])`` of :func:`sw_ucb_reference`, one run at a time."""
+    t_len = table.shape[0]
+    arms = np.empty((t_len, runs), dtype=np.int64)
+    cpu, wall = _clocks()
+    for b in range(runs):
+        arms[:, b] = sw_ucb_reference(table[:, b].astype(np.float64), window)
+    cpu2, wall2 = _clocks()
+    n = t_len * runs
+    return (cpu2 - cpu) / n, (wall2 - wall) / n, arms
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--K", type=int, default=10)
@@ -118,7 +136,7 @@ def main() -> None:
     print(f"SW-UCB, K={args.K}, B={args.B}, T={args.T}, window={window} (3 change points); "
           f"per-run loop timed on {args.loop_runs} runs; median of {args.repeat}")
     batched(table[:50, :8], window)  # compile the kernels outside the timings
-    results: dict[str, list[tuple[float, float]]] = {"batched": [], "loop": []}
+    results: dict[str, list[tuple[float, float]]] = {"batched": [], "loop": [], "definition": []}
     for _ in range(args.repeat):
         cpu, wall, arms = batched(table, window)
         results["batched"].append((cpu, wall))
@@ -126,11 +144,18 @@ def main() -> None:
         results["loop"].append((cpu, wall))
         if not np.array_equal(arms[:, :args.loop_runs], ref):
             raise SystemExit("the batched learner and the per-run loop pulled different arms")
+        runs = max(1, args.loop_runs // 3)
+        cpu, wall, ref = definition(table, window, runs)
+        results["definition"].append((cpu, wall))
+        if not np.array_equal(arms[:, :runs], ref):
+            raise SystemExit("the batched learner and the definition pulled different arms")
     med = {name: (statistics.median(c for c, _ in v), statistics.median(w for _, w in v)) for name, v in results.items()}
     for name, (cpu, wall) in med.items():
-        print(f"  {name:8s} {cpu:10.1f} ns CPU / {wall:10.1f} ns wall per run-round")
-    print(f"  ratio (loop / batched): {med['loop'][0] / med['batched'][0]:.1f}x CPU, "
-          f"{med['loop'][1] / med['batched'][1]:.1f}x wall; same arms on the {args.loop_runs} shared runs")
+        print(f"  {name:10s} {cpu:10.1f} ns CPU / {wall:10.1f} ns wall per run-round")
+    for peer in ("loop", "definition"):
+        print(f"  ratio ({peer} / batched): {med[peer][0] / med['batched'][0]:.1f}x CPU, "
+              f"{med[peer][1] / med['batched'][1]:.1f}x wall")
+    print(f"  same arms on the runs each peer played")
 
 
 if __name__ == "__main__":

@@ -141,8 +141,8 @@ def test_ring_views_stay_pure_branch_and_refuse_overwritten_windows():
     (vals, mask) = s1.window.shown()
     assert mask[:, 0, 0].all() and not mask[:, 0, 1:].any() and (vals[1, :, 0, 0] == 1.0).all()
     s = s2
-    for _ in range(4):  # the newest state moves 4 rounds past s1 (cap 6 = 2 x window 3)
+    for _ in range(5):  # the newest state moves 6 rounds past s1 (cap 8 >= 2 x window 3)
         s = learner.update(s, fb(0, 0.0))
     with pytest.raises(ValueError, match="overwritten"):
         learner.update(s1, fb(0, 1.0))
-    assert new_view(1, 2, 3, 5).cap == 10
+    assert new_view(1, 2, 3, 5).cap == 16 and new_view(1, 2, 3, 8).cap == 16

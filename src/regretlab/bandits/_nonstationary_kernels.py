@@ -14,66 +14,75 @@ from regretlab.bandits._kernels import feedback_ok
 
 
 @numba.njit(cache=True, nogil=True)
-def sw_ucb_step(data, head, count, total, action, reward, prob, lo, hi, window):
-    """SW-UCB window update with validation: ``(ok, count', total', head')``.
+def _sw_arm(count, total, i, c, inv_sqrt, inv):
+    """SW-UCB's arm for run ``i``: one absent from the window first (lowest index), else
+    ``argmax total/count + c/sqrt(count)`` (ties: lowest index), with the tables of
+    :func:`sw_ucb_strategy`."""
+    best = 0
+    value = -np.inf
+    for j in range(count.shape[1]):
+        m = int(count[i, j])
+        if m == 0:
+            return j
+        v = total[i, j] * inv[m] + c * inv_sqrt[m]
+        if v > value:
+            value = v
+            best = j
+    return best
+
+
+@numba.njit(cache=True, nogil=True)
+def sw_ucb_strategy(count, total, t, window, bonus, inv_sqrt, inv):
+    """SW-UCB's one-hot strategy ``[B, K]``: an arm absent from the window first (lowest index), else
+    ``argmax total/count + scale sqrt(xi ln min(t, window) / count)`` (ties: lowest index).
+
+    ``bonus[n] = scale sqrt(xi ln max(n, 1))``, ``inv_sqrt[m] = 1/sqrt(m)`` and ``inv[m] = 1/m`` for
+    ``n, m <= window`` (counts are integers), so a round costs one multiply-add per arm instead of
+    a logarithm, square roots and divisions."""
+    b, k = count.shape
+    out = np.zeros((b, k))
+    for i in range(b):
+        out[i, _sw_arm(count, total, i, bonus[min(t[i], window)], inv_sqrt, inv)] = 1.0
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def sw_ucb_step(data, head, count, total, t, action, reward, prob, lo, hi, window, bonus, inv_sqrt, inv):
+    """SW-UCB update with validation and the next strategy: ``(ok, count', total', head', p')``.
 
     Checks the feedback (``ok`` False on the first bad row; the caller then raises the NumPy
     checks' error), normalises ``x = (r - lo)/(hi - lo)``, drops from each run's window the pair
-    written ``window`` writes ago and appends ``(action, x)`` to its ring ``data [2, B, 1, cap]`` at
-    ``head [B]`` (in place: the caller made sure it may)."""
+    written ``window`` writes ago, appends ``(action, x)`` to its ring ``data [B, 1, cap, 2]`` at
+    ``head [B]`` (in place: the caller made sure it may), and computes round ``t + 1``'s one-hot
+    strategy as :func:`sw_ucb_strategy` does (one pass while the run's counts are in cache)."""
     b, k = count.shape
     if not feedback_ok(action, reward, prob, k, lo, hi):
-        return False, count, total, head
-    cap = data.shape[3]
+        return False, count, total, head, count
+    mask = data.shape[2] - 1  # a power of two minus one: h & mask = h mod cap
     span = hi - lo
     new_count = count.copy()
     new_total = total.copy()
     new_head = np.empty(b, dtype=np.int64)
+    p = np.zeros((b, k))
     for i in range(b):
         h = head[i]
         if h >= window:  # the pair written `window` writes ago leaves the window
-            pos = (h - window) % cap
-            old = int(data[0, i, 0, pos])
+            pos = (h - window) & mask
+            old = int(data[i, 0, pos, 0])
             new_count[i, old] -= 1.0
-            new_total[i, old] -= data[1, i, 0, pos]
+            new_total[i, old] -= data[i, 0, pos, 1]
             if new_count[i, old] == 0.0:  # an empty window sums to exactly 0 (no rounding residue)
                 new_total[i, old] = 0.0
         x = min(max((reward[i] - lo) / span, 0.0), 1.0)
-        pos = h % cap
+        pos = h & mask
         a = action[i]
-        data[0, i, 0, pos] = a
-        data[1, i, 0, pos] = x
+        data[i, 0, pos, 0] = a
+        data[i, 0, pos, 1] = x
         new_count[i, a] += 1.0
         new_total[i, a] += x
         new_head[i] = h + 1
-    return True, new_count, new_total, new_head
-
-
-@numba.njit(cache=True, nogil=True)
-def sw_ucb_strategy(count, total, t, window, scale, xi, inv_sqrt, inv):
-    """SW-UCB's one-hot strategy ``[B, K]``: an arm absent from the window first (lowest index), else
-    ``argmax total/count + scale sqrt(xi ln min(t, window) / count)`` (ties: lowest index).
-
-    ``inv_sqrt[m] = 1/sqrt(m)`` and ``inv[m] = 1/m`` for ``m <= window`` (counts are integers), so
-    a round costs one multiply-add per arm instead of a square root and a division."""
-    b, k = count.shape
-    out = np.zeros((b, k))
-    for i in range(b):
-        n = t[i] if t[i] < window else window
-        c = scale * math.sqrt(xi * math.log(n if n > 1 else 1))
-        best = 0
-        value = -np.inf
-        for j in range(k):
-            m = int(count[i, j])
-            if m == 0:
-                best = j
-                break
-            v = total[i, j] * inv[m] + c * inv_sqrt[m]
-            if v > value:
-                value = v
-                best = j
-        out[i, best] = 1.0
-    return out
+        p[i, _sw_arm(new_count, new_total, i, bonus[min(t[i] + 1, window)], inv_sqrt, inv)] = 1.0
+    return True, new_count, new_total, new_head, p
 
 
 @numba.njit(cache=True, nogil=True)
@@ -182,7 +191,7 @@ def m_ucb_step(data, head, count, total, tau, t, action, x, window, threshold):
     Returns ``(count', total', tau', detected [B] bool)``; writes the ring in place (the caller made
     sure it may) and advances ``head`` in place (the caller's copy)."""
     b, k = count.shape
-    cap = data.shape[3]
+    mask = data.shape[2] - 1  # a power of two minus one: h & mask = h mod cap
     half = window // 2
     new_count = count.copy()
     new_total = total.copy()
@@ -191,7 +200,7 @@ def m_ucb_step(data, head, count, total, tau, t, action, x, window, threshold):
     for i in range(b):
         a = action[i]
         h = head[i, a]
-        data[0, i, a, h % cap] = x[i]
+        data[i, a, h & mask, 0] = x[i]
         head[i, a] = h + 1
         new_count[i, a] += 1.0
         new_total[i, a] += x[i]
@@ -199,8 +208,8 @@ def m_ucb_step(data, head, count, total, tau, t, action, x, window, threshold):
             newer = 0.0
             older = 0.0
             for j in range(half):
-                newer += data[0, i, a, (h - j) % cap]
-                older += data[0, i, a, (h - half - j) % cap]
+                newer += data[i, a, (h - j) & mask, 0]
+                older += data[i, a, (h - half - j) & mask, 0]
             if abs(newer - older) > threshold:
                 detected[i] = True
                 new_tau[i] = t[i] + 1
@@ -262,7 +271,7 @@ def glr_step(data, head, count, total, tau, t, action, x, step, keep, delta, loc
     Returns ``(count', total', tau', detected [B] bool)``; writes the ring in place (the caller made
     sure it may) and advances ``head`` in place (the caller's copy)."""
     b, k = count.shape
-    cap = data.shape[3]
+    mask = data.shape[2] - 1  # a power of two minus one: h & mask = h mod cap
     new_count = count.copy()
     new_total = total.copy()
     new_tau = tau.copy()
@@ -275,7 +284,7 @@ def glr_step(data, head, count, total, tau, t, action, x, step, keep, delta, loc
         if int(n) % step != 0:
             continue
         h = head[i, a]
-        data[0, i, a, h % cap] = new_total[i, a]
+        data[i, a, h & mask, 0] = new_total[i, a]
         head[i, a] = h + 1
         marks = int(n) // step  # checkpoints of this epoch; the newest is the whole sum
         shown = min(marks, keep)
@@ -283,7 +292,7 @@ def glr_step(data, head, count, total, tau, t, action, x, step, keep, delta, loc
         threshold = math.log(n ** 1.5 / delta)
         for j in range(1, shown):
             s = n - j * step
-            if glr_statistic(n, sum_n, s, data[0, i, a, (h - j) % cap]) >= threshold:
+            if glr_statistic(n, sum_n, s, data[i, a, (h - j) & mask, 0]) >= threshold:
                 detected[i] = True
                 break
         if detected[i]:

@@ -3,7 +3,8 @@
 A sliding-window learner (SW-UCB, M-UCB's per-arm windows, GLR's per-arm checkpoints) needs the
 last ``keep`` values written to each (run, slot) pair. Copying a ``[B, S, keep]`` buffer on every
 update (to keep ``update`` pure) costs ``O(B S keep)`` per round, far more than the learner's
-``O(B K)`` arithmetic. Instead the buffer is a *ring* of capacity ``cap >= 2 keep`` that states
+``O(B K)`` arithmetic. Instead the buffer is a *ring* of capacity ``cap >= 2 keep`` (a power of
+two) that states
 share, and a state holds a :class:`RingView`: the ring and its own write counters ``head [B, S]``.
 What a view shows is the ``min(head, keep)`` newest values of each pair, and appending never
 changes what an existing view shows:
@@ -27,12 +28,13 @@ __all__ = ["Ring", "RingView", "new_view"]
 
 
 class Ring:
-    """The shared storage: ``data [F, B, S, cap]`` float64 and the newest write counters ``head [B, S]``."""
+    """The shared storage: ``data [B, S, cap, F]`` float64 (the ``F`` fields of one write side by
+    side, in one cache line) and the newest write counters ``head [B, S]``."""
 
     __slots__ = ("data", "head", "owner")
 
     def __init__(self, fields: int, batch: int, slots: int, cap: int) -> None:
-        self.data = np.zeros((fields, batch, slots, cap))
+        self.data = np.zeros((batch, slots, cap, fields))
         self.head = np.zeros((batch, slots), dtype=np.int64)
         self.owner: RingView | None = None  # the view made by the latest append (newest on every pair)
 
@@ -55,7 +57,7 @@ class RingView:
 
     @property
     def cap(self) -> int:
-        return int(self.ring.data.shape[3])
+        return int(self.ring.data.shape[2])
 
     def shown(self) -> tuple[np.ndarray, np.ndarray]:
         """``(values [F, B, S, keep], mask [B, S, keep])``: entry ``j`` is the value written
@@ -65,7 +67,7 @@ class RingView:
         mask = j < np.minimum(self.head, self.keep)[..., None]
         data = self.ring.data
         b, s = np.indices(self.head.shape)
-        vals = data[:, b[..., None], s[..., None], pos]
+        vals = np.moveaxis(data[b[..., None], s[..., None], pos], -1, 0)  # [F, B, S, keep]
         return np.where(mask, vals, 0.0), mask
 
     def __eq__(self, other: object) -> bool:
@@ -99,15 +101,17 @@ class RingView:
                 "this state's sliding window was overwritten: it lags a later state of the same run "
                 f"by more than {self.cap - self.keep} rounds (keep states at most that far apart, or "
                 "start again from init)")
-        copy = Ring(ring.data.shape[0], ring.data.shape[1], ring.data.shape[2], self.cap)
+        batch, slots, cap, fields = ring.data.shape
+        copy = Ring(fields, batch, slots, cap)
         copy.data[...] = ring.data
         copy.head[...] = self.head
         return copy
 
 
 def new_view(fields: int, batch: int, slots: int, keep: int) -> RingView:
-    """An empty view on a fresh ring of capacity ``2 keep`` (at least 2)."""
-    cap = max(2 * int(keep), 2)
+    """An empty view on a fresh ring whose capacity is the power of two ``>= 2 keep`` (positions
+    are ``head & (cap - 1)``: no integer division in the kernels)."""
+    cap = 1 << max(1, (2 * int(keep) - 1).bit_length())
     ring = Ring(fields, batch, slots, cap)
     view = RingView(ring, ring.head.copy(), keep)
     ring.owner = view

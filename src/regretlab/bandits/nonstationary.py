@@ -321,7 +321,8 @@ class WindowState(NamedTuple):
     key: np.ndarray  # [B] uint64 learner keys
     count: np.ndarray  # [B, K] pulls of each arm in the last `window` rounds
     total: np.ndarray  # [B, K] their normalised rewards summed
-    window: RingView  # the last `window` (arm, reward) pairs of each run (a shared ring, [2, B, 1, cap])
+    window: RingView  # the last `window` (arm, reward) pairs of each run (a shared ring, [B, 1, cap, 2])
+    p: np.ndarray | None = None  # [B, K] this round's one-hot strategy (read-only; None: recomputed)
 
 
 class SWUCB(_IndexBase):
@@ -345,6 +346,8 @@ class SWUCB(_IndexBase):
         m = np.arange(self.window + 1, dtype=np.float64)
         with np.errstate(divide="ignore"):
             self._inv_sqrt, self._inv = 1.0 / np.sqrt(m), 1.0 / m  # counts are integers <= window
+        # the bonus of round t depends on min(t, window) only
+        self._bonus = np.array([self.scale * math.sqrt(self.xi * math.log(max(n, 1))) for n in range(self.window + 1)])
 
     def init(self, keys: Any, num_actions: int) -> WindowState:
         """State for ``B = len(keys)`` runs over ``K = num_actions`` arms."""
@@ -355,10 +358,12 @@ class SWUCB(_IndexBase):
                            new_view(2, b, 1, self.window))
 
     def strategy(self, state: WindowState, context: Any = None) -> np.ndarray:
+        if state.p is not None:  # computed by the update, in the same pass
+            return state.p
         from regretlab.bandits import _nonstationary_kernels as kern
 
-        return kern.sw_ucb_strategy(state.count, state.total, state.t, self.window, self.scale, self.xi,
-                                    self._inv_sqrt, self._inv)
+        return kern.sw_ucb_strategy(state.count, state.total, state.t, self.window, self._bonus, self._inv_sqrt,
+                                    self._inv)
 
     def update(self, state: WindowState, feedback: Any) -> WindowState:
         from regretlab.bandits import _nonstationary_kernels as kern
@@ -368,11 +373,13 @@ class SWUCB(_IndexBase):
         view = state.window
         ring = view.writable()
         lo, hi = self.reward_range
-        ok, count, total, head = kern.sw_ucb_step(ring.data, view.head[:, 0], state.count, state.total, a, r, p,
-                                                  lo, hi, self.window)
+        ok, count, total, head, nxt = kern.sw_ucb_step(ring.data, view.head[:, 0], state.count, state.total, state.t,
+                                                       a, r, p, lo, hi, self.window, self._bonus, self._inv_sqrt,
+                                                       self._inv)
         if not ok:
             self._reject(b, k, feedback)
-        return WindowState(state.t + 1, state.key, count, total, view.appended(ring, head[:, None]))
+        nxt.flags.writeable = False
+        return WindowState(state.t + 1, state.key, count, total, view.appended(ring, head[:, None]), nxt)
 
 
 def _sw_window(horizon: int, changes: int) -> int:
