@@ -28,13 +28,21 @@ __all__ = ["Ring", "RingView", "new_view"]
 
 
 class Ring:
-    """The shared storage: ``data [B, S, cap, F]`` float64 (the ``F`` fields of one write side by
-    side, in one cache line) and the newest write counters ``head [B, S]``."""
+    """The shared storage: ``data`` float64, the ``F`` fields of one write side by side, and the
+    newest write counters ``head [B, S]``.
 
-    __slots__ = ("data", "head", "owner")
+    Run-major ``data [B, S, cap, F]`` keeps a (run, slot)'s history contiguous (M-UCB and GLR read
+    many past values of one arm); time-major ``data [cap, B, S, F]`` keeps one round's writes of
+    every run contiguous (SW-UCB writes and drops one value per run per round: with run-major rows
+    16 KB apart every run would touch its own memory page each round).
+    """
 
-    def __init__(self, fields: int, batch: int, slots: int, cap: int) -> None:
-        self.data = np.zeros((batch, slots, cap, fields))
+    __slots__ = ("data", "head", "owner", "time_major")
+
+    def __init__(self, fields: int, batch: int, slots: int, cap: int, time_major: bool = False) -> None:
+        self.time_major = bool(time_major)
+        shape = (cap, batch, slots, fields) if time_major else (batch, slots, cap, fields)
+        self.data = np.zeros(shape)
         self.head = np.zeros((batch, slots), dtype=np.int64)
         self.owner: RingView | None = None  # the view made by the latest append (newest on every pair)
 
@@ -57,7 +65,7 @@ class RingView:
 
     @property
     def cap(self) -> int:
-        return int(self.ring.data.shape[2])
+        return int(self.ring.data.shape[0 if self.ring.time_major else 2])
 
     def shown(self) -> tuple[np.ndarray, np.ndarray]:
         """``(values [F, B, S, keep], mask [B, S, keep])``: entry ``j`` is the value written
@@ -67,7 +75,10 @@ class RingView:
         mask = j < np.minimum(self.head, self.keep)[..., None]
         data = self.ring.data
         b, s = np.indices(self.head.shape)
-        vals = np.moveaxis(data[b[..., None], s[..., None], pos], -1, 0)  # [F, B, S, keep]
+        if self.ring.time_major:
+            vals = np.moveaxis(data[pos, b[..., None], s[..., None]], -1, 0)  # [F, B, S, keep]
+        else:
+            vals = np.moveaxis(data[b[..., None], s[..., None], pos], -1, 0)
         return np.where(mask, vals, 0.0), mask
 
     def __eq__(self, other: object) -> bool:
@@ -84,7 +95,7 @@ class RingView:
     def appended(self, ring: Ring, head: np.ndarray) -> "RingView":
         """The view after an append to ``ring`` that left its newest counters at ``head`` (this
         state's own copy), recorded as the ring's newest view."""
-        ring.head[...] = head
+        ring.head = head  # the newest view's counters (read-only from here on: no copy needed)
         view = RingView(ring, head, self.keep)
         ring.owner = view
         return view
@@ -101,18 +112,18 @@ class RingView:
                 "this state's sliding window was overwritten: it lags a later state of the same run "
                 f"by more than {self.cap - self.keep} rounds (keep states at most that far apart, or "
                 "start again from init)")
-        batch, slots, cap, fields = ring.data.shape
-        copy = Ring(fields, batch, slots, cap)
+        batch, slots = ring.head.shape
+        copy = Ring(ring.data.shape[3], batch, slots, self.cap, ring.time_major)
         copy.data[...] = ring.data
         copy.head[...] = self.head
         return copy
 
 
-def new_view(fields: int, batch: int, slots: int, keep: int) -> RingView:
+def new_view(fields: int, batch: int, slots: int, keep: int, time_major: bool = False) -> RingView:
     """An empty view on a fresh ring whose capacity is the power of two ``>= 2 keep`` (positions
-    are ``head & (cap - 1)``: no integer division in the kernels)."""
+    are ``head & (cap - 1)``: no integer division in the kernels); layout as in :class:`Ring`."""
     cap = 1 << max(1, (2 * int(keep) - 1).bit_length())
-    ring = Ring(fields, batch, slots, cap)
+    ring = Ring(fields, batch, slots, cap, time_major)
     view = RingView(ring, ring.head.copy(), keep)
     ring.owner = view
     return view

@@ -321,7 +321,7 @@ class WindowState(NamedTuple):
     key: np.ndarray  # [B] uint64 learner keys
     count: np.ndarray  # [B, K] pulls of each arm in the last `window` rounds
     total: np.ndarray  # [B, K] their normalised rewards summed
-    window: RingView  # the last `window` (arm, reward) pairs of each run (a shared ring, [B, 1, cap, 2])
+    window: RingView  # the last `window` (arm, reward) pairs of each run (a shared time-major ring, [cap, B, 1, 2])
     p: np.ndarray | None = None  # [B, K] this round's one-hot strategy (read-only; None: recomputed)
 
 
@@ -344,10 +344,12 @@ class SWUCB(_IndexBase):
         self.scale = check_positive("scale", scale, allow_zero=True)
         self.reward_range = check_range("reward_range", reward_range)
         m = np.arange(self.window + 1, dtype=np.float64)
+        # the index's tables: the bonus of round t depends on min(t, window) only, and counts are
+        # integers <= window (row 0: scale sqrt(xi ln max(n, 1)); row 1: 1/sqrt(m); row 2: 1/m)
         with np.errstate(divide="ignore"):
-            self._inv_sqrt, self._inv = 1.0 / np.sqrt(m), 1.0 / m  # counts are integers <= window
-        # the bonus of round t depends on min(t, window) only
-        self._bonus = np.array([self.scale * math.sqrt(self.xi * math.log(max(n, 1))) for n in range(self.window + 1)])
+            self._tables = np.stack([self.scale * np.sqrt(self.xi * np.log(np.maximum(m, 1.0))),
+                                     1.0 / np.sqrt(m), 1.0 / m])
+        self._bounds = np.array(self.reward_range)
 
     def init(self, keys: Any, num_actions: int) -> WindowState:
         """State for ``B = len(keys)`` runs over ``K = num_actions`` arms."""
@@ -355,15 +357,14 @@ class SWUCB(_IndexBase):
         key = init_keys(keys)
         b = key.size
         return WindowState(round_counter(b), key, np.zeros((b, k)), np.zeros((b, k)),
-                           new_view(2, b, 1, self.window))
+                           new_view(2, b, 1, self.window, time_major=True))
 
     def strategy(self, state: WindowState, context: Any = None) -> np.ndarray:
         if state.p is not None:  # computed by the update, in the same pass
             return state.p
         from regretlab.bandits import _nonstationary_kernels as kern
 
-        return kern.sw_ucb_strategy(state.count, state.total, state.t, self.window, self._bonus, self._inv_sqrt,
-                                    self._inv)
+        return kern.sw_ucb_strategy(state.count, state.total, state.t, self.window, self._tables)
 
     def update(self, state: WindowState, feedback: Any) -> WindowState:
         from regretlab.bandits import _nonstationary_kernels as kern
@@ -372,14 +373,12 @@ class SWUCB(_IndexBase):
         a, r, p = self._arrays(b, k, feedback)
         view = state.window
         ring = view.writable()
-        lo, hi = self.reward_range
-        ok, count, total, head, nxt = kern.sw_ucb_step(ring.data, view.head[:, 0], state.count, state.total, state.t,
-                                                       a, r, p, lo, hi, self.window, self._bonus, self._inv_sqrt,
-                                                       self._inv)
+        ok, count, total, head, t, nxt = kern.sw_ucb_step(ring.data, view.head, state.count, state.total,
+                                                          state.t, a, r, p, self._bounds, self.window, self._tables)
         if not ok:
             self._reject(b, k, feedback)
         nxt.flags.writeable = False
-        return WindowState(state.t + 1, state.key, count, total, view.appended(ring, head[:, None]), nxt)
+        return WindowState(t, state.key, count, total, view.appended(ring, head), nxt)
 
 
 def _sw_window(horizon: int, changes: int) -> int:
