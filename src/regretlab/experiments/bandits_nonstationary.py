@@ -40,11 +40,13 @@ class NonstationaryConfig:
             fraction of the segment.
         min_T / max_T: horizons ``min_T, 2 min_T, ... <= max_T``.
         runs: independent runs per horizon.
+        sw_window: SW-UCB's window ``τ`` (0: ``2 sqrt(T ln T / changes)``, tuned to each T).
+        discount: D-UCB's ``γ ∈ (0, 1]`` (0: ``1 - sqrt(changes / T)/4``, tuned to each T).
     """
     # declared for sweep.validate_config: the fields naming learners and sizes
     learner_fields: ClassVar[tuple[str, ...]] = ("algo",)
     size_fields: ClassVar[tuple[str, ...]] = ("K", "min_T", "max_T", "runs")
-    count_fields: ClassVar[tuple[str, ...]] = ("changes",)
+    count_fields: ClassVar[tuple[str, ...]] = ("changes", "sw_window")
 
     algo: str = "sw_ucb,d_ucb,exp3_s,m_ucb,ucb1"
     K: int = 2
@@ -55,6 +57,8 @@ class NonstationaryConfig:
     min_T: int = 1000
     max_T: int = 32_000
     runs: int = 50
+    sw_window: int = 0
+    discount: float = 0.0
 
     def validate(self, names: dict[str, str] | None = None) -> None:
         names = names or {}
@@ -65,6 +69,9 @@ class NonstationaryConfig:
                              f"mid={self.mid}, high={self.high}")
         if self.max_T < self.min_T:
             raise ValueError(f"{names.get('max_T', 'max_T')} must be >= min_T ({self.min_T}), got {self.max_T}")
+        if self.discount != 0.0 and not 0.0 < self.discount <= 1.0:
+            raise ValueError(f"{names.get('discount', 'discount')} must be a number in (0, 1] (0: tuned to T), "
+                             f"got {self.discount}")
         if self.min_T <= 2 * (self.changes + 1):
             raise ValueError(f"{names.get('min_T', 'min_T')} must be > 2 (changes + 1) = {2 * (self.changes + 1)}, "
                              f"got {self.min_T}")
@@ -98,6 +105,10 @@ def _learner(name: str, T: int, config: NonstationaryConfig) -> Any:
     accepts = inspect.signature(learners.get(name).factory).parameters
     extra = {key: value for key, value in (("changes", config.changes), ("switches", config.changes),
                                           ("num_actions", config.K)) if key in accepts}
+    if name == "sw_ucb" and config.sw_window:
+        extra["window"] = config.sw_window
+    if name == "d_ucb" and config.discount:
+        extra["discount"] = config.discount
     return make_learner(name, T, utility_range=REWARD_RANGE, **extra)
 
 
