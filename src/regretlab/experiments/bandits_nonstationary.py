@@ -120,7 +120,7 @@ def run_nonstationary(config: NonstationaryConfig, seed: int) -> dict[str, Any]:
     config.validate()
     means = segment_means(config)
     cols: dict[str, list[Any]] = {"learner": [], "T": [], "run": [], "dynamic_regret": [],
-                                  "first_segment_regret": []}
+                                  "first_segment_regret": [], "K": [], "changes": []}
     for T in horizons(config):
         cps = [T * (j + 1) // (config.changes + 1) for j in range(config.changes)]
         env = piecewise_bandit(means=means, change_points=cps)
@@ -132,6 +132,8 @@ def run_nonstationary(config: NonstationaryConfig, seed: int) -> dict[str, Any]:
             cols["run"] += list(range(config.runs))
             cols["dynamic_regret"] += regret[-1].tolist()
             cols["first_segment_regret"] += regret[0].tolist()
+            cols["K"] += [config.K] * config.runs
+            cols["changes"] += [config.changes] * config.runs
     return {k: np.asarray(v) for k, v in cols.items()}
 
 
@@ -182,7 +184,7 @@ def plot_nonstationary(rows: Any, outdir: Path) -> list[Path]:
     """Mean dynamic regret against T per learner (log-log, 95% band over runs, fitted slope in the
     legend), with the rates sqrt(T) and T as dashed grey guides."""
     from regretlab import plot_style as style
-    from regretlab.plot import columns, curve_stats, stored_config
+    from regretlab.plot import columns, curve_stats
 
     cols = columns(rows)
     fig, ax = style.figure()
@@ -203,9 +205,9 @@ def plot_nonstationary(rows: Any, outdir: Path) -> list[Path]:
     style.set_scale(ax, "y", np.concatenate(values))
     ax.set_xlabel("horizon $T$")
     ax.set_ylabel(r"dynamic regret $R^{\mathrm{dyn}}_T$")
-    cfg = stored_config(cols)
     runs = int(((cols["T"] == cols["T"].max()) & (cols["learner"] == cols["learner"][0])).sum())
-    setting = (f"Bernoulli, K = {cfg.get('K', '?')}, {cfg.get('changes', '?')} change points" if cfg
+    ks, changes = np.unique(cols["K"]), np.unique(cols["changes"])
+    setting = (f"Bernoulli, K = {int(ks[0])}, {int(changes[0])} change points" if ks.size == 1 and changes.size == 1
                else "piecewise-stationary Bernoulli arms")
     style.title(ax, "Dynamic regret on a changing bandit", setting=setting,
                 T=f"{int(ts_all[0])}…{int(ts_all[-1])}", runs=runs)
