@@ -35,6 +35,7 @@ STYLED = {
     "regression_lsa_one_step_gd": True,
     "regression_icl_regret": True,
     "bandits_contextual": True,
+    "bandits_nonstationary": True,
 }
 
 def _checked_save(monkeypatch, problems):
