@@ -56,3 +56,7 @@ from regretlab.games.normal_form.qre import (  # noqa: E402
 )
 
 __all__ += ["QREBranch", "QREFit", "logit_branch", "logit_qre", "logit_response", "qre_mle", "qre_residual"]
+
+from regretlab.games.normal_form.alpharank import AlphaRankResult, alpharank, stationary_distribution  # noqa: E402
+
+__all__ += ["AlphaRankResult", "alpharank", "stationary_distribution"]
