@@ -112,3 +112,11 @@ def test_bad_input():
         alpharank(NormalFormGame(np.random.default_rng(0).uniform(size=(2, 2, 2))), population="single")
     with pytest.raises(ValueError, match="square"):
         alpharank([np.ones((2, 3))])
+
+
+def test_lu_path_equals_gth_on_a_large_chain():
+    from regretlab.games.normal_form.alpharank import _gth
+
+    tables = list(np.random.default_rng(1).uniform(-1, 1, size=(3, 5, 5, 5)))  # 125 profiles
+    C = alpharank(tables, alpha=3.0, population="multi").transition
+    np.testing.assert_allclose(stationary_distribution(C), _gth(C.copy()), rtol=1e-10, atol=1e-15)
