@@ -91,3 +91,15 @@ def test_bad_input():
     bad[1, 0, 0] = np.inf
     with pytest.raises(ValueError, match="payoffs must be finite"):
         psro(NormalFormGame(bad))
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 10_000))
+def test_support_restricted_meta_solve_is_exact(seed):
+    from regretlab.games.psro import _minimax, _minimax_on_support
+
+    a = np.random.default_rng(seed).normal(size=(40, 35))
+    x, y = _minimax_on_support(a, [np.arange(3), np.arange(2)])
+    x0, y0 = _minimax(a)
+    assert abs(x @ a @ y - x0 @ a @ y0) < 1e-9
+    assert (a @ y).max() - (x @ a).min() < 1e-9  # x and y are minimax strategies of the whole matrix

@@ -80,7 +80,34 @@ def _minimax(a: np.ndarray) -> list[np.ndarray]:
     return out
 
 
-def _meta_solve(payoffs: np.ndarray, meta_solver: str, zero_sum: bool, alpha: float) -> list[np.ndarray]:
+def _minimax_on_support(a: np.ndarray, hint: list[np.ndarray] | None, tol: float = 1e-12) -> list[np.ndarray]:
+    """:func:`_minimax` of ``a`` solved on a small sub-matrix: start from the rows and columns
+    in ``hint`` (the last meta-solve's supports plus the new policies), add every row or column
+    that beats the sub-game's value by more than ``tol``, and re-solve until none does; the
+    result is then a minimax solution of the whole matrix (a double oracle inside the meta-game)."""
+    k1, k2 = a.shape
+    if hint is None or k1 * k2 <= 400:
+        return _minimax(a)
+    rows = np.unique(np.r_[hint[0], k1 - 1]).astype(int)
+    cols = np.unique(np.r_[hint[1], k2 - 1]).astype(int)
+    while True:
+        xs, ys = _minimax(a[np.ix_(rows, cols)])
+        x = np.zeros(k1)
+        y = np.zeros(k2)
+        x[rows], y[cols] = xs, ys
+        v_row = a @ y  # each row's payoff against y
+        v_col = x @ a  # each column's payoff (to the row player) against x
+        value = float(x @ a @ y)
+        better_rows = np.setdiff1d(np.flatnonzero(v_row > value + tol), rows)
+        better_cols = np.setdiff1d(np.flatnonzero(v_col < value - tol), cols)
+        if better_rows.size == 0 and better_cols.size == 0:
+            return [x, y]
+        rows = np.union1d(rows, better_rows)
+        cols = np.union1d(cols, better_cols)
+
+
+def _meta_solve(payoffs: np.ndarray, meta_solver: str, zero_sum: bool, alpha: float,
+                hint: list[np.ndarray] | None = None) -> list[np.ndarray]:
     """Meta-strategies of the restricted game ``payoffs [P, n_1, ..., n_P]``."""
     P = payoffs.shape[0]
     sizes = payoffs.shape[1:]
@@ -88,7 +115,7 @@ def _meta_solve(payoffs: np.ndarray, meta_solver: str, zero_sum: bool, alpha: fl
         return [np.full(n, 1.0 / n) for n in sizes]
     if meta_solver == "nash":
         if zero_sum:
-            return _minimax(payoffs[0])
+            return _minimax_on_support(payoffs[0], hint)
         from regretlab.games.normal_form.nash import lemke_howson
 
         x, y = lemke_howson(NormalFormGame(payoffs))
@@ -256,8 +283,10 @@ def _psro_extensive_form(game: Treeplex, meta_solver: str, iterations: int, tol:
     curve: list[float] = []
     stopped = "iterations"
     it = 0
+    hint = None
     while True:
-        meta = _meta_solve(pops.payoffs(), meta_solver, zero_sum, alpha)
+        meta = _meta_solve(pops.payoffs(), meta_solver, zero_sum, alpha, hint)
+        hint = [np.flatnonzero(m > 0) for m in meta]
         profile = pops.mixture(meta)
         value = expected_value(game, profile)
         brs = [best_response(game, profile, p) for p in range(P)]
