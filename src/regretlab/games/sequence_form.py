@@ -209,7 +209,7 @@ def zero_sum_constant(game: Treeplex, atol: float = 1e-9) -> float:
     return float(total[0]) if total.size else 0.0
 
 
-def sequence_form_lp(game: Treeplex, time_limit: float | None = None) -> SequenceFormSolution:
+def sequence_form_lp(game: Treeplex, time_limit: float | None = None, *, evaluate: bool = True) -> SequenceFormSolution:
     """Exact Nash equilibrium and value of a two-player zero-sum extensive-form game by one LP.
 
     ``max_{x,q} q_0  s.t.  Fᵀq - Aᵀx <= 0, Ex = e, x >= 0`` (HiGHS dual simplex, sparse); player
@@ -220,6 +220,8 @@ def sequence_form_lp(game: Treeplex, time_limit: float | None = None) -> Sequenc
     Args:
         game: a two-player zero-sum (or constant-sum) treeplex.
         time_limit: seconds HiGHS may take (``None``: no limit); on reaching it, a TimeoutError.
+        evaluate: measure the profile's NashConv and check the plans' value (else ``nash_conv``
+            is nan; the callers that evaluate on their own skip it).
 
     Returns:
         :class:`SequenceFormSolution` (value for player 0, ``[I, A]`` policy, plans, NashConv, seconds).
@@ -269,6 +271,8 @@ def sequence_form_lp(game: Treeplex, time_limit: float | None = None) -> Sequenc
     policy = behavioural(game, (x, y))
     seconds = time.perf_counter() - started
     value = float(-res.fun)
+    if not evaluate:
+        return SequenceFormSolution(value, policy, (x, y), float("nan"), seconds)
     ev = expected_value(game, policy)
     if abs(ev[0] - value) > 1e-6 * max(1.0, abs(value)):  # pragma: no cover - solver failure
         raise RuntimeError(f"sequence-form LP of {game.name!r}: the plans' value {ev[0]:.12g} differs "
@@ -312,7 +316,7 @@ class SequenceFormLPSolver:
     def update(self, state: LPState, game: Treeplex, n: int = 1) -> LPState:
         if state.policy is not None:
             return state
-        sol = sequence_form_lp(game, self.time_limit)
+        sol = sequence_form_lp(game, self.time_limit, evaluate=False)  # the solve loop evaluates it
         return LPState(1, sol.policy, sol.value)
 
     def average_policy(self, state: LPState, game: Treeplex) -> np.ndarray:
