@@ -1,5 +1,5 @@
-"""Bad input to the equilibrium solvers of issue 18: the sequence-form LP on a general-sum or
-three-player game, a local rule given to the LP."""
+"""Bad input to the equilibrium commands of issue 18 (one subprocess each, so only a few here;
+the other one-line errors are checked in-process in tests/games/test_equilibria_cli.py)."""
 
 from __future__ import annotations
 
@@ -20,8 +20,20 @@ def _general_sum(tmp: Path) -> None:
 CASES = [
     dict(id="solve-lp-general-sum", argv=["solve", "bos.json", "--algo", "sequence-form-lp"], setup=_general_sum,
          expect="needs a two-player zero-sum", note="sequential battle of the sexes"),
-    dict(id="solve-lp-three-players", argv=["solve", "kuhn", "--players", "3", "--algo", "sequence-form-lp"],
-         expect="needs a 2-player game"),
-    dict(id="solve-lp-local", argv=["solve", "kuhn", "--algo", "sequence-form-lp", "--local", "hedge"],
-         expect="--local does not apply"),
+]
+
+
+def _nan_game(tmp: Path) -> None:
+    import numpy as np
+
+    p = np.ones((2, 2, 2))
+    p[0, 1, 0] = np.nan
+    np.savez(tmp / "g.npz", payoffs=p)
+
+
+CASES += [
+    dict(id="psro-nash-three-players", argv=["psro", "kuhn", "--players", "3"], expect="needs a 2-player game"),
+    dict(id="alpharank-nan-payoff", argv=["alpharank", "g.npz"], setup=_nan_game, expect="payoffs must be finite",
+         note="NaN in the payoff tensor"),
+    dict(id="qre-lambda-zero", argv=["qre", "chicken", "--lambda-max", "0"], expect="--lambda-max must be > 0"),
 ]
