@@ -122,3 +122,48 @@ def test_bad_input():
         sequence_form_lp("kuhn")
     with pytest.raises(ValueError, match="local does not apply"):
         solve(SolveConfig("kuhn", 2, "sequence-form-lp", 10, 10, local="hedge"), kuhn_poker())
+
+
+def _random_zero_sum_kuhn(seed):
+    """Kuhn poker's tree with random zero-sum terminal payoffs (a different game per seed)."""
+    from regretlab.games.io import game_from_dict, game_to_dict
+
+    rng = np.random.default_rng(seed)
+    doc = game_to_dict(kuhn_poker())
+    stack = [doc["root"]]
+    while stack:
+        node = stack.pop()
+        if node["type"] == "terminal":
+            u = float(rng.normal())
+            node["utilities"] = [u, -u]
+        stack.extend(node.get("children", []))
+        stack.extend(o["child"] for o in node.get("outcomes", []))
+    return game_from_dict(doc)
+
+
+def _pure_policies(g, player):
+    """Every pure behavioural policy of ``player`` (others' rows uniform)."""
+    import itertools
+
+    rows = np.flatnonzero(g.infoset_player == player)
+    for choice in itertools.product(*(range(g.infoset_num_actions[r]) for r in rows)):
+        pol = g.uniform_policy()
+        pol[rows] = 0.0
+        pol[rows, list(choice)] = 1.0
+        yield pol
+
+
+@settings(max_examples=4, deadline=None)
+@given(seed=st.integers(0, 10_000))
+def test_value_equals_the_normal_form_minimax(seed):
+    # von Neumann: the value over all pure-strategy pairs of the induced normal form, each payoff by
+    # the exact tree evaluation (no sequence form), equals the sequence-form LP's value
+    from regretlab.games.evaluation import head_to_head
+    from regretlab.games.normal_form import zero_sum_nash
+
+    g = _random_zero_sum_kuhn(seed)
+    p0, p1 = list(_pure_policies(g, 0)), list(_pure_policies(g, 1))
+    matrix = np.array([[head_to_head(g, [a, b])[0] for b in p1] for a in p0])  # 64 x 64
+    sol = sequence_form_lp(g)
+    assert abs(sol.value - zero_sum_nash(matrix).value) < 1e-9
+    assert sol.nash_conv < 1e-9
