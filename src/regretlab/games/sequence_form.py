@@ -179,6 +179,15 @@ def behavioural(game: Treeplex, plans: Any, base: Any = None) -> np.ndarray:
 
     Returns:
         ``[I, A]`` behavioural policy.
+
+    Example:
+        >>> from regretlab.games import kuhn_poker
+        >>> from regretlab.games.evaluation import random_policy
+        >>> g = kuhn_poker()
+        >>> pol = random_policy(g, seed=1)
+        >>> back = behavioural(g, [realization_plan(g, pol, 0), realization_plan(g, pol, 1)])
+        >>> bool(np.allclose(back, pol))
+        True
     """
     out = game.uniform_policy() if base is None else np.array(game.check_policy(base, "base"), copy=True)
     if len(plans) != game.num_players:
@@ -200,7 +209,13 @@ def behavioural(game: Treeplex, plans: Any, base: Any = None) -> np.ndarray:
 
 
 def zero_sum_constant(game: Treeplex, atol: float = 1e-9) -> float:
-    """``u_0 + u_1`` of a two-player constant-sum game; ValueError naming the game otherwise."""
+    """``u_0 + u_1`` of a two-player constant-sum game; ValueError naming the game otherwise.
+
+    Example:
+        >>> from regretlab.games import kuhn_poker
+        >>> zero_sum_constant(kuhn_poker())
+        0.0
+    """
     game = _check_two_player(game)
     total = game.utilities.sum(axis=1)
     scale = max(1.0, float(np.abs(game.utilities).max(initial=0.0)))
