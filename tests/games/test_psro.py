@@ -103,3 +103,21 @@ def test_support_restricted_meta_solve_is_exact(seed):
     x0, y0 = _minimax(a)
     assert abs(x @ a @ y - x0 @ a @ y0) < 1e-9
     assert (a @ y).max() - (x @ a).min() < 1e-9  # x and y are minimax strategies of the whole matrix
+
+
+def test_leduc_meta_game_equals_exact_evaluation():
+    # the meta-game grown row by row from the sequence form equals head-to-head tree evaluation
+    from regretlab.games import leduc_poker
+    from regretlab.games.evaluation import head_to_head
+
+    g = leduc_poker()
+    res = psro(g, "nash", iterations=12)
+    assert res.stopped == "iterations" and res.population_sizes == (13, 13)
+    assert res.nash_conv[-1] < res.nash_conv[0]  # (not monotone in between: the double oracle is not)
+    rng = np.random.default_rng(0)
+    for i, j in rng.integers(0, 13, size=(6, 2)):
+        np.testing.assert_allclose(res.meta_game[:, i, j],
+                                   head_to_head(g, [res.populations[0][i], res.populations[1][j]]), atol=1e-12)
+    assert abs(nash_conv(g, res.profile) - res.nash_conv[-1]) < 1e-12
+    value = res.meta_strategies[0] @ res.meta_game[0] @ res.meta_strategies[1]
+    assert abs(value - expected_value(g, res.profile)[0]) < 1e-12

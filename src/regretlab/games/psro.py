@@ -47,6 +47,8 @@ class PSROResult(NamedTuple):
     nash_conv: np.ndarray  # [iterations + 1] NashConv of the meta-profile after each meta-solve
     iterations: int  # best-response rounds that added a policy (len(nash_conv) - 1)
     stopped: str  # "converged" (no new best response), "tol", "iterations" or "time_limit"
+    meta_game: np.ndarray  # [P, n_1, ..., n_P] the restricted game's payoffs at the last meta-solve
+    populations: list[list[Any]]  # per player: its actions (normal form) or [I, A] policies (extensive form)
 
 
 def _check_meta_solver(meta_solver: Any, num_players: int, zero_sum: bool) -> str:
@@ -163,7 +165,7 @@ def _psro_normal_form(game: NormalFormGame, meta_solver: str, iterations: int, t
     stopped = "iterations"
     it = 0
     while True:
-        sub = game.payoffs[(slice(None),) + np.ix_(*pops)]
+        sub = game.payoffs[(slice(None),) + np.ix_(*[list(p) for p in pops])]
         meta = _meta_solve(sub, meta_solver, zero_sum, alpha)
         full = []
         for i, k in enumerate(game.num_actions):
@@ -190,7 +192,8 @@ def _psro_normal_form(game: NormalFormGame, meta_solver: str, iterations: int, t
             stopped = "converged"
             break
         it += 1
-    return PSROResult(full, meta, tuple(len(p) for p in pops), np.array(curve), it, stopped)
+    return PSROResult(full, meta, tuple(len(p) for p in pops), np.array(curve), it, stopped, sub,
+                      [list(p) for p in pops])
 
 
 # -- extensive-form games -----------------------------------------------------------------------
@@ -285,7 +288,8 @@ def _psro_extensive_form(game: Treeplex, meta_solver: str, iterations: int, tol:
     it = 0
     hint = None
     while True:
-        meta = _meta_solve(pops.payoffs(), meta_solver, zero_sum, alpha, hint)
+        meta_game = pops.payoffs()
+        meta = _meta_solve(meta_game, meta_solver, zero_sum, alpha, hint)
         hint = [np.flatnonzero(m > 0) for m in meta]
         profile = pops.mixture(meta)
         value = expected_value(game, profile)
@@ -306,7 +310,10 @@ def _psro_extensive_form(game: Treeplex, meta_solver: str, iterations: int, tol:
             stopped = "converged"
             break
         it += 1
-    return PSROResult(profile, meta, tuple(len(p) for p in pops.plans), np.array(curve), it, stopped)
+    sizes = tuple(len(p) for p in pops.plans)
+    return PSROResult(profile, meta, sizes, np.array(curve), it, stopped,
+                      meta_game[(slice(None),) + tuple(slice(0, len(m)) for m in meta)].copy(),
+                      [list(p[:len(m)]) for p, m in zip(pops.policies, meta)])
 
 
 def psro(
