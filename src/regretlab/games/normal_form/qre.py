@@ -74,6 +74,7 @@ class _System:
         self.k = game.num_actions
         self.off = np.concatenate([[0], np.cumsum(self.k)]).astype(int)
         self.n = int(self.off[-1])
+        self.umax = float(np.ptp(game.payoffs)) if game.payoffs.size else 0.0
 
     def split(self, v: np.ndarray) -> list[np.ndarray]:
         return [v[self.off[i]:self.off[i + 1]] for i in range(len(self.k))]
@@ -142,12 +143,16 @@ class _System:
     def uniform(self) -> np.ndarray:
         return np.concatenate([np.full(k, -math.log(k)) for k in self.k])
 
+    def scale(self, w: np.ndarray, lam: float) -> float:
+        """Magnitude of the terms of ``H`` (log-probabilities reach ``-λ Δu``): tolerances are relative to it."""
+        return max(1.0, float(np.abs(w).max()), lam * self.umax)
+
     def solve_at(self, w: np.ndarray, lam: float, tol: float = 1e-13, max_iter: int = 50) -> np.ndarray | None:
         """Newton on ``H(·, λ) = 0`` at fixed ``λ`` from ``w`` (None if it does not converge)."""
         w = np.array(w, dtype=np.float64)
         for _ in range(max_iter):
             h = self.residual_h(w, lam)
-            if np.abs(h).max() < tol:
+            if np.abs(h).max() < tol * self.scale(w, lam):
                 return w
             jw, _ = self.jacobian(w, lam)
             try:
@@ -157,7 +162,7 @@ class _System:
             if not np.isfinite(dw).all():
                 return None
             w = w + dw
-        return w if np.abs(self.residual_h(w, lam)).max() < 1e3 * tol else None
+        return w if np.abs(self.residual_h(w, lam)).max() < 1e3 * tol * self.scale(w, lam) else None
 
     def dw_dlam(self, w: np.ndarray, lam: float) -> np.ndarray:
         jw, jl = self.jacobian(w, lam)
@@ -194,6 +199,19 @@ def qre_residual(game: NormalFormGame | Any, strategies: Sequence[Any], lam: flo
     return float(max(np.abs(x - r).max() for x, r in zip(xs, resp)))
 
 
+def _tangent(sys_: _System, w: np.ndarray, lam: float, previous: np.ndarray) -> np.ndarray:
+    """Unit tangent of ``H = 0`` at ``(w, λ)``, oriented along ``previous``: ``[∂H; previousᵀ] τ = [0; 1]``."""
+    n = sys_.n
+    jw, jl = sys_.jacobian(w, lam)
+    try:
+        tau = np.linalg.solve(np.vstack([np.hstack([jw, jl[:, None]]), previous[None, :]]), np.r_[np.zeros(n), 1.0])
+    except np.linalg.LinAlgError:
+        raise RuntimeError(f"logit_branch: singular Jacobian at λ = {lam:.6g}") from None
+    if not np.isfinite(tau).all():
+        raise RuntimeError(f"logit_branch: singular Jacobian at λ = {lam:.6g}")
+    return tau / np.linalg.norm(tau)
+
+
 def logit_branch(
     game: NormalFormGame | Any,
     lambda_max: float = 100.0,
@@ -218,7 +236,8 @@ def logit_branch(
         time_limit: seconds the trace may take (``None``: no limit).
         first_step: initial arclength step.
         max_step: largest arclength step (default ``max(1, lambda_max / 25)``).
-        tol: corrector tolerance on ``max |H|``.
+        tol: corrector tolerance on ``max |H|``, relative to the size of its terms
+            (``max(1, max |w|, λ ptp(u))``).
 
     Returns:
         :class:`QREBranch` (every point a QRE with fixed-point residual ~1e-13).
@@ -254,6 +273,7 @@ def logit_branch(
     t_prev[-1] = 1.0
     h = first_step
     steps = 0
+    tangent = None
     while True:
         if steps >= max_steps:
             raise RuntimeError(f"logit_branch: max_steps={max_steps} reached at λ = {lam:.6g} before "
@@ -262,13 +282,8 @@ def logit_branch(
             raise TimeoutError(f"logit_branch: time_limit={time_limit:g} s reached at λ = {lam:.6g} before "
                                f"lambda_max = {lambda_max:g}")
         steps += 1
-        jw, jl = sys_.jacobian(w, lam)
-        J = np.hstack([jw, jl[:, None]])
-        try:
-            tangent = np.linalg.solve(np.vstack([J, t_prev[None, :]]), np.r_[np.zeros(n), 1.0])
-        except np.linalg.LinAlgError:
-            raise RuntimeError(f"logit_branch: singular Jacobian at λ = {lam:.6g}") from None
-        tangent /= np.linalg.norm(tangent)
+        if tangent is None:
+            tangent = _tangent(sys_, w, lam, t_prev)
         z0 = np.r_[w, lam]
         accepted = False
         while h >= 1e-12:
@@ -278,7 +293,7 @@ def logit_branch(
             first_move = None
             for it in range(8):
                 hres = sys_.residual_h(z[:n], z[n])
-                if np.abs(hres).max() < tol:
+                if np.abs(hres).max() < tol * sys_.scale(z[:n], z[n]):
                     ok = True
                     break
                 jw2, jl2 = sys_.jacobian(z[:n], z[n])
@@ -295,9 +310,16 @@ def logit_branch(
                     if move > 0.5 * h + 1e-9:  # the predictor left the branch's neighbourhood
                         break
                 z = z + dz
-            if ok and z[n] >= -1e-12:
-                accepted = True
-                break
+            if ok and z[n] >= -1e-12 and np.linalg.norm(z - zp) < 0.5 * h + 1e-9:
+                # the curve must not turn by more than ~25 degrees over one step (else the
+                # corrector may have landed on another part of the curve)
+                try:
+                    t_new = _tangent(sys_, z[:n], float(z[n]), tangent)
+                except RuntimeError:
+                    t_new = None
+                if t_new is not None and float(t_new @ tangent) > 0.9:
+                    accepted = True
+                    break
             h *= 0.5
         if not accepted:
             raise RuntimeError(f"logit_branch: the corrector failed at λ = {lam:.6g} (step below 1e-12)")
@@ -313,7 +335,7 @@ def logit_branch(
             lams.append(lambda_max)
             ws.append(landed)
             break
-        t_prev = tangent
+        t_prev, tangent = tangent, t_new
         w, lam = z[:n], float(z[n])
         lams.append(lam)
         ws.append(w.copy())
