@@ -117,7 +117,8 @@ def register(app: typer.Typer) -> None:
     def solve_cmd(
         game: str = typer.Argument(..., help="kuhn | leduc | holdem | openspiel:<name> | file.json"),
         players: int = typer.Option(2, help="players of a built-in game"),
-        algo: str = typer.Option("cfr+", help="cfr | cfr+ | linear_cfr | dcfr | pcfr+ | mccfr-external | mccfr-outcome"),
+        algo: str = typer.Option("cfr+", help="cfr | cfr+ | linear_cfr | dcfr | pcfr+ | mccfr-external | mccfr-outcome | "
+                                              "sequence-form-lp (exact, two-player zero-sum)"),
         local: str = typer.Option("", help="an experts learner replacing the algorithm's local rule (general "
                                            "CFR path), e.g. hedge, adahedge or 'hedge(lr=0.5)'"),
         iterations: int = typer.Option(1000, help="total iterations"),
@@ -228,6 +229,8 @@ def register(app: typer.Typer) -> None:
         print(f"game={tp.name} algo={label} iterations={state.t} "
               f"exploitability={curve['exploitability'][-1]:.9g} "
               f"nash_conv={curve['nash_conv'][-1]:.9g}")
+        if algo == "sequence-form-lp":
+            print(f"game value for player 0: {state.value:.12g} (sequence-form LP, exact up to HiGHS' 1e-10 tolerances)")
         if ck_path is not None:
             print(f"checkpoint {ck_path} (iteration {state.t})")
         if out_path is not None:

@@ -37,7 +37,9 @@ class Config:
         params: game parameters ``"key=value,key=value"`` (hold'em, OpenSpiel), e.g.
             ``"ranks=3,board=1"``.
         algo: ``cfr``, ``cfr+``, ``linear_cfr``, ``dcfr``, ``pcfr+``, ``mccfr-external`` or
-            ``mccfr-outcome``.
+            ``mccfr-outcome``, or ``sequence-form-lp`` (the exact equilibrium of a two-player
+            zero-sum game by one LP, :mod:`regretlab.games.sequence_form`: its curve is one point
+            at iteration 1, and ``iterations`` / ``checkpoint_every`` do not apply).
         iterations: total iterations.
         checkpoint_every: evaluation period K: the curve has a point every K iterations and at
             the last one (``regretlab solve`` also checkpoints there).
@@ -85,6 +87,9 @@ class Config:
             raise ValueError(f"{label('params')}: {exc}") from None
         if not isinstance(self.local, str):
             raise TypeError(f"{label('local')} must be an experts learner name, got {self.local!r}")
+        if self.local and self.algo == "sequence-form-lp":
+            raise ValueError(f"{label('local')} does not apply to {label('algo')} sequence-form-lp "
+                             f"(an LP has no local rule), got {self.local!r}")
         if self.local:
             local_rule(self.local, self.iterations, label("local"))
 

@@ -23,7 +23,8 @@ from regretlab.games.evaluation import exploitability, nash_conv
 from regretlab.games.mccfr import mccfr
 from regretlab.games.treeplex import Treeplex
 
-ALGOS = tuple(ALGORITHMS) + ("mccfr-external", "mccfr-outcome")
+LP_ALGO = "sequence-form-lp"  # exact two-player zero-sum solve (regretlab.games.sequence_form)
+ALGOS = tuple(ALGORITHMS) + ("mccfr-external", "mccfr-outcome", LP_ALGO)
 
 
 @dataclass(frozen=True)
@@ -161,6 +162,13 @@ def make(algo: str, seed: int = 0, local: str = "", iterations: int | None = Non
     ``seed`` seeds MCCFR's sampling and a randomised local rule's keys.
     """
     check_algo(algo, what)
+    if algo == LP_ALGO:
+        if local:
+            raise ValueError(f"{local_what} does not apply to {what} {LP_ALGO} (an LP has no local rule), "
+                             f"got {local!r}")
+        from regretlab.games.sequence_form import SequenceFormLPSolver
+
+        return SequenceFormLPSolver()
     rule = None if not local else local_rule(local, iterations, local_what)
     if algo.startswith("mccfr-"):
         return mccfr(algo.split("-", 1)[1], seed=seed, local=rule)
@@ -349,6 +357,16 @@ def solve(
             on_resume(state.t)
     if state is None:
         state = solver.init(game)
+    if config.algo == LP_ALGO:  # one exact solve: the curve is one point at "iteration" 1
+        t0 = time.perf_counter()
+        state = solver.update(state, game, 1)
+        elapsed = time.perf_counter() - t0
+        nc = nash_conv(game, state.policy)
+        for k, v in zip(_CURVE, (state.t, nc / game.num_players, nc, elapsed)):
+            curve[k].append(v)
+        if on_checkpoint is not None:
+            on_checkpoint(state.t, nc / game.num_players)
+        return solver, state, curve
     elapsed = curve["seconds"][-1] if curve["seconds"] else 0.0
     while state.t < config.iterations:
         # blocks end on multiples of ``every`` so a resumed run evaluates at the same iterations
@@ -371,6 +389,7 @@ def solve(
 
 __all__ = [
     "ALGOS",
+    "LP_ALGO",
     "SolveConfig",
     "check_algo",
     "checkpoint_problem",

@@ -50,3 +50,13 @@ __all__ += [
     "play", "self_play", "optimistic_hedge_self_play", "fictitious_play", "replicator_dynamics",
     "DynamicsResult", "FictitiousPlayResult", "ReplicatorResult",
 ]
+
+from regretlab.games.normal_form.qre import (  # noqa: E402
+    QREBranch, QREFit, logit_branch, logit_qre, logit_response, qre_mle, qre_residual,
+)
+
+__all__ += ["QREBranch", "QREFit", "logit_branch", "logit_qre", "logit_response", "qre_mle", "qre_residual"]
+
+from regretlab.games.normal_form.alpharank import AlphaRankResult, alpharank, stationary_distribution  # noqa: E402
+
+__all__ += ["AlphaRankResult", "alpharank", "stationary_distribution"]
