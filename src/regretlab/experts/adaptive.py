@@ -57,6 +57,7 @@ class AdaptiveState(NamedTuple):
     start: np.ndarray  # [B, M] int64 1-based round at which the slot's instance started (0: empty)
     a: np.ndarray  # [B, M] FLH: log meta weight (-inf: no instance); CBCE: log KT wealth
     c: np.ndarray  # [B, M] FLH: unused zeros; CBCE: sum of the KT coins the instance has seen
+    x: np.ndarray  # [B, M, K] the instances' strategies for the next round (cached from base)
 
 
 # -- operations on a base state whose arrays lead with B * M rows ---------------------------------
@@ -139,6 +140,7 @@ class _MetaOverInstances:
             start=np.pad(state.start, pad),
             a=np.pad(state.a, pad, constant_values=self.empty_a),
             c=np.pad(state.c, pad),
+            x=np.pad(state.x, pad + ((0, 0),), constant_values=1.0 / k),
         )
 
     def _prepared(self, state: AdaptiveState, k: int) -> AdaptiveState:
@@ -151,7 +153,8 @@ class _MetaOverInstances:
             base = _replace_rows(state.base, fresh, rows.reshape(-1))
         else:
             base = state.base
-        return state._replace(base=base, start=start, a=a, c=c)
+        x = self.base.strategy(base).reshape(start.shape + (k,))
+        return state._replace(base=base, start=start, a=a, c=c, x=x)
 
     def init(self, keys: Any, num_actions: int) -> AdaptiveState:
         k = check_int("num_actions", num_actions, minimum=1)
@@ -159,18 +162,13 @@ class _MetaOverInstances:
         b = key.size
         m = self.slots_for(1)
         state = AdaptiveState(zero_rounds(b), key, self._fresh(key, np.ones(b, dtype=np.int64), m, k),
-                              np.zeros((b, m), dtype=np.int64), np.full((b, m), self.empty_a), np.zeros((b, m)))
+                              np.zeros((b, m), dtype=np.int64), np.full((b, m), self.empty_a), np.zeros((b, m)),
+                              np.full((b, m, k), 1.0 / k))
         return self._prepared(state, k)
 
     # -- play ----------------------------------------------------------------------------------
-    def _instances(self, state: AdaptiveState) -> np.ndarray:
-        """``[B, M, K]`` strategies of the slots' instances."""
-        b, m = state.start.shape
-        x = self.base.strategy(state.base)
-        return x.reshape(b, m, -1)
-
     def _mixture(self, state: AdaptiveState) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        x = self._instances(state)
+        x = state.x  # [B, M, K] the slots' instances' strategies
         v = self.meta_weights(state)
         return np.einsum("bm,bmk->bk", v, x), x, v
 

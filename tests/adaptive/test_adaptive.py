@@ -1,0 +1,247 @@
+"""Adaptive regret (issue 17 part 3): FLH's and CBCE's interval-regret bounds on arbitrary loss
+sequences (Hypothesis), the interval-regret metric against a brute-force O(T^2) computation, the
+covering lemmas both bounds rest on, and a regime-switching stream where the adaptive learners'
+worst interval regret is far below Hedge's."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from regretlab.core import FullInfo, rng
+from regretlab.envs import regime_switching
+from regretlab.experts import adahedge, hedge
+from regretlab.experts.adaptive import (
+    cbce,
+    cbce_log_prior,
+    covering_pieces,
+    flh,
+    flh_lifetime_end,
+    flh_pieces,
+    kt_regret_bound,
+)
+from regretlab.metrics.interval import (
+    adaptive_regret,
+    interval_regret,
+    interval_regret_curve,
+    strongly_adaptive_regret,
+)
+from regretlab.run import run
+
+SETTINGS = settings(max_examples=30, deadline=None, derandomize=True)
+
+
+def _losses(max_t=48, max_k=4):
+    """[T, K] losses in [0, 1]: arbitrary reals, with the extreme values 0 and 1 likely."""
+    return st.tuples(st.integers(2, max_t), st.integers(2, max_k)).flatmap(
+        lambda tk: arrays(np.float64, tk, elements=st.one_of(st.sampled_from([0.0, 1.0]),
+                                                             st.floats(0.0, 1.0))))
+
+
+def _play(learner, losses):
+    """Play ``learner`` on ``losses [T, K]`` (one run): strategies and utilities ``[T, K]``."""
+    state = learner.init(rng.spawn_keys(0, 1), losses.shape[1])
+    ps = []
+    for loss in losses:
+        ps.append(learner.strategy(state)[0])
+        state = learner.update(state, FullInfo(-loss[None, :]))
+    return np.array(ps), -losses
+
+
+def _every_interval(p, u):
+    """Brute force: ``{(r, s): regret on [r, s]}`` for all 1 <= r <= s <= T, summing each interval."""
+    out = {}
+    t_len = u.shape[0]
+    for r in range(1, t_len + 1):
+        for s in range(r, t_len + 1):
+            uu, pp = u[r - 1:s], p[r - 1:s]
+            out[r, s] = float(uu.sum(axis=0).max() - np.sum(pp * uu))
+    return out
+
+
+def _hedge_bound(k, eta, n):
+    # Hedge with a fixed rate eta, losses in [0, 1]: regret <= ln K / eta + eta n / 8
+    # (Cesa-Bianchi & Lugosi 2006, Thm 2.2, before tuning eta)
+    return math.log(k) / eta + eta * n / 8.0
+
+
+def _adahedge_bound(k, n):
+    # AdaHedge, losses in [0, 1]: regret <= 2 sqrt(L*(n - L*)/n ln K) + 16/3 ln K + 2
+    # <= sqrt(n ln K) + 16/3 ln K + 2 (de Rooij, van Erven, Grünwald & Koolen, JMLR 2014, Thm 8)
+    return math.sqrt(n * math.log(k)) + 16.0 / 3.0 * math.log(k) + 2.0
+
+
+# -- FLH ---------------------------------------------------------------------------------------
+@SETTINGS
+@given(losses=_losses(), eta=st.floats(0.1, 2.0), eta_base=st.floats(0.1, 2.0), prune=st.booleans())
+def test_flh_regret_on_every_interval_is_within_its_bound(losses, eta, eta_base, prune):
+    """Hazan & Seshadhri (ICML 2009), Lemma 3.1 with a Hedge meta (Hoeffding's lemma in place of
+    exp-concavity): on [r, s] FLH's regret is at most R_base(|I|) + ln(s)/eta + eta |I|/8; with
+    pruning (their §3.2) a sum of that over the <= log2|I| + 2 pieces of flh_pieces."""
+    k = losses.shape[1]
+    p, u = _play(flh(base=hedge(lr=eta_base), lr=eta, prune=prune), losses)
+    for (r, s), regret in _every_interval(p, u).items():
+        pieces = flh_pieces(r, s) if prune else [(r, s)]
+        bound = sum(_hedge_bound(k, eta_base, b - a + 1) + math.log(b) / eta for a, b in pieces) \
+            + eta * (s - r + 1) / 8.0
+        assert regret <= bound + 1e-9, (r, s, regret, bound)
+
+
+@SETTINGS
+@given(r=st.integers(1, 5000), length=st.integers(1, 5000))
+def test_flh_pieces_lie_in_live_instances(r, length):
+    """Each piece [j, b] of flh_pieces starts an instance alive through b; the pieces partition
+    [r, s]; there are at most floor(log2 |I|) + 2 of them."""
+    s = r + length - 1
+    pieces = flh_pieces(r, s)
+    assert pieces[0][0] == r and pieces[-1][1] == s
+    assert all(b + 1 == a for (_, b), (a, _) in zip(pieces, pieces[1:]))
+    assert all(b <= flh_lifetime_end(np.array([a]))[0] for a, b in pieces)
+    assert len(pieces) <= int(math.log2(length)) + 2
+
+
+def test_pruned_flh_keeps_logarithmically_many_instances():
+    """At most 3 (floor(log2 t) + 1) live instances at round t (Hazan & Seshadhri 2009, §3.2), the
+    newest one among them."""
+    learner = flh(base=hedge(lr=0.5), lr=0.5)
+    state = learner.init(rng.spawn_keys(0, 2), 3)
+    gen = np.random.default_rng(0)
+    for t in range(1, 600):
+        live = state.start[0] > 0
+        assert live.sum() <= 3 * (int(math.log2(t)) + 1)
+        assert t in state.start[0]
+        np.testing.assert_allclose(np.exp(state.a[0][live]).sum(), 1.0)
+        state = learner.update(state, FullInfo(-gen.random((2, 3))))
+    assert state.start.shape[1] == 3 * (600).bit_length()
+
+
+# -- CBCE --------------------------------------------------------------------------------------
+@SETTINGS
+@given(losses=_losses(max_t=64), base=st.sampled_from(["adahedge", "hedge"]))
+def test_cbce_regret_on_every_interval_is_within_its_bound(losses, base):
+    """Jun, Orabona, Wright & Willett (AISTATS 2017), Thm 2: on [r, s] CBCE's regret is at most the
+    sum over the covering pieces J of R_base(|J|) + sqrt(2|J|(1 + ln(pi|J|)/2 + ln(1/pi_J)))
+    (KT wealth bound of Orabona & Pál 2016)."""
+    k = losses.shape[1]
+    learner = cbce(base=adahedge() if base == "adahedge" else hedge(lr=1.0))
+    p, u = _play(learner, losses)
+    for (r, s), regret in _every_interval(p, u).items():
+        bound = 0.0
+        for a, b in covering_pieces(r, s):
+            n = b - a + 1
+            base_bound = _adahedge_bound(k, n) if base == "adahedge" else _hedge_bound(k, 1.0, n)
+            bound += base_bound + float(kt_regret_bound(n, cbce_log_prior(np.array([a]))[0]))
+        assert regret <= bound + 1e-9, (r, s, regret, bound)
+
+
+@SETTINGS
+@given(coins=arrays(np.float64, st.integers(1, 200), elements=st.one_of(st.sampled_from([-1.0, 1.0]),
+                                                                         st.floats(-1.0, 1.0))))
+def test_kt_wealth_lower_bound(coins):
+    """The KT bettor's wealth after n coins in [-1, 1] summing to X is at least
+    exp(X^2/(2n)) / (e sqrt(pi n)) (Orabona & Pál, NeurIPS 2016, Lemma 14): the step from which
+    kt_regret_bound follows."""
+    log_wealth, total = 0.0, 0.0
+    for i, c in enumerate(coins, start=1):
+        log_wealth += math.log1p(total / i * c)
+        total += c
+    n = coins.size
+    assert log_wealth >= total**2 / (2 * n) - 1.0 - 0.5 * math.log(math.pi * n) - 1e-9
+
+
+@SETTINGS
+@given(r=st.integers(1, 5000), length=st.integers(1, 5000))
+def test_covering_pieces_partition_the_interval(r, length):
+    """Daniely, Gonen & Shalev-Shwartz (ICML 2015), Lemma 1.2: the pieces are covering intervals
+    [i 2^k, (i+1) 2^k - 1], partition I, and sum sqrt|J| <= (4 + 2 sqrt 2) sqrt|I|; the priors
+    of all intervals starting at rounds 1..5000 sum to at most 1."""
+    s = r + length - 1
+    pieces = covering_pieces(r, s)
+    assert pieces[0][0] == r and pieces[-1][1] == s
+    assert all(b + 1 == a for (_, b), (a, _) in zip(pieces, pieces[1:]))
+    for a, b in pieces:
+        size = b - a + 1
+        assert size & (size - 1) == 0 and a % size == 0
+    assert sum(math.sqrt(b - a + 1) for a, b in pieces) <= (4 + 2 * math.sqrt(2)) * math.sqrt(length)
+
+
+def test_cbce_priors_sum_to_at_most_one():
+    """The KT reduction needs sum_J pi_J <= 1; nu_2(a) + 1 covering intervals start at round a."""
+    starts = np.arange(1, 100_001)
+    count = np.log2(starts & -starts).round() + 1
+    total = float((count * np.exp(cbce_log_prior(starts))).sum())
+    assert 0.5 < total <= 1.0
+
+
+# -- the interval-regret metric ------------------------------------------------------------------
+def _brute(u, p):
+    """{(r, s): [B] regret on [r, s]} by summing each interval's rounds, O(T^2) intervals."""
+    t_len = u.shape[0]
+    out = {}
+    for r in range(t_len):
+        for s in range(r, t_len):
+            uu, pp = u[r:s + 1], p[r:s + 1]
+            out[r + 1, s + 1] = uu.sum(axis=0).max(axis=1) - np.einsum("tbk,tbk->b", pp, uu)
+    return out
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(shape=st.tuples(st.integers(1, 24), st.integers(1, 3), st.integers(1, 4)), data=st.data())
+def test_interval_regret_equals_brute_force(shape, data):
+    u = data.draw(arrays(np.float64, shape, elements=st.floats(-3.0, 3.0)))
+    raw = data.draw(arrays(np.float64, shape, elements=st.floats(0.01, 1.0)))
+    p = raw / raw.sum(axis=2, keepdims=True)
+    brute = _brute(u, p)
+    t_len = shape[0]
+    for tau in range(1, t_len + 1):
+        exact = np.max([v for (r, s), v in brute.items() if s - r + 1 == tau], axis=0)
+        at_most = np.max([v for (r, s), v in brute.items() if s - r + 1 <= tau], axis=0)
+        np.testing.assert_allclose(interval_regret(u, p, tau), exact, atol=1e-9)
+        np.testing.assert_allclose(strongly_adaptive_regret(u, p, tau), at_most, atol=1e-9)
+    np.testing.assert_allclose(adaptive_regret(u, p), np.max(list(brute.values()), axis=0), atol=1e-9)
+    taus, curve = interval_regret_curve(u, p)
+    np.testing.assert_allclose(curve[-1], adaptive_regret(u, p), atol=1e-9)
+    assert taus[-1] == t_len and curve.shape == (taus.size, shape[1])
+
+
+def test_interval_regret_from_a_trace_and_bad_tau():
+    tr = run(hedge(lr=0.3), regime_switching(num_actions=3, period=20), T=60, batch=2, seed=1, history=True)
+    sa = strongly_adaptive_regret(tr.utilities, tr.strategies, 60)
+    assert sa.shape == (2,) and (sa >= tr.final() - 1e-9).all()  # the whole run is one interval
+    with pytest.raises(ValueError, match="tau"):
+        interval_regret(tr.utilities, tr.strategies, 61)
+    with pytest.raises(ValueError, match="tau"):
+        strongly_adaptive_regret(tr.utilities, tr.strategies, 0)
+
+
+def test_bad_input_is_named():
+    with pytest.raises(ValueError, match="lr"):
+        flh()
+    with pytest.raises(TypeError, match="base"):
+        cbce(base=object())
+    with pytest.raises(ValueError, match="unknown learner"):
+        cbce(base="no_such_learner")
+
+
+# -- a regime-switching stream ----------------------------------------------------------------
+def test_adaptive_learners_beat_hedge_on_intervals_of_a_regime_switching_stream():
+    """Two regimes of 500 rounds alternating over T = 4000 rounds (means fixed, the best action
+    changes each time): Hedge tuned to T keeps following the overall leader, so on a regime where
+    another action is best its regret grows linearly; FLH and CBCE restart. Their worst regret over
+    intervals of length <= 500 is at most 0.4 of Hedge's in every run (measured: ~0.1-0.2)."""
+    means = np.array([[0.2, 0.5, 0.8], [0.7, 0.5, 0.3]])
+    env = regime_switching(num_actions=3, regimes=2, period=500, means=means)
+    T, period = 4000, 500
+    sa = {}
+    for name, learner in {"hedge": hedge(horizon=T), "flh": flh(base=adahedge(), horizon=T),
+                          "cbce": cbce(base=adahedge())}.items():
+        tr = run(learner, env, T=T, batch=3, seed=4, history=True)
+        sa[name] = strongly_adaptive_regret(tr.utilities, tr.strategies, period)
+    assert (sa["hedge"] > 0.15 * period).all(), sa  # linear: Hedge is stuck for a whole regime
+    for name in ("flh", "cbce"):
+        assert (sa[name] <= 0.4 * sa["hedge"]).all(), (name, sa)
