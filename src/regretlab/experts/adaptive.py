@@ -88,6 +88,15 @@ def _replace_rows(base: Any, fresh: Any, rows: np.ndarray) -> Any:
     return _tree(pick, base, fresh)
 
 
+def _scatter(base: Any, fresh: Any, idx: np.ndarray) -> Any:
+    """``base`` with its rows ``idx`` replaced by the rows of ``fresh`` (one per index)."""
+    def put(old: np.ndarray, new: np.ndarray) -> np.ndarray:
+        out = old.copy()
+        out[idx] = new
+        return out
+    return _tree(put, base, fresh)
+
+
 def _logsumexp(x: np.ndarray) -> np.ndarray:
     """Row-wise ``log sum exp`` of ``x [B, M]`` (``-inf`` rows give ``-inf``)."""
     top = x.max(axis=1, keepdims=True)
@@ -122,10 +131,11 @@ class _MetaOverInstances:
         self.base = base
 
     # -- slots -------------------------------------------------------------------------------
-    def _fresh(self, key: np.ndarray, rounds: np.ndarray, m: int, k: int) -> Any:
-        """Fresh base states for every slot, keyed by (run key, start round, slot)."""
+    def _fresh(self, key: np.ndarray, rounds: np.ndarray, m: int, k: int, idx: np.ndarray | None = None) -> Any:
+        """Fresh base states for every slot (or the rows ``idx`` of ``B * M``), keyed by (run key,
+        start round, slot)."""
         child = rng.bits(key, rounds.astype(np.uint64), m).reshape(-1)
-        return self.base.init(child, k)
+        return self.base.init(child if idx is None else child[idx], k)
 
     def _widened(self, state: AdaptiveState, rounds: np.ndarray, k: int, slots: int | None = None) -> AdaptiveState:
         """``state`` with enough slots to play round ``rounds [B]`` (1-based), or ``slots`` of them."""
@@ -149,8 +159,8 @@ class _MetaOverInstances:
         state = self._widened(state, rounds, k)
         a, c, start, rows = self.restart(state, rounds)
         if rows.any():
-            fresh = self._fresh(state.key, rounds, state.start.shape[1], k)
-            base = _replace_rows(state.base, fresh, rows.reshape(-1))
+            idx = np.flatnonzero(rows)
+            base = _scatter(state.base, self._fresh(state.key, rounds, state.start.shape[1], k, idx), idx)
         else:
             base = state.base
         x = self.base.strategy(base).reshape(start.shape + (k,))
