@@ -86,7 +86,9 @@ def run_adaptive(config: AdaptiveConfig, seed: int) -> dict[str, Any]:
         add("curve", name, tr.rounds[pick], tr.regret[pick], "round")
         ts, reg = interval_regret_curve(tr.utilities, tr.strategies, taus)
         add("interval", name, ts, reg, "tau")
-    return {k: np.asarray(v) for k, v in cols.items()}
+    n = len(cols["kind"])  # the stream's shape, so that an analysis of rows alone can name it
+    return {**{k: np.asarray(v) for k, v in cols.items()}, "K": np.full(n, config.K),
+            "regimes": np.full(n, config.regimes), "period": np.full(n, config.period)}
 
 
 def _at(cols: dict[str, np.ndarray], name: str, tau: int) -> np.ndarray:
@@ -99,17 +101,14 @@ def summarize_adaptive(rows: Any) -> list[Any]:
     over every interval (mean ± standard error over runs); verdicts: FLH's and CBCE's worst
     regret on intervals of one regime is at most half of Hedge's (the point of adaptive regret;
     measured ~0.1-0.3 of it)."""
-    from regretlab.plot import columns, stored_config
+    from regretlab.plot import columns
     from regretlab.summary import Estimate, Verdict
 
     cols = columns(rows)
-    cfg = stored_config(cols)
     names = list(dict.fromkeys(cols["learner"].tolist()))
     taus = np.unique(cols["tau"][cols["kind"] == "interval"])
     horizon = int(taus.max())
-    period = int(cfg.get("period", 0)) or int(np.median(taus))
-    if period not in taus:
-        period = int(taus[np.argmin(np.abs(taus - period))])
+    period = int(cols["period"][0])
     out: list[Any] = []
     for name in names:
         out.append((f"{name}: worst regret over intervals of <= {period} rounds", Estimate.of(_at(cols, name, period))))
@@ -128,10 +127,9 @@ def plot_adaptive(rows: Any, outdir: Path) -> list[Path]:
     """(a) worst regret over intervals of at most tau rounds vs tau (log-log, 95% bands over runs,
     fitted slopes, the rate tau^{1/2} dashed); (b) external regret vs round."""
     from regretlab import plot_style as style
-    from regretlab.plot import columns, curve_stats, stored_config
+    from regretlab.plot import columns, curve_stats
 
     cols = columns(rows)
-    cfg = stored_config(cols)
     names = list(dict.fromkeys(cols["learner"].tolist()))
     runs = len(np.unique(cols["run"]))
     fig, (ax1, ax2) = style.figure(ncols=2, width=10.5)
@@ -165,9 +163,9 @@ def plot_adaptive(rows: Any, outdir: Path) -> list[Path]:
     style.set_scale(ax2, "y", np.concatenate(values), prefer="linear")
     style.hreference(ax2, 0.0, "zero regret")
     style.legend(ax2)
-    period = cfg.get("period", "?")
+    period = int(cols["period"][0])
     horizon = int(np.max(cols["tau"][inter])) if inter.any() else int(np.max(cols["round"]))
-    setting = f"regime switching, K = {cfg.get('K', '?')}, {cfg.get('regimes', '?')} regimes of {period} rounds"
+    setting = f"regime switching, K = {int(cols['K'][0])}, {int(cols['regimes'][0])} regimes of {period} rounds"
     style.title(ax1, "(a) Strongly adaptive regret", setting=setting, T=horizon, runs=runs)
     style.title(ax2, "(b) Regret against the best fixed action", T=horizon, runs=runs)
     return style.save(fig, Path(outdir) / "experts_adaptive.png")
