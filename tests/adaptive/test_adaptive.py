@@ -36,11 +36,22 @@ from regretlab.run import run
 SETTINGS = settings(max_examples=30, deadline=None, derandomize=True)
 
 
+def _switching(blocks, k):
+    """Losses 0 for the block's best action and 1 for the others, block after block: the
+    sequences on which a learner that does not restart has regret linear in the block length."""
+    return np.concatenate([np.tile(np.where(np.arange(k) == best, 0.0, 1.0), (n, 1)) for n, best in blocks])
+
+
 def _losses(max_t=48, max_k=4):
-    """[T, K] losses in [0, 1]: arbitrary reals, with the extreme values 0 and 1 likely."""
-    return st.tuples(st.integers(2, max_t), st.integers(2, max_k)).flatmap(
+    """[T, K] losses in [0, 1]: arbitrary reals (the extreme values 0 and 1 likely), or a
+    switching sequence of blocks (the hard case for interval regret)."""
+    arbitrary = st.tuples(st.integers(2, max_t), st.integers(2, max_k)).flatmap(
         lambda tk: arrays(np.float64, tk, elements=st.one_of(st.sampled_from([0.0, 1.0]),
                                                              st.floats(0.0, 1.0))))
+    switching = st.integers(2, max_k).flatmap(lambda k: st.lists(
+        st.tuples(st.integers(1, max_t // 2), st.integers(0, k - 1)), min_size=1, max_size=6).map(
+        lambda blocks: _switching(blocks, k)[:max_t])).filter(lambda x: x.shape[0] >= 2)
+    return st.one_of(arbitrary, switching)
 
 
 def _play(learner, losses):
@@ -140,6 +151,28 @@ def test_cbce_regret_on_every_interval_is_within_its_bound(losses, base):
 
 
 @SETTINGS
+@given(losses=_losses(max_t=64))
+def test_cbce_meta_regret_to_each_instance_is_within_the_kt_bound(losses):
+    """The coin-betting step alone (Jun et al. 2017, Lemma 2; Orabona & Pál 2016): at every round
+    n of a covering interval J, the meta's regret to J's instance over those n rounds is at most
+    sqrt(2n(1 + ln(pi n)/2 + ln(1/pi_J)))."""
+    learner = cbce(base=hedge(lr=1.0))
+    state = learner.init(rng.spawn_keys(0, 1), losses.shape[1])
+    since: dict[tuple[int, int], float] = {}  # (start round, level) -> the meta regret to it so far
+    for loss in losses:
+        p = learner.strategy(state)[0]
+        x, start = state.x[0], state.start[0]
+        for m in np.flatnonzero(start > 0):
+            a = int(start[m])
+            since[a, m] = since.get((a, m), 0.0) + float(p @ loss - x[m] @ loss)
+            n = int(state.t[0]) + 2 - a
+            bound = float(kt_regret_bound(n, cbce_log_prior(np.array([a]))[0]))
+            assert since[a, m] <= bound + 1e-9, (a, m, n, since[a, m], bound)
+
+        state = learner.update(state, FullInfo(-loss[None, :]))
+
+
+@SETTINGS
 @given(coins=arrays(np.float64, st.integers(1, 200), elements=st.one_of(st.sampled_from([-1.0, 1.0]),
                                                                          st.floats(-1.0, 1.0))))
 def test_kt_wealth_lower_bound(coins):
@@ -176,6 +209,87 @@ def test_cbce_priors_sum_to_at_most_one():
     count = np.log2(starts & -starts).round() + 1
     total = float((count * np.exp(cbce_log_prior(starts))).sum())
     assert 0.5 < total <= 1.0
+
+
+# -- differential: the batched learners against textbook per-run recursions ---------------------
+def _softmax(z):
+    z = np.asarray(z, dtype=float)
+    w = np.exp(z - z.max())
+    return w / w.sum()
+
+
+def _flh_reference(losses, eta, eta_base, prune):
+    """FLH as Hazan & Seshadhri write it, one run, Python dicts: Hedge(eta_base) instances keyed by
+    start round, log meta weights; returns the played strategies [T, K]."""
+    k = losses.shape[1]
+    cum: dict[int, np.ndarray] = {}  # start -> the instance's cumulative utility
+    logv: dict[int, float] = {}
+    out = []
+    for t in range(1, losses.shape[0] + 1):
+        if prune:
+            dead = [j for j in logv if j + 4 * (j & -j) < t]
+            for j in dead:
+                del logv[j], cum[j]
+            if dead:
+                z = np.log(np.exp(np.array(list(logv.values()))).sum())
+                logv = {j: w - z for j, w in logv.items()}
+        logv = {j: w + math.log(1 - 1 / t) for j, w in logv.items()}
+        logv[t], cum[t] = -math.log(t), np.zeros(k)
+        js = sorted(logv)
+        v = _softmax([logv[j] for j in js])
+        xs = {j: _softmax(eta_base * cum[j]) for j in js}
+        p = sum(vj * xs[j] for vj, j in zip(v, js))
+        out.append(p)
+        u = -losses[t - 1]
+        logv = {j: logv[j] + eta * float(xs[j] @ u) for j in js}
+        z = math.log(sum(math.exp(w - max(logv.values())) for w in logv.values())) + max(logv.values())
+        logv = {j: w - z for j, w in logv.items()}
+        for j in js:
+            cum[j] = cum[j] + u
+    return np.array(out)
+
+
+def _cbce_reference(losses, eta_base):
+    """CBCE as Jun et al. write it, one run: per covering interval (start a, level k) a
+    Hedge(eta_base) instance and a KT bettor (log wealth, coin sum); returns strategies [T, K]."""
+    k = losses.shape[1]
+    inst: dict[tuple[int, int], list] = {}  # (a, level) -> [cumulative utility, log wealth, coin sum]
+    out = []
+    for t in range(1, losses.shape[0] + 1):
+        for level in range(t.bit_length()):
+            if t % (1 << level) == 0:
+                inst[t, level] = [np.zeros(k), 0.0, 0.0]
+        live = [((t >> level) << level, level) for level in range(t.bit_length())]
+        xs = [_softmax(eta_base * inst[j][0]) for j in live]
+        betas = [inst[j][2] / (t - j[0] + 1) for j in live]
+        prior = [6 / math.pi**2 / (a * a * (1 + math.floor(math.log2(a)))) for a, _ in live]
+        w = np.array([pi * max(b, 0.0) * math.exp(inst[j][1]) for pi, b, j in zip(prior, betas, live)])
+        q = w / w.sum() if w.sum() > 0 else np.array(prior) / sum(prior)
+        p = sum(qi * x for qi, x in zip(q, xs))
+        out.append(p)
+        u = -losses[t - 1]
+        for j, x, b in zip(live, xs, betas):
+            g = float(x @ u - p @ u)
+            g = 0.0 if abs(g) <= 1e-12 else g  # a tie, whatever the rounding
+            g = g if b > 0 else max(g, 0.0)
+            inst[j][1] += math.log1p(b * g)
+            inst[j][2] += g
+            inst[j][0] = inst[j][0] + u
+    return np.array(out)
+
+
+@SETTINGS
+@given(losses=_losses(max_t=64), eta=st.floats(0.1, 2.0), eta_base=st.floats(0.1, 2.0), prune=st.booleans())
+def test_flh_equals_its_textbook_recursion(losses, eta, eta_base, prune):
+    p, _ = _play(flh(base=hedge(lr=eta_base), lr=eta, prune=prune), losses)
+    np.testing.assert_allclose(p, _flh_reference(losses, eta, eta_base, prune), rtol=1e-9, atol=1e-12)
+
+
+@SETTINGS
+@given(losses=_losses(max_t=64), eta_base=st.floats(0.1, 2.0))
+def test_cbce_equals_its_textbook_recursion(losses, eta_base):
+    p, _ = _play(cbce(base=hedge(lr=eta_base)), losses)
+    np.testing.assert_allclose(p, _cbce_reference(losses, eta_base), rtol=1e-9, atol=1e-12)
 
 
 # -- the interval-regret metric ------------------------------------------------------------------

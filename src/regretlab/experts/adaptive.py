@@ -382,6 +382,7 @@ def flh(base: Any = "adahedge", lr: float | None = None, horizon: int | None = N
 
 
 # -- coin betting over geometric covering intervals -------------------------------------------
+TIE = 1e-12  # |coin| at most this is a tie (0): rounding must not place a bet
 LOG_PRIOR_NORM = math.log(6.0 / math.pi**2)  # sum over intervals of 1/(a^2 (1 + floor(log2 a))) <= pi^2/6
 
 
@@ -446,8 +447,9 @@ class CBCE(_MetaOverInstances):
     wealth ``W`` (from 1) and coin sum ``S`` over its ``n`` rounds so far: bet fraction
     ``beta = S / n``; the meta weights are :math:`p_J \propto \pi_J [\beta_J]_+ W_J` over the
     live instances (the prior :func:`cbce_log_prior` when none is positive). After the round, the
-    coin is :math:`g_J = \langle x^J, u\rangle - \langle p, u\rangle` (clipped to [-1, 1]),
-    replaced by :math:`[g_J]_+` when ``beta_J <= 0``; ``W *= 1 + beta g``, ``S += g``.
+    coin is :math:`g_J = \langle x^J, u\rangle - \langle p, u\rangle` (clipped to [-1, 1]; 0 when
+    within ``1e-12`` of 0, so that rounding errors on ties place no bet), replaced by
+    :math:`[g_J]_+` when ``beta_J <= 0``; ``W *= 1 + beta g``, ``S += g``.
     ``a`` holds ``ln W``, ``c`` holds ``S``.
 
     Strongly adaptive regret (utilities of a round in an interval of width 1): for every interval
@@ -490,6 +492,9 @@ class CBCE(_MetaOverInstances):
         n = np.maximum(state.t[:, None] + 2 - state.start, 1)  # this round's index in the interval
         beta = state.c / n
         g = np.clip(values - played[:, None], -1.0, 1.0)
+        # a coin that is 0 in exact arithmetic (ties) but a rounding error here would open a bet:
+        # the weights jump at beta = 0, so coins within TIE of 0 count as 0
+        g = np.where(np.abs(g) <= TIE, 0.0, g)
         g = np.where(beta > 0, g, np.maximum(g, 0.0))
         g = np.where(live, g, 0.0)
         return state.a + np.log1p(beta * g), state.c + g
