@@ -51,7 +51,7 @@ class AdaptiveConfig:
 def _learner(name: str, config: AdaptiveConfig) -> Any:
     from regretlab.run import make_learner
 
-    params = {"alpha": 1.0 / config.period} if name == "fixed_share" else {}
+    params: dict[str, Any] = {"alpha": 1.0 / config.period} if name == "fixed_share" else {}
     return make_learner(name, config.T, **params)
 
 

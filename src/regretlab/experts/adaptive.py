@@ -46,6 +46,7 @@ from regretlab.experts._base import (
     mask_awake,
     zero_rounds,
 )
+from regretlab.experts.sleeping import ada_normal_hedge_log_weight
 
 
 class AdaptiveState(NamedTuple):
@@ -126,9 +127,24 @@ class _MetaOverInstances:
 
     feedback = FullInfo
     name = "adaptive"
+    empty_a: float = 0.0  # the ``a`` of an empty slot
 
     def __init__(self, base: Any):
         self.base = base
+
+    # -- what a meta-learner defines --------------------------------------------------------------
+    def slots_for(self, rounds: int) -> int:
+        raise NotImplementedError
+
+    def meta_weights(self, state: AdaptiveState) -> np.ndarray:
+        raise NotImplementedError
+
+    def meta_update(self, state: AdaptiveState, values: np.ndarray,
+                    played: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        raise NotImplementedError
+
+    def restart(self, state: AdaptiveState, rounds: np.ndarray) -> tuple[np.ndarray, ...]:
+        raise NotImplementedError
 
     # -- slots -------------------------------------------------------------------------------
     def _fresh(self, key: np.ndarray, rounds: np.ndarray, m: int, k: int, idx: np.ndarray | None = None) -> Any:
@@ -298,6 +314,7 @@ class FLH(_MetaOverInstances):
         """The meta Hedge rate: ``lr``, or ``sqrt(8 ln T / T)`` for ``horizon=T``."""
         if self.lr is not None:
             return self.lr
+        assert self.horizon is not None  # checked in __init__
         t = max(self.horizon, 2)
         return math.sqrt(8.0 * math.log(t) / t)
 
@@ -461,26 +478,44 @@ class CBCE(_MetaOverInstances):
     (Jun et al. 2017, Thm 2, with the constants of :func:`kt_regret_bound`; with a base of regret
     ``c sqrt(n)`` this is at most ``(4 + 2 sqrt 2)(c + sqrt(2(1 + ln(pi |I|)/2 + ln(pi^2/6) +
     2 ln s + ln(1 + log2 s)))) sqrt(|I|)``). ``floor(log2 t) + 1`` instances at round ``t``.
+
+    ``meta="ada_normal_hedge"`` replaces the KT bettors by sleeping AdaNormalHedge over the same
+    instances and prior (Luo & Schapire, COLT 2015, §5): :math:`p_J \propto \pi_J\,w(R_J, C_J)`
+    with ``R`` the meta's regret to the instance and ``C`` its sum of absolute values since the
+    instance started (``a`` holds ``R``, ``c`` holds ``C``); its regret to ``J`` is
+    ``O(sqrt(C_J ln(ln(C_J) / pi_J)))``, so the same covering argument gives
+    ``O(sqrt(|I| ln s)) + sum_J R_base(|J|)`` on every interval.
     """
 
     name = "cbce"
     empty_a = 0.0
+    METAS = ("kt", "ada_normal_hedge")
 
-    def __init__(self, base: Any):
+    def __init__(self, base: Any, meta: str = "kt"):
         super().__init__(base)
-        self.name = f"cbce({getattr(base, 'name', type(base).__name__)})"
+        if meta not in self.METAS:
+            raise ValueError(f"meta must be one of {', '.join(self.METAS)} (the meta-learner over the intervals), "
+                             f"got {meta!r}")
+        self.meta = meta
+        base_name = getattr(base, "name", type(base).__name__)
+        self.name = f"cbce({base_name})" if meta == "kt" else f"cbce({base_name}, meta={meta})"
 
     def slots_for(self, rounds: int) -> int:
         return int(rounds).bit_length()
 
     def meta_weights(self, state: AdaptiveState) -> np.ndarray:
         live = state.start > 0
-        n = np.maximum(state.t[:, None] + 2 - state.start, 1)  # this round's index in the interval
-        beta = state.c / n
         prior = cbce_log_prior(np.maximum(state.start, 1))
-        pos = live & (beta > 0)
-        with np.errstate(divide="ignore"):
-            logw = np.where(pos, prior + np.log(np.where(pos, beta, 1.0)) + state.a, -np.inf)
+        if self.meta == "ada_normal_hedge":
+            log_w, positive = ada_normal_hedge_log_weight(state.a, state.c)
+            pos = live & positive
+            logw = np.where(pos, prior + log_w, -np.inf)
+        else:
+            n = np.maximum(state.t[:, None] + 2 - state.start, 1)  # this round's index in the interval
+            beta = state.c / n
+            pos = live & (beta > 0)
+            with np.errstate(divide="ignore"):
+                logw = np.where(pos, prior + np.log(np.where(pos, beta, 1.0)) + state.a, -np.inf)
         fallback = np.where(live, prior, -np.inf)
         logw = np.where(pos.any(axis=1, keepdims=True), logw, fallback)
         top = logw.max(axis=1, keepdims=True)
@@ -489,6 +524,9 @@ class CBCE(_MetaOverInstances):
 
     def meta_update(self, state: AdaptiveState, values: np.ndarray, played: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         live = state.start > 0
+        if self.meta == "ada_normal_hedge":  # instantaneous regret to each live instance
+            r = np.where(live, values - played[:, None], 0.0)
+            return state.a + r, state.c + np.abs(r)
         n = np.maximum(state.t[:, None] + 2 - state.start, 1)  # this round's index in the interval
         beta = state.c / n
         g = np.clip(values - played[:, None], -1.0, 1.0)
@@ -509,12 +547,12 @@ class CBCE(_MetaOverInstances):
         return a, c, start, rows
 
     def __repr__(self) -> str:
-        return f"cbce(base={self.base!r})"
+        return f"cbce(base={self.base!r}, meta={self.meta!r})"
 
 
 @register("cbce", family="experts", tunes=("horizon",),
-          test_params=[{}, {"base": "hedge", "horizon": 40}, {"base": "ftpl"}])
-def cbce(base: Any = "adahedge", horizon: int | None = None) -> CBCE:
+          test_params=[{}, {"base": "hedge", "horizon": 40}, {"base": "ftpl"}, {"meta": "ada_normal_hedge"}])
+def cbce(base: Any = "adahedge", horizon: int | None = None, meta: str = "kt") -> CBCE:
     r"""Coin betting over geometric covering intervals (strongly adaptive regret), any base learner.
 
     A sleeping Krichevsky–Trofimov bettor per instance of ``base`` on the intervals
@@ -526,6 +564,8 @@ def cbce(base: Any = "adahedge", horizon: int | None = None) -> CBCE:
         base: a full-information learner or a registered name (a name whose registration tunes
             ``horizon`` is made with ``horizon``).
         horizon: ``T``, only passed on to a named base that tunes it.
+        meta: ``"kt"`` (coin betting, CBCE) or ``"ada_normal_hedge"`` (sleeping AdaNormalHedge
+            over the same intervals, Luo & Schapire 2015).
 
     Returns:
         A :class:`CBCE` learner: ``strategy(state) -> [B, K]``, state ``t [B]``.
@@ -540,4 +580,4 @@ def cbce(base: Any = "adahedge", horizon: int | None = None) -> CBCE:
         >>> learner.strategy(s).argmax(axis=1).tolist()
         [1, 1]
     """
-    return CBCE(_make_base(base, horizon))
+    return CBCE(_make_base(base, horizon), meta)
