@@ -62,6 +62,11 @@ def run_adaptive(config: AdaptiveConfig, seed: int) -> dict[str, Any]:
     from regretlab.metrics.interval import interval_regret_curve
     from regretlab.run import run
 
+    from regretlab.core.errors import check_int
+
+    check_int("K (actions)", config.K, minimum=2)
+    for field in ("regimes", "period", "T", "runs"):
+        check_int(field, getattr(config, field))
     env = regime_switching(num_actions=config.K, regimes=config.regimes, period=config.period)
     names = [n.strip() for n in config.algo.split(",") if n.strip()]
     if not names:
