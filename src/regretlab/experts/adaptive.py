@@ -121,8 +121,9 @@ class _MetaOverInstances:
 
     A subclass defines ``slots_for(rounds) -> M`` (slots needed to play 1-based rounds up to
     ``rounds``), ``meta_weights(state) -> [B, M]`` (the mixture over instances),
-    ``meta_update(state, values, played) -> (a, c)`` and ``restart(state) -> (a, c, start, rows)``
-    which prepares the state for its next round.
+    ``meta_update(state, values, played) -> (a, c)`` and ``restart(state, rounds) -> (a, c,
+    start, rows)``, which prepares the state for its next round ``rounds [B]`` (``rows [B, M]``:
+    the slots whose instance starts then).
     """
 
     feedback = FullInfo
@@ -196,14 +197,13 @@ class _MetaOverInstances:
     def _mixture(self, state: AdaptiveState) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         x = state.x  # [B, M, K] the slots' instances' strategies
         v = self.meta_weights(state)
-        return np.einsum("bm,bmk->bk", v, x), x, v
+        p = np.maximum(np.einsum("bm,bmk->bk", v, x), 0.0)
+        return p / p.sum(axis=1, keepdims=True), x, v
 
     def strategy(self, state: AdaptiveState, context: Any = None) -> np.ndarray:
         """``[B, K]`` mixture of the instances' strategies by the meta weights; with an awake mask
         as ``context``, restricted to the awake actions."""
         p, _, _ = self._mixture(state)
-        p = np.maximum(p, 0.0)
-        p = p / p.sum(axis=1, keepdims=True)
         return mask_awake(p, awake_mask(context, state.key.size, p.shape[1]))
 
     def update(self, state: AdaptiveState, feedback: Any) -> AdaptiveState:
