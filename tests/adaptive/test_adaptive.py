@@ -1,7 +1,7 @@
 """Adaptive regret (issue 17 part 3): FLH's and CBCE's interval-regret bounds on arbitrary loss
-sequences (Hypothesis), the interval-regret metric against a brute-force O(T^2) computation, the
-covering lemmas both bounds rest on, and a regime-switching stream where the adaptive learners'
-worst interval regret is far below Hedge's."""
+sequences (Hypothesis), both learners against textbook per-run recursions, the interval-regret
+metric against a brute-force O(T^2) computation, the covering lemmas both bounds rest on, and a
+regime-switching stream where the adaptive learners' worst interval regret is far below Hedge's."""
 
 from __future__ import annotations
 
