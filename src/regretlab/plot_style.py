@@ -62,6 +62,12 @@ KNOWN_COLORS: dict[str, str] = {
     "ucb1": "#0072B2", "kl_ucb": "#D55E00", "thompson": "#009E73", "exp3": "#E69F00",
     "tsallis_inf": "#56B4E9", "exp3_ix": "#CC79A7", "moss": "#332288", "epsilon_greedy": "#117733",
     "exp3p": "#882255", "bandit_ftpl": "#999933",
+    # adaptive regret (experts), non-stationary and contextual bandits
+    "flh": "#D55E00", "cbce": "#009E73",
+    "sw_ucb": "#D55E00", "d_ucb": "#009E73", "exp3_s": "#E69F00", "m_ucb": "#CC79A7",
+    "glr_kl_ucb": "#332288", "exp3_restart": "#117733", "rexp3": "#882255",
+    "linucb": "#0072B2", "linucb_hybrid": "#56B4E9", "lin_ts": "#D55E00", "square_cb": "#009E73",
+    "epsilon_greedy_oracle": "#E69F00", "explore_first": "#CC79A7", "policy_exp4": "#332288",
     # preference learning
     "inpo": "#0072B2", "dpo": "#D55E00", "ipo": "#009E73",
     # games
