@@ -53,12 +53,13 @@ def _rebuild(loss_row: np.ndarray, w_row: np.ndarray, eta: float) -> float:
 
 
 @numba.njit(cache=True, nogil=True)
-def exp3_fixed_step(loss, weight, action, reward, prob, lo, hi, eta, gamma, refresh):
+def exp3_fixed_step(loss, weight, action, reward, prob, lo, hi, eta, gamma, t, refresh_every):
     """Fixed-rate Exp3 update with validation: ``(ok, L̂', w', Σw', p')`` for the next round.
 
     ``est = ((hi - r)/(hi - lo)) / prob``; ``L̂[a] += est``; ``w[a] *= exp(-η est)``; row sums
-    recomputed; ``p = w / Σw`` mixed with ``γ/K`` when ``gamma`` > 0. With ``refresh`` (or when a
-    run's weights underflow) the run's weights are rebuilt as ``exp(-η (L̂ - min L̂))``.
+    recomputed; ``p = w / Σw`` mixed with ``γ/K`` when ``gamma`` > 0. A run whose new round counter
+    ``t[b]`` (int64 ``[B]``, per run) is a multiple of ``refresh_every``, or whose weights
+    underflow, has its weights rebuilt as ``exp(-η (L̂ - min L̂))``.
 
     Written as short passes over the batch rather than one pass per run: each pass is a tight loop
     (the sums and divisions overlap across runs, the ``exp`` calls run back to back), several times
@@ -88,7 +89,7 @@ def exp3_fixed_step(loss, weight, action, reward, prob, lo, hi, eta, gamma, refr
             s += new_w[i, j]
         new_t[i] = s
     for i in range(b):
-        if refresh or new_t[i] < 1e-150 or new_w[i, action[i]] < 1e-200:  # out of the denormal range
+        if t[i] % refresh_every == 0 or new_t[i] < 1e-150 or new_w[i, action[i]] < 1e-200:  # out of the denormals
             new_t[i] = _rebuild(new_loss[i], new_w[i], eta)
     for i in range(b):
         s = new_t[i]
@@ -145,7 +146,7 @@ def exp3_fixed_play(loss, weight, total, p, action_keys, t0, table, lo, hi, eta,
     """``T = len(table)`` whole rounds of fixed-rate Exp3 per run, the runner's protocol compiled.
 
     Round ``t`` of run ``b``: the uniform of :func:`regretlab.core.rng.uniform` (key
-    ``action_keys[b]``, counter ``t0 + t``), the inverse-CDF draw of
+    ``action_keys[b]``, counter ``t0[b] + t``: ``t0`` is the runs' int64 ``[B]`` round counter), the inverse-CDF draw of
     :func:`regretlab.core.kernels.sample_rows` from ``p``, reward ``table[t, a]``, then the update of
     :func:`exp3_fixed_step`. Returns ``(ok, L̂', w', Σw', p', reward [B], actions)``: each run's
     total reward over the table and, with ``history``, the actions ``[T, B]`` (else ``[0, B]``;
@@ -176,10 +177,8 @@ def exp3_fixed_play(loss, weight, total, p, action_keys, t0, table, lo, hi, eta,
     # so the draws, exps and divisions of different runs overlap; one run at a time would wait on
     # each round's dependency chain.
     for t in range(n):
-        ctr = np.uint64(t0 + t)
-        refresh = (t0 + t + 1) % refresh_every == 0
         for i in range(b):
-            x = _mix64(_mix64(action_keys[i] + ctr * _GOLDEN) + _GOLDEN)
+            x = _mix64(_mix64(action_keys[i] + np.uint64(t0[i] + t) * _GOLDEN) + _GOLDEN)
             u = float(x >> np.uint64(11)) * scale + 0.5 * scale
             # the core sampler's branch-free inverse CDF: same additions, same order, same action
             tot = 0.0
@@ -205,7 +204,7 @@ def exp3_fixed_play(loss, weight, total, p, action_keys, t0, table, lo, hi, eta,
                 sw += new_w[i, j]
             new_t[i] = sw
         for i in range(b):
-            if refresh or new_t[i] < 1e-150 or new_w[i, act[i]] < 1e-200:
+            if (t0[i] + t + 1) % refresh_every == 0 or new_t[i] < 1e-150 or new_w[i, act[i]] < 1e-200:
                 new_t[i] = _rebuild(new_loss[i], new_w[i], eta)
         for i in range(b):
             sw = new_t[i]
