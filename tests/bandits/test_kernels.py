@@ -61,9 +61,11 @@ def test_fused_exp3_step_matches_numpy_reference(refresh, gamma):
     a = g.integers(0, k, b)
     r = g.uniform(-1, 0, b)
     prob = g.uniform(1e-3, 1, b)
+    # the runs' new rounds (the kernel takes the counters before the update and advances them)
     t = {"none": np.full(b, 5), "all": np.full(b, 128), "some": g.choice([3, 64, 65, 192], b)}[refresh].astype(np.int64)
-    ok, *got = _kernels.exp3_fixed_step(loss, weight, a, r, prob, -1.0, 0.0, eta, gamma, t, 64)
+    ok, *got, rounds = _kernels.exp3_fixed_step(loss, weight, a, r, prob, -1.0, 0.0, eta, gamma, t - 1, 64)
     assert ok
+    np.testing.assert_array_equal(rounds, t)
     for x, y in zip(got, _exp3_step_reference(loss, weight, a, r, prob, -1.0, 0.0, eta, gamma, t, 64)):
         np.testing.assert_array_equal(x, y)
     assert not any(np.shares_memory(x, y) for x in got for y in (loss, weight))  # fresh outputs

@@ -53,13 +53,25 @@ def _rebuild(loss_row: np.ndarray, w_row: np.ndarray, eta: float) -> float:
 
 
 @numba.njit(cache=True, nogil=True)
+def _refresh(t: np.ndarray, every: int) -> tuple[bool, bool]:
+    """``(all, each)``: every run rebuilds this round (they share a round that is a multiple of
+    ``every``), or the runs are at different rounds and each checks its own ``t[b]``. When they share
+    a round (the common case) the per-run remainder is never computed."""
+    first = t[0] if t.shape[0] else 0
+    for i in range(t.shape[0]):
+        if t[i] != first:
+            return False, True
+    return first % every == 0, False
+
+
+@numba.njit(cache=True, nogil=True)
 def exp3_fixed_step(loss, weight, action, reward, prob, lo, hi, eta, gamma, t, refresh_every):
-    """Fixed-rate Exp3 update with validation: ``(ok, L̂', w', Σw', p')`` for the next round.
+    """Fixed-rate Exp3 update with validation: ``(ok, L̂', w', Σw', p', t + 1)`` for the next round.
 
     ``est = ((hi - r)/(hi - lo)) / prob``; ``L̂[a] += est``; ``w[a] *= exp(-η est)``; row sums
-    recomputed; ``p = w / Σw`` mixed with ``γ/K`` when ``gamma`` > 0. A run whose new round counter
-    ``t[b]`` (int64 ``[B]``, per run) is a multiple of ``refresh_every``, or whose weights
-    underflow, has its weights rebuilt as ``exp(-η (L̂ - min L̂))``.
+    recomputed; ``p = w / Σw`` mixed with ``γ/K`` when ``gamma`` > 0. ``t`` is the runs' int64
+    ``[B]`` round counter; a run whose new round ``t[b] + 1`` is a multiple of ``refresh_every``, or
+    whose weights underflow, has its weights rebuilt as ``exp(-η (L̂ - min L̂))``.
 
     Written as short passes over the batch rather than one pass per run: each pass is a tight loop
     (the sums and divisions overlap across runs, the ``exp`` calls run back to back), several times
@@ -67,13 +79,16 @@ def exp3_fixed_step(loss, weight, action, reward, prob, lo, hi, eta, gamma, t, r
     """
     b, k = loss.shape
     if not feedback_ok(action, reward, prob, k, lo, hi):
-        return False, np.empty((0, 0)), np.empty((0, 0)), np.empty(0), np.empty((0, 0))
+        return False, np.empty((0, 0)), np.empty((0, 0)), np.empty(0), np.empty((0, 0)), np.empty(0, np.int64)
     new_loss = loss.copy()
     new_w = weight.copy()
     new_t = np.empty(b)
     new_p = np.empty((b, k))
+    rounds = np.empty(b, np.int64)
     span = hi - lo
     f = np.empty(b)
+    for i in range(b):
+        rounds[i] = t[i] + 1
     for i in range(b):
         est = ((hi - reward[i]) / span) / prob[i]
         new_loss[i, action[i]] += est
@@ -88,9 +103,10 @@ def exp3_fixed_step(loss, weight, action, reward, prob, lo, hi, eta, gamma, t, r
         for j in range(k):
             s += new_w[i, j]
         new_t[i] = s
+    every, each = _refresh(rounds, refresh_every)
     for i in range(b):
-        if t[i] % refresh_every == 0 or new_t[i] < 1e-150 or new_w[i, action[i]] < 1e-200:  # out of the denormals
-            new_t[i] = _rebuild(new_loss[i], new_w[i], eta)
+        if every or (each and rounds[i] % refresh_every == 0) or new_t[i] < 1e-150 or new_w[i, action[i]] < 1e-200:
+            new_t[i] = _rebuild(new_loss[i], new_w[i], eta)  # (the thresholds keep out of the denormal range)
     for i in range(b):
         s = new_t[i]
         for j in range(k):
@@ -100,7 +116,7 @@ def exp3_fixed_step(loss, weight, action, reward, prob, lo, hi, eta, gamma, t, r
         for i in range(b):
             for j in range(k):
                 new_p[i, j] = c * new_p[i, j] + e
-    return True, new_loss, new_w, new_t, new_p
+    return True, new_loss, new_w, new_t, new_p, rounds
 
 
 @numba.njit(cache=True, nogil=True)
@@ -146,12 +162,13 @@ def exp3_fixed_play(loss, weight, total, p, action_keys, t0, table, lo, hi, eta,
     """``T = len(table)`` whole rounds of fixed-rate Exp3 per run, the runner's protocol compiled.
 
     Round ``t`` of run ``b``: the uniform of :func:`regretlab.core.rng.uniform` (key
-    ``action_keys[b]``, counter ``t0[b] + t``: ``t0`` is the runs' int64 ``[B]`` round counter), the inverse-CDF draw of
+    ``action_keys[b]``, counter ``t0 + t``), the inverse-CDF draw of
     :func:`regretlab.core.kernels.sample_rows` from ``p``, reward ``table[t, a]``, then the update of
     :func:`exp3_fixed_step`. Returns ``(ok, L̂', w', Σw', p', reward [B], actions)``: each run's
     total reward over the table and, with ``history``, the actions ``[T, B]`` (else ``[0, B]``;
     fresh memory is slow to touch, so nothing per round is kept unless asked). ``ok`` is False if
-    a reward lies outside ``[lo, hi]`` (nothing is returned then).
+    a reward lies outside ``[lo, hi]`` (nothing is returned then). Every run is at round ``t0``:
+    :meth:`regretlab.bandits.adversarial.Exp3.play_table` calls it once per distinct round.
     """
     b, k = loss.shape
     n = table.shape[0]
@@ -177,8 +194,10 @@ def exp3_fixed_play(loss, weight, total, p, action_keys, t0, table, lo, hi, eta,
     # so the draws, exps and divisions of different runs overlap; one run at a time would wait on
     # each round's dependency chain.
     for t in range(n):
+        ctr = np.uint64(t0 + t)
+        refresh = (t0 + t + 1) % refresh_every == 0
         for i in range(b):
-            x = _mix64(_mix64(action_keys[i] + np.uint64(t0[i] + t) * _GOLDEN) + _GOLDEN)
+            x = _mix64(_mix64(action_keys[i] + ctr * _GOLDEN) + _GOLDEN)
             u = float(x >> np.uint64(11)) * scale + 0.5 * scale
             # the core sampler's branch-free inverse CDF: same additions, same order, same action
             tot = 0.0
@@ -204,7 +223,7 @@ def exp3_fixed_play(loss, weight, total, p, action_keys, t0, table, lo, hi, eta,
                 sw += new_w[i, j]
             new_t[i] = sw
         for i in range(b):
-            if (t0[i] + t + 1) % refresh_every == 0 or new_t[i] < 1e-150 or new_w[i, act[i]] < 1e-200:
+            if refresh or new_t[i] < 1e-150 or new_w[i, act[i]] < 1e-200:
                 new_t[i] = _rebuild(new_loss[i], new_w[i], eta)
         for i in range(b):
             sw = new_t[i]

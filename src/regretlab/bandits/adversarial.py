@@ -41,6 +41,7 @@ from regretlab.bandits._common import (
     noise,
     per_run,
     round_counter,
+    shared_round,
 )
 
 __all__ = [
@@ -206,18 +207,17 @@ class Exp3(_Base):
         b, k = state.loss.shape
         a, r, prob = self._arrays(state, feedback, k)
         lo, hi = self.reward_range
-        t = state.t + 1
-        if type(t) is not np.ndarray or t.shape != (b,):  # a state written by hand with t an int
-            t = np.broadcast_to(np.asarray(t, dtype=np.int64), (b,)).copy()
         if state.weight is None:
             ok, loss = _kernels.iw_step(state.loss, a, r, prob, lo, hi, 0.0)
             if not ok:
                 self._reject(state, feedback, k)
-            new = BanditState(t, state.key, loss)
+            new = BanditState(state.t + 1, state.key, loss)
             return new._replace(p=_frozen(self._strategy(new)))
-        ok, loss, weight, total, p = _kernels.exp3_fixed_step(
-            state.loss, state.weight, a, r, prob, lo, hi, self.rate(k, state.t), self.exploration,
-            t, self._REFRESH)
+        t = state.t
+        if type(t) is not np.ndarray or t.shape != (b,) or t.dtype != _I64:  # e.g. a state written by hand
+            t = np.ascontiguousarray(np.broadcast_to(np.asarray(t, dtype=np.int64), (b,)))
+        ok, loss, weight, total, p, t = _kernels.exp3_fixed_step(  # the kernel advances t too
+            state.loss, state.weight, a, r, prob, lo, hi, self.rate(k, t), self.exploration, t, self._REFRESH)
         if not ok:
             self._reject(state, feedback, k)
         return BanditState(t, state.key, loss, weight, total, _frozen(p))
@@ -255,15 +255,35 @@ class Exp3(_Base):
         if tab.ndim != 2 or tab.shape[1] != k:
             raise ValueError(f"table must have shape [T, {k}], got {list(tab.shape)}")
         lo, hi = self.reward_range
-        t0 = np.ascontiguousarray(np.broadcast_to(np.asarray(state.t, dtype=np.int64), (b,)))
-        ok, loss, weight, total, p, reward, actions = _kernels.exp3_fixed_play(
-            state.loss, state.weight, state.total, state.p, np.ascontiguousarray(keys), t0,
-            np.ascontiguousarray(tab), lo, hi, self.rate(k, 0), self.exploration, self._REFRESH, bool(history))
-        if not ok:
-            from regretlab.bandits._common import check_rewards
+        t0 = np.broadcast_to(np.asarray(state.t, dtype=np.int64), (b,))
+        tab = np.ascontiguousarray(tab)
+        keys = np.ascontiguousarray(keys)
+        common = shared_round(t0)
+        # one compiled call for the runs of each round (all of them when they share one: the common case)
+        groups = [slice(None)] if common is not None else [np.flatnonzero(t0 == c) for c in np.unique(t0)]
+        if common is not None:
+            parts = [(state.loss, state.weight, state.total, state.p, keys)]
+        else:
+            parts = [tuple(np.ascontiguousarray(x[g]) for x in (state.loss, state.weight, state.total, state.p, keys))
+                     for g in groups]
+        out = []
+        for g, (loss, weight, total, p, key) in zip(groups, parts):
+            ok, *res = _kernels.exp3_fixed_play(
+                loss, weight, total, p, key, int(t0[g][0]) if common is None else common, tab, lo, hi,
+                self.rate(k, 0), self.exploration, self._REFRESH, bool(history))
+            if not ok:
+                from regretlab.bandits._common import check_rewards
 
-            check_rewards("table", tab, tab.shape, lo, hi)
-            raise ValueError(f"table must be rewards in [{lo}, {hi}]")
+                check_rewards("table", tab, tab.shape, lo, hi)
+                raise ValueError(f"table must be rewards in [{lo}, {hi}]")
+            out.append(res)
+        if common is not None:
+            loss, weight, total, p, reward, actions = out[0]
+        else:
+            loss, weight, total, p = (np.empty_like(x) for x in (state.loss, state.weight, state.total, state.p))
+            reward, actions = np.empty(b), np.empty((tab.shape[0] if history else 0, b), np.int64)
+            for g, res in zip(groups, out):
+                loss[g], weight[g], total[g], p[g], reward[g], actions[:, g] = res
         new = BanditState(t0 + tab.shape[0], state.key, loss, weight, total, _frozen(p))
         return TablePlay(new, reward, actions if history else None)
 
