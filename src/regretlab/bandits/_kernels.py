@@ -53,32 +53,22 @@ def _rebuild(loss_row: np.ndarray, w_row: np.ndarray, eta: float) -> float:
 
 
 @numba.njit(cache=True, nogil=True)
-def _refresh(t: np.ndarray, every: int) -> tuple[bool, bool]:
-    """``(all, each)``: every run rebuilds this round (they share a round that is a multiple of
-    ``every``), or the runs are at different rounds and each checks its own ``t[b]``. When they share
-    a round (the common case) the per-run remainder is never computed."""
-    first = t[0] if t.shape[0] else 0
-    for i in range(t.shape[0]):
-        if t[i] != first:
-            return False, True
-    return first % every == 0, False
-
-
-@numba.njit(cache=True, nogil=True)
 def exp3_fixed_step(loss, weight, action, reward, prob, lo, hi, eta, gamma, t, refresh_every):
-    """Fixed-rate Exp3 update with validation: ``(ok, L̂', w', Σw', p', t + 1)`` for the next round.
+    """Fixed-rate Exp3 update with validation: ``(ok, L̂', w', Σw', p', t + 1)`` for the next round
+    (``ok`` is also False when ``t`` does not hold one counter per run).
 
     ``est = ((hi - r)/(hi - lo)) / prob``; ``L̂[a] += est``; ``w[a] *= exp(-η est)``; row sums
     recomputed; ``p = w / Σw`` mixed with ``γ/K`` when ``gamma`` > 0. ``t`` is the runs' int64
-    ``[B]`` round counter; a run whose new round ``t[b] + 1`` is a multiple of ``refresh_every``, or
-    whose weights underflow, has its weights rebuilt as ``exp(-η (L̂ - min L̂))``.
+    ``[B]`` round counter; a run whose new round ``t[b] + 1`` is a multiple of ``refresh_every`` (a
+    power of two: the test is a bit mask, no division), or whose weights underflow, has its weights
+    rebuilt as ``exp(-η (L̂ - min L̂))``.
 
     Written as short passes over the batch rather than one pass per run: each pass is a tight loop
     (the sums and divisions overlap across runs, the ``exp`` calls run back to back), several times
     faster than a per-run body.
     """
     b, k = loss.shape
-    if not feedback_ok(action, reward, prob, k, lo, hi):
+    if t.shape[0] != b or not feedback_ok(action, reward, prob, k, lo, hi):
         return False, np.empty((0, 0)), np.empty((0, 0)), np.empty(0), np.empty((0, 0)), np.empty(0, np.int64)
     new_loss = loss.copy()
     new_w = weight.copy()
@@ -103,9 +93,9 @@ def exp3_fixed_step(loss, weight, action, reward, prob, lo, hi, eta, gamma, t, r
         for j in range(k):
             s += new_w[i, j]
         new_t[i] = s
-    every, each = _refresh(rounds, refresh_every)
+    mask = refresh_every - 1
     for i in range(b):
-        if every or (each and rounds[i] % refresh_every == 0) or new_t[i] < 1e-150 or new_w[i, action[i]] < 1e-200:
+        if (rounds[i] & mask) == 0 or new_t[i] < 1e-150 or new_w[i, action[i]] < 1e-200:
             new_t[i] = _rebuild(new_loss[i], new_w[i], eta)  # (the thresholds keep out of the denormal range)
     for i in range(b):
         s = new_t[i]

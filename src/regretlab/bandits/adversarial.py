@@ -180,7 +180,7 @@ class Exp3(_Base):
     # run whose weights underflow, they are recomputed from L̂ so rounding never accumulates. One
     # compiled pass per update checks the feedback, updates L̂, the weights and their sums, and
     # computes the next strategy.
-    _REFRESH = 64
+    _REFRESH = 64  # a power of two (the compiled step tests t & 63)
 
     def init(self, keys: Any, num_actions: int) -> BanditState:
         state = super().init(keys, num_actions)
@@ -214,13 +214,15 @@ class Exp3(_Base):
             new = BanditState(state.t + 1, state.key, loss)
             return new._replace(p=_frozen(self._strategy(new)))
         t = state.t
-        if type(t) is not np.ndarray or t.shape != (b,) or t.dtype != _I64:  # e.g. a state written by hand
-            t = np.ascontiguousarray(np.broadcast_to(np.asarray(t, dtype=np.int64), (b,)))
-        ok, loss, weight, total, p, t = _kernels.exp3_fixed_step(  # the kernel advances t too
+        if type(t) is not np.ndarray:  # a state written by hand with one int for the batch
+            t = np.full(b, t, dtype=np.int64)
+        ok, loss, weight, total, p, new_t = _kernels.exp3_fixed_step(  # the kernel advances t too
             state.loss, state.weight, a, r, prob, lo, hi, self.rate(k, t), self.exploration, t, self._REFRESH)
         if not ok:
+            if np.shape(t) != (b,):
+                raise ValueError(f"state.t must be the runs' round counters, shape [{b}], got shape {list(np.shape(t))}")
             self._reject(state, feedback, k)
-        return BanditState(t, state.key, loss, weight, total, _frozen(p))
+        return BanditState(new_t, state.key, loss, weight, total, _frozen(p))
 
     def play_table(self, state: BanditState, action_keys: Any, table: Any, history: bool = False) -> TablePlay:
         """``T = len(table)`` rounds of the runner's protocol in one compiled call (fixed rate only).

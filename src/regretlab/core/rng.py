@@ -142,10 +142,12 @@ def sample_actions(keys: np.ndarray, counter: int | np.ndarray, probs: np.ndarra
         >>> bool((sample_actions(keys, np.array([2, 7, 2]), p)[1] == sample_actions(keys[1:2], 7, p[:1])).all())
         True
     """
-    from regretlab.core.kernels import is_scalar, sample_keyed, sample_rows
+    if not isinstance(counter, (np.ndarray, list, tuple)):  # one round for the batch (the per-round path)
+        from regretlab.core.kernels import sample_keyed
 
-    if is_scalar(counter):
         return sample_keyed(keys, counter, probs)  # = sample_rows(probs, uniform(keys, counter, 1)[:, 0])
+    from regretlab.core.kernels import sample_rows
+
     return sample_rows(probs, uniform(keys, counter, 1)[:, 0])
 
 
