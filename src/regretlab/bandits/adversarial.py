@@ -244,8 +244,6 @@ class Exp3(_Base):
         Returns:
             ``TablePlay(state after T rounds, reward [B] summed over the T rounds, actions [T, B] or None)``.
         """
-        from regretlab.bandits import _kernels
-
         if state.weight is None or state.p is None:
             raise ValueError("play_table needs a fixed-rate Exp3 state made by init/update (schedule='fixed')")
         b, k = state.loss.shape
@@ -256,38 +254,41 @@ class Exp3(_Base):
         tab = check_array("table", table, finite=False)
         if tab.ndim != 2 or tab.shape[1] != k:
             raise ValueError(f"table must have shape [T, {k}], got {list(tab.shape)}")
-        lo, hi = self.reward_range
         t0 = np.broadcast_to(np.asarray(state.t, dtype=np.int64), (b,))
-        tab = np.ascontiguousarray(tab)
-        keys = np.ascontiguousarray(keys)
+        tab, keys = np.ascontiguousarray(tab), np.ascontiguousarray(keys)
+        weight, total, p = state.weight, state.total, state.p
+        assert total is not None
+        total_in = total
         common = shared_round(t0)
-        # one compiled call for the runs of each round (all of them when they share one: the common case)
-        groups = [slice(None)] if common is not None else [np.flatnonzero(t0 == c) for c in np.unique(t0)]
-        if common is not None:
-            parts = [(state.loss, state.weight, state.total, state.p, keys)]
-        else:
-            parts = [tuple(np.ascontiguousarray(x[g]) for x in (state.loss, state.weight, state.total, state.p, keys))
-                     for g in groups]
-        out = []
-        for g, (loss, weight, total, p, key) in zip(groups, parts):
-            ok, *res = _kernels.exp3_fixed_play(
-                loss, weight, total, p, key, int(t0[g][0]) if common is None else common, tab, lo, hi,
-                self.rate(k, 0), self.exploration, self._REFRESH, bool(history))
-            if not ok:
-                from regretlab.bandits._common import check_rewards
-
-                check_rewards("table", tab, tab.shape, lo, hi)
-                raise ValueError(f"table must be rewards in [{lo}, {hi}]")
-            out.append(res)
-        if common is not None:
-            loss, weight, total, p, reward, actions = out[0]
-        else:
-            loss, weight, total, p = (np.empty_like(x) for x in (state.loss, state.weight, state.total, state.p))
+        if common is not None:  # every run at one round: one compiled call (the common case)
+            loss, weight, total, p, reward, actions = self._play(state.loss, weight, total, p, keys, common,
+                                                                 tab, history)
+        else:  # one compiled call for the runs of each round
+            loss, weight, total, p = (np.empty_like(x) for x in (state.loss, weight, total, p))
             reward, actions = np.empty(b), np.empty((tab.shape[0] if history else 0, b), np.int64)
-            for g, res in zip(groups, out):
-                loss[g], weight[g], total[g], p[g], reward[g], actions[:, g] = res
+            for c in np.unique(t0):
+                rows = np.flatnonzero(t0 == c)
+                out = self._play(state.loss[rows], state.weight[rows], total_in[rows], state.p[rows], keys[rows],
+                                 int(c), tab, history)
+                loss[rows], weight[rows], total[rows], p[rows], reward[rows] = out[:5]
+                actions[:, rows] = out[5]
         new = BanditState(t0 + tab.shape[0], state.key, loss, weight, total, _frozen(p))
         return TablePlay(new, reward, actions if history else None)
+
+    def _play(self, loss: np.ndarray, weight: np.ndarray, total: np.ndarray, p: np.ndarray, keys: np.ndarray,
+              t0: int, tab: np.ndarray, history: bool) -> tuple[np.ndarray, ...]:
+        """:func:`_kernels.exp3_fixed_play` for runs that are all at round ``t0``; a clear error on bad rewards."""
+        from regretlab.bandits import _kernels
+
+        lo, hi = self.reward_range
+        ok, *out = _kernels.exp3_fixed_play(loss, weight, total, p, keys, t0, tab, lo, hi, self.rate(p.shape[1], 0),
+                                            self.exploration, self._REFRESH, bool(history))
+        if not ok:
+            from regretlab.bandits._common import check_rewards
+
+            check_rewards("table", tab, tab.shape, lo, hi)
+            raise ValueError(f"table must be rewards in [{lo}, {hi}]")
+        return tuple(out)
 
 
 @register("exp3", family="bandits", tunes=("horizon", "reward_range"),
