@@ -7,7 +7,8 @@ A learner that reads a context gets one from the family's context maker below (E
 the semi-bandits' action tables or oracle contexts).
 
 Checked for every case: shapes and domain (strategies on the simplex, chosen components a row of
-the round's action table), the per-run round counter, batch row = solo run, seed determinism,
+the round's action table), the per-run round counter ``t [B]`` (int64) of every family, batch row
+= solo run, rows of runs at different rounds stacked into one state = their solo states, seed determinism,
 purity (the state argument is never changed; the same update twice gives the same state), huge and
 tiny rewards inside the declared range over many rounds, and clear errors on bad feedback.
 """
@@ -135,9 +136,8 @@ def test_armed_shapes_domain_round_counter_and_purity(name, params, mode):
     strategies, state = _play_armed(learner, rng.spawn_keys(1, 5), 4, 30, mode, check_purity=True)
     assert strategies.shape == (30, 5, 4)
     _on_simplex(strategies, 4)
-    assert np.all(np.asarray(state.t) == 30)
-    if learners.get(name).family == "switching":
-        assert np.shape(state.t) == (5,)  # a per-run round counter
+    assert np.asarray(state.t).dtype == np.int64 and np.shape(state.t) == (5,)  # a per-run round counter
+    assert (state.t == 30).all()
 
 
 @pytest.mark.parametrize("name,params,mode", ARMED_CASES, ids=ARMED_IDS)
@@ -148,6 +148,79 @@ def test_armed_batch_row_equals_solo_run(name, params, mode):
     for b in (0, 3):
         solo, _ = _play_armed(learner, keys[b:b + 1], 3, 25, mode)
         np.testing.assert_allclose(batched[:, b], solo[:, 0], rtol=1e-12, atol=1e-12)
+
+
+# -- per-run round counters: rows of one state at different rounds -----------------------------
+def _stack(states):
+    """One state from solo states ``[1, ...]`` (rows of different runs, possibly at different rounds)."""
+    first = states[0]
+    if isinstance(first, tuple) and hasattr(first, "_fields"):
+        return type(first)(*[_stack([s[i] for s in states]) for i in range(len(first))])
+    if isinstance(first, np.ndarray):
+        return np.concatenate(states, axis=0)
+    assert all(s is None for s in states), f"cannot stack {type(first).__name__} state fields"
+    return None
+
+
+def _assert_row(state, b, solo, where="state"):
+    """Row ``b`` of ``state`` equals the solo state (integers exactly, floats to 1e-12)."""
+    if isinstance(solo, tuple) and hasattr(solo, "_fields"):
+        for name, x, y in zip(solo._fields, state, solo):
+            _assert_row(x, b, y, f"{where}.{name}")
+    elif isinstance(solo, np.ndarray):
+        got = np.asarray(state)[b:b + 1]
+        if solo.dtype.kind in "biu":
+            np.testing.assert_array_equal(got, solo, err_msg=where)
+        else:
+            np.testing.assert_allclose(got, solo, rtol=1e-12, atol=1e-12, err_msg=where)
+    else:
+        assert state is None and solo is None, where
+
+
+def _advance_armed(learner, state, keys, k, t0, rounds, mode=None):
+    """``rounds`` rounds of the protocol from ``state``, whose run ``b`` is at round ``t0[b]`` (or
+    ``t0`` for all): every draw, context and reward of a run at its own round. Strategies and states."""
+    lo, hi = _range(learner)
+    act = rng.derive(keys, "action")
+    rows = np.arange(keys.size)
+    strategies, states = [], []
+    for j in range(rounds):
+        t = t0 + j
+        ctx = _context(mode, state, keys, t, k)
+        p = np.array(learner.strategy(state, ctx) if ctx is not None else learner.strategy(state), copy=True)
+        u = _rewards("uniform", lo, hi, keys, t, k)
+        a = rng.sample_actions(act, t, p)
+        fb = FullInfo(u) if learner.feedback is FullInfo else Bandit(a, u[rows, a], p[rows, a], context=ctx)
+        state = learner.update(state, fb)
+        strategies.append(p)
+        states.append(state)
+    return strategies, states
+
+
+BANDIT_CASES = [(n, p, m) for n, p, m in ARMED_CASES if learners.get(n).family == "bandits"]
+BANDIT_IDS = [f"{n}-{i}-{m or 'plain'}" for i, (n, p, m) in enumerate(BANDIT_CASES)]
+ROUNDS = np.array([61, 9])  # run 0 crosses round 64 below (fixed-rate Exp3 rebuilds its weights there)
+
+
+@pytest.mark.parametrize("name,params,mode", BANDIT_CASES, ids=BANDIT_IDS)
+def test_armed_rows_at_different_rounds_equal_solo_states(name, params, mode):
+    # Rows of two runs at different rounds, stacked into one state: row b's strategy and updates
+    # are those of its solo state (t-dependent rates, indices, ε_t and draws per run).
+    learner = learners.make(name, **params)
+    keys, k = rng.spawn_keys(13, 2), 3
+    solos = [_play_armed(learner, keys[b:b + 1], k, int(ROUNDS[b]), mode)[1] for b in range(2)]
+    mixed = _stack(solos)
+    assert np.asarray(mixed.t).dtype == np.int64 and mixed.t.tolist() == ROUNDS.tolist()
+    if getattr(mixed, "p", None) is not None:  # the strategy recomputed from the state, not the carried one
+        fresh = learner.strategy(mixed._replace(p=None))
+        for b in range(2):
+            np.testing.assert_allclose(fresh[b:b + 1], learner.strategy(solos[b]._replace(p=None)), rtol=1e-12, atol=1e-12)
+    got_p, got_s = _advance_armed(learner, mixed, keys, k, ROUNDS, 5, mode)
+    for b in range(2):
+        want_p, want_s = _advance_armed(learner, solos[b], keys[b:b + 1], k, int(ROUNDS[b]), 5, mode)
+        for j in range(5):
+            np.testing.assert_allclose(got_p[j][b:b + 1], want_p[j], rtol=1e-12, atol=1e-12, err_msg=f"round {j}")
+            _assert_row(got_s[j], b, want_s[j], f"run {b} after {j + 1} updates: state")
 
 
 class _Stream:
@@ -296,7 +369,7 @@ def test_semi_shapes_domain_round_counter_and_purity(name, params):
     strategies, chosen, state = _play_semi(learner, rng.spawn_keys(1, 5), 30, check_purity=True)
     assert strategies.shape == (30, 5, m) and chosen.shape[:2] == (30, 5) and chosen.dtype == bool
     _on_simplex(strategies, m)
-    assert np.shape(state.t) == (5,) and (state.t == 30).all()
+    assert np.asarray(state.t).dtype == np.int64 and np.shape(state.t) == (5,) and (state.t == 30).all()
 
 
 @pytest.mark.parametrize("name,params", SEMI, ids=_ids(SEMI))
@@ -308,6 +381,42 @@ def test_semi_batch_row_equals_solo_run(name, params):
         solo, solo_chosen, _ = _play_semi(learner, keys[b:b + 1], 25)
         np.testing.assert_allclose(batched[:, b], solo[:, 0], rtol=1e-12, atol=1e-12)
         np.testing.assert_array_equal(chosen[:, b], solo_chosen[:, 0])
+
+
+def _advance_semi(learner, state, keys, t0, rounds, shared_round):
+    """As :func:`_advance_armed` for a semi-bandit learner. A context that is one value for the
+    batch (an oracle's ``x``) is the one of round ``shared_round + j``; per-run tables are per run."""
+    inst = _Instance(learner)
+    lo, hi = _range(learner)
+    act = rng.derive(keys, "action")
+    strategies, states = [], []
+    for j in range(rounds):
+        t = t0 + j
+        ctx = inst.context(keys, t if isinstance(learner, Exp2) else shared_round + j)
+        p = np.array(learner.strategy(state, ctx), copy=True)
+        h = rng.sample_actions(act, t, p)
+        chosen = learner.chosen(h, ctx)
+        u = _rewards("uniform", lo, hi, keys, t, inst.d)
+        state = learner.update(state, SemiBandit(chosen, np.where(chosen, u, 0.0), context=ctx))
+        strategies.append(p)
+        states.append(state)
+    return strategies, states
+
+
+@pytest.mark.parametrize("name,params", SEMI, ids=_ids(SEMI))
+def test_semi_rows_at_different_rounds_equal_solo_states(name, params):
+    learner = learners.make(name, **params)
+    keys = rng.spawn_keys(13, 2)
+    solos = [_play_semi(learner, keys[b:b + 1], int(ROUNDS[b]))[2] for b in range(2)]
+    mixed = _stack(solos)
+    assert np.asarray(mixed.t).dtype == np.int64 and mixed.t.tolist() == ROUNDS.tolist()
+    shared = int(ROUNDS[0])
+    got_p, got_s = _advance_semi(learner, mixed, keys, ROUNDS, 5, shared)
+    for b in range(2):
+        want_p, want_s = _advance_semi(learner, solos[b], keys[b:b + 1], int(ROUNDS[b]), 5, shared)
+        for j in range(5):
+            np.testing.assert_allclose(got_p[j][b:b + 1], want_p[j], rtol=1e-12, atol=1e-12, err_msg=f"round {j}")
+            _assert_row(got_s[j], b, want_s[j], f"run {b} after {j + 1} updates: state")
 
 
 @pytest.mark.parametrize("name,params", SEMI, ids=_ids(SEMI))

@@ -29,8 +29,9 @@ def test_incremental_exp3_matches_softmax_reference():
             state = learner.update(state, Bandit(a, -g.uniform(size=64), p[np.arange(64), a]))
 
 
-def _exp3_step_reference(loss, weight, a, r, prob, lo, hi, eta, gamma, refresh):
-    """NumPy reference of _kernels.exp3_fixed_step (the update and strategy code it replaced)."""
+def _exp3_step_reference(loss, weight, a, r, prob, lo, hi, eta, gamma, t, refresh_every):
+    """NumPy reference of _kernels.exp3_fixed_step (the update and strategy code it replaced);
+    run ``i`` rebuilds its weights when its new round ``t[i]`` is a multiple of ``refresh_every``."""
     b, k = loss.shape
     rows = np.arange(b)
     est = ((hi - r) / (hi - lo)) / prob
@@ -41,7 +42,7 @@ def _exp3_step_reference(loss, weight, a, r, prob, lo, hi, eta, gamma, refresh):
     total = new_w.sum(axis=1)
     for i in range(b):
         total[i] = sum(new_w[i, j] for j in range(k))  # left-to-right, as the kernel
-        if refresh or total[i] < 1e-150 or new_w[i, a[i]] < 1e-200:
+        if t[i] % refresh_every == 0 or total[i] < 1e-150 or new_w[i, a[i]] < 1e-200:
             d = new_loss[i] - new_loss[i].min()
             new_w[i] = [math.exp(-eta * v) for v in d]
             total[i] = sum(new_w[i, j] for j in range(k))
@@ -49,7 +50,7 @@ def _exp3_step_reference(loss, weight, a, r, prob, lo, hi, eta, gamma, refresh):
     return new_loss, new_w, total, p if gamma == 0 else (1 - gamma) * p + gamma / k
 
 
-@pytest.mark.parametrize("refresh", [False, True])
+@pytest.mark.parametrize("refresh", ["none", "all", "some"])  # per-run round counters: some rows refresh
 @pytest.mark.parametrize("gamma", [0.0, 0.1])
 def test_fused_exp3_step_matches_numpy_reference(refresh, gamma):
     g = np.random.default_rng(3)
@@ -60,9 +61,12 @@ def test_fused_exp3_step_matches_numpy_reference(refresh, gamma):
     a = g.integers(0, k, b)
     r = g.uniform(-1, 0, b)
     prob = g.uniform(1e-3, 1, b)
-    ok, *got = _kernels.exp3_fixed_step(loss, weight, a, r, prob, -1.0, 0.0, eta, gamma, refresh)
+    # the runs' new rounds (the kernel takes the counters before the update and advances them)
+    t = {"none": np.full(b, 5), "all": np.full(b, 128), "some": g.choice([3, 64, 65, 192], b)}[refresh].astype(np.int64)
+    ok, *got, rounds = _kernels.exp3_fixed_step(loss, weight, a, r, prob, -1.0, 0.0, eta, gamma, t - 1, 64)
     assert ok
-    for x, y in zip(got, _exp3_step_reference(loss, weight, a, r, prob, -1.0, 0.0, eta, gamma, refresh)):
+    np.testing.assert_array_equal(rounds, t)
+    for x, y in zip(got, _exp3_step_reference(loss, weight, a, r, prob, -1.0, 0.0, eta, gamma, t, 64)):
         np.testing.assert_array_equal(x, y)
     assert not any(np.shares_memory(x, y) for x in got for y in (loss, weight))  # fresh outputs
 

@@ -35,7 +35,7 @@ def protocol(learner, state, act, table):
 
 
 def _assert_same_state(got, want):
-    assert got.t == want.t
+    np.testing.assert_array_equal(got.t, want.t)  # per-run round counters [B]
     for name in ("loss", "weight", "total", "p"):
         np.testing.assert_allclose(getattr(got, name), getattr(want, name), rtol=0, atol=1e-12, err_msg=name)
 
@@ -114,4 +114,27 @@ def test_play_table_bad_input():
         anytime.play_table(anytime.init(keys, K), act, _table(1, t=20))
     # an empty table is zero rounds
     out = learner.play_table(s, act, np.empty((0, K)))
-    assert out.state.t == 0 and (out.reward == 0).all()
+    assert (out.state.t == 0).all() and (out.reward == 0).all()
+
+
+def test_play_table_rows_at_different_rounds_equal_solo_runs():
+    # a state whose runs are at different rounds (rows of two runs stacked): each row draws at its
+    # own round and rebuilds its weights at its own multiples of 64, as its solo run does
+    learner = exp3(lr=0.3, exploration=0.05)
+    keys = rng.spawn_keys(8, 2)
+    act = rng.derive(keys, "action")
+    table = _table(9, t=200)
+    solos = [learner.play_table(learner.init(keys[b:b + 1], K), act[b:b + 1], table[:n]).state
+             for b, n in enumerate((61, 9))]
+    mixed = type(solos[0])(*[None if x is None else np.concatenate([x, y]) for x, y in zip(*solos)])
+    got = learner.play_table(mixed, act, table[100:], history=True)
+    np.testing.assert_array_equal(got.state.t, [161, 109])
+    for b in range(2):
+        want = learner.play_table(solos[b], act[b:b + 1], table[100:], history=True)
+        np.testing.assert_array_equal(got.actions[:, b], want.actions[:, 0])
+        for name in ("loss", "weight", "total", "p"):
+            np.testing.assert_array_equal(getattr(got.state, name)[b:b + 1], getattr(want.state, name), err_msg=name)
+    # and the general path from the same mixed state plays the same rounds
+    back, rewards, actions, _ = protocol(learner, mixed, act, table[100:])
+    np.testing.assert_array_equal(actions, got.actions)
+    _assert_same_state(back, got.state)

@@ -45,3 +45,15 @@ def test_project_simplex_is_the_euclidean_projection():
 def test_compiled_uniform_equals_numpy_reference_bit_for_bit(counter):
     keys = rng.spawn_keys(9, 64)
     np.testing.assert_array_equal(rng.uniform(keys, counter, 5), rng.uniform_reference(keys, counter, 5))
+
+
+def test_sample_actions_with_per_run_counters_equals_solo_draws():
+    # rng.sample_actions(keys, t [B], p): run b draws at its own round t[b], as a solo run would;
+    # equal counters give the batch-wide draw exactly
+    keys = rng.spawn_keys(4, 64)
+    p = np.random.default_rng(3).dirichlet(np.ones(6), size=64)
+    t = np.random.default_rng(5).integers(0, 2**40, size=64)
+    got = rng.sample_actions(keys, t, p)
+    want = [rng.sample_actions(keys[b:b + 1], int(t[b]), p[b:b + 1])[0] for b in range(64)]
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(rng.sample_actions(keys, np.full(64, 17), p), rng.sample_actions(keys, 17, p))

@@ -10,6 +10,7 @@ import numpy as np
 
 from regretlab.core import rng
 from regretlab.core.types import Bandit
+from regretlab.experts._base import column, per_run  # noqa: F401  (per-run rates: one number when the runs share t)
 
 # Sub-streams of the learner key (all derived from the "learner" stream of the run key), so that
 # action draws, perturbations and geometric resampling never share random numbers.
@@ -93,39 +94,18 @@ def shared_round(counter: Any) -> int | None:
     return int(first) if (arr == first).all() else None
 
 
-def _groups(counter: Any) -> list[tuple[Any, int]]:
-    """``(rows, counter)`` pairs covering the runs, one per distinct per-run counter."""
-    common = shared_round(counter)
-    if common is not None:
-        return [(slice(None), common)]
-    arr = np.asarray(counter)
-    return [(np.flatnonzero(arr == c), int(c)) for c in np.unique(arr)]
-
-
 def uniform(keys: np.ndarray, counter: Any, size: int) -> np.ndarray:
     """:func:`regretlab.core.rng.uniform` ``[B, size]`` with a per-run counter (an int or ``[B]``).
 
     Row ``b`` is ``rng.uniform(keys[b:b+1], counter[b], size)``: the same numbers whatever the
     other runs' rounds are, so a run's draws depend on its own key and round only.
     """
-    groups = _groups(counter)
-    if len(groups) == 1:
-        return rng.uniform(keys, groups[0][1], size)
-    out = np.empty((np.size(keys), size))
-    for rows, c in groups:
-        out[rows] = rng.uniform(np.asarray(keys)[rows], c, size)
-    return out
+    return rng.uniform(keys, counter, size)
 
 
 def sample_actions(keys: np.ndarray, counter: Any, probs: np.ndarray) -> np.ndarray:
     """:func:`regretlab.core.rng.sample_actions` with a per-run counter (an int or ``[B]``)."""
-    groups = _groups(counter)
-    if len(groups) == 1:
-        return rng.sample_actions(keys, groups[0][1], probs)
-    out = np.empty(np.size(keys), dtype=np.int64)
-    for rows, c in groups:
-        out[rows] = rng.sample_actions(np.asarray(keys)[rows], c, np.ascontiguousarray(probs[rows]))
-    return out
+    return rng.sample_actions(keys, counter, probs)
 
 
 def round_counter(batch: int) -> np.ndarray:

@@ -53,26 +53,32 @@ def _rebuild(loss_row: np.ndarray, w_row: np.ndarray, eta: float) -> float:
 
 
 @numba.njit(cache=True, nogil=True)
-def exp3_fixed_step(loss, weight, action, reward, prob, lo, hi, eta, gamma, refresh):
-    """Fixed-rate Exp3 update with validation: ``(ok, L̂', w', Σw', p')`` for the next round.
+def exp3_fixed_step(loss, weight, action, reward, prob, lo, hi, eta, gamma, t, refresh_every):
+    """Fixed-rate Exp3 update with validation: ``(ok, L̂', w', Σw', p', t + 1)`` for the next round
+    (``ok`` is also False when ``t`` does not hold one counter per run).
 
     ``est = ((hi - r)/(hi - lo)) / prob``; ``L̂[a] += est``; ``w[a] *= exp(-η est)``; row sums
-    recomputed; ``p = w / Σw`` mixed with ``γ/K`` when ``gamma`` > 0. With ``refresh`` (or when a
-    run's weights underflow) the run's weights are rebuilt as ``exp(-η (L̂ - min L̂))``.
+    recomputed; ``p = w / Σw`` mixed with ``γ/K`` when ``gamma`` > 0. ``t`` is the runs' int64
+    ``[B]`` round counter; a run whose new round ``t[b] + 1`` is a multiple of ``refresh_every`` (a
+    power of two: the test is a bit mask, no division), or whose weights underflow, has its weights
+    rebuilt as ``exp(-η (L̂ - min L̂))``.
 
     Written as short passes over the batch rather than one pass per run: each pass is a tight loop
     (the sums and divisions overlap across runs, the ``exp`` calls run back to back), several times
     faster than a per-run body.
     """
     b, k = loss.shape
-    if not feedback_ok(action, reward, prob, k, lo, hi):
-        return False, np.empty((0, 0)), np.empty((0, 0)), np.empty(0), np.empty((0, 0))
+    if t.shape[0] != b or not feedback_ok(action, reward, prob, k, lo, hi):
+        return False, np.empty((0, 0)), np.empty((0, 0)), np.empty(0), np.empty((0, 0)), np.empty(0, np.int64)
     new_loss = loss.copy()
     new_w = weight.copy()
     new_t = np.empty(b)
     new_p = np.empty((b, k))
+    rounds = np.empty(b, np.int64)
     span = hi - lo
     f = np.empty(b)
+    for i in range(b):
+        rounds[i] = t[i] + 1
     for i in range(b):
         est = ((hi - reward[i]) / span) / prob[i]
         new_loss[i, action[i]] += est
@@ -87,9 +93,10 @@ def exp3_fixed_step(loss, weight, action, reward, prob, lo, hi, eta, gamma, refr
         for j in range(k):
             s += new_w[i, j]
         new_t[i] = s
+    mask = refresh_every - 1
     for i in range(b):
-        if refresh or new_t[i] < 1e-150 or new_w[i, action[i]] < 1e-200:  # out of the denormal range
-            new_t[i] = _rebuild(new_loss[i], new_w[i], eta)
+        if (rounds[i] & mask) == 0 or new_t[i] < 1e-150 or new_w[i, action[i]] < 1e-200:
+            new_t[i] = _rebuild(new_loss[i], new_w[i], eta)  # (the thresholds keep out of the denormal range)
     for i in range(b):
         s = new_t[i]
         for j in range(k):
@@ -99,7 +106,7 @@ def exp3_fixed_step(loss, weight, action, reward, prob, lo, hi, eta, gamma, refr
         for i in range(b):
             for j in range(k):
                 new_p[i, j] = c * new_p[i, j] + e
-    return True, new_loss, new_w, new_t, new_p
+    return True, new_loss, new_w, new_t, new_p, rounds
 
 
 @numba.njit(cache=True, nogil=True)
@@ -150,7 +157,8 @@ def exp3_fixed_play(loss, weight, total, p, action_keys, t0, table, lo, hi, eta,
     :func:`exp3_fixed_step`. Returns ``(ok, L̂', w', Σw', p', reward [B], actions)``: each run's
     total reward over the table and, with ``history``, the actions ``[T, B]`` (else ``[0, B]``;
     fresh memory is slow to touch, so nothing per round is kept unless asked). ``ok`` is False if
-    a reward lies outside ``[lo, hi]`` (nothing is returned then).
+    a reward lies outside ``[lo, hi]`` (nothing is returned then). Every run is at round ``t0``:
+    :meth:`regretlab.bandits.adversarial.Exp3.play_table` calls it once per distinct round.
     """
     b, k = loss.shape
     n = table.shape[0]

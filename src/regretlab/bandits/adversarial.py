@@ -35,9 +35,13 @@ from regretlab.bandits._common import (
     STREAM_RESAMPLE,
     check_bandit,
     check_range,
+    column,
     init_keys,
     learner_repr,
     noise,
+    per_run,
+    round_counter,
+    shared_round,
 )
 
 __all__ = [
@@ -52,12 +56,14 @@ class BanditState(NamedTuple):
     """State of the adversarial bandit learners.
 
     ``p`` is derived state: ``init`` and ``update`` compute the next round's strategy along with
-    the rest (one compiled pass), so ``strategy`` only returns it. It is read-only, so that the
+    the rest (one compiled pass), so ``strategy`` only returns it. ``t`` is per run: rows of one
+    state may be at different rounds (rows of different runs stacked together), and every rate,
+    refresh and random draw of row ``b`` uses its own ``t[b]``. It is read-only, so that the
     array handed to the caller cannot change the state. After replacing other fields by hand
     (``state._replace(loss=...)``), pass ``p=None`` too and ``strategy`` recomputes it.
     """
 
-    t: int  # rounds played
+    t: np.ndarray  # [B] int64 rounds played by each run
     key: np.ndarray  # [B] uint64 learner keys
     loss: np.ndarray  # [B, K] cumulative estimated normalised loss (gain for Exp3.P; experts' loss for Exp4)
     weight: np.ndarray | None = None  # [B, K] exp(-η (L̂ - c_b)) kept incrementally (fixed-rate Exp3 only)
@@ -91,7 +97,7 @@ class _Base:
         """State for ``B = len(keys)`` runs over ``K = num_actions`` arms."""
         k = check_int("num_actions", num_actions, minimum=1)
         key = init_keys(keys)
-        return BanditState(0, key, np.zeros((key.size, self._width(k))))
+        return BanditState(round_counter(key.size), key, np.zeros((key.size, self._width(k))))
 
     def _width(self, k: int) -> int:
         return k
@@ -158,19 +164,23 @@ class Exp3(_Base):
         self.exploration = check_probability("exploration", exploration)
         self.reward_range = check_range("reward_range", reward_range)
 
-    def rate(self, k: int, t: int) -> float:
-        """``η`` at 0-based round ``t``."""
+    def rate(self, k: int, t: Any) -> float | np.ndarray:
+        """``η`` at 0-based round ``t``: an int, or the per-run counters ``[B]``.
+
+        One float when the rate is fixed or every run is at the same round, else ``[B]`` (row ``b``
+        the rate at round ``t[b]``, bit for bit what a solo run computes).
+        """
         if self.schedule == "fixed":
             return self.lr if self.lr is not None else math.sqrt(2 * math.log(max(k, 2)) / (self.horizon * k))
         base = self.lr if self.lr is not None else math.sqrt(math.log(max(k, 2)) / k)
-        return base / math.sqrt(t + 1)
+        return per_run(lambda s: base / math.sqrt(s + 1), t)
 
     # With a fixed rate only one weight per run changes each round, so the weights and their sum are
     # updated in place of a full softmax (one exp per run instead of K); every 64 rounds, and for any
     # run whose weights underflow, they are recomputed from L̂ so rounding never accumulates. One
     # compiled pass per update checks the feedback, updates L̂, the weights and their sums, and
     # computes the next strategy.
-    _REFRESH = 64
+    _REFRESH = 64  # a power of two (the compiled step tests t & 63)
 
     def init(self, keys: Any, num_actions: int) -> BanditState:
         state = super().init(keys, num_actions)
@@ -197,24 +207,28 @@ class Exp3(_Base):
         b, k = state.loss.shape
         a, r, prob = self._arrays(state, feedback, k)
         lo, hi = self.reward_range
-        t = state.t + 1
         if state.weight is None:
             ok, loss = _kernels.iw_step(state.loss, a, r, prob, lo, hi, 0.0)
             if not ok:
                 self._reject(state, feedback, k)
-            new = BanditState(t, state.key, loss)
+            new = BanditState(state.t + 1, state.key, loss)
             return new._replace(p=_frozen(self._strategy(new)))
-        ok, loss, weight, total, p = _kernels.exp3_fixed_step(
-            state.loss, state.weight, a, r, prob, lo, hi, self.rate(k, state.t), self.exploration,
-            t % self._REFRESH == 0)
+        t = state.t
+        if type(t) is not np.ndarray:  # a state written by hand with one int for the batch
+            t = np.full(b, t, dtype=np.int64)
+        ok, loss, weight, total, p, new_t = _kernels.exp3_fixed_step(  # the kernel advances t too
+            state.loss, state.weight, a, r, prob, lo, hi, self.rate(k, t), self.exploration, t, self._REFRESH)
         if not ok:
+            if np.shape(t) != (b,):
+                raise ValueError(f"state.t must be the runs' round counters, shape [{b}], got shape {list(np.shape(t))}")
             self._reject(state, feedback, k)
-        return BanditState(t, state.key, loss, weight, total, _frozen(p))
+        return BanditState(new_t, state.key, loss, weight, total, _frozen(p))
 
     def play_table(self, state: BanditState, action_keys: Any, table: Any, history: bool = False) -> TablePlay:
         """``T = len(table)`` rounds of the runner's protocol in one compiled call (fixed rate only).
 
-        Each round: ``p = strategy(state)``, ``a = rng.sample_actions(action_keys, state.t, p)``,
+        Each round: ``p = strategy(state)``, ``a = rng.sample_actions(action_keys, state.t, p)`` (each run
+        at its own round ``t[b]``),
         ``r = table[t, a]``, ``state = update(state, Bandit(a, r, p[a]))``, with the same numbers as
         that loop (tests/bandits/test_play_table.py). A compiled specialisation for benchmarks and
         fixed-table experiments; ``strategy``/``update`` stay the general path. Play a long table
@@ -230,8 +244,6 @@ class Exp3(_Base):
         Returns:
             ``TablePlay(state after T rounds, reward [B] summed over the T rounds, actions [T, B] or None)``.
         """
-        from regretlab.bandits import _kernels
-
         if state.weight is None or state.p is None:
             raise ValueError("play_table needs a fixed-rate Exp3 state made by init/update (schedule='fixed')")
         b, k = state.loss.shape
@@ -242,17 +254,41 @@ class Exp3(_Base):
         tab = check_array("table", table, finite=False)
         if tab.ndim != 2 or tab.shape[1] != k:
             raise ValueError(f"table must have shape [T, {k}], got {list(tab.shape)}")
+        t0 = np.broadcast_to(np.asarray(state.t, dtype=np.int64), (b,))
+        tab, keys = np.ascontiguousarray(tab), np.ascontiguousarray(keys)
+        weight, total, p = state.weight, state.total, state.p
+        assert total is not None
+        total_in = total
+        common = shared_round(t0)
+        if common is not None:  # every run at one round: one compiled call (the common case)
+            loss, weight, total, p, reward, actions = self._play(state.loss, weight, total, p, keys, common,
+                                                                 tab, history)
+        else:  # one compiled call for the runs of each round
+            loss, weight, total, p = (np.empty_like(x) for x in (state.loss, weight, total, p))
+            reward, actions = np.empty(b), np.empty((tab.shape[0] if history else 0, b), np.int64)
+            for c in np.unique(t0):
+                rows = np.flatnonzero(t0 == c)
+                out = self._play(state.loss[rows], state.weight[rows], total_in[rows], state.p[rows], keys[rows],
+                                 int(c), tab, history)
+                loss[rows], weight[rows], total[rows], p[rows], reward[rows] = out[:5]
+                actions[:, rows] = out[5]
+        new = BanditState(t0 + tab.shape[0], state.key, loss, weight, total, _frozen(p))
+        return TablePlay(new, reward, actions if history else None)
+
+    def _play(self, loss: np.ndarray, weight: np.ndarray, total: np.ndarray, p: np.ndarray, keys: np.ndarray,
+              t0: int, tab: np.ndarray, history: bool) -> tuple[np.ndarray, ...]:
+        """:func:`_kernels.exp3_fixed_play` for runs that are all at round ``t0``; a clear error on bad rewards."""
+        from regretlab.bandits import _kernels
+
         lo, hi = self.reward_range
-        ok, loss, weight, total, p, reward, actions = _kernels.exp3_fixed_play(
-            state.loss, state.weight, state.total, state.p, np.ascontiguousarray(keys), state.t,
-            np.ascontiguousarray(tab), lo, hi, self.rate(k, 0), self.exploration, self._REFRESH, bool(history))
+        ok, *out = _kernels.exp3_fixed_play(loss, weight, total, p, keys, t0, tab, lo, hi, self.rate(p.shape[1], 0),
+                                            self.exploration, self._REFRESH, bool(history))
         if not ok:
             from regretlab.bandits._common import check_rewards
 
             check_rewards("table", tab, tab.shape, lo, hi)
             raise ValueError(f"table must be rewards in [{lo}, {hi}]")
-        new = BanditState(state.t + tab.shape[0], state.key, loss, weight, total, _frozen(p))
-        return TablePlay(new, reward, actions if history else None)
+        return tuple(out)
 
 
 @register("exp3", family="bandits", tunes=("horizon", "reward_range"),
@@ -444,12 +480,12 @@ def exp3p(horizon: int, delta: float = 0.05, reward_range: tuple[float, float] =
     return Exp3P(horizon, delta, reward_range)
 
 
-def tsallis_weights(loss: np.ndarray, eta: float, iters: int = 40) -> np.ndarray:
+def tsallis_weights(loss: np.ndarray, eta: float | np.ndarray, iters: int = 40) -> np.ndarray:
     r"""``argmin_p ⟨p, L⟩ - (4/η) Σ sqrt(p_i)`` on the simplex: ``p_i = 4/(η (L_i - x))^2``, ``x`` by Newton.
 
     Args:
         loss: ``[B, K]`` cumulative loss estimates.
-        eta: learning rate ``η``.
+        eta: learning rate ``η``: a number, or ``[B, 1]`` (one per run).
 
     Returns:
         ``[B, K]`` distribution.
@@ -487,9 +523,14 @@ class TsallisINF(_Base):
         state = super().init(keys, num_actions)
         return state._replace(p=_frozen(self._strategy(state)))
 
+    def rate(self, t: Any) -> float | np.ndarray:
+        """``η_t = lr/sqrt(t + 1)`` at 0-based round ``t`` (an int, or per-run counters ``[B]``: one
+        float when the runs share a round, else ``[B]``)."""
+        c = self.lr if self.lr is not None else 2.0
+        return per_run(lambda s: c / math.sqrt(s + 1), t)
+
     def _strategy(self, state: BanditState) -> np.ndarray:
-        eta = (self.lr if self.lr is not None else 2.0) / math.sqrt(state.t + 1)
-        return tsallis_weights(state.loss, eta)
+        return tsallis_weights(state.loss, column(self.rate(state.t)))
 
     def strategy(self, state: BanditState, context: Any = None) -> np.ndarray:
         return state.p if state.p is not None else self._strategy(state)
@@ -565,7 +606,8 @@ class BanditFTPL(_Base):
         m = self.max_resamples if self.max_resamples is not None else int(math.ceil(math.sqrt(k * self.horizon)))
         return eta, m
 
-    def _leader(self, loss: np.ndarray, keys: np.ndarray, counter: int, eta: float) -> np.ndarray:
+    def _leader(self, loss: np.ndarray, keys: np.ndarray, counter: Any, eta: float) -> np.ndarray:
+        """The perturbed leaders ``[B]`` of draw ``counter`` (an int or per-run ``[B]``)."""
         z = noise(self.noise, keys, counter, loss.shape[1])
         return np.argmin(loss - z / eta, axis=1)
 

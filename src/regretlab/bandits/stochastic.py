@@ -28,7 +28,17 @@ from regretlab.core.errors import check_array, check_int, check_positive, check_
 from regretlab.core.registry import register, register_env
 from regretlab.core.types import Bandit
 
-from regretlab.bandits._common import STREAM_NOISE, STREAM_PRIOR, check_bandit, check_range, init_keys, learner_repr
+from regretlab.bandits._common import (
+    STREAM_NOISE,
+    STREAM_PRIOR,
+    check_bandit,
+    check_range,
+    column,
+    init_keys,
+    learner_repr,
+    per_run,
+    round_counter,
+)
 
 __all__ = [
     "EpsilonGreedy", "KLUCB", "MOSS", "StochState", "StochasticBandit", "Thompson", "UCB1",
@@ -38,9 +48,10 @@ __all__ = [
 
 
 class StochState(NamedTuple):
-    """State of the stochastic bandit learners."""
+    """State of the stochastic bandit learners (``t`` per run: the ``ln t`` of an index, ``ε_t`` and
+    the random draws of row ``b`` use its own ``t[b]``)."""
 
-    t: int  # rounds played
+    t: np.ndarray  # [B] int64 rounds played by each run
     key: np.ndarray  # [B] uint64 learner keys
     count: np.ndarray  # [B, K] pulls of each arm
     total: np.ndarray  # [B, K] sum of normalised rewards of each arm
@@ -61,7 +72,7 @@ class _Stochastic:
         """State for ``B = len(keys)`` runs over ``K = num_actions`` arms."""
         k = check_int("num_actions", num_actions)
         key = init_keys(keys)
-        return StochState(0, key, np.zeros((key.size, k)), np.zeros((key.size, k)))
+        return StochState(round_counter(key.size), key, np.zeros((key.size, k)), np.zeros((key.size, k)))
 
     def index(self, state: StochState) -> np.ndarray:
         raise NotImplementedError
@@ -107,7 +118,8 @@ class UCB1(_Stochastic):
 
     def index(self, state: StochState) -> np.ndarray:
         n = state.count
-        return state.total / n + self.c * np.sqrt(2.0 * math.log(max(state.t, 1)) / n)
+        log_t = column(per_run(lambda t: math.log(max(t, 1)), state.t))  # ln t of each run
+        return state.total / n + self.c * np.sqrt(2.0 * log_t / n)
 
 
 @register("ucb1", family="bandits", tunes=("reward_range",), test_params=[{"reward_range": (-1e6, 1e6)}, {"reward_range": (-1e6, 1e6), "c": 0.5}])
@@ -161,8 +173,7 @@ class KLUCB(_Stochastic):
     def index(self, state: StochState) -> np.ndarray:
         n = np.maximum(state.count, 1)
         mu = state.total / n
-        t = max(state.t, 1)
-        budget = (math.log(t) + self.c * math.log(max(math.log(t), 1e-12)) if t > 1 else 0.0) / n
+        budget = column(per_run(self._budget, state.t)) / n
         lo, hi = mu.copy(), np.ones_like(mu)
         for _ in range(self.iters):
             mid = 0.5 * (lo + hi)
@@ -170,6 +181,11 @@ class KLUCB(_Stochastic):
             lo = np.where(ok, mid, lo)
             hi = np.where(ok, hi, mid)
         return lo
+
+    def _budget(self, t: int) -> float:
+        """``ln t + c ln ln t`` at round ``t`` (0 for ``t <= 1``)."""
+        t = max(t, 1)
+        return math.log(t) + self.c * math.log(max(math.log(t), 1e-12)) if t > 1 else 0.0
 
 
 @register("kl_ucb", family="bandits", tunes=("reward_range",), test_params=[{"reward_range": (-1e6, 1e6)}, {"reward_range": (-1e6, 1e6), "c": 3.0}])
@@ -326,9 +342,16 @@ class EpsilonGreedy(_Stochastic):
         self.epsilon = check_probability("epsilon", epsilon) if schedule == "fixed" else check_positive("epsilon", epsilon)
         self.reward_range = check_range("reward_range", reward_range)
 
+    def rate(self, k: int, t: Any) -> float | np.ndarray:
+        """``ε_t`` at round ``t`` (an int, or per-run counters ``[B]``: one float when the runs share a
+        round, else ``[B]``)."""
+        if self.schedule == "fixed":
+            return self.epsilon
+        return per_run(lambda s: min(1.0, self.epsilon * k / max(s, 1)), t)
+
     def strategy(self, state: StochState, context: Any = None) -> np.ndarray:
         k = state.count.shape[1]
-        eps = self.epsilon if self.schedule == "fixed" else min(1.0, self.epsilon * k / max(state.t, 1))
+        eps = column(self.rate(k, state.t))
         mean = np.where(state.count > 0, state.total / np.maximum(state.count, 1), np.inf)
         return eps / k + (1 - eps) * _one_hot(np.argmax(mean, axis=1), k)
 

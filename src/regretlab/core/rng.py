@@ -131,11 +131,24 @@ def gumbel(keys: np.ndarray, counter: int | np.ndarray, size: int) -> np.ndarray
     return -np.log(-np.log(uniform(keys, counter, size)))
 
 
-def sample_actions(keys: np.ndarray, counter: int, probs: np.ndarray) -> np.ndarray:
-    """One action per run from ``probs [B, K]`` by inversion; returns ``[B]`` int64."""
-    from regretlab.core.kernels import sample_keyed
+def sample_actions(keys: np.ndarray, counter: int | np.ndarray, probs: np.ndarray) -> np.ndarray:
+    """One action per run from ``probs [B, K]`` by inversion; returns ``[B]`` int64.
 
-    return sample_keyed(keys, counter, probs)  # = sample_rows(probs, uniform(keys, counter, 1)[:, 0])
+    ``counter`` is the round, as in :func:`uniform`: one int for the batch, or ``[B]`` (run ``b``
+    draws at round ``counter[b]``, the action a solo run at that round draws).
+
+    Example:
+        >>> keys, p = spawn_keys(0, 3), np.full((3, 4), 0.25)
+        >>> bool((sample_actions(keys, np.array([2, 7, 2]), p)[1] == sample_actions(keys[1:2], 7, p[:1])).all())
+        True
+    """
+    if not isinstance(counter, (np.ndarray, list, tuple)):  # one round for the batch (the per-round path)
+        from regretlab.core.kernels import sample_keyed
+
+        return sample_keyed(keys, counter, probs)  # = sample_rows(probs, uniform(keys, counter, 1)[:, 0])
+    from regretlab.core.kernels import sample_rows
+
+    return sample_rows(probs, uniform(keys, counter, 1)[:, 0])
 
 
 def split(keys: np.ndarray, n: int) -> np.ndarray:
