@@ -91,10 +91,12 @@ def optimistic_omd(domain: Any = "ball", lr: float | None = None, G: float = 1.0
     :math:`M_t = \nabla f_{t-1}`. ``regularizer="entropy"`` (the simplex) is the same with
     multiplicative steps (optimistic Hedge). Default :math:`\eta = D/(2G\sqrt T)`.
 
-    Regret (Rakhlin & Sridharan, "Online learning with predictable sequences", COLT 2013, Lemma 1
-    with the Euclidean regulariser; Chiang et al. COLT 2012):
-    :math:`R_T \le D^2/\eta + \tfrac{\eta}{2} \sum_t \|\nabla f_t - M_t\|^2`, so ``O(1)`` when the
-    hints are exact and :math:`\le 2DG\sqrt T + D G \sqrt T` at the default rate in the worst case.
+    Regret (Rakhlin & Sridharan, "Online learning with predictable sequences", COLT 2013, Lemma 1,
+    with the Euclidean regulariser and the non-expansive projection,
+    :math:`\|x_t - y_t\| \le \eta \|\nabla f_t - M_t\|`; Chiang et al. COLT 2012):
+    :math:`R_T \le D^2/(2\eta) + \eta \sum_t \|\nabla f_t - M_t\|^2`, so ``O(1/eta)`` when the
+    hints are exact and :math:`\le DG\sqrt T + 2 D G \sqrt T` at the default rate in the worst case
+    (``||∇f_t - M_t|| <= 2G``).
 
     Args:
         domain: the domain (default the unit ball); lr: ``eta`` (default from ``horizon``);

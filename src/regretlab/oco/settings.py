@@ -249,16 +249,23 @@ class _Portfolio(OCOSetting):
                 raise ValueError(f"price_relatives has {self.relatives.shape[0]} rounds; cannot play round {state.t + 1}")
             r = self.relatives[state.t]
             return {"r": np.broadcast_to(r, (b, self.dim)).copy()}
-        z = rng.normal(state.key, state.t + 1, self.dim)
-        return {"r": np.exp(np.clip(state.params + self.volatility * z, -3.0, 3.0))}
+        z = np.clip(rng.normal(state.key, state.t + 1, self.dim), -2.0, 2.0)
+        return {"r": np.exp(state.params + self.volatility * z)}
+
+    def gradient_bound(self) -> float:
+        """``G >= ||∇f_t(x)||_2 = ||r_t|| / <r_t, x>`` on the simplex: ``sqrt(D) max_t (max r_t / min r_t)``."""
+        if self.relatives is not None:
+            r = self.relatives
+            return float(math.sqrt(self.dim) * np.max(r.max(axis=-1) / r.min(axis=-1)))
+        return float(math.sqrt(self.dim) * math.exp(2.0 * self.drift + 4.0 * self.volatility))
 
 
 def portfolio(dim: int = 3, price_relatives: Any = None, volatility: float = 0.3, drift: float = 0.02) -> OCOSetting:
     """Log-loss portfolio selection on the simplex: ``f_t(x) = -log <r_t, x>`` (Cover 1991).
 
     ``price_relatives [T, D]`` (or ``[T, B, D]``) replays a market; without it each run gets a
-    synthetic one: ``r_t,i = exp(clip(mu_i + volatility N(0, 1), -3, 3))`` with a log-drift
-    ``mu_i ~ U[-drift, drift]`` per run and asset. The loss is 1-exp-concave, so ONS and Cover's
+    synthetic one: ``r_t,i = exp(mu_i + volatility clip(N(0, 1), -2, 2))`` with a log-drift
+    ``mu_i ~ U[-drift, drift]`` per run and asset. ``gradient_bound()`` is a ``G`` for the learners. The loss is 1-exp-concave, so ONS and Cover's
     universal portfolio have O(D log T) regret against the best constant-rebalanced portfolio.
 
     Example:
