@@ -115,7 +115,8 @@ def summarize_portfolio(rows: Any) -> list[Any]:
         diff = finals["oco_ogd"] - finals["ons"]
         out.append(Verdict(f"OGD's final regret minus ONS's at T = {T} (paired over {diff.size} markets)",
                            Estimate.of(diff), (0.0, None), quantity="difference",
-                           demo_size=None if T >= 2048 else f"ONS overtakes OGD near T = 1500; this run has T = {T}"))
+                           demo_size=None if T >= 2048 else f"ONS overtakes OGD near T = 1500; this run has T = {T}",
+                           full_size=None if T >= 2048 else "holds from T = 2048 (the demo size) on"))
     for name in ("ons", "oco_ogd"):
         if name not in names:
             continue
