@@ -65,9 +65,16 @@ def _learner(name: str, T: int, G: float) -> Any:
 
 
 def run_portfolio(config: PortfolioConfig, seed: int) -> dict[str, Any]:
+    from regretlab.core.errors import check_int, check_positive
     from regretlab.oco.settings import portfolio
     from regretlab.run import run
 
+    check_int("D", config.D, minimum=1)
+    check_int("points", config.points, minimum=1)
+    check_positive("volatility", config.volatility, allow_zero=True)
+    check_positive("drift", config.drift, allow_zero=True)
+    if not [n for n in config.algo.split(",") if n.strip()]:
+        raise ValueError("algo must name at least one registered oco or portfolio learner, got ''")
     setting = portfolio(config.D, volatility=config.volatility, drift=config.drift)
     G = setting.gradient_bound()
     every = max(1, config.T // max(1, config.points))
