@@ -3,6 +3,7 @@ of each OCO learner stays under its proven bound, each bound cited where it is a
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -94,10 +95,10 @@ def test_adagrad_regret_bound(c, which, full):
     proof: eta = D/sqrt 2 gives R_T <= sqrt2 D_inf sum_i ||g_{1:T,i}|| + n delta D_inf / sqrt2
     (diagonal), R_T <= sqrt2 D_2 tr(G_T^{1/2}) + n delta D_2 / sqrt2 (full)."""
     domain = DOMAINS[which]
-    T, d = c.shape
+    d = c.shape[1]
     delta = 1e-6
     learner = (oco_adagrad_full if full else oco_adagrad)(domain, delta=delta)
-    points, losses = _play(learner, "linear", {"c": c}, d)
+    _, losses = _play(learner, "linear", {"c": c}, d)
     best, _ = best_fixed("linear", {"c": c[:, None, :]}, domain)
     regret = losses.sum() - best[0]
     if full:
@@ -148,7 +149,7 @@ def test_kt_scalar_parameter_free_bound(c, eps):
     """Orabona & Pál, "Coin betting and parameter-free online learning", NeurIPS 2016, Cor. 5: for
     every u in R (no rate tuned to it), R_T(u) <= |u| sqrt(T ln(1 + 24 T^2 u^2 / eps^2)) + eps (1 - 1/(e sqrt T))."""
     T = c.shape[0]
-    points, losses = _play(kt_scalar(eps=eps), "linear", {"c": c}, 1)
+    _, losses = _play(kt_scalar(eps=eps), "linear", {"c": c}, 1)
     for u in COMPARATORS:
         for sign in (1.0, -1.0):
             regret = losses.sum() - sign * u * c[:, 0].sum()
@@ -161,7 +162,7 @@ def test_kt_vector_parameter_free_bound(c, eps, seed):
     """Orabona & Pál 2016, Cor. 6 (KT bettor in Hilbert space): for every u in R^D,
     R_T(u) <= ||u|| sqrt(T ln(1 + 24 T^2 ||u||^2 / eps^2)) + eps (1 - 1/(e sqrt(pi T)))."""
     T, d = c.shape
-    points, losses = _play(kt_vector(eps=eps), "linear", {"c": c}, d)
+    _, losses = _play(kt_vector(eps=eps), "linear", {"c": c}, d)
     gen = np.random.default_rng(seed)
     dirs = gen.standard_normal((8, d))
     dirs /= np.linalg.norm(dirs, axis=1, keepdims=True)
@@ -197,8 +198,8 @@ def test_optimistic_omd_bound_with_last_gradient_hints(c, which, lr):
     """Rakhlin & Sridharan 2013, Lemma 1 (Euclidean regulariser): R_T <= D^2/(2 eta) + eta sum_t
     ||g_t - M_t||^2 with the hints M_t = g_{t-1} (M_1 = 0); small when the losses vary slowly."""
     domain = DOMAINS[which]
-    T, d = c.shape
-    points, losses = _play(optimistic_omd(domain, lr=lr), "linear", {"c": c}, d)
+    d = c.shape[1]
+    _, losses = _play(optimistic_omd(domain, lr=lr), "linear", {"c": c}, d)
     best, _ = best_fixed("linear", {"c": c[:, None, :]}, domain)
     hints = np.vstack([np.zeros((1, d)), c[:-1]])
     bound = domain.diameter(d) ** 2 / (2 * lr) + lr * ((c - hints) ** 2).sum()
@@ -216,7 +217,7 @@ def test_ader_dynamic_regret_bound(T, d, segments, data):
     domain = Ball(1.0)
     cuts = np.linspace(0, T, segments + 1).astype(int)
     u = np.zeros((T, d))
-    for a, b in zip(cuts[:-1], cuts[1:]):
+    for a, b in itertools.pairwise(cuts):
         if b > a:
             u[a:b] = domain.argmin_linear(c[a:b].sum(axis=0, keepdims=True))
     tr = run(ader(domain, horizon=T), from_sequence("linear", {"c": c}, domain), T=T, comparators=u)

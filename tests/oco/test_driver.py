@@ -13,8 +13,8 @@ from regretlab.metrics.oco import best_fixed, path_length
 from regretlab.oco import (
     Ball,
     Simplex,
-    adversarial_linear,
     ader,
+    adversarial_linear,
     from_sequence,
     kt_vector,
     linear_losses,

@@ -96,7 +96,8 @@ def test_ons_on_the_simplex_equals_the_recursion_with_scipy_projections():
         state = learner.update(state, Gradient(-g[None]))
         a = a + np.outer(g, g)
         y = x - np.linalg.solve(a, g) / gamma
-        res = minimize(lambda z: (z - y) @ a @ (z - y), np.full(d, 1 / d), jac=lambda z: 2 * a @ (z - y),
+        res = minimize(lambda z, a=a, y=y: (z - y) @ a @ (z - y), np.full(d, 1 / d),
+                       jac=lambda z, a=a, y=y: 2 * a @ (z - y),
                        bounds=[(0, None)] * d, constraints=cons, method="SLSQP", options={"ftol": 1e-15})
         x = res.x
 
@@ -158,8 +159,8 @@ def test_universal_portfolio_equals_direct_integration_for_two_assets():
     state = up.init(rng.spawn_keys(0, 1), 2)
     for t in range(T):
         x = up.strategy(state)[0]
-        wealth = lambda b, s=t: np.prod(r[:s] @ np.array([b, 1 - b]))  # noqa: E731
-        num = quad(lambda b: b * wealth(b), 0, 1, epsabs=0, epsrel=1e-13, limit=200)[0]
+        wealth = lambda b, s=t: np.prod(r[:s] @ np.array([b, 1 - b]))
+        num = quad(lambda b, w=wealth: b * w(b), 0, 1, epsabs=0, epsrel=1e-13, limit=200)[0]
         den = quad(wealth, 0, 1, epsabs=0, epsrel=1e-13, limit=200)[0]
         assert abs(x[0] - num / den) <= 1e-10, t
         state = up.update(state, Gradient((r[t] / (r[t] @ x))[None]))
@@ -180,7 +181,7 @@ def test_best_constant_rebalanced_portfolio_equals_scipy():
     r = np.random.default_rng(7).lognormal(0.0, 0.3, (T, B, d))
     value, point = best_fixed("portfolio", {"r": r}, Simplex())
     for b in range(B):
-        obj = lambda x, b=b: -np.log(r[:, b] @ x).sum()  # noqa: E731
+        obj = lambda x, b=b: -np.log(r[:, b] @ x).sum()
         res = minimize(obj, np.full(d, 1 / d), jac=lambda x, b=b: -(r[:, b] / (r[:, b] @ x)[:, None]).sum(0),
                        bounds=[(0, 1)] * d, constraints=[{"type": "eq", "fun": lambda x: x.sum() - 1}],
                        method="SLSQP", options={"ftol": 1e-14, "maxiter": 1000})

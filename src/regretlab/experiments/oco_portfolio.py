@@ -21,7 +21,7 @@ from regretlab.experiments import Experiment, register_experiment
 
 LABELS = {"ons": "ONS", "oco_ogd": "projected OGD", "oco_adagrad": "AdaGrad (diagonal)",
           "oco_adagrad_full": "AdaGrad (full)", "universal_portfolio": "universal portfolio",
-          "metagrad": "MetaGrad", "kt_vector": "KT (vector)", "ader": "Ader", "optimistic_omd": "optimistic OMD"}
+          "metagrad": "MetaGrad", "kt_vector": "KT (vector)", "kt_scalar": "KT (per coordinate)", "ader": "Ader", "optimistic_omd": "optimistic OMD"}
 
 
 @dataclass(frozen=True)
@@ -136,8 +136,8 @@ def summarize_portfolio(rows: Any) -> list[Any]:
                 out.append(Verdict(f"ONS: log-log slope of mean regret vs T over [T/2, T] (log T growth; "
                                    f"95% bootstrap [{lo:.2f}, {hi:.2f}])", est, (None, 0.25), quantity="slope"))
             else:
-                out.append((f"OGD: log-log slope of mean regret vs T over [T/2, T] (95% bootstrap "
-                            f"[{lo:.2f}, {hi:.2f}])", est))
+                label = f"OGD: log-log slope of mean regret vs T over [T/2, T] (95% bootstrap [{lo:.2f}, {hi:.2f}])"
+                out.append((label, est))
     if "universal_portfolio" in finals:
         d = int(stored_config(cols).get("D", 3))
         bound = (d - 1) * math.log(T + 1)

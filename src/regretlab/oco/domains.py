@@ -471,7 +471,7 @@ class Box(_Polytope):
 
     def _inside(self, x: np.ndarray, atol: float) -> np.ndarray:
         lo, hi = self._bounds(x.shape[1])
-        return ((x >= lo - atol) & (x <= hi + atol)).all(axis=1)
+        return np.asarray(((x >= lo - atol) & (x <= hi + atol)).all(axis=1))
 
     def diameter(self, D: int) -> float:
         lo, hi = self._bounds(D)
