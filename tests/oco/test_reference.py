@@ -227,3 +227,60 @@ def test_ons_regret_is_logarithmic_and_below_ogds_on_a_seeded_market():
     assert ons_growth < 0.5 * ogd_growth
     # OGD's growth from T/4 to T is sqrt-like (doubling: sqrt 4 = 2), ONS's is log-like (ln T / ln(T/4) ~ 1.2)
     assert ogd_r[-1] / ogd_r[0] > 1.5 and ons_r[-1] / ons_r[0] < 1.35
+
+
+def test_metagrad_equals_algorithm_1_written_per_slave():
+    """van Erven & Koolen 2016, Alg. 1 (full version), one run, one slave at a time; the projections
+    in the Sigma^{-1}-norm by the domain (tested in test_domains.py)."""
+    from regretlab.oco import metagrad
+
+    T, d, G = 40, 2, 1.0
+    domain = Ball(1.0)
+    grads = _gradients(8, T, d)
+    got = _learn(metagrad(domain, G=G, horizon=T), grads)
+    D = 2.0
+    count = math.ceil(0.5 * math.log2(T)) + 1
+    etas = [2.0**-i / (5 * D * G) for i in range(count)]
+    prior = np.array([1.0 / ((i + 1) * (i + 2)) for i in range(count)])
+    pi = prior / prior.sum()
+    slaves = [np.zeros(d) for _ in etas]
+    precisions = [np.eye(d) / D**2 for _ in etas]
+    x = np.zeros(d)
+    for t in range(T):
+        np.testing.assert_allclose(got[t], x, rtol=1e-10, atol=1e-12)
+        g = grads[t]
+        new_pi = np.empty(count)
+        for i, eta in enumerate(etas):
+            r = (slaves[i] - x) @ g
+            new_pi[i] = pi[i] * math.exp(-(eta * r + eta**2 * r**2))  # exp(-surrogate loss at the slave)
+            precisions[i] = precisions[i] + 2 * eta**2 * np.outer(g, g)
+            raw = slaves[i] - eta * np.linalg.solve(precisions[i], g) * (1 + 2 * eta * r)
+            slaves[i] = domain.project(raw[None], metric=precisions[i][None])[0]
+        pi = new_pi / new_pi.sum()
+        x = sum(p * eta * s for p, eta, s in zip(pi, etas, slaves)) / sum(p * eta for p, eta in zip(pi, etas))
+
+
+def test_ader_equals_its_algorithm_written_out():
+    """Zhang, Lu & Zhou 2018, Alg. 1-2 (the surrogate-loss version), one run: OGD experts with
+    eta_i = 2^{i-1} (D/G) sqrt(7/(2T)), Hedge with alpha = sqrt(8/T)/(GD) on <g_t, x^i - x_t>."""
+    from regretlab.oco import ader
+
+    T, d, G = 60, 2, 1.0
+    domain = Ball(1.0)
+    grads = _gradients(9, T, d)
+    got = _learn(ader(domain, G=G, horizon=T), grads)
+    D = 2.0
+    n = math.ceil(0.5 * math.log2(1 + 4 * T / 7)) + 1
+    steps = [2.0 ** (i - 1) * D / G * math.sqrt(7 / (2 * T)) for i in range(1, n + 1)]
+    w = np.array([(n + 1) / (n * i * (i + 1)) for i in range(1, n + 1)])
+    w /= w.sum()
+    experts = [np.zeros(d) for _ in steps]
+    alpha = math.sqrt(8 / T) / (G * D)
+    x = np.zeros(d)
+    for t in range(T):
+        np.testing.assert_allclose(got[t], x, rtol=1e-10, atol=1e-12)
+        g = grads[t]
+        w = w * np.exp(-alpha * np.array([g @ (e - x) for e in experts]))
+        w /= w.sum()
+        experts = [domain.project((e - eta * g)[None])[0] for e, eta in zip(experts, steps)]
+        x = sum(wi * e for wi, e in zip(w, experts))
