@@ -22,7 +22,7 @@ import numpy as np
 from regretlab.core import rng
 from regretlab.core.errors import check_fits, check_int
 from regretlab.core.registry import environments, learners
-from regretlab.core.types import Bandit, FullInfo, SemiBandit
+from regretlab.core.types import Bandit, FullInfo, Gradient, SemiBandit
 from regretlab.metrics import ledger as ledger_metrics
 from regretlab.metrics.ledger import Ledger
 
@@ -217,6 +217,10 @@ def _learners(learners_: Any, setting: Any, horizon: int) -> list[Any]:
         if mode is SemiBandit and not callable(getattr(setting, "semi_bandit", None)):
             raise TypeError(f"learners[{i}] takes SemiBandit feedback, which {setting!r} does not give "
                             "(a semi-bandit setting has semi_bandit(state, player, action) -> (chosen, reward))")
+        if mode is Gradient:
+            raise TypeError(f"learners[{i}] takes Gradient feedback, which {setting!r} does not give; play it in an "
+                            "OCO setting (regretlab.oco: linear_losses, quadratic_losses, logistic_losses, portfolio, "
+                            "from_sequence)")
         if mode not in (FullInfo, Bandit, SemiBandit):
             raise TypeError(f"run() drives learners whose feedback is FullInfo, Bandit or SemiBandit, got {mode!r} "
                             f"for {item!r}")
@@ -237,8 +241,12 @@ def run(
     swap: bool = False,
     joint: bool = False,
     progress: bool | Callable[[int], Any] | None = None,
+    comparators: Any = None,
 ) -> Trace:
     """Play learners in a setting for ``T`` rounds in ``batch`` independent runs.
+
+    An OCO setting (:mod:`regretlab.oco.settings`) plays one learner with ``Gradient`` feedback
+    (see :func:`run_oco`): then ``regret`` is against the best fixed point in hindsight.
 
     Args:
         learners_: one learner (every player) or a list, one per player; objects or registered
@@ -258,6 +266,8 @@ def run(
         progress: show a progress bar (default: when ``T * B >= 5e6``), or a callable given
             the number of rounds done about 200 times during the run (e.g. to drive a bar that
             covers several runs; then no bar of its own is drawn).
+        comparators: OCO settings only: a comparator sequence ``[T, D]`` or ``[T, B, D]`` for
+            dynamic regret (see :func:`run_oco`).
     Returns:
         A :class:`Trace`.
 
@@ -269,6 +279,13 @@ def run(
         True
     """
     T = check_int("T", T, minimum=1)
+    if getattr(setting, "is_oco", False) or _takes_gradient(learners_):
+        if swap or joint:
+            raise ValueError("swap=True and joint=True are statistics of play over actions; an OCO run has none")
+        return run_oco(learners_, setting, T, batch, seed, every, keys=keys, history=history, progress=progress,
+                       comparators=comparators)
+    if comparators is not None:
+        raise ValueError("comparators (a comparator sequence for dynamic regret) needs an OCO setting")
     setting = as_setting(setting, T)
     players = _learners(learners_, setting, T)
     every = check_int("every", every, minimum=1)
@@ -383,3 +400,145 @@ def _curves(book: Ledger, player: int, swap: bool) -> dict[str, np.ndarray]:
     if book.books[player].snapshots.get("pseudo"):
         out["pseudo_regret"] = ledger_metrics.pseudo(book, player)
     return out
+
+
+# -- online convex optimisation: Gradient learners on OCO settings --------------------------------------------
+
+
+def _takes_gradient(learners_: Any) -> bool:
+    items = list(learners_) if isinstance(learners_, (list, tuple)) else [learners_]
+    return len(items) == 1 and getattr(items[0], "feedback", None) is Gradient
+
+
+def run_oco(
+    learner: Any,
+    setting: Any,
+    T: int,
+    batch: int = 1,
+    seed: int = 0,
+    every: int = 1,
+    *,
+    keys: np.ndarray | None = None,
+    history: bool = False,
+    progress: bool | Callable[[int], Any] | None = None,
+    comparators: Any = None,
+) -> Trace:
+    """Play a ``Gradient`` learner on an OCO setting for ``T`` rounds in ``batch`` runs (``run`` calls it).
+
+    Each round: ``x_t = strategy(state, context)`` (checked to lie in the domain); the setting
+    names the loss ``f_t`` (``step``) and computes ``f_t(x_t)`` and ``∇f_t(x_t)``
+    (``loss_and_gradient``); the learner gets ``Gradient(-∇f_t(x_t))`` (the utility gradient);
+    the :class:`~regretlab.metrics.ledger.OCOLedger` records the loss, the point and the loss data,
+    from which :mod:`regretlab.metrics.oco` computes the regret against the best fixed point in
+    hindsight and, with a comparator sequence, the dynamic regret.
+
+    Args:
+        learner: a learner with ``feedback = Gradient`` (object or registered name; a name is
+            tuned to ``T``).
+        setting: an OCO setting (``regretlab.oco.settings``).
+        T, batch, seed, every, keys, history, progress: as for :func:`run`.
+        comparators: ``[T, D]`` or ``[T, B, D]`` comparator points ``u_t`` for dynamic regret; by
+            default the setting's own ``comparator(state)`` sequence when it has one.
+    Returns:
+        A :class:`Trace` with ``regret`` (static), ``loss`` (cumulative ``sum f_t(x_t)``),
+        ``best_loss`` (the best fixed point's) and ``dynamic_regret`` when there is a comparator
+        sequence; ``final_strategy [B, D]`` is the last point; ``strategies [N, B, D]`` with
+        ``history=True``; ``info["best_point"] [B, D]`` the best fixed point at the end.
+
+    Example:
+        >>> from regretlab.oco import oco_ogd, quadratic_losses
+        >>> tr = run(oco_ogd("ball"), quadratic_losses(2, "ball"), T=200, batch=3, every=100)
+        >>> tr.regret.shape, bool((tr.final() <= 1.5 * 2 * 3 * 200 ** 0.5).all())
+        ((2, 3), True)
+    """
+    from regretlab.metrics import oco as oco_metrics
+    from regretlab.metrics.ledger import OCOLedger
+
+    T = check_int("T", T, minimum=1)
+    items = list(learner) if isinstance(learner, (list, tuple)) else [learner]
+    if len(items) != 1:
+        raise ValueError(f"an OCO setting has one player: give one learner, got {len(items)}")
+    item = items[0]
+    if isinstance(item, str):
+        item = make_learner(item, T)
+    item = _resolve(item, learners, "learner")
+    if not all(callable(getattr(item, m, None)) for m in ("init", "strategy", "update")):
+        raise TypeError(f"learner must be a learner (init/strategy/update) or a registered name, got {item!r}")
+    mode = getattr(item, "feedback", None)
+    if not getattr(setting, "is_oco", False):
+        raise TypeError(f"learner {item!r} takes Gradient feedback, which {setting!r} does not give; play it in an "
+                        "OCO setting (regretlab.oco: linear_losses, quadratic_losses, logistic_losses, portfolio, "
+                        "from_sequence)")
+    if mode is not Gradient:
+        name = getattr(mode, "__name__", repr(mode))
+        raise TypeError(f"{setting!r} is an OCO setting (it gives Gradient feedback); learner {item!r} takes {name}")
+    d = check_int("setting.dim", setting.dim, minimum=1)
+    domain = setting.domain
+    own = getattr(item, "domain", None)
+    if own is not None and not own.matches(domain, d):
+        raise ValueError(f"domain mismatch: learner {getattr(item, 'name', item)!r} plays in {own!r}, but the setting's "
+                         f"losses are on {domain!r}; make the learner with domain={domain!r}")
+    every = check_int("every", every, minimum=1)
+    b = check_int("batch", batch, minimum=1) if keys is None else int(np.size(keys))
+    n_rec = (T + every - 1) // every
+    check_fits(f"run(T={T}, batch={b}, D={d}, every={every}" + (", history=True" if history else "") + ")",
+               8 * (4 * n_rec * b + (n_rec * b * d if history else 0) + 40 * b * d * d))
+    if keys is None:
+        keys = rng.spawn_keys(seed, b)
+    keys = np.asarray(keys, dtype=np.uint64)
+    path = None
+    if comparators is not None:
+        path = np.asarray(comparators, dtype=np.float64)
+        if path.shape not in ((T, d), (T, b, d)) or not np.isfinite(path).all():
+            raise ValueError(f"comparators must be finite, shape [T, D] = [{T}, {d}] or [T, B, D] = [{T}, {b}, {d}], "
+                             f"got shape {list(path.shape)}")
+        if path.ndim == 2:
+            path = np.broadcast_to(path[:, None, :], (T, b, d))
+    state = item.init(keys, d)
+    sstate = setting.init(keys)
+    book = OCOLedger(b, oco_metrics.comparator(setting.loss, domain, d, b), history=history)
+    rounds = np.empty(n_rec, dtype=np.int64)
+    from regretlab.progress import Rounds
+
+    ticker = Rounds(T, b, f"{getattr(item, 'name', item)} in {getattr(setting, 'name', setting)}", progress)
+    start = time.perf_counter()
+    own_path = path is None and callable(getattr(setting, "comparator", None))
+    i = 0
+    try:
+        for t in range(T):
+            ctx = setting.context(sstate)
+            x = item.strategy(state, ctx) if ctx is not None else item.strategy(state)
+            x = np.asarray(x, dtype=np.float64)
+            if x.shape != (b, d) or not np.isfinite(x).all():
+                raise ValueError(f"learner {item!r} returned invalid points at round {t + 1}: shape {list(x.shape)}, "
+                                 f"expected [{b}, {d}] finite values")
+            inside = domain.contains(x, atol=1e-6)
+            if not inside.all():
+                run_ = int(np.argmin(inside))
+                raise ValueError(f"learner {item!r} played {x[run_].tolist()} outside the domain {domain!r} at round "
+                                 f"{t + 1} (run {run_})")
+            u = path[t] if path is not None else (setting.comparator(sstate) if own_path else None)
+            sstate, data = setting.step(sstate, x)
+            loss, grad = setting.loss_and_gradient(data, x)
+            loss, grad = np.asarray(loss, dtype=np.float64), np.asarray(grad, dtype=np.float64)
+            if loss.shape != (b,) or grad.shape != (b, d) or not (np.isfinite(loss).all() and np.isfinite(grad).all()):
+                raise ValueError(f"setting {setting!r} returned an invalid loss or gradient at round {t + 1}: shapes "
+                                 f"{list(loss.shape)} and {list(grad.shape)}, expected [{b}] and [{b}, {d}] finite values")
+            book.record(x, loss, data, None if u is None else setting.loss.value(data, u))
+            state = item.update(state, Gradient(-grad))
+            book.end_round()
+            if (t + 1) % every == 0 or t + 1 == T:
+                book.snapshot()
+                rounds[i] = t + 1
+                i += 1
+            ticker.done(t + 1)
+    finally:
+        ticker.close()
+    metrics = {"regret": oco_metrics.regret(book), "loss": book.curve("loss"), "best_loss": book.curve("best")}
+    if book.comparator_loss is not None:
+        metrics["dynamic_regret"] = oco_metrics.dynamic_regret(book)
+    hist = np.stack(book.history["point"]) if history else None
+    final = item.strategy(state)
+    return Trace(rounds, metrics, str(getattr(item, "name", item)), str(getattr(setting, "name", setting)), int(seed),
+                 b, T, final, hist, None, time.perf_counter() - start, info={"best_point": book.best_point},
+                 players=[metrics], final_strategies=[final], ledger=book)  # type: ignore[arg-type]

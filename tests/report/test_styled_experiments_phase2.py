@@ -36,6 +36,8 @@ STYLED = {
     "regression_icl_regret": True,
     "bandits_contextual": True,
     "bandits_nonstationary": True,
+    "oco_portfolio": True,
+    "experts_adaptive": True,
 }
 
 def _checked_save(monkeypatch, problems):

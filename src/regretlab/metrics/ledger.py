@@ -30,8 +30,18 @@ import numpy as np
 
 from regretlab.core.errors import check_int
 
-__all__ = ["Ledger", "PlayerBook", "external", "realized", "swap", "pseudo", "cce_gap", "ce_gap",
-           "average_strategy"]
+__all__ = [
+    "Ledger",
+    "OCOLedger",
+    "PlayerBook",
+    "average_strategy",
+    "cce_gap",
+    "ce_gap",
+    "external",
+    "pseudo",
+    "realized",
+    "swap",
+]
 
 
 @dataclass
@@ -216,3 +226,85 @@ def average_strategy(ledger: Ledger, player: int = 0) -> np.ndarray:
     """Time-averaged strategy ``(1/t) sum_s p_s`` of every run now, ``[B, K]``."""
     bk = ledger.books[player]
     return bk.sum_strategy / np.maximum(ledger.t, 1)[:, None]
+
+
+class OCOLedger:
+    """The ledger of online convex optimisation: losses ``f_t(x_t)``, points and loss data per run.
+
+    Each round the driver records the played points ``x [B, D]``, their losses ``f_t(x_t) [B]``,
+    the round's loss data (handed to a comparator, which keeps what the best fixed point in
+    hindsight needs; :mod:`regretlab.metrics.oco`) and, when a comparator sequence is given, the
+    comparator's loss ``f_t(u_t) [B]``. Snapshots keep ``loss`` (cumulative), ``best`` (the best
+    fixed point's cumulative loss) and ``comparator`` (the comparator sequence's).
+
+    Args:
+        batch: ``B`` runs.
+        comparator: an object with ``add(data)`` and ``best() -> (loss [B], point [B, D])``
+            (:class:`regretlab.metrics.oco.Comparator`).
+        history: also keep ``x_t`` at every snapshot.
+
+    Example:
+        >>> from regretlab.metrics.oco import comparator, regret
+        >>> from regretlab.oco.domains import Simplex
+        >>> led = OCOLedger(1, comparator("linear", Simplex(), 2, 1))
+        >>> for c in ([1.0, 0.0], [1.0, 0.0]):
+        ...     x = np.array([[0.5, 0.5]]); data = {"c": np.array([c])}
+        ...     led.record(x, np.einsum("bd,bd->b", data["c"], x), data)
+        ...     led.end_round()
+        >>> led.snapshot(); regret(led)[:, 0].tolist()
+        [1.0]
+    """
+
+    def __init__(self, batch: int, comparator: object, *, history: bool = False) -> None:
+        self.batch = check_int("batch", batch)
+        self.comparator = comparator
+        self.track_history = bool(history)
+        self.loss = np.zeros(self.batch)  # [B] sum_t f_t(x_t)
+        self.comparator_loss: np.ndarray | None = None  # [B] sum_t f_t(u_t), when a sequence is given
+        self.sum_point = None  # [B, D] sum_t x_t
+        self.t = np.zeros(self.batch, dtype=np.int64)
+        self.rounds: list[int] = []
+        self.snapshots: dict[str, list[np.ndarray]] = {}
+        self.history: dict[str, list[np.ndarray]] = {}
+        self.best_point: np.ndarray | None = None  # [B, D] the best fixed point at the last snapshot
+        self._last: np.ndarray | None = None
+
+    def record(self, point: np.ndarray, loss: np.ndarray, data: dict, comparator_loss: np.ndarray | None = None) -> None:
+        """Add one round: ``point [B, D]``, ``loss [B]``, the loss ``data``, ``comparator_loss [B]``."""
+        self.loss = self.loss + loss
+        self.sum_point = point.copy() if self.sum_point is None else self.sum_point + point
+        self.comparator.add(data)  # type: ignore[attr-defined]
+        if comparator_loss is not None:
+            self.comparator_loss = (np.zeros(self.batch) if self.comparator_loss is None else self.comparator_loss) \
+                + comparator_loss
+        self._last = point
+
+    def end_round(self) -> None:
+        """Close the round (advances the per-run round counter ``t [B]``)."""
+        self.t += 1
+
+    def snapshot(self) -> None:
+        """Keep the current sums (one more point on every curve); solves for the best fixed point."""
+        self.rounds.append(int(self.t.max()) if self.t.size else 0)
+        best, point = self.comparator.best()  # type: ignore[attr-defined]
+        self.best_point = point
+        pairs = [("loss", self.loss.copy()), ("best", np.asarray(best, dtype=np.float64))]
+        if self.comparator_loss is not None:
+            pairs.append(("comparator", self.comparator_loss.copy()))
+        for name, value in pairs:
+            self.snapshots.setdefault(name, []).append(value)
+        if self.track_history and self._last is not None:
+            self.history.setdefault("point", []).append(self._last.copy())
+
+    def curve(self, name: str) -> np.ndarray:
+        """``[N, B]`` snapshots of one statistic."""
+        snaps = self.snapshots.get(name)
+        if not snaps:
+            raise KeyError(f"the OCO ledger has no {name!r} statistic")
+        return np.stack(snaps)
+
+    def average_point(self) -> np.ndarray:
+        """``[B, D]`` the time-averaged point ``(1/t) sum_s x_s`` (online-to-batch conversion)."""
+        if self.sum_point is None:
+            raise ValueError("the OCO ledger has recorded no round yet")
+        return self.sum_point / np.maximum(self.t, 1)[:, None]
