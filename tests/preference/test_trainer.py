@@ -89,7 +89,7 @@ def test_tournament_selection_in_trainer():
     samples = tr.sample(1)
     pairs, _ = tr.build_pairs(samples, 1)
     assert 1 <= len(pairs) <= 3
-    for x, w, lo in pairs:
+    for x, w, lo, *_ in pairs:  # (prompt, chosen, rejected, target, from_ref_w)
         # the tournament winner is the best sampled response (ties of equal text allowed)
         texts = sorted(tr._text(r) for r in samples[x])
         assert tr._text(w) == texts[0] and tr._text(lo) == texts[-1]
