@@ -266,7 +266,7 @@ def test_load_hf_reads_prompt_chosen_rejected_and_chat_columns(monkeypatch):
     monkeypatch.setitem(sys.modules, "datasets", fake)
     assert load_hf("local/prefs") == [PreferenceExample("q1", "good", "bad"), PreferenceExample("q2", "yes", "no")]
     rows.append({"prompt": "q3", "chosen": "ok", "rejected": ""})
-    with pytest.raises(ValueError, match="local/prefs\\[2\\].*empty response"):
+    with pytest.raises(ValueError, match="local/prefs row 3.*empty response"):
         load_hf("local/prefs")
 
 
