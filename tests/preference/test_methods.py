@@ -7,6 +7,7 @@ iterates reach pi*_tau, SPPO's average iterate at rate 1/sqrt(T) (Wu et al. 2024
 
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from regretlab.preference import PreferenceGame, blade_chest, duality_gap, regularized_nash
 from regretlab.preference.methods import (
@@ -262,3 +263,18 @@ def test_bad_input():
         run_method(make_method("ipo"), PreferenceGame.make(game.P, tau=0.0), 3)
     with pytest.raises(ValueError, match="T must be"):
         run_method(make_method("sppo"), game, 0)
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 10_000), tau=st.floats(0.1, 1.0), mixture=st.floats(0.05, 1.0))
+def test_regularised_nash_is_a_fixed_point_of_the_nash_methods(seed, tau, mixture):
+    # pi*_tau ∝ ref exp(P(y > pi*)/tau) (the first-order condition of J) is a fixed point of INPO (★),
+    # iterative IPO (Azar Prop. 4 with mu = pi*) and online IPO (Calandriello et al. §4: its IPO gradient
+    # vanishes there). Against a geometric mixture mu != pi the stationary point moves: Nash-MD's constant step
+    # (Munos et al. Theorem 1's bias) and IPO-MD (pi ∝ ref exp(P(y > mu)/tau))
+    game, _ = _game(seed, tau=tau, scale=1.0)
+    star = regularized_nash(game)
+    for name, params in (("inpo", {"eta": 0.5 / tau}), ("ipo", {}), ("online_ipo", {"lr": 0.1})):
+        np.testing.assert_allclose(make_method(name, **params).update(game, star), star, atol=1e-10)
+    for name, params in (("nash_md", {"eta": 0.5 / tau}), ("online_ipo", {"lr": 0.1, "mixture": mixture})):
+        assert np.abs(make_method(name, **params).update(game, star) - star).max() > 1e-9, name
