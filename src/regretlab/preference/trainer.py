@@ -60,7 +60,9 @@ class TrainerConfig:
         beta: DPO / IPO / XPO temperature.
         alpha: XPO's exploration coefficient (>= 0).
         lam: SPIN's lambda (> 0).
-        mixture: online IPO's geometric-mixture weight in [0, 1] (0: online IPO, > 0: IPO-MD).
+        mixture: online IPO's geometric-mixture weight in [0, 1] (0: online IPO, > 0: IPO-MD). With
+            mixture 0 and a full minimisation per iteration the loop is iterative IPO; the online
+            algorithm (one SGD step per fresh batch) is ``epochs=1`` with one batch per iteration.
         reference: baselines' reference log-probs: ``"initial"`` (pi_ref) or ``"last"`` (pi_t).
         iterations: number of outer iterations T.
         num_samples: responses K sampled per prompt.
