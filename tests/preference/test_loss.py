@@ -131,7 +131,8 @@ def test_numpy_modules_do_not_import_torch():
     import sys
 
     code = ("import sys; import regretlab.preference, regretlab.preference.loss, regretlab.preference.oracles, "
-            "regretlab.preference.data, regretlab.cli.preference, regretlab.experiments.inpo_omd, "
+            "regretlab.preference.data, regretlab.preference.methods, regretlab.cli.preference, "
+            "regretlab.experiments.inpo_omd, regretlab.experiments.preference_testbed, "
             "regretlab.experiments.inpo_loss, regretlab.experiments.inpo_toy; "
             "bad = [m for m in ('torch', 'transformers') if m in sys.modules]; assert not bad, bad")
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -98,8 +98,8 @@ def test_trainer_reaches_exact_tabular_minimiser_of_inpo_loss_on_its_pairs():
     Y = len(toy.responses)
     gap_net = gap_ref = 0.0
     for x in range(len(toy.prompts)):
-        w = [index[tuple(a)] for xx, a, _ in pairs if xx == x]
-        lo = [index[tuple(b)] for xx, _, b in pairs if xx == x]
+        w = [index[tuple(a)] for xx, a, *_ in pairs if xx == x]
+        lo = [index[tuple(b)] for xx, _, b, *_ in pairs if xx == x]
         # responses never sampled carry no loss term: compare the conditionals on the sampled ones
         seen = sorted(set(w) | set(lo))
         assert len(seen) >= Y - 2

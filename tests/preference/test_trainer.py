@@ -89,7 +89,7 @@ def test_tournament_selection_in_trainer():
     samples = tr.sample(1)
     pairs, _ = tr.build_pairs(samples, 1)
     assert 1 <= len(pairs) <= 3
-    for x, w, lo in pairs:
+    for x, w, lo, *_ in pairs:  # (prompt, chosen, rejected, target, from_ref_w)
         # the tournament winner is the best sampled response (ties of equal text allowed)
         texts = sorted(tr._text(r) for r in samples[x])
         assert tr._text(w) == texts[0] and tr._text(lo) == texts[-1]
@@ -266,7 +266,7 @@ def test_load_hf_reads_prompt_chosen_rejected_and_chat_columns(monkeypatch):
     monkeypatch.setitem(sys.modules, "datasets", fake)
     assert load_hf("local/prefs") == [PreferenceExample("q1", "good", "bad"), PreferenceExample("q2", "yes", "no")]
     rows.append({"prompt": "q3", "chosen": "ok", "rejected": ""})
-    with pytest.raises(ValueError, match="local/prefs\\[2\\].*empty response"):
+    with pytest.raises(ValueError, match="local/prefs row 3.*empty response"):
         load_hf("local/prefs")
 
 

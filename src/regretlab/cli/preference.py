@@ -13,8 +13,11 @@ from typing import Any, Optional
 
 import typer
 
+#: the trainer's methods, as the CLI spells them (``_`` -> ``-``); mirrors torch_loss.METHOD_LOSSES
+METHODS = ("inpo", "nash-md", "online-ipo", "ipo", "sppo", "dno", "spin", "dpo", "xpo")
+
 #: TrainerConfig fields and the options that set them (for messages of checks the CLI leaves to it)
-_TRAIN_OPTIONS = {"loss": "--loss", "eta": "--eta", "tau": "--tau", "beta": "--beta", "iterations": "--iterations",
+_TRAIN_OPTIONS = {"loss": "--method", "eta": "--eta", "alpha": "--alpha", "lam": "--lam", "mixture": "--mixture", "tau": "--tau", "beta": "--beta", "iterations": "--iterations",
                   "num_samples": "--samples", "pair_selection": "--pairs", "max_new_tokens": "--max-new-tokens",
                   "learning_rate": "--learning-rate", "epochs": "--epochs", "batch_size": "--batch-size",
                   "seed": "--seed"}
@@ -130,7 +133,7 @@ def _load_failure(option: str, path: Path, exc: BaseException) -> ValueError:
 
 def register(app: typer.Typer) -> None:
     """Add the ``preference`` command group to the ``regretlab`` app."""
-    sub = typer.Typer(help="Preference learning with general preferences (INPO).", no_args_is_help=True)
+    sub = typer.Typer(help="Preference learning with general preferences (INPO, Nash-MD, online IPO, SPPO, DNO, SPIN, XPO, DPO, IPO).", no_args_is_help=True)
 
     @sub.command("nash")
     def nash_cmd(
@@ -166,10 +169,16 @@ def register(app: typer.Typer) -> None:
         model: Path = typer.Option(..., help="local Hugging Face causal LM folder (policy and pi_ref)"),
         prompts: Path = typer.Option(..., help="prompts: .jsonl with a 'prompt' field, or text, one per line"),
         output: Path = typer.Option(..., help="checkpoint folder (iter_XXX/ per iteration; resumes)"),
-        loss: str = typer.Option("inpo", help="inpo | dpo | ipo"),
-        eta: float = typer.Option(2.0, help="INPO step eta (authors' eta_code = 1/eta)"),
-        tau: float = typer.Option(0.1, help="INPO KL strength tau (authors' ratio = eta*tau)"),
-        beta: float = typer.Option(0.1, help="DPO/IPO beta"),
+        method: Optional[str] = typer.Option(None, help="inpo | nash-md | online-ipo | ipo | sppo | dno | spin | dpo | "
+                                             "xpo (default inpo)"),
+        loss: Optional[str] = typer.Option(None, help="older name of --method"),
+        eta: float = typer.Option(2.0, help="INPO / Nash-MD / SPPO step eta (INPO authors' eta_code = 1/eta); DNO's eta"),
+        tau: float = typer.Option(0.1, help="INPO / Nash-MD KL strength tau (INPO authors' ratio = eta*tau)"),
+        beta: float = typer.Option(0.1, help="DPO / IPO / online-IPO / XPO beta"),
+        alpha: float = typer.Option(1e-4, help="XPO exploration coefficient alpha >= 0"),
+        lam: float = typer.Option(1.0, help="SPIN lambda > 0"),
+        mixture: float = typer.Option(0.0, help="online-IPO geometric-mixture weight in [0, 1] (> 0: IPO-MD)"),
+        demonstrations: Optional[Path] = typer.Option(None, help="SPIN: text file, one demonstration per prompt line"),
         iterations: int = typer.Option(3, help="outer iterations"),
         samples: int = typer.Option(8, help="responses K per prompt"),
         pairs: str = typer.Option("tournament", help="tournament | random | all"),
@@ -184,20 +193,36 @@ def register(app: typer.Typer) -> None:
         device: str = typer.Option("cpu", help="torch device"),
         seed: int = typer.Option(0, help="seed"),
     ) -> None:
-        """Iterative INPO (or DPO/IPO) on a local causal LM with a preference oracle; resumes from OUTPUT."""
+        """Iterative preference optimisation (INPO, Nash-MD, online IPO, SPPO, DNO, SPIN, XPO, DPO, IPO) on a local
+        causal LM with a preference oracle; resumes from OUTPUT."""
         import re
 
-        from regretlab.core.errors import check_int, check_positive
+        from regretlab.core.errors import check_int, check_positive, check_probability
 
         # every option first (cheap), then the files, then the models (slow)
-        if loss not in ("inpo", "dpo", "ipo"):
-            raise ValueError(f"--loss must be 'inpo', 'dpo' or 'ipo', got {loss!r}")
+        if method is not None and loss is not None and method.replace("_", "-") != loss.replace("_", "-"):
+            raise ValueError(f"give --method or its older name --loss, not both (got --method {method} --loss {loss})")
+        option = "--method" if method is not None or loss is None else "--loss"
+        chosen_method = (method if method is not None else loss if loss is not None else "inpo").replace("_", "-")
+        if chosen_method not in METHODS:
+            raise ValueError(f"{option} must be one of {' | '.join(METHODS)}, got {chosen_method!r}")
         check_positive("--eta", eta)
         check_positive("--tau", tau, allow_zero=True)
-        if eta * tau >= 1:
+        if chosen_method == "inpo" and eta * tau >= 1:
             raise ValueError(f"--eta times --tau must be < 1 (INPO's step), got --eta {eta:g} --tau {tau:g} "
                              f"(product {eta * tau:g})")
+        if chosen_method == "nash-md" and eta * tau > 1:
+            raise ValueError(f"--eta times --tau is Nash-MD's mixture weight and must be in [0, 1], got --eta {eta:g} "
+                             f"--tau {tau:g} (product {eta * tau:g})")
         check_positive("--beta", beta)
+        check_positive("--alpha", alpha, allow_zero=True)
+        check_positive("--lam", lam)
+        check_probability("--mixture", mixture)
+        if chosen_method in ("sppo", "dno") and samples < 3:
+            raise ValueError(f"--samples must be >= 3 for --method {chosen_method} (win rates come from the other "
+                             f"samples), got {samples}")
+        if (chosen_method == "spin") != (demonstrations is not None):
+            raise ValueError("--demonstrations is required by --method spin and used by it only")
         check_int("--iterations", iterations)
         check_int("--samples", samples, minimum=2)
         if pairs not in ("tournament", "random", "all"):
@@ -218,12 +243,19 @@ def register(app: typer.Typer) -> None:
         _check_folder(pair_model, "--pair-model")
         _check_folder(reward_model, "--reward-model")
         _check_prompts(prompts)
+        demos = None
+        if demonstrations is not None:
+            demos = [ln for ln in _read_text(demonstrations, "--demonstrations").splitlines() if ln.strip()]
+            if not demos:
+                raise ValueError(f"--demonstrations file {str(demonstrations)!r} is empty; expected one response "
+                                 f"per prompt")
         _check_output(output)
 
         from regretlab.preference.trainer import TrainerConfig
 
         try:
-            cfg = TrainerConfig(loss=loss, eta=eta, tau=tau, beta=beta, iterations=iterations, num_samples=samples,
+            cfg = TrainerConfig(loss=chosen_method.replace("-", "_"), eta=eta, tau=tau, beta=beta, alpha=alpha, lam=lam,
+                                mixture=mixture, iterations=iterations, num_samples=samples,
                                 pair_selection=pairs, max_new_tokens=max_new_tokens, learning_rate=learning_rate,
                                 batch_size=batch_size, epochs=epochs, seed=seed)
         except (TypeError, ValueError) as exc:  # a check the CLI does not repeat: name the option
@@ -264,7 +296,11 @@ def register(app: typer.Typer) -> None:
                 raise _load_failure("--reward-model", reward_model, exc) from None
         else:
             oracle = HTTPJudgeOracle(judge_url, judge_model)
-        trainer = PreferenceTrainer(lm, tok, oracle, load_prompts(prompts), cfg, output)
+        prompt_list = load_prompts(prompts)
+        if demos is not None and len(demos) != len(prompt_list):
+            raise ValueError(f"--demonstrations has {len(demos)} lines but --prompts has {len(prompt_list)} prompts; "
+                             f"give one demonstration per prompt")
+        trainer = PreferenceTrainer(lm, tok, oracle, prompt_list, cfg, output, demonstrations=demos)
         done = trainer.resume()
         if done:
             print(f"resuming after iteration {done}")
@@ -272,6 +308,6 @@ def register(app: typer.Typer) -> None:
             r = trainer.step()
             print(f"iteration {r.iteration}: {r.pairs} pairs, loss {r.loss_first:.4f} -> {r.loss_last:.4f}, "
                   f"{r.generated_tokens / max(r.generation_seconds, 1e-9):.0f} generated tok/s")
-        print(f"done: {trainer.iteration} iterations; checkpoints in {output}")
+        print(f"done: {cfg.loss.replace('_', '-')}, {trainer.iteration} iterations; checkpoints in {output}")
 
     app.add_typer(sub, name="preference")

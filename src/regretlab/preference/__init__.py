@@ -1,7 +1,8 @@
 """Preference learning with general (possibly intransitive) preferences: INPO.
 
 NumPy core (always importable): :mod:`.games` (tabular preference games, duality gap, Nash
-policies, closed-form OMD), :mod:`.loss` (the INPO loss, lambda_P pair sampling, tournament
+policies, closed-form OMD), :mod:`.methods` (population updates of INPO, Nash-MD, online IPO,
+SPPO, DNO, SPIN, XPO, iterative DPO/IPO behind one interface), :mod:`.loss` (the INPO loss, lambda_P pair sampling, tournament
 selection). The ``[llm]`` extra (torch, transformers) adds :mod:`.torch_loss`, :mod:`.trainer`,
 :mod:`.oracles` and :mod:`.toy`; import those modules explicitly.
 

@@ -97,10 +97,11 @@ def run_toy(loss: str = "inpo", iterations: int = 10, num_samples: int = 32, eta
             beta: float | None = None, learning_rate: float = 1e-2, epochs: int = 4, batch_size: int = 256,
             hidden: int = 32, layers: int = 1, toy: ContextualToy | None = None, seed: int = 0,
             threads: int | None = 1, **config: Any) -> dict[str, np.ndarray]:
-    """Run iterative INPO (or DPO/IPO with ``beta = tau`` by default) on the toy; exact gap per iteration.
+    """Run iterative INPO (or another trainer method; DPO/IPO: ``beta = tau``) on the toy; exact gap per iteration.
 
     Args:
-        loss: ``"inpo"``, ``"dpo"`` or ``"ipo"``.  iterations: outer iterations.
+        loss: a trainer loss (:data:`~regretlab.preference.torch_loss.METHOD_LOSSES`; ``"spin"`` needs
+            ``demonstrations``, which the toy does not have).  iterations: outer iterations.
         num_samples: K samples per prompt (all K(K-1)/2 pairs, ordered by lambda_P).
         eta: INPO step.  beta: DPO/IPO temperature (default tau).  learning_rate, epochs, batch_size:
             Adam optimisation per iteration.  hidden, layers: transformer size.  toy: the problem

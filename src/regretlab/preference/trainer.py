@@ -1,13 +1,17 @@
-"""Iterative INPO (and iterative DPO / IPO baselines) for any Hugging Face causal LM.
+"""Iterative preference optimisation (INPO, Nash-MD, online IPO, SPPO, DNO, SPIN, XPO, DPO, IPO) for any HF causal LM.
 
 Per iteration t (spec §1.2, "Full LLM pipeline"):
 
-1. sample K responses per prompt from pi_t (``model.generate``, temperature ``temperature``);
+1. sample K responses per prompt by the method's sampling rule (``model.generate``, temperature
+   ``temperature``): from pi_t; from the token-level geometric mixture ``pi_t^(1-b) ref^b`` (Nash-MD with
+   ``b = eta tau``, online IPO / IPO-MD with ``b = mixture``); half from pi_t and half from pi_ref (XPO);
+   SPIN pairs the prompt's demonstration with each sample;
 2. query the preference oracle ``(prompt, a, b) -> P(a > b)``;
 3. build pairs: tournament selection (best vs. worst by knock-out, kept if P > 1/2), or
    ``lambda_P`` ordering of random disjoint pairs (the sampling the INPO theory assumes);
 4. precompute log pi_ref and log pi_t of (chosen, rejected);
-5. minimise the INPO loss ``(h - eta/2)^2`` from pi_t (or the DPO / IPO loss);
+5. minimise the method's loss (:mod:`.torch_loss`) from pi_t; SPPO and DNO regress on win rates
+   ``P̂(y > pi_t)`` estimated from the other K - 2 samples of the prompt (leave-pair-out: unbiased);
 6. checkpoint ``output_dir/iter_XXX`` (weights, the pairs as JSONL, ``state.json`` written last).
 
 ``train(resume=True)`` restarts after the last finished iteration; every random stream is
@@ -33,11 +37,11 @@ import numpy as np
 import torch
 from transformers import LogitsProcessor, LogitsProcessorList
 
-from regretlab.core.errors import check_int, check_positive
+from regretlab.core.errors import check_int, check_positive, check_probability
 from regretlab.preference.data import PreferenceExample, check_example, save_jsonl
 from regretlab.preference.loss import check_eta_tau, tournament_pair
 from regretlab.preference.oracles import check_preference_value
-from regretlab.preference.torch_loss import preference_loss
+from regretlab.preference.torch_loss import METHOD_LOSSES, preference_loss
 
 __all__ = ["TrainerConfig", "PreferenceTrainer", "sequence_logprobs", "preference_step", "IterationResult"]
 
@@ -47,10 +51,18 @@ class TrainerConfig:
     """Hyper-parameters of iterative preference optimisation.
 
     Attributes:
-        loss: ``"inpo"``, ``"dpo"`` (iterative DPO, Bradley–Terry) or ``"ipo"``.
-        eta: INPO step eta > 0 (authors' code: ``eta_code = 1/eta``).
-        tau: INPO KL strength tau >= 0 with ``eta tau < 1`` (authors' ``ratio = eta tau``).
-        beta: DPO / IPO temperature.
+        loss: one of :data:`~regretlab.preference.torch_loss.METHOD_LOSSES`: ``"inpo"``, ``"nash_md"``,
+            ``"online_ipo"``, ``"ipo"``, ``"sppo"``, ``"dno"``, ``"spin"``, ``"dpo"`` (iterative DPO,
+            Bradley–Terry), ``"xpo"`` (``-`` may replace ``_``).
+        eta: INPO / Nash-MD / SPPO step eta > 0 (authors' INPO code: ``eta_code = 1/eta``); DNO's eta.
+        tau: INPO / Nash-MD KL strength tau >= 0 with ``eta tau < 1`` (Nash-MD: ``<= 1``; INPO code's
+            ``ratio = eta tau``).
+        beta: DPO / IPO / XPO temperature.
+        alpha: XPO's exploration coefficient (>= 0).
+        lam: SPIN's lambda (> 0).
+        mixture: online IPO's geometric-mixture weight in [0, 1] (0: online IPO, > 0: IPO-MD). With
+            mixture 0 and a full minimisation per iteration the loop is iterative IPO; the online
+            algorithm (one SGD step per fresh batch) is ``epochs=1`` with one batch per iteration.
         reference: baselines' reference log-probs: ``"initial"`` (pi_ref) or ``"last"`` (pi_t).
         iterations: number of outer iterations T.
         num_samples: responses K sampled per prompt.
@@ -70,6 +82,9 @@ class TrainerConfig:
     eta: float = 2.0
     tau: float = 0.1
     beta: float = 0.1
+    alpha: float = 1e-4
+    lam: float = 1.0
+    mixture: float = 0.0
     reference: str = "initial"
     iterations: int = 3
     num_samples: int = 8
@@ -87,10 +102,23 @@ class TrainerConfig:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        if self.loss not in ("inpo", "dpo", "ipo"):
-            raise ValueError(f"loss must be 'inpo', 'dpo' or 'ipo', got {self.loss!r}")
-        check_eta_tau(self.eta, self.tau)
+        loss = str(self.loss).replace("-", "_")
+        if loss not in METHOD_LOSSES:
+            raise ValueError(f"loss must be one of {', '.join(repr(k) for k in METHOD_LOSSES)}, got {self.loss!r}")
+        object.__setattr__(self, "loss", loss)
+        if loss == "inpo":
+            check_eta_tau(self.eta, self.tau)
+        else:
+            check_positive("eta", self.eta)
+            check_positive("tau", self.tau, allow_zero=True)
+            if loss == "nash_md" and self.eta * self.tau > 1:
+                raise ValueError(f"eta * tau (Nash-MD's mixture weight) must be in [0, 1], got {self.eta * self.tau:g}")
         check_positive("beta", self.beta)
+        check_positive("alpha", self.alpha, allow_zero=True)
+        check_positive("lam", self.lam)
+        check_probability("mixture", self.mixture)
+        if loss in ("sppo", "dno") and self.num_samples < 3:
+            raise ValueError(f"num_samples must be >= 3 for {loss} (win rates come from the other K - 2 samples)")
         if self.reference not in ("initial", "last"):
             raise ValueError(f"reference must be 'initial' or 'last', got {self.reference!r}")
         check_int("iterations", self.iterations)
@@ -128,6 +156,31 @@ class IterationResult:
     train_tokens: int
     train_seconds: float
     extra: dict = field(default_factory=dict)
+
+
+class _GeometricMixture(LogitsProcessor):
+    """Token-level geometric mixture ``(1 - b) log pi_t + b log ref`` of the policy's scores and the reference's.
+
+    The reference is run on the whole prefix at each step (no cache: tiny models; the cost is the reference's
+    forward over the generated prefix). Left padding is masked and position ids follow the mask.
+    """
+
+    def __init__(self, ref_model: torch.nn.Module, weight: float, pad_id: int, mask: torch.Tensor | None) -> None:
+        self.ref_model, self.weight, self.pad_id, self.mask = ref_model, weight, pad_id, mask
+        self.prompt_len: int | None = None
+
+    def __call__(self, input_ids: torch.Tensor, scores: torch.Tensor) -> torch.Tensor:
+        if self.prompt_len is None:
+            self.prompt_len = input_ids.shape[1]
+        # only the prompt's left padding is padding; generated pad tokens (after EOS) are ignored anyway
+        attn = torch.ones_like(input_ids)
+        attn[:, : self.prompt_len] = (input_ids[:, : self.prompt_len] != self.pad_id).long().cumsum(-1).clamp(max=1)
+        pos = (attn.cumsum(-1) - 1).clamp(min=0)
+        ref = self.ref_model(input_ids=input_ids, attention_mask=attn, position_ids=pos).logits[:, -1].float()
+        if self.mask is not None:
+            ref = ref.masked_fill(~self.mask.to(ref.device), float("-inf"))
+        mixed = (1 - self.weight) * torch.log_softmax(scores.float(), -1) + self.weight * torch.log_softmax(ref, -1)
+        return torch.nan_to_num(mixed, nan=float("-inf")).to(scores.dtype)
 
 
 class _AllowedTokens(LogitsProcessor):
@@ -174,16 +227,19 @@ def sequence_logprobs(model: torch.nn.Module, prompts: Sequence[Sequence[int]], 
 def preference_step(model: torch.nn.Module, optimizer: torch.optim.Optimizer, prompts: Sequence[Sequence[int]],
                     chosen: Sequence[Sequence[int]], rejected: Sequence[Sequence[int]], ref_w: torch.Tensor,
                     ref_l: torch.Tensor, last_w: torch.Tensor, last_l: torch.Tensor, config: TrainerConfig,
-                    pad_id: int, allowed_mask: torch.Tensor | None = None) -> float:
+                    pad_id: int, allowed_mask: torch.Tensor | None = None, target: torch.Tensor | None = None,
+                    from_ref_w: torch.Tensor | None = None) -> float:
     """One optimiser step on a batch of pairs: chosen and rejected in one forward pass, loss, backward, step.
 
-    ``ref_*`` and ``last_*`` are the precomputed ``[N]`` log-probs under pi_ref and pi_t, so INPO
-    and DPO cost the same. Returns the batch loss.
+    ``ref_*`` and ``last_*`` are the precomputed ``[N]`` log-probs under pi_ref and pi_t, so every method
+    costs the same forward/backward as DPO. ``target`` (SPPO, DNO) and ``from_ref_w`` (XPO) are the per-pair
+    extras of :func:`~regretlab.preference.torch_loss.preference_loss`. Returns the batch loss.
     """
     n = len(prompts)
     lp = sequence_logprobs(model, list(prompts) + list(prompts), list(chosen) + list(rejected), pad_id, allowed_mask)
     loss = preference_loss(config.loss, lp[:n], lp[n:], ref_w, ref_l, last_w, last_l,
-                           eta=config.eta, tau=config.tau, beta=config.beta)
+                           eta=config.eta, tau=config.tau, beta=config.beta, target=target,
+                           from_ref_w=from_ref_w, alpha=config.alpha, lam=config.lam)
     optimizer.zero_grad(set_to_none=True)
     loss.backward()
     if config.max_grad_norm > 0:
@@ -193,7 +249,7 @@ def preference_step(model: torch.nn.Module, optimizer: torch.optim.Optimizer, pr
 
 
 class PreferenceTrainer:
-    """Iterative INPO / DPO / IPO on a Hugging Face causal LM with a preference oracle.
+    """Iterative preference optimisation (any of :data:`METHOD_LOSSES`) on a HF causal LM with a preference oracle.
 
     Args:
         model: the policy, initialised at pi_ref (trained in place).
@@ -204,6 +260,7 @@ class PreferenceTrainer:
         output_dir: checkpoint folder (``None``: no checkpoints).
         ref_model: pi_ref (default: a frozen copy of ``model`` taken now).
         callback: ``callback(trainer, result)`` after each iteration (e.g. to evaluate).
+        demonstrations: SPIN's demonstration response for each prompt (required for ``loss="spin"``).
 
     Example:
         >>> from regretlab.preference.tiny import tiny_causal_lm, word_tokenizer
@@ -221,7 +278,8 @@ class PreferenceTrainer:
     def __init__(self, model: torch.nn.Module, tokenizer: Any, oracle: Callable[[str, str, str], float],
                  prompts: Sequence[str], config: TrainerConfig | None = None, output_dir: str | Path | None = None,
                  ref_model: torch.nn.Module | None = None,
-                 callback: Callable[["PreferenceTrainer", IterationResult], None] | None = None) -> None:
+                 callback: Callable[["PreferenceTrainer", IterationResult], None] | None = None,
+                 demonstrations: Sequence[str] | None = None) -> None:
         self.config = config or TrainerConfig()
         if not callable(oracle):
             raise TypeError(f"oracle must be callable (prompt, a, b) -> P(a > b), got {type(oracle).__name__}")
@@ -245,6 +303,11 @@ class PreferenceTrainer:
             mask[list(self.config.allowed_tokens)] = True
             self.allowed_mask = mask.to(self.device)
         self._prompt_ids = [self._encode(p) for p in prompts]
+        self._demo_ids: list[list[int]] | None = None
+        if self.config.loss == "spin":
+            if demonstrations is None or len(demonstrations) != len(prompts):
+                raise ValueError("loss 'spin' needs demonstrations: one response string per prompt")
+            self._demo_ids = [self._encode_response(d) + self._eos_suffix() for d in demonstrations]
 
     # -- helpers -----------------------------------------------------------------------------
     def _encode(self, text: str) -> list[int]:
@@ -267,9 +330,19 @@ class PreferenceTrainer:
         cfg = self.config
         self.model.eval()
         eos = self.tokenizer.eos_token_id
-        procs = LogitsProcessorList([_AllowedTokens(self.allowed_mask)]) if self.allowed_mask is not None else None
+        base = [_AllowedTokens(self.allowed_mask)] if self.allowed_mask is not None else []
+        weight = {"nash_md": cfg.eta * cfg.tau, "online_ipo": cfg.mixture}.get(cfg.loss, 0.0)
         with self._rng(_seed(cfg.seed, iteration, 1)):
-            return self._sample(procs, eos)
+            if cfg.loss == "xpo":  # XPO: ceil(K/2) responses from pi_t, floor(K/2) from pi_ref, paired up
+                k = (cfg.num_samples + 1) // 2
+                mine = self._sample(LogitsProcessorList(base) if base else None, eos, self.model, k)
+                ref = self._sample(LogitsProcessorList(base) if base else None, eos, self.ref_model,
+                                   cfg.num_samples - k)
+                return [a + b for a, b in zip(mine, ref)]
+            if weight > 0:
+                procs = [_GeometricMixture(self.ref_model, weight, self.tokenizer.pad_token_id, self.allowed_mask)]
+                return self._sample(procs + base, eos, self.model, cfg.num_samples, fresh=True)
+            return self._sample(LogitsProcessorList(base) if base else None, eos, self.model, cfg.num_samples)
 
     @contextlib.contextmanager
     def _rng(self, seed: int) -> Iterator[None]:
@@ -279,11 +352,15 @@ class PreferenceTrainer:
             torch.manual_seed(seed)
             yield
 
-    def _sample(self, procs: Any, eos: int) -> list[list[list[int]]]:
+    def _sample(self, procs: Any, eos: int, model: torch.nn.Module, k: int,
+                fresh: bool = False) -> list[list[list[int]]]:
         cfg = self.config
         out: list[list[list[int]]] = []
         pad = self.tokenizer.pad_token_id
         for i in range(0, len(self._prompt_ids), cfg.generation_batch_size):
+            if fresh:  # the mixture processor learns the prompt length on its first call
+                procs = LogitsProcessorList([type(procs[0])(procs[0].ref_model, procs[0].weight, procs[0].pad_id,
+                                                            procs[0].mask)] + list(procs[1:]))
             chunk = self._prompt_ids[i:i + cfg.generation_batch_size]
             L = max(len(p) for p in chunk)
             ids = torch.full((len(chunk), L), pad, dtype=torch.long)
@@ -291,15 +368,15 @@ class PreferenceTrainer:
             for j, p in enumerate(chunk):  # left padding for generation
                 ids[j, L - len(p):] = torch.tensor(p)
                 attn[j, L - len(p):] = 1
-            gen = self.model.generate(
+            gen = model.generate(
                 input_ids=ids.to(self.device), attention_mask=attn.to(self.device), do_sample=True,
-                num_return_sequences=cfg.num_samples, max_new_tokens=cfg.max_new_tokens,
+                num_return_sequences=k, max_new_tokens=cfg.max_new_tokens,
                 min_new_tokens=cfg.min_new_tokens, temperature=cfg.temperature, top_k=0, top_p=1.0,
                 pad_token_id=pad, eos_token_id=eos, logits_processor=procs)
             gen = gen[:, L:].tolist()
             for j in range(len(chunk)):
                 rows = []
-                for seq in gen[j * cfg.num_samples:(j + 1) * cfg.num_samples]:
+                for seq in gen[j * k:(j + 1) * k]:
                     if eos in seq:
                         seq = seq[: seq.index(eos) + 1]
                     rows.append(seq)
@@ -309,62 +386,94 @@ class PreferenceTrainer:
     def _text(self, ids: Sequence[int]) -> str:
         return self.tokenizer.decode(list(ids), skip_special_tokens=True)
 
-    def build_pairs(self, samples: list[list[list[int]]], iteration: int) -> tuple[list[tuple[int, list[int], list[int]]], int]:
-        """Query the oracle and select (prompt index, chosen ids, rejected ids) pairs; count discarded empties."""
+    def build_pairs(self, samples: list[list[list[int]]], iteration: int) -> tuple[list[tuple], int]:
+        """Query the oracle and select pairs ``(prompt index, chosen ids, rejected ids, target, from_ref_w)``.
+
+        ``target`` is SPPO's ``eta (P̂_w - P̂_l)`` or DNO's ``sigmoid(P̂_w - P̂_l)`` (0 otherwise), with
+        ``P̂(y) = mean P(y > y_k)`` over the prompt's samples other than the pair (leave-pair-out);
+        ``from_ref_w`` is True where XPO's winner was sampled from pi_ref. Also returns the number of
+        discarded empty responses.
+        """
         cfg = self.config
         rng = np.random.default_rng(_seed(cfg.seed, iteration, 2))
         pairs, discarded = [], 0
+        half = (cfg.num_samples + 1) // 2  # XPO: rows[:half] from pi_t, rows[half:] from pi_ref
         for x, rows in enumerate(samples):
             texts = [self._text(r) for r in rows]
             keep = [k for k, t in enumerate(texts) if t.strip()]
             discarded += len(rows) - len(keep)
+            if cfg.loss == "spin":  # the demonstration beats every self-generated response; no oracle
+                pairs += [(x, self._demo_ids[x], rows[k], 0.0, False) for k in keep]
+                continue
             if len(keep) < 2:
                 continue
             prompt = self.prompts[x]
             cache: dict[tuple[int, int], float] = {}
 
             def pref(i: int, j: int) -> float:
+                if i == j:
+                    return 0.5
                 if (i, j) not in cache:
                     v = check_preference_value(self.oracle(prompt, texts[keep[i]], texts[keep[j]]),
                                                f"oracle on prompt {x}")
                     cache[(i, j)], cache[(j, i)] = v, 1.0 - v
                 return cache[(i, j)]
 
-            if cfg.pair_selection == "tournament":
-                sel = tournament_pair(len(keep), pref)
-                chosen = [] if sel is None else [sel]
+            n = len(keep)
+            if cfg.loss == "xpo":
+                mine = [i for i in range(n) if keep[i] < half]
+                theirs = [i for i in range(n) if keep[i] >= half]
+                cand = list(zip(mine, theirs))
+            elif cfg.pair_selection == "tournament":
+                sel = tournament_pair(n, pref)
+                cand = [] if sel is None else [sel]
             else:
-                order = rng.permutation(len(keep))
+                order = rng.permutation(n)
                 if cfg.pair_selection == "random":
-                    cand = [(order[k], order[k + 1]) for k in range(0, len(keep) - 1, 2)]
+                    cand = [(order[k], order[k + 1]) for k in range(0, n - 1, 2)]
                 else:
-                    cand = [(order[a], order[b]) for a in range(len(keep)) for b in range(a + 1, len(keep))]
-                chosen = []
-                for i, j in cand:
-                    chosen.append((i, j) if rng.random() < pref(int(i), int(j)) else (j, i))  # lambda_P
-            for i, j in chosen:
-                pairs.append((x, rows[keep[int(i)]], rows[keep[int(j)]]))
+                    cand = [(order[a], order[b]) for a in range(n) for b in range(a + 1, n)]
+            if cfg.loss in ("sppo", "dno"):
+                if n < 3:
+                    continue
+                M = np.array([[pref(i, j) for j in range(n)] for i in range(n)])
+            for i, j in cand:
+                i, j = int(i), int(j)
+                if cfg.pair_selection != "tournament" or cfg.loss == "xpo":
+                    i, j = (i, j) if rng.random() < pref(i, j) else (j, i)  # lambda_P
+                target = 0.0
+                if cfg.loss in ("sppo", "dno"):
+                    others = [k for k in range(n) if k not in (i, j)]
+                    diff = float(M[i, others].mean() - M[j, others].mean())
+                    target = cfg.eta * diff if cfg.loss == "sppo" else 1 / (1 + math.exp(-diff))
+                pairs.append((x, rows[keep[i]], rows[keep[j]], target, cfg.loss == "xpo" and keep[i] >= half))
         return pairs, discarded
 
     # -- optimisation --------------------------------------------------------------------------
-    def optimize(self, pairs: Sequence[tuple[int, Sequence[int], Sequence[int]]], iteration: int,
+    def optimize(self, pairs: Sequence[tuple], iteration: int,
                  prompt_ids: Sequence[Sequence[int]] | None = None) -> tuple[float, float, int]:
         """Minimise the configured loss from the current weights (= pi_t) on ``pairs``.
+
+        A pair is ``(prompt index, chosen ids, rejected ids)`` with optional ``target`` and ``from_ref_w``
+        (see :meth:`build_pairs`).
 
         Returns:
             ``(first batch loss, last batch loss, trained tokens)``.
         """
         cfg = self.config
         prompt_ids = self._prompt_ids if prompt_ids is None else prompt_ids
-        P = [list(prompt_ids[x]) for x, _, _ in pairs]
-        W = [list(w) for _, w, _ in pairs]
-        Lr = [list(lo) for _, _, lo in pairs]
+        P = [list(prompt_ids[p[0]]) for p in pairs]
+        W = [list(p[1]) for p in pairs]
+        Lr = [list(p[2]) for p in pairs]
+        target = torch.tensor([float(p[3]) if len(p) > 3 else 0.0 for p in pairs], device=self.device)
+        from_ref = torch.tensor([bool(p[4]) if len(p) > 4 else False for p in pairs], device=self.device)
         with torch.no_grad():
             self.model.eval()
             last_w, last_l = self._logprobs(self.model, P, W), self._logprobs(self.model, P, Lr)
-            if cfg.loss == "inpo" or cfg.reference == "initial":
+            if cfg.loss in ("inpo", "nash_md", "online_ipo", "xpo") or (
+                    cfg.loss in ("dpo", "ipo") and cfg.reference == "initial"):
                 ref_w, ref_l = self._logprobs(self.ref_model, P, W), self._logprobs(self.ref_model, P, Lr)
-            else:
+            else:  # SPPO, DNO and SPIN regress on log pi / pi_t only
                 ref_w, ref_l = last_w, last_l
         n = len(pairs)
         steps = cfg.epochs * math.ceil(n / cfg.batch_size)
@@ -375,9 +484,9 @@ class PreferenceTrainer:
             sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 0.5 * (1 + math.cos(math.pi * s / max(steps, 1))))
         gen = torch.Generator().manual_seed(_seed(cfg.seed, iteration, 3))
         with self._rng(_seed(cfg.seed, iteration, 4)):  # dropout, if the model has any
-            return self._fit(opt, sched, gen, P, W, Lr, ref_w, ref_l, last_w, last_l)
+            return self._fit(opt, sched, gen, P, W, Lr, ref_w, ref_l, last_w, last_l, target, from_ref)
 
-    def _fit(self, opt, sched, gen, P, W, Lr, ref_w, ref_l, last_w, last_l) -> tuple[float, float, int]:
+    def _fit(self, opt, sched, gen, P, W, Lr, ref_w, ref_l, last_w, last_l, target, from_ref) -> tuple[float, float, int]:
         cfg = self.config
         n = len(P)
         self.model.train()
@@ -391,7 +500,7 @@ class PreferenceTrainer:
                 ti = torch.tensor(idx, device=ref_w.device)
                 loss = preference_step(self.model, opt, bp, [W[i] for i in idx], [Lr[i] for i in idx],
                                        ref_w[ti], ref_l[ti], last_w[ti], last_l[ti], cfg,
-                                       self.tokenizer.pad_token_id, self.allowed_mask)
+                                       self.tokenizer.pad_token_id, self.allowed_mask, target[ti], from_ref[ti])
                 if sched is not None:
                     sched.step()
                 last = loss
@@ -405,13 +514,16 @@ class PreferenceTrainer:
         exs = [check_example(e, f"examples[{i}]") for i, e in enumerate(examples)]
         if not exs:
             raise ValueError("examples must hold at least one pair")
-        eos_id = self.tokenizer.eos_token_id
-        # responses end with EOS, as generated ones do, unless the response vocabulary excludes it
-        eos = [eos_id] if self.allowed_mask is None or bool(self.allowed_mask[eos_id]) else []
+        eos = self._eos_suffix()
         prompts = [self._encode(e.prompt) for e in exs]
         pairs = [(i, self._encode_response(e.chosen) + eos, self._encode_response(e.rejected) + eos)
                  for i, e in enumerate(exs)]
         return self.optimize(pairs, self.iteration + 1, prompt_ids=prompts)
+
+    def _eos_suffix(self) -> list[int]:
+        """Responses end with EOS, as generated ones do, unless the response vocabulary excludes it."""
+        eos_id = self.tokenizer.eos_token_id
+        return [eos_id] if self.allowed_mask is None or bool(self.allowed_mask[eos_id]) else []
 
     def _encode_response(self, text: str) -> list[int]:
         ids = self.tokenizer(text, add_special_tokens=False)["input_ids"]
@@ -458,7 +570,7 @@ class PreferenceTrainer:
         (d / "state.json").unlink(missing_ok=True)
         self.model.save_pretrained(d)
         self.tokenizer.save_pretrained(d)
-        save_jsonl([PreferenceExample(self.prompts[x], self._text(w), self._text(lo)) for x, w, lo in pairs],
+        save_jsonl([PreferenceExample(self.prompts[p[0]], self._text(p[1]), self._text(p[2])) for p in pairs],
                    d / "pairs.jsonl")
         state = {"iteration": t, "config": asdict(self.config), "result": asdict(res),
                  "history": [asdict(h) for h in self.history]}
