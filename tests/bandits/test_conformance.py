@@ -158,6 +158,8 @@ def _stack(states):
         return type(first)(*[_stack([s[i] for s in states]) for i in range(len(first))])
     if isinstance(first, np.ndarray):
         return np.concatenate(states, axis=0)
+    if hasattr(type(first), "concatenate"):  # a shared sliding window (bandits._windows.RingView)
+        return type(first).concatenate(states)
     assert all(s is None for s in states), f"cannot stack {type(first).__name__} state fields"
     return None
 
@@ -173,6 +175,11 @@ def _assert_row(state, b, solo, where="state"):
             np.testing.assert_array_equal(got, solo, err_msg=where)
         else:
             np.testing.assert_allclose(got, solo, rtol=1e-12, atol=1e-12, err_msg=where)
+    elif hasattr(solo, "shown"):  # a sliding window: the values and counters row b shows
+        np.testing.assert_array_equal(np.asarray(state.head)[b:b + 1], solo.head, err_msg=f"{where}.head")
+        (vals, mask), (want, want_mask) = state.shown(), solo.shown()
+        np.testing.assert_array_equal(mask[b:b + 1], want_mask, err_msg=f"{where}.mask")
+        np.testing.assert_allclose(vals[:, b:b + 1], want, rtol=1e-12, atol=1e-12, err_msg=where)
     else:
         assert state is None and solo is None, where
 

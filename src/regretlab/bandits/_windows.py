@@ -92,6 +92,39 @@ class RingView:
     def __repr__(self) -> str:
         return f"RingView(batch={self.head.shape[0]}, slots={self.head.shape[1]}, keep={self.keep}, cap={self.cap})"
 
+    @classmethod
+    def concatenate(cls, views: "list[RingView]") -> "RingView":
+        """One view whose rows are the rows of ``views`` in order (runs stacked on the batch axis,
+        possibly at different rounds), each row showing the window it showed before, on a fresh
+        ring. This is how states of separate runs are put into one batch (``np.concatenate`` of
+        every other state field).
+
+        Example:
+            >>> a, b = new_view(1, 1, 2, keep=3), new_view(1, 2, 2, keep=3)
+            >>> RingView.concatenate([a, b]).head.shape
+            (3, 2)
+        """
+        first = views[0]
+        fields, slots = first.ring.data.shape[-1], first.head.shape[1]
+        for v in views:
+            if v.keep != first.keep or v.head.shape[1] != slots or v.ring.data.shape[-1] != fields \
+                    or v.ring.time_major != first.ring.time_major:
+                raise ValueError("views: every window must have the same keep, slots, fields and layout")
+        out = new_view(fields, sum(v.head.shape[0] for v in views), slots, first.keep, first.ring.time_major)
+        ring, cap = out.ring, out.cap
+        head = np.concatenate([v.head for v in views], axis=0)
+        start = 0
+        for v in views:
+            vals, mask = v.shown()  # [F, b, S, keep], newest first
+            b, s, j = np.nonzero(mask)
+            pos = (v.head[b, s] - 1 - j) % cap
+            if ring.time_major:
+                ring.data[pos, start + b, s] = vals[:, b, s, j].T
+            else:
+                ring.data[start + b, s, pos] = vals[:, b, s, j].T
+            start += v.head.shape[0]
+        return out.appended(ring, head)
+
     def appended(self, ring: Ring, head: np.ndarray) -> "RingView":
         """The view after an append to ``ring`` that left its newest counters at ``head`` (this
         state's own copy), recorded as the ring's newest view."""

@@ -117,7 +117,7 @@ def _m_ucb_window(horizon: int, k: int, min_change: float) -> int:
 
 @register("m_ucb", family="bandits", tunes=("horizon", "reward_range"),
           test_params=[{"horizon": 2000, "window": 20, "reward_range": (-1e6, 1e6)},
-                       {"horizon": 200, "window": 10, "threshold": 1.0, "exploration": 0.1}])
+                       {"horizon": 200, "window": 10, "threshold": 1.0, "exploration": 0.1, "reward_range": (-1e6, 1e6)}])
 def m_ucb(horizon: int, window: int | None = None, threshold: float | None = None,
           exploration: float | None = None, *, changes: int = 1, min_change: float = 0.5,
           num_actions: int = 2, reward_range: tuple[float, float] = (0.0, 1.0)) -> MUCB:
@@ -219,7 +219,7 @@ class GLRklUCB(_IndexBase):
 
 @register("glr_kl_ucb", family="bandits", tunes=("horizon", "reward_range"),
           test_params=[{"horizon": 2000, "reward_range": (-1e6, 1e6)},
-                       {"horizon": 200, "restart": "global", "step": 1, "history": 8, "exploration": 0.2}])
+                       {"horizon": 200, "restart": "global", "step": 1, "history": 8, "exploration": 0.2, "reward_range": (-1e6, 1e6)}])
 def glr_kl_ucb(horizon: int, delta: float | None = None, exploration: float | None = None, *,
                restart: str = "local", changes: int = 1, step: int = 10, history: int = 256, iters: int = 30,
                num_actions: int = 2, reward_range: tuple[float, float] = (0.0, 1.0)) -> GLRklUCB:

@@ -387,7 +387,7 @@ def _sw_window(horizon: int, changes: int) -> int:
 
 
 @register("sw_ucb", family="bandits", tunes=("horizon", "reward_range"),
-          test_params=[{"window": 10, "reward_range": (-1e6, 1e6)}, {"horizon": 100, "changes": 2}])
+          test_params=[{"window": 10, "reward_range": (-1e6, 1e6)}, {"horizon": 100, "changes": 2, "reward_range": (-1e6, 1e6)}])
 def sw_ucb(window: int | None = None, *, horizon: int | None = None, changes: int = 1, xi: float = 0.6,
            scale: float = 1.0, reward_range: tuple[float, float] = (0.0, 1.0)) -> SWUCB:
     r"""Sliding-window UCB: the UCB index computed on the last ``window`` rounds (each arm once first).
@@ -478,7 +478,7 @@ class DUCB(_IndexBase):
 
 
 @register("d_ucb", family="bandits", tunes=("horizon", "reward_range"),
-          test_params=[{"discount": 0.9, "reward_range": (-1e6, 1e6)}, {"horizon": 100, "changes": 2}])
+          test_params=[{"discount": 0.9, "reward_range": (-1e6, 1e6)}, {"horizon": 100, "changes": 2, "reward_range": (-1e6, 1e6)}])
 def d_ucb(discount: float | None = None, *, horizon: int | None = None, changes: int = 1, xi: float = 0.6,
           scale: float = 1.0, reward_range: tuple[float, float] = (0.0, 1.0)) -> DUCB:
     r"""Discounted UCB: UCB on counts and sums that decay by ``γ`` every round (each arm once first).

@@ -101,7 +101,7 @@ def exp3_s_tuning(num_actions: int, horizon: int, switches: int) -> tuple[float,
 
 @register("exp3_s", family="bandits", tunes=("horizon", "reward_range"),
           test_params=[{"gamma": 0.1, "alpha": 0.01, "reward_range": (-1e6, 1e6)},
-                       {"horizon": 100, "switches": 3, "num_actions": 3}])
+                       {"horizon": 100, "switches": 3, "num_actions": 3, "reward_range": (-1e6, 1e6)}])
 def exp3_s(gamma: float | None = None, alpha: float | None = None, *, horizon: int | None = None,
            switches: int = 1, num_actions: int = 2,
            reward_range: tuple[float, float] = (0.0, 1.0)) -> Exp3S:
@@ -171,7 +171,7 @@ def _exp3_gamma(k: int, rounds: int) -> float:
 
 
 @register("exp3_restart", family="bandits", tunes=("horizon", "reward_range"),
-          test_params=[{"period": 7, "gamma": 0.2, "reward_range": (-1e6, 1e6)}, {"horizon": 200, "changes": 3}])
+          test_params=[{"period": 7, "gamma": 0.2, "reward_range": (-1e6, 1e6)}, {"horizon": 200, "changes": 3, "reward_range": (-1e6, 1e6)}])
 def exp3_restart(period: int | None = None, gamma: float | None = None, *, horizon: int | None = None,
                  changes: int = 1, num_actions: int = 2,
                  reward_range: tuple[float, float] = (0.0, 1.0)) -> Exp3Restart:
