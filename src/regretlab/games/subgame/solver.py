@@ -142,8 +142,8 @@ def subgame(board: str | list[int], pot: float, stacks: float, oop_range: str | 
 
     Example:
         >>> g = subgame("Ks7h2d3c8s", 10, 20, "AA,KK,72o", "KQ,QQ", bets="1,allin", raise_cap=1)
-        >>> g.tree.num_hands, g.num_rows
-        (1081, 4324)
+        >>> g.tree.num_hands, g.num_rows      # the hands of either range, off the board
+        (34, 204)
     """
     cards = parse_cards(board) if isinstance(board, str) else [int(c) for c in board]
     if len(cards) not in (3, 4, 5):
@@ -173,8 +173,10 @@ def subgame(board: str | list[int], pot: float, stacks: float, oop_range: str | 
     for name, r in (("the OOP range", oop_range), ("the IP range", ip_range)):
         w = parse_range(r, board=cards, what=name) if isinstance(r, str) else np.asarray(r, dtype=np.float64)
         ranges.append(w)
+    support = np.flatnonzero((ranges[0] > 0) | (ranges[1] > 0)) if all(r.shape == (NUM_COMBOS,) for r in ranges) \
+        else None  # hands in neither range change nothing: leave them out of the vectors
     tree = build_tree(cards, pot, stacks, Bets(sizes, rsizes, allin, check_int("raise_cap", raise_cap, minimum=1)),
-                      deck=deck, max_nodes=max_nodes)
+                      deck=deck, max_nodes=max_nodes, combos=support)
     return make_game(tree, ranges[0], ranges[1], big_blind)
 
 

@@ -154,17 +154,21 @@ class PublicTree:
                 f"{self.num_hands:,} hands, board {''.join(card_name(c) for c in self.board_cards[0])}")
 
 
-def _hands(board: list[int], deck: list[int]) -> tuple[np.ndarray, np.ndarray]:
+def _hands(board: list[int], deck: list[int], combos: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
     live = np.zeros(NUM_CARDS, dtype=bool)
     live[deck] = True
     live[board] = False
     keep = live[COMBOS[:, 0]] & live[COMBOS[:, 1]]
+    if combos is not None:
+        only = np.zeros(COMBOS.shape[0], dtype=bool)
+        only[np.asarray(combos, dtype=np.int64)] = True
+        keep &= only
     idx = np.flatnonzero(keep)
     return COMBOS[idx].copy(), idx
 
 
 def build_tree(board: list[int], pot: float, stack: float, bets: Bets, deck: list[int] | None = None,
-               max_nodes: int = 5_000_000) -> PublicTree:
+               max_nodes: int = 5_000_000, combos: np.ndarray | None = None) -> PublicTree:
     """The public tree of a subgame (module docstring).
 
     Args:
@@ -174,6 +178,8 @@ def build_tree(board: list[int], pot: float, stack: float, bets: Bets, deck: lis
         bets: the bet abstraction.
         deck: the cards in play (default all 52; a smaller deck gives tiny test games).
         max_nodes: refuse (``ValueError``) a tree with more nodes than this.
+        combos: the combinations that are the subgame's hands (default: all that use no board
+            card; solvers pass the union of both ranges' supports, which gives the same values).
 
     Returns:
         The :class:`PublicTree`.
@@ -196,7 +202,7 @@ def build_tree(board: list[int], pot: float, stack: float, bets: Bets, deck: lis
         raise ValueError("every board card must be in the deck")
     if len(deck) - len(board) - 4 < 5 - len(board):
         raise ValueError(f"the deck of {len(deck)} cards cannot deal two hands and complete the board")
-    hands, hand_combo = _hands(board, deck)
+    hands, hand_combo = _hands(board, deck, combos)
     H = hands.shape[0]
     cap = float(pot) / 2 + float(stack)  # most chips a player can have in the pot
 
