@@ -188,7 +188,7 @@ def build_tree(board: list[int], pot: float, stack: float, bets: Bets, deck: lis
         >>> from regretlab.games.subgame.cards import parse_cards
         >>> t = build_tree(parse_cards("Ks7h2d3c8s"), 10.0, 20.0, Bets((1.0,), raise_cap=1))
         >>> t.num_nodes, t.num_hands, t.path(int(t.first_child[t.first_child[0] + 1]))
-        (11, 1081, ['bet 10', 'fold'])
+        (15, 1081, ['bet 10', 'fold'])
     """
     board = [int(c) for c in board]
     if len(board) not in (3, 4, 5):
