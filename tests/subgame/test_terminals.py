@@ -53,6 +53,10 @@ def test_showdown_and_fold_equal_the_quadratic_reference(board):
     fold = np.zeros(H)
     K.fold_sums(sub, tree.hands, fold)
     assert np.allclose(sd[keep], ref_sd[keep], atol=1e-12)
+    fast = np.zeros(H)  # the sweep's kernel: the same sums in the sorted domain
+    K.showdown_sorted(sub, tree.showdown_order[0], tree.showdown_cards[0], tree.showdown_groups[0],
+                      tree.showdown_ngroups[0], fast, np.empty(H), np.empty(H))
+    assert np.allclose(fast, sd, atol=1e-12)
     assert np.allclose(fold[keep], ref_fold[keep], atol=1e-12)
 
 

@@ -82,8 +82,84 @@ def showdown_sums(reach, order, strength, count, hands, out):
 
 
 @njit(cache=True)
+def showdown_sorted(reach, order, cards, gstart, ngroups, out, win, rs):
+    """:func:`showdown_sums` in the sorted domain: ``cards [H, 2]`` the cards of ``order[m]``,
+    groups of equal strength ``gstart[g] .. gstart[g + 1] - 1``; ``win``, ``rs`` scratch ``[H]``."""
+    out[:] = 0.0
+    cs = np.zeros(52)
+    total = 0.0
+    for g in range(ngroups):
+        a, b = gstart[g], gstart[g + 1]
+        for m in range(a, b):
+            win[m] = total - cs[cards[m, 0]] - cs[cards[m, 1]]
+        for m in range(a, b):
+            r = reach[order[m]]
+            rs[m] = r
+            total += r
+            cs[cards[m, 0]] += r
+            cs[cards[m, 1]] += r
+    cs[:] = 0.0
+    total = 0.0
+    for g in range(ngroups - 1, -1, -1):
+        a, b = gstart[g], gstart[g + 1]
+        for m in range(a, b):
+            out[order[m]] = win[m] - (total - cs[cards[m, 0]] - cs[cards[m, 1]])
+        for m in range(a, b):
+            r = rs[m]
+            total += r
+            cs[cards[m, 0]] += r
+            cs[cards[m, 1]] += r
+
+
+@njit(cache=True)
+def update_rows(i, starts, H, regret, inst, cumulative, strategy, last, reach, row_actions, pos, neg, floor,
+                predictive, weight):
+    """The fused local rule on player ``i``'s rows (``starts``: first row of each of its decision
+    nodes): average += w pi_i sigma; r = cfv - <sigma, cfv>; R <- scale(R + r), floored for
+    RM+; sigma <- [R (+ r if predictive)]^+ normalised. The same operations in the same order as
+    :func:`regretlab.games.kernels.local_update` then ``regret_matching_into``, in one pass."""
+    for d in range(starts.shape[0]):
+        s0 = starts[d]
+        for s in range(s0, s0 + H):
+            na = row_actions[s]
+            w = weight * reach[s]
+            v = 0.0
+            for a in range(na):
+                v += strategy[s, a] * inst[s, a]
+            for a in range(na):
+                cumulative[s, a] += w * strategy[s, a]
+                r = inst[s, a] - v
+                last[s, a] = r
+                R = regret[s, a] + r
+                if R > 0.0:
+                    R *= pos
+                else:
+                    R *= neg
+                if floor and R < 0.0:
+                    R = 0.0
+                regret[s, a] = R
+            total = 0.0
+            for a in range(na):
+                q = regret[s, a]
+                if predictive:
+                    q += last[s, a]
+                if q > 0.0:
+                    total += q
+            if total > 0.0:
+                for a in range(na):
+                    q = regret[s, a]
+                    if predictive:
+                        q += last[s, a]
+                    strategy[s, a] = q / total if q > 0.0 else 0.0
+            else:
+                u = 1.0 / na
+                for a in range(na):
+                    strategy[s, a] = u
+
+
+@njit(cache=True)
 def sweep(i, br, strategy, kind, first_child, num_children, contrib, folder, board, decision,
-          chance_factor, valid, sd_order, sd_strength, sd_count, hands, opp_root, scale,
+          chance_factor, valid, sd_order, sd_cards, sd_groups, sd_ngroups, hands, opp_root, scale,
           opp, own, value, cfv, reach_rows):
     """One pass for traverser ``i``: forward reaches, backward values.
 
@@ -92,6 +168,8 @@ def sweep(i, br, strategy, kind, first_child, num_children, contrib, folder, boa
     at the traverser's rows and ``reach_rows [R]`` (own reach) there.
     """
     N, H = opp.shape
+    win = np.empty(H)
+    rs = np.empty(H)
     for h in range(H):
         opp[0, h] = opp_root[h]
         own[0, h] = 1.0
@@ -140,7 +218,7 @@ def sweep(i, br, strategy, kind, first_child, num_children, contrib, folder, boa
             for h in range(H):
                 value[n, h] = value[n, h] * pay * scale[h] if valid[b, h] else 0.0
         elif k == SHOWDOWN:
-            showdown_sums(opp[n], sd_order[b], sd_strength[b], sd_count[b], hands, value[n])
+            showdown_sorted(opp[n], sd_order[b], sd_cards[b], sd_groups[b], sd_ngroups[b], value[n], win, rs)
             c = contrib[n, 0]
             for h in range(H):
                 value[n, h] *= c * scale[h]
@@ -172,30 +250,24 @@ def sweep(i, br, strategy, kind, first_child, num_children, contrib, folder, boa
 
 @njit(cache=True)
 def run_iterations(iterations, alternating, regret, cumulative, strategy, last, inst, pos, neg, weight,
-                   floor, predictive, row_player, row_actions, kind, first_child, num_children, contrib,
-                   folder, board, decision, chance_factor, valid, sd_order, sd_strength, sd_count, hands,
-                   ranges, scales, opp, own, value, reach_rows):
+                   floor, predictive, row_player, row_actions, starts0, starts1, kind, first_child, num_children,
+                   contrib, folder, board, decision, chance_factor, valid, sd_order, sd_cards, sd_groups,
+                   sd_ngroups, hands, ranges, scales, opp, own, value, reach_rows):
     """``iterations`` CFR iterations with a fused regret-matching rule (the same per-row update
     as the treeplex kernels: :func:`regretlab.games.kernels.local_update`)."""
     for it in range(iterations):
         if alternating:
             for i in range(2):
                 sweep(i, False, strategy, kind, first_child, num_children, contrib, folder, board, decision,
-                      chance_factor, valid, sd_order, sd_strength, sd_count, hands, ranges[1 - i], scales[i],
-                      opp, own, value, inst, reach_rows)
-                base.local_update(i, regret, inst, cumulative, strategy, reach_rows, row_player, row_actions,
-                                  pos[it], neg[it], floor, weight[it])
-                if predictive:
-                    for s in range(inst.shape[0]):
-                        if row_player[s] == i:
-                            for a in range(inst.shape[1]):
-                                last[s, a] = inst[s, a]
-                base.regret_matching_into(regret, last, predictive, row_player, row_actions, i, strategy)
+                      chance_factor, valid, sd_order, sd_cards, sd_groups, sd_ngroups, hands, ranges[1 - i],
+                      scales[i], opp, own, value, inst, reach_rows)
+                update_rows(i, starts0 if i == 0 else starts1, opp.shape[1], regret, inst, cumulative, strategy,
+                            last, reach_rows, row_actions, pos[it], neg[it], floor, predictive, weight[it])
         else:
             for i in range(2):
                 sweep(i, False, strategy, kind, first_child, num_children, contrib, folder, board, decision,
-                      chance_factor, valid, sd_order, sd_strength, sd_count, hands, ranges[1 - i], scales[i],
-                      opp, own, value, inst, reach_rows)
+                      chance_factor, valid, sd_order, sd_cards, sd_groups, sd_ngroups, hands, ranges[1 - i],
+                      scales[i], opp, own, value, inst, reach_rows)
             own_reach_rows(strategy, kind, first_child, num_children, board, decision, valid, own, reach_rows)
             base.local_update(-1, regret, inst, cumulative, strategy, reach_rows, row_player, row_actions,
                               pos[it], neg[it], floor, weight[it])

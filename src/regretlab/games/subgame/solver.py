@@ -70,10 +70,17 @@ class SubgameGame:
         b = self.buffers
         return b["opp"], b["own"], b["value"], b["inst"], b["reach"]
 
+    def player_starts(self) -> tuple[np.ndarray, np.ndarray]:
+        """First row of each decision node of player 0 and of player 1."""
+        t = self.tree
+        dec = np.flatnonzero(t.kind >= 0)
+        return tuple(np.ascontiguousarray(t.decision[dec[t.kind[dec] == p]] * t.num_hands) for p in range(2))
+
     def tree_args(self) -> tuple:
         t = self.tree
         return (t.kind, t.first_child, t.num_children, t.contrib, t.folder, t.board, t.decision,
-                t.chance_factor, t.board_valid, t.showdown_order, t.showdown_strength, t.showdown_count, t.hands)
+                t.chance_factor, t.board_valid, t.showdown_order, t.showdown_cards, t.showdown_groups,
+                t.showdown_ngroups, t.hands)
 
     def bytes_per_iteration(self) -> int:
         """Bytes a fused iteration reads and writes at least: per player, three ``[N, H]`` node
@@ -242,8 +249,10 @@ class SubgameCFR:
                 raise ValueError("this state was made by a solver without a fused rule")
             regret, last = state.regret.copy(), state.last.copy()
             pos, neg = rule.scales(ts)
+            starts = game.player_starts()
             K.run_iterations(iterations, alternating, regret, cumulative, strategy, last, inst, pos, neg, w,
-                             rule.floor, rule.predictive, game.row_player, game.row_actions, *game.tree_args(),
+                             rule.floor, rule.predictive, game.row_player, game.row_actions, starts[0], starts[1],
+                             *game.tree_args(),
                              game.weights, game.scales, opp, own, value, reach)
             return SubgameState(state.t + iterations, cumulative, strategy, regret, last, None)
         local = list(state.local)

@@ -112,6 +112,9 @@ class PublicTree:
     showdown_order: np.ndarray  # [B, H] int64 valid hands by increasing strength (5-card boards), -1 padding
     showdown_strength: np.ndarray  # [B, H] int64 strengths along showdown_order
     showdown_count: np.ndarray  # [B] int64 valid hands on the board (0 unless 5 cards)
+    showdown_cards: np.ndarray  # [B, H, 2] int64 the cards of showdown_order's hands
+    showdown_groups: np.ndarray  # [B, H + 1] int64 starts of the groups of equal strength along the order
+    showdown_ngroups: np.ndarray  # [B] int64 number of groups
     hands: np.ndarray  # [H, 2] int64 card ids of the subgame's hands
     hand_combo: np.ndarray  # [H] int64 index of each hand in COMBOS
     pot: float = 0.0
@@ -311,6 +314,9 @@ def build_tree(board: list[int], pot: float, stack: float, bets: Bets, deck: lis
     order = np.full((B, H), -1, dtype=np.int64)
     strength = np.zeros((B, H), dtype=np.int64)
     count = np.zeros(B, dtype=np.int64)
+    cards_sorted = np.zeros((B, H, 2), dtype=np.int64)
+    groups = np.zeros((B, H + 1), dtype=np.int64)
+    ngroups = np.zeros(B, dtype=np.int64)
     for b, cards in enumerate(board_list):
         dead = np.zeros(NUM_CARDS, dtype=bool)
         dead[list(cards)] = True
@@ -324,11 +330,16 @@ def build_tree(board: list[int], pot: float, stack: float, bets: Bets, deck: lis
             order[b, :idx.size] = idx[o]
             strength[b, :idx.size] = s[o]
             count[b] = idx.size
+            cards_sorted[b, :idx.size] = hands[idx[o]]
+            starts = np.flatnonzero(np.diff(s[o], prepend=-1) != 0)
+            groups[b, :starts.size] = starts
+            groups[b, starts.size] = idx.size
+            ngroups[b] = starts.size
     tree = PublicTree(kind_a, np.array(parent, dtype=np.int64), np.array(first_child, dtype=np.int64),
                       np.array(num_children, dtype=np.int64), np.array(contrib, dtype=np.float64),
                       np.array(folder, dtype=np.int64), np.array(board_of, dtype=np.int64), decision,
                       np.array(factor, dtype=np.float64), labels, board_list, valid, order, strength, count,
-                      hands, hand_combo, float(pot), float(stack))
+                      cards_sorted, groups, ngroups, hands, hand_combo, float(pot), float(stack))
     return tree
 
 
