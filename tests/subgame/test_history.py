@@ -20,6 +20,7 @@ from regretlab.games.subgame.history import history_treeplex, rows_of, to_treepl
 
 RIVER_DECK = [4 * r + s for r in (8, 9, 10) for s in range(4)]  # T J Q, four suits
 TURN_DECK = [4 * r + s for r in (9, 10, 11, 12) for s in range(4)][:11]
+FLOP_DECK = [4 * r + s for r in (9, 10, 11) for s in range(4)][:10]
 
 
 @pytest.fixture(scope="module")
@@ -38,6 +39,15 @@ def turn():
     return g, history_treeplex(g)
 
 
+@pytest.fixture(scope="module")
+def flop():
+    # two chance levels (turn, river) and all-in run-outs
+    rs = np.random.default_rng(3)
+    g = subgame("JsJhQs", 4, 6, rs.uniform(0.1, 1, 1326), rs.uniform(0.1, 1, 1326), bets="1,allin", raise_cap=1,
+                deck=FLOP_DECK)
+    return g, history_treeplex(g)
+
+
 def _random_range_policy(g, tp, seed):
     """A random policy on the range-vector rows, and the same one on the treeplex."""
     pol = random_policy(tp, seed)
@@ -46,7 +56,7 @@ def _random_range_policy(g, tp, seed):
     return full, pol
 
 
-@pytest.mark.parametrize("spot", ["river", "turn"])
+@pytest.mark.parametrize("spot", ["river", "turn", "flop"])
 def test_values_best_response_and_exploitability_equal(spot, request):
     g, tp = request.getfixturevalue(spot)
     for seed in range(3):

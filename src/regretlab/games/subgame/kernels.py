@@ -197,17 +197,25 @@ def sweep(i, br, strategy, kind, first_child, num_children, contrib, folder, boa
             if k == i:
                 for h in range(H):
                     reach_rows[row + h] = own[n, h]
-                for j in range(nc):
+                for j in range(nc):  # own reach only where it is read again (not at terminals)
                     ch = f + j
-                    for h in range(H):
-                        opp[ch, h] = opp[n, h]
-                        own[ch, h] = own[n, h] * strategy[row + h, j]
+                    if kind[ch] >= CHANCE:
+                        for h in range(H):
+                            opp[ch, h] = opp[n, h]
+                            own[ch, h] = own[n, h] * strategy[row + h, j]
+                    else:
+                        for h in range(H):
+                            opp[ch, h] = opp[n, h]
             else:
                 for j in range(nc):
                     ch = f + j
-                    for h in range(H):
-                        opp[ch, h] = opp[n, h] * strategy[row + h, j]
-                        own[ch, h] = own[n, h]
+                    if kind[ch] >= CHANCE:
+                        for h in range(H):
+                            opp[ch, h] = opp[n, h] * strategy[row + h, j]
+                            own[ch, h] = own[n, h]
+                    else:
+                        for h in range(H):
+                            opp[ch, h] = opp[n, h] * strategy[row + h, j]
     for n in range(N - 1, -1, -1):
         k = kind[n]
         nc = num_children[n]
