@@ -222,6 +222,8 @@ def plot_grid(labels: list[str], actions: list[str], probability: np.ndarray, we
     ax.set_xticks([])
     ax.set_yticks([])
     ax.set_aspect("equal")
+    for side in ax.spines.values():
+        side.set_visible(False)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.01), ncol=min(len(actions), 4), fontsize=7, frameon=False)
     style.title(ax, "Strategy per hand class", setting=title)
     return style.save(fig, out)

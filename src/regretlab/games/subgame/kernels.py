@@ -289,9 +289,7 @@ def run_iterations(iterations, alternating, regret, cumulative, strategy, last, 
 def own_reach_rows(strategy, kind, first_child, num_children, board, decision, valid, own, reach_rows):
     """``reach_rows [R]``: each row's own reach (its player's strategy along the path)."""
     N, H = own.shape
-    # own[n, h] here: reach of player 0 at even slots is not enough; keep both players' reach
-    # by running the forward pass once per player
-    for i in range(2):
+    for i in range(2):  # one forward pass per player (``own`` holds that player's reach)
         for h in range(H):
             own[0, h] = 1.0
         for n in range(N):

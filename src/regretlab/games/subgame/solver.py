@@ -238,6 +238,9 @@ class SubgameCFR:
     def update(self, state: SubgameState, game: SubgameGame, iterations: int = 1) -> SubgameState:
         """``iterations`` more iterations (a new state; the argument is not changed)."""
         iterations = check_int("iterations", iterations, minimum=0)
+        if not isinstance(state, SubgameState) or np.shape(state.cumulative) != game.legal.shape:
+            raise ValueError(f"state must be a SubgameState of this subgame (arrays {list(game.legal.shape)}), "
+                             f"got {type(state).__name__}: was it made for another subgame?")
         cumulative, strategy = state.cumulative.copy(), state.strategy.copy()
         ts = np.arange(state.t + 1, state.t + iterations + 1, dtype=np.float64)
         w = self.solver.averaging.weights(ts)
@@ -384,17 +387,27 @@ def node_actions(game: SubgameGame, node: int) -> list[str]:
     return [game.tree.labels[c] for c in game.tree.children(node)]
 
 
-def node_reach(game: SubgameGame, policy: np.ndarray, node: int) -> np.ndarray:
+def own_reach(game: SubgameGame, policy: np.ndarray) -> np.ndarray:
+    """``[R]`` each row's own reach: its player's probability of playing to the node (one pass
+    per player)."""
+    t = game.tree
+    opp, own, value, inst, reach = game.work()
+    out = np.zeros(game.num_rows)
+    K.own_reach_rows(np.ascontiguousarray(policy, dtype=np.float64), t.kind, t.first_child, t.num_children,
+                     t.board, t.decision, t.board_valid, own, out)
+    return out
+
+
+def node_reach(game: SubgameGame, policy: np.ndarray, node: int, reach: np.ndarray | None = None) -> np.ndarray:
     """``[H]`` the acting player's range at ``node``: range weight times own reach (0 on hands
-    blocked by the node's board)."""
+    blocked by the node's board); ``reach`` = :func:`own_reach` of ``policy`` if already known."""
     t = game.tree
     p = int(t.kind[node])
     if p < 0:
         raise ValueError(f"node {node} is not a decision node")
-    opp, own, value, inst, reach = game.work()
-    K.sweep(p, False, np.ascontiguousarray(policy), *game.tree_args(), game.weights[1 - p], game.scales[p],
-            opp, own, value, inst, reach)
-    return game.weights[p] * own[node]
+    reach = own_reach(game, policy) if reach is None else reach
+    base = int(t.decision[node]) * t.num_hands
+    return game.weights[p] * reach[base:base + t.num_hands] * t.board_valid[t.board[node]]
 
 
 def strategy_rows(game: SubgameGame, policy: np.ndarray, nodes: list[int] | None = None) -> dict[str, list]:
@@ -405,8 +418,9 @@ def strategy_rows(game: SubgameGame, policy: np.ndarray, nodes: list[int] | None
     nodes = [int(n) for n in np.flatnonzero(t.kind >= 0)] if nodes is None else nodes
     out: dict[str, list] = {k: [] for k in ("node", "path", "player", "hand", "combo", "action", "probability",
                                             "range_weight")}
+    reach = own_reach(game, policy)
     for n in nodes:
-        r = node_reach(game, policy, n)
+        r = node_reach(game, policy, n, reach)
         acts = node_actions(game, n)
         path = " ".join(t.path(n)) or "root"
         base = int(t.decision[n]) * t.num_hands
