@@ -122,6 +122,16 @@ def test_cli_solve_store_and_show(tmp_path, capsys):
     main(["subgame", "show", str(out), "--node", "check"])
     grid = capsys.readouterr().out
     assert "IP at check" in grid and "allin 20:" in grid
+    from regretlab.experiments import games_subgame as exp
+
+    g = exp.build(exp.Config(board="Ks7h2d3c8s", pot=10, stacks=20, oop_range=OOP, ip_range=IP, bets="0.5,allin",
+                             raise_cap=2))
+    js = export_strategy(g, g.legal / g.row_actions[:, None], str(tmp_path / "u.json"))
+    main(["subgame", "show", js, "--node", "bet/allin"])
+    assert "OOP at bet 5 allin 20" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main(["subgame", "show", js, "--node", "raise"])
+    assert "no decision node 'raise'" in capsys.readouterr().err
     from regretlab.store import Store
 
     with Store(store) as st:

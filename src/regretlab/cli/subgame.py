@@ -145,13 +145,13 @@ def register(app: typer.Typer) -> None:
         if not strategy.exists():
             raise FileNotFoundError(f"no strategy file at {strategy}; write one with regretlab subgame solve --out")
         plot_path = None if plot is None else _output_file("--plot", plot, (".png", ".svg", ".pdf"), "grid.png")
-        paths, player, actions, rows = _read(strategy)
+        paths = _paths(strategy)
         path = _match(paths, node)
         import numpy as np
 
         from regretlab.games.subgame.ranges import _CELLS, to_grid
 
-        sel = [r for r in rows if r[0] == path]
+        player, actions, sel = _read(strategy, path)
         values = np.zeros((len(actions[path]), 1326))
         weights = np.zeros(1326)
         for _, combo, a, prob, w in sel:
@@ -182,41 +182,52 @@ def _cells(grids: object, weight: object) -> tuple[list[str], object, object]:
             np.array([w[i, j] for i, j in cells]))
 
 
-def _read(path: Path) -> tuple[list[str], dict, dict, list]:
-    """(node paths in file order, player per path, actions per path, rows (path, combo, action,
-    probability, weight)) of a strategy file."""
+def _paths(path: Path) -> list[str]:
+    """The decision-node paths stored in a strategy file, in file order."""
     import json
 
-    from regretlab.games.subgame.cards import parse_cards
-    from regretlab.games.subgame.cards import combo_index
-
-    rows, actions, player, paths = [], {}, {}, []
     if path.suffix == ".parquet":
         import pyarrow.parquet as pq
 
-        t = pq.read_table(path).to_pydict()
+        return list(dict.fromkeys(pq.read_table(path, columns=["path"]).column("path").to_pylist()))
+    if path.suffix == ".json":
+        return [" ".join(n["path"]) or "root" for n in json.loads(path.read_text())["nodes"]]
+    raise ValueError(f"the strategy file must end in .parquet or .json, got {str(path)!r}")
+
+
+def _read(path: Path, want: str) -> tuple[dict, dict, list]:
+    """(player per path, actions per path, rows (path, combo, action, probability, weight)) of
+    the node ``want`` of a strategy file."""
+    import json
+
+    from regretlab.games.subgame.cards import combo_index, parse_cards
+
+    rows, actions, player = [], {}, {}
+    if path.suffix == ".parquet":
+        import pyarrow.compute as pc
+        import pyarrow.parquet as pq
+
+        table = pq.read_table(path)
+        t = table.filter(pc.equal(table["path"], want)).to_pydict()
         for p, pl, combo, a, prob, w in zip(t["path"], t["player"], t["combo"], t["action"], t["probability"],
                                             t["range_weight"]):
             if p not in actions:
-                paths.append(p)
                 actions[p], player[p] = [], int(pl)
             if a not in actions[p]:
                 actions[p].append(a)
             rows.append((p, int(combo), a, float(prob), float(w)))
-    elif path.suffix == ".json":
-        data = json.loads(path.read_text())
-        for n in data["nodes"]:
+    else:
+        for n in json.loads(path.read_text())["nodes"]:
             p = " ".join(n["path"]) or "root"
-            paths.append(p)
+            if p != want:
+                continue
             actions[p] = list(n["actions"])
             player[p] = 0 if n["player"] == "OOP" else 1
             for hand, entry in n["hands"].items():
                 a, b = parse_cards(hand, "hand")
                 for act, prob in zip(n["actions"], entry["strategy"]):
                     rows.append((p, combo_index(a, b), act, float(prob), float(entry["weight"])))
-    else:
-        raise ValueError(f"the strategy file must end in .parquet or .json, got {str(path)!r}")
-    return paths, player, actions, rows
+    return player, actions, rows
 
 
 def _match(paths: list[str], node: str) -> str:
@@ -230,7 +241,7 @@ def _match(paths: list[str], node: str) -> str:
         if len(steps) == len(want) and all(s == w or s.startswith(w) for s, w in zip(steps, want)):
             return p
     raise ValueError(f"no decision node {node!r} in the strategy file; nodes there include: "
-                     + ", ".join(p.replace(" ", "/", 0) for p in paths[:8]))
+                     + ", ".join(p if p == "root" else "/".join(_split(p)) for p in paths[:8]))
 
 
 def _split(path: str) -> list[str]:

@@ -419,21 +419,25 @@ def strategy_rows(game: SubgameGame, policy: np.ndarray, nodes: list[int] | None
     out: dict[str, list] = {k: [] for k in ("node", "path", "player", "hand", "combo", "action", "probability",
                                             "range_weight")}
     reach = own_reach(game, policy)
+    names = np.array([combo_name(int(k)) for k in t.hand_combo])
+    parts: dict[str, list] = {k: [] for k in out}
     for n in nodes:
         r = node_reach(game, policy, n, reach)
+        hands = np.flatnonzero(r > 0)
         acts = node_actions(game, n)
-        path = " ".join(t.path(n)) or "root"
+        A = len(acts)
         base = int(t.decision[n]) * t.num_hands
-        for h in np.flatnonzero(r > 0):
-            for a, label in enumerate(acts):
-                out["node"].append(n)
-                out["path"].append(path)
-                out["player"].append(int(t.kind[n]))
-                out["hand"].append(combo_name(int(t.hand_combo[h])))
-                out["combo"].append(int(t.hand_combo[h]))
-                out["action"].append(label)
-                out["probability"].append(float(policy[base + h, a]))
-                out["range_weight"].append(float(r[h]))
+        m = hands.size * A
+        parts["node"].append(np.full(m, n, dtype=np.int64))
+        parts["path"].append(np.full(m, " ".join(t.path(n)) or "root", dtype=object))
+        parts["player"].append(np.full(m, int(t.kind[n]), dtype=np.int64))
+        parts["hand"].append(np.repeat(names[hands], A))
+        parts["combo"].append(np.repeat(t.hand_combo[hands], A))
+        parts["action"].append(np.tile(np.array(acts, dtype=object), hands.size))
+        parts["probability"].append(policy[base + hands, :A].reshape(-1))
+        parts["range_weight"].append(np.repeat(r[hands], A))
+    for k, v in parts.items():
+        out[k] = np.concatenate(v).tolist() if v else []
     return out
 
 
