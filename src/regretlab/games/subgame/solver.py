@@ -151,6 +151,9 @@ def subgame(board: str | list[int], pot: float, stacks: float, oop_range: str | 
         >>> g = subgame("Ks7h2d3c8s", 10, 20, "AA,KK,72o", "KQ,QQ", bets="1,allin", raise_cap=1)
         >>> g.tree.num_hands, g.num_rows      # the hands of either range, off the board
         (34, 204)
+
+    Paper: Brown & Sandholm, "Safe and nested subgame solving for imperfect-information games",
+    NeurIPS 2017 (the subgames solvers solve); Moravčík et al., Science 2017 (range vectors).
     """
     cards = parse_cards(board) if isinstance(board, str) else [int(c) for c in board]
     if len(cards) not in (3, 4, 5):
@@ -355,6 +358,9 @@ def exploitability(game: SubgameGame, policy: np.ndarray) -> dict[str, float]:
         >>> e = exploitability(g, g.legal / g.row_actions[:, None])    # uniform play
         >>> e["pct_pot"] > 10
         True
+
+    Paper: Johanson, Waugh, Bowling & Zinkevich, "Accelerating best response calculation in
+    large extensive games", IJCAI 2011 (public-tree best response with O(n) showdowns).
     """
     br = [float(values(game, policy, p, True).sum()) for p in range(2)]
     ev0 = float(values(game, policy, 0).sum())
@@ -371,6 +377,11 @@ def make_solver(algo: str = "cfr+", local: str = "", iterations: int | None = No
     Example:
         >>> make_solver("dcfr").name, make_solver("cfr+", local="hedge(lr=0.5)").name
         ('dcfr', 'cfr+[hedge(lr=0.5)]')
+
+    Paper: Zinkevich et al., NeurIPS 2007 (CFR: each information set's regret after T
+    iterations is at most Δ sqrt(|A| T), so the average strategy's exploitability is
+    O(1/sqrt(T))); range vectors as in Moravčík et al., "DeepStack", Science 2017; DCFR and
+    PCFR+ as in :mod:`regretlab.games.cfr`.
     """
     from regretlab.games.solve import make
 
