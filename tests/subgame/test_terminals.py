@@ -86,3 +86,25 @@ def test_card_removal_on_hands_that_block_each_other():
     assert sd[aa] == -4.0 + 8.0
     assert sd[ak] == -4.0 + 8.0  # AsKh (pair of kings) loses to KdKc, beats QdQc, blocks AsAh
     assert card_id("As") in tree.hands[aa]
+
+
+def test_a_hand_that_meets_only_chops_gets_exactly_zero():
+    # board 2s2h2d7c7d: 3c4c plays the board; its disjoint opponents below play the board too
+    # (chops); the only stronger hand, 2c3c (quads), shares the 3c. The value must be exactly 0,
+    # not rounding noise: regret matching would turn the sign of noise into a strategy.
+    tree = _river("2s2h2d7c7d")
+    idx = {tuple(sorted(map(int, h))): k for k, h in enumerate(tree.hands)}
+
+    def hand(text):
+        return idx[tuple(sorted(parse_cards(text)))]
+
+    reach = np.zeros(tree.num_hands)
+    for text, r in (("2c3c", 0.37), ("5h6h", 0.1), ("9s8d", 0.7), ("JdTc", 0.2), ("Kh3s", 0.1 + 0.2)):
+        reach[hand(text)] = r
+    out = np.zeros(tree.num_hands)
+    H = tree.num_hands
+    K.showdown_sorted(reach, tree.showdown_order[0], tree.showdown_cards[0], tree.showdown_groups[0],
+                      tree.showdown_ngroups[0], out, np.empty(H), np.empty(H))
+    assert out[hand("3c4c")] == 0.0
+    # (a one-pass "stronger = total - weaker - equal" gives (x + 0.37) - 0.37 - x = -2.2e-16 here)
+    assert np.isclose(out[hand("2c4d")], 1.3)  # quads: beats the four disjoint hands, 2c3c shares 2c

@@ -82,34 +82,38 @@ def showdown_sums(reach, order, strength, count, hands, out):
 
 
 @njit(cache=True)
-def showdown_sorted(reach, order, cards, gstart, ngroups, out, acc, rs):
-    """:func:`showdown_sums` in the sorted domain with one accumulating pass: ``cards [H, 2]``
-    the cards of ``order[m]``, groups of equal strength ``gstart[g] .. gstart[g + 1] - 1``;
-    ``acc``, ``rs`` scratch ``[H]``.
+def showdown_sorted(reach, order, cards, gstart, ngroups, out, win, rs):
+    """:func:`showdown_sums` in the sorted domain: ``cards [H, 2]`` the cards of ``order[m]``,
+    groups of equal strength ``gstart[g] .. gstart[g + 1] - 1``; ``win``, ``rs`` scratch ``[H]``.
 
-    With ``W(h)`` the disjoint reach of strictly weaker hands, ``E(h)`` that of weaker or equal
-    ones (h itself counted, then removed by the ``+ r(h)`` of inclusion-exclusion) and ``T(h)``
-    that of all disjoint hands, ``win - lose = W + E - T``: the pass in increasing strength gives
-    ``W`` before a group is added and ``E`` after; a last pass, free of dependencies, takes ``T``
-    from the final totals."""
+    Two passes (weaker hands ascending, stronger hands descending), not the one pass that takes
+    the stronger hands as ``total - weaker - equal``: that difference of large sums leaves
+    rounding noise where a hand meets only ties, and regret matching turns the sign of such
+    noise into a different strategy; here a chop pays exactly 0."""
     out[:] = 0.0
     cs = np.zeros(52)
     total = 0.0
     for g in range(ngroups):
         a, b = gstart[g], gstart[g + 1]
         for m in range(a, b):
-            acc[m] = total - cs[cards[m, 0]] - cs[cards[m, 1]]
+            win[m] = total - cs[cards[m, 0]] - cs[cards[m, 1]]
         for m in range(a, b):
             r = reach[order[m]]
             rs[m] = r
             total += r
             cs[cards[m, 0]] += r
             cs[cards[m, 1]] += r
+    cs[:] = 0.0
+    total = 0.0
+    for g in range(ngroups - 1, -1, -1):
+        a, b = gstart[g], gstart[g + 1]
         for m in range(a, b):
-            acc[m] += total - cs[cards[m, 0]] - cs[cards[m, 1]]
-    n = gstart[ngroups]
-    for m in range(n):
-        out[order[m]] = acc[m] - (total - cs[cards[m, 0]] - cs[cards[m, 1]])
+            out[order[m]] = win[m] - (total - cs[cards[m, 0]] - cs[cards[m, 1]])
+        for m in range(a, b):
+            r = rs[m]
+            total += r
+            cs[cards[m, 0]] += r
+            cs[cards[m, 1]] += r
 
 
 @njit(cache=True)
