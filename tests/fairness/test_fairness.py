@@ -143,7 +143,8 @@ def test_geometric_resampling_mean_is_inverse_probability_up_to_truncation():
         loss = round_losses(y, default_panel().detect(x, np.zeros((1, 4))), 1.0)
         state = learner.update(state, SemiBandit(chosen, np.where(chosen | mask, -loss, 0.0)), context=c, revealed=mask)
     reps = 3000
-    states = state._replace(key=np.repeat(rng.spawn_keys(9, reps), 1), summary=np.repeat(state.summary, reps, axis=0))
+    states = state._replace(key=np.repeat(rng.spawn_keys(9, reps), 1), summary=np.repeat(state.summary, reps, axis=0),
+                            t=np.repeat(np.asarray(state.t), reps))  # every row at the solo state's round
     chosen = np.ones((reps, 7), dtype=bool)
     chosen[:, 4:] = False
     counts = learner.resample_counts(states, RoundContext(np.repeat(ctx.x, reps, 0), np.full(reps, -1), np.full(reps, -1)), chosen)

@@ -77,7 +77,7 @@ def test_approaches_nashpys_equilibrium(seed):
     profile = np.concatenate([p for p in br.profiles], axis=1)  # [M, 4]
     dist = np.abs(profile - target).max(axis=1)
     at = lambda lam: dist[np.searchsorted(br.lam, lam)]  # noqa: E731
-    assert dist[-1] < 5e-3 and dist[-1] <= at(200.0) + 1e-15
+    assert dist[-1] < 5e-3 and dist[-1] <= at(200.0) + 1e-12  # both at rounding level once converged
     assert br.residual.max() < 1e-9
 
 
