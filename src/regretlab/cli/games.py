@@ -135,6 +135,8 @@ def register(app: typer.Typer) -> None:
         seed: int = typer.Option(0, help="seed of the MCCFR samplers (and of a randomised --local rule)"),
         param: list[str] = typer.Option([], help="game parameter key=value (repeatable), e.g. ranks=4, board=1-1"),
         progress: bool = typer.Option(True, help="show a progress bar"),
+        threads: int = typer.Option(1, help="cores of the compiled CFR sweeps (the same numbers at any "
+                                            "count; numba.set_num_threads)"),
     ) -> None:
         """Solve GAME; shows exploitability as it goes; checkpoints resume bit-identically; with
         --store the curve is a cell of the experiment games_solve."""
@@ -164,6 +166,9 @@ def register(app: typer.Typer) -> None:
 
         check_int("--players", players, minimum=2 if game in BUILTIN else 1)
         check_int("--iterations", iterations, minimum=1)
+        from regretlab.games.cfr import check_threads
+
+        check_threads(threads, "--threads")
         every = 100 if checkpoint_every is None else check_int("--checkpoint-every", checkpoint_every, minimum=1)
         if seed < 0:
             raise ValueError(f"--seed must be >= 0, got {seed}")
@@ -223,7 +228,7 @@ def register(app: typer.Typer) -> None:
 
             solver, state, curve = solve(solve_config, tp, checkpoint=ck_path, resume=resume,
                                          on_checkpoint=on_checkpoint, on_resume=on_resume,
-                                         checkpoint_name="--checkpoint")
+                                         checkpoint_name="--checkpoint", threads=threads)
         policy = solver.average_policy(state, tp)
         print(f"game={tp.name} algo={label} iterations={state.t} "
               f"exploitability={curve['exploitability'][-1]:.9g} "

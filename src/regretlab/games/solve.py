@@ -152,8 +152,11 @@ def solver_label(algo: str, local: str = "") -> str:
 
 
 def make(algo: str, seed: int = 0, local: str = "", iterations: int | None = None,
-         what: str = "algo", local_what: str = "local") -> Any:
+         what: str = "algo", local_what: str = "local", threads: int = 1) -> Any:
     """The solver object for an algorithm name (CFR family or MCCFR).
+
+    ``threads`` is the cores of the CFR family's compiled sweeps (the same numbers at any
+    count); a single-seed MCCFR run samples one traversal at a time and ignores it.
 
     With ``local`` (see :func:`local_rule`) that learner replaces the algorithm's local rule: a
     CFR preset keeps its averaging schedule and update order (``make("cfr", local="hedge(lr=0.5)")`` is
@@ -164,18 +167,18 @@ def make(algo: str, seed: int = 0, local: str = "", iterations: int | None = Non
     rule = None if not local else local_rule(local, iterations, local_what)
     if algo.startswith("mccfr-"):
         return mccfr(algo.split("-", 1)[1], seed=seed, local=rule)
-    preset = make_solver(algo)
+    preset = make_solver(algo, threads=threads)
     if rule is None:
         return preset
     from regretlab.games.cfr import cfr
 
     return cfr(local=rule, averaging=preset.averaging, updates=preset.updates, backend=preset.backend,
-               name=solver_label(algo, local), seed=seed)
+               name=solver_label(algo, local), seed=seed, threads=threads)
 
 
-def make_for(config: SolveConfig, what: str = "algo", local_what: str = "local") -> Any:
+def make_for(config: SolveConfig, what: str = "algo", local_what: str = "local", threads: int = 1) -> Any:
     """The solver of ``config`` (:func:`make` with its algorithm, seed, local rule, iterations)."""
-    return make(config.algo, config.seed, config.local, config.iterations, what, local_what)
+    return make(config.algo, config.seed, config.local, config.iterations, what, local_what, threads)
 
 
 def checkpoint_problem(solver: Any) -> str | None:
@@ -319,6 +322,7 @@ def solve(
     on_checkpoint: Callable[[int, float], None] | None = None,
     on_resume: Callable[[int], None] | None = None,
     checkpoint_name: str = "checkpoint file",
+    threads: int = 1,
 ) -> tuple[Any, Any, dict[str, list]]:
     """Run ``config`` on ``game``.
 
@@ -330,6 +334,8 @@ def solve(
         on_checkpoint: called with (iteration, exploitability) after each block.
         on_resume: called with the checkpoint's iteration when the run resumes from it.
         checkpoint_name: how errors about the checkpoint file name it (e.g. ``"--checkpoint"``).
+        threads: cores of the CFR family's compiled sweeps (the same numbers at any count, so a
+            checkpoint written at one count resumes bit-identically at another).
 
     Returns:
         (solver, final state, curve columns ``iteration``, ``exploitability``, ``nash_conv``,
@@ -337,7 +343,7 @@ def solve(
     """
     check_int("iterations", config.iterations, minimum=1)
     every = check_int("checkpoint_every", config.checkpoint_every, minimum=1)
-    solver = make_for(config)
+    solver = make_for(config, threads=threads)
     if checkpoint is not None and checkpoint_problem(solver) is not None:
         raise ValueError(f"{checkpoint_name} {str(checkpoint)!r}: {checkpoint_problem(solver)}, so the "
                          "solve cannot checkpoint; solve without a checkpoint")
