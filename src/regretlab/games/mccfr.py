@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from regretlab.core.errors import check_int, check_probability
 from regretlab.experts.regret_matching import RegretMatching
@@ -265,6 +265,37 @@ def _run(t0, iterations, seed, outcome, epsilon, num_players, max_depth, player,
                           value_buf, False, regret, regret)
 
 
+@njit(cache=True, parallel=True)
+def _run_batch(t0, iterations, seeds, outcome, epsilon, num_players, max_depth, player, first_child,
+               num_children, infoset, chance_prob, terminal, utilities, regret, cumulative):
+    """:func:`_run` for B independent seeds in one pass: seed ``seeds[b]`` updates
+    ``regret[b]`` / ``cumulative[b]`` (``[B, I, A]``) with exactly the operations and random
+    numbers of a solo run (the generator is re-seeded from (seed, t) each iteration, on the
+    thread that runs that seed), so row b equals a solo run with ``seeds[b]``. Seeds run in
+    parallel (Numba ``prange``); each touches only its own rows."""
+    B = seeds.shape[0]
+    A = regret.shape[2]
+    for b in prange(B):
+        node_st = np.zeros(max_depth + 2, dtype=np.int64)
+        next_k = np.zeros(max_depth + 2, dtype=np.int64)
+        explore = np.zeros(max_depth + 2, dtype=np.bool_)
+        sigma_buf = np.zeros((max_depth + 2, A))
+        value_buf = np.zeros((max_depth + 2, A))
+        rb = regret[b]
+        cb = cumulative[b]
+        for it in range(iterations):
+            _seed((seeds[b] * 1000003 + t0 + it) % 4294967295)
+            for i in range(num_players):
+                if outcome:
+                    _outcome(i, epsilon, num_players, player, first_child, num_children, infoset,
+                             chance_prob, terminal, utilities, rb, cb, node_st, next_k,
+                             sigma_buf, False, rb, rb)
+                else:
+                    _external(i, player, first_child, num_children, infoset, chance_prob,
+                              terminal, utilities, rb, cb, node_st, next_k, explore, sigma_buf,
+                              value_buf, False, rb, rb)
+
+
 @njit(cache=True)
 def _traverse(seed_value, i, outcome, epsilon, num_players, max_depth, player, first_child,
               num_children, infoset, chance_prob, terminal, utilities, cumulative, strategy, cfv):
@@ -448,3 +479,162 @@ angle`. The others'
         raise TypeError(f"fused must be True or False, got {fused!r}")
     name = f"mccfr-{sampling}" if local is None else f"mccfr-{sampling}[{rules.rule_name(local)}]"
     return MCCFR(sampling, eps, seed, name=name, local=local, fused=fused)
+
+
+# -- seeds as a batch axis --------------------------------------------------------------------
+
+
+class BatchedMCCFRState(NamedTuple):
+    """State of B independent MCCFR runs (seed axis first)."""
+
+    t: int  # iterations done by every seed
+    seeds: np.ndarray  # [B] int64
+    regret: np.ndarray  # [B, I, A] cumulative regrets
+    cumulative: np.ndarray  # [B, I, A] average-strategy numerators
+
+
+@dataclass(frozen=True)
+class BatchedMCCFR:
+    """B seeds of fused regret-matching MCCFR in one compiled pass (:func:`mccfr_batch`)."""
+
+    sampling: str = "external"
+    epsilon: float = 0.6
+    seeds: tuple = (0,)
+    threads: int = 1
+    name: str = "mccfr-batch"
+
+    def solo(self, b: int) -> MCCFR:
+        """The single-seed solver whose run equals row ``b``."""
+        return mccfr(self.sampling, self.epsilon, int(self.seeds[b]))
+
+    def init(self, game: Treeplex) -> BatchedMCCFRState:
+        """Zero regrets and averages for every seed."""
+        if not isinstance(game, Treeplex):
+            raise TypeError(f"game must be a Treeplex, got {type(game).__name__}")
+        shape = (len(self.seeds),) + game.legal_mask.shape
+        return BatchedMCCFRState(0, np.array(self.seeds, dtype=np.int64), np.zeros(shape), np.zeros(shape))
+
+    def update(self, state: BatchedMCCFRState, game: Treeplex, iterations: int = 1) -> BatchedMCCFRState:
+        """``iterations`` sampled iterations of every seed (a new state; inputs unchanged)."""
+        from regretlab.games.cfr import using_threads
+
+        iterations = check_int("iterations", iterations, minimum=0)
+        shape = (len(self.seeds),) + game.legal_mask.shape
+        if np.shape(state.regret) != shape or np.shape(state.cumulative) != shape:
+            raise ValueError(f"state arrays have shape {list(np.shape(state.regret))} but {len(self.seeds)} seeds "
+                             f"of game {game.name!r} need {list(shape)}: was the state made for another game?")
+        regret = state.regret.copy()
+        cumulative = state.cumulative.copy()
+        with using_threads(self.threads):
+            _run_batch(state.t, iterations, np.asarray(state.seeds, dtype=np.int64),
+                       self.sampling == "outcome", self.epsilon, game.num_players,
+                       int(game.node_depth.max()), game.node_player, game.node_first_child,
+                       game.node_num_children, game.node_infoset, game.node_chance_prob,
+                       game.node_terminal, game.utilities, regret, cumulative)
+        return BatchedMCCFRState(state.t + iterations, state.seeds, regret, cumulative)
+
+    def solve(self, game: Treeplex, iterations: int, *,
+              state: BatchedMCCFRState | None = None) -> BatchedMCCFRState:
+        """``iterations`` iterations of every seed from ``state`` (a fresh one by default)."""
+        state = self.init(game) if state is None else state
+        return self.update(state, game, iterations)
+
+    def average_policy(self, state: BatchedMCCFRState, game: Treeplex) -> np.ndarray:
+        """``[B, I, A]`` each seed's average strategy."""
+        return np.stack([normalize(c, game) for c in state.cumulative])
+
+    def solo_state(self, state: BatchedMCCFRState, game: Treeplex, b: int) -> MCCFRState:
+        """Row ``b`` as the state of :meth:`solo` ``(b)`` (it continues that seed alone)."""
+        return self.solo(b).from_arrays(game, state.t, state.regret[b], state.cumulative[b])
+
+    def curve(self, game: Treeplex, iterations: int, every: int,
+              state: BatchedMCCFRState | None = None) -> tuple[BatchedMCCFRState, dict[str, np.ndarray]]:
+        """Run to ``iterations`` evaluating every ``every``: each seed's exploitability and the
+        band over seeds (mean and a 95% normal confidence interval of the mean).
+
+        Returns:
+            (final state, columns ``iteration [K]``, ``exploitability [K, B]``, ``mean [K]``,
+            ``low [K]``, ``high [K]``).
+        """
+        from regretlab.games.evaluation import nash_conv
+
+        every = check_int("every", every)
+        state = self.init(game) if state is None else state
+        its, vals = [], []
+        while state.t < iterations:
+            state = self.update(state, game, min(every - state.t % every, iterations - state.t))
+            pol = self.average_policy(state, game)
+            its.append(state.t)
+            vals.append([nash_conv(game, p) / game.num_players for p in pol])
+        e = np.array(vals).reshape(len(its), len(self.seeds))
+        mean = e.mean(axis=1)
+        half = 1.96 * (e.std(axis=1, ddof=1) if e.shape[1] > 1 else np.zeros(len(its))) / np.sqrt(e.shape[1])
+        return state, {"iteration": np.array(its), "exploitability": e, "mean": mean,
+                       "low": mean - half, "high": mean + half}
+
+    # -- checkpoints ----------------------------------------------------------------------------
+    ARRAYS = ("t", "seeds", "regret", "cumulative")
+
+    def to_arrays(self, state: BatchedMCCFRState, game: Treeplex) -> dict[str, np.ndarray]:
+        """``t``, ``seeds [B]``, ``regret [B, I, A]``, ``cumulative [B, I, A]``, for checkpoints."""
+        return {"t": np.array(state.t), "seeds": np.asarray(state.seeds), "regret": state.regret,
+                "cumulative": state.cumulative}
+
+    def from_arrays(self, game: Treeplex, t: int, seeds: np.ndarray, regret: np.ndarray,
+                    cumulative: np.ndarray) -> BatchedMCCFRState:
+        """Inverse of :meth:`to_arrays` (the seeds must be this solver's)."""
+        seeds = np.asarray(seeds, dtype=np.int64)
+        if not np.array_equal(seeds, np.array(self.seeds, dtype=np.int64)):
+            raise ValueError(f"the saved seeds {seeds.tolist()} are not this solver's {list(self.seeds)}")
+        return BatchedMCCFRState(int(t), seeds, np.array(regret, dtype=np.float64),
+                                 np.array(cumulative, dtype=np.float64))
+
+
+def mccfr_batch(sampling: str = "external", seeds: Any = range(8), epsilon: float = 0.6,
+                threads: int = 1) -> BatchedMCCFR:
+    r"""B independent seeds of Monte-Carlo CFR (regret matching) in one compiled pass.
+
+    The state is ``[B, I, A]`` regrets and averages; seed b's row is updated exactly as a solo
+    :func:`mccfr` ``(sampling, epsilon, seed=seeds[b])`` run (same random numbers, same
+    operations), so the B rows are B independent runs and an exploitability curve comes with a
+    confidence band (:meth:`BatchedMCCFR.curve`). The seeds run in parallel on ``threads`` cores.
+
+    Args:
+        sampling: ``"external"`` or ``"outcome"``.
+        seeds: ``[B]`` distinct seeds (>= 0).
+        epsilon: outcome sampling's exploration (as :func:`mccfr`).
+        threads: cores (seeds in parallel; the numbers do not depend on it).
+
+    Returns:
+        A :class:`BatchedMCCFR` (``init(game)`` / ``update(state, game, n)`` /
+        ``average_policy(state, game) -> [B, I, A]`` / ``curve(game, T, every)``).
+
+    Example:
+        >>> from regretlab.games import kuhn_poker
+        >>> game = kuhn_poker()
+        >>> batch = mccfr_batch("external", seeds=[3, 4])
+        >>> st = batch.solve(game, 100)
+        >>> solo = mccfr("external", seed=4).solve(game, 100)
+        >>> bool(np.array_equal(st.cumulative[1], solo.cumulative))
+        True
+
+    Paper: Lanctot, Waugh, Zinkevich & Bowling, NeurIPS 2009 (MCCFR; average exploitability
+    O(1/sqrt(T)) with high probability).
+    """
+    from regretlab.games.cfr import check_threads
+
+    if sampling not in ("external", "outcome"):
+        raise ValueError(f"sampling must be 'external' or 'outcome', got {sampling!r}")
+    eps = check_probability("epsilon", epsilon)
+    if sampling == "outcome" and eps == 0.0:
+        raise ValueError("epsilon must be > 0 for outcome sampling (every action needs q > 0)")
+    try:
+        seeds = tuple(check_int("seeds", int(x) if isinstance(x, (np.integer,)) else x, minimum=0) for x in seeds)
+    except TypeError:
+        raise TypeError(f"seeds must be a list of integers >= 0, got {seeds!r}") from None
+    if not seeds:
+        raise ValueError("seeds must hold at least one seed")
+    if len(set(seeds)) != len(seeds):
+        raise ValueError(f"seeds must be distinct (a repeated seed repeats a run), got {list(seeds)}")
+    threads = check_threads(threads)
+    return BatchedMCCFR(sampling, eps, seeds, threads, name=f"mccfr-{sampling}-batch{len(seeds)}")
