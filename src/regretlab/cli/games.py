@@ -137,6 +137,10 @@ def register(app: typer.Typer) -> None:
         progress: bool = typer.Option(True, help="show a progress bar"),
         threads: int = typer.Option(1, help="cores of the compiled CFR sweeps (the same numbers at any "
                                             "count; numba.set_num_threads)"),
+        dtype: str = typer.Option("float64", help="storage of regrets and averages: float64 or float32 "
+                                                  "(half the memory; built-in regret-matching rules)"),
+        dry_run: bool = typer.Option(False, "--dry-run", help="build the game, print the solver's memory "
+                                                              "(bytes per information-set action) and stop"),
     ) -> None:
         """Solve GAME; shows exploitability as it goes; checkpoints resume bit-identically; with
         --store the curve is a cell of the experiment games_solve."""
@@ -169,6 +173,12 @@ def register(app: typer.Typer) -> None:
         from regretlab.games.cfr import check_threads
 
         check_threads(threads, "--threads")
+        from regretlab.games.local import check_dtype
+
+        dtype = check_dtype(dtype, "--dtype")
+        if store is not None and dtype != "float64":
+            raise ValueError("--store keeps float64 solves only (the games_solve cell has no dtype "
+                             "field); solve with --dtype float32 without --store")
         every = 100 if checkpoint_every is None else check_int("--checkpoint-every", checkpoint_every, minimum=1)
         if seed < 0:
             raise ValueError(f"--seed must be >= 0, got {seed}")
@@ -177,7 +187,11 @@ def register(app: typer.Typer) -> None:
         config = games_solve.Config(game=game, players=players, params=params_text, algo=algo,
                                     iterations=iterations, checkpoint_every=every, local=local)
         config.validate(_SOLVE_OPTIONS)  # unknown --algo or --local: one line now, not after building the game
-        solve_config = games_solve.solve_config(config, seed)
+        from dataclasses import replace
+
+        solve_config = replace(games_solve.solve_config(config, seed), dtype=dtype)
+        if dtype != "float64":
+            make_for(solve_config, "--algo", "--local")  # a rule float32 cannot run: one line now
         label = solver_label(algo, local)
         stem = f"{_slug(Path(game).stem if game.endswith('.json') else game)}-{_slug(label)}"
         out_path = None if out is None else _output_file("--out", out, (".json", ".npz"), f"{stem}-policy.json")
@@ -204,6 +218,20 @@ def register(app: typer.Typer) -> None:
 
         tp = _load_game(game, players, parse_params(params_text), progress, tuple(param))
         note(tp.describe())
+        if dry_run:
+            from regretlab.games.sizes import available_memory, human_bytes, solver_bytes
+
+            sb = solver_bytes(tp, algo, dtype, threads)
+            avail = available_memory()
+            print(f"game={tp.name} nodes={tp.num_nodes} infosets={tp.num_infosets} "
+                  f"max_actions={tp.max_actions} infoset_actions={sb.infoset_actions}")
+            print(f"solver={label} dtype={dtype} threads={threads}: {sb.per_infoset_action} bytes per "
+                  f"information-set action, {sb.per_node} bytes per node")
+            verdict = ("unknown" if avail is None else "fits" if sb.total <= avail else "does NOT fit")
+            shown = "an unknown amount" if avail is None else human_bytes(avail)
+            print(f"estimated solver memory {human_bytes(sb.total)} ({sb.describe()}); "
+                  f"available {shown}: {verdict}")
+            return
         if checkpoint_every is not None and ck_path is None:
             note(f"evaluating every {every} iterations; no checkpoint: {problem}")
         if ck_path is not None:

@@ -294,6 +294,7 @@ class CFR:
     seed: int = 0
     fused: bool = True
     threads: int = 1  # cores of the compiled sweeps (the same numbers at any count)
+    dtype: str = "float64"  # storage of regrets and averages: float64, or float32 (fused rules)
 
     @property
     def fused_rule(self) -> FusedRule | None:
@@ -308,13 +309,14 @@ class CFR:
         if not isinstance(game, Treeplex):
             raise TypeError(f"game must be a Treeplex, got {type(game).__name__}")
         local = rules.init_states(self.local, game, self.seed)
-        return CFRState(0, np.zeros(game.legal_mask.shape), rules.initial_policy(self.local, local, game), local)
+        return CFRState(0, np.zeros(game.legal_mask.shape, dtype=self.dtype),
+                        rules.initial_policy(self.local, local, game), local)
 
     def update(self, state: CFRState, game: Treeplex, iterations: int = 1) -> CFRState:
         """Run ``iterations`` iterations from ``state``; returns a new state (inputs unchanged)."""
         iterations = check_int("iterations", iterations, minimum=0)
         _check_state(state, game)
-        cumulative = state.cumulative.copy()
+        cumulative = state.cumulative.astype(self.dtype, copy=True)
         strategy = state.strategy.copy()
         if iterations == 0:
             return CFRState(state.t, cumulative, strategy, state.local, state.work)
@@ -333,7 +335,7 @@ class CFR:
         if rule is None:
             local = self._general(game, layout, work, w, cumulative, strategy, list(state.local))
             return CFRState(state.t + iterations, cumulative, strategy, local, work)
-        regret, last = rules.gather(rule, state.local, game)
+        regret, last = rules.gather(rule, state.local, game, self.dtype)
         pos, neg = rule.scales(ts)
         if self.threads > 1:
             with using_threads(self.threads):
@@ -467,7 +469,7 @@ class CFR:
         """
         rule = self._flat_rule()
         _check_state(state, game)
-        regret, last = rules.gather(rule, state.local, game)
+        regret, last = rules.gather(rule, state.local, game, self.dtype)
         return {"t": np.array(state.t), "regret": regret, "cumulative": state.cumulative,
                 "strategy": state.strategy, "last_regret": last}
 
@@ -476,8 +478,8 @@ class CFR:
         """Inverse of :meth:`to_arrays`."""
         rule = self._flat_rule()
         local = rules.scatter(rule, rules.init_states(self.local, game, self.seed), game,
-                              np.asarray(regret, dtype=np.float64), np.asarray(last_regret, dtype=np.float64), int(t))
-        return CFRState(int(t), np.array(cumulative, dtype=np.float64), np.array(strategy, dtype=np.float64), local)
+                              np.array(regret, dtype=self.dtype), np.array(last_regret, dtype=self.dtype), int(t))
+        return CFRState(int(t), np.array(cumulative, dtype=self.dtype), np.array(strategy, dtype=np.float64), local)
 
     def _flat_rule(self) -> FusedRule:
         rule = rules.fused_rule(self.local)
@@ -625,6 +627,7 @@ def cfr(
     seed: int = 0,
     fused: bool = True,
     threads: int = 1,
+    dtype: str = "float64",
 ) -> CFR:
     r"""Compose a CFR-family solver from a local rule, an averaging schedule and an update order.
 
@@ -645,8 +648,12 @@ def cfr(
         seed: seed of the local rule's per-information-set keys (randomised rules such as FTPL).
         fused: use the fused compiled kernel when ``local`` is a built-in regret-matching rule
             (:func:`regretlab.games.local.fused_rule`); ``False`` forces the general path.
-        threads: cores the compiled sweeps use (Numba ``prange`` over deals, or over the nodes
-            of a depth level); the numbers are the same, bit for bit, at any count.
+        threads: cores the compiled sweeps use (Numba ``prange`` over groups of independent
+            subtrees, or over the nodes of a depth level); the numbers are the same, bit for
+            bit, at any count.
+        dtype: storage of the regrets and averages (and the prediction): ``"float64"`` (default)
+            or ``"float32"`` (half the memory; the sweeps still compute in float64). float32
+            needs a fused rule (a built-in regret-matching rule on a compiled backend).
 
     Returns:
         A :class:`CFR` solver (``init(game)`` / ``update(state, game, n)`` /
@@ -677,9 +684,14 @@ def cfr(
     if not isinstance(fused, bool):
         raise TypeError(f"fused must be True or False, got {fused!r}")
     threads = check_threads(threads)
+    dtype = rules.check_dtype(dtype)
+    if dtype != "float64" and (not fused or backend == "numpy" or rules.fused_rule(local) is None):
+        raise ValueError(f"dtype {dtype!r} needs a fused compiled rule (a built-in regret-matching "
+                         f"local rule, fused=True, a numba backend); {rules.rule_name(local)!r} with "
+                         f"fused={fused}, backend={backend!r} runs the float64 general path")
     return CFR(local, averaging, updates, backend,
                name or f"cfr[{rules.rule_name(local)},{averaging.name},{updates}]", seed, fused,
-               threads)
+               threads, dtype)
 
 
 def vanilla_cfr(updates: str = "alternating", **kw: Any) -> CFR:

@@ -342,6 +342,7 @@ class MCCFR:
     name: str = "mccfr"
     local: Any = None
     fused: bool = True
+    dtype: str = "float64"  # storage of regrets and averages (float32: fused regret matching only)
 
     @property
     def rule(self) -> Any:
@@ -359,20 +360,21 @@ class MCCFR:
         """Fresh local-rule states and a zero average."""
         if not isinstance(game, Treeplex):
             raise TypeError(f"game must be a Treeplex, got {type(game).__name__}")
-        return MCCFRState(0, np.zeros(game.legal_mask.shape), rules.init_states(self.rule, game, self.seed))
+        return MCCFRState(0, np.zeros(game.legal_mask.shape, dtype=self.dtype),
+                          rules.init_states(self.rule, game, self.seed))
 
     def update(self, state: MCCFRState, game: Treeplex, iterations: int = 1) -> MCCFRState:
         """``iterations`` sampled iterations from ``state`` (a new state; inputs unchanged)."""
         iterations = check_int("iterations", iterations, minimum=0)
         _check_state(state, game)
-        cumulative = state.cumulative.copy()
+        cumulative = state.cumulative.astype(self.dtype, copy=True)
         args = (game.num_players, int(game.node_depth.max()), game.node_player,
                 game.node_first_child, game.node_num_children, game.node_infoset,
                 game.node_chance_prob, game.node_terminal, game.utilities)
         outcome = self.sampling == "outcome"
         fused = self.fused_rule
         if fused is not None:
-            regret, _ = rules.gather(fused, state.local, game)
+            regret, _ = rules.gather(fused, state.local, game, self.dtype)
             _run(state.t, iterations, self.seed, outcome, self.epsilon, *args, regret, cumulative)
             local = rules.scatter(fused, state.local, game, regret, np.zeros_like(regret), state.t + iterations)
             return MCCFRState(state.t + iterations, cumulative, local)
@@ -408,16 +410,16 @@ class MCCFR:
         """``t``, ``regret [I, A]``, ``cumulative [I, A]`` (regret matching rules), for checkpoints."""
         rule = self._flat_rule()
         _check_state(state, game)
-        regret, _ = rules.gather(rule, state.local, game)
+        regret, _ = rules.gather(rule, state.local, game, self.dtype)
         return {"t": np.array(state.t), "regret": regret, "cumulative": state.cumulative}
 
     def from_arrays(self, game: Treeplex, t: int, regret: np.ndarray, cumulative: np.ndarray) -> MCCFRState:
         """Inverse of :meth:`to_arrays`."""
         rule = self._flat_rule()
-        regret = np.asarray(regret, dtype=np.float64)
+        regret = np.array(regret, dtype=self.dtype)
         local = rules.scatter(rule, rules.init_states(self.rule, game, self.seed), game, regret,
                               np.zeros_like(regret), int(t))
-        return MCCFRState(int(t), np.array(cumulative, dtype=np.float64), local)
+        return MCCFRState(int(t), np.array(cumulative, dtype=self.dtype), local)
 
     def _flat_rule(self) -> rules.FusedRule:
         rule = rules.fused_rule(self.rule)
@@ -428,7 +430,7 @@ class MCCFR:
 
 
 def mccfr(sampling: str = "external", epsilon: float = 0.6, seed: int = 0, local: Any = None,
-          fused: bool = True) -> MCCFR:
+          fused: bool = True, dtype: str = "float64") -> MCCFR:
     r"""Monte-Carlo CFR: sampled counterfactual values fed to a local rule.
 
     Each iteration samples one traversal per player i (chance and the others' actions sampled;
@@ -450,6 +452,8 @@ angle`. The others'
             :func:`~regretlab.experts.regret_matching`), batched over each player's ``I_p``
             information sets with ``K = A`` actions.
         fused: run plain regret matching in the fused compiled loop (``False``: general path).
+        dtype: storage of regrets and averages, ``"float64"`` or ``"float32"`` (half the
+            memory; fused regret matching only).
 
     Returns:
         An :class:`MCCFR` solver (``init(game)`` / ``update(state, game, n)`` /
@@ -478,7 +482,12 @@ angle`. The others'
     if not isinstance(fused, bool):
         raise TypeError(f"fused must be True or False, got {fused!r}")
     name = f"mccfr-{sampling}" if local is None else f"mccfr-{sampling}[{rules.rule_name(local)}]"
-    return MCCFR(sampling, eps, seed, name=name, local=local, fused=fused)
+    dtype = rules.check_dtype(dtype)
+    solver = MCCFR(sampling, eps, seed, name=name, local=local, fused=fused, dtype=dtype)
+    if dtype != "float64" and solver.fused_rule is None:
+        raise ValueError(f"dtype {dtype!r} needs the fused regret-matching loop; "
+                         f"{rules.rule_name(solver.rule)!r} with fused={fused} runs the float64 general path")
+    return solver
 
 
 # -- seeds as a batch axis --------------------------------------------------------------------
@@ -502,17 +511,19 @@ class BatchedMCCFR:
     seeds: tuple = (0,)
     threads: int = 1
     name: str = "mccfr-batch"
+    dtype: str = "float64"  # storage of regrets and averages
 
     def solo(self, b: int) -> MCCFR:
         """The single-seed solver whose run equals row ``b``."""
-        return mccfr(self.sampling, self.epsilon, int(self.seeds[b]))
+        return mccfr(self.sampling, self.epsilon, int(self.seeds[b]), dtype=self.dtype)
 
     def init(self, game: Treeplex) -> BatchedMCCFRState:
         """Zero regrets and averages for every seed."""
         if not isinstance(game, Treeplex):
             raise TypeError(f"game must be a Treeplex, got {type(game).__name__}")
         shape = (len(self.seeds),) + game.legal_mask.shape
-        return BatchedMCCFRState(0, np.array(self.seeds, dtype=np.int64), np.zeros(shape), np.zeros(shape))
+        return BatchedMCCFRState(0, np.array(self.seeds, dtype=np.int64), np.zeros(shape, dtype=self.dtype),
+                                 np.zeros(shape, dtype=self.dtype))
 
     def update(self, state: BatchedMCCFRState, game: Treeplex, iterations: int = 1) -> BatchedMCCFRState:
         """``iterations`` sampled iterations of every seed (a new state; inputs unchanged)."""
@@ -523,8 +534,8 @@ class BatchedMCCFR:
         if np.shape(state.regret) != shape or np.shape(state.cumulative) != shape:
             raise ValueError(f"state arrays have shape {list(np.shape(state.regret))} but {len(self.seeds)} seeds "
                              f"of game {game.name!r} need {list(shape)}: was the state made for another game?")
-        regret = state.regret.copy()
-        cumulative = state.cumulative.copy()
+        regret = state.regret.astype(self.dtype, copy=True)
+        cumulative = state.cumulative.astype(self.dtype, copy=True)
         with using_threads(self.threads):
             _run_batch(state.t, iterations, np.asarray(state.seeds, dtype=np.int64),
                        self.sampling == "outcome", self.epsilon, game.num_players,
@@ -586,12 +597,12 @@ class BatchedMCCFR:
         seeds = np.asarray(seeds, dtype=np.int64)
         if not np.array_equal(seeds, np.array(self.seeds, dtype=np.int64)):
             raise ValueError(f"the saved seeds {seeds.tolist()} are not this solver's {list(self.seeds)}")
-        return BatchedMCCFRState(int(t), seeds, np.array(regret, dtype=np.float64),
-                                 np.array(cumulative, dtype=np.float64))
+        return BatchedMCCFRState(int(t), seeds, np.array(regret, dtype=self.dtype),
+                                 np.array(cumulative, dtype=self.dtype))
 
 
 def mccfr_batch(sampling: str = "external", seeds: Any = range(8), epsilon: float = 0.6,
-                threads: int = 1) -> BatchedMCCFR:
+                threads: int = 1, dtype: str = "float64") -> BatchedMCCFR:
     r"""B independent seeds of Monte-Carlo CFR (regret matching) in one compiled pass.
 
     The state is ``[B, I, A]`` regrets and averages; seed b's row is updated exactly as a solo
@@ -604,6 +615,8 @@ def mccfr_batch(sampling: str = "external", seeds: Any = range(8), epsilon: floa
         seeds: ``[B]`` distinct seeds (>= 0).
         epsilon: outcome sampling's exploration (as :func:`mccfr`).
         threads: cores (seeds in parallel; the numbers do not depend on it).
+        dtype: storage of regrets and averages, ``"float64"`` or ``"float32"`` (half the memory;
+            row b then equals a solo ``mccfr(..., dtype="float32")`` run).
 
     Returns:
         A :class:`BatchedMCCFR` (``init(game)`` / ``update(state, game, n)`` /
@@ -637,4 +650,5 @@ def mccfr_batch(sampling: str = "external", seeds: Any = range(8), epsilon: floa
     if len(set(seeds)) != len(seeds):
         raise ValueError(f"seeds must be distinct (a repeated seed repeats a run), got {list(seeds)}")
     threads = check_threads(threads)
-    return BatchedMCCFR(sampling, eps, seeds, threads, name=f"mccfr-{sampling}-batch{len(seeds)}")
+    return BatchedMCCFR(sampling, eps, seeds, threads, name=f"mccfr-{sampling}-batch{len(seeds)}",
+                        dtype=rules.check_dtype(dtype))

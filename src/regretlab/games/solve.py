@@ -36,6 +36,7 @@ class SolveConfig:
     seed: int = 0  # MCCFR sampling seed (and a randomised local rule's)
     params: str = ""  # extra game parameters, "key=value,key=value" (hold'em, OpenSpiel)
     local: str = ""  # "" or an experts learner replacing the algorithm's local rule (see local_rule)
+    dtype: str = "float64"  # storage of regrets and averages: float64 or float32 (fused rules)
 
 
 def parse_params(text: str) -> dict[str, Any]:
@@ -152,11 +153,12 @@ def solver_label(algo: str, local: str = "") -> str:
 
 
 def make(algo: str, seed: int = 0, local: str = "", iterations: int | None = None,
-         what: str = "algo", local_what: str = "local", threads: int = 1) -> Any:
+         what: str = "algo", local_what: str = "local", threads: int = 1, dtype: str = "float64") -> Any:
     """The solver object for an algorithm name (CFR family or MCCFR).
 
     ``threads`` is the cores of the CFR family's compiled sweeps (the same numbers at any
-    count); a single-seed MCCFR run samples one traversal at a time and ignores it.
+    count); a single-seed MCCFR run samples one traversal at a time and ignores it. ``dtype``
+    is the storage of regrets and averages (``"float32"``: the fused rules only).
 
     With ``local`` (see :func:`local_rule`) that learner replaces the algorithm's local rule: a
     CFR preset keeps its averaging schedule and update order (``make("cfr", local="hedge(lr=0.5)")`` is
@@ -166,19 +168,20 @@ def make(algo: str, seed: int = 0, local: str = "", iterations: int | None = Non
     check_algo(algo, what)
     rule = None if not local else local_rule(local, iterations, local_what)
     if algo.startswith("mccfr-"):
-        return mccfr(algo.split("-", 1)[1], seed=seed, local=rule)
-    preset = make_solver(algo, threads=threads)
+        return mccfr(algo.split("-", 1)[1], seed=seed, local=rule, dtype=dtype)
+    preset = make_solver(algo, threads=threads, dtype=dtype)
     if rule is None:
         return preset
     from regretlab.games.cfr import cfr
 
     return cfr(local=rule, averaging=preset.averaging, updates=preset.updates, backend=preset.backend,
-               name=solver_label(algo, local), seed=seed, threads=threads)
+               name=solver_label(algo, local), seed=seed, threads=threads, dtype=dtype)
 
 
 def make_for(config: SolveConfig, what: str = "algo", local_what: str = "local", threads: int = 1) -> Any:
     """The solver of ``config`` (:func:`make` with its algorithm, seed, local rule, iterations)."""
-    return make(config.algo, config.seed, config.local, config.iterations, what, local_what, threads)
+    return make(config.algo, config.seed, config.local, config.iterations, what, local_what, threads,
+                config.dtype)
 
 
 def checkpoint_problem(solver: Any) -> str | None:
@@ -224,6 +227,8 @@ def default_checkpoint(config: SolveConfig, folder: str | Path = Path("results")
     parts.append(slug(config.algo))
     if config.local:
         parts.append(slug(config.local))
+    if config.dtype != "float64":
+        parts.append(config.dtype)
     parts += [f"seed{config.seed}", f"every{config.checkpoint_every}"]
     return Path(folder) / ("-".join(parts) + ".npz")
 
@@ -256,7 +261,8 @@ def load_checkpoint(path: Path, config: SolveConfig, game: Treeplex | None = Non
         raise ValueError(f"{what} {shown!r}: 'config' is not the JSON settings of a regretlab solve")
     saved.setdefault("params", "")
     saved.setdefault("local", "")
-    for k in ("game", "players", "algo", "local", "seed", "checkpoint_every", "params"):
+    saved.setdefault("dtype", "float64")
+    for k in ("game", "players", "algo", "local", "seed", "checkpoint_every", "params", "dtype"):
         if saved.get(k) != getattr(config, k):
             raise ValueError(
                 f"{what} {shown!r} was written with {k}={saved.get(k)!r}, not "
@@ -283,6 +289,9 @@ def load_checkpoint(path: Path, config: SolveConfig, game: Treeplex | None = Non
         arr = arrays[f"state_{k}"]
         if not np.issubdtype(arr.dtype, np.floating):
             raise ValueError(f"{what} {shown!r}: state_{k} must hold floats, got dtype {arr.dtype}")
+        if k != "strategy" and arr.dtype != np.dtype(config.dtype):
+            raise ValueError(f"{what} {shown!r}: state_{k} is stored as {arr.dtype}, but this solve keeps "
+                             f"{config.dtype}; resuming would not be bit-identical")
         if game is not None and shape is not None and arr.shape != shape:
             raise ValueError(
                 f"{what} {shown!r}: state_{k} has shape {list(arr.shape)}, but game {game.name!r} "
@@ -354,6 +363,9 @@ def solve(
         if on_resume is not None:
             on_resume(state.t)
     if state is None:
+        from regretlab.games.sizes import check_solver_fits
+
+        check_solver_fits(game, config.algo, config.dtype, threads)
         state = solver.init(game)
     elapsed = curve["seconds"][-1] if curve["seconds"] else 0.0
     while state.t < config.iterations:
