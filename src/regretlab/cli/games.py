@@ -117,7 +117,8 @@ def register(app: typer.Typer) -> None:
     def solve_cmd(
         game: str = typer.Argument(..., help="kuhn | leduc | holdem | openspiel:<name> | file.json"),
         players: int = typer.Option(2, help="players of a built-in game"),
-        algo: str = typer.Option("cfr+", help="cfr | cfr+ | linear_cfr | dcfr | pcfr+ | mccfr-external | mccfr-outcome"),
+        algo: str = typer.Option("cfr+", help="cfr | cfr+ | linear_cfr | dcfr | pcfr+ | mccfr-external | mccfr-outcome | "
+                                                   "mccfr-outcome-vr (VR-MCCFR baselines)"),
         local: str = typer.Option("", help="an experts learner replacing the algorithm's local rule (general "
                                            "CFR path), e.g. hedge, adahedge or 'hedge(lr=0.5)'"),
         iterations: int = typer.Option(1000, help="total iterations"),

@@ -23,7 +23,8 @@ from regretlab.games.evaluation import exploitability, nash_conv
 from regretlab.games.mccfr import mccfr
 from regretlab.games.treeplex import Treeplex
 
-ALGOS = tuple(ALGORITHMS) + ("mccfr-external", "mccfr-outcome")
+ALGOS = tuple(ALGORITHMS) + ("mccfr-external", "mccfr-outcome", "mccfr-outcome-vr")
+VR_RATE = 0.5  # baseline learning rate of mccfr-outcome-vr (VR-MCCFR, Schmid et al. 2019)
 
 
 @dataclass(frozen=True)
@@ -167,6 +168,8 @@ def make(algo: str, seed: int = 0, local: str = "", iterations: int | None = Non
     """
     check_algo(algo, what)
     rule = None if not local else local_rule(local, iterations, local_what)
+    if algo == "mccfr-outcome-vr":
+        return mccfr("outcome", seed=seed, local=rule, dtype=dtype, vr=VR_RATE)
     if algo.startswith("mccfr-"):
         return mccfr(algo.split("-", 1)[1], seed=seed, local=rule, dtype=dtype)
     preset = make_solver(algo, threads=threads, dtype=dtype)
@@ -289,13 +292,17 @@ def load_checkpoint(path: Path, config: SolveConfig, game: Treeplex | None = Non
         arr = arrays[f"state_{k}"]
         if not np.issubdtype(arr.dtype, np.floating):
             raise ValueError(f"{what} {shown!r}: state_{k} must hold floats, got dtype {arr.dtype}")
-        if k != "strategy" and arr.dtype != np.dtype(config.dtype):
+        if k not in ("strategy", "baseline") and arr.dtype != np.dtype(config.dtype):
             raise ValueError(f"{what} {shown!r}: state_{k} is stored as {arr.dtype}, but this solve keeps "
                              f"{config.dtype}; resuming would not be bit-identical")
-        if game is not None and shape is not None and arr.shape != shape:
+        want = shape
+        if k == "baseline" and game is not None:
+            want = (game.num_players, game.num_nodes, game.max_actions)
+        if game is not None and want is not None and arr.shape != want:
+            kind = ("players x nodes x actions" if k == "baseline" else "information sets x actions")
             raise ValueError(
                 f"{what} {shown!r}: state_{k} has shape {list(arr.shape)}, but game {game.name!r} "
-                f"needs [{shape[0]}, {shape[1]}] (information sets x actions)")
+                f"needs {list(want)} ({kind})")
         if not np.isfinite(arr).all():
             bad = arr[~np.isfinite(arr)].ravel()[0]
             raise ValueError(f"{what} {shown!r}: state_{k} must be finite, but {int((~np.isfinite(arr)).sum())} "
