@@ -92,7 +92,7 @@ def test_vr_rows_equal_solo_runs_and_reduce_variance():
     assert np.array_equal(sv.baseline[5], ref.baseline)
     # VR-MCCFR's claim: lower-variance values, so a lower NashConv after as many samples
     # (measured here: mean over 8 seeds 0.119 without baselines, 0.040 with)
-    mean = lambda s, st: np.mean([nash_conv(game, p) for p in s.average_policy(st, game)])  # noqa: E731
+    mean = lambda s, st: np.mean([nash_conv(game, p) for p in s.average_policy(st, game)])
     assert mean(vr, sv) < 0.6 * mean(plain, sp)
     # checkpoint arrays carry the baselines: a resumed run equals the uninterrupted one
     half = vr.solve(game, 1000)

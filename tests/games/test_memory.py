@@ -32,7 +32,6 @@ def test_float32_storage_is_float32_and_converges_alike(make):
 
 def test_float32_refused_where_it_cannot_run():
     from regretlab.experts import hedge
-
     from regretlab.games.cfr import cfr
 
     with pytest.raises(ValueError, match="fused"):
@@ -80,7 +79,7 @@ def test_solver_bytes_and_a_clear_error_when_it_cannot_fit(monkeypatch):
     assert b64.infoset_actions == g.num_infosets * g.max_actions
     assert b32.per_infoset_action < b64.per_infoset_action
     assert solver_bytes(g, "mccfr-external", seeds=64).per_infoset_action == 64 * 32
-    import regretlab.core.errors as errors
+    from regretlab.core import errors
 
     monkeypatch.setattr(errors, "memory_available", lambda: 1000)
     with pytest.raises(ValueError, match=r"cfr\+ \(float64\) on leduc_poker .* needs about .* available"):

@@ -329,7 +329,7 @@ class Scratch:
         self.inst = np.zeros((num_infosets, max_actions))
         self._parallel: ParallelScratch | None = None
 
-    def parallel(self, groups: int) -> "ParallelScratch":
+    def parallel(self, groups: int) -> ParallelScratch:
         """The parallel sweeps' work arrays for ``groups`` subtree groups (made on first use)."""
         if self._parallel is None or self._parallel.groups != groups:
             self._parallel = ParallelScratch(self.layout, groups)

@@ -541,7 +541,7 @@ class MCCFR:
 
     # -- checkpoints ----------------------------------------------------------------------------
     @property
-    def ARRAYS(self) -> tuple[str, ...]:  # noqa: N802 - the name the checkpoint code reads
+    def ARRAYS(self) -> tuple[str, ...]:
         """The flat arrays of the state (``t`` first; ``baseline`` with VR-MCCFR)."""
         return ("t", "regret", "cumulative") + (("baseline",) if self.vr > 0 else ())
 
@@ -759,7 +759,7 @@ class BatchedMCCFR:
 
     # -- checkpoints ----------------------------------------------------------------------------
     @property
-    def ARRAYS(self) -> tuple[str, ...]:  # noqa: N802 - the name the checkpoint code reads
+    def ARRAYS(self) -> tuple[str, ...]:
         return ("t", "seeds", "regret", "cumulative") + (("baseline",) if self.vr > 0 else ())
 
     def to_arrays(self, state: BatchedMCCFRState, game: Treeplex) -> dict[str, np.ndarray]:
