@@ -52,7 +52,7 @@ def bench_threads(label, game, iterations, repeats, threads, **kw):
     return (label, w1 / iterations * 1e3, wn / iterations * 1e3, w1 / wn, threads * c1 / cn, same)
 
 
-def bench_batch(game, seeds, iterations, sampling):
+def bench_batch(game, seeds, iterations, sampling, threads=1):
     import numpy as np
 
     from regretlab.games.mccfr import mccfr, mccfr_batch
@@ -61,12 +61,15 @@ def bench_batch(game, seeds, iterations, sampling):
     solo.solve(game, 1)
     batch = mccfr_batch(sampling, seeds=range(seeds))
     batch.solve(game, 1)
+    wide = mccfr_batch(sampling, seeds=range(seeds), threads=threads)
+    wide.solve(game, 1)
     t_seq = timed(lambda: [mccfr(sampling, seed=b).solve(game, iterations) for b in range(seeds)])
     t_one = timed(lambda: batch.solve(game, iterations))
-    st = batch.solve(game, iterations)
+    t_wide = timed(lambda: wide.solve(game, iterations))
+    st = wide.solve(game, iterations)
     ref = mccfr(sampling, seed=seeds - 1).solve(game, iterations)
     same = np.array_equal(st.cumulative[-1], ref.cumulative)
-    return t_seq, t_one, same
+    return t_seq, t_one, t_wide, same
 
 
 def main() -> None:
@@ -97,12 +100,15 @@ def main() -> None:
     if args.skip_batch:
         return
     B = 64
-    print(f"\nMCCFR on leduc_poker, {B} seeds: one batched pass (1 thread) vs {B} sequential solo runs")
-    print(f"{'sampling':<10}{'iterations':>11}{'sequential s':>14}{'batched s':>11}{'wall x':>9}{'cpu x':>8}  same per-seed result")
+    T = args.threads
+    print(f"\nMCCFR on leduc_poker, {B} seeds: one batched pass (1 thread; {T} threads) vs {B} sequential solo runs")
+    print(f"{'sampling':<10}{'iterations':>11}{'sequential s':>14}{'batched s':>11}{'wall x':>9}{'cpu x':>8}"
+          f"{f'{T} threads s':>14}{'wall x':>9}{'cpu-time x':>12}  same per-seed result")
     for its in ((10, 200) if args.quick else (10, 100, 1000, 5000)):
         for sampling in ("external", "outcome"):
-            (ws, cs), (wb, cb), same = bench_batch(leduc, B, its, sampling)
-            print(f"{sampling:<10}{its:>11}{ws:>14.3f}{wb:>11.3f}{ws / wb:>8.1f}x{cs / cb:>7.1f}x  {same}")
+            (ws, cs), (wb, cb), (ww, cw), same = bench_batch(leduc, B, its, sampling, T)
+            print(f"{sampling:<10}{its:>11}{ws:>14.3f}{wb:>11.3f}{ws / wb:>8.1f}x{cs / cb:>7.1f}x"
+                  f"{ww:>14.3f}{ws / ww:>8.1f}x{T * cs / cw:>11.1f}x  {same}")
 
 
 if __name__ == "__main__":
