@@ -118,7 +118,7 @@ def register(app: typer.Typer) -> None:
         game: str = typer.Argument(..., help="kuhn | leduc | holdem | openspiel:<name> | file.json"),
         players: int = typer.Option(2, help="players of a built-in game"),
         algo: str = typer.Option("cfr+", help="cfr | cfr+ | linear_cfr | dcfr | pcfr+ | mccfr-external | mccfr-outcome | "
-                                              "sequence-form-lp (exact, two-player zero-sum)"),
+                                              "mccfr-outcome-vr (VR-MCCFR baselines) | sequence-form-lp (exact, two-player zero-sum)"),
         local: str = typer.Option("", help="an experts learner replacing the algorithm's local rule (general "
                                            "CFR path), e.g. hedge, adahedge or 'hedge(lr=0.5)'"),
         iterations: int = typer.Option(1000, help="total iterations"),
@@ -136,6 +136,12 @@ def register(app: typer.Typer) -> None:
         seed: int = typer.Option(0, help="seed of the MCCFR samplers (and of a randomised --local rule)"),
         param: list[str] = typer.Option([], help="game parameter key=value (repeatable), e.g. ranks=4, board=1-1"),
         progress: bool = typer.Option(True, help="show a progress bar"),
+        threads: int = typer.Option(1, help="cores of the compiled CFR sweeps (the same numbers at any "
+                                            "count; numba.set_num_threads)"),
+        dtype: str = typer.Option("float64", help="storage of regrets and averages: float64 or float32 "
+                                                  "(half the memory; built-in regret-matching rules)"),
+        dry_run: bool = typer.Option(False, "--dry-run", help="build the game, print the solver's memory "
+                                                              "(bytes per information-set action) and stop"),
     ) -> None:
         """Solve GAME; shows exploitability as it goes; checkpoints resume bit-identically; with
         --store the curve is a cell of the experiment games_solve."""
@@ -165,6 +171,15 @@ def register(app: typer.Typer) -> None:
 
         check_int("--players", players, minimum=2 if game in BUILTIN else 1)
         check_int("--iterations", iterations, minimum=1)
+        from regretlab.games.cfr import check_threads
+
+        check_threads(threads, "--threads")
+        from regretlab.games.local import check_dtype
+
+        dtype = check_dtype(dtype, "--dtype")
+        if store is not None and dtype != "float64":
+            raise ValueError("--store keeps float64 solves only (the games_solve cell has no dtype "
+                             "field); solve with --dtype float32 without --store")
         every = 100 if checkpoint_every is None else check_int("--checkpoint-every", checkpoint_every, minimum=1)
         if seed < 0:
             raise ValueError(f"--seed must be >= 0, got {seed}")
@@ -173,7 +188,11 @@ def register(app: typer.Typer) -> None:
         config = games_solve.Config(game=game, players=players, params=params_text, algo=algo,
                                     iterations=iterations, checkpoint_every=every, local=local)
         config.validate(_SOLVE_OPTIONS)  # unknown --algo or --local: one line now, not after building the game
-        solve_config = games_solve.solve_config(config, seed)
+        from dataclasses import replace
+
+        solve_config = replace(games_solve.solve_config(config, seed), dtype=dtype)
+        if dtype != "float64":
+            make_for(solve_config, "--algo", "--local")  # a rule float32 cannot run: one line now
         label = solver_label(algo, local)
         stem = f"{_slug(Path(game).stem if game.endswith('.json') else game)}-{_slug(label)}"
         out_path = None if out is None else _output_file("--out", out, (".json", ".npz"), f"{stem}-policy.json")
@@ -200,6 +219,20 @@ def register(app: typer.Typer) -> None:
 
         tp = _load_game(game, players, parse_params(params_text), progress, tuple(param))
         note(tp.describe())
+        if dry_run:
+            from regretlab.games.sizes import available_memory, human_bytes, solver_bytes
+
+            sb = solver_bytes(tp, algo, dtype, threads)
+            avail = available_memory()
+            print(f"game={tp.name} nodes={tp.num_nodes} infosets={tp.num_infosets} "
+                  f"max_actions={tp.max_actions} infoset_actions={sb.infoset_actions}")
+            print(f"solver={label} dtype={dtype} threads={threads}: {sb.per_infoset_action} bytes per "
+                  f"information-set action, {sb.per_node} bytes per node")
+            verdict = ("unknown" if avail is None else "fits" if sb.total <= avail else "does NOT fit")
+            shown = "an unknown amount" if avail is None else human_bytes(avail)
+            print(f"estimated solver memory {human_bytes(sb.total)} ({sb.describe()}); "
+                  f"available {shown}: {verdict}")
+            return
         if checkpoint_every is not None and ck_path is None:
             note(f"evaluating every {every} iterations; no checkpoint: {problem}")
         if ck_path is not None:
@@ -224,7 +257,7 @@ def register(app: typer.Typer) -> None:
 
             solver, state, curve = solve(solve_config, tp, checkpoint=ck_path, resume=resume,
                                          on_checkpoint=on_checkpoint, on_resume=on_resume,
-                                         checkpoint_name="--checkpoint")
+                                         checkpoint_name="--checkpoint", threads=threads)
         policy = solver.average_policy(state, tp)
         print(f"game={tp.name} algo={label} iterations={state.t} "
               f"exploitability={curve['exploitability'][-1]:.9g} "

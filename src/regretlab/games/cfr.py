@@ -35,8 +35,9 @@ CFR, DCFR); Farina, Kroer & Sandholm 2021 (predictive CFR+).
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
-from typing import Any, Callable, NamedTuple
+from typing import Any, Callable, Iterator, NamedTuple
 
 import numpy as np
 
@@ -292,6 +293,8 @@ class CFR:
     name: str = "cfr"
     seed: int = 0
     fused: bool = True
+    threads: int = 1  # cores of the compiled sweeps (the same numbers at any count)
+    dtype: str = "float64"  # storage of regrets and averages: float64, or float32 (fused rules)
 
     @property
     def fused_rule(self) -> FusedRule | None:
@@ -306,13 +309,14 @@ class CFR:
         if not isinstance(game, Treeplex):
             raise TypeError(f"game must be a Treeplex, got {type(game).__name__}")
         local = rules.init_states(self.local, game, self.seed)
-        return CFRState(0, np.zeros(game.legal_mask.shape), rules.initial_policy(self.local, local, game), local)
+        return CFRState(0, np.zeros(game.legal_mask.shape, dtype=self.dtype),
+                        rules.initial_policy(self.local, local, game), local)
 
     def update(self, state: CFRState, game: Treeplex, iterations: int = 1) -> CFRState:
         """Run ``iterations`` iterations from ``state``; returns a new state (inputs unchanged)."""
         iterations = check_int("iterations", iterations, minimum=0)
         _check_state(state, game)
-        cumulative = state.cumulative.copy()
+        cumulative = state.cumulative.astype(self.dtype, copy=True)
         strategy = state.strategy.copy()
         if iterations == 0:
             return CFRState(state.t, cumulative, strategy, state.local, state.work)
@@ -331,9 +335,13 @@ class CFR:
         if rule is None:
             local = self._general(game, layout, work, w, cumulative, strategy, list(state.local))
             return CFRState(state.t + iterations, cumulative, strategy, local, work)
-        regret, last = rules.gather(rule, state.local, game)
+        regret, last = rules.gather(rule, state.local, game, self.dtype)
         pos, neg = rule.scales(ts)
-        if layout is not None:
+        if self.threads > 1:
+            with using_threads(self.threads):
+                self._run_parallel(game, layout, work, state.t, iterations, alternating, rule,
+                                   regret, cumulative, strategy, last, pos, neg, w)
+        elif layout is not None:
             from regretlab.games import factored
 
             sc = work.scratch
@@ -357,11 +365,49 @@ class CFR:
         local = rules.scatter(rule, state.local, game, regret, last, state.t + iterations)
         return CFRState(state.t + iterations, cumulative, strategy, local, work)
 
+    def _run_parallel(self, game: Treeplex, layout: Any, work: Work, t0: int, iterations: int,
+                      alternating: bool, rule: FusedRule, regret: np.ndarray, cumulative: np.ndarray,
+                      strategy: np.ndarray, last: np.ndarray, pos: np.ndarray, neg: np.ndarray,
+                      w: np.ndarray) -> None:
+        """The fused kernels' parallel versions (bit-identical to the serial ones)."""
+        members, member_start = rules.infoset_groups(game)
+        if layout is not None:
+            from regretlab.games import factored
+
+            sc = work.scratch
+            ps = sc.parallel(self.threads)
+            sp = ps.split
+            factored.run_iterations_parallel(
+                iterations, alternating, game.num_players,
+                regret, cumulative, strategy, last, pos, neg, w, rule.floor,
+                rule.predictive, layout.player, layout.first_child, layout.num_children,
+                layout.infoset, layout.deal_prob, members, member_start,
+                game.infoset_num_actions, game.infoset_parent, game.infoset_parent_action,
+                sp.top, sp.group_positions, sp.group_start, ps.opp, ps.prob, ps.live, ps.values,
+                sc.reach, sc.inst,
+            )
+        else:
+            nodes, start = kernels.infoset_nodes(game)
+            kernels.run_iterations_parallel(
+                t0, iterations, alternating, game.num_players,
+                regret, cumulative, strategy, last, pos, neg, w, rule.floor,
+                rule.predictive, game.node_player, game.node_first_child,
+                game.node_num_children, game.node_infoset, game.node_chance_prob,
+                game.node_terminal, game.utilities, game.infoset_player,
+                game.infoset_num_actions, game.infoset_parent, game.infoset_parent_action,
+                game.level_offsets(), members, member_start, nodes, start,
+            )
+
     def _general(self, game: Treeplex, layout: Any, work: Work | None, weights: np.ndarray,
                  cumulative: np.ndarray, strategy: np.ndarray, local: list) -> tuple:
         """The general path, in place on ``cumulative`` / ``strategy``: sweep for counterfactual
         values, then the learner's own update (:func:`regretlab.games.local.step`)."""
-        sweep, reach_of = _sweeps(self.backend, game, layout, work)
+        with using_threads(self.threads):
+            return self._general_loop(game, layout, work, weights, cumulative, strategy, local)
+
+    def _general_loop(self, game: Treeplex, layout: Any, work: Work | None, weights: np.ndarray,
+                      cumulative: np.ndarray, strategy: np.ndarray, local: list) -> tuple:
+        sweep, reach_of = _sweeps(self.backend, game, layout, work, self.threads)
         rows = rules.player_rows(game)
         legal = [game.legal_mask[r] for r in rows]
         active = [p for p in range(game.num_players) if local[p] is not None]
@@ -423,7 +469,7 @@ class CFR:
         """
         rule = self._flat_rule()
         _check_state(state, game)
-        regret, last = rules.gather(rule, state.local, game)
+        regret, last = rules.gather(rule, state.local, game, self.dtype)
         return {"t": np.array(state.t), "regret": regret, "cumulative": state.cumulative,
                 "strategy": state.strategy, "last_regret": last}
 
@@ -432,8 +478,8 @@ class CFR:
         """Inverse of :meth:`to_arrays`."""
         rule = self._flat_rule()
         local = rules.scatter(rule, rules.init_states(self.local, game, self.seed), game,
-                              np.asarray(regret, dtype=np.float64), np.asarray(last_regret, dtype=np.float64), int(t))
-        return CFRState(int(t), np.array(cumulative, dtype=np.float64), np.array(strategy, dtype=np.float64), local)
+                              np.array(regret, dtype=self.dtype), np.array(last_regret, dtype=self.dtype), int(t))
+        return CFRState(int(t), np.array(cumulative, dtype=self.dtype), np.array(strategy, dtype=np.float64), local)
 
     def _flat_rule(self) -> FusedRule:
         rule = rules.fused_rule(self.local)
@@ -443,9 +489,11 @@ class CFR:
         return rule
 
 
-def _sweeps(backend: str, game: Treeplex, layout: Any, work: Work | None) -> tuple[Callable, Callable]:
+def _sweeps(backend: str, game: Treeplex, layout: Any, work: Work | None,
+            threads: int = 1) -> tuple[Callable, Callable]:
     """``sweep(i, strategy) -> cfv [I, A]`` (player i's rows filled; a buffer reused by the next
-    call) and ``reach_of(strategy) -> [I]`` own reach, for the backend."""
+    call) and ``reach_of(strategy) -> [I]`` own reach, for the backend (the compiled sweeps
+    split over ``threads`` cores when > 1: the same numbers)."""
     if backend == "numpy":
         from regretlab.games import reference
 
@@ -461,13 +509,30 @@ def _sweeps(backend: str, game: Treeplex, layout: Any, work: Work | None) -> tup
 
         def sweep(i: int, s: np.ndarray) -> np.ndarray:
             cfv.fill(0.0)
+            if threads > 1:
+                ps = sc.parallel(threads)
+                sp = ps.split
+                factored.sweep_parallel(i, s, layout.player, layout.first_child, layout.num_children,
+                                        layout.infoset, layout.deal_prob, sp.top, sp.group_positions,
+                                        sp.group_start, ps.opp, ps.prob, ps.live, ps.values[i], cfv, -1)
+                return cfv
             factored.counterfactual_values(i, s, layout.player, layout.first_child, layout.num_children,
                                            layout.infoset, layout.internal, layout.deal_prob, sc.opp,
                                            sc.prob, sc.live, sc.values[i], cfv)
             return cfv
     else:
+        members, member_start = rules.infoset_groups(game)
+        nodes, start = kernels.infoset_nodes(game)
+
         def sweep(i: int, s: np.ndarray) -> np.ndarray:
             cfv.fill(0.0)
+            if threads > 1:
+                kernels.counterfactual_values_parallel(
+                    i, s, game.node_player, game.node_first_child, game.node_num_children,
+                    game.node_infoset, game.node_chance_prob, game.node_terminal, game.utilities,
+                    work.opp, work.value, cfv, game.level_offsets(),
+                    members[member_start[i]:member_start[i + 1]], nodes, start)
+                return cfv
             kernels.counterfactual_values(i, s, game.node_player, game.node_first_child,
                                           game.node_num_children, game.node_infoset,
                                           game.node_chance_prob, game.node_terminal, game.utilities,
@@ -479,6 +544,45 @@ def _sweeps(backend: str, game: Treeplex, layout: Any, work: Work | None) -> tup
         return reach
 
     return sweep, reach_of
+
+
+def max_threads() -> int:
+    """The most threads the compiled kernels can use here (Numba's ``NUMBA_NUM_THREADS``)."""
+    import numba
+
+    return int(numba.config.NUMBA_NUM_THREADS)
+
+
+def check_threads(threads: Any, what: str = "threads") -> int:
+    """``threads`` if it is an integer in ``[1, max_threads()]``, else a ValueError naming ``what``."""
+    n = check_int(what, threads, minimum=1)
+    top = max_threads()
+    if n > top:
+        raise ValueError(f"{what} must be between 1 and {top} (the cores Numba may use here; "
+                         f"NUMBA_NUM_THREADS), got {n}")
+    return n
+
+
+@contextlib.contextmanager
+def using_threads(threads: int) -> Iterator[None]:
+    """Within the block the compiled kernels run on ``threads`` cores (``numba.set_num_threads``;
+    the previous count is restored)."""
+    if threads <= 1:
+        yield
+        return
+    import os
+
+    # OpenMP workers that spin while waiting take the cores a loaded machine needs; read once,
+    # when Numba first starts its OpenMP pool (an explicit setting is kept)
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    import numba
+
+    before = numba.get_num_threads()
+    numba.set_num_threads(min(int(threads), max_threads()))
+    try:
+        yield
+    finally:
+        numba.set_num_threads(before)
 
 
 def _check_state(state: Any, game: Any) -> None:
@@ -522,6 +626,8 @@ def cfr(
     name: str | None = None,
     seed: int = 0,
     fused: bool = True,
+    threads: int = 1,
+    dtype: str = "float64",
 ) -> CFR:
     r"""Compose a CFR-family solver from a local rule, an averaging schedule and an update order.
 
@@ -542,6 +648,12 @@ def cfr(
         seed: seed of the local rule's per-information-set keys (randomised rules such as FTPL).
         fused: use the fused compiled kernel when ``local`` is a built-in regret-matching rule
             (:func:`regretlab.games.local.fused_rule`); ``False`` forces the general path.
+        threads: cores the compiled sweeps use (Numba ``prange`` over groups of independent
+            subtrees, or over the nodes of a depth level); the numbers are the same, bit for
+            bit, at any count.
+        dtype: storage of the regrets and averages (and the prediction): ``"float64"`` (default)
+            or ``"float32"`` (half the memory; the sweeps still compute in float64). float32
+            needs a fused rule (a built-in regret-matching rule on a compiled backend).
 
     Returns:
         A :class:`CFR` solver (``init(game)`` / ``update(state, game, n)`` /
@@ -571,8 +683,15 @@ def cfr(
     seed = check_int("seed", seed, minimum=0)
     if not isinstance(fused, bool):
         raise TypeError(f"fused must be True or False, got {fused!r}")
+    threads = check_threads(threads)
+    dtype = rules.check_dtype(dtype)
+    if dtype != "float64" and (not fused or backend == "numpy" or rules.fused_rule(local) is None):
+        raise ValueError(f"dtype {dtype!r} needs a fused compiled rule (a built-in regret-matching "
+                         f"local rule, fused=True, a numba backend); {rules.rule_name(local)!r} with "
+                         f"fused={fused}, backend={backend!r} runs the float64 general path")
     return CFR(local, averaging, updates, backend,
-               name or f"cfr[{rules.rule_name(local)},{averaging.name},{updates}]", seed, fused)
+               name or f"cfr[{rules.rule_name(local)},{averaging.name},{updates}]", seed, fused,
+               threads, dtype)
 
 
 def vanilla_cfr(updates: str = "alternating", **kw: Any) -> CFR:

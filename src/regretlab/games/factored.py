@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from regretlab.games.treeplex import CHANCE, TERMINAL, Treeplex
 
@@ -327,3 +327,261 @@ class Scratch:
         self.values = layout.utilities.copy()  # internal rows are rewritten by every sweep
         self.reach = np.zeros(num_infosets)
         self.inst = np.zeros((num_infosets, max_actions))
+        self._parallel: ParallelScratch | None = None
+
+    def parallel(self, groups: int) -> ParallelScratch:
+        """The parallel sweeps' work arrays for ``groups`` subtree groups (made on first use)."""
+        if self._parallel is None or self._parallel.groups != groups:
+            self._parallel = ParallelScratch(self.layout, groups)
+        return self._parallel
+
+
+# -- every core: independent subtrees of the public tree in parallel (Numba prange) -------------
+#
+# Below a cut depth the public tree splits into subtrees: a position's reach comes from its
+# parent, its value from its children, and the only sums that cross positions are the
+# counterfactual values of an information set that lives at several positions (a card dealt
+# mid-game); subtrees sharing one are merged into one group. The parallel sweep runs the
+# positions above the cut serially (forward), then each group of whole subtrees, forward and
+# backward, on its own thread, then the positions above the cut (backward). Every position
+# does exactly the serial sweep's operations, and every information set receives its terms in
+# the serial order (decreasing position, increasing deal), so the numbers are the serial
+# kernels' bit for bit, at any number of threads.
+
+LINE = 8  # float64 values per 64-byte cache line
+
+
+def _aligned_zeros(shape: tuple[int, ...]) -> np.ndarray:
+    """A C-contiguous float64 zero array whose data starts on a 64-byte boundary."""
+    n = int(np.prod(shape))
+    buf = np.zeros(n + LINE)
+    off = (-buf.ctypes.data % 64) // 8
+    return buf[off: off + n].reshape(shape)
+
+
+@dataclass
+class SubtreeSplit:
+    """Positions above the cut (``top``, increasing) and ``groups`` of whole subtrees below it
+    (group g's internal positions ``group_positions[group_start[g]:group_start[g + 1]]``,
+    increasing); subtrees that share an information set are in one group."""
+
+    top: np.ndarray  # [K0] int32
+    group_positions: np.ndarray  # [K1] int32
+    group_start: np.ndarray  # [G + 1] int64
+
+
+def subtree_split(layout: PublicLayout, groups: int) -> SubtreeSplit:
+    """Split ``layout``'s internal positions for :func:`sweep_parallel` into ``groups`` groups of
+    whole subtrees of about equal work (memoised per ``groups`` on the layout).
+
+    The cut is the shallowest depth with at least ``8 x groups`` internal positions (or the
+    deepest level); subtrees are assigned largest first to the least loaded group.
+    """
+    cache = layout.__dict__.setdefault("_splits", {})
+    if groups in cache:
+        return cache[groups]
+    M = layout.num_positions
+    internal = layout.internal.astype(np.int64)
+    parent = np.full(M, -1, dtype=np.int64)
+    for m in internal:
+        parent[layout.first_child[m]: layout.first_child[m] + layout.num_children[m]] = m
+    depth = np.zeros(M, dtype=np.int64)
+    for m in range(1, M):  # breadth-first: parents first
+        depth[m] = depth[parent[m]] + 1
+    is_internal = np.zeros(M, dtype=bool)
+    is_internal[internal] = True
+    idepth = depth[internal]
+    cut = int(idepth.max())
+    for c in range(int(idepth.max()) + 1):
+        if (idepth == c).sum() >= 8 * groups:
+            cut = c
+            break
+    root = np.full(M, -1, dtype=np.int64)
+    for m in range(M):
+        if depth[m] == cut:
+            root[m] = m
+        elif depth[m] > cut:
+            root[m] = root[parent[m]]
+    top = internal[idepth < cut]
+    below = internal[idepth >= cut]
+    roots, inverse = np.unique(root[below], return_inverse=True)
+    # subtrees that share an information set (a chance card dealt mid-game puts one set at
+    # several positions) must run on one thread: merge them (union-find)
+    comp = np.arange(roots.size)
+
+    def find(x: int) -> int:
+        while comp[x] != x:
+            comp[x] = comp[comp[x]]
+            x = comp[x]
+        return x
+
+    iset = layout.infoset[below]  # [K1, D]
+    ok = iset >= 0
+    pairs = np.unique(np.stack([iset[ok], np.broadcast_to(inverse[:, None], iset.shape)[ok]]), axis=1)
+    starts = np.flatnonzero(np.diff(pairs[0], prepend=-1))
+    for a, b in zip(starts, np.append(starts[1:], pairs.shape[1])):
+        r0 = find(int(pairs[1, a]))
+        for x in pairs[1, a + 1:b]:
+            r = find(int(x))
+            if r != r0:
+                comp[r] = r0
+    inverse = np.array([find(int(x)) for x in inverse], dtype=np.int64)
+    roots, inverse = np.unique(inverse, return_inverse=True)
+    work = np.bincount(inverse, minlength=roots.size)
+    load = np.zeros(groups)
+    owner = np.zeros(roots.size, dtype=np.int64)
+    for r in np.argsort(-work, kind="stable"):
+        g = int(np.argmin(load))
+        owner[r] = g
+        load[g] += work[r]
+    member_group = owner[inverse]
+    order = np.lexsort((below, member_group))
+    counts = np.bincount(member_group, minlength=groups)
+    split = SubtreeSplit(
+        top=top.astype(np.int32),
+        group_positions=below[order].astype(np.int32),
+        group_start=np.concatenate([[0], np.cumsum(counts)]).astype(np.int64),
+    )
+    for value in (split.top, split.group_positions, split.group_start):
+        value.flags.writeable = False
+    cache[groups] = split
+    return split
+
+
+class ParallelScratch:
+    """Work arrays of the parallel sweeps: :class:`Scratch`'s with each row of deals padded to
+    whole cache lines, so two threads never write one cache line (the padding is never read)."""
+
+    def __init__(self, layout: PublicLayout, groups: int) -> None:
+        M, D = layout.infoset.shape
+        Dp = -(-D // LINE) * LINE
+        self.groups = groups
+        self.split = subtree_split(layout, groups)
+        self.opp = _aligned_zeros((M, Dp))
+        self.prob = _aligned_zeros((M, Dp))
+        self.prob[:, :D] = layout.chance_prob  # decision rows are refreshed by the first sweep
+        self.values = _aligned_zeros((layout.num_players, M, Dp))
+        self.values[:, :, :D] = layout.utilities  # internal rows are rewritten by every sweep
+        self.live = np.zeros(-(-M // 64) * 64, dtype=np.bool_)
+
+
+@njit(cache=True)
+def _forward_list(i, strategy, lay_player, first_child, num_children, infoset, positions, D,
+                  opp, prob, live, rewrite):
+    """:func:`_forward`'s step for each listed position (parents listed before children)."""
+    for j in range(positions.shape[0]):
+        m = positions[j]
+        fc = first_child[m]
+        nc = num_children[m]
+        pl = lay_player[m]
+        if pl >= 0 and (rewrite == -1 or pl == rewrite):
+            for k in range(nc):
+                c = fc + k
+                for d in range(D):
+                    prob[c, d] = strategy[infoset[m, d], k]
+        if not live[m]:
+            for k in range(nc):
+                live[fc + k] = False
+            continue
+        if pl == i:
+            for k in range(nc):
+                c = fc + k
+                if lay_player[c] == TERMINAL:
+                    continue
+                for d in range(D):
+                    opp[c, d] = opp[m, d]
+                live[c] = True
+        else:
+            for k in range(nc):
+                c = fc + k
+                if lay_player[c] == TERMINAL:
+                    continue
+                alive = False
+                for d in range(D):
+                    x = opp[m, d] * prob[c, d]
+                    opp[c, d] = x
+                    alive = alive or x > 0.0
+                live[c] = alive
+
+
+@njit(cache=True)
+def _backward_list(i, lay_player, first_child, num_children, infoset, positions, D, opp, prob,
+                   live, value, cfv):
+    """:func:`_backward`'s step for each listed position, last listed first."""
+    for j in range(positions.shape[0] - 1, -1, -1):
+        m = positions[j]
+        if not live[m]:
+            continue
+        fc = first_child[m]
+        nc = num_children[m]
+        for d in range(D):
+            value[m, d] = prob[fc, d] * value[fc, d]
+        for k in range(1, nc):
+            c = fc + k
+            for d in range(D):
+                value[m, d] += prob[c, d] * value[c, d]
+        if lay_player[m] == i:
+            for d in range(D):
+                r = opp[m, d]
+                if r != 0.0:
+                    s = infoset[m, d]
+                    for k in range(nc):
+                        cfv[s, k] += r * value[fc + k, d]
+
+
+@njit(cache=True, parallel=True)
+def sweep_parallel(i, strategy, lay_player, first_child, num_children, infoset, deal_prob, top,
+                   group_positions, group_start, opp, prob, live, value, cfv, rewrite):
+    """Player ``i``'s sweep (:func:`_forward` + :func:`_backward`, the same numbers) with the
+    subtree groups of :func:`subtree_split` on parallel threads (section comment above)."""
+    D = deal_prob.shape[0]
+    any_live = False
+    for d in range(D):
+        opp[0, d] = deal_prob[d]
+        any_live = any_live or deal_prob[d] > 0.0
+    live[0] = any_live
+    _forward_list(i, strategy, lay_player, first_child, num_children, infoset, top, D, opp, prob,
+                  live, rewrite)
+    for g in prange(group_start.shape[0] - 1):
+        mine = group_positions[group_start[g]:group_start[g + 1]]
+        _forward_list(i, strategy, lay_player, first_child, num_children, infoset, mine, D, opp,
+                      prob, live, rewrite)
+        _backward_list(i, lay_player, first_child, num_children, infoset, mine, D, opp, prob,
+                       live, value, cfv)
+    _backward_list(i, lay_player, first_child, num_children, infoset, top, D, opp, prob, live,
+                   value, cfv)
+
+
+@njit(cache=True)
+def run_iterations_parallel(iterations, alternating, num_players, regret, cumulative, strategy,
+                            last_inst, pos_scale, neg_scale, avg_weight, floor, predictive,
+                            lay_player, first_child, num_children, infoset, deal_prob,
+                            members, member_start, num_actions, infoset_parent,
+                            infoset_parent_action, top, group_positions, group_start, opp, prob,
+                            live, values, reach, inst):
+    """:func:`run_iterations` with every sweep's subtree groups on parallel threads
+    (:func:`sweep_parallel`): the same numbers, bit for bit."""
+    for it in range(iterations):
+        for i in range(num_players):
+            if it == 0 and i == 0:
+                rewrite = -1
+            elif alternating:
+                rewrite = (i - 1) % num_players
+            else:
+                rewrite = -1 if i == 0 else -2
+            sweep_parallel(i, strategy, lay_player, first_child, num_children, infoset, deal_prob,
+                           top, group_positions, group_start, opp, prob, live, values[i], inst,
+                           rewrite)
+            if alternating:
+                mem = members[member_start[i]:member_start[i + 1]]
+                _own_reach(strategy, infoset_parent, infoset_parent_action, mem, reach)
+                _local_and_match(mem, regret, inst, last_inst, cumulative, strategy, reach,
+                                 num_actions, pos_scale[it], neg_scale[it], floor,
+                                 avg_weight[it], predictive)
+        if not alternating:
+            _own_reach(strategy, infoset_parent, infoset_parent_action, members, reach)
+            for i in range(num_players):
+                mem = members[member_start[i]:member_start[i + 1]]
+                _local_and_match(mem, regret, inst, last_inst, cumulative, strategy, reach,
+                                 num_actions, pos_scale[it], neg_scale[it], floor,
+                                 avg_weight[it], predictive)

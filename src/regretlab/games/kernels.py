@@ -8,7 +8,7 @@ NumPy version the tests compare against.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 CHANCE = -1
 TERMINAL = -2
@@ -321,3 +321,168 @@ def own_depth(i, player, first_child, num_children, out):
         fc = first_child[n]
         for k in range(num_children[n]):
             out[fc + k] = d
+
+
+# -- every core: the per-history sweeps level by level (Numba prange) -----------------------------
+#
+# In breadth-first order a node's children all lie in the next depth level, so the nodes of one
+# level are independent in both sweeps: the forward sweep writes only their children's reach,
+# the backward sweep reads only their children's values. The parallel sweeps run each level's
+# nodes in parallel (levels below ``GRAIN`` nodes serially: the same arithmetic); the
+# counterfactual values, where the nodes of an information set are summed, are then added in a
+# separate pass parallel over information sets, each one's nodes in decreasing index order (the
+# serial backward sweep's order). The numbers are the serial kernels' for any number of threads.
+
+GRAIN = 2048  # levels with fewer nodes run serially (a parallel region costs microseconds)
+
+
+def infoset_nodes(game) -> tuple[np.ndarray, np.ndarray]:
+    """Each information set's nodes in decreasing index order, CSR: ``nodes [K]``, ``start [I + 1]``
+    (int64; memoised on ``game.meta``)."""
+    cached = game.meta.get("_infoset_nodes")
+    if cached is None:
+        n = np.flatnonzero(game.node_infoset >= 0)
+        iset = game.node_infoset[n]
+        order = np.lexsort((-n, iset))
+        nodes = n[order].astype(np.int64)
+        counts = np.bincount(iset, minlength=game.num_infosets)
+        start = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        nodes.flags.writeable = start.flags.writeable = False
+        cached = (nodes, start)
+        game.meta["_infoset_nodes"] = cached
+    return cached
+
+
+@njit(cache=True, inline="always")
+def _forward_node(n, i, strategy, player, first_child, num_children, infoset, chance_prob, opp):
+    pl = player[n]
+    if pl == TERMINAL:
+        return
+    r = opp[n]
+    fc = first_child[n]
+    nc = num_children[n]
+    if pl == CHANCE:
+        for k in range(nc):
+            opp[fc + k] = r * chance_prob[fc + k]
+    elif pl == i or r == 0.0:
+        for k in range(nc):
+            opp[fc + k] = r
+    else:
+        s = infoset[n]
+        for k in range(nc):
+            opp[fc + k] = r * strategy[s, k]
+
+
+@njit(cache=True, inline="always")
+def _value_node(n, i, strategy, player, first_child, num_children, infoset, chance_prob, terminal,
+                utilities, opp, value):
+    pl = player[n]
+    if pl == TERMINAL:
+        value[n] = utilities[terminal[n], i]
+        return
+    if opp[n] == 0.0:
+        value[n] = 0.0
+        return
+    fc = first_child[n]
+    nc = num_children[n]
+    v = 0.0
+    if pl == CHANCE:
+        for k in range(nc):
+            v += chance_prob[fc + k] * value[fc + k]
+    else:
+        s = infoset[n]
+        for k in range(nc):
+            v += strategy[s, k] * value[fc + k]
+    value[n] = v
+
+
+@njit(cache=True, parallel=True)
+def counterfactual_values_parallel(i, strategy, player, first_child, num_children, infoset,
+                                   chance_prob, terminal, utilities, opp, value, cfv, levels,
+                                   members, iset_nodes, iset_start):
+    """:func:`counterfactual_values` level-parallel (section comment above); ``levels`` are the
+    depth level starts, ``members`` player i's information sets, ``iset_nodes``/``iset_start``
+    :func:`infoset_nodes`. Returns the root value."""
+    opp[0] = 1.0
+    L = levels.shape[0] - 1
+    for lev in range(L):
+        lo = levels[lev]
+        hi = levels[lev + 1]
+        if hi - lo < GRAIN:
+            for n in range(lo, hi):
+                _forward_node(n, i, strategy, player, first_child, num_children, infoset,
+                              chance_prob, opp)
+        else:
+            for n in prange(lo, hi):
+                _forward_node(n, i, strategy, player, first_child, num_children, infoset,
+                              chance_prob, opp)
+    for lev in range(L - 1, -1, -1):
+        lo = levels[lev]
+        hi = levels[lev + 1]
+        if hi - lo < GRAIN:
+            for n in range(lo, hi):
+                _value_node(n, i, strategy, player, first_child, num_children, infoset,
+                            chance_prob, terminal, utilities, opp, value)
+        else:
+            for n in prange(lo, hi):
+                _value_node(n, i, strategy, player, first_child, num_children, infoset,
+                            chance_prob, terminal, utilities, opp, value)
+    for j in prange(members.shape[0]):
+        s = members[j]
+        for q in range(iset_start[s], iset_start[s + 1]):
+            n = iset_nodes[q]
+            r = opp[n]
+            if r != 0.0:
+                fc = first_child[n]
+                for k in range(num_children[n]):
+                    cfv[s, k] += r * value[fc + k]
+    return value[0]
+
+
+@njit(cache=True)
+def run_iterations_parallel(t0, iterations, alternating, num_players, regret, cumulative, strategy,
+                            last_inst, pos_scale, neg_scale, avg_weight, floor, predictive,
+                            player, first_child, num_children, infoset, chance_prob, terminal,
+                            utilities, infoset_player, num_actions, infoset_parent,
+                            infoset_parent_action, levels, members, member_start, iset_nodes,
+                            iset_start):
+    """:func:`run_iterations` with the level-parallel sweep (:func:`counterfactual_values_parallel`):
+    the same numbers, bit for bit."""
+    N = player.shape[0]
+    opp = np.empty(N)
+    value = np.empty(N)
+    reach = np.empty(regret.shape[0])
+    inst = np.zeros_like(regret)
+    for it in range(iterations):
+        if alternating:
+            for i in range(num_players):
+                for s in range(inst.shape[0]):
+                    if infoset_player[s] == i:
+                        for a in range(inst.shape[1]):
+                            inst[s, a] = 0.0
+                counterfactual_values_parallel(
+                    i, strategy, player, first_child, num_children, infoset, chance_prob, terminal,
+                    utilities, opp, value, inst, levels, members[member_start[i]:member_start[i + 1]],
+                    iset_nodes, iset_start)
+                own_reach(strategy, infoset_parent, infoset_parent_action, reach)
+                local_update(i, regret, inst, cumulative, strategy, reach, infoset_player,
+                             num_actions, pos_scale[it], neg_scale[it], floor, avg_weight[it])
+                for s in range(inst.shape[0]):
+                    if infoset_player[s] == i:
+                        for a in range(inst.shape[1]):
+                            last_inst[s, a] = inst[s, a]
+                regret_matching_into(regret, last_inst, predictive, infoset_player, num_actions,
+                                     i, strategy)
+        else:
+            inst[:, :] = 0.0
+            for i in range(num_players):
+                counterfactual_values_parallel(
+                    i, strategy, player, first_child, num_children, infoset, chance_prob, terminal,
+                    utilities, opp, value, inst, levels, members[member_start[i]:member_start[i + 1]],
+                    iset_nodes, iset_start)
+            own_reach(strategy, infoset_parent, infoset_parent_action, reach)
+            local_update(-1, regret, inst, cumulative, strategy, reach, infoset_player,
+                         num_actions, pos_scale[it], neg_scale[it], floor, avg_weight[it])
+            last_inst[:, :] = inst
+            regret_matching_into(regret, last_inst, predictive, infoset_player, num_actions, -1,
+                                 strategy)

@@ -130,6 +130,18 @@ def step(local: Any, state: Any, cfv: np.ndarray, legal: np.ndarray,
     return state, policy_rows(local, state, legal)
 
 
+DTYPES = ("float64", "float32")
+
+
+def check_dtype(dtype: Any, what: str = "dtype") -> str:
+    """``dtype`` if it names a storage type of regrets and averages (``"float64"``, the default,
+    or ``"float32"``, half the memory), else a ValueError naming ``what``."""
+    name = getattr(np.dtype(dtype), "name", None) if not isinstance(dtype, str) else dtype
+    if name not in DTYPES:
+        raise ValueError(f"{what} must be one of {', '.join(DTYPES)}, got {dtype!r}")
+    return name
+
+
 # -- fused specialisations of the built-in rules -------------------------------------------------
 
 
@@ -183,10 +195,12 @@ def _parts(rule: FusedRule, state: Any) -> tuple[CumulativeState, np.ndarray | N
     return state, None
 
 
-def gather(rule: FusedRule, states: tuple[Any, ...], game: Treeplex) -> tuple[np.ndarray, np.ndarray]:
-    """``[I, A]`` cumulative regrets and last instantaneous regrets (zero unless predictive)."""
-    regret = np.zeros(game.legal_mask.shape)
-    last = np.zeros(game.legal_mask.shape)
+def gather(rule: FusedRule, states: tuple[Any, ...], game: Treeplex,
+           dtype: Any = np.float64) -> tuple[np.ndarray, np.ndarray]:
+    """``[I, A]`` cumulative regrets and last instantaneous regrets (zero unless predictive),
+    stored as ``dtype`` (float64, or float32 for the fused kernels' float32 storage)."""
+    regret = np.zeros(game.legal_mask.shape, dtype=dtype)
+    last = np.zeros(game.legal_mask.shape, dtype=dtype)
     for rows, st in zip(player_rows(game), states):
         if st is None:
             continue

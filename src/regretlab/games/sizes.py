@@ -151,3 +151,66 @@ def check_tree_fits(game: GameDefinition, label: str | None = None) -> TreeSize 
         return None
     check_fits(f"{label} has {human_count(size.nodes)} nodes; building its tree", build_bytes(size, players))
     return size
+
+
+# -- the solver's own memory, before it allocates ---------------------------------------------
+
+
+class SolverBytes(NamedTuple):
+    """Estimated memory of a solve on a built game (see :func:`solver_bytes`)."""
+
+    infoset_actions: int  # I x A (the padded [I, A] arrays every solver keeps)
+    per_infoset_action: int  # bytes per information-set action: state plus the update's copies
+    per_node: int  # bytes per tree node of the sweep buffers
+    nodes: int
+    total: int  # infoset_actions x per_infoset_action + nodes x per_node
+
+    def describe(self) -> str:
+        return (f"{human_count(self.infoset_actions)} information-set actions x "
+                f"{self.per_infoset_action} bytes + {human_count(self.nodes)} nodes x {self.per_node} "
+                f"bytes = {human_bytes(self.total)}")
+
+
+def solver_bytes(game: Any, algo: str, dtype: str = "float64", threads: int = 1, seeds: int = 1) -> SolverBytes:
+    """Estimated peak memory of ``algo`` on the built ``game`` (a Treeplex), before allocating.
+
+    Per information-set action (``[I, A]`` arrays; ``d`` = 8 bytes for float64, 4 for float32):
+    a CFR-family solve keeps regrets (d), averages (d), the current strategy (8) and, for
+    predictive rules, the prediction (d); an update works on copies of them (the same again)
+    plus the counterfactual values and the sweep's instantaneous regrets (8 + 8). Per node:
+    the public-layout sweep keeps reach, edge probabilities and one value per player
+    (8 x (2 + P), once more for the parallel sweep's padded copy), the per-history sweep reach
+    and value (16). MCCFR keeps regrets and averages and their copies (4d per seed; no per-node
+    buffers).
+
+    Example:
+        >>> from regretlab.games import kuhn_poker
+        >>> sb = solver_bytes(kuhn_poker(), "cfr+")
+        >>> sb.infoset_actions, sb.per_infoset_action
+        (24, 64)
+        >>> solver_bytes(kuhn_poker(), "cfr+", "float32").per_infoset_action
+        48
+    """
+    d = 4 if str(dtype) == "float32" else 8
+    ia = int(game.num_infosets) * int(game.max_actions)
+    N = int(game.num_nodes)
+    if algo.startswith("mccfr"):
+        return SolverBytes(ia, 4 * d * max(int(seeds), 1), 0, N, ia * 4 * d * max(int(seeds), 1))
+    predictive = algo.startswith("pcfr")
+    state = 2 * d + 8 + (d if predictive else 0)
+    per_ia = 2 * state + 16
+    from regretlab.games.factored import public_layout
+
+    per_node = 16
+    if public_layout(game) is not None:
+        per_node = 8 * (2 + int(game.num_players)) * (2 if threads > 1 else 1)
+    return SolverBytes(ia, per_ia, per_node, N, ia * per_ia + N * per_node)
+
+
+def check_solver_fits(game: Any, algo: str, dtype: str = "float64", threads: int = 1,
+                      seeds: int = 1) -> SolverBytes:
+    """Refuse (one-line ``ValueError``) a solve whose :func:`solver_bytes` exceed the memory
+    available; returns the estimate otherwise."""
+    sb = solver_bytes(game, algo, dtype, threads, seeds)
+    check_fits(f"{algo} ({dtype}) on {game.name} ({sb.describe()})", sb.total)
+    return sb

@@ -24,7 +24,8 @@ from regretlab.games.mccfr import mccfr
 from regretlab.games.treeplex import Treeplex
 
 LP_ALGO = "sequence-form-lp"  # exact two-player zero-sum solve (regretlab.games.sequence_form)
-ALGOS = tuple(ALGORITHMS) + ("mccfr-external", "mccfr-outcome", LP_ALGO)
+ALGOS = tuple(ALGORITHMS) + ("mccfr-external", "mccfr-outcome", "mccfr-outcome-vr", LP_ALGO)
+VR_RATE = 0.5  # baseline learning rate of mccfr-outcome-vr (VR-MCCFR, Schmid et al. 2019)
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class SolveConfig:
     seed: int = 0  # MCCFR sampling seed (and a randomised local rule's)
     params: str = ""  # extra game parameters, "key=value,key=value" (hold'em, OpenSpiel)
     local: str = ""  # "" or an experts learner replacing the algorithm's local rule (see local_rule)
+    dtype: str = "float64"  # storage of regrets and averages: float64 or float32 (fused rules)
 
 
 def parse_params(text: str) -> dict[str, Any]:
@@ -153,8 +155,12 @@ def solver_label(algo: str, local: str = "") -> str:
 
 
 def make(algo: str, seed: int = 0, local: str = "", iterations: int | None = None,
-         what: str = "algo", local_what: str = "local") -> Any:
+         what: str = "algo", local_what: str = "local", threads: int = 1, dtype: str = "float64") -> Any:
     """The solver object for an algorithm name (CFR family or MCCFR).
+
+    ``threads`` is the cores of the CFR family's compiled sweeps (the same numbers at any
+    count); a single-seed MCCFR run samples one traversal at a time and ignores it. ``dtype``
+    is the storage of regrets and averages (``"float32"``: the fused rules only).
 
     With ``local`` (see :func:`local_rule`) that learner replaces the algorithm's local rule: a
     CFR preset keeps its averaging schedule and update order (``make("cfr", local="hedge(lr=0.5)")`` is
@@ -170,20 +176,23 @@ def make(algo: str, seed: int = 0, local: str = "", iterations: int | None = Non
 
         return SequenceFormLPSolver()
     rule = None if not local else local_rule(local, iterations, local_what)
+    if algo == "mccfr-outcome-vr":
+        return mccfr("outcome", seed=seed, local=rule, dtype=dtype, vr=VR_RATE)
     if algo.startswith("mccfr-"):
-        return mccfr(algo.split("-", 1)[1], seed=seed, local=rule)
-    preset = make_solver(algo)
+        return mccfr(algo.split("-", 1)[1], seed=seed, local=rule, dtype=dtype)
+    preset = make_solver(algo, threads=threads, dtype=dtype)
     if rule is None:
         return preset
     from regretlab.games.cfr import cfr
 
     return cfr(local=rule, averaging=preset.averaging, updates=preset.updates, backend=preset.backend,
-               name=solver_label(algo, local), seed=seed)
+               name=solver_label(algo, local), seed=seed, threads=threads, dtype=dtype)
 
 
-def make_for(config: SolveConfig, what: str = "algo", local_what: str = "local") -> Any:
+def make_for(config: SolveConfig, what: str = "algo", local_what: str = "local", threads: int = 1) -> Any:
     """The solver of ``config`` (:func:`make` with its algorithm, seed, local rule, iterations)."""
-    return make(config.algo, config.seed, config.local, config.iterations, what, local_what)
+    return make(config.algo, config.seed, config.local, config.iterations, what, local_what, threads,
+                config.dtype)
 
 
 def checkpoint_problem(solver: Any) -> str | None:
@@ -229,6 +238,8 @@ def default_checkpoint(config: SolveConfig, folder: str | Path = Path("results")
     parts.append(slug(config.algo))
     if config.local:
         parts.append(slug(config.local))
+    if config.dtype != "float64":
+        parts.append(config.dtype)
     parts += [f"seed{config.seed}", f"every{config.checkpoint_every}"]
     return Path(folder) / ("-".join(parts) + ".npz")
 
@@ -261,7 +272,8 @@ def load_checkpoint(path: Path, config: SolveConfig, game: Treeplex | None = Non
         raise ValueError(f"{what} {shown!r}: 'config' is not the JSON settings of a regretlab solve")
     saved.setdefault("params", "")
     saved.setdefault("local", "")
-    for k in ("game", "players", "algo", "local", "seed", "checkpoint_every", "params"):
+    saved.setdefault("dtype", "float64")
+    for k in ("game", "players", "algo", "local", "seed", "checkpoint_every", "params", "dtype"):
         if saved.get(k) != getattr(config, k):
             raise ValueError(
                 f"{what} {shown!r} was written with {k}={saved.get(k)!r}, not "
@@ -288,10 +300,17 @@ def load_checkpoint(path: Path, config: SolveConfig, game: Treeplex | None = Non
         arr = arrays[f"state_{k}"]
         if not np.issubdtype(arr.dtype, np.floating):
             raise ValueError(f"{what} {shown!r}: state_{k} must hold floats, got dtype {arr.dtype}")
-        if game is not None and shape is not None and arr.shape != shape:
+        if k not in ("strategy", "baseline") and arr.dtype != np.dtype(config.dtype):
+            raise ValueError(f"{what} {shown!r}: state_{k} is stored as {arr.dtype}, but this solve keeps "
+                             f"{config.dtype}; resuming would not be bit-identical")
+        want = shape
+        if k == "baseline" and game is not None:
+            want = (game.num_players, game.num_nodes, game.max_actions)
+        if game is not None and want is not None and arr.shape != want:
+            kind = ("players x nodes x actions" if k == "baseline" else "information sets x actions")
             raise ValueError(
                 f"{what} {shown!r}: state_{k} has shape {list(arr.shape)}, but game {game.name!r} "
-                f"needs [{shape[0]}, {shape[1]}] (information sets x actions)")
+                f"needs {list(want)} ({kind})")
         if not np.isfinite(arr).all():
             bad = arr[~np.isfinite(arr)].ravel()[0]
             raise ValueError(f"{what} {shown!r}: state_{k} must be finite, but {int((~np.isfinite(arr)).sum())} "
@@ -327,6 +346,7 @@ def solve(
     on_checkpoint: Callable[[int, float], None] | None = None,
     on_resume: Callable[[int], None] | None = None,
     checkpoint_name: str = "checkpoint file",
+    threads: int = 1,
 ) -> tuple[Any, Any, dict[str, list]]:
     """Run ``config`` on ``game``.
 
@@ -338,6 +358,8 @@ def solve(
         on_checkpoint: called with (iteration, exploitability) after each block.
         on_resume: called with the checkpoint's iteration when the run resumes from it.
         checkpoint_name: how errors about the checkpoint file name it (e.g. ``"--checkpoint"``).
+        threads: cores of the CFR family's compiled sweeps (the same numbers at any count, so a
+            checkpoint written at one count resumes bit-identically at another).
 
     Returns:
         (solver, final state, curve columns ``iteration``, ``exploitability``, ``nash_conv``,
@@ -345,7 +367,7 @@ def solve(
     """
     check_int("iterations", config.iterations, minimum=1)
     every = check_int("checkpoint_every", config.checkpoint_every, minimum=1)
-    solver = make_for(config)
+    solver = make_for(config, threads=threads)
     if checkpoint is not None and checkpoint_problem(solver) is not None:
         raise ValueError(f"{checkpoint_name} {str(checkpoint)!r}: {checkpoint_problem(solver)}, so the "
                          "solve cannot checkpoint; solve without a checkpoint")
@@ -356,6 +378,9 @@ def solve(
         if on_resume is not None:
             on_resume(state.t)
     if state is None:
+        from regretlab.games.sizes import check_solver_fits
+
+        check_solver_fits(game, config.algo, config.dtype, threads)
         state = solver.init(game)
     if config.algo == LP_ALGO:  # one exact solve: the curve is one point at "iteration" 1
         t0 = time.perf_counter()
