@@ -1,0 +1,692 @@
+"""Nash equilibria of normal-form games with any number of players.
+
+Four solvers, one result type (:class:`NashResult`), one verification rule: every profile a
+solver returns has been *polished* (Newton's method on the indifference system of its support)
+and *checked* on the full game, ``nash_conv(game, profile) < tol`` (default ``1e-9``), with
+:func:`regretlab.games.normal_form.gaps.nash_conv`. Each solver takes a wall-clock
+``time_limit`` (seconds, > 0) and an iteration cap, and reports progress; none can hang.
+
+* :func:`enumerate_supports` — support enumeration (Porter, Nudelman & Shoham, GEB 63, 2008,
+  ordering and conditional-dominance pruning) where each support profile's indifference system
+  (linear for 2 players, polynomial of degree P-1 for P >= 3) is solved by batched Newton from
+  many starts (the centroid plus seeded Dirichlet draws). Completeness: exact for 2 players
+  (the system is linear: one Newton step from any start lands on its unique solution when it is
+  regular); for P >= 3 it finds each isolated solution that some start's Newton basin contains,
+  so the list is *not certified complete* (``NashResult.complete`` only says that every support
+  profile was visited within the limits).
+* :func:`logit_homotopy` — the principal branch of the logit quantal response correspondence
+  (McKelvey & Palfrey, GEB 10, 1995) traced from the centroid at λ = 0 by arc-length
+  predictor–corrector continuation in ``(log x, λ)`` (Turocy, GEB 51, 2005); for a generic
+  game it ends at a Nash equilibrium as λ → ∞, which is polished and verified. This is the
+  homotopy method of the issue (a logit tracer, not Govindan–Wilson's GNM).
+* :func:`iterated_polymatrix` — iterated polymatrix approximation (Govindan & Wilson, JEDC 28,
+  2004): linearise every player's payoff at the current profile, solve the polymatrix game
+  exactly by Lemke's algorithm on its LCP (Miller & Zucker, Math. Prog. 1991), move towards the
+  solution (damped when NashConv does not fall), polish near the end. Local, not global.
+
+Example:
+    >>> from regretlab.games.normal_form import random_game
+    >>> g = random_game(2, num_players=3, seed=1)
+    >>> res = enumerate_supports(g, time_limit=10)
+    >>> all(c < 1e-9 for c in res.nash_conv), res.complete
+    (True, True)
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from itertools import combinations, product
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from regretlab.games.normal_form.game import NormalFormGame
+from regretlab.games.normal_form.gaps import nash_conv
+
+_LET = "abcdefghijklmnopqrstuvw"
+Profile = list  # P arrays [K_i]
+
+
+@dataclass(frozen=True)
+class NashResult:
+    """What a solver found.
+
+    Attributes:
+        equilibria: the verified profiles, each a list of P arrays ``[K_i]``.
+        nash_conv: NashConv of each (all ``< tol``).
+        method: the solver's name.
+        complete: the solver ran to its natural end (enumeration visited every support profile;
+            a single-equilibrium method found one) rather than stopping at a limit.
+        iterations: units of work done (support profiles, path steps, polymatrix solves ...).
+        seconds: wall-clock time.
+        first_seconds: time to the first verified equilibrium (``nan`` if none).
+    """
+
+    equilibria: list
+    nash_conv: list
+    method: str
+    complete: bool
+    iterations: int
+    seconds: float
+    first_seconds: float = float("nan")
+    info: dict = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.equilibria)
+
+
+# -- limits and progress ------------------------------------------------------------------------
+
+
+def check_limits(time_limit: Any, max_iter: Any, name: str = "max_iter") -> tuple[float, int]:
+    """Validate a wall-clock limit (> 0 seconds) and an iteration cap (integer >= 1)."""
+    import math
+    import numbers
+
+    if isinstance(time_limit, bool) or not isinstance(time_limit, numbers.Real) or math.isnan(time_limit):
+        raise ValueError(f"time_limit must be a number of seconds > 0, got {time_limit!r}")
+    if time_limit <= 0:
+        raise ValueError(f"time_limit must be > 0 seconds (a solver needs time to run), got {time_limit!r}")
+    if isinstance(max_iter, bool) or not isinstance(max_iter, numbers.Integral) or max_iter < 1:
+        raise ValueError(f"{name} must be an integer >= 1, got {max_iter!r}")
+    return float(time_limit), int(max_iter)
+
+
+class _Progress:
+    """``progress``: False (nothing), True (a transient rich bar), or a callable ``(done, total)``."""
+
+    def __init__(self, progress: Any, total: int, label: str) -> None:
+        self._call = progress if callable(progress) else None
+        self._bar = None
+        self.total = total
+        if progress is True:
+            from regretlab.progress import bar
+
+            self._bar = bar(total, label, transient=True, fields=("found",))
+
+    def __call__(self, done: int, found: int = 0) -> None:
+        if self._bar is not None:
+            self._bar.update(done, found=found)
+        elif self._call is not None:
+            self._call(done, self.total)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+
+
+def _game(game: Any) -> NormalFormGame:
+    if not isinstance(game, NormalFormGame):
+        raise TypeError(f"game must be a NormalFormGame, got {type(game).__name__}")
+    return game
+
+
+# -- the indifference system of a support profile ---------------------------------------------
+
+
+def _contract(t: np.ndarray, xs: Sequence[np.ndarray], keep: Sequence[int]) -> np.ndarray:
+    """Contract ``t [k_1..k_P]`` with batched ``xs[j] [B, k_j]`` for every axis j not in ``keep``."""
+    p = t.ndim
+    ops: list = [t]
+    terms = [_LET[:p]]
+    for j in range(p):
+        if j not in keep:
+            ops.append(xs[j])
+            terms.append("z" + _LET[j])
+    out = "z" + "".join(_LET[j] for j in keep)
+    if len(ops) == 1:  # nothing to contract (two players, both axes kept)
+        return np.broadcast_to(t, (xs[0].shape[0],) + t.shape)
+    return np.einsum(",".join(terms) + "->" + out, *ops)
+
+
+def _system(tens: np.ndarray, xs: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Residual ``[B, N]`` and Jacobian ``[B, N, N]`` of the support's indifference system.
+
+    ``tens [P, k_1..k_P]`` is the payoff tensor restricted to the support; unknowns are the P
+    mixtures on it (``N = Σ k_i``). Rows of player i: ``u_i(a, x_-i) - u_i(a_0, x_-i)`` for the
+    support's actions ``a ≠ a_0``, then ``Σ_a x_i(a) - 1``.
+    """
+    p = len(xs)
+    ks = [x.shape[1] for x in xs]
+    off = np.concatenate([[0], np.cumsum(ks)])
+    n, b = int(off[-1]), xs[0].shape[0]
+    F = np.empty((b, n))
+    J = np.zeros((b, n, n))
+    for i in range(p):
+        r0 = off[i]
+        dev = _contract(tens[i], xs, [i]) if p > 1 else np.broadcast_to(tens[i], (b, ks[0]))
+        F[:, r0:r0 + ks[i] - 1] = dev[:, 1:] - dev[:, :1]
+        F[:, r0 + ks[i] - 1] = xs[i].sum(1) - 1.0
+        J[:, r0 + ks[i] - 1, off[i]:off[i + 1]] = 1.0
+        if ks[i] == 1:
+            continue
+        for j in range(p):
+            if j == i:
+                continue
+            blk = _contract(tens[i], xs, sorted([i, j]))  # [B, k_i, k_j] or [B, k_j, k_i]
+            if j < i:
+                blk = blk.transpose(0, 2, 1)
+            J[:, r0:r0 + ks[i] - 1, off[j]:off[j + 1]] = blk[:, 1:, :] - blk[:, :1, :]
+    return F, J
+
+
+def _newton(tens: np.ndarray, z: np.ndarray, ks: Sequence[int], iters: int = 40,
+            tol: float = 1e-14) -> tuple[np.ndarray, np.ndarray]:
+    """Batched Newton (pseudo-inverse steps) on the indifference system; ``z [B, N]``.
+
+    Returns the final iterates and a bool mask of those that converged (max residual <= tol
+    times the payoff scale).
+    """
+    off = np.concatenate([[0], np.cumsum(ks)])
+    scale = max(1.0, float(np.abs(tens).max()))
+    live = np.ones(z.shape[0], dtype=bool)
+    ok = np.zeros(z.shape[0], dtype=bool)
+    for _ in range(iters):
+        idx = np.flatnonzero(live & ~ok)
+        if idx.size == 0:
+            break
+        zz = z[idx]
+        xs = [zz[:, off[i]:off[i + 1]] for i in range(len(ks))]
+        F, J = _system(tens, xs)
+        res = np.abs(F).max(1)
+        good = res <= tol * scale
+        ok[idx[good]] = True
+        todo = ~good
+        if not todo.any():
+            break
+        try:
+            step = np.linalg.solve(J[todo], F[todo][..., None])[..., 0]
+        except np.linalg.LinAlgError:
+            step = np.einsum("bij,bj->bi", np.linalg.pinv(J[todo]), F[todo])
+        znew = zz[todo] - step
+        bad = ~np.isfinite(znew).all(1) | (np.abs(znew).max(1) > 1e6)
+        z[idx[todo]] = np.where(bad[:, None], zz[todo], znew)
+        live[idx[todo][bad]] = False
+    return z, ok
+
+
+def _verify(game: NormalFormGame, supports: Sequence[np.ndarray], z: np.ndarray,
+            tol: float) -> list[tuple[list[np.ndarray], float]]:
+    """Embed support-restricted solutions ``z [B, N]`` into full profiles; keep verified ones."""
+    ks = [len(s) for s in supports]
+    off = np.concatenate([[0], np.cumsum(ks)])
+    out = []
+    for row in z:
+        if (row < -1e-10).any():
+            continue
+        prof = []
+        for i, s in enumerate(supports):
+            x = np.zeros(game.num_actions[i])
+            x[s] = np.clip(row[off[i]:off[i + 1]], 0.0, None)
+            tot = x.sum()
+            if not tot > 0:
+                break
+            prof.append(x / tot)
+        else:
+            c = float(nash_conv(game, prof))
+            if c < tol:
+                out.append((prof, c))
+    return out
+
+
+def _same(a: list[np.ndarray], b: list[np.ndarray], atol: float = 1e-7) -> bool:
+    return all(np.abs(x - y).max() <= atol for x, y in zip(a, b))
+
+
+def polish(game: NormalFormGame, profile: Sequence[Any], tol: float = 1e-9,
+           thresholds: Sequence[float] = (1e-2, 1e-3, 1e-4, 1e-6, 1e-8, 1e-10)) -> tuple[list[np.ndarray], float] | None:
+    """Refine an approximate equilibrium to one with NashConv ``< tol``, or None.
+
+    For each threshold, the support is ``{a: x_i(a) > threshold}``; Newton's method on that
+    support's indifference system starts at the profile restricted to it, and the result is
+    verified on the full game. The profile itself is returned when it already passes.
+
+    Example:
+        >>> from regretlab.games.normal_form import matching_pennies
+        >>> prof, conv = polish(matching_pennies(), [np.array([0.49, 0.51]), np.array([0.52, 0.48])])
+        >>> [x.round(9).tolist() for x in prof], conv < 1e-9
+        ([[0.5, 0.5], [0.5, 0.5]], True)
+    """
+    game = _game(game)
+    xs = [np.asarray(x, dtype=np.float64) for x in profile]
+    tried = set()
+    for thr in thresholds:
+        supports = [np.flatnonzero(x > thr) for x in xs]
+        if any(s.size == 0 for s in supports):
+            continue
+        key = tuple(tuple(s) for s in supports)
+        if key in tried:
+            continue
+        tried.add(key)
+        tens = game.payoffs[(slice(None),) + np.ix_(*supports)]
+        z = np.concatenate([x[s] / x[s].sum() for x, s in zip(xs, supports)])[None].copy()
+        z, ok = _newton(tens, z, [len(s) for s in supports])
+        if ok[0]:
+            found = _verify(game, supports, z, tol)
+            if found:
+                return found[0]
+    c0 = float(nash_conv(game, xs))
+    return (xs, c0) if c0 < tol else None
+
+
+# -- support enumeration ----------------------------------------------------------------------
+
+
+def _dominated(pay_i: np.ndarray, i: int, supports: Sequence[np.ndarray]) -> bool:
+    """Some action of player i's support is strictly dominated given the others' supports."""
+    idx = [np.arange(pay_i.shape[j]) if j == i else s for j, s in enumerate(supports)]
+    sub = np.moveaxis(pay_i[np.ix_(*idx)], i, 0).reshape(pay_i.shape[i], -1)  # [K_i, |S_-i|]
+    own = sub[supports[i]]  # [k_i, R]
+    return bool((own[:, None, :] < sub[None, :, :]).all(-1).any())
+
+
+def support_profiles(num_actions: Sequence[int]) -> list[tuple[np.ndarray, ...]]:
+    """Every profile of non-empty supports, smallest total size first, then most balanced
+    (the order of Porter, Nudelman & Shoham 2008)."""
+    per = [[np.array(c) for r in range(1, k + 1) for c in combinations(range(k), r)] for k in num_actions]
+    profs = list(product(*per))
+    profs.sort(key=lambda s: (sum(len(x) for x in s), max(len(x) for x in s) - min(len(x) for x in s)))
+    return profs
+
+
+def enumerate_supports(game: NormalFormGame, *, time_limit: float = 60.0, max_profiles: int = 10**7,
+                       starts: int | None = None, seed: int = 0, tol: float = 1e-9,
+                       first_only: bool = False, progress: Any = False) -> NashResult:
+    """All equilibria found by support enumeration with Newton on each support's polynomial system.
+
+    Args:
+        game: a P-player :class:`NormalFormGame`.
+        time_limit: wall-clock seconds (> 0); the scan stops, ``complete=False``, when spent.
+        max_profiles: cap on support profiles visited.
+        starts: Newton starts per support profile (default 1 for P = 2, where the system is
+            linear, else ``8 + 4 Σ(k_i - 1)``).
+        seed: seed of the Dirichlet starts (same seed, same list).
+        tol: NashConv bound of every returned equilibrium.
+        first_only: stop at the first equilibrium.
+        progress: False, True (a bar) or a callable ``(done, total)``.
+
+    Returns:
+        :class:`NashResult`; duplicates (max-abs difference <= 1e-7) are removed.
+
+    Example:
+        >>> from regretlab.games.normal_form import chicken
+        >>> len(enumerate_supports(chicken()).equilibria)
+        3
+
+    References:
+        R. Porter, E. Nudelman, Y. Shoham, "Simple search methods for finding a Nash
+        equilibrium", GEB 63, 2008; R. McKelvey, A. McLennan, "Computation of equilibria in
+        finite games", Handbook of Computational Economics 1, 1996 (§ support enumeration).
+    """
+    game = _game(game)
+    time_limit, max_profiles = check_limits(time_limit, max_profiles, "max_profiles")
+    t0 = time.perf_counter()
+    p = game.num_players
+    rng = np.random.default_rng(seed)
+    profs = support_profiles(game.num_actions)
+    bar = _Progress(progress, len(profs), "support profiles")
+    found: list = []
+    convs: list = []
+    first = float("nan")
+    visited = 0
+    complete = True
+    try:
+        for supports in profs:
+            if visited >= max_profiles or time.perf_counter() - t0 > time_limit:
+                complete = False
+                break
+            visited += 1
+            if visited % 16 == 0:
+                bar(visited, len(found))
+            if any(_dominated(game.payoffs[i], i, supports) for i in range(p) if len(supports[i]) > 1):
+                continue
+            ks = [len(s) for s in supports]
+            n = sum(ks)
+            if p == 1 or all(k == 1 for k in ks):
+                z = np.ones((1, n))
+            else:
+                m = starts if starts is not None else (1 if p == 2 else 8 + 4 * (n - p))
+                parts = [np.full((m, k), 1.0 / k) for k in ks]
+                for i, k in enumerate(ks):
+                    if k > 1 and m > 1:
+                        parts[i][1:] = rng.dirichlet(np.ones(k), size=m - 1)
+                z = np.concatenate(parts, axis=1)
+            tens = game.payoffs[(slice(None),) + np.ix_(*supports)]
+            z, ok = _newton(tens, z, ks)
+            for prof, c in _verify(game, supports, z[ok], tol):
+                if not any(_same(prof, q) for q in found):
+                    found.append(prof)
+                    convs.append(c)
+                    if len(found) == 1:
+                        first = time.perf_counter() - t0
+            if first_only and found:
+                complete = True
+                break
+        bar(visited, len(found))
+    finally:
+        bar.close()
+    return NashResult(found, convs, "enumerate", complete, visited, time.perf_counter() - t0, first,
+                      {"profiles": len(profs)})
+
+
+# -- logit homotopy ---------------------------------------------------------------------------
+
+
+def _logit_system(game: NormalFormGame, w: np.ndarray, lam: float) -> tuple[np.ndarray, np.ndarray]:
+    """Residual ``[N]`` and Jacobian ``[N, N+1]`` (last column ∂/∂λ) in ``w = log x``."""
+    ks = game.num_actions
+    p = len(ks)
+    off = np.concatenate([[0], np.cumsum(ks)])
+    xs = [np.exp(w[off[i]:off[i + 1]])[None] for i in range(p)]
+    n = int(off[-1])
+    F = np.empty(n)
+    J = np.zeros((n, n + 1))
+    for i in range(p):
+        r0, k = off[i], ks[i]
+        dev = _contract(game.payoffs[i], xs, [i])[0] if p > 1 else game.payoffs[0]
+        wi = w[off[i]:off[i + 1]]
+        F[r0:r0 + k - 1] = wi[1:] - wi[0] - lam * (dev[1:] - dev[0])
+        F[r0 + k - 1] = xs[i][0].sum() - 1.0
+        J[r0 + k - 1, off[i]:off[i + 1]] = xs[i][0]
+        for a in range(1, k):
+            J[r0 + a - 1, off[i] + a] = 1.0
+            J[r0 + a - 1, off[i]] = -1.0
+        J[r0:r0 + k - 1, n] = -(dev[1:] - dev[0])
+        for j in range(p):
+            if j == i or k == 1:
+                continue
+            blk = _contract(game.payoffs[i], xs, sorted([i, j]))[0]
+            if j < i:
+                blk = blk.T
+            d = (blk[1:, :] - blk[:1, :]) * xs[j][0][None, :]
+            J[r0:r0 + k - 1, off[j]:off[j + 1]] -= lam * d
+    return F, J
+
+
+def logit_homotopy(game: NormalFormGame, *, time_limit: float = 60.0, max_steps: int = 100_000,
+                   lambda_max: float = 1e7, tol: float = 1e-9, progress: Any = False) -> NashResult:
+    """One Nash equilibrium, the limit of the principal branch of logit QRE as λ → ∞.
+
+    Payoffs are rescaled to ``[0, 1]``; the branch ``x_i(a) ∝ exp(λ u_i(a, x_-i))`` is followed
+    in ``(log x, λ)`` by arc-length continuation (tangent = null vector of the Jacobian, Euler
+    predictor, Gauss–Newton corrector, adaptive step). Each time λ passes a power of 10 (from
+    10), the point is polished on its support and, when NashConv ``< tol``, returned.
+
+    Args:
+        game: a P-player :class:`NormalFormGame`.
+        time_limit: wall-clock seconds (> 0).
+        max_steps: cap on accepted predictor–corrector steps.
+        lambda_max: stop tracing here (then one last polish).
+        tol: NashConv bound of the returned equilibrium.
+        progress: False, True (a bar over ``log10 λ``) or a callable ``(done, total)``.
+
+    Returns:
+        :class:`NashResult` with one equilibrium (``complete=True``), or none when a limit was
+        reached first (``complete=False``; ``info["lambda"]`` says how far it got).
+
+    Example:
+        >>> from regretlab.games.normal_form import random_game
+        >>> res = logit_homotopy(random_game(3, num_players=3, seed=0), time_limit=30)
+        >>> len(res.equilibria), res.nash_conv[0] < 1e-9
+        (1, True)
+
+    References:
+        R. McKelvey, T. Palfrey, "Quantal response equilibria for normal form games", GEB 10,
+        1995; T. Turocy, "A dynamic homotopy interpretation of the logistic quantal response
+        equilibrium correspondence", GEB 51, 2005; E. Allgower, K. Georg, *Introduction to
+        Numerical Continuation Methods*, 2003 (predictor–corrector).
+    """
+    game = _game(game)
+    time_limit, max_steps = check_limits(time_limit, max_steps, "max_steps")
+    t0 = time.perf_counter()
+    lo, hi = float(game.payoffs.min()), float(game.payoffs.max())
+    scaled = NormalFormGame((game.payoffs - lo) / (hi - lo if hi > lo else 1.0))
+    ks = game.num_actions
+    y = np.concatenate([np.full(k, -np.log(k)) for k in ks] + [np.zeros(1)])
+    n = y.size - 1
+    tangent_prev = np.zeros(n + 1)
+    tangent_prev[-1] = 1.0
+    h = 0.05
+    steps = 0
+    milestone = 10.0
+    total = int(np.ceil(np.log10(lambda_max))) + 1
+    bar = _Progress(progress, total, "logit path (log10 λ)")
+
+    def profile(yy: np.ndarray) -> list[np.ndarray]:
+        off = np.concatenate([[0], np.cumsum(ks)])
+        return [np.exp(yy[off[i]:off[i + 1]]) / np.exp(yy[off[i]:off[i + 1]]).sum() for i in range(len(ks))]
+
+    def done(prof, c, complete=True):
+        bar.close()
+        secs = time.perf_counter() - t0
+        return NashResult([prof], [c], "gnm-logit", complete, steps, secs, secs, {"lambda": float(y[-1])})
+
+    try:
+        while steps < max_steps and time.perf_counter() - t0 <= time_limit:
+            _, J = _logit_system(scaled, y[:-1], y[-1])
+            _, _, vt = np.linalg.svd(J)
+            t = vt[-1]
+            if t @ tangent_prev < 0:
+                t = -t
+            accepted = False
+            while h > 1e-12:
+                z = y + h * t
+                for _ in range(8):
+                    F, Jz = _logit_system(scaled, z[:-1], z[-1])
+                    dz = np.linalg.lstsq(Jz, F, rcond=None)[0]
+                    z = z - dz
+                    if np.abs(dz).max() < 1e-11:
+                        break
+                F, _ = _logit_system(scaled, z[:-1], z[-1])
+                if np.isfinite(z).all() and np.abs(F).max() < 1e-9 and np.linalg.norm(z - y) < 2.5 * h:
+                    accepted = True
+                    break
+                h *= 0.5
+            if not accepted:
+                break
+            tangent_prev = t
+            y = z
+            steps += 1
+            h = min(h * 1.4, 0.5 + 0.05 * abs(y[-1]))
+            if y[-1] >= milestone or y[-1] >= lambda_max:
+                bar(int(np.log10(max(y[-1], 1.0))))
+                got = polish(game, profile(y), tol)
+                if got is not None:
+                    return done(*got)
+                while milestone <= y[-1]:
+                    milestone *= 10.0
+                if y[-1] >= lambda_max:
+                    break
+        got = polish(game, profile(y), tol)
+        if got is not None:
+            return done(*got)
+    finally:
+        bar.close()
+    return NashResult([], [], "gnm-logit", False, steps, time.perf_counter() - t0, float("nan"),
+                      {"lambda": float(y[-1])})
+
+
+# -- iterated polymatrix approximation ---------------------------------------------------------
+
+
+def lemke(M: np.ndarray, q: np.ndarray, max_pivots: int = 10_000, d: np.ndarray | None = None) -> np.ndarray | None:
+    """Solve the LCP ``w = q + M z >= 0, z >= 0, wᵀz = 0`` by Lemke's method (covering vector
+    ``d``, default all ones); None on ray termination or the pivot cap.
+
+    Example:
+        >>> z = lemke(np.array([[2.0, 1.0], [1.0, 2.0]]), np.array([-5.0, -6.0]))
+        >>> z.round(6).tolist()
+        [1.333333, 2.333333]
+
+    References:
+        C. Lemke, "Bimatrix equilibrium points and mathematical programming", Management
+        Science 11, 1965; R. Cottle, J.-S. Pang, R. Stone, *The Linear Complementarity Problem*,
+        1992, §4.4.
+    """
+    q = np.asarray(q, dtype=np.float64)
+    n = q.size
+    if (q >= 0).all():
+        return np.zeros(n)
+    d = np.ones(n) if d is None else np.asarray(d, dtype=np.float64)
+    # rows: w - M z - d z0 = q ; columns w (0..n-1), z (n..2n-1), z0 (2n), rhs
+    T = np.hstack([np.eye(n), -np.asarray(M, dtype=np.float64), -d[:, None], q[:, None]])
+    basis = np.arange(n)
+
+    def pivot(r: int, c: int) -> None:
+        T[r] /= T[r, c]
+        col = T[:, c].copy()
+        col[r] = 0.0
+        T[:] -= col[:, None] * T[r][None, :]
+
+    r = int(np.argmin(q / d))
+    pivot(r, 2 * n)
+    leaving, basis[r] = basis[r], 2 * n
+    for _ in range(max_pivots):
+        enter = leaving + n if leaving < n else leaving - n
+        col = T[:, enter]
+        pos = col > 1e-12
+        if not pos.any():
+            return None
+        ratios = np.full(n, np.inf)
+        ratios[pos] = T[pos, -1] / col[pos]
+        best = ratios.min()
+        cand = np.flatnonzero(ratios <= best + 1e-12 * max(1.0, abs(best)))
+        z0 = cand[basis[cand] == 2 * n]
+        r = int(z0[0]) if z0.size else int(cand[np.argmax(col[cand])])
+        pivot(r, enter)
+        leaving, basis[r] = basis[r], enter
+        if leaving == 2 * n:
+            z = np.zeros(2 * n + 1)
+            z[basis] = T[:, -1]
+            return np.clip(z[n:2 * n], 0.0, None)
+    return None
+
+
+def polymatrix_approximation(game: NormalFormGame, profile: Sequence[np.ndarray]) -> list[list[np.ndarray]]:
+    """The polymatrix game that matches every player's payoff to first order at ``profile``.
+
+    Returns ``P[i][j] [K_i, K_j]`` (``P[i][i] = 0``) with
+    ``u_i(a, y_-i) ≈ Σ_{j≠i} (P[i][j] y_j)[a]`` for profiles ``y`` near ``profile`` (exact for
+    2 players and on the linear part; the constant is spread over the ``P - 1`` partners using
+    ``Σ_b y_j(b) = 1``).
+    """
+    p = game.num_players
+    xs = [np.asarray(x, dtype=np.float64)[None] for x in profile]
+    out = [[np.zeros((game.num_actions[i], game.num_actions[j])) for j in range(p)] for i in range(p)]
+    for i in range(p):
+        c = _contract(game.payoffs[i], xs, [i])[0]  # u_i(a, x_-i)
+        lin = {}
+        for j in range(p):
+            if j != i:
+                blk = _contract(game.payoffs[i], xs, sorted([i, j]))[0]
+                lin[j] = blk if i < j else blk.T
+        for j, L in lin.items():
+            const = (c - L @ xs[j][0]) / (p - 1)
+            out[i][j] = L + const[:, None]
+    return out
+
+
+def _solve_polymatrix(P: list[list[np.ndarray]], ks: Sequence[int]) -> list[np.ndarray] | None:
+    """An equilibrium of a polymatrix game by Lemke on its LCP (Miller & Zucker 1991)."""
+    p = len(ks)
+    off = np.concatenate([[0], np.cumsum(ks)])
+    n = int(off[-1])
+    C = np.zeros((n, n))
+    top = max(float(np.max(P[i][j])) for i in range(p) for j in range(p) if i != j)
+    for i in range(p):
+        for j in range(p):
+            if i != j:
+                C[off[i]:off[i + 1], off[j]:off[j + 1]] = top + 1.0 - P[i][j]  # positive costs
+    E = np.zeros((p, n))
+    for i in range(p):
+        E[i, off[i]:off[i + 1]] = 1.0
+    M = np.block([[C, -E.T, E.T], [E, np.zeros((p, 2 * p))], [-E, np.zeros((p, 2 * p))]])
+    q = np.concatenate([np.zeros(n), -np.ones(p), np.ones(p)])
+    z = lemke(M, q)
+    if z is None:
+        return None
+    ys = [z[off[i]:off[i + 1]] for i in range(p)]
+    if any(not y.sum() > 0 for y in ys):
+        return None
+    return [y / y.sum() for y in ys]
+
+
+def iterated_polymatrix(game: NormalFormGame, *, time_limit: float = 60.0, max_iter: int = 1000,
+                        start: Sequence[Any] | None = None, tol: float = 1e-9,
+                        progress: Any = False) -> NashResult:
+    """One Nash equilibrium by iterated polymatrix approximation (IPA).
+
+    At the current profile x, each player's payoff is replaced by its first-order (polymatrix)
+    expansion, the polymatrix game is solved exactly by Lemke's algorithm, and x moves to
+    ``x + α (y - x)``; α halves when NashConv does not fall and grows back otherwise. Every
+    iterate is polished on its support; the first that verifies is returned.
+
+    Args:
+        game: a P-player :class:`NormalFormGame`.
+        time_limit: wall-clock seconds (> 0).
+        max_iter: cap on polymatrix solves.
+        start: initial profile (default the centroid).
+        tol: NashConv bound of the returned equilibrium.
+        progress: False, True (a bar) or a callable ``(done, total)``.
+
+    Returns:
+        :class:`NashResult` with one equilibrium, or none (``complete=False``) when the limits
+        were reached: IPA converges locally, not from every start.
+
+    Example:
+        >>> from regretlab.games.normal_form import random_game
+        >>> res = iterated_polymatrix(random_game(2, num_players=3, seed=3), time_limit=20)
+        >>> res.nash_conv[0] < 1e-9
+        True
+
+    References:
+        S. Govindan, R. Wilson, "Computing Nash equilibria by iterated polymatrix
+        approximation", JEDC 28, 2004; A. Miller, S. Zucker, "Copositive-plus Lemke algorithm
+        solves polymatrix games", Oper. Res. Letters 10, 1991.
+    """
+    game = _game(game)
+    time_limit, max_iter = check_limits(time_limit, max_iter)
+    t0 = time.perf_counter()
+    ks = game.num_actions
+    if start is None:
+        x = [np.full(k, 1.0 / k) for k in ks]
+    else:
+        x = game.check_strategies(list(start), "start")
+        x = [np.asarray(v, dtype=np.float64) for v in x]
+    if game.num_players == 1:
+        prof = [np.eye(ks[0])[int(np.argmax(game.payoffs[0]))]]
+        return NashResult([prof], [0.0], "ipa", True, 0, time.perf_counter() - t0, 0.0)
+    bar = _Progress(progress, max_iter, "polymatrix solves")
+    alpha = 1.0
+    conv = float(nash_conv(game, x))
+    it = 0
+    try:
+        while it < max_iter and time.perf_counter() - t0 <= time_limit:
+            it += 1
+            got = polish(game, x, tol)
+            if got is not None:
+                secs = time.perf_counter() - t0
+                return NashResult([got[0]], [got[1]], "ipa", True, it, secs, secs)
+            y = _solve_polymatrix(polymatrix_approximation(game, x), ks)
+            if y is None:
+                break
+            got = polish(game, y, tol)
+            if got is not None:
+                secs = time.perf_counter() - t0
+                return NashResult([got[0]], [got[1]], "ipa", True, it, secs, secs)
+            while alpha > 1e-6:
+                cand = [(1 - alpha) * a + alpha * b for a, b in zip(x, y)]
+                c = float(nash_conv(game, cand))
+                if c < conv:
+                    x, conv = cand, c
+                    alpha = min(1.0, 2 * alpha)
+                    break
+                alpha *= 0.5
+            else:
+                break
+            if it % 4 == 0:
+                bar(it)
+    finally:
+        bar.close()
+    return NashResult([], [], "ipa", False, it, time.perf_counter() - t0, float("nan"), {"nash_conv": conv})
