@@ -548,12 +548,16 @@ def lemke(M: np.ndarray, q: np.ndarray, max_pivots: int = 10_000, d: np.ndarray 
         pos = col > 1e-12
         if not pos.any():
             return None
-        ratios = np.full(n, np.inf)
-        ratios[pos] = T[pos, -1] / col[pos]
-        best = ratios.min()
-        cand = np.flatnonzero(ratios <= best + 1e-12 * max(1.0, abs(best)))
+        cand = np.flatnonzero(pos)
         z0 = cand[basis[cand] == 2 * n]
-        r = int(z0[0]) if z0.size else int(cand[np.argmax(col[cand])])
+        # lexicographic minimum ratio over (rhs, columns of the initial basis): no cycling
+        for c in [2 * n + 1] + list(range(n)):
+            ratios = T[cand, c] / col[cand]
+            best = ratios.min()
+            cand = cand[ratios <= best + 1e-11 * max(1.0, abs(best))]
+            if cand.size == 1 or (z0.size and z0[0] in cand):
+                break
+        r = int(z0[0]) if z0.size and z0[0] in cand else int(cand[0])
         pivot(r, enter)
         leaving, basis[r] = basis[r], enter
         if leaving == 2 * n:
@@ -596,13 +600,15 @@ def _solve_polymatrix(P: list[list[np.ndarray]], ks: Sequence[int]) -> list[np.n
     top = max(float(np.max(P[i][j])) for i in range(p) for j in range(p) if i != j)
     for i in range(p):
         for j in range(p):
-            if i != j:
-                C[off[i]:off[i + 1], off[j]:off[j + 1]] = top + 1.0 - P[i][j]  # positive costs
+            # positive costs; the own block is a constant (it shifts all of i's costs alike, since
+            # Σ y_i = 1), which makes C > 0 and the LCP copositive-plus, so Lemke cannot end on a ray
+            C[off[i]:off[i + 1], off[j]:off[j + 1]] = top + 1.0 - (P[i][j] if i != j else 0.0)
     E = np.zeros((p, n))
     for i in range(p):
         E[i, off[i]:off[i + 1]] = 1.0
-    M = np.block([[C, -E.T, E.T], [E, np.zeros((p, 2 * p))], [-E, np.zeros((p, 2 * p))]])
-    q = np.concatenate([np.zeros(n), -np.ones(p), np.ones(p)])
+    # w_y = C y - Eᵀv >= 0 ⊥ y >= 0;  w_v = E y - 1 >= 0 ⊥ v >= 0 (v > 0 as costs are positive)
+    M = np.block([[C, -E.T], [E, np.zeros((p, p))]])
+    q = np.concatenate([np.zeros(n), -np.ones(p)])
     z = lemke(M, q)
     if z is None:
         return None
@@ -613,20 +619,23 @@ def _solve_polymatrix(P: list[list[np.ndarray]], ks: Sequence[int]) -> list[np.n
 
 
 def iterated_polymatrix(game: NormalFormGame, *, time_limit: float = 60.0, max_iter: int = 1000,
-                        start: Sequence[Any] | None = None, tol: float = 1e-9,
+                        start: Sequence[Any] | None = None, seed: int = 0, tol: float = 1e-9,
                         progress: Any = False) -> NashResult:
     """One Nash equilibrium by iterated polymatrix approximation (IPA).
 
     At the current profile x, each player's payoff is replaced by its first-order (polymatrix)
     expansion, the polymatrix game is solved exactly by Lemke's algorithm, and x moves to
-    ``x + α (y - x)``; α halves when NashConv does not fall and grows back otherwise. Every
-    iterate is polished on its support; the first that verifies is returned.
+    ``x + α (y - x)``; α halves (down to 1/64) until NashConv falls, and grows back after a
+    descent. Without descent x moves half way to y, and after every 8 such stalls restarts at a
+    seeded random profile. Every iterate and every polymatrix solution is polished on its
+    support; the first that verifies is returned.
 
     Args:
         game: a P-player :class:`NormalFormGame`.
         time_limit: wall-clock seconds (> 0).
         max_iter: cap on polymatrix solves.
         start: initial profile (default the centroid).
+        seed: seed of the restarts.
         tol: NashConv bound of the returned equilibrium.
         progress: False, True (a bar) or a callable ``(done, total)``.
 
@@ -660,7 +669,8 @@ def iterated_polymatrix(game: NormalFormGame, *, time_limit: float = 60.0, max_i
     bar = _Progress(progress, max_iter, "polymatrix solves")
     alpha = 1.0
     conv = float(nash_conv(game, x))
-    it = 0
+    it = stall = 0
+    rng = np.random.default_rng(seed)
     try:
         while it < max_iter and time.perf_counter() - t0 <= time_limit:
             it += 1
@@ -675,16 +685,23 @@ def iterated_polymatrix(game: NormalFormGame, *, time_limit: float = 60.0, max_i
             if got is not None:
                 secs = time.perf_counter() - t0
                 return NashResult([got[0]], [got[1]], "ipa", True, it, secs, secs)
-            while alpha > 1e-6:
+            while alpha >= 1.0 / 64:
                 cand = [(1 - alpha) * a + alpha * b for a, b in zip(x, y)]
                 c = float(nash_conv(game, cand))
                 if c < conv:
                     x, conv = cand, c
                     alpha = min(1.0, 2 * alpha)
+                    stall = 0
                     break
                 alpha *= 0.5
-            else:
-                break
+            else:  # no descent along y - x: a non-monotone full step, or a fresh start
+                stall += 1
+                alpha = 1.0
+                if stall % 8 == 0:
+                    x = [rng.dirichlet(np.ones(k)) for k in ks]
+                else:
+                    x = [0.5 * a + 0.5 * b for a, b in zip(x, y)]
+                conv = float(nash_conv(game, x))
             if it % 4 == 0:
                 bar(it)
     finally:
