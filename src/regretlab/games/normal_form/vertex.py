@@ -158,7 +158,7 @@ def vertex_enumeration(game: NormalFormGame | Any, col: Any = None, *, exact: bo
 
     Example:
         >>> from regretlab.games.normal_form import matching_pennies
-        >>> [(x.tolist(), y.tolist()) for x, y in vertex_enumeration(matching_pennies())]
+        >>> [(x.round(12).tolist(), y.round(12).tolist()) for x, y in vertex_enumeration(matching_pennies())]
         [([0.5, 0.5], [0.5, 0.5])]
 
     References:
