@@ -9,10 +9,11 @@ import pytest
 
 from regretlab.games.normal_form import NormalFormGame, nash_conv, random_game, support_enumeration
 from regretlab.games.normal_form.nplayer import (
-    enumerate_supports, iterated_polymatrix, lemke, logit_homotopy, polish, support_profiles,
+    enumerate_supports, iterated_polymatrix, lemke, logit_homotopy, polish, simplicial_subdivision,
+    support_profiles,
 )
 
-SOLVERS = [enumerate_supports, logit_homotopy, iterated_polymatrix]
+SOLVERS = [enumerate_supports, logit_homotopy, iterated_polymatrix, simplicial_subdivision]
 GAMES = [(3, 2, s) for s in range(4)] + [(3, 3, s) for s in range(2)] + [(4, 2, s) for s in range(2)]
 
 
@@ -41,7 +42,7 @@ def test_every_returned_equilibrium_verifies_and_single_methods_land_in_the_enum
         assert nash_conv(g, prof) < 1e-9 and c < 1e-9
     found = {_key(p) for p in res.equilibria}
     assert len(found) == len(res.equilibria)
-    for solver in (logit_homotopy, iterated_polymatrix):
+    for solver in (logit_homotopy, iterated_polymatrix, simplicial_subdivision):
         one = solver(g, time_limit=30)
         assert len(one.equilibria) == 1, solver.__name__
         assert nash_conv(g, one.equilibria[0]) < 1e-9
@@ -64,7 +65,7 @@ def test_jordan_game_has_its_unique_mixed_equilibrium():
     res = enumerate_supports(g)
     assert len(res.equilibria) == 1
     assert np.allclose(np.concatenate(res.equilibria[0]), 0.5, atol=1e-12)
-    for solver in (logit_homotopy, iterated_polymatrix):
+    for solver in (logit_homotopy, iterated_polymatrix, simplicial_subdivision):
         prof = solver(g, time_limit=20).equilibria[0]
         assert np.allclose(np.concatenate(prof), 0.5, atol=1e-9)
 
@@ -94,6 +95,9 @@ def test_limits_never_hang_and_bad_limits_are_refused():
     with pytest.raises(ValueError, match="max_steps"):
         logit_homotopy(g, max_steps=0)
     assert logit_homotopy(g, max_steps=1).complete is False
+    assert simplicial_subdivision(g, max_pivots=3).complete is False
+    with pytest.raises(ValueError, match="grid"):
+        simplicial_subdivision(g, grid=1)
     with pytest.raises(TypeError, match="NormalFormGame"):
         enumerate_supports(np.zeros((2, 2, 2)))
 
@@ -126,3 +130,11 @@ def test_lemke_solves_an_lcp_and_polish_refines():
     prof, c = polish(g, [np.array([0.45, 0.55]), np.array([0.6, 0.4]), np.array([0.5, 0.5])])
     assert c < 1e-9 and np.allclose(np.concatenate(prof), 0.5)
     assert polish(g, [np.array([1.0, 0.0])] * 3) is None
+
+
+@pytest.mark.parametrize("players,actions", [(2, 4), (3, 3), (4, 2), (5, 2)])
+def test_simplicial_subdivision_on_more_games(players, actions):
+    for seed in range(3):
+        g = random_game(actions, num_players=players, seed=10 + seed)
+        res = simplicial_subdivision(g, time_limit=20)
+        assert res.complete and nash_conv(g, res.equilibria[0]) < 1e-9

@@ -67,10 +67,10 @@ def _fmt(x) -> str:
 
 
 def _solve_nplayer(g, method: str, time_limit: float, exact: bool) -> None:
-    """``nfg solve --method enumerate|gnm|ipa|vertex``: print every equilibrium with its NashConv."""
+    """``nfg solve --method enumerate|gnm|simpdiv|ipa|vertex``: print every equilibrium with its NashConv."""
     from regretlab.games.normal_form import nash_conv
     from regretlab.games.normal_form.nplayer import (
-        check_limits, enumerate_supports, iterated_polymatrix, logit_homotopy,
+        check_limits, enumerate_supports, iterated_polymatrix, logit_homotopy, simplicial_subdivision,
     )
 
     check_limits(time_limit, 1)
@@ -88,7 +88,8 @@ def _solve_nplayer(g, method: str, time_limit: float, exact: bool) -> None:
             else:
                 print(f"  x={_fmt(x)} y={_fmt(y)} NashConv={nash_conv(g, [x, y]):.2e}")
         return
-    solver = {"enumerate": enumerate_supports, "gnm": logit_homotopy, "ipa": iterated_polymatrix}[method]
+    solver = {"enumerate": enumerate_supports, "gnm": logit_homotopy, "ipa": iterated_polymatrix,
+              "simpdiv": simplicial_subdivision}[method]
     res = solver(g, time_limit=time_limit, progress=True)
     state = "complete" if res.complete else "stopped at a limit"
     print(f"{len(res.equilibria)} Nash equilibria ({method}, {state}, {res.iterations} steps, {res.seconds:.2f} s)")
@@ -102,8 +103,8 @@ def register(app: typer.Typer) -> None:
     @nfg.command("solve")
     def solve(
         game: str = typer.Argument(..., help="generator name (random, chicken, ...) or a .npz/.json/.nfg file"),
-        method: str = typer.Option("support", help="support | enumerate | lemke-howson | gnm | ipa | vertex | "
-                                   "zero-sum | cce | ce (enumerate, gnm, ipa: any number of players)"),
+        method: str = typer.Option("support", help="support | enumerate | lemke-howson | gnm | simpdiv | ipa | vertex | "
+                                   "zero-sum | cce | ce (enumerate, gnm, simpdiv, ipa: any number of players)"),
         time_limit: float = typer.Option(60.0, "--time-limit", help="seconds for enumerate/gnm/ipa/vertex"),
         exact: bool = typer.Option(False, "--exact", help="vertex: rational arithmetic, certified equilibria"),
         objective: str = typer.Option("welfare", help="cce/ce objective: welfare | max_entropy"),
@@ -118,7 +119,7 @@ def register(app: typer.Typer) -> None:
             support_enumeration, zero_sum_nash,
         )
 
-        methods = ("support", "enumerate", "lemke-howson", "gnm", "ipa", "vertex", "zero-sum", "cce", "ce")
+        methods = ("support", "enumerate", "lemke-howson", "gnm", "simpdiv", "ipa", "vertex", "zero-sum", "cce", "ce")
         if method not in methods:
             raise ValueError(f"--method must be one of {', '.join(methods)}, got {method!r}")
         if save and Path(save).suffix not in (".npz", ".json"):
@@ -129,7 +130,7 @@ def register(app: typer.Typer) -> None:
         if save:
             g.save(save)
         print(repr(g))
-        if method in ("enumerate", "gnm", "ipa", "vertex"):
+        if method in ("enumerate", "gnm", "simpdiv", "ipa", "vertex"):
             _solve_nplayer(g, method, time_limit, exact)
         elif method == "support":
             from regretlab.progress import bar
@@ -142,7 +143,7 @@ def register(app: typer.Typer) -> None:
         elif method == "lemke-howson":
             if g.num_players != 2:
                 raise ValueError(f"--method lemke-howson needs a 2-player game, this one has {g.num_players} "
-                                 "players (use enumerate, gnm or ipa)")
+                                 "players (use enumerate, gnm, simpdiv or ipa)")
             x, y = lemke_howson(g)
             print(f"x={_fmt(x)} y={_fmt(y)} NashConv={nash_conv(g, [x, y]):.2e}")
         elif method == "zero-sum":

@@ -23,6 +23,10 @@ and *checked* on the full game, ``nash_conv(game, profile) < tol`` (default ``1e
   2004): linearise every player's payoff at the current profile, solve the polymatrix game
   exactly by Lemke's algorithm on its LCP (Miller & Zucker, Math. Prog. 1991), move towards the
   solution (damped when NashConv does not fall), polish near the end. Local, not global.
+* :func:`simplicial_subdivision` — Sperner labels from Nash's map on Kuhn's triangulation of one
+  simplex that holds the product of the players' simplices; the completely labelled simplex is
+  found by Kuhn's door-in/door-out path; restart refinement doubles the grid until the polished
+  barycentre verifies.
 
 Example:
     >>> from regretlab.games.normal_form import random_game
@@ -235,7 +239,7 @@ def _same(a: list[np.ndarray], b: list[np.ndarray], atol: float = 1e-7) -> bool:
 
 
 def polish(game: NormalFormGame, profile: Sequence[Any], tol: float = 1e-9,
-           thresholds: Sequence[float] = (1e-2, 1e-3, 1e-4, 1e-6, 1e-8, 1e-10)) -> tuple[list[np.ndarray], float] | None:
+           thresholds: Sequence[float] = (0.1, 0.05, 0.02, 1e-2, 1e-3, 1e-4, 1e-6, 1e-8, 1e-10)) -> tuple[list[np.ndarray], float] | None:
     """Refine an approximate equilibrium to one with NashConv ``< tol``, or None.
 
     For each threshold, the support is ``{a: x_i(a) > threshold}``; Newton's method on that
@@ -707,3 +711,168 @@ def iterated_polymatrix(game: NormalFormGame, *, time_limit: float = 60.0, max_i
     finally:
         bar.close()
     return NashResult([], [], "ipa", False, it, time.perf_counter() - t0, float("nan"), {"nash_conv": conv})
+
+
+# -- simplicial subdivision -------------------------------------------------------------------
+
+
+def _nash_map_label(game: NormalFormGame, z: np.ndarray, off: np.ndarray) -> int:
+    """Sperner label of a grid point ``z`` of the big simplex (a coordinate with ``z > 0``).
+
+    The player with the largest block weight ``w_i = Σ_a z_ia`` labels; its mixture is
+    ``x_i = z_i / w_i`` (other blocks normalised the same way, uniform when empty), and the
+    label is the action of its support whose Nash-map coordinate falls most below ``x_ia``
+    (one with ``f_ia(x) <= x_ia`` always exists on the support, since both sum to 1).
+    """
+    p = game.num_players
+    w = np.array([z[off[i]:off[i + 1]].sum() for i in range(p)])
+    i = int(np.argmax(w))
+    xs = []
+    for j in range(p):
+        blk = z[off[j]:off[j + 1]].astype(np.float64)
+        xs.append((blk / blk.sum() if blk.sum() > 0 else np.full(blk.size, 1.0 / blk.size))[None])
+    dev = _contract(game.payoffs[i], xs, [i])[0] if p > 1 else game.payoffs[0]
+    xi = xs[i][0]
+    gain = np.maximum(dev - dev @ xi, 0.0)
+    f = (xi + gain) / (1.0 + gain.sum())
+    supp = np.flatnonzero(z[off[i]:off[i + 1]] > 0)
+    a = supp[np.argmin((f - xi)[supp])]
+    return int(off[i] + a)
+
+
+def _sperner_path(game: NormalFormGame, m: int, deadline: float, max_pivots: int,
+                  counter: list) -> np.ndarray | None:
+    """A completely labelled simplex of Kuhn's triangulation (mesh 1/m) of the simplex of
+    dimension K-1, found by following the unique path from the vertex ``m e_1`` through the
+    faces ``F_1 ⊂ F_2 ⊂ ... ⊂ F_K`` (``F_k`` = points on the first k coordinates): at level k
+    the nodes are k-simplices of ``F_{k+1}`` carrying labels ``{1..k}``; a pivot replaces a
+    vertex by its reflection ``v_{i-1} + v_{i+1} - v_i`` in the cyclic vertex order; a fully
+    labelled node climbs to the unique (k+1)-simplex of ``F_{k+2}`` on it; a pivot leaving
+    ``F_{k+1}`` descends. Returns the barycentre of the final simplex (a point of the big
+    simplex), or None at a limit.
+    """
+    ks = game.num_actions
+    off = np.concatenate([[0], np.cumsum(ks)])
+    K = int(off[-1])
+    cache: dict = {}
+
+    def label(v: np.ndarray) -> int:
+        key = v.tobytes()
+        if key not in cache:
+            cache[key] = _nash_map_label(game, v, off)
+        return cache[key]
+
+    start = np.zeros(K, dtype=np.int64)
+    start[0] = m
+    verts = [start]
+    labs = [label(start)]  # = 0
+    level = 0
+    came_from = "below"  # how the current node was entered: "below", "above", or a door (vertex index)
+    while True:
+        counter[0] += 1
+        if counter[0] > max_pivots or (counter[0] % 64 == 0 and time.perf_counter() > deadline):
+            return None
+        full = len(set(labs)) == level + 1  # labels {0..level}
+        if full and came_from != "above":
+            if level == K - 1:
+                return np.mean(verts, axis=0) / m
+            # climb: split the wrap step e_{level+1} - e_1 (0-based: e_level - e_0)
+            n = len(verts)
+            wrap = np.zeros(K, dtype=np.int64)
+            if level > 0:
+                wrap[level] += 1
+                wrap[0] -= 1
+            a = next(t for t in range(n) if np.array_equal(verts[(t + 1) % n] - verts[t], wrap))
+            w = verts[a].copy()
+            w[level + 1] += 1
+            w[0] -= 1
+            verts.insert(a + 1, w)
+            labs.insert(a + 1, label(w))
+            level += 1
+            came_from = a + 1  # entered through the facet without w
+            continue
+        if full:  # entered from above: leave through the facet without the vertex labelled `level`
+            out = labs.index(level)
+        else:  # two vertices share a label: leave by the one we did not come in by
+            newest = came_from
+            dup = labs[newest]
+            out = next(t for t in range(len(labs)) if labs[t] == dup and t != newest)
+        n = len(verts)
+        new = verts[(out - 1) % n] + verts[(out + 1) % n] - verts[out]
+        if (new < 0).any() or (new[level + 1:] != 0).any():
+            # the facet lies on the boundary of F_{level+1}, so in F_level: descend
+            del verts[out]
+            del labs[out]
+            level -= 1
+            came_from = "above"
+            continue
+        verts[out] = new
+        labs[out] = label(new)
+        came_from = out
+
+
+def simplicial_subdivision(game: NormalFormGame, *, time_limit: float = 60.0, max_pivots: int = 10**7,
+                           grid: int = 8, refinements: int = 8, tol: float = 1e-9,
+                           progress: Any = False) -> NashResult:
+    """One Nash equilibrium by simplicial subdivision with Sperner labels.
+
+    The product of the players' simplices sits in one simplex of dimension ``K - 1``
+    (``K = Σ K_i``): a point ``z`` there is read as the profile ``x_i = z_i / Σ_a z_ia``. Grid
+    points of Kuhn's triangulation with mesh ``1/m`` get Sperner labels from Nash's map (see
+    ``_nash_map_label``); a completely labelled simplex exists (Sperner's lemma) and is found by
+    the door-in/door-out path through the faces (Kuhn, "Simplicial approximation of fixed
+    points", PNAS 61, 1968; Todd, *The Computation of Fixed Points and Applications*, 1976).
+    As ``m → ∞`` such simplices shrink to points where every block weighs ``1/P`` and Nash's map
+    has a fixed point, i.e. Nash equilibria. Restart refinement: the simplex's barycentre is
+    polished (support Newton); if it does not verify, the grid doubles and the path is run again.
+
+    Args:
+        game: a P-player :class:`NormalFormGame`.
+        time_limit: wall-clock seconds (> 0).
+        max_pivots: cap on pivots over all refinements.
+        grid: the first mesh ``m`` (an integer >= 2).
+        refinements: how many times the grid may double.
+        tol: NashConv bound of the returned equilibrium.
+        progress: False, True (a bar over the refinements) or a callable ``(done, total)``.
+
+    Returns:
+        :class:`NashResult` with one equilibrium, or none (``complete=False``) at a limit;
+        ``info["grid"]`` is the mesh that succeeded.
+
+    Example:
+        >>> from regretlab.games.normal_form import random_game
+        >>> res = simplicial_subdivision(random_game(2, num_players=3, seed=4), time_limit=20)
+        >>> res.nash_conv[0] < 1e-9
+        True
+
+    References:
+        H. Kuhn, PNAS 61, 1968; G. van der Laan, A. Talman, "On the computation of fixed points
+        in the product space of unit simplices and an application to noncooperative N person
+        games", Math. of Operations Research 7, 1982 (the product-space method Gambit's simpdiv
+        follows; this one embeds the product in one simplex instead of triangulating it).
+    """
+    game = _game(game)
+    time_limit, max_pivots = check_limits(time_limit, max_pivots, "max_pivots")
+    if isinstance(grid, bool) or not isinstance(grid, (int, np.integer)) or grid < 2:
+        raise ValueError(f"grid must be an integer >= 2, got {grid!r}")
+    t0 = time.perf_counter()
+    deadline = t0 + time_limit
+    counter = [0]
+    m = int(grid)
+    off = np.concatenate([[0], np.cumsum(game.num_actions)])
+    bar = _Progress(progress, refinements + 1, "simplicial grids")
+    try:
+        for r in range(refinements + 1):
+            z = _sperner_path(game, m, deadline, max_pivots, counter)
+            bar(r + 1)
+            if z is None:
+                break
+            prof = [z[off[i]:off[i + 1]] / z[off[i]:off[i + 1]].sum() for i in range(game.num_players)]
+            got = polish(game, prof, tol)
+            if got is not None:
+                secs = time.perf_counter() - t0
+                return NashResult([got[0]], [got[1]], "simpdiv", True, counter[0], secs, secs, {"grid": m})
+            m *= 2
+    finally:
+        bar.close()
+    return NashResult([], [], "simpdiv", False, counter[0], time.perf_counter() - t0, float("nan"), {"grid": m})
