@@ -65,4 +65,6 @@ def test_fraction_and_string_input_and_errors():
         vertex_enumeration(_stengel(), time_limit=0)
     with pytest.raises(TimeoutError, match="time_limit"):
         vertex_enumeration(random_game(9, seed=0), exact=True, time_limit=1e-4)
+    with pytest.raises(ValueError, match="bases per polytope"):
+        vertex_enumeration(random_game(14, seed=0))
     assert not certify_equilibrium([[1, 0], [0, 1]], [[1, 0], [0, 1]], [0.5, 0.5], [1, 0])

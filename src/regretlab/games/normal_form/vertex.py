@@ -39,6 +39,8 @@ import numpy as np
 from regretlab.games.normal_form.game import NormalFormGame
 from regretlab.games.normal_form.nplayer import check_limits
 
+MAX_BASES = 5_000_000  # C(m+n, m) candidate bases per polytope that vertex_enumeration accepts
+
 
 def _exact_matrix(m: Any, name: str) -> list[list[Fraction]]:
     rows = []
@@ -170,6 +172,11 @@ def vertex_enumeration(game: NormalFormGame | Any, col: Any = None, *, exact: bo
     time_limit, _ = check_limits(time_limit, 1)
     a, b = _matrices(game, col, exact)
     deadline = time.perf_counter() + time_limit
+    rows, cols = (len(a), len(a[0])) if exact else np.shape(a)
+    if comb(rows + cols, rows) > MAX_BASES:
+        raise ValueError(f"vertex_enumeration: a {rows}x{cols} game has {comb(rows + cols, rows):,} bases per "
+                         f"polytope, more than {MAX_BASES:,}; use enumerate_supports or a single-equilibrium "
+                         "method (lemke_howson, logit_homotopy) on it")
     if exact:
         m, n = len(a), len(a[0])
         lo = min(min(min(r) for r in a), min(min(r) for r in b))
