@@ -44,3 +44,22 @@ def test_bad_arguments():
         mmd_self_play(g, 10, temperature=-1.0)
     with pytest.raises(ValueError, match="T"):
         mmd_self_play(g, 0)
+
+
+def test_mmd_as_a_cfr_local_rule_has_a_settling_last_iterate_on_kuhn():
+    # any experts learner is a CFR local rule (games/local.py); with MMD the *current* policy
+    # settles near a regularised equilibrium, while regret matching's current policy does not
+    from regretlab.games import kuhn_poker, nash_conv
+    from regretlab.games.cfr import cfr, regret_matching
+    from regretlab.games.normal_form.mmd import mmd
+
+    game = kuhn_poker()
+    solver = cfr(local=mmd(lr=1.0, temperature=0.02), updates="simultaneous")
+    state = solver.update(solver.init(game), game, 600)
+    first = nash_conv(game, solver.current_policy(state))
+    state = solver.update(state, game, 400)
+    last = nash_conv(game, solver.current_policy(state))
+    assert abs(last - first) < 1e-3 and last < 0.05
+    rm = cfr(local=regret_matching(), updates="simultaneous")
+    rm_state = rm.update(rm.init(game), game, 1000)
+    assert nash_conv(game, rm.current_policy(rm_state)) > 4 * last
