@@ -17,7 +17,10 @@ import numpy as np
 
 from regretlab.games.normal_form import nash_conv, random_game
 from regretlab.games.normal_form.nplayer import (
-    enumerate_supports, iterated_polymatrix, logit_homotopy, simplicial_subdivision,
+    enumerate_supports,
+    iterated_polymatrix,
+    logit_homotopy,
+    simplicial_subdivision,
 )
 from regretlab.games.normal_form.vertex import vertex_enumeration
 
@@ -36,14 +39,14 @@ def nplayer(shapes=((3, 3), (3, 4), (4, 2), (4, 3)), seeds=range(5)) -> None:
         cols = {"first": [], "all": [], "n": [], "gnm": [], "ipa": [], "simpdiv": []}
         for s in seeds:
             g = random_game(k, num_players=players, seed=s)
-            t, r = _time(lambda: enumerate_supports(g, first_only=True, time_limit=120))
+            t, r = _time(lambda g=g: enumerate_supports(g, first_only=True, time_limit=120))
             cols["first"].append(t)
-            t, r = _time(lambda: enumerate_supports(g, time_limit=120))
+            t, r = _time(lambda g=g: enumerate_supports(g, time_limit=120))
             cols["all"].append(t)
             cols["n"].append(len(r.equilibria))
             for name, fn in (("gnm", logit_homotopy), ("ipa", iterated_polymatrix),
                              ("simpdiv", simplicial_subdivision)):
-                t, r = _time(lambda: fn(g, time_limit=120))
+                t, r = _time(lambda g=g, fn=fn: fn(g, time_limit=120))
                 assert r.equilibria and nash_conv(g, r.equilibria[0]) < 1e-9
                 cols[name].append(t)
         med = {c: statistics.median(v) for c, v in cols.items()}
@@ -63,14 +66,14 @@ def bimatrix(sizes=(4, 6, 8), seeds=range(3)) -> None:
         ours, ref, ex = [], [], []
         for s in seeds:
             g = random_game(n, seed=s)
-            t1, a = _time(lambda: vertex_enumeration(g))
-            t2, b = _time(lambda: list(nashpy.Game(*g.bimatrix()).vertex_enumeration()))
-            key = lambda e: tuple(np.round(np.concatenate(e), 8))  # noqa: E731
+            t1, a = _time(lambda g=g: vertex_enumeration(g))
+            t2, b = _time(lambda g=g: list(nashpy.Game(*g.bimatrix()).vertex_enumeration()))
+            key = lambda e: tuple(np.round(np.concatenate(e), 8))
             assert sorted(map(key, a)) == sorted(map(key, b))
             ours.append(t1)
             ref.append(t2)
             if n <= 6:
-                ex.append(_time(lambda: vertex_enumeration(g, exact=True))[0])
+                ex.append(_time(lambda g=g: vertex_enumeration(g, exact=True))[0])
         mo, mr = statistics.median(ours), statistics.median(ref)
         exs = f"{statistics.median(ex):8.3f}" if ex else "       -"
         print(f"{n:>3}x{n:<2} {mo:10.4f} {mr:9.4f} {mr / mo:7.1f}x {exs}")

@@ -6,7 +6,13 @@ from typer.testing import CliRunner
 
 from regretlab.games import io
 from regretlab.games.gambit import (
-    efg_text, nfg_text, parse_efg, parse_nfg, read_efg, read_nfg, write_efg, write_nfg,
+    efg_text,
+    parse_efg,
+    parse_nfg,
+    read_efg,
+    read_nfg,
+    write_efg,
+    write_nfg,
 )
 from regretlab.games.normal_form import random_game
 

@@ -7,9 +7,19 @@ import nashpy
 import numpy as np
 import pytest
 
-from regretlab.games.normal_form import NormalFormGame, nash_conv, random_game, support_enumeration
+from regretlab.games.normal_form import (
+    NormalFormGame,
+    nash_conv,
+    random_game,
+    support_enumeration,
+)
 from regretlab.games.normal_form.nplayer import (
-    enumerate_supports, iterated_polymatrix, lemke, logit_homotopy, polish, simplicial_subdivision,
+    enumerate_supports,
+    iterated_polymatrix,
+    lemke,
+    logit_homotopy,
+    polish,
+    simplicial_subdivision,
     support_profiles,
 )
 

@@ -18,7 +18,10 @@ import pytest
 
 from regretlab.games.normal_form import NormalFormGame, nash_conv, random_game
 from regretlab.games.normal_form.nplayer import (
-    enumerate_supports, iterated_polymatrix, logit_homotopy, simplicial_subdivision,
+    enumerate_supports,
+    iterated_polymatrix,
+    logit_homotopy,
+    simplicial_subdivision,
 )
 
 
@@ -59,7 +62,7 @@ def equilibria_by_elimination(u):
 
     def solve_linear(i, other, pk, k):
         # gain(i) = 0 as a function of p_other, with p_k fixed
-        (a, b, c, d), (j, kk) = forms[i]
+        (a, b, c, d), (j, _) = forms[i]
         if j == other:
             coef, const = b + d * pk, a + c * pk
         else:

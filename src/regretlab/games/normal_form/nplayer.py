@@ -39,9 +39,10 @@ Example:
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import combinations, product
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 

@@ -29,10 +29,11 @@ Example:
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from fractions import Fraction
 from itertools import combinations
 from math import comb
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -269,8 +270,8 @@ def certify_equilibrium(A: Any, B: Any, x: Sequence[Any], y: Sequence[Any]) -> b
         A, B = A.bimatrix()
     a = _exact_matrix(np.asarray(A, dtype=object).tolist() if isinstance(A, np.ndarray) else A, "A")
     b = _exact_matrix(np.asarray(B, dtype=object).tolist() if isinstance(B, np.ndarray) else B, "B")
-    xs = [Fraction(v) if not isinstance(v, float) else Fraction(v) for v in x]
-    ys = [Fraction(v) if not isinstance(v, float) else Fraction(v) for v in y]
+    xs = [Fraction(v) for v in x]
+    ys = [Fraction(v) for v in y]
     m, n = len(a), len(a[0])
     if len(xs) != m or len(ys) != n:
         raise ValueError(f"x must have {m} entries and y {n}, got {len(xs)} and {len(ys)}")
