@@ -165,7 +165,7 @@ def test_cli_solves_an_nfg_file_with_every_method(tmp_path):
     nfg_cli.register(app)
     runner = CliRunner()
     g3 = write_nfg(random_game(2, num_players=3, seed=1), tmp_path / "g3.nfg")
-    for method in ("enumerate", "gnm", "simpdiv", "ipa"):
+    for method in ("enumerate", "gnm", "logit-path", "simpdiv", "ipa"):
         res = runner.invoke(app, ["nfg", "solve", str(g3), "--method", method, "--time-limit", "20"])
         assert res.exit_code == 0, res.output
         assert "Nash equilibria" in res.output and "x3=" in res.output

@@ -15,6 +15,7 @@ from regretlab.games.normal_form import (
 )
 from regretlab.games.normal_form.nplayer import (
     enumerate_supports,
+    global_newton,
     iterated_polymatrix,
     lemke,
     logit_homotopy,
@@ -23,7 +24,7 @@ from regretlab.games.normal_form.nplayer import (
     support_profiles,
 )
 
-SOLVERS = [enumerate_supports, logit_homotopy, iterated_polymatrix, simplicial_subdivision]
+SOLVERS = [enumerate_supports, logit_homotopy, iterated_polymatrix, simplicial_subdivision, global_newton]
 GAMES = [(3, 2, s) for s in range(4)] + [(3, 3, s) for s in range(2)] + [(4, 2, s) for s in range(2)]
 
 
@@ -52,7 +53,7 @@ def test_every_returned_equilibrium_verifies_and_single_methods_land_in_the_enum
         assert nash_conv(g, prof) < 1e-9 and c < 1e-9
     found = {_key(p) for p in res.equilibria}
     assert len(found) == len(res.equilibria)
-    for solver in (logit_homotopy, iterated_polymatrix, simplicial_subdivision):
+    for solver in (logit_homotopy, iterated_polymatrix, simplicial_subdivision, global_newton):
         one = solver(g, time_limit=30)
         assert len(one.equilibria) == 1, solver.__name__
         assert nash_conv(g, one.equilibria[0]) < 1e-9
@@ -75,7 +76,7 @@ def test_jordan_game_has_its_unique_mixed_equilibrium():
     res = enumerate_supports(g)
     assert len(res.equilibria) == 1
     assert np.allclose(np.concatenate(res.equilibria[0]), 0.5, atol=1e-12)
-    for solver in (logit_homotopy, iterated_polymatrix, simplicial_subdivision):
+    for solver in (logit_homotopy, iterated_polymatrix, simplicial_subdivision, global_newton):
         prof = solver(g, time_limit=20).equilibria[0]
         assert np.allclose(np.concatenate(prof), 0.5, atol=1e-9)
 
@@ -106,6 +107,7 @@ def test_limits_never_hang_and_bad_limits_are_refused():
         logit_homotopy(g, max_steps=0)
     assert logit_homotopy(g, max_steps=1).complete is False
     assert simplicial_subdivision(g, max_pivots=3).complete is False
+    assert global_newton(g, max_steps=2).complete is False
     with pytest.raises(ValueError, match="grid"):
         simplicial_subdivision(g, grid=1)
     with pytest.raises(TypeError, match="NormalFormGame"):

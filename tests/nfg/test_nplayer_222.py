@@ -19,6 +19,7 @@ import pytest
 from regretlab.games.normal_form import NormalFormGame, nash_conv, random_game
 from regretlab.games.normal_form.nplayer import (
     enumerate_supports,
+    global_newton,
     iterated_polymatrix,
     logit_homotopy,
     simplicial_subdivision,
@@ -122,7 +123,7 @@ def test_a_2x2x2_game_with_nine_equilibria():
     assert _keys_ours(res.equilibria) == _keys_elim(ref)
     assert all(nash_conv(g, e) < 1e-9 for e in res.equilibria)
     found = set(_keys_ours(res.equilibria))
-    for solver in (logit_homotopy, iterated_polymatrix, simplicial_subdivision):
+    for solver in (logit_homotopy, iterated_polymatrix, simplicial_subdivision, global_newton):
         one = solver(g, time_limit=20).equilibria
         assert len(one) == 1 and _keys_ours(one)[0] in found
 

@@ -67,10 +67,11 @@ def _fmt(x) -> str:
 
 
 def _solve_nplayer(g, method: str, time_limit: float, exact: bool) -> None:
-    """``nfg solve --method enumerate|gnm|simpdiv|ipa|vertex``: print every equilibrium with its NashConv."""
+    """``nfg solve --method enumerate|gnm|logit-path|simpdiv|ipa|vertex``: print every equilibrium with its NashConv."""
     from regretlab.games.normal_form import nash_conv
     from regretlab.games.normal_form.nplayer import (
-        check_limits, enumerate_supports, iterated_polymatrix, logit_homotopy, simplicial_subdivision,
+        check_limits, enumerate_supports, global_newton, iterated_polymatrix, logit_homotopy,
+        simplicial_subdivision,
     )
 
     check_limits(time_limit, 1)
@@ -88,8 +89,8 @@ def _solve_nplayer(g, method: str, time_limit: float, exact: bool) -> None:
             else:
                 print(f"  x={_fmt(x)} y={_fmt(y)} NashConv={nash_conv(g, [x, y]):.2e}")
         return
-    solver = {"enumerate": enumerate_supports, "gnm": logit_homotopy, "ipa": iterated_polymatrix,
-              "simpdiv": simplicial_subdivision}[method]
+    solver = {"enumerate": enumerate_supports, "gnm": global_newton, "logit-path": logit_homotopy,
+              "ipa": iterated_polymatrix, "simpdiv": simplicial_subdivision}[method]
     res = solver(g, time_limit=time_limit, progress=True)
     state = "complete" if res.complete else "stopped at a limit"
     print(f"{len(res.equilibria)} Nash equilibria ({method}, {state}, {res.iterations} steps, {res.seconds:.2f} s)")
@@ -103,8 +104,8 @@ def register(app: typer.Typer) -> None:
     @nfg.command("solve")
     def solve(
         game: str = typer.Argument(..., help="generator name (random, chicken, ...) or a .npz/.json/.nfg file"),
-        method: str = typer.Option("support", help="support | enumerate | lemke-howson | gnm | simpdiv | ipa | vertex | "
-                                   "zero-sum | cce | ce (enumerate, gnm, simpdiv, ipa: any number of players)"),
+        method: str = typer.Option("support", help="support | enumerate | lemke-howson | gnm | logit-path | simpdiv | ipa | vertex | zero-sum | "
+                                   "cce | ce (enumerate, gnm, logit-path, simpdiv, ipa: any number of players)"),
         time_limit: float = typer.Option(60.0, "--time-limit", help="seconds for enumerate/gnm/ipa/vertex"),
         exact: bool = typer.Option(False, "--exact", help="vertex: rational arithmetic, certified equilibria"),
         objective: str = typer.Option("welfare", help="cce/ce objective: welfare | max_entropy"),
@@ -119,7 +120,7 @@ def register(app: typer.Typer) -> None:
             support_enumeration, zero_sum_nash,
         )
 
-        methods = ("support", "enumerate", "lemke-howson", "gnm", "simpdiv", "ipa", "vertex", "zero-sum", "cce", "ce")
+        methods = ("support", "enumerate", "lemke-howson", "gnm", "logit-path", "simpdiv", "ipa", "vertex", "zero-sum", "cce", "ce")
         if method not in methods:
             raise ValueError(f"--method must be one of {', '.join(methods)}, got {method!r}")
         if save and Path(save).suffix not in (".npz", ".json"):
@@ -130,7 +131,7 @@ def register(app: typer.Typer) -> None:
         if save:
             g.save(save)
         print(repr(g))
-        if method in ("enumerate", "gnm", "simpdiv", "ipa", "vertex"):
+        if method in ("enumerate", "gnm", "logit-path", "simpdiv", "ipa", "vertex"):
             _solve_nplayer(g, method, time_limit, exact)
         elif method == "support":
             from regretlab.progress import bar

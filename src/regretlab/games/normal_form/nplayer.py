@@ -18,7 +18,10 @@ and *checked* on the full game, ``nash_conv(game, profile) < tol`` (default ``1e
   (McKelvey & Palfrey, GEB 10, 1995) traced from the centroid at λ = 0 by arc-length
   predictor–corrector continuation in ``(log x, λ)`` (Turocy, GEB 51, 2005); for a generic
   game it ends at a Nash equilibrium as λ → ∞, which is polished and verified. This is the
-  homotopy method of the issue (a logit tracer, not Govindan–Wilson's GNM).
+  second homotopy method (CLI ``logit-path``).
+* :func:`global_newton` — Govindan–Wilson's global Newton method: the Kohlberg–Mertens
+  structure-theorem path of the games perturbed by a bonus ``λ g``, from the dominant profile
+  at large λ to λ = 0, traced piece by piece with explicit support switches (CLI ``gnm``).
 * :func:`iterated_polymatrix` — iterated polymatrix approximation (Govindan & Wilson, JEDC 28,
   2004): linearise every player's payoff at the current profile, solve the polymatrix game
   exactly by Lemke's algorithm on its LCP (Miller & Zucker, Math. Prog. 1991), move towards the
@@ -890,3 +893,209 @@ def simplicial_subdivision(game: NormalFormGame, *, time_limit: float = 60.0, ma
     finally:
         bar.close()
     return NashResult([], [], "simpdiv", False, counter[0], time.perf_counter() - t0, float("nan"), {"grid": m})
+
+
+# -- global Newton method (structure-theorem homotopy) ------------------------------------------
+
+
+def _face_projection(z: np.ndarray, off: np.ndarray, active: list[np.ndarray] | None):
+    """Per player, ``x_i`` = the projection of ``z_i`` on the simplex, or its affine extension
+    on a given active face (``x_S = z_S - τ``, ``τ = (Σ_S z - 1) / |S|``, 0 off S)."""
+    xs, act = [], []
+    for i in range(len(off) - 1):
+        zi = z[off[i]:off[i + 1]]
+        if active is None:
+            x = _project_simplex(zi)
+            a = x > 0
+        else:
+            a = active[i]
+            tau = (zi[a].sum() - 1.0) / a.sum()
+            x = np.where(a, zi - tau, 0.0)
+        xs.append(x)
+        act.append(a)
+    return xs, act
+
+
+def _gnm_system(game: NormalFormGame, z: np.ndarray, lam: float, g: np.ndarray, off: np.ndarray,
+                active: list[np.ndarray] | None = None):
+    """``H(z, λ) = z - r(z) - V(r(z)) - λ g`` and its Jacobian ``[N, N+1]`` (last column ∂/∂λ).
+
+    ``r`` projects each block on its simplex (on the given active faces when ``active``),
+    ``V_ia(x) = u_i(a, x_-i)``; ``x = r(z)`` with ``H = 0`` is an equilibrium of the game with
+    bonus ``λ g`` (Kohlberg & Mertens 1986; Govindan & Wilson 2003).
+    """
+    p = game.num_players
+    n = int(off[-1])
+    xs, act = _face_projection(z, off, active)
+    xb = [x[None] for x in xs]
+    V = np.concatenate([(_contract(game.payoffs[i], xb, [i])[0] if p > 1 else game.payoffs[0])
+                        for i in range(p)])
+    H = z - np.concatenate(xs) - V - lam * g
+    R = np.zeros((n, n))
+    for i in range(p):
+        s = np.flatnonzero(act[i]) + off[i]
+        R[np.ix_(s, s)] = np.eye(s.size) - 1.0 / s.size
+    JV = np.zeros((n, n))
+    for i in range(p):
+        for j in range(p):
+            if i != j:
+                blk = _contract(game.payoffs[i], xb, sorted([i, j]))[0]
+                JV[off[i]:off[i + 1], off[j]:off[j + 1]] = blk if i < j else blk.T
+    J = np.zeros((n, n + 1))
+    J[:, :n] = np.eye(n) - R - JV @ R
+    J[:, n] = -g
+    return H, J, xs, act
+
+
+def global_newton(game: NormalFormGame, *, time_limit: float = 60.0, max_steps: int = 100_000,
+                  seed: int = 0, tol: float = 1e-9, progress: Any = False) -> NashResult:
+    """One Nash equilibrium by a global Newton method (Govindan–Wilson style).
+
+    Perturb the game by a bonus ``λ g_i(a)`` (g seeded; each player's maximum unique by 0.5);
+    for λ large the only equilibrium is the profile of the g-best actions. In Kohlberg–Mertens
+    coordinates ``z = x + V(x) + λ g`` (``x = r(z)``, per-player simplex projection) the
+    equilibria of all the perturbed games form the curve ``H(z, λ) = 0``, followed from that
+    start by arc-length steps inside each support piece (tangent = null vector of ∂H oriented
+    by ``sign det [∂H; tᵀ]``, pseudo-arclength Newton corrector). Where the curve meets a
+    support change (an action's probability reaches 0, or an unused action's z reaches the
+    threshold) the step fails; the tracer then switches that action's membership, takes the
+    tangent of the next piece and goes on. When λ crosses 0, ``H(z, 0) = 0`` is solved and
+    ``r(z)`` polished and verified.
+
+    Args:
+        game: a P-player :class:`NormalFormGame`.
+        time_limit: wall-clock seconds (> 0).
+        max_steps: cap on path steps.
+        seed: seed of the perturbation ray g (another g may reach another equilibrium).
+        tol: NashConv bound of the returned equilibrium.
+        progress: False, True (a bar over path steps) or a callable ``(done, total)``.
+
+    Returns:
+        :class:`NashResult` with one equilibrium, or none (``complete=False``) at a limit.
+
+    Example:
+        >>> from regretlab.games.normal_form import random_game
+        >>> res = global_newton(random_game(3, num_players=3, seed=2), time_limit=20)
+        >>> res.nash_conv[0] < 1e-9
+        True
+
+    References:
+        S. Govindan, R. Wilson, "A global Newton method to compute Nash equilibria", JET 110,
+        2003; E. Kohlberg, J.-F. Mertens, "On the strategic stability of equilibria",
+        Econometrica 54, 1986 (the structure theorem behind the path).
+    """
+    game = _game(game)
+    time_limit, max_steps = check_limits(time_limit, max_steps, "max_steps")
+    t0 = time.perf_counter()
+    ks = game.num_actions
+    off = np.concatenate([[0], np.cumsum(ks)])
+    n = int(off[-1])
+    lo, hi = float(game.payoffs.min()), float(game.payoffs.max())
+    scaled = NormalFormGame((game.payoffs - lo) / (hi - lo if hi > lo else 1.0))
+    rng = np.random.default_rng(seed)
+    g = rng.uniform(0.0, 1.0, size=n)
+    x0 = []
+    for i, k in enumerate(ks):
+        blk = g[off[i]:off[i + 1]]
+        best = int(np.argmax(blk))
+        blk[best] += 0.5
+        x0.append(np.eye(k)[best])
+    lam = 10.0  # payoffs in [0, 1] and a bonus gap >= 0.5: the g-best profile is dominant
+    xb = [x[None] for x in x0]
+    V = np.concatenate([(_contract(scaled.payoffs[i], xb, [i])[0] if len(ks) > 1 else scaled.payoffs[0])
+                        for i in range(len(ks))])
+    y = np.concatenate([np.concatenate(x0) + V + lam * g, [lam]])
+    orient = None
+    h, steps = 0.05, 0
+    forced: list[np.ndarray] | None = None  # the next piece's faces after a support change
+    bar = _Progress(progress, max_steps, "gnm path steps")
+
+    def tangent(yy, active):
+        nonlocal orient
+        _, J, _, _ = _gnm_system(scaled, yy[:-1], yy[-1], g, off, active)
+        t = np.linalg.svd(J)[2][-1]
+        sign = np.sign(np.linalg.det(np.vstack([J, t])))
+        if orient is None:
+            orient = sign if t[-1] < 0 else -sign
+        return t if sign == orient else -t
+
+    def correct(z, t, active):
+        for _ in range(12):
+            H, Jz, _, _ = _gnm_system(scaled, z[:-1], z[-1], g, off, active)
+            A = np.vstack([Jz, t])
+            try:
+                dz = np.linalg.solve(A, np.concatenate([H, [0.0]]))
+            except np.linalg.LinAlgError:
+                return None
+            z = z - dz
+            if not np.isfinite(z).all():
+                return None
+            if np.abs(dz).max() < 1e-12:
+                break
+        return z
+
+    def finish(z):
+        for _ in range(40):  # semismooth Newton on H(z, 0) = 0
+            H, J, _, _ = _gnm_system(scaled, z, 0.0, g, off)
+            dz = np.linalg.lstsq(J[:, :n], H, rcond=None)[0]
+            z = z - dz
+            if np.abs(dz).max() < 1e-13:
+                break
+        return polish(game, _face_projection(z, off, None)[0], tol)
+
+    try:
+        while steps < max_steps and time.perf_counter() - t0 <= time_limit:
+            steps += 1
+            if steps % 16 == 0:
+                bar(steps)
+            _, _, _, act = _gnm_system(scaled, y[:-1], y[-1], g, off, forced)
+            t = tangent(y, act)
+            accepted = None
+            while h > 1e-9:
+                z = correct(y + h * t, t, act)
+                if z is not None:
+                    H, _, _, act_z = _gnm_system(scaled, z[:-1], z[-1], g, off)
+                    same = all(np.array_equal(a, b) for a, b in zip(act, act_z))
+                    if same and np.abs(H).max() < 1e-10 and np.linalg.norm(z - y) < 1.5 * h:
+                        accepted = z
+                        break
+                h *= 0.5
+            if accepted is None:
+                # a support change within ~h: step to the boundary of the piece, switch the
+                # membership of the action that reaches it, and continue on the next piece
+                xs, _ = _face_projection(y[:-1], off, act)
+                gaps = []
+                for i in range(len(ks)):
+                    zi = y[:-1][off[i]:off[i + 1]]
+                    tau = (zi[act[i]].sum() - 1.0) / act[i].sum()
+                    for a in range(ks[i]):
+                        gap = xs[i][a] if act[i][a] else tau - zi[a]
+                        gaps.append((abs(gap), i, a))
+                gaps.sort()
+                _, i, a = gaps[0]
+                new = [x.copy() for x in act]
+                new[i][a] = not new[i][a]
+                if not new[i].any():
+                    break
+                forced = new
+                h = 1e-6
+                t2 = tangent(y, forced)
+                z = correct(y + h * t2, t2, forced)
+                if z is None:
+                    break
+                prev, y = y, z
+                h = 1e-4
+            else:
+                prev, y = y, accepted
+                forced = None
+                h = min(h * 1.5, 0.2 * max(1.0, abs(y[-1])))
+            if prev[-1] * y[-1] <= 0.0 and prev[-1] != y[-1]:  # crossed λ = 0
+                w = prev[-1] / (prev[-1] - y[-1])
+                got = finish((prev + w * (y - prev))[:-1])
+                if got is not None:
+                    secs = time.perf_counter() - t0
+                    return NashResult([got[0]], [got[1]], "gnm", True, steps, secs, secs, {"seed": seed})
+    finally:
+        bar.close()
+    return NashResult([], [], "gnm", False, steps, time.perf_counter() - t0, float("nan"),
+                      {"lambda": float(y[-1]), "seed": seed})
