@@ -18,6 +18,7 @@ import numpy as np
 from regretlab.games.normal_form import nash_conv, random_game
 from regretlab.games.normal_form.nplayer import (
     enumerate_supports,
+    global_newton,
     iterated_polymatrix,
     logit_homotopy,
     simplicial_subdivision,
@@ -33,10 +34,10 @@ def _time(fn):
 
 def nplayer(shapes=((3, 3), (3, 4), (4, 2), (4, 3)), seeds=range(5)) -> None:
     print("n-player solvers: median seconds to the first verified equilibrium (5 seeded games)")
-    print(f"{'game':>10} {'enum first':>11} {'enum all':>9} {'#eq':>4} {'gnm-logit':>10} {'ratio':>6} "
-          f"{'ipa':>8} {'ratio':>6} {'simpdiv':>8} {'ratio':>6}")
+    print(f"{'game':>10} {'enum first':>11} {'enum all':>9} {'#eq':>4} {'logit-path':>10} {'ratio':>6} "
+          f"{'ipa':>8} {'ratio':>6} {'simpdiv':>8} {'ratio':>6} {'gnm':>8} {'ratio':>6}")
     for players, k in shapes:
-        cols = {"first": [], "all": [], "n": [], "gnm": [], "ipa": [], "simpdiv": []}
+        cols = {"first": [], "all": [], "n": [], "gnm": [], "ipa": [], "simpdiv": [], "gnmgw": []}
         for s in seeds:
             g = random_game(k, num_players=players, seed=s)
             t, r = _time(lambda g=g: enumerate_supports(g, first_only=True, time_limit=120))
@@ -45,7 +46,7 @@ def nplayer(shapes=((3, 3), (3, 4), (4, 2), (4, 3)), seeds=range(5)) -> None:
             cols["all"].append(t)
             cols["n"].append(len(r.equilibria))
             for name, fn in (("gnm", logit_homotopy), ("ipa", iterated_polymatrix),
-                             ("simpdiv", simplicial_subdivision)):
+                             ("simpdiv", simplicial_subdivision), ("gnmgw", global_newton)):
                 t, r = _time(lambda g=g, fn=fn: fn(g, time_limit=120))
                 assert r.equilibria and nash_conv(g, r.equilibria[0]) < 1e-9
                 cols[name].append(t)
@@ -53,7 +54,8 @@ def nplayer(shapes=((3, 3), (3, 4), (4, 2), (4, 3)), seeds=range(5)) -> None:
         label = "x".join([str(k)] * players)
         print(f"{label:>10} {med['first']:11.4f} {med['all']:9.3f} {med['n']:4.0f} {med['gnm']:10.4f} "
               f"{med['first'] / med['gnm']:6.2f} {med['ipa']:8.4f} {med['first'] / med['ipa']:6.2f} "
-              f"{med['simpdiv']:8.4f} {med['first'] / med['simpdiv']:6.2f}")
+              f"{med['simpdiv']:8.4f} {med['first'] / med['simpdiv']:6.2f} "
+              f"{med['gnmgw']:8.4f} {med['first'] / med['gnmgw']:6.2f}")
     print("(ratio = enumeration's first-equilibrium time / the method's; > 1: the method is faster)")
 
 
