@@ -44,7 +44,11 @@ def _load(game: str, actions: int, players: int, seed: int, what: str = "generat
         return make_game(game)
     if Path(game).suffix in (".npz", ".json"):
         return NormalFormGame.load(game, what="game file")
-    raise ValueError(f"game must be one of {', '.join(GENERATORS)} or a .npz/.json file, got {game!r}")
+    if Path(game).suffix == ".nfg":
+        from regretlab.games.gambit import read_nfg
+
+        return read_nfg(game, what="game file")
+    raise ValueError(f"game must be one of {', '.join(GENERATORS)} or a .npz/.json/.nfg file, got {game!r}")
 
 
 def _support_pairs(g) -> int:
@@ -62,13 +66,48 @@ def _fmt(x) -> str:
     return np.array2string(np.asarray(x), precision=4, suppress_small=True, separator=", ")
 
 
+def _solve_nplayer(g, method: str, time_limit: float, exact: bool) -> None:
+    """``nfg solve --method enumerate|gnm|logit-path|simpdiv|ipa|vertex``: print every equilibrium with its NashConv."""
+    from regretlab.games.normal_form import nash_conv
+    from regretlab.games.normal_form.nplayer import (
+        check_limits, enumerate_supports, global_newton, iterated_polymatrix, logit_homotopy,
+        simplicial_subdivision,
+    )
+
+    check_limits(time_limit, 1)
+    if method == "vertex":
+        from regretlab.games.normal_form.vertex import vertex_enumeration
+
+        if g.num_players != 2:
+            raise ValueError(f"--method vertex needs a 2-player game, this one has {g.num_players} players "
+                             "(use enumerate for more)")
+        eqs = vertex_enumeration(g, exact=exact, time_limit=time_limit)
+        print(f"{len(eqs)} extreme Nash equilibria" + (" (exact, certified)" if exact else ""))
+        for x, y in eqs:
+            if exact:
+                print(f"  x=[{', '.join(map(str, x))}] y=[{', '.join(map(str, y))}]")
+            else:
+                print(f"  x={_fmt(x)} y={_fmt(y)} NashConv={nash_conv(g, [x, y]):.2e}")
+        return
+    solver = {"enumerate": enumerate_supports, "gnm": global_newton, "logit-path": logit_homotopy,
+              "ipa": iterated_polymatrix, "simpdiv": simplicial_subdivision}[method]
+    res = solver(g, time_limit=time_limit, progress=True)
+    state = "complete" if res.complete else "stopped at a limit"
+    print(f"{len(res.equilibria)} Nash equilibria ({method}, {state}, {res.iterations} steps, {res.seconds:.2f} s)")
+    for prof, c in zip(res.equilibria, res.nash_conv):
+        print("  " + " ".join(f"x{i + 1}={_fmt(x)}" for i, x in enumerate(prof)) + f" NashConv={c:.2e}")
+
+
 def register(app: typer.Typer) -> None:
     nfg = typer.Typer(help="Normal-form and Markov games: equilibria, gaps, repeated play.", no_args_is_help=True)
 
     @nfg.command("solve")
     def solve(
-        game: str = typer.Argument(..., help="generator name (random, chicken, ...) or a .npz/.json file"),
-        method: str = typer.Option("support", help="support | lemke-howson | zero-sum | cce | ce"),
+        game: str = typer.Argument(..., help="generator name (random, chicken, ...) or a .npz/.json/.nfg file"),
+        method: str = typer.Option("support", help="support | enumerate | lemke-howson | gnm | logit-path | simpdiv | ipa | vertex | zero-sum | "
+                                   "cce | ce (enumerate, gnm, logit-path, simpdiv, ipa: any number of players)"),
+        time_limit: float = typer.Option(60.0, "--time-limit", help="seconds for enumerate/gnm/ipa/vertex"),
+        exact: bool = typer.Option(False, "--exact", help="vertex: rational arithmetic, certified equilibria"),
         objective: str = typer.Option("welfare", help="cce/ce objective: welfare | max_entropy"),
         actions: int = typer.Option(3, help="actions per player for random/zero_sum/potential"),
         players: int = typer.Option(2, help="players for random/potential"),
@@ -81,7 +120,7 @@ def register(app: typer.Typer) -> None:
             support_enumeration, zero_sum_nash,
         )
 
-        methods = ("support", "lemke-howson", "zero-sum", "cce", "ce")
+        methods = ("support", "enumerate", "lemke-howson", "gnm", "logit-path", "simpdiv", "ipa", "vertex", "zero-sum", "cce", "ce")
         if method not in methods:
             raise ValueError(f"--method must be one of {', '.join(methods)}, got {method!r}")
         if save and Path(save).suffix not in (".npz", ".json"):
@@ -92,7 +131,9 @@ def register(app: typer.Typer) -> None:
         if save:
             g.save(save)
         print(repr(g))
-        if method == "support":
+        if method in ("enumerate", "gnm", "logit-path", "simpdiv", "ipa", "vertex"):
+            _solve_nplayer(g, method, time_limit, exact)
+        elif method == "support":
             from regretlab.progress import bar
 
             with bar(_support_pairs(g), "support pairs", transient=True) as b:
@@ -101,6 +142,9 @@ def register(app: typer.Typer) -> None:
             for x, y in eqs:
                 print(f"  x={_fmt(x)} y={_fmt(y)} NashConv={nash_conv(g, [x, y]):.2e}")
         elif method == "lemke-howson":
+            if g.num_players != 2:
+                raise ValueError(f"--method lemke-howson needs a 2-player game, this one has {g.num_players} "
+                                 "players (use enumerate, gnm, simpdiv or ipa)")
             x, y = lemke_howson(g)
             print(f"x={_fmt(x)} y={_fmt(y)} NashConv={nash_conv(g, [x, y]):.2e}")
         elif method == "zero-sum":

@@ -1,0 +1,1101 @@
+"""Nash equilibria of normal-form games with any number of players.
+
+Four solvers, one result type (:class:`NashResult`), one verification rule: every profile a
+solver returns has been *polished* (Newton's method on the indifference system of its support)
+and *checked* on the full game, ``nash_conv(game, profile) < tol`` (default ``1e-9``), with
+:func:`regretlab.games.normal_form.gaps.nash_conv`. Each solver takes a wall-clock
+``time_limit`` (seconds, > 0) and an iteration cap, and reports progress; none can hang.
+
+* :func:`enumerate_supports` — support enumeration (Porter, Nudelman & Shoham, GEB 63, 2008,
+  ordering and conditional-dominance pruning) where each support profile's indifference system
+  (linear for 2 players, polynomial of degree P-1 for P >= 3) is solved by batched Newton from
+  many starts (the centroid plus seeded Dirichlet draws). Completeness: exact for 2 players
+  (the system is linear: one Newton step from any start lands on its unique solution when it is
+  regular); for P >= 3 it finds each isolated solution that some start's Newton basin contains,
+  so the list is *not certified complete* (``NashResult.complete`` only says that every support
+  profile was visited within the limits).
+* :func:`logit_homotopy` — the principal branch of the logit quantal response correspondence
+  (McKelvey & Palfrey, GEB 10, 1995) traced from the centroid at λ = 0 by arc-length
+  predictor–corrector continuation in ``(log x, λ)`` (Turocy, GEB 51, 2005); for a generic
+  game it ends at a Nash equilibrium as λ → ∞, which is polished and verified. This is the
+  second homotopy method (CLI ``logit-path``).
+* :func:`global_newton` — Govindan–Wilson's global Newton method: the Kohlberg–Mertens
+  structure-theorem path of the games perturbed by a bonus ``λ g``, from the dominant profile
+  at large λ to λ = 0, traced piece by piece with explicit support switches (CLI ``gnm``).
+* :func:`iterated_polymatrix` — iterated polymatrix approximation (Govindan & Wilson, JEDC 28,
+  2004): linearise every player's payoff at the current profile, solve the polymatrix game
+  exactly by Lemke's algorithm on its LCP (Miller & Zucker, Math. Prog. 1991), move towards the
+  solution (damped when NashConv does not fall), polish near the end. Local, not global.
+* :func:`simplicial_subdivision` — Sperner labels from a projection map on Kuhn's triangulation of one
+  simplex that holds the product of the players' simplices; the completely labelled simplex is
+  found by Kuhn's door-in/door-out path; restart refinement doubles the grid until the polished
+  barycentre verifies.
+
+Example:
+    >>> from regretlab.games.normal_form import random_game
+    >>> g = random_game(2, num_players=3, seed=1)
+    >>> res = enumerate_supports(g, time_limit=10)
+    >>> all(c < 1e-9 for c in res.nash_conv), res.complete
+    (True, True)
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from itertools import combinations, product
+from typing import Any
+
+import numpy as np
+
+from regretlab.games.normal_form.game import NormalFormGame
+from regretlab.games.normal_form.gaps import nash_conv
+
+_LET = "abcdefghijklmnopqrstuvw"
+Profile = list  # P arrays [K_i]
+
+
+@dataclass(frozen=True)
+class NashResult:
+    """What a solver found.
+
+    Attributes:
+        equilibria: the verified profiles, each a list of P arrays ``[K_i]``.
+        nash_conv: NashConv of each (all ``< tol``).
+        method: the solver's name.
+        complete: the solver ran to its natural end (enumeration visited every support profile;
+            a single-equilibrium method found one) rather than stopping at a limit.
+        iterations: units of work done (support profiles, path steps, polymatrix solves ...).
+        seconds: wall-clock time.
+        first_seconds: time to the first verified equilibrium (``nan`` if none).
+    """
+
+    equilibria: list
+    nash_conv: list
+    method: str
+    complete: bool
+    iterations: int
+    seconds: float
+    first_seconds: float = float("nan")
+    info: dict = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.equilibria)
+
+
+# -- limits and progress ------------------------------------------------------------------------
+
+
+def check_limits(time_limit: Any, max_iter: Any, name: str = "max_iter") -> tuple[float, int]:
+    """Validate a wall-clock limit (> 0 seconds) and an iteration cap (integer >= 1)."""
+    import math
+    import numbers
+
+    if isinstance(time_limit, bool) or not isinstance(time_limit, numbers.Real) or math.isnan(time_limit):
+        raise ValueError(f"time_limit must be a number of seconds > 0, got {time_limit!r}")
+    if time_limit <= 0:
+        raise ValueError(f"time_limit must be > 0 seconds (a solver needs time to run), got {time_limit!r}")
+    if isinstance(max_iter, bool) or not isinstance(max_iter, numbers.Integral) or max_iter < 1:
+        raise ValueError(f"{name} must be an integer >= 1, got {max_iter!r}")
+    return float(time_limit), int(max_iter)
+
+
+class _Progress:
+    """``progress``: False (nothing), True (a transient rich bar), or a callable ``(done, total)``."""
+
+    def __init__(self, progress: Any, total: int, label: str) -> None:
+        self._call = progress if callable(progress) else None
+        self._bar = None
+        self.total = total
+        if progress is True:
+            from regretlab.progress import bar
+
+            self._bar = bar(total, label, transient=True, fields=("found",))
+
+    def __call__(self, done: int, found: int = 0) -> None:
+        if self._bar is not None:
+            self._bar.update(done, found=found)
+        elif self._call is not None:
+            self._call(done, self.total)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+
+
+def _game(game: Any) -> NormalFormGame:
+    if not isinstance(game, NormalFormGame):
+        raise TypeError(f"game must be a NormalFormGame, got {type(game).__name__}")
+    return game
+
+
+# -- the indifference system of a support profile ---------------------------------------------
+
+
+def _contract(t: np.ndarray, xs: Sequence[np.ndarray], keep: Sequence[int]) -> np.ndarray:
+    """Contract ``t [k_1..k_P]`` with batched ``xs[j] [B, k_j]`` for every axis j not in ``keep``."""
+    p = t.ndim
+    ops: list = [t]
+    terms = [_LET[:p]]
+    for j in range(p):
+        if j not in keep:
+            ops.append(xs[j])
+            terms.append("z" + _LET[j])
+    out = "z" + "".join(_LET[j] for j in keep)
+    if len(ops) == 1:  # nothing to contract (two players, both axes kept)
+        return np.broadcast_to(t, (xs[0].shape[0],) + t.shape)
+    return np.einsum(",".join(terms) + "->" + out, *ops)
+
+
+def _system(tens: np.ndarray, xs: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Residual ``[B, N]`` and Jacobian ``[B, N, N]`` of the support's indifference system.
+
+    ``tens [P, k_1..k_P]`` is the payoff tensor restricted to the support; unknowns are the P
+    mixtures on it (``N = Σ k_i``). Rows of player i: ``u_i(a, x_-i) - u_i(a_0, x_-i)`` for the
+    support's actions ``a ≠ a_0``, then ``Σ_a x_i(a) - 1``.
+    """
+    p = len(xs)
+    ks = [x.shape[1] for x in xs]
+    off = np.concatenate([[0], np.cumsum(ks)])
+    n, b = int(off[-1]), xs[0].shape[0]
+    F = np.empty((b, n))
+    J = np.zeros((b, n, n))
+    for i in range(p):
+        r0 = off[i]
+        dev = _contract(tens[i], xs, [i]) if p > 1 else np.broadcast_to(tens[i], (b, ks[0]))
+        F[:, r0:r0 + ks[i] - 1] = dev[:, 1:] - dev[:, :1]
+        F[:, r0 + ks[i] - 1] = xs[i].sum(1) - 1.0
+        J[:, r0 + ks[i] - 1, off[i]:off[i + 1]] = 1.0
+        if ks[i] == 1:
+            continue
+        for j in range(p):
+            if j == i:
+                continue
+            blk = _contract(tens[i], xs, sorted([i, j]))  # [B, k_i, k_j] or [B, k_j, k_i]
+            if j < i:
+                blk = blk.transpose(0, 2, 1)
+            J[:, r0:r0 + ks[i] - 1, off[j]:off[j + 1]] = blk[:, 1:, :] - blk[:, :1, :]
+    return F, J
+
+
+def _newton(tens: np.ndarray, z: np.ndarray, ks: Sequence[int], iters: int = 40,
+            tol: float = 1e-14) -> tuple[np.ndarray, np.ndarray]:
+    """Batched Newton (pseudo-inverse steps) on the indifference system; ``z [B, N]``.
+
+    Returns the final iterates and a bool mask of those that converged (max residual <= tol
+    times the payoff scale).
+    """
+    off = np.concatenate([[0], np.cumsum(ks)])
+    scale = max(1.0, float(np.abs(tens).max()))
+    live = np.ones(z.shape[0], dtype=bool)
+    ok = np.zeros(z.shape[0], dtype=bool)
+    for _ in range(iters):
+        idx = np.flatnonzero(live & ~ok)
+        if idx.size == 0:
+            break
+        zz = z[idx]
+        xs = [zz[:, off[i]:off[i + 1]] for i in range(len(ks))]
+        F, J = _system(tens, xs)
+        res = np.abs(F).max(1)
+        good = res <= tol * scale
+        ok[idx[good]] = True
+        todo = ~good
+        if not todo.any():
+            break
+        try:
+            step = np.linalg.solve(J[todo], F[todo][..., None])[..., 0]
+        except np.linalg.LinAlgError:
+            step = np.einsum("bij,bj->bi", np.linalg.pinv(J[todo]), F[todo])
+        znew = zz[todo] - step
+        bad = ~np.isfinite(znew).all(1) | (np.abs(znew).max(1) > 1e6)
+        z[idx[todo]] = np.where(bad[:, None], zz[todo], znew)
+        live[idx[todo][bad]] = False
+    return z, ok
+
+
+def _verify(game: NormalFormGame, supports: Sequence[np.ndarray], z: np.ndarray,
+            tol: float) -> list[tuple[list[np.ndarray], float]]:
+    """Embed support-restricted solutions ``z [B, N]`` into full profiles; keep verified ones."""
+    ks = [len(s) for s in supports]
+    off = np.concatenate([[0], np.cumsum(ks)])
+    out = []
+    for row in z:
+        if (row < -1e-10).any():
+            continue
+        prof = []
+        for i, s in enumerate(supports):
+            x = np.zeros(game.num_actions[i])
+            x[s] = np.clip(row[off[i]:off[i + 1]], 0.0, None)
+            tot = x.sum()
+            if not tot > 0:
+                break
+            prof.append(x / tot)
+        else:
+            c = float(nash_conv(game, prof))
+            if c < tol:
+                out.append((prof, c))
+    return out
+
+
+def _same(a: list[np.ndarray], b: list[np.ndarray], atol: float = 1e-7) -> bool:
+    return all(np.abs(x - y).max() <= atol for x, y in zip(a, b))
+
+
+def polish(game: NormalFormGame, profile: Sequence[Any], tol: float = 1e-9,
+           thresholds: Sequence[float] = (0.1, 0.05, 0.02, 1e-2, 1e-3, 1e-4, 1e-6, 1e-8, 1e-10)) -> tuple[list[np.ndarray], float] | None:
+    """Refine an approximate equilibrium to one with NashConv ``< tol``, or None.
+
+    For each threshold, the support is ``{a: x_i(a) > threshold}``; Newton's method on that
+    support's indifference system starts at the profile restricted to it, and the result is
+    verified on the full game. The profile itself is returned when it already passes.
+
+    Example:
+        >>> from regretlab.games.normal_form import matching_pennies
+        >>> prof, conv = polish(matching_pennies(), [np.array([0.49, 0.51]), np.array([0.52, 0.48])])
+        >>> [x.round(9).tolist() for x in prof], conv < 1e-9
+        ([[0.5, 0.5], [0.5, 0.5]], True)
+    """
+    game = _game(game)
+    xs = [np.asarray(x, dtype=np.float64) for x in profile]
+    tried = set()
+    for thr in thresholds:
+        supports = [np.flatnonzero(x > thr) for x in xs]
+        if any(s.size == 0 for s in supports):
+            continue
+        key = tuple(tuple(s) for s in supports)
+        if key in tried:
+            continue
+        tried.add(key)
+        tens = game.payoffs[(slice(None),) + np.ix_(*supports)]
+        z = np.concatenate([x[s] / x[s].sum() for x, s in zip(xs, supports)])[None].copy()
+        z, ok = _newton(tens, z, [len(s) for s in supports])
+        if ok[0]:
+            found = _verify(game, supports, z, tol)
+            if found:
+                return found[0]
+    c0 = float(nash_conv(game, xs))
+    return (xs, c0) if c0 < tol else None
+
+
+# -- support enumeration ----------------------------------------------------------------------
+
+
+def _dominated(pay_i: np.ndarray, i: int, supports: Sequence[np.ndarray]) -> bool:
+    """Some action of player i's support is strictly dominated given the others' supports."""
+    idx = [np.arange(pay_i.shape[j]) if j == i else s for j, s in enumerate(supports)]
+    sub = np.moveaxis(pay_i[np.ix_(*idx)], i, 0).reshape(pay_i.shape[i], -1)  # [K_i, |S_-i|]
+    own = sub[supports[i]]  # [k_i, R]
+    return bool((own[:, None, :] < sub[None, :, :]).all(-1).any())
+
+
+def support_profiles(num_actions: Sequence[int]) -> list[tuple[np.ndarray, ...]]:
+    """Every profile of non-empty supports, smallest total size first, then most balanced
+    (the order of Porter, Nudelman & Shoham 2008)."""
+    per = [[np.array(c) for r in range(1, k + 1) for c in combinations(range(k), r)] for k in num_actions]
+    profs = list(product(*per))
+    profs.sort(key=lambda s: (sum(len(x) for x in s), max(len(x) for x in s) - min(len(x) for x in s)))
+    return profs
+
+
+def enumerate_supports(game: NormalFormGame, *, time_limit: float = 60.0, max_profiles: int = 10**7,
+                       starts: int | None = None, seed: int = 0, tol: float = 1e-9,
+                       first_only: bool = False, progress: Any = False) -> NashResult:
+    """All equilibria found by support enumeration with Newton on each support's polynomial system.
+
+    Args:
+        game: a P-player :class:`NormalFormGame`.
+        time_limit: wall-clock seconds (> 0); the scan stops, ``complete=False``, when spent.
+        max_profiles: cap on support profiles visited.
+        starts: Newton starts per support profile (default 1 for P = 2, where the system is
+            linear, else ``8 + 4 Σ(k_i - 1)``).
+        seed: seed of the Dirichlet starts (same seed, same list).
+        tol: NashConv bound of every returned equilibrium.
+        first_only: stop at the first equilibrium.
+        progress: False, True (a bar) or a callable ``(done, total)``.
+
+    Returns:
+        :class:`NashResult`; duplicates (max-abs difference <= 1e-7) are removed.
+
+    Example:
+        >>> from regretlab.games.normal_form import chicken
+        >>> len(enumerate_supports(chicken()).equilibria)
+        3
+
+    References:
+        R. Porter, E. Nudelman, Y. Shoham, "Simple search methods for finding a Nash
+        equilibrium", GEB 63, 2008; R. McKelvey, A. McLennan, "Computation of equilibria in
+        finite games", Handbook of Computational Economics 1, 1996 (§ support enumeration).
+    """
+    game = _game(game)
+    time_limit, max_profiles = check_limits(time_limit, max_profiles, "max_profiles")
+    t0 = time.perf_counter()
+    p = game.num_players
+    rng = np.random.default_rng(seed)
+    profs = support_profiles(game.num_actions)
+    bar = _Progress(progress, len(profs), "support profiles")
+    found: list = []
+    convs: list = []
+    first = float("nan")
+    visited = 0
+    complete = True
+    try:
+        for supports in profs:
+            if visited >= max_profiles or time.perf_counter() - t0 > time_limit:
+                complete = False
+                break
+            visited += 1
+            if visited % 16 == 0:
+                bar(visited, len(found))
+            if any(_dominated(game.payoffs[i], i, supports) for i in range(p) if len(supports[i]) > 1):
+                continue
+            ks = [len(s) for s in supports]
+            n = sum(ks)
+            if p == 1 or all(k == 1 for k in ks):
+                z = np.ones((1, n))
+            else:
+                m = starts if starts is not None else (1 if p == 2 else 8 + 4 * (n - p))
+                parts = [np.full((m, k), 1.0 / k) for k in ks]
+                for i, k in enumerate(ks):
+                    if k > 1 and m > 1:
+                        parts[i][1:] = rng.dirichlet(np.ones(k), size=m - 1)
+                z = np.concatenate(parts, axis=1)
+            tens = game.payoffs[(slice(None),) + np.ix_(*supports)]
+            z, ok = _newton(tens, z, ks)
+            for prof, c in _verify(game, supports, z[ok], tol):
+                if not any(_same(prof, q) for q in found):
+                    found.append(prof)
+                    convs.append(c)
+                    if len(found) == 1:
+                        first = time.perf_counter() - t0
+            if first_only and found:
+                complete = True
+                break
+        bar(visited, len(found))
+    finally:
+        bar.close()
+    return NashResult(found, convs, "enumerate", complete, visited, time.perf_counter() - t0, first,
+                      {"profiles": len(profs)})
+
+
+# -- logit homotopy ---------------------------------------------------------------------------
+
+
+def _logit_system(game: NormalFormGame, w: np.ndarray, lam: float) -> tuple[np.ndarray, np.ndarray]:
+    """Residual ``[N]`` and Jacobian ``[N, N+1]`` (last column ∂/∂λ) in ``w = log x``."""
+    ks = game.num_actions
+    p = len(ks)
+    off = np.concatenate([[0], np.cumsum(ks)])
+    xs = [np.exp(w[off[i]:off[i + 1]])[None] for i in range(p)]
+    n = int(off[-1])
+    F = np.empty(n)
+    J = np.zeros((n, n + 1))
+    for i in range(p):
+        r0, k = off[i], ks[i]
+        dev = _contract(game.payoffs[i], xs, [i])[0] if p > 1 else game.payoffs[0]
+        wi = w[off[i]:off[i + 1]]
+        F[r0:r0 + k - 1] = wi[1:] - wi[0] - lam * (dev[1:] - dev[0])
+        F[r0 + k - 1] = xs[i][0].sum() - 1.0
+        J[r0 + k - 1, off[i]:off[i + 1]] = xs[i][0]
+        for a in range(1, k):
+            J[r0 + a - 1, off[i] + a] = 1.0
+            J[r0 + a - 1, off[i]] = -1.0
+        J[r0:r0 + k - 1, n] = -(dev[1:] - dev[0])
+        for j in range(p):
+            if j == i or k == 1:
+                continue
+            blk = _contract(game.payoffs[i], xs, sorted([i, j]))[0]
+            if j < i:
+                blk = blk.T
+            d = (blk[1:, :] - blk[:1, :]) * xs[j][0][None, :]
+            J[r0:r0 + k - 1, off[j]:off[j + 1]] -= lam * d
+    return F, J
+
+
+def logit_homotopy(game: NormalFormGame, *, time_limit: float = 60.0, max_steps: int = 100_000,
+                   lambda_max: float = 1e7, tol: float = 1e-9, progress: Any = False) -> NashResult:
+    """One Nash equilibrium, the limit of the principal branch of logit QRE as λ → ∞.
+
+    Payoffs are rescaled to ``[0, 1]``; the branch ``x_i(a) ∝ exp(λ u_i(a, x_-i))`` is followed
+    in ``(log x, λ)`` by arc-length continuation (tangent = null vector of the Jacobian, Euler
+    predictor, Gauss–Newton corrector, adaptive step). Each time λ passes a power of 10 (from
+    10), the point is polished on its support and, when NashConv ``< tol``, returned.
+
+    Args:
+        game: a P-player :class:`NormalFormGame`.
+        time_limit: wall-clock seconds (> 0).
+        max_steps: cap on accepted predictor–corrector steps.
+        lambda_max: stop tracing here (then one last polish).
+        tol: NashConv bound of the returned equilibrium.
+        progress: False, True (a bar over ``log10 λ``) or a callable ``(done, total)``.
+
+    Returns:
+        :class:`NashResult` with one equilibrium (``complete=True``), or none when a limit was
+        reached first (``complete=False``; ``info["lambda"]`` says how far it got).
+
+    Example:
+        >>> from regretlab.games.normal_form import random_game
+        >>> res = logit_homotopy(random_game(3, num_players=3, seed=0), time_limit=30)
+        >>> len(res.equilibria), res.nash_conv[0] < 1e-9
+        (1, True)
+
+    References:
+        R. McKelvey, T. Palfrey, "Quantal response equilibria for normal form games", GEB 10,
+        1995; T. Turocy, "A dynamic homotopy interpretation of the logistic quantal response
+        equilibrium correspondence", GEB 51, 2005; E. Allgower, K. Georg, *Introduction to
+        Numerical Continuation Methods*, 2003 (predictor–corrector).
+    """
+    game = _game(game)
+    time_limit, max_steps = check_limits(time_limit, max_steps, "max_steps")
+    t0 = time.perf_counter()
+    lo, hi = float(game.payoffs.min()), float(game.payoffs.max())
+    scaled = NormalFormGame((game.payoffs - lo) / (hi - lo if hi > lo else 1.0))
+    ks = game.num_actions
+    y = np.concatenate([np.full(k, -np.log(k)) for k in ks] + [np.zeros(1)])
+    n = y.size - 1
+    tangent_prev = np.zeros(n + 1)
+    tangent_prev[-1] = 1.0
+    h = 0.05
+    steps = 0
+    milestone = 10.0
+    total = int(np.ceil(np.log10(lambda_max))) + 1
+    bar = _Progress(progress, total, "logit path (log10 λ)")
+
+    def profile(yy: np.ndarray) -> list[np.ndarray]:
+        off = np.concatenate([[0], np.cumsum(ks)])
+        return [np.exp(yy[off[i]:off[i + 1]]) / np.exp(yy[off[i]:off[i + 1]]).sum() for i in range(len(ks))]
+
+    def done(prof, c, complete=True):
+        bar.close()
+        secs = time.perf_counter() - t0
+        return NashResult([prof], [c], "gnm-logit", complete, steps, secs, secs, {"lambda": float(y[-1])})
+
+    try:
+        while steps < max_steps and time.perf_counter() - t0 <= time_limit:
+            _, J = _logit_system(scaled, y[:-1], y[-1])
+            _, _, vt = np.linalg.svd(J)
+            t = vt[-1]
+            if t @ tangent_prev < 0:
+                t = -t
+            accepted = False
+            while h > 1e-12:
+                z = y + h * t
+                for _ in range(8):
+                    F, Jz = _logit_system(scaled, z[:-1], z[-1])
+                    dz = np.linalg.lstsq(Jz, F, rcond=None)[0]
+                    z = z - dz
+                    if np.abs(dz).max() < 1e-11:
+                        break
+                F, _ = _logit_system(scaled, z[:-1], z[-1])
+                if np.isfinite(z).all() and np.abs(F).max() < 1e-9 and np.linalg.norm(z - y) < 2.5 * h:
+                    accepted = True
+                    break
+                h *= 0.5
+            if not accepted:
+                break
+            tangent_prev = t
+            y = z
+            steps += 1
+            h = min(h * 1.4, 0.5 + 0.05 * abs(y[-1]))
+            if y[-1] >= milestone or y[-1] >= lambda_max:
+                bar(int(np.log10(max(y[-1], 1.0))))
+                got = polish(game, profile(y), tol)
+                if got is not None:
+                    return done(*got)
+                while milestone <= y[-1]:
+                    milestone *= 10.0
+                if y[-1] >= lambda_max:
+                    break
+        got = polish(game, profile(y), tol)
+        if got is not None:
+            return done(*got)
+    finally:
+        bar.close()
+    return NashResult([], [], "gnm-logit", False, steps, time.perf_counter() - t0, float("nan"),
+                      {"lambda": float(y[-1])})
+
+
+# -- iterated polymatrix approximation ---------------------------------------------------------
+
+
+def lemke(M: np.ndarray, q: np.ndarray, max_pivots: int = 10_000, d: np.ndarray | None = None) -> np.ndarray | None:
+    """Solve the LCP ``w = q + M z >= 0, z >= 0, wᵀz = 0`` by Lemke's method (covering vector
+    ``d``, default all ones); None on ray termination or the pivot cap.
+
+    Example:
+        >>> z = lemke(np.array([[2.0, 1.0], [1.0, 2.0]]), np.array([-5.0, -6.0]))
+        >>> z.round(6).tolist()
+        [1.333333, 2.333333]
+
+    References:
+        C. Lemke, "Bimatrix equilibrium points and mathematical programming", Management
+        Science 11, 1965; R. Cottle, J.-S. Pang, R. Stone, *The Linear Complementarity Problem*,
+        1992, §4.4.
+    """
+    q = np.asarray(q, dtype=np.float64)
+    n = q.size
+    if (q >= 0).all():
+        return np.zeros(n)
+    d = np.ones(n) if d is None else np.asarray(d, dtype=np.float64)
+    # rows: w - M z - d z0 = q ; columns w (0..n-1), z (n..2n-1), z0 (2n), rhs
+    T = np.hstack([np.eye(n), -np.asarray(M, dtype=np.float64), -d[:, None], q[:, None]])
+    basis = np.arange(n)
+
+    def pivot(r: int, c: int) -> None:
+        T[r] /= T[r, c]
+        col = T[:, c].copy()
+        col[r] = 0.0
+        T[:] -= col[:, None] * T[r][None, :]
+
+    r = int(np.argmin(q / d))
+    pivot(r, 2 * n)
+    leaving, basis[r] = basis[r], 2 * n
+    for _ in range(max_pivots):
+        enter = leaving + n if leaving < n else leaving - n
+        col = T[:, enter]
+        pos = col > 1e-12
+        if not pos.any():
+            return None
+        cand = np.flatnonzero(pos)
+        z0 = cand[basis[cand] == 2 * n]
+        # lexicographic minimum ratio over (rhs, columns of the initial basis): no cycling
+        for c in [2 * n + 1] + list(range(n)):
+            ratios = T[cand, c] / col[cand]
+            best = ratios.min()
+            cand = cand[ratios <= best + 1e-11 * max(1.0, abs(best))]
+            if cand.size == 1 or (z0.size and z0[0] in cand):
+                break
+        r = int(z0[0]) if z0.size and z0[0] in cand else int(cand[0])
+        pivot(r, enter)
+        leaving, basis[r] = basis[r], enter
+        if leaving == 2 * n:
+            z = np.zeros(2 * n + 1)
+            z[basis] = T[:, -1]
+            return np.clip(z[n:2 * n], 0.0, None)
+    return None
+
+
+def polymatrix_approximation(game: NormalFormGame, profile: Sequence[np.ndarray]) -> list[list[np.ndarray]]:
+    """The polymatrix game that matches every player's payoff to first order at ``profile``.
+
+    Returns ``P[i][j] [K_i, K_j]`` (``P[i][i] = 0``) with
+    ``u_i(a, y_-i) ≈ Σ_{j≠i} (P[i][j] y_j)[a]`` for profiles ``y`` near ``profile`` (exact for
+    2 players and on the linear part; the constant is spread over the ``P - 1`` partners using
+    ``Σ_b y_j(b) = 1``).
+    """
+    p = game.num_players
+    xs = [np.asarray(x, dtype=np.float64)[None] for x in profile]
+    out = [[np.zeros((game.num_actions[i], game.num_actions[j])) for j in range(p)] for i in range(p)]
+    for i in range(p):
+        c = _contract(game.payoffs[i], xs, [i])[0]  # u_i(a, x_-i)
+        lin = {}
+        for j in range(p):
+            if j != i:
+                blk = _contract(game.payoffs[i], xs, sorted([i, j]))[0]
+                lin[j] = blk if i < j else blk.T
+        for j, L in lin.items():
+            const = (c - L @ xs[j][0]) / (p - 1)
+            out[i][j] = L + const[:, None]
+    return out
+
+
+def _solve_polymatrix(P: list[list[np.ndarray]], ks: Sequence[int]) -> list[np.ndarray] | None:
+    """An equilibrium of a polymatrix game by Lemke on its LCP (Miller & Zucker 1991)."""
+    p = len(ks)
+    off = np.concatenate([[0], np.cumsum(ks)])
+    n = int(off[-1])
+    C = np.zeros((n, n))
+    top = max(float(np.max(P[i][j])) for i in range(p) for j in range(p) if i != j)
+    for i in range(p):
+        for j in range(p):
+            # positive costs; the own block is a constant (it shifts all of i's costs alike, since
+            # Σ y_i = 1), which makes C > 0 and the LCP copositive-plus, so Lemke cannot end on a ray
+            C[off[i]:off[i + 1], off[j]:off[j + 1]] = top + 1.0 - (P[i][j] if i != j else 0.0)
+    E = np.zeros((p, n))
+    for i in range(p):
+        E[i, off[i]:off[i + 1]] = 1.0
+    # w_y = C y - Eᵀv >= 0 ⊥ y >= 0;  w_v = E y - 1 >= 0 ⊥ v >= 0 (v > 0 as costs are positive)
+    M = np.block([[C, -E.T], [E, np.zeros((p, p))]])
+    q = np.concatenate([np.zeros(n), -np.ones(p)])
+    z = lemke(M, q)
+    if z is None:
+        return None
+    ys = [z[off[i]:off[i + 1]] for i in range(p)]
+    if any(not y.sum() > 0 for y in ys):
+        return None
+    return [y / y.sum() for y in ys]
+
+
+def iterated_polymatrix(game: NormalFormGame, *, time_limit: float = 60.0, max_iter: int = 1000,
+                        start: Sequence[Any] | None = None, seed: int = 0, tol: float = 1e-9,
+                        progress: Any = False) -> NashResult:
+    """One Nash equilibrium by iterated polymatrix approximation (IPA).
+
+    At the current profile x, each player's payoff is replaced by its first-order (polymatrix)
+    expansion, the polymatrix game is solved exactly by Lemke's algorithm, and x moves to
+    ``x + α (y - x)``; α halves (down to 1/64) until NashConv falls, and grows back after a
+    descent. Without descent x moves half way to y, and after every 8 such stalls restarts at a
+    seeded random profile. Every iterate and every polymatrix solution is polished on its
+    support; the first that verifies is returned.
+
+    Args:
+        game: a P-player :class:`NormalFormGame`.
+        time_limit: wall-clock seconds (> 0).
+        max_iter: cap on polymatrix solves.
+        start: initial profile (default the centroid).
+        seed: seed of the restarts.
+        tol: NashConv bound of the returned equilibrium.
+        progress: False, True (a bar) or a callable ``(done, total)``.
+
+    Returns:
+        :class:`NashResult` with one equilibrium, or none (``complete=False``) when the limits
+        were reached: IPA converges locally, not from every start.
+
+    Example:
+        >>> from regretlab.games.normal_form import random_game
+        >>> res = iterated_polymatrix(random_game(2, num_players=3, seed=3), time_limit=20)
+        >>> res.nash_conv[0] < 1e-9
+        True
+
+    References:
+        S. Govindan, R. Wilson, "Computing Nash equilibria by iterated polymatrix
+        approximation", JEDC 28, 2004; A. Miller, S. Zucker, "Copositive-plus Lemke algorithm
+        solves polymatrix games", Oper. Res. Letters 10, 1991.
+    """
+    game = _game(game)
+    time_limit, max_iter = check_limits(time_limit, max_iter)
+    t0 = time.perf_counter()
+    ks = game.num_actions
+    if start is None:
+        x = [np.full(k, 1.0 / k) for k in ks]
+    else:
+        x = game.check_strategies(list(start), "start")
+        x = [np.asarray(v, dtype=np.float64) for v in x]
+    if game.num_players == 1:
+        prof = [np.eye(ks[0])[int(np.argmax(game.payoffs[0]))]]
+        return NashResult([prof], [0.0], "ipa", True, 0, time.perf_counter() - t0, 0.0)
+    bar = _Progress(progress, max_iter, "polymatrix solves")
+    alpha = 1.0
+    conv = float(nash_conv(game, x))
+    it = stall = 0
+    rng = np.random.default_rng(seed)
+    try:
+        while it < max_iter and time.perf_counter() - t0 <= time_limit:
+            it += 1
+            got = polish(game, x, tol)
+            if got is not None:
+                secs = time.perf_counter() - t0
+                return NashResult([got[0]], [got[1]], "ipa", True, it, secs, secs)
+            y = _solve_polymatrix(polymatrix_approximation(game, x), ks)
+            if y is None:
+                break
+            got = polish(game, y, tol)
+            if got is not None:
+                secs = time.perf_counter() - t0
+                return NashResult([got[0]], [got[1]], "ipa", True, it, secs, secs)
+            while alpha >= 1.0 / 64:
+                cand = [(1 - alpha) * a + alpha * b for a, b in zip(x, y)]
+                c = float(nash_conv(game, cand))
+                if c < conv:
+                    x, conv = cand, c
+                    alpha = min(1.0, 2 * alpha)
+                    stall = 0
+                    break
+                alpha *= 0.5
+            else:  # no descent along y - x: a non-monotone full step, or a fresh start
+                stall += 1
+                alpha = 1.0
+                if stall % 8 == 0:
+                    x = [rng.dirichlet(np.ones(k)) for k in ks]
+                else:
+                    x = [0.5 * a + 0.5 * b for a, b in zip(x, y)]
+                conv = float(nash_conv(game, x))
+            if it % 4 == 0:
+                bar(it)
+    finally:
+        bar.close()
+    return NashResult([], [], "ipa", False, it, time.perf_counter() - t0, float("nan"), {"nash_conv": conv})
+
+
+# -- simplicial subdivision -------------------------------------------------------------------
+
+
+def _project_simplex(v: np.ndarray) -> np.ndarray:
+    """Euclidean projection onto the probability simplex (sort-based; Held, Wolfe & Crowder 1974)."""
+    u = np.sort(v)[::-1]
+    css = np.cumsum(u) - 1.0
+    r = np.nonzero(u * np.arange(1, v.size + 1) > css)[0][-1]
+    return np.maximum(v - css[r] / (r + 1.0), 0.0)
+
+
+def _nash_map_label(game: NormalFormGame, z: np.ndarray, off: np.ndarray, scale: float) -> int:
+    """Sperner label of a grid point ``z`` of the big simplex (a coordinate with ``z > 0``).
+
+    The player with the largest block weight ``w_i = Σ_a z_ia`` labels; its mixture is
+    ``x_i = z_i / w_i`` (other blocks normalised the same way, uniform when empty), and the
+    label is the action of its support whose coordinate of the projection map
+    ``f_i(x) = Π_Δ(x_i + s u_i(·, x_-i))`` falls most below ``x_ia`` (one with
+    ``f_ia(x) <= x_ia`` always exists on the support, since both sum to 1). The fixed points of
+    f are exactly the Nash equilibria; unlike Nash's own map its displacement does not vanish
+    like ``x_ia`` times the gain near the boundary, so the simplices converge much faster.
+    """
+    p = game.num_players
+    w = np.array([z[off[i]:off[i + 1]].sum() for i in range(p)])
+    i = int(np.argmax(w))
+    xs = []
+    for j in range(p):
+        blk = z[off[j]:off[j + 1]].astype(np.float64)
+        xs.append((blk / blk.sum() if blk.sum() > 0 else np.full(blk.size, 1.0 / blk.size))[None])
+    dev = _contract(game.payoffs[i], xs, [i])[0] if p > 1 else game.payoffs[0]
+    xi = xs[i][0]
+    f = _project_simplex(xi + scale * dev)
+    supp = np.flatnonzero(z[off[i]:off[i + 1]] > 0)
+    a = supp[np.argmin((f - xi)[supp])]
+    return int(off[i] + a)
+
+
+def _sperner_path(game: NormalFormGame, m: int, deadline: float, max_pivots: int,
+                  counter: list) -> np.ndarray | None:
+    """A completely labelled simplex of Kuhn's triangulation (mesh 1/m) of the simplex of
+    dimension K-1, found by following the unique path from the vertex ``m e_1`` through the
+    faces ``F_1 ⊂ F_2 ⊂ ... ⊂ F_K`` (``F_k`` = points on the first k coordinates): at level k
+    the nodes are k-simplices of ``F_{k+1}`` carrying labels ``{1..k}``; a pivot replaces a
+    vertex by its reflection ``v_{i-1} + v_{i+1} - v_i`` in the cyclic vertex order; a fully
+    labelled node climbs to the unique (k+1)-simplex of ``F_{k+2}`` on it; a pivot leaving
+    ``F_{k+1}`` descends. Returns the barycentre of the final simplex (a point of the big
+    simplex), or None at a limit.
+    """
+    ks = game.num_actions
+    off = np.concatenate([[0], np.cumsum(ks)])
+    K = int(off[-1])
+    cache: dict = {}
+    spread = float(np.ptp(game.payoffs))
+    scale = 1.0 / spread if spread > 0 else 1.0
+
+    def label(v: np.ndarray) -> int:
+        key = v.tobytes()
+        if key not in cache:
+            cache[key] = _nash_map_label(game, v, off, scale)
+        return cache[key]
+
+    start = np.zeros(K, dtype=np.int64)
+    start[0] = m
+    verts = [start]
+    labs = [label(start)]  # = 0
+    level = 0
+    came_from = "below"  # how the current node was entered: "below", "above", or a door (vertex index)
+    while True:
+        counter[0] += 1
+        if counter[0] > max_pivots or (counter[0] % 64 == 0 and time.perf_counter() > deadline):
+            return None
+        full = len(set(labs)) == level + 1  # labels {0..level}
+        if full and came_from != "above":
+            if level == K - 1:
+                return np.mean(verts, axis=0) / m
+            # climb: split the wrap step e_{level+1} - e_1 (0-based: e_level - e_0)
+            n = len(verts)
+            wrap = np.zeros(K, dtype=np.int64)
+            if level > 0:
+                wrap[level] += 1
+                wrap[0] -= 1
+            a = next(t for t in range(n) if np.array_equal(verts[(t + 1) % n] - verts[t], wrap))
+            w = verts[a].copy()
+            w[level + 1] += 1
+            w[0] -= 1
+            verts.insert(a + 1, w)
+            labs.insert(a + 1, label(w))
+            level += 1
+            came_from = a + 1  # entered through the facet without w
+            continue
+        if full:  # entered from above: leave through the facet without the vertex labelled `level`
+            out = labs.index(level)
+        else:  # two vertices share a label: leave by the one we did not come in by
+            newest = came_from
+            dup = labs[newest]
+            out = next(t for t in range(len(labs)) if labs[t] == dup and t != newest)
+        n = len(verts)
+        new = verts[(out - 1) % n] + verts[(out + 1) % n] - verts[out]
+        if (new < 0).any() or (new[level + 1:] != 0).any():
+            # the facet lies on the boundary of F_{level+1}, so in F_level: descend
+            del verts[out]
+            del labs[out]
+            level -= 1
+            came_from = "above"
+            continue
+        verts[out] = new
+        labs[out] = label(new)
+        came_from = out
+
+
+def simplicial_subdivision(game: NormalFormGame, *, time_limit: float = 60.0, max_pivots: int = 10**7,
+                           grid: int = 8, refinements: int = 8, tol: float = 1e-9,
+                           progress: Any = False) -> NashResult:
+    """One Nash equilibrium by simplicial subdivision with Sperner labels.
+
+    The product of the players' simplices sits in one simplex of dimension ``K - 1``
+    (``K = Σ K_i``): a point ``z`` there is read as the profile ``x_i = z_i / Σ_a z_ia``. Grid
+    points of Kuhn's triangulation with mesh ``1/m`` get Sperner labels from the projection map
+    ``x_i -> Π_Δ(x_i + s u_i(·, x_-i))`` (see ``_nash_map_label``); a completely labelled simplex exists (Sperner's lemma) and is found by
+    the door-in/door-out path through the faces (Kuhn, "Simplicial approximation of fixed
+    points", PNAS 61, 1968; Todd, *The Computation of Fixed Points and Applications*, 1976).
+    As ``m → ∞`` such simplices shrink to points where every block weighs ``1/P`` and the map
+    has a fixed point, i.e. Nash equilibria. Restart refinement (a simple form: the path is
+    rerun from the corner, not restarted at the last point as van der Laan–Talman do): the simplex's barycentre is
+    polished (support Newton); if it does not verify, the grid doubles and the path is run again.
+
+    Args:
+        game: a P-player :class:`NormalFormGame`.
+        time_limit: wall-clock seconds (> 0).
+        max_pivots: cap on pivots over all refinements.
+        grid: the first mesh ``m`` (an integer >= 2).
+        refinements: how many times the grid may double.
+        tol: NashConv bound of the returned equilibrium.
+        progress: False, True (a bar over the refinements) or a callable ``(done, total)``.
+
+    Returns:
+        :class:`NashResult` with one equilibrium, or none (``complete=False``) at a limit;
+        ``info["grid"]`` is the mesh that succeeded.
+
+    Example:
+        >>> from regretlab.games.normal_form import random_game
+        >>> res = simplicial_subdivision(random_game(2, num_players=3, seed=4), time_limit=20)
+        >>> res.nash_conv[0] < 1e-9
+        True
+
+    References:
+        H. Kuhn, PNAS 61, 1968; G. van der Laan, A. Talman, "On the computation of fixed points
+        in the product space of unit simplices and an application to noncooperative N person
+        games", Math. of Operations Research 7, 1982 (the product-space method Gambit's simpdiv
+        follows; this one embeds the product in one simplex instead of triangulating it).
+    """
+    game = _game(game)
+    time_limit, max_pivots = check_limits(time_limit, max_pivots, "max_pivots")
+    if isinstance(grid, bool) or not isinstance(grid, (int, np.integer)) or grid < 2:
+        raise ValueError(f"grid must be an integer >= 2, got {grid!r}")
+    t0 = time.perf_counter()
+    deadline = t0 + time_limit
+    counter = [0]
+    m = int(grid)
+    off = np.concatenate([[0], np.cumsum(game.num_actions)])
+    bar = _Progress(progress, refinements + 1, "simplicial grids")
+    try:
+        for r in range(refinements + 1):
+            z = _sperner_path(game, m, deadline, max_pivots, counter)
+            bar(r + 1)
+            if z is None:
+                break
+            prof = [z[off[i]:off[i + 1]] / z[off[i]:off[i + 1]].sum() for i in range(game.num_players)]
+            got = polish(game, prof, tol)
+            if got is not None:
+                secs = time.perf_counter() - t0
+                return NashResult([got[0]], [got[1]], "simpdiv", True, counter[0], secs, secs, {"grid": m})
+            m *= 2
+    finally:
+        bar.close()
+    return NashResult([], [], "simpdiv", False, counter[0], time.perf_counter() - t0, float("nan"), {"grid": m})
+
+
+# -- global Newton method (structure-theorem homotopy) ------------------------------------------
+
+
+def _face_projection(z: np.ndarray, off: np.ndarray, active: list[np.ndarray] | None):
+    """Per player, ``x_i`` = the projection of ``z_i`` on the simplex, or its affine extension
+    on a given active face (``x_S = z_S - τ``, ``τ = (Σ_S z - 1) / |S|``, 0 off S)."""
+    xs, act = [], []
+    for i in range(len(off) - 1):
+        zi = z[off[i]:off[i + 1]]
+        if active is None:
+            x = _project_simplex(zi)
+            a = x > 0
+        else:
+            a = active[i]
+            tau = (zi[a].sum() - 1.0) / a.sum()
+            x = np.where(a, zi - tau, 0.0)
+        xs.append(x)
+        act.append(a)
+    return xs, act
+
+
+def _gnm_system(game: NormalFormGame, z: np.ndarray, lam: float, g: np.ndarray, off: np.ndarray,
+                active: list[np.ndarray] | None = None):
+    """``H(z, λ) = z - r(z) - V(r(z)) - λ g`` and its Jacobian ``[N, N+1]`` (last column ∂/∂λ).
+
+    ``r`` projects each block on its simplex (on the given active faces when ``active``),
+    ``V_ia(x) = u_i(a, x_-i)``; ``x = r(z)`` with ``H = 0`` is an equilibrium of the game with
+    bonus ``λ g`` (Kohlberg & Mertens 1986; Govindan & Wilson 2003).
+    """
+    p = game.num_players
+    n = int(off[-1])
+    xs, act = _face_projection(z, off, active)
+    xb = [x[None] for x in xs]
+    V = np.concatenate([(_contract(game.payoffs[i], xb, [i])[0] if p > 1 else game.payoffs[0])
+                        for i in range(p)])
+    H = z - np.concatenate(xs) - V - lam * g
+    R = np.zeros((n, n))
+    for i in range(p):
+        s = np.flatnonzero(act[i]) + off[i]
+        R[np.ix_(s, s)] = np.eye(s.size) - 1.0 / s.size
+    JV = np.zeros((n, n))
+    for i in range(p):
+        for j in range(p):
+            if i != j:
+                blk = _contract(game.payoffs[i], xb, sorted([i, j]))[0]
+                JV[off[i]:off[i + 1], off[j]:off[j + 1]] = blk if i < j else blk.T
+    J = np.zeros((n, n + 1))
+    J[:, :n] = np.eye(n) - R - JV @ R
+    J[:, n] = -g
+    return H, J, xs, act
+
+
+def global_newton(game: NormalFormGame, *, time_limit: float = 60.0, max_steps: int = 100_000,
+                  seed: int = 0, tol: float = 1e-9, progress: Any = False) -> NashResult:
+    """One Nash equilibrium by a global Newton method (Govindan–Wilson style).
+
+    Perturb the game by a bonus ``λ g_i(a)`` (g seeded; each player's maximum unique by 0.5);
+    for λ large the only equilibrium is the profile of the g-best actions. In Kohlberg–Mertens
+    coordinates ``z = x + V(x) + λ g`` (``x = r(z)``, per-player simplex projection) the
+    equilibria of all the perturbed games form the curve ``H(z, λ) = 0``, followed from that
+    start by arc-length steps inside each support piece (tangent = null vector of ∂H oriented
+    by ``sign det [∂H; tᵀ]``, pseudo-arclength Newton corrector). Where the curve meets a
+    support change (an action's probability reaches 0, or an unused action's z reaches the
+    threshold) the step fails; the tracer then switches that action's membership, takes the
+    tangent of the next piece and goes on. When λ crosses 0, ``H(z, 0) = 0`` is solved and
+    ``r(z)`` polished and verified.
+
+    Args:
+        game: a P-player :class:`NormalFormGame`.
+        time_limit: wall-clock seconds (> 0).
+        max_steps: cap on path steps.
+        seed: seed of the perturbation ray g (another g may reach another equilibrium).
+        tol: NashConv bound of the returned equilibrium.
+        progress: False, True (a bar over path steps) or a callable ``(done, total)``.
+
+    Returns:
+        :class:`NashResult` with one equilibrium, or none (``complete=False``) at a limit.
+
+    Example:
+        >>> from regretlab.games.normal_form import random_game
+        >>> res = global_newton(random_game(3, num_players=3, seed=2), time_limit=20)
+        >>> res.nash_conv[0] < 1e-9
+        True
+
+    References:
+        S. Govindan, R. Wilson, "A global Newton method to compute Nash equilibria", JET 110,
+        2003; E. Kohlberg, J.-F. Mertens, "On the strategic stability of equilibria",
+        Econometrica 54, 1986 (the structure theorem behind the path).
+    """
+    game = _game(game)
+    time_limit, max_steps = check_limits(time_limit, max_steps, "max_steps")
+    t0 = time.perf_counter()
+    ks = game.num_actions
+    off = np.concatenate([[0], np.cumsum(ks)])
+    n = int(off[-1])
+    lo, hi = float(game.payoffs.min()), float(game.payoffs.max())
+    scaled = NormalFormGame((game.payoffs - lo) / (hi - lo if hi > lo else 1.0))
+    rng = np.random.default_rng(seed)
+    g = rng.uniform(0.0, 1.0, size=n)
+    x0 = []
+    for i, k in enumerate(ks):
+        blk = g[off[i]:off[i + 1]]
+        best = int(np.argmax(blk))
+        blk[best] += 0.5
+        x0.append(np.eye(k)[best])
+    lam = 10.0  # payoffs in [0, 1] and a bonus gap >= 0.5: the g-best profile is dominant
+    xb = [x[None] for x in x0]
+    V = np.concatenate([(_contract(scaled.payoffs[i], xb, [i])[0] if len(ks) > 1 else scaled.payoffs[0])
+                        for i in range(len(ks))])
+    y = np.concatenate([np.concatenate(x0) + V + lam * g, [lam]])
+    orient = None
+    h, steps = 0.05, 0
+    forced: list[np.ndarray] | None = None  # the next piece's faces after a support change
+    bar = _Progress(progress, max_steps, "gnm path steps")
+
+    def tangent(yy, active):
+        nonlocal orient
+        _, J, _, _ = _gnm_system(scaled, yy[:-1], yy[-1], g, off, active)
+        t = np.linalg.svd(J)[2][-1]
+        sign = np.sign(np.linalg.det(np.vstack([J, t])))
+        if orient is None:
+            orient = sign if t[-1] < 0 else -sign
+        return t if sign == orient else -t
+
+    def correct(z, t, active):
+        for _ in range(12):
+            H, Jz, _, _ = _gnm_system(scaled, z[:-1], z[-1], g, off, active)
+            A = np.vstack([Jz, t])
+            try:
+                dz = np.linalg.solve(A, np.concatenate([H, [0.0]]))
+            except np.linalg.LinAlgError:
+                return None
+            z = z - dz
+            if not np.isfinite(z).all():
+                return None
+            if np.abs(dz).max() < 1e-12:
+                break
+        return z
+
+    def finish(z):
+        for _ in range(40):  # semismooth Newton on H(z, 0) = 0
+            H, J, _, _ = _gnm_system(scaled, z, 0.0, g, off)
+            dz = np.linalg.lstsq(J[:, :n], H, rcond=None)[0]
+            z = z - dz
+            if np.abs(dz).max() < 1e-13:
+                break
+        return polish(game, _face_projection(z, off, None)[0], tol)
+
+    try:
+        while steps < max_steps and time.perf_counter() - t0 <= time_limit:
+            steps += 1
+            if steps % 16 == 0:
+                bar(steps)
+            _, _, _, act = _gnm_system(scaled, y[:-1], y[-1], g, off, forced)
+            t = tangent(y, act)
+            accepted = None
+            while h > 1e-9:
+                z = correct(y + h * t, t, act)
+                if z is not None:
+                    H, _, _, act_z = _gnm_system(scaled, z[:-1], z[-1], g, off)
+                    same = all(np.array_equal(a, b) for a, b in zip(act, act_z))
+                    if same and np.abs(H).max() < 1e-10 and np.linalg.norm(z - y) < 1.5 * h:
+                        accepted = z
+                        break
+                h *= 0.5
+            if accepted is None:
+                # a support change within ~h: step to the boundary of the piece, switch the
+                # membership of the action that reaches it, and continue on the next piece
+                xs, _ = _face_projection(y[:-1], off, act)
+                gaps = []
+                for i in range(len(ks)):
+                    zi = y[:-1][off[i]:off[i + 1]]
+                    tau = (zi[act[i]].sum() - 1.0) / act[i].sum()
+                    for a in range(ks[i]):
+                        gap = xs[i][a] if act[i][a] else tau - zi[a]
+                        gaps.append((abs(gap), i, a))
+                gaps.sort()
+                _, i, a = gaps[0]
+                new = [x.copy() for x in act]
+                new[i][a] = not new[i][a]
+                if not new[i].any():
+                    break
+                forced = new
+                h = 1e-6
+                t2 = tangent(y, forced)
+                z = correct(y + h * t2, t2, forced)
+                if z is None:
+                    break
+                prev, y = y, z
+                h = 1e-4
+            else:
+                prev, y = y, accepted
+                forced = None
+                h = min(h * 1.5, 0.2 * max(1.0, abs(y[-1])))
+            if prev[-1] * y[-1] <= 0.0 and prev[-1] != y[-1]:  # crossed λ = 0
+                w = prev[-1] / (prev[-1] - y[-1])
+                got = finish((prev + w * (y - prev))[:-1])
+                if got is not None:
+                    secs = time.perf_counter() - t0
+                    return NashResult([got[0]], [got[1]], "gnm", True, steps, secs, secs, {"seed": seed})
+    finally:
+        bar.close()
+    return NashResult([], [], "gnm", False, steps, time.perf_counter() - t0, float("nan"),
+                      {"lambda": float(y[-1]), "seed": seed})
