@@ -649,6 +649,20 @@ class PreferenceTrainer:
         tmp.write_text(json.dumps(state, indent=1, default=float))
         tmp.rename(d / "state.json")  # the marker of a finished iteration
 
+    def save_pretrained(self, path: str | Path) -> Path:
+        """Write the current policy and its tokenizer as a normal Hugging Face model folder.
+
+        ``AutoModelForCausalLM.from_pretrained(path)`` / ``AutoTokenizer.from_pretrained(path)`` load it back
+        (each ``iter_XXX`` checkpoint is such a folder too). Only the main process writes; returns ``path``.
+        """
+        d = Path(path)
+        if self.is_main_process:
+            d.mkdir(parents=True, exist_ok=True)
+            self.model.save_pretrained(d)
+            self.tokenizer.save_pretrained(d)
+        self._wait()
+        return d
+
     def last_checkpoint(self) -> Path | None:
         """The folder of the last finished iteration (one with ``state.json``), if any."""
         if self.output_dir is None or not self.output_dir.exists():
