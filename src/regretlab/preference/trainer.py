@@ -309,7 +309,7 @@ class PreferenceTrainer:
             from accelerate import Accelerator  # launched on several processes
 
             accelerator = Accelerator()
-        self.accelerator = accelerator or None
+        self.accelerator = None if accelerator is False else accelerator
         self._train_model = model  # the module the training forward runs through (DDP when distributed)
         if self.accelerator is not None:
             self._train_model = self.accelerator.prepare(model)
