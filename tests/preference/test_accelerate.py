@@ -3,7 +3,8 @@
 The optimisation is data-parallel with the same global batch (``--batch-size 3``: each batch of 3 pairs
 splits 2 + 1 across the processes, each loss weighted by its share), and the pairs come from the main
 process, so the per-step loss curve of a 2-process run equals the 1-process one up to float rounding
-(the all-reduce sums gradients in another order). Tolerance: rel 1e-5 on every step loss, 1e-4 abs on weights.
+(the all-reduce sums gradients in another order). Tolerance: rel 5e-5 on every step loss, 1e-4 abs on the
+weights (measured: 2.9e-6 and 7.9e-7).
 """
 
 import json
@@ -69,7 +70,7 @@ def test_two_processes_follow_the_one_process_loss_curve(tmp_path):
     for a, b in zip(one, two):
         # 2 epochs x batches of 3 + 1 (the batch of 1 leaves process 2 a zero-weight step) and of 3
         assert len(a["extra"]["losses"]) == len(b["extra"]["losses"]) == 2 * math.ceil(a["pairs"] / 3)
-        assert b["extra"]["losses"] == pytest.approx(a["extra"]["losses"], rel=1e-5, abs=1e-7)
+        assert b["extra"]["losses"] == pytest.approx(a["extra"]["losses"], rel=5e-5, abs=1e-7)
         assert b["train_tokens"] == a["train_tokens"]
     assert (tmp_path / "one" / "iter_001" / "pairs.jsonl").read_text() == \
         (tmp_path / "two" / "iter_001" / "pairs.jsonl").read_text()
@@ -82,4 +83,4 @@ def test_two_processes_follow_the_one_process_loss_curve(tmp_path):
     shutil.copytree(tmp_path / "two" / "iter_001", tmp_path / "resumed" / "iter_001")
     main(args + ["--output", str(tmp_path / "resumed")])
     again = _history(tmp_path / "resumed")
-    assert again[1]["extra"]["losses"] == pytest.approx(two[1]["extra"]["losses"], rel=1e-5, abs=1e-7)
+    assert again[1]["extra"]["losses"] == pytest.approx(two[1]["extra"]["losses"], rel=5e-5, abs=1e-7)
