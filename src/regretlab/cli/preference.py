@@ -145,7 +145,8 @@ def _launch(params: dict, processes: int, cpu: bool) -> int:
     try:
         import accelerate  # noqa: F401
     except ImportError:
-        raise ValueError("--processes > 1 needs the 'accelerate' package ([llm] extra: pip install accelerate)") from None
+        raise ValueError("--processes > 1 needs the 'accelerate' package ([llm] extra: pip install accelerate)") \
+            from None
     args = []
     for name, value in params.items():
         if value is not None and name != "processes":

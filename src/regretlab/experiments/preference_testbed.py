@@ -129,8 +129,8 @@ def run(config: Config, seed: int) -> dict[str, np.ndarray]:
     for kind in _names(config.games):
         if kind not in GAMES:
             raise ValueError(f"games must name families among {', '.join(GAMES)}, got {kind!r}")
-    cols: dict[str, list] = {k: [] for k in ("method", "game", "instance", "round", "queries", "last_gap", "average_gap",
-                                              "average_gap0", "tau", "responses", "samples")}
+    cols: dict[str, list] = {k: [] for k in ("method", "game", "instance", "round", "queries", "last_gap",
+                                              "average_gap", "average_gap0", "tau", "responses", "samples")}
     for kind in _names(config.games):
         for inst in range(config.instances):
             game = make_game(kind, config.contexts, config.responses, config.tau, seed * 10_007 + inst)
