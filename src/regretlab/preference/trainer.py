@@ -18,8 +18,9 @@ Per iteration t (spec §1.2, "Full LLM pipeline"):
 derived from ``(seed, iteration)``, so a resumed run reaches the same weights as one that was never
 interrupted. ``[llm]`` extra: torch, transformers.
 
-Several processes (``accelerate launch --num_processes N -m regretlab.cli preference train ...``, or an
-``accelerate.Accelerator`` passed in): the main process samples, queries the oracle and builds the pairs,
+Several processes (``regretlab preference train --processes N``: ``torchrun`` on CPU with gloo,
+``accelerate launch --multi_gpu`` on GPUs; or an ``accelerate.Accelerator`` passed in, or any launcher that
+sets ``WORLD_SIZE``): the main process samples, queries the oracle and builds the pairs,
 which it broadcasts; the optimisation is data-parallel, each global batch of ``batch_size`` pairs split
 across the processes (DDP all-reduces the gradients, each process's loss weighted by its share of the
 batch), so N processes follow the loss curve of one process to float rounding; only the main process
