@@ -10,7 +10,8 @@ import json
 import pytest
 
 from regretlab.preference.data import (
-    PreferenceExample, load_preferences, load_prompts, read_rows, rows_to_examples, save_preferences, to_rows,
+    PreferenceExample, load_hf, load_preferences, load_prompts, read_rows, rows_to_examples, save_preferences,
+    to_hf_dataset, to_rows,
 )
 
 EXAMPLES = [PreferenceExample("What is 2+2?", "4", "5"), PreferenceExample("Capital of France?", "Paris", "Rome")]
@@ -65,8 +66,37 @@ def test_hf_datasets_reads_our_exports(tmp_path):
     datasets = pytest.importorskip("datasets", reason="the optional `datasets` package is not installed")
     for suffix, kind in ((".jsonl", "json"), (".parquet", "parquet")):
         path = save_preferences(EXAMPLES, tmp_path / f"d{suffix}", conversational=True)
-        ds = datasets.load_dataset(kind, data_files=str(path), split="train")
+        ds = datasets.load_dataset(kind, data_files=str(path), split="train", cache_dir=str(tmp_path / "cache"))
         assert rows_to_examples([dict(r) for r in ds]) == EXAMPLES
+        # the same through load_hf (a builder name and a local file; no network)
+        assert load_hf(kind, data_files=path, cache_dir=str(tmp_path / "cache")) == EXAMPLES
+
+
+def test_datasets_objects_in_and_out(tmp_path):
+    datasets = pytest.importorskip("datasets", reason="the optional `datasets` package is not installed")
+    # a Dataset built from dicts: standard rows, and TRL's conversational rows (explicit, implicit prompt)
+    standard = datasets.Dataset.from_list(to_rows(EXAMPLES))
+    assert load_hf(standard) == EXAMPLES
+    assert load_hf(datasets.Dataset.from_list([EXPLICIT])) == [SKY]
+    assert load_hf(datasets.Dataset.from_list([IMPLICIT, IMPLICIT])) == [SKY, SKY]
+    assert load_hf(datasets.DatasetDict({"train": standard, "test": standard}), split="test") == EXAMPLES
+    with pytest.raises(ValueError, match="split 'dev' is not in the dataset; it has 'train', 'test'"):
+        load_hf(datasets.DatasetDict({"train": standard, "test": standard}), split="dev")
+    # export back: a Dataset in either layout, which datasets writes and reads itself
+    for conversational in (False, True):
+        ds = to_hf_dataset(EXAMPLES, conversational=conversational)
+        assert ds.column_names == ["prompt", "chosen", "rejected"] and len(ds) == 2
+        assert [dict(r) for r in ds] == to_rows(EXAMPLES, conversational)
+        ds.save_to_disk(str(tmp_path / f"disk{conversational}"))
+        assert load_hf(datasets.load_from_disk(str(tmp_path / f"disk{conversational}"))) == EXAMPLES
+        ds.to_json(str(tmp_path / f"out{conversational}.jsonl"))
+        assert load_preferences(tmp_path / f"out{conversational}.jsonl") == EXAMPLES
+    bad = datasets.Dataset.from_list([{"prompt": "a", "chosen": "b", "rejected": "c"}, {"prompt": "a", "chosen": "b",
+                                                                                       "rejected": ""}])
+    with pytest.raises(ValueError, match="dataset row 2\\['rejected'\\] is an empty response"):
+        load_hf(bad)
+    with pytest.raises(TypeError, match="source must be a datasets.Dataset"):
+        load_hf(3)
 
 
 def test_bad_input_one_clear_error(tmp_path):

@@ -33,7 +33,7 @@ def test_demo_store_plot_and_summary(tmp_path, monkeypatch):
     assert problems == []
     assert sorted(p.suffix for p in paths) == [".pdf", ".png", ".svg"]
     spec = style.sidecar(next(p for p in paths if p.suffix == ".png"))
-    assert len(spec["panels"]) == len(GAMES)
+    assert len(spec["panels"]) == 2 * len(GAMES)  # gap vs iterations (top row) and vs preference queries
     for panel in spec["panels"]:
         assert (panel["xscale"], panel["yscale"]) == ("log", "log")
         assert len([t for t in panel["traces"] if t["kind"] == "line"]) >= 6
@@ -44,6 +44,14 @@ def test_demo_store_plot_and_summary(tmp_path, monkeypatch):
         assert_rounded_to_se(text)
         if verdict is not None:
             assert verdict.status == "holds", verdict.text()
+    # queries per context: (t - 1) updates of K/2 (pairwise methods) or K(K-1)/2 (SPPO, DNO) oracle calls
+    K = config.samples
+    for m, per in (("inpo", K // 2), ("xpo", K // 2), ("sppo", K * (K - 1) // 2), ("dno", K * (K - 1) // 2),
+                   ("spin", 0)):
+        sel = rows["method"] == m
+        np.testing.assert_array_equal(rows["queries"][sel], (rows["round"][sel] - 1) * per)
+    lines = [t for t in entries(summary) if "preference queries per context" in t[0]]
+    assert len(lines) == len(GAMES) and all("spin none (no oracle)" in t[1] for t in lines)
     # same seed, same numbers
     again = exp.run(config, 0)
     np.testing.assert_array_equal(again["last_gap"], rows["last_gap"])
@@ -62,6 +70,8 @@ def test_games_are_valid_and_the_gap_is_zero_at_their_nash_policy(kind):
 
 def test_bad_config():
     exp = get_experiment("preference_testbed")
+    with pytest.raises(ValueError, match="samples must be an integer >= 2"):
+        exp.run(exp.make_config(samples=1, T=3, instances=1), 0)
     with pytest.raises(ValueError, match="games must name families"):
         exp.run(exp.make_config(games="chess", T=3, instances=1), 0)
     with pytest.raises(ValueError, match="method must be one of"):

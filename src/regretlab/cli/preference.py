@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from pathlib import Path
 from typing import Any, Optional
 
@@ -131,6 +132,34 @@ def _load_failure(option: str, path: Path, exc: BaseException) -> ValueError:
     return ValueError(f"{option} {str(path)!r} could not be loaded as a Hugging Face model: {first}")
 
 
+def _launch(params: dict, processes: int, cpu: bool) -> int:
+    """Run this ``preference train`` command again on ``processes`` processes; returns the launcher's exit code.
+
+    CPU: ``torch.distributed.run --standalone`` (torchrun; accelerate's own CPU launcher needs MPI), and each
+    process's ``accelerate.Accelerator`` picks the gloo backend; CUDA: ``accelerate launch --multi_gpu``. The
+    options are those of the current command (``--processes`` left out).
+    """
+    import subprocess
+    import sys
+
+    try:
+        import accelerate  # noqa: F401
+    except ImportError:
+        raise ValueError("--processes > 1 needs the 'accelerate' package ([llm] extra: pip install accelerate)") \
+            from None
+    args = []
+    for name, value in params.items():
+        if value is not None and name != "processes":
+            args += ["--" + name.replace("_", "-"), str(value)]
+    if cpu:
+        cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", str(processes)]
+    else:
+        cmd = [sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes", str(processes),
+               "--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no"]
+    env = {**os.environ, "ACCELERATE_USE_CPU": str(cpu).lower()}
+    return subprocess.run(cmd + ["-m", "regretlab.cli", "preference", "train", *args], env=env).returncode
+
+
 def register(app: typer.Typer) -> None:
     """Add the ``preference`` command group to the ``regretlab`` app."""
     sub = typer.Typer(help="Preference learning with general preferences (INPO, Nash-MD, online IPO, SPPO, DNO, SPIN, XPO, DPO, IPO).", no_args_is_help=True)
@@ -166,6 +195,7 @@ def register(app: typer.Typer) -> None:
 
     @sub.command("train")
     def train_cmd(
+        ctx: typer.Context,
         model: Path = typer.Option(..., help="local Hugging Face causal LM folder (policy and pi_ref)"),
         prompts: Path = typer.Option(..., help="prompts: .jsonl with a 'prompt' field, or text, one per line"),
         output: Path = typer.Option(..., help="checkpoint folder (iter_XXX/ per iteration; resumes)"),
@@ -192,6 +222,8 @@ def register(app: typer.Typer) -> None:
         judge_model: str = typer.Option("judge", help="model name sent to the judge"),
         device: str = typer.Option("cpu", help="torch device"),
         seed: int = typer.Option(0, help="seed"),
+        processes: int = typer.Option(1, help="data-parallel processes (> 1: relaunched through `accelerate launch`; "
+                                      "--device cpu uses the gloo backend)"),
     ) -> None:
         """Iterative preference optimisation (INPO, Nash-MD, online IPO, SPPO, DNO, SPIN, XPO, DPO, IPO) on a local
         causal LM with a preference oracle; resumes from OUTPUT."""
@@ -250,6 +282,7 @@ def register(app: typer.Typer) -> None:
                 raise ValueError(f"--demonstrations file {str(demonstrations)!r} is empty; expected one response "
                                  f"per prompt")
         _check_output(output)
+        check_int("--processes", processes)
 
         from regretlab.preference.trainer import TrainerConfig
 
@@ -271,6 +304,16 @@ def register(app: typer.Typer) -> None:
             raise ValueError(f"--device must be a torch device such as cpu or cuda:0, got {device!r}") from None
         if dev.type == "cuda" and not torch.cuda.is_available():
             raise ValueError(f"--device {device}: CUDA is not available on this machine; use --device cpu")
+        if processes > 1 and "WORLD_SIZE" not in os.environ:
+            raise typer.Exit(_launch(ctx.params, processes, dev.type == "cpu"))
+        accelerator = None
+        if int(os.environ.get("WORLD_SIZE", "1")) > 1:  # one of the launched processes
+            try:
+                from accelerate import Accelerator
+            except ImportError:
+                raise ValueError("a multi-process run needs the 'accelerate' package ([llm] extra)") from None
+            accelerator = Accelerator(cpu=dev.type == "cpu")
+            device = str(accelerator.device)
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
         from regretlab.preference.data import load_prompts
@@ -300,14 +343,19 @@ def register(app: typer.Typer) -> None:
         if demos is not None and len(demos) != len(prompt_list):
             raise ValueError(f"--demonstrations has {len(demos)} lines but --prompts has {len(prompt_list)} prompts; "
                              f"give one demonstration per prompt")
-        trainer = PreferenceTrainer(lm, tok, oracle, prompt_list, cfg, output, demonstrations=demos)
+        trainer = PreferenceTrainer(lm, tok, oracle, prompt_list, cfg, output, demonstrations=demos,
+                                    accelerator=accelerator if accelerator is not None else False)
+        say = print if trainer.is_main_process else (lambda *a: None)
         done = trainer.resume()
         if done:
-            print(f"resuming after iteration {done}")
+            say(f"resuming after iteration {done}")
         while trainer.iteration < cfg.iterations:
             r = trainer.step()
-            print(f"iteration {r.iteration}: {r.pairs} pairs, loss {r.loss_first:.4f} -> {r.loss_last:.4f}, "
-                  f"{r.generated_tokens / max(r.generation_seconds, 1e-9):.0f} generated tok/s")
-        print(f"done: {cfg.loss.replace('_', '-')}, {trainer.iteration} iterations; checkpoints in {output}")
+            say(f"iteration {r.iteration}: {r.pairs} pairs, loss {r.loss_first:.4f} -> {r.loss_last:.4f}, "
+                f"{r.generated_tokens / max(r.generation_seconds, 1e-9):.0f} generated tok/s")
+        procs = ""
+        if trainer.num_processes > 1:
+            procs = f" on {trainer.num_processes} processes ({getattr(trainer.accelerator.state, 'backend', None)})"
+        say(f"done: {cfg.loss.replace('_', '-')}, {trainer.iteration} iterations{procs}; checkpoints in {output}")
 
     app.add_typer(sub, name="preference")

@@ -5,7 +5,10 @@ responses, drawn fresh for each instance: transitive Bradley–Terry (``P = sigm
 intransitive blade–chest (Chen & Joachims 2016) and random skew-symmetric (``P = 1/2 + A``, A
 skew-symmetric). Each method of :mod:`regretlab.preference.methods` runs from ``pi_ref`` with its
 paper's step; the duality gap of the last and of the average iterate against the regularised Nash
-policy pi*_tau is exact (:func:`regretlab.preference.games.duality_gap`).
+policy pi*_tau is exact (:func:`regretlab.preference.games.duality_gap`). The gaps are drawn against
+iterations and against preference queries: the oracle calls the sampled trainer
+(:mod:`regretlab.preference.trainer`) makes per context and iteration with ``samples`` = K responses
+(:func:`queries_per_iteration`).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from regretlab.summary import Estimate, Verdict
 GAMES = ("bradley_terry", "blade_chest", "skew")
 ALL_METHODS = "inpo,nash_md,online_ipo,ipo,sppo,dno,spin,dpo,xpo"
 FLOOR = 1e-15  # gaps below this are float rounding, not drawn on the log axis
+QUERY_TARGET = 1e-3  # the summary's "queries to reach this gap"
 
 
 @dataclass(frozen=True)
@@ -38,12 +42,14 @@ class Config:
         tau: KL strength of the game (the gap is against pi*_tau).
         T: iterations.  points: recorded iterations (log-spaced).
         instances: independent random games per family (the spread of the final gaps).
+        samples: responses K the sampled trainer draws per context and iteration; sets the preference
+            queries per iteration (:func:`queries_per_iteration`), not the exact population updates.
     """
 
     learner_fields: ClassVar[tuple[str, ...]] = ("methods",)
     environment_fields: ClassVar[tuple[str, ...]] = ("games",)
     size_fields: ClassVar[tuple[str, ...]] = ("T", "instances")
-    count_fields: ClassVar[tuple[str, ...]] = ("contexts", "responses")
+    count_fields: ClassVar[tuple[str, ...]] = ("contexts", "responses", "samples")
 
     methods: str = ALL_METHODS
     games: str = ",".join(GAMES)
@@ -53,6 +59,26 @@ class Config:
     T: int = 300
     points: int = 30
     instances: int = 5
+    samples: int = 8
+
+
+def queries_per_iteration(name: str, samples: int) -> int:
+    """Preference-oracle calls per context in one iteration of the sampled trainer with K = ``samples``.
+
+    Pairwise methods (INPO, Nash-MD, online IPO / IPO-MD, iterative IPO and DPO, XPO) order K/2 disjoint
+    pairs, one query each (the ``lambda_P`` sampling their theory assumes; XPO pairs pi_t's samples with
+    pi_ref's); SPPO and DNO estimate the win rate of every sample against the others, all K(K-1)/2 pairs;
+    SPIN queries no oracle (its winner is the demonstration).
+
+    Example:
+        >>> [queries_per_iteration(m, 8) for m in ("inpo", "sppo", "spin")]
+        [4, 28, 0]
+    """
+    k = int(samples)
+    if k < 2:
+        raise ValueError(f"samples must be an integer >= 2, got {samples!r}")
+    name = name.replace("-", "_")
+    return {"sppo": k * (k - 1) // 2, "dno": k * (k - 1) // 2, "spin": 0}.get(name, k // 2)
 
 
 def make_game(kind: str, contexts: int, responses: int, tau: float, seed: int) -> PreferenceGame:
@@ -91,18 +117,20 @@ def _names(text: str) -> list[str]:
 
 
 def run(config: Config, seed: int) -> dict[str, np.ndarray]:
-    """Rows ``method, game, instance, round, last_gap, average_gap, average_gap0, tau, responses``.
+    """Rows ``method, game, instance, round, queries, last_gap, average_gap, average_gap0, tau, responses``.
 
     ``average_gap0`` is the average iterate's gap in the same game at tau = 0 (the target of SPPO and DNO,
-    which have no reference term)."""
+    which have no reference term); ``queries`` counts the preference queries per context of the
+    ``round - 1`` updates that made pi_round (:func:`queries_per_iteration`)."""
     rec = np.unique(np.geomspace(1, config.T, config.points).round().astype(int))
     for name in _names(config.methods):  # every name checked before any work
         make_method(name, **hyperparameters(name.replace("-", "_"), config.tau, config.T))
+    queries_per_iteration("inpo", config.samples)
     for kind in _names(config.games):
         if kind not in GAMES:
             raise ValueError(f"games must name families among {', '.join(GAMES)}, got {kind!r}")
-    cols: dict[str, list] = {k: [] for k in ("method", "game", "instance", "round", "last_gap", "average_gap",
-                                              "average_gap0", "tau", "responses")}
+    cols: dict[str, list] = {k: [] for k in ("method", "game", "instance", "round", "queries", "last_gap",
+                                              "average_gap", "average_gap0", "tau", "responses", "samples")}
     for kind in _names(config.games):
         for inst in range(config.instances):
             game = make_game(kind, config.contexts, config.responses, config.tau, seed * 10_007 + inst)
@@ -110,6 +138,7 @@ def run(config: Config, seed: int) -> dict[str, np.ndarray]:
             for name in _names(config.methods):
                 m = make_method(name, **hyperparameters(name, config.tau, config.T))
                 m.check(game)
+                q = queries_per_iteration(name, config.samples)
                 state = m.init(game)
                 total = np.zeros_like(state.policy)
                 for t in range(1, config.T + 1):
@@ -119,11 +148,13 @@ def run(config: Config, seed: int) -> dict[str, np.ndarray]:
                         cols["game"].append(kind)
                         cols["instance"].append(inst)
                         cols["round"].append(t)
+                        cols["queries"].append((t - 1) * q)
                         cols["last_gap"].append(duality_gap(game, state.policy))
                         cols["average_gap"].append(duality_gap(game, total / t))
                         cols["average_gap0"].append(duality_gap(game0, total / t))
                         cols["tau"].append(config.tau)
                         cols["responses"].append(config.responses)
+                        cols["samples"].append(config.samples)
                     if t < config.T:
                         state = m.step(game, state)
     return {k: np.asarray(v) for k, v in cols.items()}
@@ -157,6 +188,27 @@ def summarize(rows: Any) -> list[Any]:
             avg = _final(c, m, g, "average_gap")
             out.append((f"{g}, {m}: gap of the last / average iterate at T = {T}",
                         f"{Estimate.of(last)} / {Estimate.of(avg)}"))
+    if "queries" in c:
+        for g in games:
+            parts = []
+            for m in methods:
+                sel = (c["method"] == m) & (c["game"] == g)
+                if not c["queries"][sel].any():
+                    parts.append(f"{m} none (no oracle)")
+                    continue
+                reached = []
+                for i in np.unique(c["instance"][sel]):
+                    s_i = sel & (c["instance"] == i) & (c["last_gap"] <= QUERY_TARGET)
+                    if s_i.any():
+                        reached.append(c["queries"][s_i].min())
+                n = len(np.unique(c["instance"][sel]))
+                if len(reached) < n:
+                    parts.append(f"{m} not reached in {n - len(reached)} of {n} games")
+                else:  # whole numbers: one value when every game needed the same number
+                    parts.append(f"{m} {int(reached[0])}" if min(reached) == max(reached) else
+                                 f"{m} {Estimate.of(reached)}")
+            out.append((f"{g}: preference queries per context until the last iterate's gap is <= {QUERY_TARGET:g} "
+                        f"(first recorded iteration)", ", ".join(parts)))
     for g in games:
         if "inpo" in methods:
             v = _final(c, "inpo", g, "last_gap").max()
@@ -180,38 +232,54 @@ def summarize(rows: Any) -> list[Any]:
 
 
 def plot(rows: Any, outdir: Path) -> list[Path]:
-    """Gap of the last iterate vs iteration (log-log), one panel per game family, every method on the same
-    axes (mean over instances); the average iterates' final gaps are in the summary table."""
+    """Gap of the last iterate (log-log, mean over instances), one column per game family, every method on
+    the same axes: against iterations (top row) and against preference queries per context (bottom row;
+    methods that query no oracle, SPIN, are left out). The average iterates' final gaps are in the summary."""
     c = columns(rows)
     games = list(dict.fromkeys(c["game"].tolist()))
     methods = list(dict.fromkeys(c["method"].tolist()))
-    fig, axes = style.figure(len(games), height=3.6)
-    axes = np.atleast_1d(axes)
+    by_queries = "queries" in c
+    fig, axes = style.figure(len(games), 2 if by_queries else 1, height=3.6)
+    axes = np.asarray(axes).reshape(2 if by_queries else 1, len(games))
     n_inst = len(np.unique(c["instance"]))
     T = int(c["round"].max())
     tau = float(c["tau"][0])
-    for j, g in enumerate(games):
-        ax = axes[j]
-        values, dropped = [], 0
-        for k, m in enumerate(methods):
-            sel = (c["method"] == m) & (c["game"] == g)
-            rounds = np.unique(c["round"][sel])
-            mean = np.array([c["last_gap"][sel & (c["round"] == t)].mean() for t in rounds])
-            keep = mean > FLOOR
-            dropped += int(np.sum(~keep))
-            if keep.any():
-                style.line(ax, rounds[keep], mean[keep], name=m, label=m.replace("_", "-"),
-                           color=style.PALETTE[k % len(style.PALETTE)], marker="")
-                values.append(mean[keep])
-        style.set_scale(ax, "x", np.unique(c["round"]).astype(float))
-        if values:
-            style.set_scale(ax, "y", np.concatenate(values))
-        if dropped:
-            style.note(ax, f"{dropped} points below {FLOOR:g} (converged) not drawn")
-        ax.set(xlabel="iteration $t$", ylabel=r"duality gap of $\pi_t$")
-        ax.set_title(rf"{g.replace('_', '-')}, $\tau = {tau:g}$")
-        if j == len(games) - 1:
-            style.legend(ax, fontsize=6, ncol=2)
+    for row, xcol in enumerate(("round", "queries")[: 2 if by_queries else 1]):
+        for j, g in enumerate(games):
+            ax = axes[row, j]
+            values, xs, dropped, silent = [], [], 0, []
+            for k, m in enumerate(methods):
+                sel = (c["method"] == m) & (c["game"] == g)
+                rounds = np.unique(c["round"][sel])
+                mean = np.array([c["last_gap"][sel & (c["round"] == t)].mean() for t in rounds])
+                x = rounds if xcol == "round" else np.array([c["queries"][sel & (c["round"] == t)][0] for t in rounds])
+                keep = (mean > FLOOR) & (x > 0)
+                if xcol == "queries" and not (x > 0).any():
+                    silent.append(m.replace("_", "-"))
+                    continue
+                dropped += int(np.sum(~(mean > FLOOR) & (x > 0)))
+                if keep.any():
+                    style.line(ax, x[keep], mean[keep], name=m, label=m.replace("_", "-"),
+                               color=style.PALETTE[k % len(style.PALETTE)], marker="")
+                    values.append(mean[keep])
+                    xs.append(x[keep])
+            if xs:
+                style.set_scale(ax, "x", np.concatenate(xs).astype(float))
+            if values:
+                style.set_scale(ax, "y", np.concatenate(values))
+            if dropped:
+                style.note(ax, f"{dropped} points below {FLOOR:g} (converged) not drawn")
+            if silent:
+                style.note(ax, f"{', '.join(silent)}: no preference queries, not drawn")
+            if xcol == "round":
+                ax.set(xlabel="iteration $t$", ylabel=r"duality gap of $\pi_t$")
+            else:
+                K = int(c["samples"][0]) if "samples" in c else None
+                ax.set(xlabel="preference queries per context" + (f" ($K = {K}$)" if K else ""),
+                       ylabel=r"duality gap of $\pi_t$")
+            ax.set_title(rf"{g.replace('_', '-')}, $\tau = {tau:g}$")
+            if j == len(games) - 1 and row == 0:
+                style.legend(ax, fontsize=6, ncol=2)
     style.title(fig, r"Preference optimisation: last iterate vs the regularised Nash policy $\pi^*_\tau$ (exact gap)",
                 T=T, runs=f"{n_inst} random games per family")
     return style.save(fig, Path(outdir) / "preference_testbed.png")
@@ -222,7 +290,7 @@ register_experiment(Experiment(
     demo={"T": 60, "instances": 2, "contexts": 2, "responses": 4, "points": 12},
     summarize=summarize,
     description="INPO, Nash-MD, online IPO, IPO, SPPO, DNO, SPIN, DPO, XPO on tabular preference games: exact "
-                "duality gap of the last and average iterates vs pi*_tau",
+                "duality gap of the last and average iterates vs pi*_tau, against iterations and preference queries",
     reference="Zhang et al. 2025 (INPO); Munos et al. 2024 (Nash-MD); Calandriello et al. 2024 (online IPO); "
               "Wu et al. 2024 (SPPO); Rosset et al. 2024 (DNO); Chen et al. 2024 (SPIN); Xie et al. 2024 (XPO)",
 ))

@@ -9,6 +9,8 @@ Two row layouts are read (TRL's "preference" dataset types): *standard*, with st
 a conversational row may leave the prompt implicit (``chosen`` and ``rejected`` are whole
 conversations that share the prompt as their common first messages). Files: ``.json`` (an array of
 rows, or JSON lines), ``.jsonl`` and ``.parquet``; :func:`save_preferences` writes either layout back.
+With the optional ``datasets`` package, :func:`load_hf` reads a ``datasets.Dataset`` (or anything
+``datasets.load_dataset`` loads) and :func:`to_hf_dataset` builds one.
 
 Example:
     >>> import tempfile, pathlib
@@ -27,8 +29,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
-__all__ = ["PreferenceExample", "check_example", "load_jsonl", "save_jsonl", "load_prompts", "load_hf", "read_rows",
-           "rows_to_examples", "load_preferences", "to_rows", "save_preferences", "render_messages"]
+__all__ = ["PreferenceExample", "check_example", "load_jsonl", "save_jsonl", "load_prompts", "load_hf", "to_hf_dataset",
+           "read_rows", "rows_to_examples", "load_preferences", "to_rows", "save_preferences", "render_messages"]
 
 SUFFIXES = (".json", ".jsonl", ".parquet")
 
@@ -121,18 +123,63 @@ def load_prompts(path: str | Path) -> list[str]:
     return prompts
 
 
-def load_hf(name_or_path: str, split: str = "train") -> list[PreferenceExample]:
-    """Load a Hugging Face ``datasets`` dataset (local path or cache only) with prompt/chosen/rejected columns.
-
-    Standard or conversational rows, as :func:`rows_to_examples` reads them (a response is the trailing
-    assistant messages).
-    """
+def _datasets():
     try:
         import datasets
     except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ImportError("load_hf needs the 'datasets' package (pip install datasets)") from exc
-    ds = datasets.load_dataset(name_or_path, split=split)
-    return rows_to_examples((dict(row) for row in ds), f"{name_or_path} row")
+        raise ImportError("this needs the optional 'datasets' package ([llm] extra: pip install datasets)") from exc
+    return datasets
+
+
+def load_hf(source: object, split: str = "train", data_files: object = None,
+            render: Callable[[list[dict]], str] | None = None, **load_kwargs: object) -> list[PreferenceExample]:
+    """Preference pairs from the Hugging Face ``datasets`` library (prompt/chosen/rejected columns).
+
+    Standard or conversational rows, as :func:`rows_to_examples` reads them (a response is the trailing
+    assistant messages).
+
+    Args:
+        source: a ``datasets.Dataset`` (or a ``DatasetDict``: ``split`` picks the split), or a name for
+            ``datasets.load_dataset``: a builder such as ``"json"`` / ``"parquet"`` with ``data_files``, or a
+            local dataset folder (a hub name downloads unless ``HF_DATASETS_OFFLINE=1``).
+        split: the split to read.  data_files: local file(s) for a builder name.
+        render: messages -> prompt text (see :func:`rows_to_examples`).
+        load_kwargs: more ``load_dataset`` arguments (``cache_dir=...``).
+    Returns:
+        The examples; errors name the source and the row.
+
+    Example:
+        >>> import datasets  # doctest: +SKIP
+        >>> load_hf(datasets.Dataset.from_list([{"prompt": "2+2?", "chosen": "4", "rejected": "5"}]))  # doctest: +SKIP
+        [PreferenceExample(prompt='2+2?', chosen='4', rejected='5')]
+    """
+    if isinstance(source, (str, Path)):
+        datasets = _datasets()
+        kwargs = dict(load_kwargs)
+        if data_files is not None:
+            kwargs["data_files"] = [str(f) for f in data_files] if isinstance(data_files, (list, tuple)) \
+                else str(data_files)
+        ds = datasets.load_dataset(str(source), split=split, **kwargs)
+        where = f"{Path(str(data_files)).name if isinstance(data_files, (str, Path)) else source} row"
+    else:
+        ds, where = source, "dataset row"
+        if isinstance(ds, dict):  # DatasetDict
+            if split not in ds:
+                raise ValueError(f"split {split!r} is not in the dataset; it has {', '.join(map(repr, ds))}")
+            ds, where = ds[split], f"dataset[{split!r}] row"
+        if not hasattr(ds, "__iter__") or isinstance(ds, (bytes, str)):
+            raise TypeError(f"source must be a datasets.Dataset, a DatasetDict or a load_dataset name, got "
+                            f"{type(source).__name__}")
+    return rows_to_examples((dict(row) for row in ds), where, render)
+
+
+def to_hf_dataset(examples: Iterable[PreferenceExample], conversational: bool = False) -> object:
+    """Examples as a ``datasets.Dataset`` in TRL's standard or conversational layout (see :func:`to_rows`).
+
+    ``ds.to_json(...)``, ``ds.to_parquet(...)``, ``ds.save_to_disk(...)`` or ``ds.push_to_hub(...)`` export it;
+    :func:`load_hf` reads it back.
+    """
+    return _datasets().Dataset.from_list(to_rows(examples, conversational))
 
 
 def render_messages(messages: Sequence[dict]) -> str:

@@ -18,6 +18,14 @@ Per iteration t (spec §1.2, "Full LLM pipeline"):
 derived from ``(seed, iteration)``, so a resumed run reaches the same weights as one that was never
 interrupted. ``[llm]`` extra: torch, transformers.
 
+Several processes (``regretlab preference train --processes N``: ``torchrun`` on CPU with gloo,
+``accelerate launch --multi_gpu`` on GPUs; or an ``accelerate.Accelerator`` passed in, or any launcher that
+sets ``WORLD_SIZE``): the main process samples, queries the oracle and builds the pairs,
+which it broadcasts; the optimisation is data-parallel, each global batch of ``batch_size`` pairs split
+across the processes (DDP all-reduces the gradients, each process's loss weighted by its share of the
+batch), so N processes follow the loss curve of one process to float rounding; only the main process
+writes checkpoints.
+
 Reference: Zhang et al., "Iterative Nash Policy Optimization", ICLR 2025, arXiv 2407.00617;
 iterative DPO baseline: Dong et al., "RLHF Workflow", TMLR 2024; IPO: Azar et al., AISTATS 2024.
 """
@@ -28,6 +36,7 @@ import contextlib
 import copy
 import json
 import math
+import os
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -228,12 +237,13 @@ def preference_step(model: torch.nn.Module, optimizer: torch.optim.Optimizer, pr
                     chosen: Sequence[Sequence[int]], rejected: Sequence[Sequence[int]], ref_w: torch.Tensor,
                     ref_l: torch.Tensor, last_w: torch.Tensor, last_l: torch.Tensor, config: TrainerConfig,
                     pad_id: int, allowed_mask: torch.Tensor | None = None, target: torch.Tensor | None = None,
-                    from_ref_w: torch.Tensor | None = None) -> float:
+                    from_ref_w: torch.Tensor | None = None, loss_scale: float = 1.0) -> float:
     """One optimiser step on a batch of pairs: chosen and rejected in one forward pass, loss, backward, step.
 
     ``ref_*`` and ``last_*`` are the precomputed ``[N]`` log-probs under pi_ref and pi_t, so every method
     costs the same forward/backward as DPO. ``target`` (SPPO, DNO) and ``from_ref_w`` (XPO) are the per-pair
-    extras of :func:`~regretlab.preference.torch_loss.preference_loss`. Returns the batch loss.
+    extras of :func:`~regretlab.preference.torch_loss.preference_loss`. ``loss_scale`` multiplies the loss
+    before ``backward`` (a data-parallel process's share of the global batch). Returns the (unscaled) batch loss.
     """
     n = len(prompts)
     lp = sequence_logprobs(model, list(prompts) + list(prompts), list(chosen) + list(rejected), pad_id, allowed_mask)
@@ -241,7 +251,7 @@ def preference_step(model: torch.nn.Module, optimizer: torch.optim.Optimizer, pr
                            eta=config.eta, tau=config.tau, beta=config.beta, target=target,
                            from_ref_w=from_ref_w, alpha=config.alpha, lam=config.lam)
     optimizer.zero_grad(set_to_none=True)
-    loss.backward()
+    (loss * loss_scale if loss_scale != 1.0 else loss).backward()
     if config.max_grad_norm > 0:
         torch.nn.utils.clip_grad_norm_(model.parameters(), config.max_grad_norm)
     optimizer.step()
@@ -261,6 +271,10 @@ class PreferenceTrainer:
         ref_model: pi_ref (default: a frozen copy of ``model`` taken now).
         callback: ``callback(trainer, result)`` after each iteration (e.g. to evaluate).
         demonstrations: SPIN's demonstration response for each prompt (required for ``loss="spin"``).
+        accelerator: an ``accelerate.Accelerator`` for a multi-process run (default: one is made when the
+            process was started by ``accelerate launch`` / ``torchrun`` with ``WORLD_SIZE > 1``; ``False``: never).
+            The model is prepared (DDP) and moved to its device; ``callback`` runs on every process
+            (``trainer.is_main_process`` tells the main one).
 
     Example:
         >>> from regretlab.preference.tiny import tiny_causal_lm, word_tokenizer
@@ -279,7 +293,7 @@ class PreferenceTrainer:
                  prompts: Sequence[str], config: TrainerConfig | None = None, output_dir: str | Path | None = None,
                  ref_model: torch.nn.Module | None = None,
                  callback: Callable[["PreferenceTrainer", IterationResult], None] | None = None,
-                 demonstrations: Sequence[str] | None = None) -> None:
+                 demonstrations: Sequence[str] | None = None, accelerator: Any = None) -> None:
         self.config = config or TrainerConfig()
         if not callable(oracle):
             raise TypeError(f"oracle must be callable (prompt, a, b) -> P(a > b), got {type(oracle).__name__}")
@@ -292,6 +306,16 @@ class PreferenceTrainer:
         self.output_dir = None if output_dir is None else Path(output_dir)
         self.ref_model = ref_model if ref_model is not None else copy.deepcopy(model)
         self.ref_model.eval().requires_grad_(False)
+        if accelerator is None and int(os.environ.get("WORLD_SIZE", "1")) > 1:
+            from accelerate import Accelerator  # launched on several processes
+
+            accelerator = Accelerator()
+        self.accelerator = None if accelerator is False else accelerator
+        self._train_model = model  # the module the training forward runs through (DDP when distributed)
+        if self.accelerator is not None:
+            self._train_model = self.accelerator.prepare(model)
+            self.model = self.accelerator.unwrap_model(self._train_model)
+            self.ref_model.to(self.accelerator.device)
         self.callback = callback
         self.iteration = 0  # finished iterations
         self.history: list[IterationResult] = []
@@ -308,6 +332,35 @@ class PreferenceTrainer:
             if demonstrations is None or len(demonstrations) != len(prompts):
                 raise ValueError("loss 'spin' needs demonstrations: one response string per prompt")
             self._demo_ids = [self._encode_response(d) + self._eos_suffix() for d in demonstrations]
+
+    # -- processes -----------------------------------------------------------------------------
+    @property
+    def num_processes(self) -> int:
+        """Number of data-parallel processes (1 without an accelerator)."""
+        return 1 if self.accelerator is None else int(self.accelerator.num_processes)
+
+    @property
+    def process_index(self) -> int:
+        return 0 if self.accelerator is None else int(self.accelerator.process_index)
+
+    @property
+    def is_main_process(self) -> bool:
+        """True on the process that samples, queries the oracle and writes checkpoints."""
+        return self.process_index == 0
+
+    def _broadcast(self, obj: Any) -> Any:
+        """``obj`` of the main process, on every process."""
+        if self.num_processes == 1:
+            return obj
+        import torch.distributed as dist
+
+        box = [obj]
+        dist.broadcast_object_list(box, src=0)
+        return box[0]
+
+    def _wait(self) -> None:
+        if self.num_processes > 1:
+            self.accelerator.wait_for_everyone()
 
     # -- helpers -----------------------------------------------------------------------------
     def _encode(self, text: str) -> list[int]:
@@ -489,24 +542,37 @@ class PreferenceTrainer:
     def _fit(self, opt, sched, gen, P, W, Lr, ref_w, ref_l, last_w, last_l, target, from_ref) -> tuple[float, float, int]:
         cfg = self.config
         n = len(P)
-        self.model.train()
+        self._train_model.train()
         first = last = float("nan")
         tokens = 0
+        world, rank = self.num_processes, self.process_index
+        self._step_losses = []
         for _ in range(cfg.epochs):
             perm = torch.randperm(n, generator=gen).tolist()
             for s in range(0, n, cfg.batch_size):
                 idx = perm[s:s + cfg.batch_size]
-                bp = [P[i] for i in idx]
-                ti = torch.tensor(idx, device=ref_w.device)
-                loss = preference_step(self.model, opt, bp, [W[i] for i in idx], [Lr[i] for i in idx],
-                                       ref_w[ti], ref_l[ti], last_w[ti], last_l[ti], cfg,
-                                       self.tokenizer.pad_token_id, self.allowed_mask, target[ti], from_ref[ti])
+                tokens += sum(2 * len(P[i]) + len(W[i]) + len(Lr[i]) for i in idx)  # forward tokens
+                scale = 1.0
+                if world > 1:  # this process's share; mean of the global batch = sum over processes / world
+                    mine = idx[rank::world]
+                    scale = len(mine) * world / len(idx)
+                    mine = mine or idx[:1]  # no pair here: a zero-weight forward keeps DDP's all-reduce in step
+                else:
+                    mine = idx
+                ti = torch.tensor(mine, device=ref_w.device)
+                loss = preference_step(self._train_model, opt, [P[i] for i in mine], [W[i] for i in mine],
+                                       [Lr[i] for i in mine], ref_w[ti], ref_l[ti], last_w[ti], last_l[ti], cfg,
+                                       self.tokenizer.pad_token_id, self.allowed_mask, target[ti], from_ref[ti],
+                                       loss_scale=scale)
+                if world > 1:  # the global batch loss
+                    share = torch.tensor([loss * scale / world], dtype=torch.float64, device=ref_w.device)
+                    loss = float(self.accelerator.reduce(share, reduction="sum")[0])
                 if sched is not None:
                     sched.step()
                 last = loss
                 first = last if math.isnan(first) else first
-                tokens += sum(2 * len(bp[k]) + len(W[i]) + len(Lr[i]) for k, i in enumerate(idx))  # forward tokens
-        self.model.eval()
+                self._step_losses.append(loss)
+        self._train_model.eval()
         return first, last, tokens
 
     def train_offline(self, examples: Sequence[PreferenceExample | dict]) -> tuple[float, float, int]:
@@ -536,22 +602,28 @@ class PreferenceTrainer:
         """Run one full iteration t = ``self.iteration + 1`` and checkpoint it."""
         t = self.iteration + 1
         t0 = time.perf_counter()
-        samples = self.sample(t)
-        t_gen = time.perf_counter() - t0
-        gen_tokens = sum(len(r) for rows in samples for r in rows)
-        pairs, discarded = self.build_pairs(samples, t)
+        made = None
+        if self.is_main_process:  # sampling and the oracle: the main process (its pairs go to every process)
+            samples = self.sample(t)
+            t_gen = time.perf_counter() - t0
+            gen_tokens = sum(len(r) for rows in samples for r in rows)
+            made = (*self.build_pairs(samples, t), gen_tokens, t_gen)
+        pairs, discarded, gen_tokens, t_gen = self._broadcast(made)
         t1 = time.perf_counter()
+        self._step_losses = []
         if pairs:
             first, last, tokens = self.optimize(pairs, t)
         else:
             first = last = float("nan")
             tokens = 0
         res = IterationResult(t, len(pairs), discarded, first, last, gen_tokens, t_gen, tokens,
-                              time.perf_counter() - t1)
+                              time.perf_counter() - t1, {"losses": list(self._step_losses)})
         self.iteration = t
         self.history.append(res)
         if self.output_dir is not None:
-            self._save(t, pairs, res)
+            if self.is_main_process:
+                self._save(t, pairs, res)
+            self._wait()
         if self.callback is not None:
             self.callback(self, res)
         return res
@@ -577,6 +649,20 @@ class PreferenceTrainer:
         tmp = d / "state.json.tmp"
         tmp.write_text(json.dumps(state, indent=1, default=float))
         tmp.rename(d / "state.json")  # the marker of a finished iteration
+
+    def save_pretrained(self, path: str | Path) -> Path:
+        """Write the current policy and its tokenizer as a normal Hugging Face model folder.
+
+        ``AutoModelForCausalLM.from_pretrained(path)`` / ``AutoTokenizer.from_pretrained(path)`` load it back
+        (each ``iter_XXX`` checkpoint is such a folder too). Only the main process writes; returns ``path``.
+        """
+        d = Path(path)
+        if self.is_main_process:
+            d.mkdir(parents=True, exist_ok=True)
+            self.model.save_pretrained(d)
+            self.tokenizer.save_pretrained(d)
+        self._wait()
+        return d
 
     def last_checkpoint(self) -> Path | None:
         """The folder of the last finished iteration (one with ``state.json``), if any."""
