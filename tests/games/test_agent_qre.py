@@ -1,0 +1,96 @@
+"""Agent logit QRE of extensive-form games (McKelvey & Palfrey, Experimental Economics 1, 1998)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from regretlab.games import kuhn_poker
+from regretlab.games.agent_qre import (_AgentSystem, action_values, agent_qre, agent_qre_branch,
+                                       agent_qre_residual)
+from regretlab.games.evaluation import expected_value, nash_conv
+from regretlab.games.io import game_from_dict
+from regretlab.games.normal_form import NormalFormGame
+from regretlab.games.normal_form.qre import logit_qre
+
+
+def _one_shot(a: np.ndarray, b: np.ndarray):
+    """The simultaneous-move game (a, b) as an extensive-form game: player 1 does not see player 0's move."""
+    leaf = lambda u: {"type": "terminal", "utilities": [float(u[0]), float(u[1])]}  # noqa: E731
+    kids = [{"type": "decision", "player": 1, "infoset": "P1", "actions": list(range(a.shape[1])),
+             "children": [leaf((a[i, j], b[i, j])) for j in range(a.shape[1])]} for i in range(a.shape[0])]
+    root = {"type": "decision", "player": 0, "infoset": "P0", "actions": list(range(a.shape[0])), "children": kids}
+    return game_from_dict({"format": "regretlab.efg/1", "name": "one_shot", "num_players": 2, "root": root})
+
+
+@pytest.fixture(scope="module")
+def kuhn_branch():
+    return agent_qre_branch(kuhn_poker(), lambda_max=100.0)
+
+
+def test_branch_points_are_fixed_points_and_start_uniform(kuhn_branch):
+    g = kuhn_poker()
+    br = kuhn_branch
+    assert br.lam[0] == 0.0 and br.lam[-1] == 100.0
+    assert np.abs(br.policies[0] - g.uniform_policy()).max() < 1e-15
+    assert br.residual.max() < 1e-9
+    # recomputed independently of the tracer at every point
+    assert max(agent_qre_residual(g, p, l) for p, l in zip(br.policies, br.lam)) < 1e-9
+
+
+def test_kuhn_branch_approaches_a_nash_equilibrium(kuhn_branch):
+    # McKelvey & Palfrey (1998): limit points of agent QRE as λ -> ∞ are sequential equilibria,
+    # so NashConv falls to 0 along the branch.
+    g = kuhn_poker()
+    br = kuhn_branch
+    nc = [nash_conv(g, br.policies[int(np.argmin(np.abs(br.lam - l)))]) for l in (1, 3, 10, 30, 100)]
+    assert all(x > y for x, y in zip(nc, nc[1:])), nc
+    assert nc[-1] < 5e-3
+    # Kuhn (1950): the second player's equilibrium strategy is unique: with the queen check behind
+    # and call a bet with probability 1/3; with the jack fold to a bet and bet 1/3 after a check;
+    # with the king always bet or call. Game value -1/18.
+    p = br.policies[-1]
+    want = {"1b": 1 / 3, "1p": 0.0, "0b": 0.0, "0p": 1 / 3, "2b": 1.0, "2p": 1.0}
+    for key, prob in want.items():
+        assert abs(p[g.infoset_index(key), 1] - prob) < 0.02, key
+    assert abs(expected_value(g, p)[0] + 1 / 18) < 1e-3
+
+
+def test_one_shot_efg_equals_normal_form_qre():
+    rng = np.random.default_rng(7)
+    a, b = rng.uniform(-1, 1, (3, 2)), rng.uniform(-1, 1, (3, 2))
+    g = _one_shot(a, b)
+    nf = NormalFormGame.from_bimatrix(a, b)
+    for lam in (0.5, 3.0, 20.0):
+        sigma = agent_qre(g, lam)
+        x, y = logit_qre(nf, lam)
+        assert np.abs(sigma[g.infoset_index("P0"), :3] - x).max() < 1e-9
+        assert np.abs(sigma[g.infoset_index("P1"), :2] - y).max() < 1e-9
+    assert np.array_equal(agent_qre(g, 0.0), g.uniform_policy())
+
+
+def test_jacobian_matches_finite_differences():
+    g = kuhn_poker()
+    s = _AgentSystem(g)
+    rng = np.random.default_rng(0)
+    w = s.uniform() + 0.3 * rng.normal(size=s.n)
+    lam, eps = 1.7, 1e-6
+    jw, jl = s.jacobian(w, lam)
+    fd = np.column_stack([(s.residual_h(w + eps * e, lam) - s.residual_h(w - eps * e, lam)) / (2 * eps)
+                          for e in np.eye(s.n)])
+    assert np.abs(fd - jw).max() < 1e-7
+    assert np.abs((s.residual_h(w, lam + eps) - s.residual_h(w, lam - eps)) / (2 * eps) - jl).max() < 1e-7
+
+
+def test_bad_input():
+    g = kuhn_poker()
+    with pytest.raises(ValueError, match="lambda_max must be > 0"):
+        agent_qre_branch(g, 0.0)
+    with pytest.raises(TypeError, match="game must be a Treeplex"):
+        agent_qre_branch(np.zeros((2, 2)), 1.0)
+    pure = g.uniform_policy()
+    pure[g.infoset_index("0")] = [1.0, 0.0]
+    pure[g.infoset_index("1")] = [1.0, 0.0]
+    pure[g.infoset_index("2")] = [1.0, 0.0]
+    with pytest.raises(ValueError, match="never reaches information set"):
+        action_values(g, pure)
