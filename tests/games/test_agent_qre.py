@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
 from regretlab.games import kuhn_poker
-from regretlab.games.agent_qre import (_AgentSystem, action_values, agent_qre, agent_qre_branch,
-                                       agent_qre_residual)
+from regretlab.games.agent_qre import (
+    _AgentSystem,
+    action_values,
+    agent_qre,
+    agent_qre_branch,
+    agent_qre_residual,
+)
 from regretlab.games.evaluation import expected_value, nash_conv
 from regretlab.games.io import game_from_dict
 from regretlab.games.normal_form import NormalFormGame
@@ -16,7 +23,7 @@ from regretlab.games.normal_form.qre import logit_qre
 
 def _one_shot(a: np.ndarray, b: np.ndarray):
     """The simultaneous-move game (a, b) as an extensive-form game: player 1 does not see player 0's move."""
-    leaf = lambda u: {"type": "terminal", "utilities": [float(u[0]), float(u[1])]}  # noqa: E731
+    leaf = lambda u: {"type": "terminal", "utilities": [float(u[0]), float(u[1])]}
     kids = [{"type": "decision", "player": 1, "infoset": "P1", "actions": list(range(a.shape[1])),
              "children": [leaf((a[i, j], b[i, j])) for j in range(a.shape[1])]} for i in range(a.shape[0])]
     root = {"type": "decision", "player": 0, "infoset": "P0", "actions": list(range(a.shape[0])), "children": kids}
@@ -44,7 +51,7 @@ def test_kuhn_branch_approaches_a_nash_equilibrium(kuhn_branch):
     g = kuhn_poker()
     br = kuhn_branch
     nc = [nash_conv(g, br.policies[int(np.argmin(np.abs(br.lam - l)))]) for l in (1, 3, 10, 30, 100)]
-    assert all(x > y for x, y in zip(nc, nc[1:])), nc
+    assert all(x > y for x, y in itertools.pairwise(nc)), nc
     assert nc[-1] < 5e-3
     # Kuhn (1950): the second player's equilibrium strategy is unique: with the queen check behind
     # and call a bet with probability 1/3; with the jack fold to a bet and bet 1/3 after a check;

@@ -8,7 +8,7 @@ import pytest
 from regretlab.games import kuhn_poker
 from regretlab.games.evaluation import nash_conv
 from regretlab.games.normal_form import NormalFormGame, chicken
-from regretlab.games.normal_form.gaps import ce_gap, cce_gap
+from regretlab.games.normal_form.gaps import cce_gap, ce_gap
 from regretlab.games.poker import kuhn_poker as kuhn
 from regretlab.games.psro import psro
 

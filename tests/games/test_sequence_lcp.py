@@ -7,10 +7,10 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from regretlab.games import kuhn_poker
-from regretlab.games.evaluation import nash_conv
 from regretlab.games.io import game_from_dict
 from regretlab.games.sequence_form import sequence_form_lp
 from regretlab.games.sequence_lcp import lemke, sequence_form_lcp

@@ -359,5 +359,12 @@ def agent_qre(game: Treeplex, lam: float, **kwargs: Any) -> np.ndarray:
     return agent_qre_branch(game, lam, **kwargs).policies[-1]
 
 
-__all__ = ["AgentQREBranch", "MAX_JACOBIAN_ENTRIES", "action_values", "agent_logit_response",
-           "agent_qre", "agent_qre_branch", "agent_qre_residual"]
+__all__ = [
+    "MAX_JACOBIAN_ENTRIES",
+    "AgentQREBranch",
+    "action_values",
+    "agent_logit_response",
+    "agent_qre",
+    "agent_qre_branch",
+    "agent_qre_residual",
+]

@@ -184,7 +184,7 @@ def _psro_normal_form(game: NormalFormGame, meta_solver: str, iterations: int, t
             if isinstance(a, bool) or not isinstance(a, (int, np.integer)) or not 0 <= a < k:
                 raise ValueError(f"initial[{i}] must be an action in [0, {k}), got {a!r}")
             pops.append([int(a)])
-    from regretlab.games.normal_form.gaps import ce_gap, cce_gap
+    from regretlab.games.normal_form.gaps import cce_gap, ce_gap
 
     started = time.perf_counter()
     curve: list[float] = []
@@ -380,6 +380,7 @@ def _correlated_responses(game: Treeplex, pops: _EFMeta, meta_game: np.ndarray, 
     """JPSRO's best responses of a two-player extensive-form game to the meta-distribution ``mu``
     ``[n0, n1]``, and ``mu``'s CCE / CE gap (max over players) in the whole game."""
     from regretlab.games.evaluation import best_response
+    from regretlab.games.sequence_form import behavioural
 
     new: list[list[np.ndarray]] = [[], []]
     gain = [0.0, 0.0]
@@ -395,8 +396,6 @@ def _correlated_responses(game: Treeplex, pops: _EFMeta, meta_game: np.ndarray, 
             cond = joint[j] / mass
             plans: list[Any] = [None, None]
             plans[1 - p] = cond @ np.array(pops.plans[1 - p])
-            from regretlab.games.sequence_form import behavioural
-
             other = behavioural(game, plans, base=profile)
             b = best_response(game, other, p)
             gain[p] += mass * (b.value - float(cond @ u[j]))

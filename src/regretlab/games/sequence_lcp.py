@@ -17,8 +17,9 @@ LCP ``w = r + Mz >= 0 ⊥ z >= 0`` with ``z = (x, y, p⁺, p⁻, q⁺, q⁻)`` a
 
 whose equation blocks are skew-symmetric. Payoffs are first shifted to be negative (which
 changes no equilibrium: ``xᵀ S y = 1`` for every plan pair, ``S`` the chance weights), so ``M`` is
-copositive and Lemke's complementary pivoting with covering vector ``d = 1`` ends at a solution
-(KMvS 1996, §4), not on a secondary ray.
+copositive (``zᵀMz = -xᵀ(A + B)y >= 0``), the condition under which KMvS (1996, §4) show that
+Lemke's complementary pivoting reaches a solution; here the covering vector is ``d = 1``. A
+secondary ray, were one met, raises ``RuntimeError`` (none occurred on the games tested).
 
 Degeneracy: splitting the equalities makes every basis degenerate (``w_{p⁺} = w_{p⁻} = 0`` at any
 solution), and games with ties (signalling games, indifferent off-path choices) add more. Ties
@@ -310,7 +311,7 @@ def sequence_form_lcp(game: Treeplex, *, exact: bool = False, max_pivots: int = 
     if not isinstance(exact, bool):
         raise TypeError(f"exact must be True or False, got {exact!r}")
     started = time.perf_counter()
-    M, r, (n0, n1, m0, m1), shift = _lcp(game, exact)
+    M, r, (n0, n1, _, _), shift = _lcp(game, exact)
     z, pivots = lemke(M, r, exact=exact, max_pivots=max_pivots, time_limit=time_limit,
                       what=f"sequence-form LCP of {game.name!r}")
     x, y = z[:n0], z[n0:n0 + n1]
@@ -326,4 +327,4 @@ def sequence_form_lcp(game: Treeplex, *, exact: bool = False, max_pivots: int = 
                        time.perf_counter() - started, exact, exact_values)
 
 
-__all__ = ["LCPSolution", "MAX_ROWS", "lemke", "sequence_form_lcp"]
+__all__ = ["MAX_ROWS", "LCPSolution", "lemke", "sequence_form_lcp"]
