@@ -21,13 +21,35 @@ from regretlab.games.normal_form import NormalFormGame
 from regretlab.games.normal_form.qre import logit_qre
 
 
-def _one_shot(a: np.ndarray, b: np.ndarray):
+# the same small games are defined in test_agent_qre.py / test_sequence_lcp.py (importlib test mode: no shared module)
+def leaf(*u):
+    return {"type": "terminal", "utilities": [float(x) for x in u]}
+
+
+def one_shot(a: np.ndarray, b: np.ndarray):
     """The simultaneous-move game (a, b) as an extensive-form game: player 1 does not see player 0's move."""
-    leaf = lambda u: {"type": "terminal", "utilities": [float(u[0]), float(u[1])]}
     kids = [{"type": "decision", "player": 1, "infoset": "P1", "actions": list(range(a.shape[1])),
-             "children": [leaf((a[i, j], b[i, j])) for j in range(a.shape[1])]} for i in range(a.shape[0])]
+             "children": [leaf(a[i, j], b[i, j]) for j in range(a.shape[1])]} for i in range(a.shape[0])]
     root = {"type": "decision", "player": 0, "infoset": "P0", "actions": list(range(a.shape[0])), "children": kids}
     return game_from_dict({"format": "regretlab.efg/1", "name": "one_shot", "num_players": 2, "root": root})
+
+
+def beer_quiche():
+    """Cho & Kreps (QJE 1987): the sender is strong (0.9) or weak (0.1), has beer or quiche (the
+    strong prefer beer, the weak quiche: +1), and gains 2 if the receiver, who sees only the
+    breakfast, does not duel; the receiver gains 1 for duelling the weak or sparing the strong.
+    Every equilibrium is pooling (both types order the same breakfast)."""
+    def sender(kind, prefers):
+        kids = []
+        for b, food in enumerate(("beer", "quiche")):
+            base = 1.0 if b == prefers else 0.0
+            duel = 1.0 if kind == "weak" else 0.0
+            kids.append({"type": "decision", "player": 1, "infoset": food, "actions": [0, 1],
+                         "children": [leaf(base, duel), leaf(base + 2, 1 - duel)]})
+        return {"type": "decision", "player": 0, "infoset": kind, "actions": [0, 1], "children": kids}
+    root = {"type": "chance", "outcomes": [{"prob": 0.9, "child": sender("strong", 0)},
+                                           {"prob": 0.1, "child": sender("weak", 1)}]}
+    return game_from_dict({"format": "regretlab.efg/1", "name": "beer_quiche", "num_players": 2, "root": root})
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +88,7 @@ def test_kuhn_branch_approaches_a_nash_equilibrium(kuhn_branch):
 def test_one_shot_efg_equals_normal_form_qre():
     rng = np.random.default_rng(7)
     a, b = rng.uniform(-1, 1, (3, 2)), rng.uniform(-1, 1, (3, 2))
-    g = _one_shot(a, b)
+    g = one_shot(a, b)
     nf = NormalFormGame.from_bimatrix(a, b)
     for lam in (0.5, 3.0, 20.0):
         sigma = agent_qre(g, lam)
@@ -74,6 +96,18 @@ def test_one_shot_efg_equals_normal_form_qre():
         assert np.abs(sigma[g.infoset_index("P0"), :3] - x).max() < 1e-9
         assert np.abs(sigma[g.infoset_index("P1"), :2] - y).max() < 1e-9
     assert np.array_equal(agent_qre(g, 0.0), g.uniform_policy())
+
+
+def test_signalling_game_branch_reaches_a_pooling_equilibrium():
+    # chance moves and Bayes-rule beliefs: on beer-quiche the branch's NashConv falls to 0 and its
+    # limit is pooling, as every equilibrium of the game is (Cho & Kreps 1987)
+    g = beer_quiche()
+    br = agent_qre_branch(g, 50.0)
+    assert br.residual.max() < 1e-9
+    nc = [nash_conv(g, p) for p in br.policies]
+    assert nc[0] > 0.5 and nc[-1] < 1e-3
+    s, w = br.policies[-1][g.infoset_index("strong")], br.policies[-1][g.infoset_index("weak")]
+    assert np.abs(s - w).max() < 1e-3 and s.max() > 1 - 1e-3
 
 
 def test_jacobian_matches_finite_differences():
