@@ -135,3 +135,24 @@ def test_bad_input():
     pure[g.infoset_index("2")] = [1.0, 0.0]
     with pytest.raises(ValueError, match="never reaches information set"):
         action_values(g, pure)
+
+
+@pytest.mark.parametrize("name,params", [("kuhn_poker", {}), ("kuhn_poker", {"players": 3}), ("leduc_poker", {})])
+def test_action_values_equal_openspiel_tree_walk(name, params):
+    # Q(I, a) equals OpenSpiel's TreeWalkCalculator action values (Σ_h reach(h) Q(h, a) / Σ_h reach(h))
+    # under a random fully mixed profile
+    pyspiel = pytest.importorskip("pyspiel")
+    from open_spiel.python.algorithms.action_value import TreeWalkCalculator
+
+    from regretlab.games.evaluation import random_policy
+    from regretlab.games.openspiel import from_openspiel, to_openspiel_policy
+
+    g = from_openspiel(name, **params)
+    pol = random_policy(g, seed=3)
+    tab = to_openspiel_policy(g, pol)
+    theirs = np.array(TreeWalkCalculator(pyspiel.load_game(name, params))(
+        policies=[tab] * g.num_players, tabular_policy=tab).action_values)
+    mine = action_values(g, pol)
+    err = max(abs(theirs[tab.state_lookup[key], g.infoset_actions[i, k]] - mine[i, k])
+              for i, key in enumerate(g.infoset_keys) for k in range(g.infoset_num_actions[i]))
+    assert err < 1e-12
