@@ -7,7 +7,7 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from regretlab.games import kuhn_poker
@@ -88,9 +88,10 @@ def test_degenerate_signalling_game_float_and_exact():
 
 @settings(max_examples=15, deadline=None)
 @given(st.integers(0, 10_000), st.integers(2, 4), st.integers(2, 4))
+@example(0, 3, 3)
 def test_one_shot_games_give_an_equilibrium_nashpy_finds(seed, k0, k1):
     # on a simultaneous-move game the sequence form is the normal form: the equilibrium must be
-    # one of the (generically finitely many) equilibria of nashpy's support enumeration
+    # one of the (generically finitely many) equilibria nashpy enumerates
     import nashpy
 
     rng = np.random.default_rng(seed)
@@ -99,7 +100,9 @@ def test_one_shot_games_give_an_equilibrium_nashpy_finds(seed, k0, k1):
     sol = sequence_form_lcp(g)
     assert sol.nash_conv < 1e-9
     x, y = sol.policy[g.infoset_index("P0"), :k0], sol.policy[g.infoset_index("P1"), :k1]
-    found = [(np.asarray(p), np.asarray(q)) for p, q in nashpy.Game(a, b).support_enumeration()]
+    # vertex enumeration: nashpy's support enumeration misses equilibria on some of these games
+    # (e.g. seed 0, 3x3: it returns 2 of the 3 and warns "degenerate")
+    found = [(np.asarray(p), np.asarray(q)) for p, q in nashpy.Game(a, b).vertex_enumeration()]
     assert any(np.abs(p - x).max() < 1e-7 and np.abs(q - y).max() < 1e-7 for p, q in found)
 
 
