@@ -46,7 +46,7 @@ def test_bad_input_is_one_line_exit_2(capsys):
     cases = [(["solve", "kuhn", "--players", "3", "--algo", "sequence-form-lp", "--no-progress"], "needs a 2-player game"),
              (["solve", "kuhn", "--algo", "sequence-form-lp", "--local", "hedge"], "--local does not apply"),
              (["psro", "kuhn", "--time-limit", "0"], "--time-limit must be > 0"),
-             (["psro", "kuhn", "--meta-solver", "ce"], "--meta-solver must be one of"),
+             (["psro", "kuhn", "--meta-solver", "prd"], "--meta-solver must be one of"),
              (["alpharank", "chicken", "--alpha", "-1"], "--alpha must be > 0"),
              (["alpharank", "chicken", "--alpha", "abc"], "--alpha must be a number"),
              (["qre", "chicken", "--counts", "1,x;2,3"], "--counts must be numbers"),

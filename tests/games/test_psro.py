@@ -74,7 +74,7 @@ def test_time_limit_and_iterations_stop_early():
 
 def test_bad_input():
     with pytest.raises(ValueError, match="meta_solver must be one of"):
-        psro(rock_paper_scissors(), "cce")
+        psro(rock_paper_scissors(), "prd")
     with pytest.raises(ValueError, match="needs a 2-player game"):
         psro(kuhn_poker(3), "nash")
     with pytest.raises(ValueError, match="time_limit must be > 0"):

@@ -1,5 +1,5 @@
-"""``regretlab psro``, ``regretlab alpharank`` and ``regretlab qre``: meta-game methods and
-quantal response equilibria (issue 18). ``regretlab solve GAME --algo sequence-form-lp`` lives
+"""``regretlab psro``, ``regretlab alpharank``, ``regretlab qre`` (``--efg``: agent QRE) and
+``regretlab lcp``: meta-game methods, quantal response equilibria and the sequence-form LCP (issue 18). ``regretlab solve GAME --algo sequence-form-lp`` lives
 with the other solves in ``games.py``.
 
 ``register(app)`` adds the commands; the CLI loads every module of ``regretlab.cli``.
@@ -46,13 +46,14 @@ def _fmt(x) -> str:
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``psro``, ``alpharank`` and ``qre`` to the ``regretlab`` app."""
+    """Add ``psro``, ``alpharank``, ``qre`` and ``lcp`` to the ``regretlab`` app."""
 
     @app.command("psro")
     def psro_cmd(
         game: str = typer.Argument(..., help="kuhn | leduc | openspiel:<name> | game.json (extensive form), "
                                              "or a normal-form .npz/.json file or generator name"),
-        meta_solver: str = typer.Option("nash", help="nash (2 players) | uniform | alpharank"),
+        meta_solver: str = typer.Option("nash", help="nash (2 players) | uniform | alpharank | cce | ce "
+                                                     "(extensive form: 2 players)"),
         iterations: int = typer.Option(100, help="most best-response rounds"),
         tol: float = typer.Option(0.0, help="stop once NashConv <= tol"),
         time_limit: Optional[float] = typer.Option(None, help="seconds; reaching it prints what was found"),
@@ -93,8 +94,9 @@ def register(app: typer.Typer) -> None:
         shown = sorted({0, len(curve) - 1, *range(0, len(curve), max(1, len(curve) // 8))})
         for k in shown:
             print(f"  iteration {k:5d}  NashConv {curve[k]:.6g}")
+        gap = "" if res.gap is None else f" {meta_solver}_gap={res.gap[-1]:.9g}"
         print(f"psro meta_solver={meta_solver} stopped={res.stopped} iterations={res.iterations} "
-              f"populations={list(res.population_sizes)} nash_conv={curve[-1]:.9g}")
+              f"populations={list(res.population_sizes)} nash_conv={curve[-1]:.9g}{gap}")
         if not extensive:
             for i, x in enumerate(res.profile):
                 print(f"  player {i}: {_fmt(x)}")
@@ -137,21 +139,54 @@ def register(app: typer.Typer) -> None:
 
     @app.command("qre")
     def qre_cmd(
-        game: str = typer.Argument(..., help="a normal-form .npz/.json file or generator name"),
+        game: str = typer.Argument(..., help="a normal-form .npz/.json file or generator name; with --efg an "
+                                             "extensive-form game: kuhn | openspiel:<name> | game.json"),
         lambda_max: float = typer.Option(100.0, help="trace the principal branch from 0 to this λ (> 0)"),
         counts: Optional[str] = typer.Option(None, help="observed action counts to fit λ to, players separated "
                                                         "by ';', e.g. '61,39;40,60'"),
         time_limit: Optional[float] = typer.Option(None, help="seconds the trace may take"),
+        efg: bool = typer.Option(False, "--efg", help="GAME is extensive-form: trace its agent QRE "
+                                                      "(McKelvey & Palfrey 1998)"),
+        players: int = typer.Option(2, help="players of a built-in extensive-form game (--efg)"),
+        out: Optional[Path] = typer.Option(None, help="--efg: write the policy at --lambda-max (.json/.npz)"),
     ) -> None:
         """Logit QRE: the principal branch of GAME (and, with --counts, the maximum-likelihood λ)."""
         import numpy as np
 
-        from regretlab.core.errors import check_positive
+        from regretlab.core.errors import check_int, check_positive
         from regretlab.games.normal_form.qre import logit_branch, qre_mle
 
         check_positive("--lambda-max", lambda_max)
         if time_limit is not None:
             check_positive("--time-limit", time_limit)
+        if efg:
+            from regretlab.games.agent_qre import agent_qre_branch
+            from regretlab.games.evaluation import expected_value, nash_conv
+            from regretlab.games.registry import load
+
+            if counts is not None:
+                raise ValueError("--counts (QRE estimation) applies to normal-form games, not with --efg")
+            if out is not None and out.suffix not in (".json", ".npz"):
+                raise ValueError(f"--out must be a .json or .npz file, got {str(out)!r}")
+            check_int("--players", players, minimum=1)
+            g = load(game, players)
+            print(g.describe())
+            try:
+                br = agent_qre_branch(g, lambda_max, time_limit=time_limit)
+            except (TimeoutError, RuntimeError) as exc:
+                raise ValueError(str(exc)) from None
+            print(f"agent QRE principal branch: {len(br.lam)} points, max fixed-point residual {br.residual.max():.1e}")
+            for k in sorted(set(np.linspace(0, len(br.lam) - 1, 6).round().astype(int).tolist())):
+                vals = ", ".join(f"{v:.6g}" for v in expected_value(g, br.policies[k]))
+                print(f"  lambda={br.lam[k]:10.4g}  NashConv {nash_conv(g, br.policies[k]):.6g}  values [{vals}]")
+            if out is not None:
+                from regretlab.games.io import save_policy
+
+                save_policy(g, br.policies[-1], out)
+                print(f"policy written to {out}")
+            return
+        if out is not None:
+            raise ValueError("--out applies with --efg only")
         parsed = None
         if counts is not None:
             try:
@@ -172,3 +207,41 @@ def register(app: typer.Typer) -> None:
             bound = " (at the end of the searched range)" if fit.at_bound else ""
             print(f"maximum-likelihood lambda = {fit.lam:.6g} (standard error {fit.se:.3g}){bound}, "
                   f"log-likelihood {fit.log_likelihood:.6g}")
+
+    @app.command("lcp")
+    def lcp_cmd(
+        game: str = typer.Argument(..., help="a two-player extensive-form game: kuhn | leduc | openspiel:<name> | "
+                                             "game.json (general-sum allowed)"),
+        exact: bool = typer.Option(False, "--exact", help="pivot in rational arithmetic (small games)"),
+        time_limit: Optional[float] = typer.Option(None, help="seconds Lemke's algorithm may take"),
+        players: int = typer.Option(2, help="players of a built-in game (the LCP needs 2)"),
+        out: Optional[Path] = typer.Option(None, help="write the equilibrium policy (.json/.npz)"),
+    ) -> None:
+        """A Nash equilibrium of a two-player extensive-form game: the sequence-form LCP by Lemke's algorithm."""
+        from regretlab.core.errors import check_int, check_positive
+        from regretlab.games.registry import load
+        from regretlab.games.sequence_lcp import sequence_form_lcp
+
+        if time_limit is not None:
+            check_positive("--time-limit", time_limit)
+        check_int("--players", players, minimum=1)
+        if out is not None and out.suffix not in (".json", ".npz"):
+            raise ValueError(f"--out must be a .json or .npz file, got {str(out)!r}")
+        g = load(game, players)
+        print(g.describe())
+        if g.num_players != 2:
+            raise ValueError(f"the sequence-form LCP needs a 2-player game, {g.name!r} has {g.num_players} players")
+        try:
+            sol = sequence_form_lcp(g, exact=exact, time_limit=time_limit)
+        except (TimeoutError, RuntimeError) as exc:
+            raise ValueError(str(exc)) from None
+        print(f"game={g.name} method=lemke pivots={sol.pivots} seconds={sol.seconds:.3g} "
+              f"nash_conv={sol.nash_conv:.9g}")
+        print(f"equilibrium values: player 0 {sol.values[0]:.12g}, player 1 {sol.values[1]:.12g}")
+        if sol.exact_values is not None:
+            print(f"exact values: {sol.exact_values[0]}, {sol.exact_values[1]}")
+        if out is not None:
+            from regretlab.games.io import save_policy
+
+            save_policy(g, sol.policy, out)
+            print(f"policy written to {out}")

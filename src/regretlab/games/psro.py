@@ -13,7 +13,18 @@ an exact equilibrium of the whole game. Meta-solvers:
   two-player general-sum: Lemke–Howson; not defined for more players;
 * ``"uniform"``: the uniform mixture over the population (fictitious play in policy space);
 * ``"alpharank"``: each population's marginal of the α-rank distribution (Muller et al.,
-  "A generalized training approach for multiagent learning", ICLR 2020).
+  "A generalized training approach for multiagent learning", ICLR 2020);
+* ``"cce"`` / ``"ce"``: a welfare-maximising coarse correlated / correlated equilibrium of the
+  meta-game (the LP of :func:`~regretlab.games.normal_form.lp.correlated_equilibrium`), with the
+  best responses of JPSRO (Marris et al., "Multi-agent training beyond zero-sum with correlated
+  equilibrium meta-solvers", ICML 2021): for CCE each player's best response to the others' joint
+  marginal of the meta-distribution ``μ``; for CE one best response per recommended policy, to
+  the others' distribution conditioned on it. The curve ``gap`` records ``μ``'s CCE / CE gap in
+  the whole game (max over players, as :func:`~regretlab.games.normal_form.gaps.cce_gap`), which
+  ``tol`` then applies to; when no best response is new, ``μ`` is a CCE / CE of the whole game.
+  Extensive-form games: two players (the joint of the others is then one population's mixture,
+  which a behavioural strategy plays exactly). In a two-player zero-sum game the marginals of a
+  CCE are a Nash equilibrium, so ``nash_conv`` falls to 0 as well.
 
 Extensive-form policies are behavioural; a mixture of them is played through its realization
 plan (mixing the plans is exact under perfect recall, Kuhn 1953), so the best response to a
@@ -35,7 +46,8 @@ from regretlab.core.errors import check_int, check_positive
 from regretlab.games.normal_form.game import NormalFormGame
 from regretlab.games.treeplex import Treeplex
 
-META_SOLVERS = ("nash", "uniform", "alpharank")
+META_SOLVERS = ("nash", "uniform", "alpharank", "ce", "cce")
+CORRELATED = ("ce", "cce")
 
 
 class PSROResult(NamedTuple):
@@ -49,6 +61,8 @@ class PSROResult(NamedTuple):
     stopped: str  # "converged" (no new best response), "tol", "iterations" or "time_limit"
     meta_game: np.ndarray  # [P, n_1, ..., n_P] the restricted game's payoffs at the last meta-solve
     populations: list[list[Any]]  # per player: its actions (normal form) or [I, A] policies (extensive form)
+    gap: np.ndarray | None = None  # ce/cce: [iterations + 1] the meta-distribution's CE/CCE gap in the whole game
+    joint: np.ndarray | None = None  # ce/cce: [n_1, ..., n_P] the meta-distribution at the last meta-solve
 
 
 def _check_meta_solver(meta_solver: Any, num_players: int, zero_sum: bool) -> str:
@@ -58,6 +72,16 @@ def _check_meta_solver(meta_solver: Any, num_players: int, zero_sum: bool) -> st
         raise ValueError(f"meta_solver='nash' needs a 2-player game (got {num_players} players); "
                          "use 'uniform' or 'alpharank'")
     return meta_solver
+
+
+def _correlated(payoffs: np.ndarray, kind: str) -> tuple[np.ndarray, list[np.ndarray]]:
+    """A welfare-maximising CE / CCE ``μ [n_1..n_P]`` of the meta-game and its marginals."""
+    from regretlab.games.normal_form.lp import correlated_equilibrium
+
+    mu = correlated_equilibrium(NormalFormGame(payoffs), kind, "welfare").joint
+    P = mu.ndim
+    marg = [mu.sum(axis=tuple(q for q in range(P) if q != p)) for p in range(P)]
+    return mu, [m / m.sum() for m in marg]
 
 
 def _minimax(a: np.ndarray) -> list[np.ndarray]:
@@ -160,20 +184,31 @@ def _psro_normal_form(game: NormalFormGame, meta_solver: str, iterations: int, t
             if isinstance(a, bool) or not isinstance(a, (int, np.integer)) or not 0 <= a < k:
                 raise ValueError(f"initial[{i}] must be an action in [0, {k}), got {a!r}")
             pops.append([int(a)])
+    from regretlab.games.normal_form.gaps import cce_gap, ce_gap
+
     started = time.perf_counter()
     curve: list[float] = []
+    gaps: list[float] = []
+    correlated = meta_solver in CORRELATED
+    mu = None
     stopped = "iterations"
     it = 0
     while True:
         sub = game.payoffs[(slice(None),) + np.ix_(*[list(p) for p in pops])]
-        meta = _meta_solve(sub, meta_solver, zero_sum, alpha)
+        if correlated:
+            mu, meta = _correlated(sub, meta_solver)
+            mu_full = np.zeros(game.num_actions)
+            mu_full[np.ix_(*[list(p) for p in pops])] = mu
+            gaps.append(float((cce_gap if meta_solver == "cce" else ce_gap)(game, mu_full)))
+        else:
+            meta = _meta_solve(sub, meta_solver, zero_sum, alpha)
         full = []
         for i, k in enumerate(game.num_actions):
             x = np.zeros(k)
             x[pops[i]] = meta[i]
             full.append(x)
         curve.append(float(nash_conv(game, full)))
-        if curve[-1] <= tol:
+        if (gaps if correlated else curve)[-1] <= tol:
             stopped = "tol"
             break
         if it >= iterations:
@@ -183,17 +218,26 @@ def _psro_normal_form(game: NormalFormGame, meta_solver: str, iterations: int, t
             break
         added = False
         for i in range(P):
-            dev = game.deviation_utilities(full, i)
-            br = int(np.argmax(dev))
-            if br not in pops[i]:
-                pops[i].append(br)
-                added = True
+            if correlated:  # JPSRO: respond to the others' joint (CCE) or to each recommendation (CE)
+                u = np.moveaxis(game.payoffs[i], i, 0)
+                others = np.moveaxis(mu_full, i, 0)
+                if meta_solver == "cce":
+                    targets = [others.sum(axis=0)]
+                else:
+                    targets = [others[a] / others[a].sum() for a in pops[i] if others[a].sum() > 1e-12]
+                brs = [int(np.argmax(np.tensordot(u, nu, axes=P - 1))) for nu in targets]
+            else:
+                brs = [int(np.argmax(game.deviation_utilities(full, i)))]
+            for br in brs:
+                if br not in pops[i]:
+                    pops[i].append(br)
+                    added = True
         if not added:
             stopped = "converged"
             break
         it += 1
     return PSROResult(full, meta, tuple(len(p) for p in pops), np.array(curve), it, stopped, sub,
-                      [list(p) for p in pops])
+                      [list(p) for p in pops], np.array(gaps) if correlated else None, mu)
 
 
 # -- extensive-form games -----------------------------------------------------------------------
@@ -278,24 +322,37 @@ def _psro_extensive_form(game: Treeplex, meta_solver: str, iterations: int, tol:
     total = game.utilities.sum(axis=1)
     zero_sum = P == 2 and (total.size == 0 or float(np.ptp(total)) <= 1e-9 * max(1.0, float(np.abs(game.utilities).max())))
     _check_meta_solver(meta_solver, P, zero_sum)
+    correlated = meta_solver in CORRELATED
+    if correlated and P != 2:
+        raise ValueError(f"meta_solver={meta_solver!r} on an extensive-form game needs 2 players (got {P}); "
+                         "use 'uniform' or 'alpharank'")
     start = game.uniform_policy() if initial is None else game.check_policy(initial, "initial")
     pops = _EFMeta(game)
     for p in range(P):
         pops.add(p, start)
     started = time.perf_counter()
     curve: list[float] = []
+    gaps: list[float] = []
+    mu = None
     stopped = "iterations"
     it = 0
     hint = None
     while True:
         meta_game = pops.payoffs()
-        meta = _meta_solve(meta_game, meta_solver, zero_sum, alpha, hint)
+        if correlated:
+            mu, meta = _correlated(meta_game, meta_solver)
+        else:
+            meta = _meta_solve(meta_game, meta_solver, zero_sum, alpha, hint)
         hint = [np.flatnonzero(m > 0) for m in meta]
         profile = pops.mixture(meta)
         value = expected_value(game, profile)
         brs = [best_response(game, profile, p) for p in range(P)]
         curve.append(float(sum(b.value - value[p] for p, b in enumerate(brs))))
-        if curve[-1] <= tol:
+        new = [b.policy(game, profile) for b in brs]
+        if correlated:
+            gap, new = _correlated_responses(game, pops, meta_game, mu, meta_solver, brs, profile)
+            gaps.append(gap)
+        if (gaps if correlated else curve)[-1] <= tol:
             stopped = "tol"
             break
         if it >= iterations:
@@ -304,8 +361,9 @@ def _psro_extensive_form(game: Treeplex, meta_solver: str, iterations: int, tol:
             stopped = "time_limit"
             break
         added = False
-        for p, b in enumerate(brs):
-            added |= pops.add(p, b.policy(game, profile))
+        for p, pols in enumerate(new if correlated else [[x] for x in new]):
+            for pol in pols:
+                added |= pops.add(p, pol)
         if not added:
             stopped = "converged"
             break
@@ -313,7 +371,36 @@ def _psro_extensive_form(game: Treeplex, meta_solver: str, iterations: int, tol:
     sizes = tuple(len(p) for p in pops.plans)
     return PSROResult(profile, meta, sizes, np.array(curve), it, stopped,
                       meta_game[(slice(None),) + tuple(slice(0, len(m)) for m in meta)].copy(),
-                      [list(p[:len(m)]) for p, m in zip(pops.policies, meta)])
+                      [list(p[:len(m)]) for p, m in zip(pops.policies, meta)],
+                      np.array(gaps) if correlated else None, mu)
+
+
+def _correlated_responses(game: Treeplex, pops: _EFMeta, meta_game: np.ndarray, mu: np.ndarray, kind: str,
+                          brs: list, profile: np.ndarray) -> tuple[float, list[list[np.ndarray]]]:
+    """JPSRO's best responses of a two-player extensive-form game to the meta-distribution ``mu``
+    ``[n0, n1]``, and ``mu``'s CCE / CE gap (max over players) in the whole game."""
+    from regretlab.games.evaluation import best_response
+    from regretlab.games.sequence_form import behavioural
+
+    new: list[list[np.ndarray]] = [[], []]
+    gain = [0.0, 0.0]
+    for p in range(2):
+        joint = mu if p == 0 else mu.T  # [own, other]
+        u = meta_game[p] if p == 0 else meta_game[p].T
+        if kind == "cce":  # the other's marginal is the product profile's other part
+            gain[p] = brs[p].value - float((joint * u).sum())
+            new[p].append(brs[p].policy(game, profile))
+            continue
+        for j in np.flatnonzero(joint.sum(axis=1) > 1e-12):
+            mass = float(joint[j].sum())
+            cond = joint[j] / mass
+            plans: list[Any] = [None, None]
+            plans[1 - p] = cond @ np.array(pops.plans[1 - p])
+            other = behavioural(game, plans, base=profile)
+            b = best_response(game, other, p)
+            gain[p] += mass * (b.value - float(cond @ u[j]))
+            new[p].append(b.policy(game, other))
+    return max(gain), new
 
 
 def psro(
@@ -336,9 +423,10 @@ def psro(
     Args:
         game: a :class:`NormalFormGame` (populations of pure actions) or a :class:`Treeplex`
             (populations of behavioural policies; best responses are pure).
-        meta_solver: ``"nash"`` (2 players), ``"uniform"`` or ``"alpharank"``.
+        meta_solver: ``"nash"`` (2 players), ``"uniform"``, ``"alpharank"``, ``"cce"`` or ``"ce"``
+            (extensive form: 2 players).
         iterations: most best-response rounds.
-        tol: stop once NashConv <= tol.
+        tol: stop once NashConv <= tol (``ce``/``cce``: once the meta-distribution's gap <= tol).
         time_limit: seconds (``None``: no limit); reaching it returns what was found.
         alpha: α-rank's selection intensity (meta_solver ``"alpharank"``).
         initial: the first policy: per player an action (normal form), or one ``[I, A]``
@@ -346,7 +434,7 @@ def psro(
 
     Returns:
         :class:`PSROResult` (final meta-profile, meta-strategies, population sizes, NashConv
-        curve, iterations, why it stopped).
+        curve, iterations, why it stopped; ``gap`` and ``joint`` for ``ce``/``cce``).
 
     Example:
         >>> from regretlab.games import kuhn_poker
@@ -356,7 +444,8 @@ def psro(
 
     References:
         M. Lanctot et al., NeurIPS 2017 (PSRO); H. B. McMahan, G. Gordon, A. Blum, ICML 2003
-        (double oracle); P. Muller et al., ICLR 2020 (α-rank meta-solver).
+        (double oracle); P. Muller et al., ICLR 2020 (α-rank meta-solver); L. Marris et al.,
+        ICML 2021 (JPSRO: CE / CCE meta-solvers).
     """
     iterations, tol, time_limit, alpha = _check_common(iterations, tol, time_limit, alpha)
     if isinstance(game, NormalFormGame):

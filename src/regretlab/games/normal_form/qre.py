@@ -66,7 +66,41 @@ def _game(game: Any) -> NormalFormGame:
         raise type(exc)(f"game: {exc}") from None
 
 
-class _System:
+class _Homotopy:
+    """What the path follower needs of a logit system: ``n`` unknowns (log-probabilities), ``umax``
+    (payoff range), ``residual_h(w, λ)``, ``jacobian(w, λ) -> (∂H/∂w, ∂H/∂λ)``,
+    ``fixed_point_residual(w, λ)`` and ``uniform()``; ``scale`` and ``solve_at`` come from here."""
+
+    n: int
+    umax: float
+
+    def scale(self, w: np.ndarray, lam: float) -> float:
+        """Magnitude of the terms of ``H`` (log-probabilities reach ``-λ Δu``): tolerances are relative to it."""
+        return max(1.0, float(np.abs(w).max()), lam * self.umax)
+
+    def solve_at(self, w: np.ndarray, lam: float, tol: float = 1e-13, max_iter: int = 50) -> np.ndarray | None:
+        """Newton on ``H(·, λ) = 0`` at fixed ``λ`` from ``w`` (None if it does not converge)."""
+        w = np.array(w, dtype=np.float64)
+        for _ in range(max_iter):
+            h = self.residual_h(w, lam)
+            if np.abs(h).max() < tol * self.scale(w, lam):
+                return w
+            jw, _ = self.jacobian(w, lam)
+            try:
+                dw = np.linalg.solve(jw, -h)
+            except np.linalg.LinAlgError:
+                return None
+            if not np.isfinite(dw).all():
+                return None
+            w = w + dw
+        return w if np.abs(self.residual_h(w, lam)).max() < 1e3 * tol * self.scale(w, lam) else None
+
+    def dw_dlam(self, w: np.ndarray, lam: float) -> np.ndarray:
+        jw, jl = self.jacobian(w, lam)
+        return np.linalg.solve(jw, -jl)
+
+
+class _System(_Homotopy):
     """``H``, its Jacobian and the logit response of one game (log-probability coordinates)."""
 
     def __init__(self, game: NormalFormGame) -> None:
@@ -143,31 +177,6 @@ class _System:
     def uniform(self) -> np.ndarray:
         return np.concatenate([np.full(k, -math.log(k)) for k in self.k])
 
-    def scale(self, w: np.ndarray, lam: float) -> float:
-        """Magnitude of the terms of ``H`` (log-probabilities reach ``-λ Δu``): tolerances are relative to it."""
-        return max(1.0, float(np.abs(w).max()), lam * self.umax)
-
-    def solve_at(self, w: np.ndarray, lam: float, tol: float = 1e-13, max_iter: int = 50) -> np.ndarray | None:
-        """Newton on ``H(·, λ) = 0`` at fixed ``λ`` from ``w`` (None if it does not converge)."""
-        w = np.array(w, dtype=np.float64)
-        for _ in range(max_iter):
-            h = self.residual_h(w, lam)
-            if np.abs(h).max() < tol * self.scale(w, lam):
-                return w
-            jw, _ = self.jacobian(w, lam)
-            try:
-                dw = np.linalg.solve(jw, -h)
-            except np.linalg.LinAlgError:
-                return None
-            if not np.isfinite(dw).all():
-                return None
-            w = w + dw
-        return w if np.abs(self.residual_h(w, lam)).max() < 1e3 * tol * self.scale(w, lam) else None
-
-    def dw_dlam(self, w: np.ndarray, lam: float) -> np.ndarray:
-        jw, jl = self.jacobian(w, lam)
-        return np.linalg.solve(jw, -jl)
-
 
 def logit_response(game: NormalFormGame | Any, strategies: Sequence[Any], lam: float) -> list[np.ndarray]:
     """The logit (quantal) response ``σ_i(a) ∝ exp(λ u_i(a, x_{-i}))`` of every player to ``strategies``.
@@ -199,17 +208,103 @@ def qre_residual(game: NormalFormGame | Any, strategies: Sequence[Any], lam: flo
     return float(max(np.abs(x - r).max() for x, r in zip(xs, resp)))
 
 
-def _tangent(sys_: _System, w: np.ndarray, lam: float, previous: np.ndarray) -> np.ndarray:
+def _tangent(sys_: _Homotopy, w: np.ndarray, lam: float, previous: np.ndarray, name: str = "logit_branch") -> np.ndarray:
     """Unit tangent of ``H = 0`` at ``(w, λ)``, oriented along ``previous``: ``[∂H; previousᵀ] τ = [0; 1]``."""
     n = sys_.n
     jw, jl = sys_.jacobian(w, lam)
     try:
         tau = np.linalg.solve(np.vstack([np.hstack([jw, jl[:, None]]), previous[None, :]]), np.r_[np.zeros(n), 1.0])
     except np.linalg.LinAlgError:
-        raise RuntimeError(f"logit_branch: singular Jacobian at λ = {lam:.6g}") from None
+        raise RuntimeError(f"{name}: singular Jacobian at λ = {lam:.6g}") from None
     if not np.isfinite(tau).all():
-        raise RuntimeError(f"logit_branch: singular Jacobian at λ = {lam:.6g}")
+        raise RuntimeError(f"{name}: singular Jacobian at λ = {lam:.6g}")
     return tau / np.linalg.norm(tau)
+
+
+def _trace(sys_: _Homotopy, lambda_max: float, *, max_steps: int, time_limit: float | None,
+           first_step: float, h_max: float, tol: float, name: str = "logit_branch"
+           ) -> tuple[list[float], list[np.ndarray], int]:
+    """Predictor–corrector path following of ``sys_``'s ``H(w, λ) = 0`` from the uniform point at
+    ``λ = 0`` to ``lambda_max`` (see :func:`logit_branch`); returns the points ``(λ_k, w_k)`` and the
+    steps taken. Shared by the normal-form branch and the agent QRE of extensive-form games."""
+    n = sys_.n
+    started = time.perf_counter()
+    w = sys_.uniform()
+    lam = 0.0
+    lams, ws = [0.0], [w.copy()]
+    t_prev = np.zeros(n + 1)
+    t_prev[-1] = 1.0
+    h = first_step
+    steps = 0
+    tangent = None
+    while True:
+        if steps >= max_steps:
+            raise RuntimeError(f"{name}: max_steps={max_steps} reached at λ = {lam:.6g} before "
+                               f"lambda_max = {lambda_max:g}; raise max_steps")
+        if time_limit is not None and time.perf_counter() - started > time_limit:
+            raise TimeoutError(f"{name}: time_limit={time_limit:g} s reached at λ = {lam:.6g} before "
+                               f"lambda_max = {lambda_max:g}")
+        steps += 1
+        if tangent is None:
+            tangent = _tangent(sys_, w, lam, t_prev, name)
+        z0 = np.r_[w, lam]
+        accepted = False
+        while h >= 1e-12:
+            zp = z0 + h * tangent
+            z = zp.copy()
+            ok = False
+            first_move = None
+            for it in range(8):
+                hres = sys_.residual_h(z[:n], z[n])
+                if np.abs(hres).max() < tol * sys_.scale(z[:n], z[n]):
+                    ok = True
+                    break
+                jw2, jl2 = sys_.jacobian(z[:n], z[n])
+                A = np.vstack([np.hstack([jw2, jl2[:, None]]), tangent[None, :]])
+                try:
+                    dz = np.linalg.solve(A, np.r_[-hres, -(tangent @ (z - zp))])
+                except np.linalg.LinAlgError:
+                    break
+                if not np.isfinite(dz).all():
+                    break
+                move = float(np.linalg.norm(dz))
+                if first_move is None:
+                    first_move = move
+                    if move > 0.5 * h + 1e-9:  # the predictor left the branch's neighbourhood
+                        break
+                z = z + dz
+            if ok and z[n] >= -1e-12 and np.linalg.norm(z - zp) < 0.5 * h + 1e-9:
+                # the curve must not turn by more than ~25 degrees over one step (else the
+                # corrector may have landed on another part of the curve)
+                try:
+                    t_new = _tangent(sys_, z[:n], float(z[n]), tangent, name)
+                except RuntimeError:
+                    t_new = None
+                if t_new is not None and float(t_new @ tangent) > 0.9:
+                    accepted = True
+                    break
+            h *= 0.5
+        if not accepted:
+            raise RuntimeError(f"{name}: the corrector failed at λ = {lam:.6g} (step below 1e-12)")
+        if z[n] >= lambda_max:  # land exactly on lambda_max
+            frac = (lambda_max - lam) / (z[n] - lam) if z[n] > lam else 1.0
+            guess = w + frac * (z[:n] - w)
+            landed = sys_.solve_at(guess, lambda_max, tol)
+            if landed is None:
+                landed = sys_.solve_at(z[:n], lambda_max, tol)
+            if landed is None:  # pragma: no cover - would need a fold exactly at lambda_max
+                h *= 0.5
+                continue
+            lams.append(lambda_max)
+            ws.append(landed)
+            break
+        t_prev, tangent = tangent, t_new
+        w, lam = z[:n], float(z[n])
+        lams.append(lam)
+        ws.append(w.copy())
+        if it <= 3:
+            h = min(h * 1.5, h_max)
+    return lams, ws, steps
 
 
 def logit_branch(
@@ -264,83 +359,8 @@ def logit_branch(
     h_max = max(1.0, lambda_max / 25.0) if max_step is None else check_positive("max_step", max_step)
     tol = check_positive("tol", tol)
     sys_ = _System(g)
-    n = sys_.n
-    started = time.perf_counter()
-    w = sys_.uniform()
-    lam = 0.0
-    lams, ws = [0.0], [w.copy()]
-    t_prev = np.zeros(n + 1)
-    t_prev[-1] = 1.0
-    h = first_step
-    steps = 0
-    tangent = None
-    while True:
-        if steps >= max_steps:
-            raise RuntimeError(f"logit_branch: max_steps={max_steps} reached at λ = {lam:.6g} before "
-                               f"lambda_max = {lambda_max:g}; raise max_steps")
-        if time_limit is not None and time.perf_counter() - started > time_limit:
-            raise TimeoutError(f"logit_branch: time_limit={time_limit:g} s reached at λ = {lam:.6g} before "
-                               f"lambda_max = {lambda_max:g}")
-        steps += 1
-        if tangent is None:
-            tangent = _tangent(sys_, w, lam, t_prev)
-        z0 = np.r_[w, lam]
-        accepted = False
-        while h >= 1e-12:
-            zp = z0 + h * tangent
-            z = zp.copy()
-            ok = False
-            first_move = None
-            for it in range(8):
-                hres = sys_.residual_h(z[:n], z[n])
-                if np.abs(hres).max() < tol * sys_.scale(z[:n], z[n]):
-                    ok = True
-                    break
-                jw2, jl2 = sys_.jacobian(z[:n], z[n])
-                A = np.vstack([np.hstack([jw2, jl2[:, None]]), tangent[None, :]])
-                try:
-                    dz = np.linalg.solve(A, np.r_[-hres, -(tangent @ (z - zp))])
-                except np.linalg.LinAlgError:
-                    break
-                if not np.isfinite(dz).all():
-                    break
-                move = float(np.linalg.norm(dz))
-                if first_move is None:
-                    first_move = move
-                    if move > 0.5 * h + 1e-9:  # the predictor left the branch's neighbourhood
-                        break
-                z = z + dz
-            if ok and z[n] >= -1e-12 and np.linalg.norm(z - zp) < 0.5 * h + 1e-9:
-                # the curve must not turn by more than ~25 degrees over one step (else the
-                # corrector may have landed on another part of the curve)
-                try:
-                    t_new = _tangent(sys_, z[:n], float(z[n]), tangent)
-                except RuntimeError:
-                    t_new = None
-                if t_new is not None and float(t_new @ tangent) > 0.9:
-                    accepted = True
-                    break
-            h *= 0.5
-        if not accepted:
-            raise RuntimeError(f"logit_branch: the corrector failed at λ = {lam:.6g} (step below 1e-12)")
-        if z[n] >= lambda_max:  # land exactly on lambda_max
-            frac = (lambda_max - lam) / (z[n] - lam) if z[n] > lam else 1.0
-            guess = w + frac * (z[:n] - w)
-            landed = sys_.solve_at(guess, lambda_max, tol)
-            if landed is None:
-                landed = sys_.solve_at(z[:n], lambda_max, tol)
-            if landed is None:  # pragma: no cover - would need a fold exactly at lambda_max
-                h *= 0.5
-                continue
-            lams.append(lambda_max)
-            ws.append(landed)
-            break
-        t_prev, tangent = tangent, t_new
-        w, lam = z[:n], float(z[n])
-        lams.append(lam)
-        ws.append(w.copy())
-        if it <= 3:
-            h = min(h * 1.5, h_max)
+    lams, ws, steps = _trace(sys_, lambda_max, max_steps=max_steps, time_limit=time_limit,
+                             first_step=first_step, h_max=h_max, tol=tol)
     W = np.exp(np.array(ws))
     profiles = tuple(W[:, sys_.off[i]:sys_.off[i + 1]] for i in range(len(sys_.k)))
     resid = np.array([sys_.fixed_point_residual(x, l) for x, l in zip(ws, lams)])
