@@ -307,10 +307,12 @@ def parse_action(text: str | Action, obs: Observation) -> Action:
 class _Table:
     """One hand in flight on one table."""
 
-    def __init__(self, config: TableConfig, hand: int, seed: int, names: list[str], slot: int) -> None:
+    def __init__(self, config: TableConfig, hand: int, seed: int, names: list[str], slot: int,
+                 deal: int | None = None) -> None:
         self.config, self.hand, self.seed, self.names, self.slot = config, hand, seed, names, slot
         self.state = new_state(config)
-        self.deck = deck_for(seed, hand)
+        self.deal = hand if deal is None else int(deal)
+        self.deck = deck_for(seed, self.deal)
         self.pos = 0
         self.start = [int(s) for s in self.state.starting_stacks]
         self.history: list[tuple[int, str, str]] = []
@@ -387,7 +389,8 @@ class _Table:
         hole = [self.deck[2 * k:2 * k + 2] for k in range(n)]  # pokerkit deals one player at a time
         board = _cards(s.get_board_cards(0))
         final = [int(x) for x in s.stacks]
-        return {"hand": self.hand, "seed": self.seed, "config": self.config.to_dict(), "seats": list(self.names),
+        extra = {} if self.deal == self.hand else {"deal": self.deal}
+        return {"hand": self.hand, **extra, "seed": self.seed, "config": self.config.to_dict(), "seats": list(self.names),
                 "stacks": list(self.start), "hole": hole, "board": board, "actions": self.actions,
                 "showdown": shown, "winnings": [f - b for f, b in zip(final, self.start)], "final_stacks": final}
 
@@ -400,7 +403,8 @@ Agent = Any  # an object with act(observations) -> list[Action | str]
 
 
 def play_hands(config: TableConfig, agents: Sequence[Agent] | Callable[[int], Sequence[Agent]], hands: int | Sequence[int],
-               seed: int = 0, tables: int = 16, decide: Callable[..., Any] | None = None) -> list[dict[str, Any]]:
+               seed: int = 0, tables: int = 16, decide: Callable[..., Any] | None = None,
+               deal: Callable[[int], int] | None = None) -> list[dict[str, Any]]:
     """Play ``hands`` hands on ``tables`` tables at once; one record per hand, in hand order.
 
     Args:
@@ -436,7 +440,8 @@ def play_hands(config: TableConfig, agents: Sequence[Agent] | Callable[[int], Se
         while queue and len(live) < tables:
             h = queue.pop(0)
             ags = list(seat_agents(h))
-            t = _Table(config, h, seed, [str(getattr(a, "name", type(a).__name__)) for a in ags], len(live))
+            t = _Table(config, h, seed, [str(getattr(a, "name", type(a).__name__)) for a in ags], len(live),
+                       None if deal is None else deal(h))
             if t.done:
                 records[h] = t.record()
             else:
@@ -556,11 +561,13 @@ def showdown_payouts(record: Mapping[str, Any]) -> list[int]:
 
 # -- PHH ---------------------------------------------------------------------------------------
 
-def replay(record: Mapping[str, Any]) -> Any:
-    """Drive a fresh pokerkit state through ``record`` (its cards and actions) and return it."""
+def replay(record: Mapping[str, Any], on_decision: Callable[[Observation, dict[str, Any]], None] | None = None) -> Any:
+    """Drive a fresh pokerkit state through ``record`` (its cards and actions) and return the table;
+    ``on_decision(observation, action entry)`` is called before each recorded decision."""
     cfg = _config(record)
     t = _Table.__new__(_Table)
     t.config, t.hand, t.seed, t.names, t.slot = cfg, record["hand"], record.get("seed", 0), record["seats"], 0
+    t.deal = record.get("deal", record["hand"])
     t.state = new_state(cfg, record["stacks"])
     t.start = list(record["stacks"])
     t.history, t.actions, t.decisions = [], [], 0
@@ -573,6 +580,8 @@ def replay(record: Mapping[str, Any]) -> Any:
         if int(t.state.actor_index) != a["seat"]:
             raise ValueError(f"record of hand {record['hand']}: action {k} by seat {a['seat']}, "
                              f"but seat {t.state.actor_index} is to act")
+        if on_decision is not None:
+            on_decision(t.observation(), a)
         t.apply(Action(a["action"], a["amount"]))
     return t
 
