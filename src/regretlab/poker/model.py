@@ -14,11 +14,11 @@ any local Hugging Face causal LM can stand in for the tiny model (:func:`load_mo
 
 from __future__ import annotations
 
+import contextlib
 import json
-import math
 import time
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 import numpy as np
 import torch
@@ -26,7 +26,7 @@ import torch
 from regretlab.poker.env import Observation, TableConfig
 from regretlab.poker.prompts import render, vocabulary
 
-__all__ = ["poker_tokenizer", "tiny_model", "sft", "rlhf", "LMAgent", "load_model"]
+__all__ = ["threads", "poker_tokenizer", "tiny_model", "sft", "rlhf", "LMAgent", "load_model"]
 
 
 def poker_tokenizer(config: TableConfig) -> Any:
@@ -56,6 +56,21 @@ def load_model(path: str | Path) -> tuple[Any, Any]:
     return AutoModelForCausalLM.from_pretrained(str(p)).eval(), tok
 
 
+@contextlib.contextmanager
+def threads(n: int | None = 1) -> Iterator[None]:
+    """Run torch with ``n`` intra-op threads inside the block (restored after). A tiny model's
+    matrices are too small to gain from threads; on a busy machine extra threads cost 10-40x."""
+    if n is None:
+        yield
+        return
+    old = torch.get_num_threads()
+    torch.set_num_threads(int(n))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(old)
+
+
 def _encode(tok: Any, text: str) -> list[int]:
     return list(tok(text, add_special_tokens=False)["input_ids"])
 
@@ -67,7 +82,7 @@ def _last_epoch(out: Path) -> Path | None:
 
 def sft(model: Any, tokenizer: Any, pairs: Sequence[tuple[str, str]], *, epochs: int = 3, lr: float = 3e-3,
         batch_size: int = 32, seed: int = 0, output_dir: str | Path | None = None,
-        resume: bool = True) -> list[dict[str, float]]:
+        resume: bool = True, num_threads: int | None = 1) -> list[dict[str, float]]:
     """Supervised fine-tuning on ``(prompt, action)`` pairs (loss on the action tokens and EOS).
 
     Args:
@@ -75,6 +90,7 @@ def sft(model: Any, tokenizer: Any, pairs: Sequence[tuple[str, str]], *, epochs:
         pairs: training pairs.  epochs, lr, batch_size: AdamW optimisation.  seed: shuffling seed.
         output_dir: checkpoint folder (``epoch_XXX`` per epoch: weights, optimiser, ``state.json``).
         resume: continue after the last finished epoch in ``output_dir``.
+        num_threads: torch threads while training (``None``: leave torch's setting).
     Returns:
         Per epoch: ``{"epoch", "loss", "tokens", "seconds", "tokens_per_second"}`` (all epochs so far).
 
@@ -88,6 +104,12 @@ def sft(model: Any, tokenizer: Any, pairs: Sequence[tuple[str, str]], *, epochs:
     """
     if not pairs:
         raise ValueError("pairs must hold at least one (prompt, action) pair")
+    with threads(num_threads):
+        return _sft(model, tokenizer, pairs, epochs, lr, batch_size, seed, output_dir, resume)
+
+
+def _sft(model: Any, tokenizer: Any, pairs: Sequence[tuple[str, str]], epochs: int, lr: float, batch_size: int,
+         seed: int, output_dir: str | Path | None, resume: bool) -> list[dict[str, float]]:
     eos, pad = tokenizer.eos_token_id, tokenizer.pad_token_id
     data = [(_encode(tokenizer, p), _encode(tokenizer, a) + [eos]) for p, a in pairs]
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.0)
@@ -146,7 +168,8 @@ def sft(model: Any, tokenizer: Any, pairs: Sequence[tuple[str, str]], *, epochs:
 
 def rlhf(model: Any, tokenizer: Any, examples: Sequence[dict[str, str]], *, loss: str = "dpo", epochs: int = 1,
          lr: float = 1e-3, beta: float = 0.1, eta: float = 2.0, tau: float = 0.1, batch_size: int = 32,
-         seed: int = 0, output_dir: str | Path | None = None, resume: bool = True) -> dict[str, float]:
+         seed: int = 0, output_dir: str | Path | None = None, resume: bool = True,
+         num_threads: int | None = 1) -> dict[str, float]:
     """RLHF on fixed preference pairs with the project's trainer (``loss`` in ``dpo, inpo, ipo``).
 
     The reference policy is ``model`` as it is now (the SFT model). With ``output_dir`` the result is
@@ -171,7 +194,8 @@ def rlhf(model: Any, tokenizer: Any, examples: Sequence[dict[str, str]], *, loss
                         learning_rate=lr, epochs=epochs, batch_size=batch_size, lr_schedule="constant", seed=seed)
     trainer = PreferenceTrainer(model, tokenizer, lambda p, a, b: 0.5, [e["prompt"] for e in examples[:1]], cfg)
     t0 = time.perf_counter()
-    first, last, tokens = trainer.train_offline(list(examples))
+    with threads(num_threads):
+        first, last, tokens = trainer.train_offline(list(examples))
     sec = time.perf_counter() - t0
     res = {"pairs": len(examples), "loss_first": float(first), "loss_last": float(last), "tokens": int(tokens),
            "seconds": sec, "tokens_per_second": tokens / sec if sec > 0 else float("nan"), "loss": loss}
@@ -193,8 +217,10 @@ class LMAgent:
         model, tokenizer: the LM.  name: label in records.  max_new_tokens: answer length cap.
     """
 
-    def __init__(self, model: Any, tokenizer: Any, name: str = "lm", max_new_tokens: int = 3) -> None:
+    def __init__(self, model: Any, tokenizer: Any, name: str = "lm", max_new_tokens: int = 3,
+                 num_threads: int | None = 1) -> None:
         self.model, self.tok, self.name, self.max_new_tokens = model.eval(), tokenizer, name, max_new_tokens
+        self.num_threads = num_threads
 
     @torch.no_grad()
     def _generate(self, prompts: list[str], sample: bool = False, seed: int = 0) -> list[str]:
@@ -235,8 +261,10 @@ class LMAgent:
         return [self.tok.decode(a, skip_special_tokens=True).strip() for a in answer]
 
     def act(self, observations: Sequence[Observation]) -> list[str]:
-        return self._generate([render(o) for o in observations])
+        with threads(self.num_threads):
+            return self._generate([render(o) for o in observations])
 
     def reask(self, o: Observation, error: str) -> str:
         seed = int(o.rng().integers(2**31))
-        return self._generate([render(o)], sample=True, seed=seed)[0]
+        with threads(self.num_threads):
+            return self._generate([render(o)], sample=True, seed=seed)[0]
