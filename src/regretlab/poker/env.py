@@ -265,8 +265,8 @@ def parse_action(text: str | Action, obs: Observation) -> Action:
     """Read an answer (``fold``, ``check``, ``call``, ``bet 6``, ``raise 12``, ``allin``) as a legal
     :class:`Action` of ``obs``; raises :class:`IllegalAction` (one line) if it is not one.
 
-    No-limit bets may take any size in ``[min_raise_to, max_raise_to]``; ``call`` and ``check``
-    are interchangeable when the other is the legal one only if the amount agrees.
+    No-limit bets may take any size in ``[min_raise_to, max_raise_to]``; ``call`` means the legal
+    call whatever amount follows it (the amount to call is not the player's to choose).
     """
     if isinstance(text, Action):
         words = [text.kind] + ([str(text.amount)] if text.kind in ("bet", "raise", "call") else [])
