@@ -236,7 +236,9 @@ class LMAgent:
         gen = torch.Generator().manual_seed(int(seed))
         pos = (att.cumsum(1) - 1).clamp(min=0)
         out = self.model(input_ids=ids, attention_mask=att, position_ids=pos, use_cache=True)
-        past, logits = out.past_key_values, out.logits[:, -1]
+        # transformers >= 5.2x names the KV cache ``cache`` (``past_key_values`` before)
+        key = "cache" if "cache" in out.keys() else "past_key_values"
+        past, logits = out[key], out.logits[:, -1]
         done = torch.zeros(len(enc), dtype=torch.bool)
         answer: list[list[int]] = [[] for _ in enc]
         nxt_pos = pos[:, -1:] + 1
@@ -255,8 +257,8 @@ class LMAgent:
                 break
             att = torch.cat([att, torch.ones((len(enc), 1), dtype=att.dtype)], 1)
             out = self.model(input_ids=nxt[:, None], attention_mask=att, position_ids=nxt_pos,
-                             past_key_values=past, use_cache=True)
-            past, logits = out.past_key_values, out.logits[:, -1]
+                             use_cache=True, **{key: past})
+            past, logits = out[key], out.logits[:, -1]
             nxt_pos = nxt_pos + 1
         return [self.tok.decode(a, skip_special_tokens=True).strip() for a in answer]
 
