@@ -105,11 +105,21 @@ def test_language_model_at_the_table_never_crashes(trained):
     assert acts(recs2) == acts(recs)  # greedy answers and seeded re-asks
 
 
-def test_experiment_demo(tmp_path):
+def test_experiment_demo(tmp_path, monkeypatch):
     from regretlab import plot_style as style
     from regretlab.experiments import get_experiment
     from regretlab.store import Store
-    from regretlab.summary import Verdict
+    from regretlab.summary import Verdict, entries
+    from regretlab.testing import assert_rounded_to_se, figure_problems
+
+    problems: list[str] = []
+    real = style.save
+
+    def save(fig, path, formats_=None):
+        problems.extend(figure_problems(fig, path, symlog=False))
+        return real(fig, path, formats_)
+
+    monkeypatch.setattr(style, "save", save)
 
     exp = get_experiment("games_pokergpt")
     cfg = exp.make_config(**exp.demo)
@@ -120,9 +130,10 @@ def test_experiment_demo(tmp_path):
         db.put("games_pokergpt", cfg, 0, rows)
         stored = db.rows("games_pokergpt")
     paths = exp.plot(stored, tmp_path)
-    assert {p.suffix for p in paths} >= {".png"}
+    assert {p.suffix for p in paths} == {".png", ".svg", ".pdf"} and not problems, problems
     summary = exp.summarize(stored)
+    for _, text, _ in entries(summary):
+        assert_rounded_to_se(text)
     verdicts = [v for v in summary if isinstance(v, Verdict)]
     assert verdicts and all(v.status in ("holds", "demo size") for v in verdicts)
     assert get_experiment("games_pokergpt_standin").name == "games_pokergpt_standin"
-    assert style  # the figure used the project style

@@ -121,7 +121,7 @@ def plot(rows: Any, outdir: Path) -> list[Path]:
     cfg = json.loads(str(c["cell_config"][0])) if "cell_config" in c and len(c["cell_config"]) else {}
     setting = f"{cfg.get('players', '?')}-max {cfg.get('limit', 'no')}-limit hold'em" if cfg else "hold'em"
     style.title(ax, "PokerGPT: win rate by training stage", setting=setting,
-                runs=f"{int(c['deals'][0])} duplicate deals per point", extra=f"{int(c['record_hands'][0]):,} record hands")
+                runs=f"1 run, {int(c['deals'][0])} duplicate deals per point", extra=f"{int(c['record_hands'][0]):,} record hands")
     style.legend(ax)
     return style.save(fig, Path(outdir) / "games_pokergpt.png")
 
