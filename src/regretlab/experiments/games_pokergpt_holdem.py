@@ -39,8 +39,9 @@ class Config:
         arena_deals: duplicate deals per (stage, opponent) match.
     """
 
-    learner_fields: ClassVar[tuple[str, ...]] = ("rlhf_loss",)
-    environment_fields: ClassVar[tuple[str, ...]] = ("bots", "opponents", "teacher")
+    # bots and losses are not registered learners or environments: checked by validate()
+    learner_fields: ClassVar[tuple[str, ...]] = ()
+    environment_fields: ClassVar[tuple[str, ...]] = ()
     size_fields: ClassVar[tuple[str, ...]] = ("deals", "arena_deals", "epochs")
     count_fields: ClassVar[tuple[str, ...]] = ("players",)
 
@@ -59,6 +60,22 @@ class Config:
     opponents: str = "random,calling_station"
     arena_deals: int = 200
 
+    def validate(self, names: dict[str, str] | None = None) -> None:
+        """Bots, losses, the table and the percentile, before any work (one-line errors)."""
+        from regretlab.poker.bots import BOTS
+        from regretlab.poker.env import TableConfig
+
+        label = (names or {}).get
+        TableConfig(players=self.players, limit=self.limit, stack=self.stack)
+        for f in ("bots", "opponents", "teacher"):
+            bad = [b for b in _names(getattr(self, f)) if b not in BOTS]
+            if bad or not _names(getattr(self, f)):
+                raise ValueError(f"{label(f, f)} must name bots among {', '.join(BOTS)}, got {getattr(self, f)!r}")
+        if self.rlhf_loss not in ("dpo", "inpo", "ipo"):
+            raise ValueError(f"{label('rlhf_loss', 'rlhf_loss')} must be dpo, inpo or ipo, got {self.rlhf_loss!r}")
+        if not 0 <= self.percentile <= 100:
+            raise ValueError(f"{label('percentile', 'percentile')} must lie in [0, 100], got {self.percentile!r}")
+
 
 def _names(text: str) -> list[str]:
     return [b.strip() for b in str(text).split(",") if b.strip()]
@@ -66,6 +83,7 @@ def _names(text: str) -> list[str]:
 
 def run(config: Config, seed: int) -> dict[str, Any]:
     """Records, SFT, RLHF and the arena; one row per (stage, opponent)."""
+    config.validate()
     from regretlab.poker.env import TableConfig
     from regretlab.poker.pipeline import bot_tournament
     from regretlab.poker.pokergpt import evaluate_stages, train_pipeline
