@@ -84,7 +84,13 @@ def main() -> None:
     from regretlab.poker.arena import arena
     from regretlab.poker.bots import CallingStation
     from regretlab.poker.model import LMAgent, poker_tokenizer, rlhf, sft, tiny_model
-    from regretlab.poker.pipeline import bot_tournament, decisions, keep_players, preference_pairs, sft_pairs
+    from regretlab.poker.pipeline import (
+        bot_tournament,
+        decisions,
+        keep_players,
+        preference_pairs,
+        sft_pairs,
+    )
 
     recs = bot_tournament(cfg, ["tag", "lag", "random", "calling_station", "tag", "lag"][: a.players],
                           4 if a.quick else 10, seed=0)

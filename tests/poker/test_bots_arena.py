@@ -6,7 +6,14 @@ import numpy as np
 import pytest
 
 from regretlab.poker.arena import arena, win_rates
-from regretlab.poker.bots import CallingStation, RandomBot, ThresholdBot, lag, make_bot, tag
+from regretlab.poker.bots import (
+    CallingStation,
+    RandomBot,
+    ThresholdBot,
+    lag,
+    make_bot,
+    tag,
+)
 from regretlab.poker.env import TableConfig
 from regretlab.poker.equity import hand_class, hand_strength, preflop_strength
 
@@ -98,7 +105,7 @@ def test_nonsense_answers_fall_back_and_no_hand_is_lost(agent):
 
 
 def test_reask_once_then_legal():
-    recs, res = arena(TableConfig(players=2), [SecondTime(), CallingStation()], deals=3, seed=0)
+    _, res = arena(TableConfig(players=2), [SecondTime(), CallingStation()], deals=3, seed=0)
     me = next(r for r in res if r.name == "second_time")
     assert me.illegal == me.decisions > 0 and me.fallbacks == 0
 
@@ -112,3 +119,35 @@ def test_bots_by_name_and_styles():
 
 def test_win_rates_need_records():
     assert win_rates([], TableConfig()) == []
+
+
+def _endpoint(reply):
+    """An OpenAI-compatible endpoint (``/chat/completions``) answering ``reply(prompt)``, in process."""
+    import httpx
+
+    from regretlab.agents.text import ChatAgent
+
+    def handle(request):
+        import json
+
+        prompt = json.loads(request.content)["messages"][-1]["content"]
+        return httpx.Response(200, json={"choices": [{"message": {"role": "assistant", "content": reply(prompt)}}]})
+
+    return ChatAgent("http://127.0.0.1:9/v1", "mock", transport=httpx.MockTransport(handle), request_retries=0)
+
+
+def test_chat_endpoint_at_the_table():
+    from regretlab.poker.arena import TextAgent
+
+    def reply(prompt):  # check or call, read from the legal actions in the prompt
+        legal = prompt.split("| legal ")[1].split(" |")[0].split()
+        return "check" if "check" in legal else "call"
+
+    sensible = TextAgent(_endpoint(reply), name="chat")
+    nonsense = TextAgent(_endpoint(lambda p: "I would like a sandwich"), name="chat_nonsense")
+    recs, res = arena(TableConfig(players=3), [sensible, nonsense, CallingStation()], deals=2, seed=0)
+    assert len(recs) == 6 and all(sum(r["winnings"]) == 0 for r in recs)
+    by = {r.name: r for r in res}
+    assert by["chat"].illegal == 0 and by["chat"].decisions > 0
+    assert by["chat_nonsense"].illegal_rate == 1.0 and by["chat_nonsense"].fallbacks == by["chat_nonsense"].decisions
+    assert any(a.get("answer") == "I would like a sandwich" for r in recs for a in r["actions"])

@@ -11,8 +11,15 @@ import pytest
 from pokerkit import Automation, FixedLimitTexasHoldem, NoLimitTexasHoldem
 
 from regretlab.poker.bots import CallingStation, RandomBot, lag, tag
-from regretlab.poker.env import (Action, IllegalAction, TableConfig, phh_to_records, play_hands, record_to_phh,
-                                 side_pots, showdown_payouts)
+from regretlab.poker.env import (
+    IllegalAction,
+    TableConfig,
+    phh_to_records,
+    play_hands,
+    record_to_phh,
+    showdown_payouts,
+    side_pots,
+)
 
 
 def _configs():
@@ -90,7 +97,7 @@ def test_chip_conservation_every_hand(sample):
 def test_payouts_equal_pokerkit_driven_directly(sample):
     side = 0
     for r in sample:
-        payoffs, pots = _pokerkit_direct(r)
+        payoffs, _ = _pokerkit_direct(r)
         assert payoffs == r["winnings"], r
         # the env's independent pot and showdown computation (pokerkit's evaluator only)
         assert showdown_payouts(r) == r["winnings"], r
@@ -153,8 +160,8 @@ def test_illegal_bet_size_is_one_line_error():
     ("variant = 'NT'\n", "malformed PHH"),
     ("variant = 'PO'\nantes=[0,0]\nblinds_or_straddles=[1,2]\nmin_bet=2\nstarting_stacks=[10,10]\nactions=[]\n",
      "malformed PHH|not Texas hold'em"),
-    ("variant = 'NT'\nantes=[0,0]\nblinds_or_straddles=[1,2]\nmin_bet=2\nstarting_stacks=[100,100]\n"
-     "actions=['d dh p1 AsAh', 'd dh p2 KsKh', 'p3 f']\n", "PHH hand"),
+    (("variant = 'NT'\nantes=[0,0]\nblinds_or_straddles=[1,2]\nmin_bet=2\nstarting_stacks=[100,100]\n"
+      "actions=['d dh p1 AsAh', 'd dh p2 KsKh', 'p3 f']\n"), "PHH hand"),
 ])
 def test_malformed_phh(text, message):
     with pytest.raises(ValueError, match=message) as e:

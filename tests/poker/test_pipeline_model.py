@@ -10,8 +10,14 @@ import torch
 from regretlab.poker.arena import arena
 from regretlab.poker.bots import CallingStation, RandomBot
 from regretlab.poker.env import TableConfig
-from regretlab.poker.pipeline import (bot_tournament, decisions, keep_players, player_win_rates, preference_pairs,
-                                      sft_pairs)
+from regretlab.poker.pipeline import (
+    bot_tournament,
+    decisions,
+    keep_players,
+    player_win_rates,
+    preference_pairs,
+    sft_pairs,
+)
 from regretlab.poker.prompts import check_words
 
 CFG = TableConfig(players=3, stack=20)

@@ -5,7 +5,6 @@ chat models with win rates and confidence intervals."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -50,13 +49,13 @@ def _agent(spec: str, seat: int):
         m, tok = load_model(spec[len("model:"):])
         return LMAgent(m, tok, name=spec)
     if spec.startswith("chat:"):
-        from regretlab.agents.text import ChatModel
+        from regretlab.agents.text import ChatAgent
         from regretlab.poker.arena import TextAgent
 
         url, _, model = spec[len("chat:"):].partition("#")
         if not model:
             raise ValueError(f"--seat {spec!r}: write chat:<base_url>#<model>")
-        return TextAgent(ChatModel(url, model), name=spec)
+        return TextAgent(ChatAgent(url, model), name=spec)
     raise ValueError(f"--seat {spec!r} is unknown: use {', '.join(BOTS)}, model:<folder> or chat:<base_url>#<model>")
 
 
@@ -76,7 +75,7 @@ def register(app: typer.Typer) -> None:
         out: Path = typer.Option(Path("poker_records.jsonl"), "--out", help="JSONL file (one hand per line)"),
         bots: str = typer.Option("tag,lag,random,calling_station,tag,lag", help="one bot per seat (comma-separated)"),
         deals: int = typer.Option(50, help="duplicate deals (each played once per seat, seats rotated)"),
-        phh: Optional[Path] = typer.Option(None, help="also write every hand as PHH into this folder"),
+        phh: Path | None = typer.Option(None, help="also write every hand as PHH into this folder"),
         seed: int = typer.Option(0), players: int = players_opt, limit: str = limit_opt, stack: int = stack_opt,
         small_blind: int = sb_opt, big_blind: int = bb_opt, ante: int = ante_opt,
     ) -> None:
@@ -108,13 +107,19 @@ def register(app: typer.Typer) -> None:
         rlhf_lr: float = typer.Option(1e-4), seed: int = typer.Option(0),
     ) -> None:
         """SFT (then RLHF) a tiny Llama-style LM on the records; checkpoints under --out (resumed)."""
-        from regretlab.poker.pipeline import decisions, keep_players, preference_pairs, sft_pairs
+        from regretlab.poker.pipeline import (
+            decisions,
+            keep_players,
+            preference_pairs,
+            sft_pairs,
+        )
 
         if rlhf not in ("dpo", "inpo", "ipo", "none"):
             raise ValueError(f"--rlhf must be dpo, inpo, ipo or none, got {rlhf!r}")
         recs = _read_records(records)
         from regretlab.poker.env import _config
-        from regretlab.poker.model import poker_tokenizer, rlhf as run_rlhf, sft, tiny_model
+        from regretlab.poker.model import poker_tokenizer, sft, tiny_model
+        from regretlab.poker.model import rlhf as run_rlhf
 
         cfg = _config(recs[0])
         rows = decisions(recs, keep_players(recs, percentile))
@@ -139,7 +144,7 @@ def register(app: typer.Typer) -> None:
         seat: list[str] = typer.Option(..., "--seat", help="one per seat: random | calling_station | tag | lag | "
                                                           "model:<folder> | chat:<base_url>#<model>"),
         deals: int = typer.Option(50, help="duplicate deals (each played once per seat, seats rotated)"),
-        out: Optional[Path] = typer.Option(None, "--out", help="write the hand records (JSONL)"),
+        out: Path | None = typer.Option(None, "--out", help="write the hand records (JSONL)"),
         seed: int = typer.Option(0), limit: str = limit_opt, stack: int = stack_opt,
         small_blind: int = sb_opt, big_blind: int = bb_opt, ante: int = ante_opt,
     ) -> None:

@@ -168,7 +168,7 @@ def summarize(rows: Any) -> list[Any]:
         se = [(float(c["ci_high"][k]) - float(c["ci_low"][k])) / 2 / 1.96 for k in (i, j)]
         diff = float(c["mbb_per_hand"][i]) - float(c["mbb_per_hand"][j])
         out.append((f"RLHF effect vs {o}: SFT+RLHF minus SFT (mbb/hand)",
-                    Estimate(diff, float(np.hypot(*se)) if all(np.isfinite(se)) else None, deals)))
+                    Estimate(diff, float(np.hypot(se[0], se[1])) if all(np.isfinite(se)) else None, deals)))
     for i, (s, o) in enumerate(zip(c["stage"], c["opponent"])):
         if s == "sft+rlhf":
             lo = float(c["ci_low"][i])

@@ -18,15 +18,23 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
-from regretlab.poker.env import Action, IllegalAction, Observation, TableConfig, parse_action, play_hands
+from regretlab.poker.env import (
+    Action,
+    IllegalAction,
+    Observation,
+    TableConfig,
+    parse_action,
+    play_hands,
+)
 from regretlab.poker.prompts import render
 
-__all__ = ["ArenaResult", "arena", "win_rates", "TextAgent"]
+__all__ = ["ArenaResult", "TextAgent", "arena", "win_rates"]
 
 
 @dataclass
@@ -80,7 +88,7 @@ class _Decider:
             answers = list(agent.act(obs))
             if len(answers) != len(obs):
                 raise ValueError(f"agent {name!r} answered {len(answers)} times for {len(obs)} decisions")
-        except Exception as e:  # a crashing agent is a fallback on every decision, never a crashed arena
+        except Exception as e:  # noqa: BLE001 - a crashing agent is a fallback on every decision, never a crashed arena
             answers = [e] * len(obs)
         per = (time.perf_counter() - t0) / max(len(obs), 1)
         for t, o, ans in zip(tables, obs, answers):
@@ -94,10 +102,10 @@ class _Decider:
                 st["illegal"] += 1
                 t1 = time.perf_counter()
                 try:
-                    again = agent.reask(o, str(err)) if hasattr(agent, "reask") else list(agent.act([o]))[0]
+                    again = agent.reask(o, str(err)) if hasattr(agent, "reask") else next(iter(agent.act([o])))
                     text = again if isinstance(again, str) else text
                     act, fb = parse_action(again, o), False
-                except Exception:
+                except Exception:  # noqa: BLE001 - an illegal answer or a crash: the recorded fallback
                     act, fb = _fallback(o), True
                     st["fallbacks"] += 1
                 per_o = per + time.perf_counter() - t1
@@ -169,7 +177,7 @@ def win_rates(records: Sequence[dict[str, Any]], config: TableConfig, reps: int 
 class TextAgent:
     """Any text model as a player: the prompt (:func:`~regretlab.poker.prompts.render`) goes to
     ``backend.complete(messages) -> str`` (the agent harness's chat models:
-    :class:`regretlab.agents.text.ChatModel` behind an OpenAI-compatible endpoint, or a local
+    :class:`regretlab.agents.text.ChatAgent` behind an OpenAI-compatible endpoint, or a local
     Hugging Face model), and the reply is read as the action.
 
     Args:

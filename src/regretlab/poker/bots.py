@@ -16,15 +16,14 @@ bluffs; LAG: low thresholds, bluffs (the styles of Billings et al. 2002, "The ch
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
-
-import numpy as np
+from typing import Any
 
 from regretlab.poker.env import Action, Observation
 from regretlab.poker.equity import hand_strength, preflop_strength
 
-__all__ = ["RandomBot", "CallingStation", "ThresholdBot", "tag", "lag", "make_bot", "BOTS"]
+__all__ = ["BOTS", "CallingStation", "RandomBot", "ThresholdBot", "lag", "make_bot", "tag"]
 
 
 class RandomBot:
@@ -112,10 +111,10 @@ def lag(samples: int = 24) -> ThresholdBot:
     return ThresholdBot(raise_at=1.0, call_at=0.75, raise_pot=0.5, bluff=0.1, samples=samples, name="lag")
 
 
-BOTS = {"random": RandomBot, "calling_station": CallingStation, "tag": tag, "lag": lag}
+BOTS: dict[str, Any] = {"random": RandomBot, "calling_station": CallingStation, "tag": tag, "lag": lag}
 
 
-def make_bot(name: str) -> object:
+def make_bot(name: str) -> Any:
     """A baseline bot by name (``random``, ``calling_station``, ``tag``, ``lag``)."""
     if name not in BOTS:
         raise ValueError(f"unknown bot {name!r} (known: {', '.join(BOTS)})")

@@ -25,14 +25,31 @@ from __future__ import annotations
 
 import json
 import warnings
-from dataclasses import asdict, dataclass, field
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 
-__all__ = ["TableConfig", "Action", "Observation", "IllegalAction", "new_state", "deck_for",
-           "play_hands", "record_to_phh", "phh_to_records", "replay", "side_pots", "showdown_payouts",
-           "parse_action", "action_text", "STREETS", "RANKS", "SUITS"]
+__all__ = [
+    "RANKS",
+    "STREETS",
+    "SUITS",
+    "Action",
+    "IllegalAction",
+    "Observation",
+    "TableConfig",
+    "action_text",
+    "deck_for",
+    "new_state",
+    "parse_action",
+    "phh_to_records",
+    "play_hands",
+    "record_to_phh",
+    "replay",
+    "showdown_payouts",
+    "side_pots",
+]
 
 STREETS = ("preflop", "flop", "turn", "river")
 RANKS = "23456789TJQKA"
@@ -254,7 +271,7 @@ def legal_actions(state: Any) -> tuple[list[Action], int, int]:
             call = int(state.checking_or_calling_amount or 0)
             me = int(state.bets[state.actor_index])
             for frac in (0.5, 1.0):
-                to = me + call + int(round(frac * (pot + call)))
+                to = me + call + round(frac * (pot + call))
                 if lo < to < hi:
                     sizes.add(to)
         out.extend(Action(kind, s) for s in sorted(sizes))
@@ -519,7 +536,8 @@ def side_pots(record: Mapping[str, Any]) -> list[tuple[int, list[int]]]:
     put = contributions(record)
     folded = {a["seat"] for a in record["actions"] if a["action"] == "fold"}
     levels = sorted({p for p in put if p > 0})
-    pots, prev = [], 0
+    pots: list[tuple[int, list[int]]] = []
+    prev = 0
     for lv in levels:
         amount = sum(min(p, lv) - min(p, prev) for p in put)
         elig = [i for i, p in enumerate(put) if p >= lv and i not in folded]
@@ -612,19 +630,20 @@ def record_to_phh(record: Mapping[str, Any]) -> str:
 def phh_to_records(text: str, seed: int = 0) -> dict[str, Any]:
     """Read one PHH hand (hold'em, ``NT`` or ``FT``) as a record; raises a one-line ``ValueError``
     for malformed text, another variant, or a hand that does not follow the rules."""
-    from pokerkit import HandHistory
+    from pokerkit import CheckingOrCalling, HandHistory, HoleCardsShowingOrMucking
 
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             hh = HandHistory.loads(text)
-    except Exception as e:  # tomllib, KeyError, TypeError: all mean the text is not PHH
+    except Exception as e:  # noqa: BLE001 - tomllib, KeyError, TypeError: all mean the text is not PHH
         msg = str(e).splitlines()[0] if str(e) else type(e).__name__
         raise ValueError(f"malformed PHH: {msg}") from None
     if hh.variant not in ("NT", "FT"):
         raise ValueError(f"PHH variant {hh.variant!r} is not Texas hold'em (expected 'NT' or 'FT')")
-    blinds = list(hh.blinds_or_straddles)
-    antes = list(hh.antes) if not isinstance(hh.antes, int) else [hh.antes]
+    blinds = list(hh.blinds_or_straddles or [])
+    raw_antes: Any = hh.antes
+    antes = [raw_antes] if isinstance(raw_antes, int) else list(raw_antes or [])
     n = len(hh.starting_stacks)
     sb, bb = (blinds + [0, 0])[:2]  # as given (pokerkit swaps them itself when heads-up)
     stacks = [int(s) for s in hh.starting_stacks]
@@ -649,8 +668,8 @@ def phh_to_records(text: str, seed: int = 0) -> dict[str, Any]:
                 board += [w[2][k:k + 2] for k in range(0, len(w[2]), 2)]
             elif w[0].startswith("p") and w[1] in ("f", "cc", "cbr"):
                 p = int(w[0][1:]) - 1
-                last = next((op for op in reversed(state.operations) if type(op).__name__ == "CheckingOrCalling"),
-                            None) if w[1] == "cc" else None
+                last: Any = next((op for op in reversed(state.operations) if isinstance(op, CheckingOrCalling)),
+                                 None) if w[1] == "cc" else None
                 street = STREETS[{0: 0, 3: 1, 4: 2}.get(len(board), 3)]
                 if w[1] == "f":
                     actions.append({"seat": p, "street": street, "action": "fold", "amount": 0})
@@ -673,7 +692,7 @@ def phh_to_records(text: str, seed: int = 0) -> dict[str, Any]:
     return {"hand": int(hh.hand) if hh.hand is not None else 0, "seed": seed, "config": cfg.to_dict(),
             "seats": names, "stacks": stacks, "hole": hole, "board": board, "actions": actions,
             "showdown": sorted({op.player_index for op in final.operations
-                                if type(op).__name__ == "HoleCardsShowingOrMucking" and op.hole_cards}),
+                                if isinstance(op, HoleCardsShowingOrMucking) and op.hole_cards}),
             "winnings": [f - s for f, s in zip(fs, stacks)], "final_stacks": fs}
 
 
@@ -682,8 +701,7 @@ def write_jsonl(records: Iterable[Mapping[str, Any]], path: Any) -> None:
     from pathlib import Path
 
     with Path(path).open("w") as f:
-        for r in records:
-            f.write(json.dumps(r, separators=(",", ":")) + "\n")
+        f.writelines(json.dumps(r, separators=(",", ":")) + "\n" for r in records)
 
 
 def read_jsonl(path: Any) -> list[dict[str, Any]]:

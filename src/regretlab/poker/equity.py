@@ -15,9 +15,9 @@ AA vs a random hand 85.2%, 72o 34.6%, e.g. Sklansky & Malmuth, "Hold'em Poker fo
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from collections.abc import Sequence
+from functools import cache, lru_cache
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
@@ -96,7 +96,7 @@ def _table() -> dict[str, float]:
     return {}
 
 
-@lru_cache(maxsize=None)
+@cache
 def _fresh(cls: str) -> float:  # pragma: no cover - only when the stored table is missing
     r = cls[0], cls[1]
     hole = [r[0] + "s", r[1] + ("s" if cls.endswith("s") else "h")]

@@ -17,8 +17,9 @@ from __future__ import annotations
 import contextlib
 import json
 import time
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -26,7 +27,7 @@ import torch
 from regretlab.poker.env import Observation, TableConfig
 from regretlab.poker.prompts import render, vocabulary
 
-__all__ = ["threads", "poker_tokenizer", "tiny_model", "sft", "rlhf", "LMAgent", "load_model"]
+__all__ = ["LMAgent", "load_model", "poker_tokenizer", "rlhf", "sft", "threads", "tiny_model"]
 
 
 def poker_tokenizer(config: TableConfig) -> Any:
@@ -169,7 +170,7 @@ def _sft(model: Any, tokenizer: Any, pairs: Sequence[tuple[str, str]], epochs: i
 def rlhf(model: Any, tokenizer: Any, examples: Sequence[dict[str, str]], *, loss: str = "dpo", epochs: int = 1,
          lr: float = 1e-3, beta: float = 0.1, eta: float = 2.0, tau: float = 0.1, batch_size: int = 32,
          seed: int = 0, output_dir: str | Path | None = None, resume: bool = True,
-         num_threads: int | None = 1) -> dict[str, float]:
+         num_threads: int | None = 1) -> dict[str, Any]:
     """RLHF on fixed preference pairs with the project's trainer (``loss`` in ``dpo, inpo, ipo``).
 
     The reference policy is ``model`` as it is now (the SFT model). With ``output_dir`` the result is
@@ -237,7 +238,7 @@ class LMAgent:
         pos = (att.cumsum(1) - 1).clamp(min=0)
         out = self.model(input_ids=ids, attention_mask=att, position_ids=pos, use_cache=True)
         # transformers >= 5.2x names the KV cache ``cache`` (``past_key_values`` before)
-        key = "cache" if "cache" in out.keys() else "past_key_values"
+        key = "cache" if "cache" in out else "past_key_values"
         past, logits = out[key], out.logits[:, -1]
         done = torch.zeros(len(enc), dtype=torch.bool)
         answer: list[list[int]] = [[] for _ in enc]

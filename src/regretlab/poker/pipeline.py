@@ -11,7 +11,8 @@ after putting chips in voluntarily, folding (chosen) with the action it took (re
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -20,7 +21,7 @@ from regretlab.poker.bots import make_bot
 from regretlab.poker.env import Observation, TableConfig, replay
 from regretlab.poker.prompts import render
 
-__all__ = ["bot_tournament", "player_win_rates", "keep_players", "decisions", "sft_pairs", "preference_pairs"]
+__all__ = ["bot_tournament", "decisions", "keep_players", "player_win_rates", "preference_pairs", "sft_pairs"]
 
 
 def bot_tournament(config: TableConfig, bots: Sequence[str], deals: int, seed: int = 0,

@@ -10,15 +10,21 @@ from __future__ import annotations
 
 import copy
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from regretlab.poker.arena import arena
 from regretlab.poker.bots import make_bot
 from regretlab.poker.env import TableConfig
-from regretlab.poker.pipeline import bot_tournament, decisions, keep_players, preference_pairs, sft_pairs
+from regretlab.poker.pipeline import (
+    decisions,
+    keep_players,
+    preference_pairs,
+    sft_pairs,
+)
 
-__all__ = ["train_pipeline", "evaluate_stages", "STAGES"]
+__all__ = ["STAGES", "evaluate_stages", "train_pipeline"]
 
 STAGES = ("bots", "sft", "sft+rlhf")
 
@@ -60,7 +66,7 @@ def evaluate_stages(config: TableConfig, trained: dict[str, Any], teacher: str, 
     against every opponent; one row per (stage, opponent)."""
     from regretlab.poker.model import LMAgent
 
-    heroes = {"bots": make_bot(teacher), "sft": LMAgent(trained["sft_model"], trained["tokenizer"], "sft"),
+    heroes: dict[str, Any] = {"bots": make_bot(teacher), "sft": LMAgent(trained["sft_model"], trained["tokenizer"], "sft"),
               "sft+rlhf": LMAgent(trained["rlhf_model"], trained["tokenizer"], "sft+rlhf")}
     rows = []
     for stage in STAGES:

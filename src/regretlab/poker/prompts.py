@@ -13,11 +13,11 @@ tokenizer covers every prompt of a game exactly.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from regretlab.poker.env import RANKS, STREETS, SUITS, Observation, TableConfig
 
-__all__ = ["render", "vocabulary", "WORDS"]
+__all__ = ["WORDS", "render", "vocabulary"]
 
 WORDS = ("seats", "blinds", "ante", "limit", "no", "fixed", "you", "are", "button", "stacks", "bets", "folded",
          "hand", "board", "none", "pot", "call", "to", "history", "legal", "action", "fold", "check", "bet",
