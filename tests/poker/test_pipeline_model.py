@@ -143,3 +143,17 @@ def test_experiment_demo(tmp_path, monkeypatch):
     verdicts = [v for v in summary if isinstance(v, Verdict)]
     assert verdicts and all(v.status in ("holds", "demo size") for v in verdicts)
     assert get_experiment("games_pokergpt_standin").name == "games_pokergpt_standin"
+
+
+def test_simulated_value_of_folding_is_the_chips_already_in(records):
+    from regretlab.poker.env import contributions
+    from regretlab.poker.pipeline import simulated_pairs, simulated_value
+
+    r = next(x for x in records if any(a["action"] == "fold" for a in x["actions"]))
+    k = next(i for i, a in enumerate(r["actions"]) if a["action"] == "fold")
+    seat = r["actions"][k]["seat"]
+    put = contributions({**r, "actions": r["actions"][:k]})[seat]  # what it had put in before folding
+    assert simulated_value(r, k, "fold", rollouts=3) == -put
+    pairs = simulated_pairs(records[:2], rollouts=2, max_pairs=3, seed=1)
+    assert pairs == simulated_pairs(records[:2], rollouts=2, max_pairs=3, seed=1)
+    assert pairs and all(p["chosen"] != p["rejected"] for p in pairs)

@@ -35,6 +35,8 @@ class Config:
         percentile: keep the decisions of players at or above this win-rate percentile.
         hidden, layers: the LM's width and depth.  epochs: SFT epochs.
         rlhf_loss: ``dpo``, ``inpo`` or ``ipo``.  rlhf_lr: its learning rate.
+        preference: ``outcome`` (won-hand action vs another, lost-hand action vs fold) or
+            ``simulated`` (two actions ranked by rollouts).  rollouts: rollouts per simulated value.
         teacher: the bot that plays the ``bots`` stage.  opponents: comma-separated opponent bots.
         arena_deals: duplicate deals per (stage, opponent) match.
     """
@@ -42,7 +44,7 @@ class Config:
     # bots and losses are not registered learners or environments: checked by validate()
     learner_fields: ClassVar[tuple[str, ...]] = ()
     environment_fields: ClassVar[tuple[str, ...]] = ()
-    size_fields: ClassVar[tuple[str, ...]] = ("deals", "arena_deals", "epochs")
+    size_fields: ClassVar[tuple[str, ...]] = ("deals", "arena_deals", "epochs", "rollouts")
     count_fields: ClassVar[tuple[str, ...]] = ("players",)
 
     players: int = 6
@@ -56,6 +58,8 @@ class Config:
     epochs: int = 4
     rlhf_loss: str = "dpo"
     rlhf_lr: float = 1e-4
+    preference: str = "outcome"
+    rollouts: int = 8
     teacher: str = "tag"
     opponents: str = "random,calling_station"
     arena_deals: int = 200
@@ -73,6 +77,9 @@ class Config:
                 raise ValueError(f"{label(f, f)} must name bots among {', '.join(BOTS)}, got {getattr(self, f)!r}")
         if self.rlhf_loss not in ("dpo", "inpo", "ipo"):
             raise ValueError(f"{label('rlhf_loss', 'rlhf_loss')} must be dpo, inpo or ipo, got {self.rlhf_loss!r}")
+        if self.preference not in ("outcome", "simulated"):
+            raise ValueError(f"{label('preference', 'preference')} must be outcome or simulated, "
+                             f"got {self.preference!r}")
         if not 0 <= self.percentile <= 100:
             raise ValueError(f"{label('percentile', 'percentile')} must lie in [0, 100], got {self.percentile!r}")
 
@@ -95,7 +102,7 @@ def run(config: Config, seed: int) -> dict[str, Any]:
     records = bot_tournament(table, bots, config.deals, seed=seed)
     tr = train_pipeline(table, records, percentile=config.percentile, hidden=config.hidden, layers=config.layers,
                         heads=2 if config.hidden < 32 else 4, epochs=config.epochs, rlhf_loss=config.rlhf_loss,
-                        rlhf_lr=config.rlhf_lr, seed=seed)
+                        rlhf_lr=config.rlhf_lr, seed=seed, preference=config.preference, rollouts=config.rollouts)
     rows = evaluate_stages(table, tr, config.teacher, _names(config.opponents), config.arena_deals, seed=seed + 1)
     h = tr["sft_history"]
     cols: dict[str, list[Any]] = {k: [r[k] for r in rows] for k in rows[0]}

@@ -32,8 +32,12 @@ STAGES = ("bots", "sft", "sft+rlhf")
 def train_pipeline(config: TableConfig, records: Sequence[dict[str, Any]], *, percentile: float = 50.0,
                    hidden: int = 48, layers: int = 2, heads: int = 4, epochs: int = 3, lr: float = 3e-3,
                    rlhf_loss: str = "dpo", rlhf_lr: float = 1e-4, rlhf_epochs: int = 1, beta: float = 0.1,
-                   seed: int = 0, output_dir: str | Path | None = None, resume: bool = True) -> dict[str, Any]:
+                   seed: int = 0, output_dir: str | Path | None = None, resume: bool = True,
+                   preference: str = "outcome", rollouts: int = 8) -> dict[str, Any]:
     """Filter, build pairs, SFT then RLHF a tiny LM on ``records``; returns models and statistics.
+
+    ``preference``: ``"outcome"`` (:func:`~regretlab.poker.pipeline.preference_pairs`) or
+    ``"simulated"`` (:func:`~regretlab.poker.pipeline.simulated_pairs` with ``rollouts``).
 
     Returns:
         ``{"tokenizer", "sft_model", "rlhf_model", "kept", "sft_pairs", "preference_pairs",
@@ -46,7 +50,14 @@ def train_pipeline(config: TableConfig, records: Sequence[dict[str, Any]], *, pe
     if not rows:
         raise ValueError("the kept players made no decisions; lower the percentile or play more hands")
     pairs = sft_pairs(rows)
-    prefs = preference_pairs(rows, seed)
+    if preference == "outcome":
+        prefs = preference_pairs(rows, seed)
+    elif preference == "simulated":
+        from regretlab.poker.pipeline import simulated_pairs
+
+        prefs = simulated_pairs(records, kept, rollouts=rollouts, seed=seed)
+    else:
+        raise ValueError(f"preference must be 'outcome' or 'simulated', got {preference!r}")
     tok = poker_tokenizer(config)
     longest = max(len(p.split()) for p, _ in pairs) + 8
     model = tiny_model(tok, hidden=hidden, layers=layers, heads=heads, max_positions=max(64, longest + 16), seed=seed)
