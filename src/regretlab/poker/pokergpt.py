@@ -1,0 +1,97 @@
+"""The whole PokerGPT pipeline in one call: bot tournament -> filtered records -> SFT -> RLHF ->
+arena, returning the win rate of each training stage against each opponent bot.
+
+Stages: ``bots`` (the ``teacher`` bot itself in the hero seat), ``sft`` (the LM after SFT) and
+``sft+rlhf`` (after DPO / INPO on the preference pairs). The hero plays against
+``players - 1`` copies of one opponent bot; duplicate deals with seat rotation (:mod:`.arena`).
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from regretlab.poker.arena import arena
+from regretlab.poker.bots import make_bot
+from regretlab.poker.env import TableConfig
+from regretlab.poker.pipeline import (
+    decisions,
+    keep_players,
+    preference_pairs,
+    sft_pairs,
+)
+
+__all__ = ["STAGES", "evaluate_stages", "train_pipeline"]
+
+STAGES = ("bots", "sft", "sft+rlhf")
+
+
+def train_pipeline(config: TableConfig, records: Sequence[dict[str, Any]], *, percentile: float = 50.0,
+                   hidden: int = 48, layers: int = 2, heads: int = 4, epochs: int = 3, lr: float = 3e-3,
+                   rlhf_loss: str = "dpo", rlhf_lr: float = 1e-4, rlhf_epochs: int = 1, beta: float = 0.1,
+                   seed: int = 0, output_dir: str | Path | None = None, resume: bool = True,
+                   preference: str = "outcome", rollouts: int = 8) -> dict[str, Any]:
+    """Filter, build pairs, SFT then RLHF a tiny LM on ``records``; returns models and statistics.
+
+    ``preference``: ``"outcome"`` (:func:`~regretlab.poker.pipeline.preference_pairs`) or
+    ``"simulated"`` (:func:`~regretlab.poker.pipeline.simulated_pairs` with ``rollouts``).
+
+    Returns:
+        ``{"tokenizer", "sft_model", "rlhf_model", "kept", "sft_pairs", "preference_pairs",
+        "sft_history", "rlhf"}`` (``sft_model`` is a copy taken before RLHF).
+    """
+    from regretlab.poker.model import poker_tokenizer, rlhf, sft, tiny_model
+
+    kept = keep_players(records, percentile)
+    rows = decisions(records, kept)
+    if not rows:
+        raise ValueError("the kept players made no decisions; lower the percentile or play more hands")
+    pairs = sft_pairs(rows)
+    if preference == "outcome":
+        prefs = preference_pairs(rows, seed)
+    elif preference == "simulated":
+        from regretlab.poker.pipeline import simulated_pairs
+
+        prefs = simulated_pairs(records, kept, rollouts=rollouts, seed=seed)
+    else:
+        raise ValueError(f"preference must be 'outcome' or 'simulated', got {preference!r}")
+    tok = poker_tokenizer(config)
+    longest = max(len(p.split()) for p, _ in pairs) + 8
+    model = tiny_model(tok, hidden=hidden, layers=layers, heads=heads, max_positions=max(64, longest + 16), seed=seed)
+    out = None if output_dir is None else Path(output_dir)
+    hist = sft(model, tok, pairs, epochs=epochs, lr=lr, seed=seed, output_dir=None if out is None else out / "sft",
+               resume=resume)
+    sft_model = copy.deepcopy(model)
+    res = rlhf(model, tok, prefs, loss=rlhf_loss, lr=rlhf_lr, epochs=rlhf_epochs, beta=beta, seed=seed,
+               output_dir=None if out is None else out / "rlhf", resume=resume) if prefs else {}
+    return {"tokenizer": tok, "sft_model": sft_model, "rlhf_model": model, "kept": sorted(kept),
+            "sft_pairs": len(pairs), "preference_pairs": len(prefs), "sft_history": hist, "rlhf": res}
+
+
+def evaluate_stages(config: TableConfig, trained: dict[str, Any], teacher: str, opponents: Sequence[str],
+                    deals: int, seed: int = 0, tables: int = 64) -> list[dict[str, Any]]:
+    """Win rate (mbb/hand, 95% interval), illegal-answer rate and response time of every stage
+    against every opponent; one row per (stage, opponent)."""
+    from regretlab.poker.model import LMAgent
+
+    heroes: dict[str, Any] = {"bots": make_bot(teacher), "sft": LMAgent(trained["sft_model"], trained["tokenizer"], "sft"),
+              "sft+rlhf": LMAgent(trained["rlhf_model"], trained["tokenizer"], "sft+rlhf")}
+    rows = []
+    for stage in STAGES:
+        hero = heroes[stage]
+        for opp in opponents:
+            bot = make_bot(opp)
+            name = f"hero:{stage}"
+            hero.name = name
+            t0 = time.perf_counter()
+            _, res = arena(config, [hero] + [bot] * (config.players - 1), deals, seed=seed, tables=tables)
+            r = next(x for x in res if x.name == name)
+            rows.append({"stage": stage, "opponent": opp, "mbb_per_hand": r.mbb_per_hand, "ci_low": r.ci_low,
+                         "ci_high": r.ci_high, "bb_per_100": r.bb_per_100, "hands": r.hands, "deals": r.deals,
+                         "decisions": r.decisions, "illegal_rate": r.illegal_rate, "fallbacks": r.fallbacks,
+                         "seconds_per_decision": r.seconds_per_decision, "seconds": time.perf_counter() - t0})
+        hero.name = teacher if stage == "bots" else stage
+    return rows

@@ -1,0 +1,78 @@
+"""PokerGPT-style prompts of hold'em decisions (Huang et al. 2024, "PokerGPT: An End-to-End
+Lightweight Solver for Multi-Player Texas Hold'em via Large Language Model", arXiv 2401.06781).
+
+A prompt states the game (seats, blinds, ante), the player's position and the button, every
+stack and the chips in front of each seat, the player's own cards, the board, the pot and the
+price to call, the action history street by street, and the legal actions with their sizes; the
+answer is an action text (``fold``, ``check``, ``call 4``, ``bet 6``, ``raise 12``).
+
+The text is whitespace-separated words from a closed vocabulary (:func:`vocabulary`): the words
+below, the 52 cards, seat labels ``p0..p8`` and the integers ``0..max_chips``; so a word-level
+tokenizer covers every prompt of a game exactly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from regretlab.poker.env import RANKS, STREETS, SUITS, Observation, TableConfig
+
+__all__ = ["WORDS", "render", "vocabulary"]
+
+WORDS = ("seats", "blinds", "ante", "limit", "no", "fixed", "you", "are", "button", "stacks", "bets", "folded",
+         "hand", "board", "none", "pot", "call", "to", "history", "legal", "action", "fold", "check", "bet",
+         "raise", "|", *STREETS)
+
+
+def render(o: Observation) -> str:
+    """The prompt of one decision.
+
+    Example:
+        >>> from regretlab.poker.env import TableConfig, _Table
+        >>> t = _Table(TableConfig(players=3), hand=0, seed=0, names=["a", "b", "c"], slot=0)
+        >>> for part in render(t.observation()).split(" | "):
+        ...     print(part)
+        seats 3 limit no blinds 1 2 ante 0
+        you are p2 button p2
+        stacks p0 199 p1 198 p2 200
+        bets p0 1 p1 2 p2 0
+        hand 7s 9c
+        board none
+        preflop pot 3 to call 2
+        history none
+        legal fold call 2 raise 4 raise 7 raise 200
+        action
+    """
+    c = o.config
+    n = c.players
+    parts = [f"seats {n} limit {c.limit} blinds {c.small_blind} {c.big_blind} ante {c.ante}",
+             f"you are p{o.seat} button p{n - 1 if n > 2 else 1}",
+             "stacks " + " ".join(f"p{i} {s}" for i, s in enumerate(o.stacks)),
+             "bets " + " ".join(f"p{i} {b}" for i, b in enumerate(o.bets))]
+    folded = [f"p{i}" for i, f in enumerate(o.folded) if f]
+    if folded:
+        parts[-1] += " folded " + " ".join(folded)
+    parts += ["hand " + " ".join(o.hole), "board " + (" ".join(o.board) if o.board else "none"),
+              f"{o.street} pot {o.pot} to call {o.to_call}"]
+    hist, street = [], None
+    for seat, st, text in o.history:
+        if st != street:
+            hist.append(st)
+            street = st
+        hist.append(f"p{seat} {text}")
+    parts.append("history " + (" ".join(hist) if hist else "none"))
+    parts.append("legal " + " ".join(a.text() for a in o.legal))
+    return " | ".join(parts) + " | action"
+
+
+def vocabulary(config: TableConfig) -> list[str]:
+    """Every word a prompt or an answer of ``config`` can hold."""
+    cards = [r + s for r in RANKS for s in SUITS]
+    top = sum(config.seat_stacks())
+    return list(WORDS) + cards + [f"p{i}" for i in range(9)] + [str(k) for k in range(top + 1)]
+
+
+def check_words(texts: Sequence[str], config: TableConfig) -> list[str]:
+    """Words of ``texts`` outside :func:`vocabulary` (empty when the tokenizer covers them)."""
+    v = set(vocabulary(config))
+    return sorted({w for t in texts for w in t.split() if w not in v})
