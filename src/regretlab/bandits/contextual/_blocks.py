@@ -22,11 +22,12 @@ array of Baker's "shallow binding", 1978, as :mod:`regretlab.bandits._windows` f
 from __future__ import annotations
 
 import collections
+import sys
 import weakref
 
 import numpy as np
 
-__all__ = ["Blocks", "blocks_from"]
+__all__ = ["Blocks", "blocks_empty", "blocks_from"]
 
 
 class _Store:
@@ -39,7 +40,7 @@ class _Store:
     def __init__(self, pool: np.ndarray, free: np.ndarray) -> None:
         self.pool, self.free = pool, free
         self.gen = 0
-        self.owner: Blocks | None = None
+        self.owner: weakref.ref | None = None  # weak: no store <-> view cycle, a dropped state frees its pool at once
         self.alive: collections.deque[tuple[int, weakref.ref]] = collections.deque()
 
 
@@ -72,7 +73,11 @@ class Blocks:
 
     def array(self) -> np.ndarray:
         """The ``[B, M, D, D]`` values (a fresh array)."""
-        return self.store.pool[self.index]
+        from regretlab.bandits.contextual._base import gather_blocks
+
+        out = np.empty(self.shape)
+        gather_blocks(self.store.pool, self.index, out)
+        return out
 
     def __array__(self, dtype=None, copy=None) -> np.ndarray:  # noqa: ANN001
         out = self.array()
@@ -100,7 +105,7 @@ class Blocks:
         that shows them detached first), else a new store holding a copy of this state's blocks (a
         branch); ``index`` a writable copy of this state's rows in that store."""
         store, index = self.store, self.index
-        if store.owner is not self:
+        if store.owner is None or store.owner() is not self:
             fresh = blocks_from(self.array(), store.free.shape[0])
             store, index = fresh.store, fresh.index
         nxt = store.gen + 1
@@ -117,18 +122,36 @@ class Blocks:
         the rows it no longer shows), recorded as the store's newest."""
         nxt = store.gen + 1
         store.free[nxt % store.free.shape[0]] = freed
-        old = store.owner
+        old = store.owner() if store.owner is not None else None
         if old is not None and old.store is store:
             store.alive.append((old.gen, weakref.ref(old)))
         view = Blocks(store, index, nxt)
-        store.gen, store.owner = nxt, view
+        store.gen, store.owner = nxt, weakref.ref(view)
         return view
 
     def _detach(self) -> None:
         """Give this (old, still alive) state a private copy of its blocks: what it shows is unchanged."""
         mine = blocks_from(self.array(), self.store.free.shape[0])
         self.store, self.index, self.gen = mine.store, mine.index, mine.gen
-        self.store.owner = self
+        self.store.owner = weakref.ref(self)
+
+
+_SPARE: list[np.ndarray] = []  # pools made here, reused once no store refers to them
+
+
+def _pool_array(shape: tuple[int, ...]) -> np.ndarray:
+    """An uninitialised float64 array of ``shape``: a pool made earlier that nothing refers to any
+    more (only this cache holds it: nobody can see it change), else a new one. A pool of more than
+    32 MiB is mapped afresh by the C allocator each time, and touching its pages measured costlier
+    than LinUCB's arithmetic on them."""
+    for i, arr in enumerate(_SPARE):
+        if arr.shape == shape and sys.getrefcount(arr) == 3:  # _SPARE, `arr`, getrefcount's argument
+            return arr
+    arr = np.empty(shape)
+    _SPARE.append(arr)
+    if len(_SPARE) > 4:  # keep the newest few; a dropped one is freed once no store uses it
+        del _SPARE[0]
+    return arr
 
 
 def blocks_from(values: np.ndarray, slack: int) -> Blocks:
@@ -137,16 +160,24 @@ def blocks_from(values: np.ndarray, slack: int) -> Blocks:
 
     Run ``b`` owns the ``M + slack`` rows from ``b (M + slack)`` on, and an update frees and takes
     rows of the same run only, so a run's blocks stay in one stretch of memory: the compiled scores
-    read them in memory order (scattered 3 KB blocks measured 3.5x slower to stream)."""
-    b, m, d, _ = values.shape
+    read them in memory order (blocks scattered over the pool measured 3.5x slower to stream)."""
+    view, runs = blocks_empty(*values.shape[:3], slack)
+    runs[:, : values.shape[1]] = values
+    return view
+
+
+def blocks_empty(batch: int, slots: int, dim: int, slack: int) -> tuple[Blocks, np.ndarray]:
+    """``(blocks, runs)``: a :class:`Blocks` on a fresh pool (the layout of :func:`blocks_from`)
+    whose values are still to be written, and the pool as a C-contiguous ``[B, M + slack, D, D]``
+    array: slot ``m < M`` of run ``b`` is the block ``blocks`` shows for ``(b, m)``. The caller
+    fills ``runs[:, :M]`` in place before anyone reads the blocks (one allocation)."""
+    b, m, d = batch, slots, dim
     slack = max(int(slack), 1)
     region = m + slack  # run b owns rows [b region, (b + 1) region): its blocks stay close together
-    pool = np.empty((b, region, d, d))
-    pool[:, :m] = values
-    pool = pool.reshape(b * region, d, d)
+    runs = _pool_array((b, region, d, d))
     base = np.arange(b, dtype=np.int64)[:, None] * region
     free = np.ascontiguousarray((base + m + np.arange(slack, dtype=np.int64)).T)  # [G, B], run b's own rows
-    store = _Store(pool, free)
+    store = _Store(runs.reshape(b * region, d, d), free)
     view = Blocks(store, base + np.arange(m, dtype=np.int64), 0)
-    store.owner = view
-    return view
+    store.owner = weakref.ref(view)
+    return view, runs

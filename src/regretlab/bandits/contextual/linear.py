@@ -32,10 +32,11 @@ from regretlab.bandits.contextual._base import (
     features,
     normalised_reward,
     one_hot,
+    gather_blocks,
     scores_blocks,
     sherman_morrison_blocks,
 )
-from regretlab.bandits.contextual._blocks import Blocks, blocks_from
+from regretlab.bandits.contextual._blocks import Blocks, blocks_empty, blocks_from
 from regretlab.bandits.contextual._base import (
     reward_range as _range,
 )
@@ -184,11 +185,16 @@ class LinUCB(_Linear):
         else:
             want = f"[{t_len}, {b}, {k}, {d}]" if self.pooled else f"[{t_len}, {b}, {d}] or [{t_len}, {b}, {k}, {d}]"
             raise ValueError(f"contexts must be {want}, got {list(x.shape)}")
-        inverse, moment, theta = state.inverse.copy(), state.moment.copy(), state.theta.copy()
+        # the result's pool, filled with the state's blocks and played in place (one allocation)
+        b_, m_ = state.inverse.index.shape
+        blocks, runs = blocks_empty(b_, m_, d, _slack(m_))
+        gather_blocks(state.inverse.store.pool, state.inverse.index, runs[:, :m_])
+        moment, theta = state.moment.copy(), state.theta.copy()
         actions = np.empty((t_len, b), dtype=np.int64)
         reward = np.zeros(b)
-        _play_linucb(inverse, moment, theta, x, np.ascontiguousarray(u), self.alpha, lo, hi, actions, reward)
-        new = LinearState(state.t + t_len, state.key, blocks_from(inverse, _slack(inverse.shape[1])), moment, theta)
+        _play_linucb(runs, moment, theta, x, np.ascontiguousarray(u), self.alpha, lo, hi, actions, reward,
+                     self.pooled)
+        new = LinearState(state.t + t_len, state.key, blocks, moment, theta)
         return StreamPlay(new, reward, actions if history else None)
 
 
