@@ -62,3 +62,18 @@ def test_branches_equal_and_updates_of_old_states_are_the_same_step():
         np.testing.assert_array_equal(p, lin.strategy(history[t + 1], fbs[t].context))
     assert np.asarray(history[0].inverse).shape == (B, K, D, D)
     np.testing.assert_array_equal(np.asarray(history[0].inverse), np.broadcast_to(np.eye(D), (B, K, D, D)))
+
+
+def test_blocks_pickle_and_deepcopy_keep_the_values():
+    import copy
+    import pickle
+
+    lin = linucb(dim=D)
+    gen = np.random.default_rng(2)
+    state = lin.init(rng.spawn_keys(1, B), K)
+    for t in range(5):
+        state = lin.update(state, _feedback(t, gen)[2])
+    for other in (pickle.loads(pickle.dumps(state)), copy.deepcopy(state)):
+        assert other.inverse == state.inverse
+        x = gen.standard_normal((B, D))
+        np.testing.assert_array_equal(lin.strategy(other, x), lin.strategy(state, x))

@@ -98,6 +98,9 @@ class Blocks:
         b, m, d, _ = self.shape
         return f"Blocks(batch={b}, slots={m}, dim={d}, pool={self.store.pool.shape[0]} rows)"
 
+    def __reduce__(self):  # noqa: ANN204 - pickle / deepcopy: the values, on a fresh pool
+        return blocks_from, (self.array(), self.store.free.shape[0])
+
     # -- updating --
     def writable(self) -> tuple[_Store, np.ndarray, np.ndarray]:
         """``(store, index [B, M], rows [B])`` to write this state's successor into: the shared store
