@@ -15,6 +15,7 @@ calls (the stream is drawn before), on two clocks: CPU time of this thread and w
 * ``vowpalwabbit`` ``--cb_explore_adf --epsilon 0.05 -q sa`` (text examples, shared features and
   one line per arm), when importable.
 
+Each implementation is timed ``--repeat`` times (interleaved) and the median is reported.
 A peer plays ``--peer-runs`` runs of ``--peer-T`` rounds (a full B x T peer run would take hours);
 its ns per run-round is extrapolated from that subset, which the output says. A peer that is not
 installed prints "not installed" and the rest goes on.
@@ -28,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import time
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
@@ -193,6 +195,7 @@ def main() -> None:
     ap.add_argument("--chunk", type=int, default=100, help="rounds of the stream drawn (and played) at a time")
     ap.add_argument("--peer-runs", type=int, default=2, help="runs each peer plays (one at a time)")
     ap.add_argument("--peer-T", type=int, default=1000, help="rounds of each peer run (capped at T)")
+    ap.add_argument("--repeat", type=int, default=3, help="timings of each implementation (median reported)")
     args = ap.parse_args()
     problem = Problem(args.K, args.D)
     peer_t = min(args.peer_T, args.T)
@@ -210,19 +213,32 @@ def main() -> None:
         state = lrn.update(state, Bandit(a, u[t, rows, a], p[rows, a], context=x[t]))
 
     print(f"LinUCB (disjoint), K={args.K}, D={args.D}, alpha={args.alpha}; regretlab B={args.B} runs x T={args.T}")
-    pure = regretlab_pure(problem, args.B, args.T, args.chunk, args.alpha)
-    play = regretlab_play(problem, args.B, args.T, args.chunk, args.alpha)[:3]
-    ours = {"regretlab pure strategy/update": pure, "regretlab LinUCB.play": play}
-    for name, (c, w, r) in ours.items():
-        print(f"  {name:32s} {c:10.1f} ns CPU  {w:10.1f} ns wall per run-round  (mean reward {r:.4f})")
     peers = {
         "river LinUCBDisjoint": lambda: river_linucb(problem, args.peer_runs, peer_t, args.alpha),
         "mabwiser LinUCB": lambda: mabwiser_linucb(problem, args.peer_runs, peer_t, args.alpha),
         "vw cb_explore_adf": lambda: vw_cb_explore_adf(problem, args.peer_runs, peer_t),
     }
+    runs: dict[str, list] = {}
+    for _ in range(args.repeat):
+        runs.setdefault("regretlab pure strategy/update", []).append(
+            regretlab_pure(problem, args.B, args.T, args.chunk, args.alpha))
+        runs.setdefault("regretlab LinUCB.play", []).append(
+            regretlab_play(problem, args.B, args.T, args.chunk, args.alpha)[:3])
+        for name, go in peers.items():
+            runs.setdefault(name, []).append(go())
+
+    def median(got: list) -> tuple[float, float, float] | None:
+        if got[0] is None:
+            return None
+        return (statistics.median(g[0] for g in got), statistics.median(g[1] for g in got), got[0][2])
+
+    ours = {name: median(runs[name]) for name in ("regretlab pure strategy/update", "regretlab LinUCB.play")}
+    print(f"  median of {args.repeat}")
+    for name, (c, w, r) in ours.items():
+        print(f"  {name:32s} {c:10.1f} ns CPU  {w:10.1f} ns wall per run-round  (mean reward {r:.4f})")
     measured = {}
-    for name, go in peers.items():
-        got = go()
+    for name in peers:
+        got = median(runs[name])
         if got is None:
             print(f"  {name:32s} not installed")
             continue

@@ -320,3 +320,82 @@ def glr_step(data, head, count, total, tau, t, action, x, step, keep, delta, loc
                 new_total[i, j] = 0.0
                 new_tau[i, j] = t[i] + 1
     return new_count, new_total, new_tau, detected
+
+
+@numba.njit(cache=True, nogil=True)
+def sw_ucb_play(data, head, count, total, t0, table, lo, hi, window, tables, actions, reward, history):
+    """SW-UCB's protocol for ``T = len(table)`` rounds in place, with the numbers of
+    :func:`sw_ucb_strategy` and :func:`sw_ucb_step`: each round run ``i`` plays the arm
+    :func:`_sw_arm` picks at its round ``t0[i] + s`` (the runner's draw from a one-hot strategy is
+    that arm), gets ``table[s, i, arm]`` (``table [T, B or 1, K]``, float64 or bool, checked by the
+    caller), drops the pair written ``window`` writes ago and appends ``(arm, x)`` to the ring
+    ``data [cap, B, 1, 2]`` at ``head [B, 1]`` (the caller's copies). Rounds outer, runs inner: the
+    table and the time-major ring are read and written in memory order."""
+    t_len = table.shape[0]
+    b, k = count.shape
+    shared = table.shape[1] == 1
+    mask = data.shape[0] - 1
+    span = hi - lo
+    bonus = tables[0]
+    inv_sqrt = tables[1]
+    inv = tables[2]
+    for s in range(t_len):
+        for i in range(b):
+            arm = _sw_arm(count, total, i, bonus[min(t0[i] + s, window)], inv_sqrt, inv)
+            r = table[s, 0 if shared else i, arm] + 0.0  # float64 (bool tables too)
+            h = head[i, 0]
+            if h >= window:  # the pair written `window` writes ago leaves the window
+                pos = (h - window) & mask
+                old = int(data[pos, i, 0, 0])
+                count[i, old] -= 1.0
+                total[i, old] -= data[pos, i, 0, 1]
+                if count[i, old] == 0.0:
+                    total[i, old] = 0.0
+            x = min(max((r - lo) / span, 0.0), 1.0)
+            pos = h & mask
+            data[pos, i, 0, 0] = arm
+            data[pos, i, 0, 1] = x
+            count[i, arm] += 1.0
+            total[i, arm] += x
+            head[i, 0] = h + 1
+            reward[i] += r
+            if history:
+                actions[s, i] = arm
+
+
+@numba.njit(cache=True, nogil=True)
+def d_ucb_play(count, total, table, lo, hi, discount, scale, xi, actions, reward, history):
+    """D-UCB's protocol for ``T = len(table)`` rounds in place, with the numbers of
+    :func:`d_ucb_choice` and :func:`d_ucb_step` (the runner's draw from the one-hot is the arm):
+    ``table [T, B or 1, K]`` float64 or bool, checked by the caller."""
+    t_len = table.shape[0]
+    b, k = count.shape
+    shared = table.shape[1] == 1
+    span = hi - lo
+    for s in range(t_len):
+        for i in range(b):
+            n = 0.0
+            for j in range(k):
+                n += count[i, j]
+            c = 2.0 * scale * math.sqrt(xi * math.log(n if n > 1.0 else 1.0))
+            best = -1
+            value = -np.inf
+            for j in range(k):
+                m = count[i, j]
+                if m == 0.0:
+                    best = j
+                    break
+                v = total[i, j] / m + c / math.sqrt(m)
+                if v > value:
+                    value = v
+                    best = j
+            r = table[s, 0 if shared else i, best] + 0.0  # float64 (bool tables too)
+            x = min(max((r - lo) / span, 0.0), 1.0)
+            for j in range(k):
+                count[i, j] = discount * count[i, j]
+                total[i, j] = discount * total[i, j]
+            count[i, best] += 1.0
+            total[i, best] += x
+            reward[i] += r
+            if history:
+                actions[s, i] = best

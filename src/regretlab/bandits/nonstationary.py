@@ -35,7 +35,7 @@ from regretlab.bandits._common import check_bandit, check_range, init_keys, lear
 from regretlab.bandits._windows import RingView, new_view
 
 __all__ = [
-    "DUCB", "NonstationaryBandit", "SWUCB", "WindowState", "DiscountState", "check_discount",
+    "DUCB", "IndexPlay", "NonstationaryBandit", "SWUCB", "WindowState", "DiscountState", "check_discount",
     "d_ucb", "drifting_bandit", "piecewise_bandit", "sw_ucb", "sw_ucb_reference",
 ]
 
@@ -310,8 +310,59 @@ class _IndexBase:
         a, r, _ = check_bandit(feedback, batch, k, lo, hi)
         return a, np.clip((r - lo) / (hi - lo), 0.0, 1.0)
 
+    def _play_args(self, state: Any, table: Any) -> tuple[np.ndarray, np.ndarray]:
+        """``(table [T, B or 1, K] float64 or bool, t0 [B])`` for a compiled ``play_table``, every entry
+        checked against ``reward_range`` (a clear error naming ``table`` otherwise)."""
+        b, k = state.count.shape
+        tab = np.asarray(table)
+        if tab.dtype != np.bool_:
+            if not (np.issubdtype(tab.dtype, np.floating) or np.issubdtype(tab.dtype, np.integer)):
+                raise TypeError(f"table must be numeric or bool rewards, got dtype {tab.dtype}")
+            tab = tab.astype(np.float64, copy=False)
+        if tab.ndim == 2 and tab.shape[1] == k:
+            tab = tab[:, None, :]  # one table for every run
+        if tab.ndim != 3 or tab.shape[1] not in (1, b) or tab.shape[2] != k:
+            raise ValueError(f"table must be rewards [T, {k}] (every run) or [T, {b}, {k}] (one table per run), "
+                             f"got shape {list(np.shape(table))}")
+        if tab.size:
+            lo, hi = self.reward_range
+            tol = 1e-9 * (hi - lo)
+            least, most = float(tab.min()), float(tab.max())
+            if not (least >= lo - tol and most <= hi + tol):  # NaN fails too
+                raise ValueError(f"table must be rewards in reward_range [{lo}, {hi}], got values in "
+                                 f"[{least}, {most}]")
+        return np.ascontiguousarray(tab), np.broadcast_to(np.asarray(state.t, dtype=np.int64), (b,))
+
     def __repr__(self) -> str:
         return learner_repr(self, self.name)
+
+
+class IndexPlay(NamedTuple):
+    """What ``play_table`` of SW-UCB and D-UCB returns."""
+
+    state: Any  # the learner's state after the table's rounds
+    reward: np.ndarray  # [B] rewards summed over the table's rounds
+    actions: np.ndarray | None  # [T, B] arms played (with history=True)
+
+
+_PLAY_DOC = """``T = len(table)`` rounds of the runner's protocol in one compiled call.
+
+        Each round: ``p = strategy(state)`` (one-hot, so the runner's draw
+        ``rng.sample_actions(action stream, t, p)`` is its arm whatever the stream), ``r = table[s, a]``,
+        ``state = update(state, Bandit(a, r, 1))``, with the same numbers as that loop
+        (tests/nonstationary/test_play_table.py). A compiled specialisation for benchmarks and
+        recorded-table experiments; ``strategy``/``update`` stay the general, pure path, and the state
+        returned continues on either. Play a long table in chunks to record curves.
+
+        Args:
+            state: a state made by ``init``/``update``/``play_table`` (not changed).
+            table: ``[T, K]`` rewards in ``reward_range`` for every run, or ``[T, B, K]`` one table per
+                run (float or bool); every entry is checked, played or not.
+            history: also return the arms ``[T, B]``.
+
+        Returns:
+            ``IndexPlay(state after T rounds, reward [B] summed over the T rounds, actions [T, B] or None)``.
+        """
 
 
 class WindowState(NamedTuple):
@@ -379,6 +430,28 @@ class SWUCB(_IndexBase):
             self._reject(b, k, feedback)
         nxt.flags.writeable = False
         return WindowState(t, state.key, count, total, view.appended(ring, head), nxt)
+
+    def play_table(self, state: WindowState, table: Any, history: bool = False) -> IndexPlay:
+        from regretlab.bandits import _nonstationary_kernels as kern
+
+        tab, t0 = self._play_args(state, table)
+        b, k = state.count.shape
+        view = state.window
+        ring = view.writable()  # the shared ring when this state is the newest, else a copy
+        head, count, total = view.head.copy(), state.count.copy(), state.total.copy()
+        t_len = tab.shape[0]
+        actions = np.zeros((t_len if history else 0, b), dtype=np.int64)
+        reward = np.zeros(b)
+        lo, hi = self.reward_range
+        kern.sw_ucb_play(ring.data, head, count, total, t0, tab, lo, hi, self.window, self._tables,
+                         actions, reward, bool(history))
+        t = t0 + t_len
+        nxt = kern.sw_ucb_strategy(count, total, t, self.window, self._tables)
+        nxt.flags.writeable = False
+        new = WindowState(t, state.key, count, total, view.appended(ring, head), nxt)
+        return IndexPlay(new, reward, actions if history else None)
+
+    play_table.__doc__ = _PLAY_DOC
 
 
 def _sw_window(horizon: int, changes: int) -> int:
@@ -475,6 +548,23 @@ class DUCB(_IndexBase):
         a, x = self._feedback(b, k, feedback)
         count, total = kern.d_ucb_step(state.count, state.total, a, x, self.discount)
         return state._replace(t=state.t + 1, count=count, total=total)
+
+    def play_table(self, state: DiscountState, table: Any, history: bool = False) -> IndexPlay:
+        from regretlab.bandits import _nonstationary_kernels as kern
+
+        tab, t0 = self._play_args(state, table)
+        b = state.count.shape[0]
+        count, total = state.count.copy(), state.total.copy()
+        t_len = tab.shape[0]
+        actions = np.zeros((t_len if history else 0, b), dtype=np.int64)
+        reward = np.zeros(b)
+        lo, hi = self.reward_range
+        kern.d_ucb_play(count, total, tab, lo, hi, self.discount, self.scale, self.xi, actions, reward,
+                        bool(history))
+        new = DiscountState(t0 + t_len, state.key, count, total)
+        return IndexPlay(new, reward, actions if history else None)
+
+    play_table.__doc__ = _PLAY_DOC
 
 
 @register("d_ucb", family="bandits", tunes=("horizon", "reward_range"),

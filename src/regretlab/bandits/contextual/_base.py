@@ -145,6 +145,103 @@ def _scores(inverse: np.ndarray, theta: np.ndarray, x: np.ndarray, k_len: int, m
             width[b, a] = np.sqrt(max(q, 0.0))
 
 
+@numba.njit(cache=True, nogil=True, inline="always", fastmath=_FAST)
+def _score_row(pool: np.ndarray, row: int, theta: np.ndarray, b: int, s_: int, xv: np.ndarray) -> tuple[float, float]:
+    """:func:`_score_one` on the pool's block ``row``: the same arithmetic in the same order."""
+    d_len = xv.shape[0]
+    m = 0.0
+    q = 0.0
+    for i in range(d_len):
+        m += theta[b, s_, i] * xv[i]
+        s = 0.0
+        for j in range(d_len):
+            s += pool[row, i, j] * xv[j]
+        q += xv[i] * s
+    return m, q
+
+
+@numba.njit(cache=True, nogil=True, fastmath=_FAST)
+def _scores_blocks(pool: np.ndarray, index: np.ndarray, theta: np.ndarray, x: np.ndarray, k_len: int,
+                   mean: np.ndarray, width: np.ndarray) -> None:
+    """:func:`_scores` on persistent blocks: run b's slot m is ``pool[index[b, m]]``. The arms are
+    visited in the order of their rows (run b's rows are ``[b region, (b + 1) region)``,
+    :func:`~regretlab.bandits.contextual._blocks.blocks_from`'s layout), so the pool is read in
+    memory order; each score is computed as :func:`_score_one` does."""
+    b_len = x.shape[0]
+    shared = x.shape[1] == 1
+    if index.shape[1] == 1:  # pooled: one block scores every arm
+        for b in range(b_len):
+            row = index[b, 0]
+            for a in range(k_len):
+                m, q = _score_row(pool, row, theta, b, 0, x[b, 0 if shared else a])
+                mean[b, a] = m
+                width[b, a] = np.sqrt(max(q, 0.0))
+        return
+    region = pool.shape[0] // b_len
+    arm_of = np.empty(region, dtype=np.int64)
+    for b in range(b_len):
+        for r in range(region):
+            arm_of[r] = -1
+        for a in range(k_len):
+            arm_of[index[b, a] - b * region] = a
+        for r in range(region):
+            a = arm_of[r]
+            if a >= 0:
+                m, q = _score_row(pool, b * region + r, theta, b, a, x[b, 0 if shared else a])
+                mean[b, a] = m
+                width[b, a] = np.sqrt(max(q, 0.0))
+
+
+@numba.njit(cache=True, nogil=True, fastmath=_FAST)
+def _step_blocks(pool: np.ndarray, index: np.ndarray, rows: np.ndarray, moment: np.ndarray, theta: np.ndarray,
+                 slot: np.ndarray, x: np.ndarray, y: np.ndarray, freed: np.ndarray) -> None:
+    """:func:`_step_one` (weight 1) on persistent blocks, copy-on-write: run b's new block of slot
+    ``a = slot[b]`` goes to the free row ``rows[b]`` of the pool (the old one is only read),
+    ``index[b, a]`` (the caller's copy) points to it and ``freed[b]`` gets the old row; ``moment``
+    and ``theta`` (the caller's copies) are stepped in place."""
+    b_len, _, d_len = theta.shape
+    px = np.empty(d_len)
+    w = 1.0
+    for b in range(b_len):
+        a = slot[b]
+        src = index[b, a]
+        dst = rows[b]
+        xv = x[b]
+        q = 0.0
+        for i in range(d_len):
+            s = 0.0
+            for j in range(d_len):
+                s += pool[src, i, j] * xv[j]
+            px[i] = s
+            q += xv[i] * s
+        c = w / (1.0 + w * q)
+        err = y[b]
+        for i in range(d_len):
+            err -= theta[b, a, i] * xv[i]
+        for i in range(d_len):
+            pi = c * px[i]
+            for j in range(d_len):
+                pool[dst, i, j] = pool[src, i, j] - pi * px[j]
+            moment[b, a, i] += w * y[b] * xv[i]
+            theta[b, a, i] += pi * err
+        index[b, a] = dst
+        freed[b] = src
+
+
+@numba.njit(cache=True, nogil=True)
+def gather_blocks(pool: np.ndarray, index: np.ndarray, out: np.ndarray) -> None:
+    """``out[b, m] = pool[index[b, m]]`` (``out`` may be a strided view): NumPy's fancy indexing of
+    ``[B, M]`` rows of 3 KB blocks measured many times slower."""
+    b_len, m_len = index.shape
+    d_len = pool.shape[1]
+    for b in range(b_len):
+        for m in range(m_len):
+            row = index[b, m]
+            for i in range(d_len):
+                for j in range(d_len):
+                    out[b, m, i, j] = pool[row, i, j]
+
+
 def compact(x: np.ndarray) -> np.ndarray:
     """C-contiguous ``[..., 1, D]`` of features broadcast over the arm axis (stride 0), else ``x``
     C-contiguous: the compiled loops vectorise only over contiguous rows."""
@@ -184,14 +281,14 @@ def _sherman_morrison(inverse: np.ndarray, moment: np.ndarray, theta: np.ndarray
 
 @numba.njit(cache=True, nogil=True, fastmath=_FAST)
 def _play_linucb(inverse: np.ndarray, moment: np.ndarray, theta: np.ndarray, x: np.ndarray, utility: np.ndarray,
-                 alpha: float, lo: float, hi: float, actions: np.ndarray, reward: np.ndarray) -> None:
+                 alpha: float, lo: float, hi: float, actions: np.ndarray, reward: np.ndarray, pooled: bool) -> None:
     """LinUCB's rounds in place: contexts x [T, B, 1 or K, D] (1: shared by the arms), every arm's
-    utility [T, B, K], inverse [B, M, D, D] (M = 1: pooled); the same scores (:func:`_score_one`),
+    utility [T, B, K], inverse [B, S, D, D] (slot 0 only when pooled; S may exceed the slots used:
+    a pool of blocks run by run, ``blocks_empty``'s layout); the same scores (:func:`_score_one`),
     argmax (first maximum) and step (:func:`_step_one`) as the pure path."""
     t_len, b_len, k_len = utility.shape
     d_len = x.shape[3]
     shared = x.shape[2] == 1
-    pooled = inverse.shape[1] == 1
     px = np.empty(d_len)
     # runs are independent: play all rounds of one run before the next, so that its K inverses
     # (K D² doubles) stay in cache instead of streaming the whole [B, K, D, D] state every round
@@ -210,6 +307,26 @@ def _play_linucb(inverse: np.ndarray, moment: np.ndarray, theta: np.ndarray, x: 
             _step_one(inverse, moment, theta, b, 0 if pooled else best, x[t, b, 0 if shared else best], y, 1.0, px)
             actions[t, b] = best
             reward[b] += u
+
+
+def scores_blocks(blocks: Any, theta: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`scores` of a :class:`~regretlab.bandits.contextual._blocks.Blocks` inverse (no gather)."""
+    b, k, _ = x.shape
+    mean, width = np.empty((b, k)), np.empty((b, k))
+    _scores_blocks(blocks.store.pool, blocks.index, np.ascontiguousarray(theta), compact(x), k, mean, width)
+    return mean, width
+
+
+def sherman_morrison_blocks(blocks: Any, moment: np.ndarray, theta: np.ndarray, action: np.ndarray,
+                            x: np.ndarray, y: np.ndarray) -> tuple[Any, np.ndarray, np.ndarray]:
+    """:func:`sherman_morrison` (weight 1) on a persistent ``Blocks`` inverse: new ``(blocks, moment,
+    theta)``, copying only the index and the ``[B, M, D]`` vectors; the argument shows what it showed."""
+    store, index, rows = blocks.writable()
+    moment, theta = moment.copy(), theta.copy()
+    freed = np.empty(action.size, dtype=np.int64)
+    _step_blocks(store.pool, index, rows, moment, theta, np.ascontiguousarray(action, dtype=np.int64),
+                 np.ascontiguousarray(x), np.ascontiguousarray(y, dtype=np.float64), freed)
+    return blocks.advanced(store, index, freed), moment, theta
 
 
 def sherman_morrison(inverse: np.ndarray, moment: np.ndarray, theta: np.ndarray, action: np.ndarray,
