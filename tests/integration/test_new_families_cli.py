@@ -16,7 +16,7 @@ _load_plugins()
 
 # experiment -> (learners chosen with --algo, their family, other options at a tiny size)
 CELLS = {
-    "bandits_contextual": ("linucb_hybrid,policy_exp4", "contextual", ["--set", "dataset=wine", "--runs", "2"]),
+    "bandits_contextual": ("policy_exp4", "contextual", ["--set", "dataset=wine", "--runs", "2"]),
     "bandits_nonstationary": ("exp3_restart,glr_kl_ucb", "bandits",
                               ["--runs", "2", "--set", "min_T=100", "--set", "max_T=200"]),
     "oco_portfolio": ("metagrad,kt_vector", "oco", ["--T", "64", "--runs", "2", "--set", "points=3"]),
@@ -94,4 +94,15 @@ def test_a_learner_of_another_family_is_a_one_line_error(tmp_path):
     assert res.exit_code != 0  # in process the error is the exception; `main` prints it as one line
     message = f"{res.output}{res.exception}"
     assert "--algo must name contextual learners" in message and "'sw_ucb' of family 'bandits'" in message
+    assert "\n" not in str(res.exception)
+
+
+def test_a_learner_that_needs_parameters_the_experiment_cannot_give_names_them(tmp_path):
+    """``moderation_fixed_share`` (family ``experts``) needs ``lr`` and ``alpha``: the error says so
+    (it used to read "has no parameter(s) (bad call)")."""
+    res = _invoke(["run", "experts_adaptive", "--algo", "moderation_fixed_share", "--T", "50", "--runs", "1",
+                   "--store", str(tmp_path / "r.duckdb"), "--out", str(tmp_path), "--no-progress"])
+    assert res.exit_code != 0
+    message = f"{res.output}{res.exception}"
+    assert "learner 'moderation_fixed_share' needs the parameter(s) lr, alpha" in message
     assert "\n" not in str(res.exception)
