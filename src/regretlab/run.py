@@ -105,7 +105,12 @@ def _with_horizon(registry: Any, name: str, horizon: int, params: dict[str, Any]
     except TypeError:
         accepts = inspect.signature(entry.factory).parameters
         unknown = sorted(set(params) - set(accepts))
-        raise ValueError(f"{registry.kind} {name!r} has no parameter(s) {', '.join(unknown) or '(bad call)'}; "
+        if not unknown:  # nothing unknown: a required parameter (no default) was not given
+            missing = [k for k, p in accepts.items() if p.default is p.empty and k not in params
+                       and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+            raise ValueError(f"{registry.kind} {name!r} needs the parameter(s) {', '.join(missing)}, which this "
+                             f"caller does not give; it takes: {', '.join(accepts)}") from None
+        raise ValueError(f"{registry.kind} {name!r} has no parameter(s) {', '.join(unknown)}; "
                          f"it takes: {', '.join(accepts) or 'none'}") from None
     return entry.factory(**params)
 

@@ -25,10 +25,11 @@ _PARAMS: dict[str, dict[str, Any]] = {
     "linucb_hybrid": {"alpha": 0.25},
 }
 COLORS = {"linucb": "#0072B2", "lin_ts": "#D55E00", "square_cb": "#009E73", "epsilon_greedy_oracle": "#E69F00",
-          "explore_first": "#CC79A7", "linucb_hybrid": "#56B4E9"}  # Okabe & Ito, one per learner
+          "explore_first": "#CC79A7", "linucb_hybrid": "#56B4E9", "policy_exp4": "#000000"}  # Okabe & Ito
 LABELS = {"linucb": "LinUCB", "lin_ts": "linear TS", "square_cb": "SquareCB (ridge)",
           "epsilon_greedy_oracle": "ε-greedy (ridge)", "explore_first": "explore-first (ridge)",
-          "linucb_hybrid": "hybrid LinUCB"}
+          "linucb_hybrid": "hybrid LinUCB", "policy_exp4": "Exp4 (offline policies)"}
+_POLICIES, _POLICY_EXAMPLES = 8, 40  # policy_exp4's class: classifiers fit offline on small disjoint samples
 
 
 _SIZES = {"digits": 1797, "wine": 178, "breast_cancer": 569}  # examples: one pass
@@ -48,7 +49,8 @@ class ContextualConfig:
 
     Attributes:
         algo: comma-separated registered learners of the ``contextual`` family (made with the
-            dataset's feature dimension, a horizon of ``T`` and rewards in [0, 1]).
+            dataset's feature dimension, a horizon of ``T`` and rewards in [0, 1]; ``policy_exp4``
+            runs over a class of 8 logistic regressions, each fit offline on 40 examples).
         dataset: ``digits`` (1,797 images, 65 features with the bias, 10 classes), ``wine`` or
             ``breast_cancer``.
         components: 0 for every pixel / feature, else the top principal components kept.
@@ -91,6 +93,26 @@ def _logistic_candidate(X: np.ndarray, y: np.ndarray) -> np.ndarray | None:
     return np.asarray(clf.coef_, dtype=np.float64)
 
 
+def _offline_policies(X: np.ndarray, y: np.ndarray, seed: int) -> list[Any]:
+    """The policy class of ``policy_exp4``: ``_POLICIES`` logistic regressions, each fit offline on
+    its own ``_POLICY_EXAMPLES`` examples (disjoint random samples of the dataset, from ``seed``),
+    each playing the class it predicts."""
+    from sklearn.linear_model import LogisticRegression
+
+    from regretlab.bandits.contextual.policies import ClassifierPolicy
+
+    order = np.random.default_rng([seed, 17]).permutation(len(y))
+    size = max(2, min(_POLICY_EXAMPLES, len(y) // _POLICIES))
+    out = []
+    for j in range(_POLICIES):
+        rows = order[j * size:(j + 1) * size]
+        if np.unique(y[rows]).size < 2:  # a sample of one class: a constant policy
+            rows = np.concatenate([rows, order[np.flatnonzero(y[order] != y[rows[0]])[:1]]])
+        clf = LogisticRegression(C=1.0, max_iter=300, tol=1e-3, fit_intercept=False).fit(X[rows], y[rows])
+        out.append(ClassifierPolicy(clf))
+    return out
+
+
 def run_contextual(config: ContextualConfig, seed: int) -> dict[str, Any]:
     from regretlab.bandits.contextual.settings import (
         classification_bandit,
@@ -109,7 +131,10 @@ def run_contextual(config: ContextualConfig, seed: int) -> dict[str, Any]:
     best = cm.best_linear_policy(stream.contexts, stream.utilities, lam=1.0, candidates=[theta])
     parts = []
     for name in [n.strip() for n in config.algo.split(",") if n.strip()]:
-        learner = make_learner(name, T, utility_range=(0.0, 1.0), dim=env.dim, **_PARAMS.get(name, {}))
+        params = dict(_PARAMS.get(name, {}))
+        if name == "policy_exp4":  # Exp4 needs its policy class: classifiers trained offline
+            params["policies"] = _offline_policies(env.X, env.y, seed)
+        learner = make_learner(name, T, utility_range=(0.0, 1.0), dim=env.dim, **params)
         trace = run(learner, env, T=T, keys=keys, every=every, progress=False)
         reward = trace.metrics["utility"]  # [N, B] cumulative expected reward
         regret = cm.regret_vs_policy(reward, best.cumulative, trace.rounds)

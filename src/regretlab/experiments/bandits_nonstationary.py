@@ -75,6 +75,13 @@ class NonstationaryConfig:
         if self.min_T <= 2 * (self.changes + 1):
             raise ValueError(f"{names.get('min_T', 'min_T')} must be > 2 (changes + 1) = {2 * (self.changes + 1)}, "
                              f"got {self.min_T}")
+        from regretlab.core import learners
+
+        for name in [n.strip() for n in self.algo.split(",") if n.strip()]:
+            family = learners.get(name).family
+            if family != "bandits":
+                raise ValueError(f"{names.get('algo', 'algo')} must name K-armed bandit learners (family 'bandits': "
+                                 f"e.g. sw_ucb, d_ucb, exp3_s, m_ucb), got {name!r} of family {family!r}")
 
 
 def segment_means(config: NonstationaryConfig) -> np.ndarray:

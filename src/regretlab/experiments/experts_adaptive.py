@@ -47,6 +47,16 @@ class AdaptiveConfig:
     runs: int = 10
     every: int = 0
 
+    def validate(self, names: dict[str, str]) -> None:
+        """Every learner is one of the ``experts`` family (full-information losses)."""
+        from regretlab.core import learners
+
+        for name in [n.strip() for n in self.algo.split(",") if n.strip()]:
+            family = learners.get(name).family
+            if family != "experts":
+                raise ValueError(f"{names.get('algo', 'algo')} must name experts learners (full information: "
+                                 f"e.g. hedge, fixed_share, flh, cbce), got {name!r} of family {family!r}")
+
 
 def _learner(name: str, config: AdaptiveConfig) -> Any:
     from regretlab.run import make_learner

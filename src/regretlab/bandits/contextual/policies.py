@@ -224,7 +224,10 @@ def policy_exp4(policies: Any, dim: int, lr: float | None = None, horizon: int |
         >>> lrn.strategy(state, np.array([[[1.0, 0.0], [0.0, 1.0]]])).tolist()   # the two policies disagree
         [[0.5, 0.5]]
 
-    Expected regret against the best policy of the class ``≤ sqrt(2 T K ln N)`` (Auer, Cesa-Bianchi,
-    Freund & Schapire, SIAM J. Comput. 2002, Thm 7.1; Lattimore & Szepesvári 2020, Thm 18.1).
+    Expected regret against the best policy of the class ``≤ sqrt(2 T K ln N)`` with the default rate
+    and ``γ = 0`` (Bubeck & Cesa-Bianchi 2012, Thm 4.2; Lattimore & Szepesvári 2020, Thm 18.1), and
+    ``≤ γT + ln N/η + ηKT/2`` for a fixed ``η`` (tests/contextual/test_exp4_bound.py). Exp4 is from Auer,
+    Cesa-Bianchi, Freund & Schapire, SIAM J. Comput. 2002, §7 (their Thm 7.1 bounds the gain-based
+    variant with ``η = γ/K``, not this loss-based update).
     """
     return PolicyExp4(policies, dim, lr=lr, horizon=horizon, exploration=exploration, reward_range=reward_range)
