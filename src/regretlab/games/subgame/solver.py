@@ -306,6 +306,9 @@ class SubgameCFR:
         """Run up to ``iterations`` iterations, evaluating exploitability every ``every`` (and at
         the end); stop early once it is at most ``target`` (% of the pot).
 
+        ``callback(state, e)`` runs after each evaluation with :func:`exploitability`'s dict
+        plus ``seconds`` (solver time so far).
+
         Returns:
             (state, curve) with curve lists ``iteration``, ``exploitability_pct``, ``mbb``,
             ``seconds`` (solver time, evaluation excluded).
@@ -328,7 +331,7 @@ class SubgameCFR:
             curve["mbb"].append(e["mbb"])
             curve["seconds"].append(spent)
             if callback is not None:
-                callback(state, e)
+                callback(state, dict(e, seconds=spent))
             if target is not None and e["pct_pot"] <= target:
                 break
         return state, curve
