@@ -10,10 +10,13 @@ and 75% of the pot plus all-in, raise cap 3 (pot 10, stacks 95):
   strategies and averages) against the memory bandwidth measured in the same run (a large
   array copy) and the cache-resident working set, the arithmetic of the limit;
 * the same for a turn spot (full ranges, 75% pot + all-in, raise cap 2; 48 river cards);
+* suit isomorphism on a monotone turn (Ks9s5s2s, same ranges and bets): the solve with every
+  river card against the one with a branch per orbit (22 of 48 cards): time to 0.3% and the
+  ratio (the rainbow turn above has no suit symmetry: its tree is unchanged);
 * the peer in the same process: regretlab's treeplex CFR+ on the same tiny-deck subgame built
   history by history (``regretlab.games.subgame.history``): ms/iteration and the ratio.
 
-Usage: ``python benchmarks/subgame.py [--quick] [--skip-turn]``. Numba compiles on the first
+Usage: ``python benchmarks/subgame.py [--quick] [--skip-turn] [--skip-isomorphism | --only-isomorphism]``. Numba compiles on the first
 call (cached afterwards); a warm-up solve runs before anything is timed.
 """
 
@@ -97,6 +100,32 @@ def report(label: str, game, algos, targets, every, max_iterations, max_seconds,
                 print(f"         to {t}% of the pot: not reached in {its} iterations / {wall:.1f} s")
 
 
+def isomorphism(quick: bool, bw: float) -> None:
+    """A monotone turn solved with every river card, then with one branch per suit orbit."""
+    from regretlab.games.subgame import subgame
+
+    spot = dict(TURN, board="Ks9s5s2s")
+    seconds = 60 if quick else 240
+    out = {}
+    for iso in (False, True):
+        g = subgame(**spot, isomorphism=iso)
+        label = "suit isomorphism" if iso else "every card"
+        print(f"\nmonotone turn, {label}: {g.describe()}")
+        reached, its, wall, cpu, last, peak = solve_to(g, "dcfr", (0.5, 0.3), 20, 2000, seconds)
+        out[iso] = (reached, its, wall, cpu, last, peak)
+        print(f"  dcfr {its} iterations in {wall:.2f} s wall / {cpu:.2f} s CPU ({1e3 * wall / its:.1f} ms/it); "
+              f"last {last:.4f}% pot; peak traced memory {peak / 2**20:.0f} MiB")
+        for t in (0.5, 0.3):
+            if t in reached:
+                i, w, c, e = reached[t]
+                print(f"         to {t}% of the pot: {i} iterations, {w:.2f} s wall, {c:.2f} s CPU ({e:.4f}%)")
+    a, b = out[False], out[True]
+    print(f"  isomorphism speedup per iteration {(a[2] / a[1]) / (b[2] / b[1]):.2f}x, memory {a[5] / b[5]:.2f}x less")
+    if 0.3 in a[0] and 0.3 in b[0]:
+        print(f"  to 0.3% of the pot: {a[0][0.3][2]:.2f} s -> {b[0][0.3][2]:.2f} s CPU "
+              f"({a[0][0.3][2] / b[0][0.3][2]:.2f}x)")
+
+
 def peer(quick: bool) -> None:
     """ms/iteration of range-vector CFR+ vs the treeplex CFR+ on the same tiny-deck game."""
     from regretlab.games.cfr import cfr_plus
@@ -128,12 +157,17 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="fewer algorithms and a shorter turn budget")
     ap.add_argument("--skip-turn", action="store_true")
+    ap.add_argument("--skip-isomorphism", action="store_true", help="skip the monotone-turn isomorphism comparison")
+    ap.add_argument("--only-isomorphism", action="store_true", help="only the monotone-turn isomorphism comparison")
     ap.add_argument("--every", type=int, default=10, help="iterations between evaluations (river)")
     args = ap.parse_args()
     from regretlab.games.subgame import subgame
 
     bw = bandwidth()
     print(f"memory bandwidth (256 MiB copy, read + write): {bw / 1e9:.1f} GB/s")
+    if args.only_isomorphism:
+        isomorphism(args.quick, bw)
+        return
     algos = ("dcfr",) if args.quick else ("dcfr", "cfr+", "pcfr+")
     t0 = time.perf_counter()
     river = subgame(**RIVER)
@@ -145,6 +179,8 @@ def main() -> None:
         print(f"\nturn tree built in {time.perf_counter() - t0:.2f} s")
         report("turn spot, full ranges, 75% pot + all-in, cap 2", turn, ("dcfr",), (0.5, 0.3), 20, 2000,
                60 if args.quick else 240, bw)
+    if not args.skip_turn and not args.skip_isomorphism:
+        isomorphism(args.quick, bw)
     peer(args.quick)
     print(f"\nprocess peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**10:.0f} MiB")
 

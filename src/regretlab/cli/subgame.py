@@ -11,7 +11,8 @@ import typer
 _OPTIONS = {"board": "--board", "pot": "--pot", "stacks": "--stacks", "oop_range": "--oop-range",
             "ip_range": "--ip-range", "bets": "--bets", "raises": "--raises", "raise_cap": "--raise-cap",
             "algo": "--algo", "local": "--local", "iterations": "--iterations", "checkpoint_every": "--every",
-            "target_exploitability": "--target-exploitability", "big_blind": "--big-blind"}
+            "target_exploitability": "--target-exploitability", "big_blind": "--big-blind",
+            "isomorphism": "--isomorphism"}
 
 
 def parse_target(text: str) -> float:
@@ -74,6 +75,10 @@ def register(app: typer.Typer) -> None:
                                                                    "experiment games_subgame"),
         seed: int = typer.Option(0, "--seed", help="the cell's seed (CFR draws nothing)"),
         progress: bool = typer.Option(True, "--progress/--no-progress", help="show a progress bar"),
+        isomorphism: bool = typer.Option(True, "--isomorphism/--no-isomorphism",
+                                         help="merge suit-isomorphic turn/river cards (exact)"),
+        checkpoint: Optional[Path] = typer.Option(None, "--checkpoint", help="save the solver state here after "
+                                                  "each evaluation; resume from it if it exists (bit-identical)"),
     ) -> None:
         """Solve a subgame; shows exploitability as it falls; stores the result with --store."""
         import time
@@ -89,7 +94,7 @@ def register(app: typer.Typer) -> None:
         config = exp.Config(board=board, pot=float(pot), stacks=float(stacks), oop_range=oop_range,
                             ip_range=ip_range, bets=bets, raises=raises, raise_cap=raise_cap, algo=algo, local=local,
                             iterations=iterations, checkpoint_every=every, target_exploitability=parse_target(target),
-                            big_blind=float(big_blind))
+                            big_blind=float(big_blind), isomorphism=bool(isomorphism))
         from regretlab.sweep import validate_config
 
         validate_config(config, names=_OPTIONS)
@@ -103,18 +108,41 @@ def register(app: typer.Typer) -> None:
             cell = Cell(exp.NAME, tuple(sorted(asdict(config).items())), seed)
             with Store(store) as st:  # a bad, damaged or busy store fails now, not after the solve
                 st.check(exp.NAME)
+        from regretlab.games.subgame import make_solver
+        from regretlab.games.subgame.checkpoint import load_checkpoint, save_checkpoint
+
+        solver = make_solver(config.algo, config.local, config.iterations)
+        if checkpoint is not None and solver.fused is None:
+            raise ValueError("--checkpoint keeps the state of the regret-matching rules (cfr, cfr+, linear_cfr, dcfr, "
+                             "pcfr+); it cannot be combined with --local")
         game = exp.build(config)
         print(game.describe())
+        settings = {k: v for k, v in asdict(config).items()
+                    if k not in ("iterations", "checkpoint_every", "target_exploitability", "big_blind")}
+        resumed, before = None, {"iteration": [], "exploitability_pct": [], "mbb": [], "seconds": []}
+        if checkpoint is not None and checkpoint.exists():
+            resumed, saved = load_checkpoint(checkpoint, game, settings, "--checkpoint")
+            before.update({k: list(saved.get(k, [])) for k in before})
+            print(f"resuming from {checkpoint} at iteration {resumed.t}")
+        offset = before["seconds"][-1] if before["seconds"] else 0.0
+        seen = {k: list(v) for k, v in before.items()}
         started = time.time()
         with bar(iterations, f"{algo} subgame", fields=("exploitability",), disable=not progress) as b:
             def on_eval(state: object, e: dict) -> None:
                 b.update(state.t, exploitability=f"{e['pct_pot']:.4g}% pot")  # type: ignore[attr-defined]
+                if checkpoint is not None:
+                    for k, v in (("iteration", state.t), ("exploitability_pct", e["pct_pot"]),  # type: ignore[attr-defined]
+                                 ("mbb", e["mbb"]), ("seconds", offset + e["seconds"])):
+                        seen[k].append(v)
+                    save_checkpoint(checkpoint, state, settings, seen)
 
-            from regretlab.games.subgame import make_solver
-
-            solver = make_solver(config.algo, config.local, config.iterations)
-            state, curve = solver.solve(game, config.iterations, every=config.checkpoint_every,
+            state, curve = solver.solve(game, config.iterations, state=resumed, every=config.checkpoint_every,
                                         target=config.target_exploitability or None, callback=on_eval)
+        curve = {k: before[k] + [offset + x for x in v] if k == "seconds" else before[k] + list(v)
+                 for k, v in curve.items()}
+        if not curve["iteration"]:
+            raise ValueError(f"--checkpoint {str(checkpoint)!r} is already at iteration {state.t} >= --iterations "
+                             f"{config.iterations} and holds no curve")
         policy = solver.average_policy(state, game)
         print(f"board={board} algo={solver.name} iterations={state.t} "
               f"exploitability={curve['exploitability_pct'][-1]:.6g}% of the pot "

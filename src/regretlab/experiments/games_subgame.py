@@ -45,6 +45,7 @@ class Config:
         target_exploitability: stop once the exploitability is at most this, % of the pot
             (0: run every iteration).
         big_blind: chips per big blind (mbb/hand).
+        isomorphism: merge suit-isomorphic turn/river cards into one chance branch (exact).
     """
 
     board: str = "Ks7h2d3c8s"
@@ -61,6 +62,7 @@ class Config:
     checkpoint_every: int = 25
     target_exploitability: float = 0.3
     big_blind: float = 1.0
+    isomorphism: bool = True
 
     learner_fields: ClassVar[tuple[str, ...]] = ()
     size_fields: ClassVar[tuple[str, ...]] = ("iterations", "checkpoint_every", "raise_cap")
@@ -117,7 +119,8 @@ def build(config: Config) -> Any:
     from regretlab.games.subgame import subgame
 
     return subgame(config.board, config.pot, config.stacks, config.oop_range, config.ip_range, bets=config.bets,
-                   raises=config.raises or None, raise_cap=config.raise_cap, big_blind=config.big_blind)
+                   raises=config.raises or None, raise_cap=config.raise_cap, big_blind=config.big_blind,
+                   isomorphism=bool(config.isomorphism))
 
 
 def solve(config: Config, callback: Any = None) -> tuple[Any, Any, Any, dict]:

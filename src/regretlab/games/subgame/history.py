@@ -110,6 +110,8 @@ class HistoryGame(GameDefinition):
 
 def history_treeplex(game: SubgameGame) -> Treeplex:
     """The treeplex of :class:`HistoryGame` (tiny decks only: it enumerates every history)."""
+    if game.tree.iso_ids is not None and game.tree.iso_ids.size:
+        raise ValueError("history_treeplex needs the tree with every card (a subgame built with isomorphism=False)")
     return build_treeplex(HistoryGame(game))
 
 

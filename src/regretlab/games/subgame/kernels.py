@@ -164,13 +164,15 @@ def update_rows(i, starts, H, regret, inst, cumulative, strategy, last, reach, r
 
 @njit(cache=True)
 def sweep(i, br, strategy, kind, first_child, num_children, contrib, folder, board, decision,
-          chance_factor, valid, sd_order, sd_cards, sd_groups, sd_ngroups, hands, opp_root, scale,
-          opp, own, value, cfv, reach_rows):
+          chance_factor, valid, sd_order, sd_cards, sd_groups, sd_ngroups, hands, iso_start, iso_ids,
+          iso_perms, opp_root, scale, opp, own, value, cfv, reach_rows):
     """One pass for traverser ``i``: forward reaches, backward values.
 
     ``br``: best response (max over actions per hand) instead of following ``strategy``.
     Fills ``value [N, H]`` (root row: the traverser's expected value per hand), ``cfv [R, A]``
-    at the traverser's rows and ``reach_rows [R]`` (own reach) there.
+    at the traverser's rows and ``reach_rows [R]`` (own reach) there. A chance child ``c`` with
+    suit-isomorphic siblings merged into it (``iso_start[c] < iso_start[c + 1]``) adds
+    ``value[c, iso_perms[p, h]]`` for each of its permutations ``p`` instead of ``value[c, h]``.
     """
     N, H = opp.shape
     win = np.empty(H)
@@ -257,29 +259,39 @@ def sweep(i, br, strategy, kind, first_child, num_children, contrib, folder, boa
             for h in range(H):
                 value[n, h] = 0.0
             for j in range(nc):
-                for h in range(H):
-                    value[n, h] += value[f + j, h]
+                ch = f + j
+                m0, m1 = iso_start[ch], iso_start[ch + 1]
+                if m0 == m1:
+                    for h in range(H):
+                        value[n, h] += value[ch, h]
+                else:
+                    for m in range(m0, m1):
+                        pm = iso_perms[iso_ids[m]]
+                        for h in range(H):
+                            value[n, h] += value[ch, pm[h]]
 
 
 @njit(cache=True)
 def run_iterations(iterations, alternating, regret, cumulative, strategy, last, inst, pos, neg, weight,
                    floor, predictive, row_player, row_actions, starts0, starts1, kind, first_child, num_children,
                    contrib, folder, board, decision, chance_factor, valid, sd_order, sd_cards, sd_groups,
-                   sd_ngroups, hands, ranges, scales, opp, own, value, reach_rows):
+                   sd_ngroups, hands, iso_start, iso_ids, iso_perms, ranges, scales, opp, own, value, reach_rows):
     """``iterations`` CFR iterations with a fused regret-matching rule (the same per-row update
     as the treeplex kernels: :func:`regretlab.games.kernels.local_update`)."""
     for it in range(iterations):
         if alternating:
             for i in range(2):
                 sweep(i, False, strategy, kind, first_child, num_children, contrib, folder, board, decision,
-                      chance_factor, valid, sd_order, sd_cards, sd_groups, sd_ngroups, hands, ranges[1 - i],
+                      chance_factor, valid, sd_order, sd_cards, sd_groups, sd_ngroups, hands, iso_start, iso_ids,
+                      iso_perms, ranges[1 - i],
                       scales[i], opp, own, value, inst, reach_rows)
                 update_rows(i, starts0 if i == 0 else starts1, opp.shape[1], regret, inst, cumulative, strategy,
                             last, reach_rows, row_actions, pos[it], neg[it], floor, predictive, weight[it])
         else:
             for i in range(2):
                 sweep(i, False, strategy, kind, first_child, num_children, contrib, folder, board, decision,
-                      chance_factor, valid, sd_order, sd_cards, sd_groups, sd_ngroups, hands, ranges[1 - i],
+                      chance_factor, valid, sd_order, sd_cards, sd_groups, sd_ngroups, hands, iso_start, iso_ids,
+                      iso_perms, ranges[1 - i],
                       scales[i], opp, own, value, inst, reach_rows)
             own_reach_rows(strategy, kind, first_child, num_children, board, decision, valid, own, reach_rows)
             base.local_update(-1, regret, inst, cumulative, strategy, reach_rows, row_player, row_actions,

@@ -32,7 +32,7 @@ from regretlab.games import local as rules
 from regretlab.games.subgame import kernels as K
 from regretlab.games.subgame.cards import COMBOS, NUM_COMBOS, card_name, combo_name, parse_cards
 from regretlab.games.subgame.ranges import check_range, parse_range
-from regretlab.games.subgame.tree import Bets, PublicTree, build_tree, parse_bets
+from regretlab.games.subgame.tree import Bets, PublicTree, build_tree, parse_bets, suit_symmetries
 
 
 @dataclass
@@ -80,7 +80,7 @@ class SubgameGame:
         t = self.tree
         return (t.kind, t.first_child, t.num_children, t.contrib, t.folder, t.board, t.decision,
                 t.chance_factor, t.board_valid, t.showdown_order, t.showdown_cards, t.showdown_groups,
-                t.showdown_ngroups, t.hands)
+                t.showdown_ngroups, t.hands, t.iso_start, t.iso_ids, t.iso_perms)
 
     def bytes_per_iteration(self) -> int:
         """Bytes a fused iteration reads and writes at least: per player, three ``[N, H]`` node
@@ -128,7 +128,7 @@ def make_game(tree: PublicTree, oop: np.ndarray, ip: np.ndarray, big_blind: floa
 def subgame(board: str | list[int], pot: float, stacks: float, oop_range: str | np.ndarray,
             ip_range: str | np.ndarray, bets: str | tuple = "0.33,0.75,allin", raises: str | tuple | None = None,
             raise_cap: int = 3, deck: list[int] | None = None, big_blind: float = 1.0,
-            max_nodes: int = 5_000_000) -> SubgameGame:
+            max_nodes: int = 5_000_000, isomorphism: bool = False) -> SubgameGame:
     """Build a hold'em subgame.
 
     Args:
@@ -143,6 +143,9 @@ def subgame(board: str | list[int], pot: float, stacks: float, oop_range: str | 
         deck: cards in play (default all 52; tests use tiny decks).
         big_blind: chips per big blind (for mbb/hand).
         max_nodes: refuse bigger public trees.
+        isomorphism: merge the turn/river cards that are equivalent under the suit
+            permutations fixing the board, the deck and both ranges' weights into one branch
+            each (:func:`regretlab.games.subgame.tree.suit_symmetries`; exact).
 
     Returns:
         The :class:`SubgameGame`.
@@ -185,8 +188,11 @@ def subgame(board: str | list[int], pot: float, stacks: float, oop_range: str | 
         ranges.append(w)
     support = np.flatnonzero((ranges[0] > 0) | (ranges[1] > 0)) if all(r.shape == (NUM_COMBOS,) for r in ranges) \
         else None  # hands in neither range change nothing: leave them out of the vectors
+    perms = None
+    if isomorphism and all(r.shape == (NUM_COMBOS,) for r in ranges):
+        perms = suit_symmetries(cards, deck, ranges)
     tree = build_tree(cards, pot, stacks, Bets(sizes, rsizes, allin, check_int("raise_cap", raise_cap, minimum=1)),
-                      deck=deck, max_nodes=max_nodes, combos=support)
+                      deck=deck, max_nodes=max_nodes, combos=support, suit_perms=perms)
     return make_game(tree, ranges[0], ranges[1], big_blind)
 
 
@@ -300,6 +306,9 @@ class SubgameCFR:
         """Run up to ``iterations`` iterations, evaluating exploitability every ``every`` (and at
         the end); stop early once it is at most ``target`` (% of the pot).
 
+        ``callback(state, e)`` runs after each evaluation with :func:`exploitability`'s dict
+        plus ``seconds`` (solver time so far).
+
         Returns:
             (state, curve) with curve lists ``iteration``, ``exploitability_pct``, ``mbb``,
             ``seconds`` (solver time, evaluation excluded).
@@ -322,7 +331,7 @@ class SubgameCFR:
             curve["mbb"].append(e["mbb"])
             curve["seconds"].append(spent)
             if callback is not None:
-                callback(state, e)
+                callback(state, dict(e, seconds=spent))
             if target is not None and e["pct_pot"] <= target:
                 break
         return state, curve

@@ -15,7 +15,15 @@ above the stack is the all-in; equal sizes are merged. OOP may lead (donk-bet) o
 Check-check or a call ends the street: the next card is a chance node over every card left in
 the deck (each with the same probability ``1 / (cards left - 4)`` given both hands; hands that
 hold the card get reach 0); after an all-in call the remaining cards are dealt and the hands
-shown down. No suit isomorphism: every turn/river card is its own branch.
+shown down.
+
+Suit isomorphism (``suit_perms``, :func:`suit_symmetries`): the suit permutations that fix the
+deck and both ranges' weights and, along a path, the board and every card dealt so far form a
+group; at a chance node the cards left fall into orbits under it, and only one representative
+card per orbit is a branch. The values of the other members are the representative's with the
+hands permuted (``value_y(h) = value_x(sigma^-1 h)`` for the ``sigma`` that maps ``x`` to ``y``),
+so the solve is exact: the same values, strategies (up to the permutation) and exploitability
+as the tree with every card.
 
 Utilities are chips, zero-sum: each player is taken to have put half the starting pot in, so
 the winner of a showdown wins the loser's total contribution and a fold loses the folder's.
@@ -28,7 +36,7 @@ from itertools import combinations
 
 import numpy as np
 
-from regretlab.games.subgame.cards import COMBOS, NUM_CARDS, card_name, evaluate_many
+from regretlab.games.subgame.cards import COMBOS, NUM_CARDS, NUM_COMBOS, card_name, evaluate_many
 
 CHANCE, FOLD, SHOWDOWN = -1, -2, -3  # node kinds besides players 0 and 1
 
@@ -117,6 +125,9 @@ class PublicTree:
     showdown_ngroups: np.ndarray  # [B] int64 number of groups
     hands: np.ndarray  # [H, 2] int64 card ids of the subgame's hands
     hand_combo: np.ndarray  # [H] int64 index of each hand in COMBOS
+    iso_start: np.ndarray | None = None  # [N + 1] int64: a chance child's hand permutations are iso_ids[start[n]:start[n + 1]]
+    iso_ids: np.ndarray | None = None  # [M] int64 rows of iso_perms (empty: no isomorphism)
+    iso_perms: np.ndarray | None = None  # [P, H] int64 hand index of sigma^-1(h) per permutation
     pot: float = 0.0
     stack: float = 0.0
     meta: dict = field(default_factory=dict)
@@ -170,8 +181,42 @@ def _hands(board: list[int], deck: list[int], combos: np.ndarray | None) -> tupl
     return COMBOS[idx].copy(), idx
 
 
+def _suit_map(perm: tuple) -> np.ndarray:
+    """``[52]`` card -> card under the suit permutation ``perm`` (suit s -> perm[s])."""
+    c = np.arange(NUM_CARDS)
+    return 4 * (c // 4) + np.asarray(perm, dtype=np.int64)[c % 4]
+
+
+def suit_symmetries(board: list[int], deck: list[int] | None, weights: list[np.ndarray]) -> list[tuple]:
+    """The suit permutations (tuples ``perm[s]``) that map the deck and the board onto
+    themselves and leave every ``[1326]`` weight vector in ``weights`` unchanged (exactly).
+
+    Example:
+        >>> from regretlab.games.subgame.cards import parse_cards
+        >>> from regretlab.games.subgame.ranges import parse_range
+        >>> full = parse_range("full")
+        >>> len(suit_symmetries(parse_cards("Ks7h2d3c"), None, [full, full])), len(suit_symmetries(parse_cards("Ks7s2s3s"), None, [full, full]))
+        (1, 6)
+    """
+    from itertools import permutations
+
+    from regretlab.games.subgame.cards import _INDEX
+
+    deck_set = set(range(NUM_CARDS)) if deck is None else {int(c) for c in deck}
+    out = []
+    for perm in permutations(range(4)):
+        m = _suit_map(perm)
+        if {int(m[c]) for c in deck_set} != deck_set or {int(m[c]) for c in board} != {int(c) for c in board}:
+            continue
+        image = _INDEX[m[COMBOS[:, 0]], m[COMBOS[:, 1]]]
+        if all(np.array_equal(np.asarray(w, dtype=np.float64)[image], np.asarray(w, dtype=np.float64)) for w in weights):
+            out.append(tuple(perm))
+    return out
+
+
 def build_tree(board: list[int], pot: float, stack: float, bets: Bets, deck: list[int] | None = None,
-               max_nodes: int = 5_000_000, combos: np.ndarray | None = None) -> PublicTree:
+               max_nodes: int = 5_000_000, combos: np.ndarray | None = None,
+               suit_perms: list[tuple] | None = None) -> PublicTree:
     """The public tree of a subgame (module docstring).
 
     Args:
@@ -183,6 +228,8 @@ def build_tree(board: list[int], pot: float, stack: float, bets: Bets, deck: lis
         max_nodes: refuse (``ValueError``) a tree with more nodes than this.
         combos: the combinations that are the subgame's hands (default: all that use no board
             card; solvers pass the union of both ranges' supports, which gives the same values).
+        suit_perms: suit permutations to merge isomorphic chance branches by (module
+            docstring; :func:`suit_symmetries`), or ``None`` for every card its own branch.
 
     Returns:
         The :class:`PublicTree`.
@@ -218,11 +265,17 @@ def build_tree(board: list[int], pot: float, stack: float, bets: Bets, deck: lis
             boards[key] = len(boards)
         return boards[key]
 
-    # state: (kind, c0, c1, raises this street, board cards)
+    # suit permutations as card maps; the group along a path is the one fixing every dealt card
+    perms = [tuple(p) for p in (suit_perms or [])]
+    maps = [_suit_map(p) for p in perms]
+    root_group = tuple(k for k, m in enumerate(maps) if {int(m[c]) for c in board} == set(board))
+    node_perms: list[tuple] = []  # per node: the permutation ids its values are summed over (chance children)
+
+    # state: (kind, c0, c1, raises this street, board cards, symmetry group)
     states: list[tuple] = []
 
     def add(k: int, par: int, c: tuple, raises: int, cards: tuple, label: str, who: int = -1,
-            prob: float = 1.0) -> None:
+            prob: float = 1.0, group: tuple = (), sums: tuple = ()) -> None:
         kind.append(k)
         parent.append(par)
         contrib.append(c)
@@ -230,7 +283,8 @@ def build_tree(board: list[int], pot: float, stack: float, bets: Bets, deck: lis
         board_of.append(board_id(cards))
         labels.append(label)
         factor.append(prob)
-        states.append((raises, cards))
+        states.append((raises, cards, group))
+        node_perms.append(sums)
         if len(kind) > max_nodes:
             raise ValueError(f"the public tree has more than {max_nodes:,} nodes; use fewer bet sizes, "
                              "a lower raise cap or a later street")
@@ -239,14 +293,14 @@ def build_tree(board: list[int], pot: float, stack: float, bets: Bets, deck: lis
         return SHOWDOWN if len(cards) == 5 else CHANCE
 
     start = (pot / 2, pot / 2)
-    add(0, -1, start, 0, tuple(board), "root")
+    add(0, -1, start, 0, tuple(board), "root", group=root_group)
     first_child = []
     num_children = []
     n = 0
     while n < len(kind):
         k = kind[n]
         c = contrib[n]
-        raises, cards = states[n]
+        raises, cards, group = states[n]
         kids: list[tuple] = []
         if k in (0, 1):
             p, q = k, 1 - k
@@ -280,22 +334,35 @@ def build_tree(board: list[int], pot: float, stack: float, bets: Bets, deck: lis
             live = [x for x in deck if x not in used]
             prob = 1.0 / (len(live) - 4)
             allin = c[0] >= cap - 1e-9
+            orbit: dict[int, list] = {}  # representative -> [(member, permutation id)]
+            seen: set = set()
             for x in live:
+                if x in seen:
+                    continue
+                orbit[x] = []
+                for g in (group or (None,)):
+                    y = x if g is None else int(maps[g][x])
+                    if y not in seen:
+                        seen.add(y)
+                        orbit[x].append((y, g))
+            for x, members in orbit.items():
                 new_cards = cards + (x,)
                 if len(new_cards) == 5:
                     nk = SHOWDOWN if allin else 0
                 else:
                     nk = CHANCE if allin else 0
-                kids.append((nk, c, 0, card_name(x), -2, prob, x))
+                sub = tuple(g for g in group if int(maps[g][x]) == x)
+                sums = () if len(group) <= 1 else tuple(g for _, g in members)
+                kids.append((nk, c, 0, card_name(x), -2, prob, x, sub, sums))
         if kids:
             first_child.append(len(kind))
             num_children.append(len(kids))
             for kid in kids:
                 nk, nc, nr, lab, who = kid[:5]
                 if who == -2:  # a dealt card
-                    add(nk, n, nc, 0, cards + (int(kid[6]),), lab, -1, kid[5])
+                    add(nk, n, nc, 0, cards + (int(kid[6]),), lab, -1, kid[5], kid[7], kid[8])
                 else:
-                    add(nk, n, nc, nr, cards, lab, who)
+                    add(nk, n, nc, nr, cards, lab, who, group=group)
         else:
             first_child.append(-1)
             num_children.append(0)
@@ -335,11 +402,30 @@ def build_tree(board: list[int], pot: float, stack: float, bets: Bets, deck: lis
             groups[b, :starts.size] = starts
             groups[b, starts.size] = idx.size
             ngroups[b] = starts.size
+    iso_start = np.zeros(N + 1, dtype=np.int64)
+    iso_start[1:] = np.cumsum([len(x) for x in node_perms])
+    used = sorted({g for x in node_perms for g in x})
+    slot = {g: k for k, g in enumerate(used)}
+    iso_ids = np.array([slot[g] for x in node_perms for g in x], dtype=np.int64)
+    iso_perms = np.zeros((len(used), H), dtype=np.int64)
+    if used:
+        from regretlab.games.subgame.cards import _INDEX
+
+        where = np.full(NUM_COMBOS, -1, dtype=np.int64)
+        where[hand_combo] = np.arange(H)
+        for g, k in slot.items():
+            inv = np.argsort(maps[g])  # sigma^-1 as a card map
+            img = where[_INDEX[inv[hands[:, 0]], inv[hands[:, 1]]]]
+            if (img < 0).any():
+                raise ValueError("suit_perms must map the subgame's hands onto themselves (see suit_symmetries)")
+            iso_perms[k] = img
     tree = PublicTree(kind_a, np.array(parent, dtype=np.int64), np.array(first_child, dtype=np.int64),
                       np.array(num_children, dtype=np.int64), np.array(contrib, dtype=np.float64),
                       np.array(folder, dtype=np.int64), np.array(board_of, dtype=np.int64), decision,
                       np.array(factor, dtype=np.float64), labels, board_list, valid, order, strength, count,
-                      cards_sorted, groups, ngroups, hands, hand_combo, float(pot), float(stack))
+                      cards_sorted, groups, ngroups, hands, hand_combo, iso_start, iso_ids, iso_perms,
+                      float(pot), float(stack))
+    tree.meta["suit_perms"] = perms
     return tree
 
 
