@@ -10,42 +10,29 @@ extra forward passes every step, to show what the precomputation saves.
 
 from __future__ import annotations
 
-import argparse
 import copy
-import os
 import time
 
-os.environ.setdefault("OMP_NUM_THREADS", "1")
+import numpy as np
+import torch
 
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
+# benchmarks/_lm_batch.py: the shared model and batch; it sets OMP_NUM_THREADS=1 before torch loads
+from _lm_batch import batch, parse_args
 
-from regretlab.preference.tiny import tiny_causal_lm  # noqa: E402
-from regretlab.preference.trainer import TrainerConfig, preference_step, sequence_logprobs  # noqa: E402
+from regretlab.preference.trainer import (
+    TrainerConfig,
+    preference_step,
+    sequence_logprobs,
+)
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--hidden", type=int, default=128)
-    ap.add_argument("--layers", type=int, default=2)
-    ap.add_argument("--vocab", type=int, default=2000)
-    ap.add_argument("--batch", type=int, default=8)
-    ap.add_argument("--length", type=int, default=48, help="response tokens (prompt: half of it)")
-    ap.add_argument("--repeats", type=int, default=40)
-    ap.add_argument("--threads", type=int, default=1)
-    args = ap.parse_args()
-    torch.set_num_threads(args.threads)
-    rng = np.random.default_rng(0)
-    model = tiny_causal_lm(args.vocab, hidden=args.hidden, layers=args.layers, heads=4, max_positions=256, seed=0)
-    ref = copy.deepcopy(model).requires_grad_(False)
-    V, B, L = args.vocab, args.batch, args.length
-    prompts = [rng.integers(3, V, L // 2).tolist() for _ in range(B)]
-    chosen = [rng.integers(3, V, L).tolist() for _ in range(B)]
-    rejected = [rng.integers(3, V, L - 4).tolist() for _ in range(B)]
-    with torch.no_grad():
-        rw, rl = sequence_logprobs(ref, prompts, chosen, 0), sequence_logprobs(ref, prompts, rejected, 0)
-    lw, ll = rw.clone(), rl.clone()
-    n_params = sum(p.numel() for p in model.parameters())
+    args = parse_args(__doc__, repeats=40)
+    d = batch(args)
+    model, ref = d["model"], d["ref"]
+    prompts, chosen, rejected = d["prompts"], d["chosen"], d["rejected"]
+    rw, rl, lw, ll, n_params = d["rw"], d["rl"], d["lw"], d["ll"], d["n_params"]
+    B, L = args.batch, args.length
 
     # one model + optimiser per variant; steps interleaved round-robin so machine-load drift hits
     # all three alike; the minimum over repeats is the least load-sensitive statistic

@@ -11,45 +11,28 @@ load hits all alike; the minimum over repeats is reported (medians too).
 
 from __future__ import annotations
 
-import argparse
 import copy
-import os
 import time
 
-os.environ.setdefault("OMP_NUM_THREADS", "1")
+import numpy as np
+import torch
 
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
+# benchmarks/_lm_batch.py: the shared model and batch; it sets OMP_NUM_THREADS=1 before torch loads
+from _lm_batch import batch, parse_args
 
-from regretlab.preference.tiny import tiny_causal_lm  # noqa: E402
-from regretlab.preference.torch_loss import METHOD_LOSSES  # noqa: E402
-from regretlab.preference.trainer import TrainerConfig, preference_step, sequence_logprobs  # noqa: E402
+from regretlab.preference.torch_loss import METHOD_LOSSES
+from regretlab.preference.trainer import TrainerConfig, preference_step
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--hidden", type=int, default=128)
-    ap.add_argument("--layers", type=int, default=2)
-    ap.add_argument("--vocab", type=int, default=2000)
-    ap.add_argument("--batch", type=int, default=8)
-    ap.add_argument("--length", type=int, default=48, help="response tokens (prompt: half of it)")
-    ap.add_argument("--repeats", type=int, default=15)
-    ap.add_argument("--threads", type=int, default=1)
-    args = ap.parse_args()
-    torch.set_num_threads(args.threads)
-    rng = np.random.default_rng(0)
-    model = tiny_causal_lm(args.vocab, hidden=args.hidden, layers=args.layers, heads=4, max_positions=256, seed=0)
-    ref = copy.deepcopy(model).requires_grad_(False)
-    V, B, L = args.vocab, args.batch, args.length
-    prompts = [rng.integers(3, V, L // 2).tolist() for _ in range(B)]
-    chosen = [rng.integers(3, V, L).tolist() for _ in range(B)]
-    rejected = [rng.integers(3, V, L - 4).tolist() for _ in range(B)]
-    with torch.no_grad():
-        rw, rl = sequence_logprobs(ref, prompts, chosen, 0), sequence_logprobs(ref, prompts, rejected, 0)
-    lw, ll = rw.clone(), rl.clone()
+    args = parse_args(__doc__, repeats=15)
+    d = batch(args)
+    rng, model = d["rng"], d["model"]
+    prompts, chosen, rejected = d["prompts"], d["chosen"], d["rejected"]
+    rw, rl, lw, ll, n_params = d["rw"], d["rl"], d["lw"], d["ll"], d["n_params"]
+    B, L = args.batch, args.length
     target = torch.tensor(rng.uniform(0.2, 0.8, B), dtype=torch.float32)
     from_ref = torch.tensor(rng.random(B) < 0.5)
-    n_params = sum(p.numel() for p in model.parameters())
     state = {}
     for name in METHOD_LOSSES:
         m = copy.deepcopy(model)
