@@ -39,6 +39,9 @@ class Config:
             ``simulated`` (two actions ranked by rollouts).  rollouts: rollouts per simulated value.
         teacher: the bot that plays the ``bots`` stage.  opponents: comma-separated opponent bots.
         arena_deals: duplicate deals per (stage, opponent) match.
+        features: prompts state hand strength, equity and pot odds (``poker.prompts.render``).
+        free_text: also play the SFT and SFT+RLHF models answering in free text (stages
+            ``sft:text``, ``sft+rlhf:text``; the other stages pick the most likely legal action).
     """
 
     # bots and losses are not registered learners or environments: checked by validate()
@@ -63,6 +66,8 @@ class Config:
     teacher: str = "tag"
     opponents: str = "random,calling_station"
     arena_deals: int = 200
+    features: bool = True
+    free_text: bool = True
 
     def validate(self, names: dict[str, str] | None = None) -> None:
         """Bots, losses, the table and the percentile, before any work (one-line errors)."""
@@ -102,8 +107,10 @@ def run(config: Config, seed: int) -> dict[str, Any]:
     records = bot_tournament(table, bots, config.deals, seed=seed)
     tr = train_pipeline(table, records, percentile=config.percentile, hidden=config.hidden, layers=config.layers,
                         heads=2 if config.hidden < 32 else 4, epochs=config.epochs, rlhf_loss=config.rlhf_loss,
-                        rlhf_lr=config.rlhf_lr, seed=seed, preference=config.preference, rollouts=config.rollouts)
-    rows = evaluate_stages(table, tr, config.teacher, _names(config.opponents), config.arena_deals, seed=seed + 1)
+                        rlhf_lr=config.rlhf_lr, seed=seed, preference=config.preference, rollouts=config.rollouts,
+                        features=config.features)
+    rows = evaluate_stages(table, tr, config.teacher, _names(config.opponents), config.arena_deals, seed=seed + 1,
+                           free_text=config.free_text)
     h = tr["sft_history"]
     cols: dict[str, list[Any]] = {k: [r[k] for r in rows] for k in rows[0]}
     n = len(rows)
@@ -191,7 +198,7 @@ def summarize(rows: Any) -> list[Any]:
 register_experiment(Experiment(
     "games_pokergpt", Config, run, plot,
     demo={"players": 3, "stack": 20, "bots": "tag,lag,random", "deals": 4, "hidden": 16, "layers": 1, "epochs": 2,
-          "arena_deals": 3},
+          "arena_deals": 3, "free_text": False},
     summarize=summarize,
     description="PokerGPT on hold'em: tiny LM trained on filtered bot records (SFT, then DPO/INPO); win rate by stage",
     reference="Huang et al. 2024, PokerGPT (arXiv 2401.06781); docs/poker.md",
