@@ -106,6 +106,15 @@ def test_scores_are_the_sequence_log_probabilities(lm):
             assert abs(v - want) < 1e-4  # padding in the batch changes nothing
 
 
+def test_kind_first_decoding_sums_a_kind_over_its_sizes():
+    from regretlab.poker.model import _kind_first
+
+    menu = ["fold", "call 2", "raise 4", "raise 7", "raise 200"]
+    lp = np.log([0.30, 0.25, 0.20, 0.15, 0.10])
+    assert _kind_first(menu, list(lp)) == "raise 4"  # raise holds 0.45 > fold 0.30; its likeliest size
+    assert menu[int(np.argmax(lp))] == "fold"        # while the single most likely action is fold
+
+
 def test_scored_answer_is_the_most_likely_legal_action(lm):
     from regretlab.poker.env import _Table
     from regretlab.poker.model import LMAgent
@@ -118,3 +127,5 @@ def test_scored_answer_is_the_most_likely_legal_action(lm):
         menu = [a.text() for a in o.legal]
         sc = agent.scores([render(o)], [menu])[0]
         assert ans == menu[int(np.argmax(sc))] and parse_action(ans, o) in o.legal
+        kind = LMAgent(model, tok, decode="kind").act([o])[0]
+        assert kind in menu

@@ -210,6 +210,16 @@ def rlhf(model: Any, tokenizer: Any, examples: Sequence[dict[str, str]], *, loss
     return res
 
 
+def _kind_first(menu: list[str], scores: list[float]) -> str:
+    """The most likely size of the kind with the most total probability (``decode="kind"``)."""
+    kinds: dict[str, list[int]] = {}
+    for i, a in enumerate(menu):
+        kinds.setdefault(a.split()[0], []).append(i)
+    mass = {k: float(np.logaddexp.reduce([scores[i] for i in ix])) for k, ix in kinds.items()}
+    best = max(mass, key=lambda k: mass[k])
+    return menu[max(kinds[best], key=lambda i: scores[i])]
+
+
 class LMAgent:
     """The language model as a player, a batch of tables per call.
 
@@ -218,18 +228,21 @@ class LMAgent:
     and the end token); an illegal answer is impossible by construction. ``decode="generate"``:
     free text, greedy decoding of up to ``max_new_tokens`` words, read by the arena's parser (an
     illegal answer is re-asked once by sampling at temperature 1 from the decision's own seeded
-    stream, then a recorded fallback).
+    stream, then a recorded fallback). ``decode="kind"``: the same scores, but first the action
+    kind (fold / check / call / bet / raise) with the most probability summed over its legal sizes,
+    then its most likely size (a raise's probability is split over up to four sizes, so the single
+    most likely action under-picks raising; greedy free text chooses the kind first too).
 
     Args:
         model, tokenizer: the LM.  name: label in records.  max_new_tokens: answer length cap.
-        decode: ``score`` or ``generate``.  features: render prompts with the strength / equity /
+        decode: ``score``, ``kind`` or ``generate``.  features: render prompts with the strength / equity /
             pot-odds part (:func:`~regretlab.poker.prompts.render`; as the model was trained).
     """
 
     def __init__(self, model: Any, tokenizer: Any, name: str = "lm", max_new_tokens: int = 3,
                  num_threads: int | None = 1, decode: str = "score", features: bool = True) -> None:
-        if decode not in ("score", "generate"):
-            raise ValueError(f"decode must be 'score' or 'generate', got {decode!r}")
+        if decode not in ("score", "kind", "generate"):
+            raise ValueError(f"decode must be 'score', 'kind' or 'generate', got {decode!r}")
         self.model, self.tok, self.name, self.max_new_tokens = model.eval(), tokenizer, name, max_new_tokens
         self.num_threads, self.decode, self.features = num_threads, decode, bool(features)
 
@@ -311,7 +324,9 @@ class LMAgent:
                 return self._generate(prompts)
             menus = [[a.text() for a in o.legal] for o in observations]
             sc = self.scores(prompts, menus)
-            return [m[int(np.argmax(s))] for m, s in zip(menus, sc)]
+            if self.decode == "score":
+                return [m[int(np.argmax(s))] for m, s in zip(menus, sc)]
+            return [_kind_first(m, s) for m, s in zip(menus, sc)]
 
     def reask(self, o: Observation, error: str) -> str:
         seed = int(o.rng().integers(2**31))

@@ -110,7 +110,7 @@ def render(o: Observation, features: bool = True) -> str:
 def vocabulary(config: TableConfig) -> list[str]:
     """Every word a prompt or an answer of ``config`` can hold."""
     cards = [r + s for r in RANKS for s in SUITS]
-    top = sum(config.seat_stacks())
+    top = max(sum(config.seat_stacks()), 100)  # chip counts, and the features' percentages
     return list(WORDS) + cards + [f"p{i}" for i in range(9)] + [str(k) for k in range(top + 1)]
 
 
