@@ -37,6 +37,7 @@ class Config:
         rlhf_loss: ``dpo``, ``inpo`` or ``ipo``.  rlhf_lr: its learning rate.
         preference: ``outcome`` (won-hand action vs another, lost-hand action vs fold) or
             ``simulated`` (two actions ranked by rollouts).  rollouts: rollouts per simulated value.
+        max_pairs: at most this many simulated pairs (0: all).  rlhf_epochs: RLHF passes over the pairs.
         teacher: the bot that plays the ``bots`` stage.  opponents: comma-separated opponent bots.
         arena_deals: duplicate deals per (stage, opponent) match.
         features: prompts state hand strength, equity and pot odds (``poker.prompts.render``).
@@ -63,6 +64,8 @@ class Config:
     rlhf_lr: float = 1e-4
     preference: str = "outcome"
     rollouts: int = 8
+    max_pairs: int = 0
+    rlhf_epochs: int = 1
     teacher: str = "tag"
     opponents: str = "random,calling_station"
     arena_deals: int = 200
@@ -85,6 +88,10 @@ class Config:
         if self.preference not in ("outcome", "simulated"):
             raise ValueError(f"{label('preference', 'preference')} must be outcome or simulated, "
                              f"got {self.preference!r}")
+        for f in ("max_pairs", "rlhf_epochs"):
+            v = getattr(self, f)
+            if isinstance(v, bool) or not isinstance(v, int) or v < (0 if f == "max_pairs" else 1):
+                raise ValueError(f"{label(f, f)} must be an integer >= {0 if f == 'max_pairs' else 1}, got {v!r}")
         if not 0 <= self.percentile <= 100:
             raise ValueError(f"{label('percentile', 'percentile')} must lie in [0, 100], got {self.percentile!r}")
 
@@ -108,7 +115,8 @@ def run(config: Config, seed: int) -> dict[str, Any]:
     tr = train_pipeline(table, records, percentile=config.percentile, hidden=config.hidden, layers=config.layers,
                         heads=2 if config.hidden < 32 else 4, epochs=config.epochs, rlhf_loss=config.rlhf_loss,
                         rlhf_lr=config.rlhf_lr, seed=seed, preference=config.preference, rollouts=config.rollouts,
-                        features=config.features)
+                        features=config.features, max_pairs=config.max_pairs or None,
+                        rlhf_epochs=config.rlhf_epochs)
     rows = evaluate_stages(table, tr, config.teacher, _names(config.opponents), config.arena_deals, seed=seed + 1,
                            free_text=config.free_text)
     h = tr["sft_history"]

@@ -37,11 +37,13 @@ def train_pipeline(config: TableConfig, records: Sequence[dict[str, Any]], *, pe
                    hidden: int = 48, layers: int = 2, heads: int = 4, epochs: int = 3, lr: float = 3e-3,
                    rlhf_loss: str = "dpo", rlhf_lr: float = 1e-4, rlhf_epochs: int = 1, beta: float = 0.1,
                    seed: int = 0, output_dir: str | Path | None = None, resume: bool = True,
-                   preference: str = "outcome", rollouts: int = 8, features: bool = True) -> dict[str, Any]:
+                   preference: str = "outcome", rollouts: int = 8, features: bool = True,
+                   max_pairs: int | None = None) -> dict[str, Any]:
     """Filter, build pairs, SFT then RLHF a tiny LM on ``records``; returns models and statistics.
 
     ``preference``: ``"outcome"`` (:func:`~regretlab.poker.pipeline.preference_pairs`) or
-    ``"simulated"`` (:func:`~regretlab.poker.pipeline.simulated_pairs` with ``rollouts``).
+    ``"simulated"`` (:func:`~regretlab.poker.pipeline.simulated_pairs` with ``rollouts`` and
+    ``max_pairs``).
     ``features``: prompts with the strength / equity / pot-odds part (:func:`~regretlab.poker.prompts.render`).
 
     Returns:
@@ -60,7 +62,8 @@ def train_pipeline(config: TableConfig, records: Sequence[dict[str, Any]], *, pe
     elif preference == "simulated":
         from regretlab.poker.pipeline import simulated_pairs
 
-        prefs = simulated_pairs(records, kept, rollouts=rollouts, seed=seed, features=features)
+        prefs = simulated_pairs(records, kept, rollouts=rollouts, max_pairs=max_pairs, seed=seed,
+                                features=features)
     else:
         raise ValueError(f"preference must be 'outcome' or 'simulated', got {preference!r}")
     tok = poker_tokenizer(config)
