@@ -61,16 +61,16 @@ class Config:
     layers: int = 2
     epochs: int = 4
     rlhf_loss: str = "dpo"
-    rlhf_lr: float = 1e-4
-    preference: str = "outcome"
-    rollouts: int = 8
-    max_pairs: int = 0
-    rlhf_epochs: int = 1
+    rlhf_lr: float = 1e-3
+    preference: str = "simulated"
+    rollouts: int = 4
+    max_pairs: int = 600
+    rlhf_epochs: int = 2
     teacher: str = "tag"
     opponents: str = "random,calling_station"
     arena_deals: int = 200
     features: bool = True
-    free_text: bool = True
+    free_text: bool = False
 
     def validate(self, names: dict[str, str] | None = None) -> None:
         """Bots, losses, the table and the percentile, before any work (one-line errors)."""
@@ -206,7 +206,7 @@ def summarize(rows: Any) -> list[Any]:
 register_experiment(Experiment(
     "games_pokergpt", Config, run, plot,
     demo={"players": 3, "stack": 20, "bots": "tag,lag,random", "deals": 4, "hidden": 16, "layers": 1, "epochs": 2,
-          "arena_deals": 3, "free_text": False},
+          "arena_deals": 3, "preference": "outcome"},
     summarize=summarize,
     description="PokerGPT on hold'em: tiny LM trained on filtered bot records (SFT, then DPO/INPO); win rate by stage",
     reference="Huang et al. 2024, PokerGPT (arXiv 2401.06781); docs/poker.md",
