@@ -37,8 +37,12 @@ class Config:
         rlhf_loss: ``dpo``, ``inpo`` or ``ipo``.  rlhf_lr: its learning rate.
         preference: ``outcome`` (won-hand action vs another, lost-hand action vs fold) or
             ``simulated`` (two actions ranked by rollouts).  rollouts: rollouts per simulated value.
+        max_pairs: at most this many simulated pairs (0: all).  rlhf_epochs: RLHF passes over the pairs.
         teacher: the bot that plays the ``bots`` stage.  opponents: comma-separated opponent bots.
         arena_deals: duplicate deals per (stage, opponent) match.
+        features: prompts state hand strength, equity and pot odds (``poker.prompts.render``).
+        free_text: also play the SFT and SFT+RLHF models answering in free text (stages
+            ``sft:text``, ``sft+rlhf:text``; the other stages pick the most likely legal action).
     """
 
     # bots and losses are not registered learners or environments: checked by validate()
@@ -57,12 +61,16 @@ class Config:
     layers: int = 2
     epochs: int = 4
     rlhf_loss: str = "dpo"
-    rlhf_lr: float = 1e-4
-    preference: str = "outcome"
-    rollouts: int = 8
+    rlhf_lr: float = 1e-3
+    preference: str = "simulated"
+    rollouts: int = 4
+    max_pairs: int = 600
+    rlhf_epochs: int = 2
     teacher: str = "tag"
     opponents: str = "random,calling_station"
     arena_deals: int = 200
+    features: bool = True
+    free_text: bool = False
 
     def validate(self, names: dict[str, str] | None = None) -> None:
         """Bots, losses, the table and the percentile, before any work (one-line errors)."""
@@ -80,6 +88,10 @@ class Config:
         if self.preference not in ("outcome", "simulated"):
             raise ValueError(f"{label('preference', 'preference')} must be outcome or simulated, "
                              f"got {self.preference!r}")
+        for f in ("max_pairs", "rlhf_epochs"):
+            v = getattr(self, f)
+            if isinstance(v, bool) or not isinstance(v, int) or v < (0 if f == "max_pairs" else 1):
+                raise ValueError(f"{label(f, f)} must be an integer >= {0 if f == 'max_pairs' else 1}, got {v!r}")
         if not 0 <= self.percentile <= 100:
             raise ValueError(f"{label('percentile', 'percentile')} must lie in [0, 100], got {self.percentile!r}")
 
@@ -102,8 +114,11 @@ def run(config: Config, seed: int) -> dict[str, Any]:
     records = bot_tournament(table, bots, config.deals, seed=seed)
     tr = train_pipeline(table, records, percentile=config.percentile, hidden=config.hidden, layers=config.layers,
                         heads=2 if config.hidden < 32 else 4, epochs=config.epochs, rlhf_loss=config.rlhf_loss,
-                        rlhf_lr=config.rlhf_lr, seed=seed, preference=config.preference, rollouts=config.rollouts)
-    rows = evaluate_stages(table, tr, config.teacher, _names(config.opponents), config.arena_deals, seed=seed + 1)
+                        rlhf_lr=config.rlhf_lr, seed=seed, preference=config.preference, rollouts=config.rollouts,
+                        features=config.features, max_pairs=config.max_pairs or None,
+                        rlhf_epochs=config.rlhf_epochs)
+    rows = evaluate_stages(table, tr, config.teacher, _names(config.opponents), config.arena_deals, seed=seed + 1,
+                           free_text=config.free_text)
     h = tr["sft_history"]
     cols: dict[str, list[Any]] = {k: [r[k] for r in rows] for k in rows[0]}
     n = len(rows)
@@ -191,7 +206,7 @@ def summarize(rows: Any) -> list[Any]:
 register_experiment(Experiment(
     "games_pokergpt", Config, run, plot,
     demo={"players": 3, "stack": 20, "bots": "tag,lag,random", "deals": 4, "hidden": 16, "layers": 1, "epochs": 2,
-          "arena_deals": 3},
+          "arena_deals": 3, "preference": "outcome"},
     summarize=summarize,
     description="PokerGPT on hold'em: tiny LM trained on filtered bot records (SFT, then DPO/INPO); win rate by stage",
     reference="Huang et al. 2024, PokerGPT (arXiv 2401.06781); docs/poker.md",

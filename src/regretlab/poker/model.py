@@ -210,18 +210,72 @@ def rlhf(model: Any, tokenizer: Any, examples: Sequence[dict[str, str]], *, loss
     return res
 
 
+def _kind_first(menu: list[str], scores: list[float]) -> str:
+    """The most likely size of the kind with the most total probability (``decode="kind"``)."""
+    kinds: dict[str, list[int]] = {}
+    for i, a in enumerate(menu):
+        kinds.setdefault(a.split()[0], []).append(i)
+    mass = {k: float(np.logaddexp.reduce([scores[i] for i in ix])) for k, ix in kinds.items()}
+    best = max(mass, key=lambda k: mass[k])
+    return menu[max(kinds[best], key=lambda i: scores[i])]
+
+
 class LMAgent:
-    """The language model as a player: greedy decoding of the action after the prompt (a batch of
-    tables per call); a re-ask samples at temperature 1 from the decision's own seeded stream.
+    """The language model as a player, a batch of tables per call.
+
+    ``decode="score"`` (the default): the answer is the legal action whose text the model finds
+    most likely, ``argmax_a sum_j log pi(a_j | prompt, a_<j)`` over the legal menu ``a`` (its words
+    and the end token); an illegal answer is impossible by construction. ``decode="generate"``:
+    free text, greedy decoding of up to ``max_new_tokens`` words, read by the arena's parser (an
+    illegal answer is re-asked once by sampling at temperature 1 from the decision's own seeded
+    stream, then a recorded fallback). ``decode="kind"``: the same scores, but first the action
+    kind (fold / check / call / bet / raise) with the most probability summed over its legal sizes,
+    then its most likely size (a raise's probability is split over up to four sizes, so the single
+    most likely action under-picks raising; greedy free text chooses the kind first too).
 
     Args:
         model, tokenizer: the LM.  name: label in records.  max_new_tokens: answer length cap.
+        decode: ``score``, ``kind`` or ``generate``.  features: render prompts with the strength / equity /
+            pot-odds part (:func:`~regretlab.poker.prompts.render`; as the model was trained).
     """
 
     def __init__(self, model: Any, tokenizer: Any, name: str = "lm", max_new_tokens: int = 3,
-                 num_threads: int | None = 1) -> None:
+                 num_threads: int | None = 1, decode: str = "score", features: bool = True) -> None:
+        if decode not in ("score", "kind", "generate"):
+            raise ValueError(f"decode must be 'score', 'kind' or 'generate', got {decode!r}")
         self.model, self.tok, self.name, self.max_new_tokens = model.eval(), tokenizer, name, max_new_tokens
-        self.num_threads = num_threads
+        self.num_threads, self.decode, self.features = num_threads, decode, bool(features)
+
+    @torch.no_grad()
+    def scores(self, prompts: list[str], answers: list[list[str]]) -> list[list[float]]:
+        """``log pi(answer + EOS | prompt)`` of every candidate answer of every prompt."""
+        eos, pad = self.tok.eos_token_id, self.tok.pad_token_id
+        seqs, spans = [], []
+        for p, cands in zip(prompts, answers):
+            pe = _encode(self.tok, p)
+            for a in cands:
+                ae = _encode(self.tok, a) + [eos]
+                seqs.append(pe + ae)
+                spans.append((len(pe), len(pe) + len(ae)))
+        out: list[float] = []
+        step = 64
+        for b in range(0, len(seqs), step):
+            chunk, sp = seqs[b:b + step], spans[b:b + step]
+            L = max(len(x) for x in chunk)
+            ids = torch.full((len(chunk), L), pad, dtype=torch.long)
+            att = torch.zeros_like(ids)
+            for k, x in enumerate(chunk):  # right padding: positions are the default 0..L-1
+                ids[k, :len(x)] = torch.tensor(x)
+                att[k, :len(x)] = 1
+            logp = torch.log_softmax(self.model(input_ids=ids, attention_mask=att).logits.float(), -1)
+            for k, (s0, s1) in enumerate(sp):
+                tgt = ids[k, s0:s1]
+                out.append(float(logp[k, s0 - 1:s1 - 1].gather(1, tgt[:, None]).sum()))
+        res, i = [], 0
+        for cands in answers:
+            res.append(out[i:i + len(cands)])
+            i += len(cands)
+        return res
 
     @torch.no_grad()
     def _generate(self, prompts: list[str], sample: bool = False, seed: int = 0) -> list[str]:
@@ -264,10 +318,17 @@ class LMAgent:
         return [self.tok.decode(a, skip_special_tokens=True).strip() for a in answer]
 
     def act(self, observations: Sequence[Observation]) -> list[str]:
+        prompts = [render(o, self.features) for o in observations]
         with threads(self.num_threads):
-            return self._generate([render(o) for o in observations])
+            if self.decode == "generate":
+                return self._generate(prompts)
+            menus = [[a.text() for a in o.legal] for o in observations]
+            sc = self.scores(prompts, menus)
+            if self.decode == "score":
+                return [m[int(np.argmax(s))] for m, s in zip(menus, sc)]
+            return [_kind_first(m, s) for m, s in zip(menus, sc)]
 
     def reask(self, o: Observation, error: str) -> str:
         seed = int(o.rng().integers(2**31))
         with threads(self.num_threads):
-            return self._generate([render(o)], sample=True, seed=seed)[0]
+            return self._generate([render(o, self.features)], sample=True, seed=seed)[0]

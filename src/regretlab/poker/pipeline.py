@@ -61,9 +61,11 @@ def keep_players(records: Sequence[dict[str, Any]], percentile: float) -> set[st
     return {k for k, v in rates.items() if v >= cut}
 
 
-def decisions(records: Iterable[dict[str, Any]], players: set[str] | None = None) -> list[dict[str, Any]]:
-    """One row per decision (of ``players`` only, if given): prompt, action text, legal action
-    texts, the player, the hand and the player's net result in it (chips)."""
+def decisions(records: Iterable[dict[str, Any]], players: set[str] | None = None,
+              features: bool = True) -> list[dict[str, Any]]:
+    """One row per decision (of ``players`` only, if given): prompt (``features``: see
+    :func:`~regretlab.poker.prompts.render`), action text, legal action texts, the player, the
+    hand and the player's net result in it (chips)."""
     rows: list[dict[str, Any]] = []
     for r in records:
         def take(o: Observation, a: dict[str, Any], r: dict[str, Any] = r) -> None:
@@ -71,7 +73,7 @@ def decisions(records: Iterable[dict[str, Any]], players: set[str] | None = None
             if players is not None and name not in players:
                 return
             text = a["action"] if a["action"] in ("fold", "check") else f"{a['action']} {a['amount']}"
-            rows.append({"prompt": render(o), "action": text, "legal": [x.text() for x in o.legal],
+            rows.append({"prompt": render(o, features), "action": text, "legal": [x.text() for x in o.legal],
                          "player": name, "hand": r["hand"], "net": r["winnings"][a["seat"]],
                          "kind": a["action"]})
         replay(r, take)
@@ -159,7 +161,7 @@ def simulated_value(record: dict[str, Any], k: int, action: str, rollouts: int =
 
 
 def simulated_pairs(records: Sequence[dict[str, Any]], players: set[str] | None = None, rollouts: int = 8,
-                    max_pairs: int | None = None, seed: int = 0) -> list[dict[str, str]]:
+                    max_pairs: int | None = None, seed: int = 0, features: bool = True) -> list[dict[str, str]]:
     """Preference pairs by simulated value: at each decision (of ``players``), the action taken and
     one other legal action (seeded), each valued by :func:`simulated_value`; the better one is
     chosen (ties dropped)."""
@@ -186,7 +188,7 @@ def simulated_pairs(records: Sequence[dict[str, Any]], players: set[str] | None 
             v2 = simulated_value(r, k, alt, rollouts, seed)
             if v1 != v2:
                 hi, lo = (taken, alt) if v1 > v2 else (alt, taken)
-                out.append({"prompt": render(o), "chosen": hi, "rejected": lo})
+                out.append({"prompt": render(o, features), "chosen": hi, "rejected": lo})
             if max_pairs is not None and len(out) >= max_pairs:
                 return out
     return out

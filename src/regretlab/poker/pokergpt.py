@@ -2,7 +2,10 @@
 arena, returning the win rate of each training stage against each opponent bot.
 
 Stages: ``bots`` (the ``teacher`` bot itself in the hero seat), ``sft`` (the LM after SFT) and
-``sft+rlhf`` (after DPO / INPO on the preference pairs). The hero plays against
+``sft+rlhf`` (after DPO / INPO on the preference pairs), the LM choosing the legal action it
+finds most likely (:class:`~regretlab.poker.model.LMAgent`, ``decode="score"``); with
+``free_text`` also ``sft:text`` and ``sft+rlhf:text``, the same models answering in free text
+(greedy decoding, read by the arena's parser, illegal answers counted). The hero plays against
 ``players - 1`` copies of one opponent bot; duplicate deals with seat rotation (:mod:`.arena`).
 """
 
@@ -24,20 +27,24 @@ from regretlab.poker.pipeline import (
     sft_pairs,
 )
 
-__all__ = ["STAGES", "evaluate_stages", "train_pipeline"]
+__all__ = ["STAGES", "TEXT_STAGES", "evaluate_stages", "train_pipeline"]
 
 STAGES = ("bots", "sft", "sft+rlhf")
+TEXT_STAGES = ("sft:text", "sft+rlhf:text")
 
 
 def train_pipeline(config: TableConfig, records: Sequence[dict[str, Any]], *, percentile: float = 50.0,
                    hidden: int = 48, layers: int = 2, heads: int = 4, epochs: int = 3, lr: float = 3e-3,
                    rlhf_loss: str = "dpo", rlhf_lr: float = 1e-4, rlhf_epochs: int = 1, beta: float = 0.1,
                    seed: int = 0, output_dir: str | Path | None = None, resume: bool = True,
-                   preference: str = "outcome", rollouts: int = 8) -> dict[str, Any]:
+                   preference: str = "outcome", rollouts: int = 8, features: bool = True,
+                   max_pairs: int | None = None) -> dict[str, Any]:
     """Filter, build pairs, SFT then RLHF a tiny LM on ``records``; returns models and statistics.
 
     ``preference``: ``"outcome"`` (:func:`~regretlab.poker.pipeline.preference_pairs`) or
-    ``"simulated"`` (:func:`~regretlab.poker.pipeline.simulated_pairs` with ``rollouts``).
+    ``"simulated"`` (:func:`~regretlab.poker.pipeline.simulated_pairs` with ``rollouts`` and
+    ``max_pairs``).
+    ``features``: prompts with the strength / equity / pot-odds part (:func:`~regretlab.poker.prompts.render`).
 
     Returns:
         ``{"tokenizer", "sft_model", "rlhf_model", "kept", "sft_pairs", "preference_pairs",
@@ -46,7 +53,7 @@ def train_pipeline(config: TableConfig, records: Sequence[dict[str, Any]], *, pe
     from regretlab.poker.model import poker_tokenizer, rlhf, sft, tiny_model
 
     kept = keep_players(records, percentile)
-    rows = decisions(records, kept)
+    rows = decisions(records, kept, features)
     if not rows:
         raise ValueError("the kept players made no decisions; lower the percentile or play more hands")
     pairs = sft_pairs(rows)
@@ -55,7 +62,8 @@ def train_pipeline(config: TableConfig, records: Sequence[dict[str, Any]], *, pe
     elif preference == "simulated":
         from regretlab.poker.pipeline import simulated_pairs
 
-        prefs = simulated_pairs(records, kept, rollouts=rollouts, seed=seed)
+        prefs = simulated_pairs(records, kept, rollouts=rollouts, max_pairs=max_pairs, seed=seed,
+                                features=features)
     else:
         raise ValueError(f"preference must be 'outcome' or 'simulated', got {preference!r}")
     tok = poker_tokenizer(config)
@@ -68,19 +76,23 @@ def train_pipeline(config: TableConfig, records: Sequence[dict[str, Any]], *, pe
     res = rlhf(model, tok, prefs, loss=rlhf_loss, lr=rlhf_lr, epochs=rlhf_epochs, beta=beta, seed=seed,
                output_dir=None if out is None else out / "rlhf", resume=resume) if prefs else {}
     return {"tokenizer": tok, "sft_model": sft_model, "rlhf_model": model, "kept": sorted(kept),
-            "sft_pairs": len(pairs), "preference_pairs": len(prefs), "sft_history": hist, "rlhf": res}
+            "sft_pairs": len(pairs), "preference_pairs": len(prefs), "sft_history": hist, "rlhf": res,
+            "features": features}
 
 
 def evaluate_stages(config: TableConfig, trained: dict[str, Any], teacher: str, opponents: Sequence[str],
-                    deals: int, seed: int = 0, tables: int = 64) -> list[dict[str, Any]]:
+                    deals: int, seed: int = 0, tables: int = 64, free_text: bool = False) -> list[dict[str, Any]]:
     """Win rate (mbb/hand, 95% interval), illegal-answer rate and response time of every stage
-    against every opponent; one row per (stage, opponent)."""
+    (with ``free_text`` also the free-text stages) against every opponent; one row per (stage, opponent)."""
     from regretlab.poker.model import LMAgent
 
-    heroes: dict[str, Any] = {"bots": make_bot(teacher), "sft": LMAgent(trained["sft_model"], trained["tokenizer"], "sft"),
-              "sft+rlhf": LMAgent(trained["rlhf_model"], trained["tokenizer"], "sft+rlhf")}
+    tok, feat = trained["tokenizer"], bool(trained.get("features", True))
+    heroes: dict[str, Any] = {"bots": make_bot(teacher)}
+    for stage, key in (("sft", "sft_model"), ("sft+rlhf", "rlhf_model")):
+        heroes[stage] = LMAgent(trained[key], tok, stage, decode="score", features=feat)
+        heroes[stage + ":text"] = LMAgent(trained[key], tok, stage, decode="generate", features=feat)
     rows = []
-    for stage in STAGES:
+    for stage in STAGES + (TEXT_STAGES if free_text else ()):
         hero = heroes[stage]
         for opp in opponents:
             bot = make_bot(opp)
@@ -93,5 +105,5 @@ def evaluate_stages(config: TableConfig, trained: dict[str, Any], teacher: str, 
                          "ci_high": r.ci_high, "bb_per_100": r.bb_per_100, "hands": r.hands, "deals": r.deals,
                          "decisions": r.decisions, "illegal_rate": r.illegal_rate, "fallbacks": r.fallbacks,
                          "seconds_per_decision": r.seconds_per_decision, "seconds": time.perf_counter() - t0})
-        hero.name = teacher if stage == "bots" else stage
+        hero.name = teacher if stage == "bots" else stage.split(":")[0]
     return rows

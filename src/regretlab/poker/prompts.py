@@ -6,6 +6,15 @@ stack and the chips in front of each seat, the player's own cards, the board, th
 price to call, the action history street by street, and the legal actions with their sizes; the
 answer is an action text (``fold``, ``check``, ``call 4``, ``bet 6``, ``raise 12``).
 
+With ``features`` (the default) the prompt also states what a player computes from what it sees
+and what the rule-based teachers decide on (:mod:`regretlab.poker.bots`): ``strength S equity E
+odds P``, in percent rounded to multiples of 5 — ``S`` the hand strength against one random hand
+(pre-flop: the stored 169-class table; after the flop: Monte Carlo with 32 draws from the
+decision's own stream, a stream the bots do not use), ``E = S^k`` against the ``k`` opponents
+still in, and ``P = to_call / (pot + to_call)`` the pot odds. Without them a 100k-parameter model
+must learn hand strength from card words in a few thousand examples, which it does not
+(docs/poker.md, "Why the first model lost").
+
 The text is whitespace-separated words from a closed vocabulary (:func:`vocabulary`): the words
 below, the 52 cards, seat labels ``p0..p8`` and the integers ``0..max_chips``; so a word-level
 tokenizer covers every prompt of a game exactly.
@@ -17,15 +26,45 @@ from collections.abc import Sequence
 
 from regretlab.poker.env import RANKS, STREETS, SUITS, Observation, TableConfig
 
-__all__ = ["WORDS", "render", "vocabulary"]
+__all__ = ["WORDS", "features", "render", "vocabulary"]
 
 WORDS = ("seats", "blinds", "ante", "limit", "no", "fixed", "you", "are", "button", "stacks", "bets", "folded",
          "hand", "board", "none", "pot", "call", "to", "history", "legal", "action", "fold", "check", "bet",
-         "raise", "|", *STREETS)
+         "raise", "|", "strength", "equity", "odds", *STREETS)
 
 
-def render(o: Observation) -> str:
-    """The prompt of one decision.
+def _pct5(x: float) -> int:
+    return int(5 * round(20 * min(max(float(x), 0.0), 1.0)))
+
+
+def features(o: Observation, samples: int = 32) -> tuple[int, int, int]:
+    """``(strength, equity, odds)`` of the decision in percent, multiples of 5 (module docstring).
+
+    Example:
+        >>> from regretlab.poker.env import TableConfig, _Table
+        >>> t = _Table(TableConfig(players=3), hand=0, seed=0, names=["a", "b", "c"], slot=0)
+        >>> features(t.observation())
+        (45, 20, 40)
+    """
+    import numpy as np
+
+    from regretlab.poker.equity import hand_strength, preflop_strength
+
+    if o.board:
+        rng = np.random.default_rng(np.random.SeedSequence([int(o.seed), int(o.hand), 6271, int(o.decision)]))
+        hs = hand_strength(o.hole, o.board, samples, rng)
+    else:
+        hs = preflop_strength(o.hole)
+    k = max(1, sum(1 for i, f in enumerate(o.folded) if not f and i != o.seat))
+    odds = o.to_call / (o.pot + o.to_call) if o.to_call > 0 else 0.0
+    return _pct5(hs), _pct5(float(hs) ** k), _pct5(odds)
+
+
+_features = features
+
+
+def render(o: Observation, features: bool = True) -> str:
+    """The prompt of one decision (``features``: with the strength / equity / pot-odds part).
 
     Example:
         >>> from regretlab.poker.env import TableConfig, _Table
@@ -38,6 +77,7 @@ def render(o: Observation) -> str:
         bets p0 1 p1 2 p2 0
         hand 7s 9c
         board none
+        strength 45 equity 20 odds 40
         preflop pot 3 to call 2
         history none
         legal fold call 2 raise 4 raise 7 raise 200
@@ -52,8 +92,10 @@ def render(o: Observation) -> str:
     folded = [f"p{i}" for i, f in enumerate(o.folded) if f]
     if folded:
         parts[-1] += " folded " + " ".join(folded)
-    parts += ["hand " + " ".join(o.hole), "board " + (" ".join(o.board) if o.board else "none"),
-              f"{o.street} pot {o.pot} to call {o.to_call}"]
+    parts += ["hand " + " ".join(o.hole), "board " + (" ".join(o.board) if o.board else "none")]
+    if features:
+        parts.append("strength {} equity {} odds {}".format(*_features(o)))
+    parts.append(f"{o.street} pot {o.pot} to call {o.to_call}")
     hist, street = [], None
     for seat, st, text in o.history:
         if st != street:
@@ -68,7 +110,7 @@ def render(o: Observation) -> str:
 def vocabulary(config: TableConfig) -> list[str]:
     """Every word a prompt or an answer of ``config`` can hold."""
     cards = [r + s for r in RANKS for s in SUITS]
-    top = sum(config.seat_stacks())
+    top = max(sum(config.seat_stacks()), 100)  # chip counts, and the features' percentages
     return list(WORDS) + cards + [f"p{i}" for i in range(9)] + [str(k) for k in range(top + 1)]
 
 
