@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["fingerprint", "assert_same_fingerprint"]
+__all__ = ["assert_same_fingerprint", "assert_same_state", "fingerprint", "pure_update", "snapshot"]
 
 
 def fingerprint(values: Any) -> Any:
@@ -78,3 +78,46 @@ def figure_problems(fig: Any, path: Any, *, symlog: bool = True) -> list[str]:
         problems += [f"{path}: symlog {axis} axis" for ax in fig.axes for axis, scale in
                      (("x", ax.get_xscale()), ("y", ax.get_yscale())) if scale == "symlog"]
     return problems
+
+
+def snapshot(state: Any) -> Any:
+    """A deep copy of a learner state's arrays (NamedTuples and tuples rebuilt, other values as
+    they are), to check later that an update left its argument alone."""
+    if isinstance(state, np.ndarray):
+        return state.copy()
+    if isinstance(state, tuple):
+        items = [snapshot(v) for v in state]
+        return type(state)(*items) if hasattr(state, "_fields") else tuple(items)
+    return state
+
+
+def assert_same_state(a: Any, b: Any, where: str = "state") -> None:
+    """``a`` and ``b`` hold equal arrays field by field (other values by ``==``); the message names
+    the first field that differs."""
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        np.testing.assert_array_equal(a, b, err_msg=where)
+    elif isinstance(a, tuple):
+        assert isinstance(b, tuple) and len(a) == len(b), where
+        for name, x, y in zip(getattr(a, "_fields", range(len(a))), a, b):
+            assert_same_state(x, y, f"{where}.{name}")
+    else:
+        assert a == b or (a is None and b is None), (where, a, b)
+
+
+def pure_update(learner: Any, state: Any, feedback: Any) -> Any:
+    """``learner.update(state, feedback)``, checking the contract's purity: the argument is left
+    alone and the same update twice gives the same state.
+
+    Example:
+        >>> from regretlab.core import FullInfo, rng
+        >>> from regretlab.experts import hedge
+        >>> h = hedge(lr=0.1)
+        >>> s = pure_update(h, h.init(rng.spawn_keys(0, 2), 3), FullInfo(-np.ones((2, 3))))
+        >>> s.t.tolist()
+        [1, 1]
+    """
+    kept = snapshot(state)
+    new = learner.update(state, feedback)
+    assert_same_state(state, kept)
+    assert_same_state(learner.update(state, feedback), new, "repeated update")
+    return new

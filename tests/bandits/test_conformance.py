@@ -23,6 +23,7 @@ import pytest
 from regretlab.bandits.combinatorial import EnumerationOracle, Exp2, FixedSetOracle, FTPLSemiBandit, SemiBanditSetting
 from regretlab.core import Bandit, FullInfo, SemiBandit, learners, rng
 from regretlab.run import run
+from regretlab.testing import pure_update
 
 ARMED = [(e.name, p) for fam in ("bandits", "switching") for e in learners.entries(fam) for p in e.test_params]
 SEMI = [(e.name, p) for e in learners.entries("semibandits") for p in e.test_params]
@@ -42,36 +43,6 @@ def _rewards(kind, lo, hi, keys, t, size):
     u = rng.uniform(rng.derive(keys, "env"), t, size)
     x = {"uniform": u, "low": np.zeros_like(u), "high": np.ones_like(u), "tiny": 1e-12 * u}[kind]
     return np.clip(lo + (hi - lo) * x, lo, hi)
-
-
-def _snapshot(x):
-    if isinstance(x, np.ndarray):
-        return x.copy()
-    if isinstance(x, tuple):
-        items = [_snapshot(v) for v in x]
-        return type(x)(*items) if hasattr(x, "_fields") else tuple(items)
-    return x
-
-
-def _assert_same(a, b, where="state"):
-    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-        np.testing.assert_array_equal(a, b, err_msg=where)
-    elif isinstance(a, tuple):
-        assert isinstance(b, tuple) and len(a) == len(b), where
-        names = getattr(a, "_fields", range(len(a)))
-        for name, x, y in zip(names, a, b):
-            _assert_same(x, y, f"{where}.{name}")
-    else:
-        assert a == b or (a is None and b is None), (where, a, b)
-
-
-def _pure_update(learner, state, feedback):
-    """``update`` that must leave its argument alone and give the same state when repeated."""
-    kept = _snapshot(state)
-    new = learner.update(state, feedback)
-    _assert_same(state, kept)
-    _assert_same(learner.update(state, feedback), new, "repeated update")
-    return new
 
 
 def _with_horizon(name, params, horizon):
@@ -118,7 +89,7 @@ def _play_armed(learner, keys, k, rounds, mode=None, kind="uniform", check_purit
         u = _rewards(kind, lo, hi, keys, t, k)
         a = rng.sample_actions(act, t, p)
         fb = FullInfo(u) if learner.feedback is FullInfo else Bandit(a, u[rows, a], p[rows, a], context=ctx)
-        state = _pure_update(learner, state, fb) if check_purity else learner.update(state, fb)
+        state = pure_update(learner, state, fb) if check_purity else learner.update(state, fb)
     return np.stack(out), state
 
 
@@ -362,7 +333,7 @@ def _play_semi(learner, keys, rounds, kind="uniform", check_purity=False):
         np.testing.assert_array_equal(chosen, inst.table(ctx, keys.size)[rows, h])  # a row of the table
         u = _rewards(kind, lo, hi, keys, t, inst.d)
         fb = SemiBandit(chosen, np.where(chosen, u, 0.0), context=ctx)
-        state = _pure_update(learner, state, fb) if check_purity else learner.update(state, fb)
+        state = pure_update(learner, state, fb) if check_purity else learner.update(state, fb)
         strategies.append(np.array(p, copy=True))
         chosen_all.append(chosen)
     return np.stack(strategies), np.stack(chosen_all), state

@@ -17,6 +17,7 @@ import pytest
 
 from regretlab.core import Bandit, FullInfo, learners, rng
 from regretlab.run import run
+from regretlab.testing import pure_update
 
 K = 3
 CASES = [(e.name, p) for e in learners.entries("contextual") for p in e.test_params]
@@ -53,26 +54,6 @@ def _rewards(kind, lo, hi, keys, t):
     return np.clip(lo + (hi - lo) * x, lo, hi)
 
 
-def _snapshot(x):
-    if isinstance(x, np.ndarray):
-        return x.copy()
-    if isinstance(x, tuple):
-        items = [_snapshot(v) for v in x]
-        return type(x)(*items) if hasattr(x, "_fields") else tuple(items)
-    return x
-
-
-def _assert_same(a, b, where="state"):
-    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-        np.testing.assert_array_equal(a, b, err_msg=where)
-    elif isinstance(a, tuple):
-        assert isinstance(b, tuple) and len(a) == len(b), where
-        for name, x, y in zip(getattr(a, "_fields", range(len(a))), a, b):
-            _assert_same(x, y, f"{where}.{name}")
-    else:
-        assert a == b or (a is None and b is None), (where, a, b)
-
-
 def _play(learner, keys, rounds, mode, kind="uniform", purity=False):
     """The driver's protocol by hand: strategies ``[T, B, K]`` and the last state."""
     lo, hi = _range(learner)
@@ -87,14 +68,7 @@ def _play(learner, keys, rounds, mode, kind="uniform", purity=False):
         u = _rewards(kind, lo, hi, keys, t)
         a = rng.sample_actions(act, t, p)
         fb = Bandit(a, u[rows, a], p[rows, a], context=x)
-        if purity:
-            kept = _snapshot(state)
-            new = learner.update(state, fb)
-            _assert_same(state, kept)
-            _assert_same(learner.update(state, fb), new, "repeated update")
-            state = new
-        else:
-            state = learner.update(state, fb)
+        state = pure_update(learner, state, fb) if purity else learner.update(state, fb)
     return np.stack(out), state
 
 

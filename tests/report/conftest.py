@@ -270,3 +270,25 @@ def report_page(report_store: Path, tmp_path_factory: pytest.TempPathFactory) ->
     finally:
         os.chdir(here)
     return out
+
+
+@pytest.fixture
+def saved_figure_problems(monkeypatch):
+    """``problems(symlog=False) -> list``: from then on every ``plot_style.save`` appends the
+    figure's :func:`regretlab.testing.figure_problems` (a symlog axis counts as one unless
+    ``symlog``) to the returned list."""
+    from regretlab import plot_style as style
+    from regretlab.testing import figure_problems
+
+    def start(symlog: bool = False) -> list[str]:
+        found: list[str] = []
+        real = style.save
+
+        def save(fig, path, formats_=None):
+            found.extend(figure_problems(fig, path, symlog=symlog))
+            return real(fig, path, formats_)
+
+        monkeypatch.setattr(style, "save", save)
+        return found
+
+    return start

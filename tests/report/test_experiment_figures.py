@@ -14,7 +14,7 @@ from regretlab import plot_style as style
 from regretlab.experiments import get_experiment
 from regretlab.store import Store
 from regretlab.summary import Estimate, Verdict, entries, format_estimate
-from regretlab.testing import assert_rounded_to_se, figure_problems
+from regretlab.testing import assert_rounded_to_se
 
 STYLED = {
     "experts": {"algo": "hedge,adahedge,ftl", "T": 300, "runs": 5},
@@ -26,18 +26,8 @@ STYLED = {
     "inpo_toy": None,  # its demo config
 }
 
-def _checked_save(monkeypatch, problems):
-    real = style.save
-
-    def save(fig, path, formats_=None):
-        problems.extend(figure_problems(fig, path))
-        return real(fig, path, formats_)
-
-    monkeypatch.setattr(style, "save", save)
-
-
 @pytest.mark.parametrize("case", list(STYLED))
-def test_styled_experiment_figure_and_summary(case, tmp_path, monkeypatch):
+def test_styled_experiment_figure_and_summary(case, tmp_path, saved_figure_problems):
     name = case.split("_gaussian")[0]
     if name == "inpo_toy":
         pytest.importorskip("torch", reason="inpo_toy needs the [llm] extra (torch)")
@@ -49,8 +39,7 @@ def test_styled_experiment_figure_and_summary(case, tmp_path, monkeypatch):
         if name in ("inpo_loss", "generators"):
             db.put(name, config, 1, exp.run(config, 1))  # two seeds of one config pool
         rows = db.rows(name)
-    problems: list[str] = []
-    _checked_save(monkeypatch, problems)
+    problems = saved_figure_problems(symlog=True)
     paths = exp.plot(rows, tmp_path / "fig")
     assert problems == []
     suffixes = sorted(p.suffix for p in paths)

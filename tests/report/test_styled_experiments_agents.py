@@ -14,7 +14,7 @@ from regretlab import plot_style as style
 from regretlab.experiments import get_experiment
 from regretlab.store import Store
 from regretlab.summary import Estimate, Verdict, entries, format_estimate
-from regretlab.testing import assert_rounded_to_se, figure_problems
+from regretlab.testing import assert_rounded_to_se
 
 # experiment -> the figures it draws
 STYLED = {
@@ -26,16 +26,6 @@ STYLED = {
     "agents_transformer": ["agents_transformer.png"],
 }
 TORCH = ("agents_lsa", "agents_transformer")
-
-
-def _checked_save(monkeypatch, problems):
-    real = style.save
-
-    def save(fig, path, formats_=None):
-        problems.extend(figure_problems(fig, path, symlog=False))
-        return real(fig, path, formats_)
-
-    monkeypatch.setattr(style, "save", save)
 
 
 def _demo_rows(name, tmp_path):
@@ -54,10 +44,9 @@ def _verdicts(name, tmp_path):
 
 
 @pytest.mark.parametrize("name", list(STYLED))
-def test_agents_experiment_figure_and_summary(name, tmp_path, monkeypatch):
+def test_agents_experiment_figure_and_summary(name, tmp_path, saved_figure_problems):
     exp, rows = _demo_rows(name, tmp_path)
-    problems: list[str] = []
-    _checked_save(monkeypatch, problems)
+    problems = saved_figure_problems()
     paths = exp.plot(rows, tmp_path / "fig")
     assert problems == []
     assert sorted(p.name for p in paths if p.suffix == ".png") == sorted(STYLED[name])

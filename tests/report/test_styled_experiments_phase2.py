@@ -15,7 +15,7 @@ from regretlab import plot_style as style
 from regretlab.experiments import get_experiment
 from regretlab.store import Store
 from regretlab.summary import Estimate, Verdict, entries, format_estimate
-from regretlab.testing import assert_rounded_to_se, figure_problems
+from regretlab.testing import assert_rounded_to_se
 
 # experiment -> does its summary test a claim (at least one verdict)?
 STYLED = {
@@ -40,16 +40,6 @@ STYLED = {
     "experts_adaptive": True,
 }
 
-def _checked_save(monkeypatch, problems):
-    real = style.save
-
-    def save(fig, path, formats_=None):
-        problems.extend(figure_problems(fig, path, symlog=False))
-        return real(fig, path, formats_)
-
-    monkeypatch.setattr(style, "save", save)
-
-
 def _demo_rows(name, tmp_path):
     exp = get_experiment(name)
     if exp.requires is not None and exp.requires():
@@ -61,10 +51,9 @@ def _demo_rows(name, tmp_path):
 
 
 @pytest.mark.parametrize("name", list(STYLED))
-def test_styled_experiment_figure_and_summary(name, tmp_path, monkeypatch):
+def test_styled_experiment_figure_and_summary(name, tmp_path, saved_figure_problems):
     exp, rows = _demo_rows(name, tmp_path)
-    problems: list[str] = []
-    _checked_save(monkeypatch, problems)
+    problems = saved_figure_problems()
     paths = exp.plot(rows, tmp_path / "fig")
     assert problems == []
     suffixes = sorted(p.suffix for p in paths)

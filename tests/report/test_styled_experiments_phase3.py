@@ -15,7 +15,7 @@ from regretlab import plot_style as style
 from regretlab.experiments import get_experiment
 from regretlab.store import Store
 from regretlab.summary import Estimate, Verdict, entries, format_estimate
-from regretlab.testing import assert_rounded_to_se, figure_problems
+from regretlab.testing import assert_rounded_to_se
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -48,21 +48,10 @@ def _demo_rows(name, tmp_path_factory, **overrides):
     return _ROWS[key]
 
 
-def _checked_save(monkeypatch, problems):
-    real = style.save
-
-    def save(fig, path, formats_=None):
-        problems.extend(figure_problems(fig, path, symlog=False))
-        return real(fig, path, formats_)
-
-    monkeypatch.setattr(style, "save", save)
-
-
 @pytest.mark.parametrize("name", list(STYLED))
-def test_styled_experiment_figure_and_summary(name, tmp_path, tmp_path_factory, monkeypatch):
+def test_styled_experiment_figure_and_summary(name, tmp_path, tmp_path_factory, saved_figure_problems):
     exp, rows = _demo_rows(name, tmp_path_factory)
-    problems: list[str] = []
-    _checked_save(monkeypatch, problems)
+    problems = saved_figure_problems()
     paths = exp.plot(rows, tmp_path / "fig")
     assert problems == []
     suffixes = sorted(p.suffix for p in paths)
