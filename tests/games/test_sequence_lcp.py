@@ -11,40 +11,9 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from regretlab.games import kuhn_poker
-from regretlab.games.io import game_from_dict
 from regretlab.games.sequence_form import sequence_form_lp
 from regretlab.games.sequence_lcp import lemke, sequence_form_lcp
-
-
-# the same small games are defined in test_agent_qre.py / test_sequence_lcp.py (importlib test mode: no shared module)
-def leaf(*u):
-    return {"type": "terminal", "utilities": [float(x) for x in u]}
-
-
-def one_shot(a: np.ndarray, b: np.ndarray):
-    """The simultaneous-move game (a, b) as an extensive-form game: player 1 does not see player 0's move."""
-    kids = [{"type": "decision", "player": 1, "infoset": "P1", "actions": list(range(a.shape[1])),
-             "children": [leaf(a[i, j], b[i, j]) for j in range(a.shape[1])]} for i in range(a.shape[0])]
-    root = {"type": "decision", "player": 0, "infoset": "P0", "actions": list(range(a.shape[0])), "children": kids}
-    return game_from_dict({"format": "regretlab.efg/1", "name": "one_shot", "num_players": 2, "root": root})
-
-
-def beer_quiche():
-    """Cho & Kreps (QJE 1987): the sender is strong (0.9) or weak (0.1), has beer or quiche (the
-    strong prefer beer, the weak quiche: +1), and gains 2 if the receiver, who sees only the
-    breakfast, does not duel; the receiver gains 1 for duelling the weak or sparing the strong.
-    Every equilibrium is pooling (both types order the same breakfast)."""
-    def sender(kind, prefers):
-        kids = []
-        for b, food in enumerate(("beer", "quiche")):
-            base = 1.0 if b == prefers else 0.0
-            duel = 1.0 if kind == "weak" else 0.0
-            kids.append({"type": "decision", "player": 1, "infoset": food, "actions": [0, 1],
-                         "children": [leaf(base, duel), leaf(base + 2, 1 - duel)]})
-        return {"type": "decision", "player": 0, "infoset": kind, "actions": [0, 1], "children": kids}
-    root = {"type": "chance", "outcomes": [{"prob": 0.9, "child": sender("strong", 0)},
-                                           {"prob": 0.1, "child": sender("weak", 1)}]}
-    return game_from_dict({"format": "regretlab.efg/1", "name": "beer_quiche", "num_players": 2, "root": root})
+from regretlab.games.small_games import beer_quiche, one_shot
 
 
 def perturbed_kuhn(seed: int):
