@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from regretlab.games.normal_form import NormalFormGame, prisoners_dilemma
@@ -65,15 +65,32 @@ def test_matrix_games_equal_openspiel(name, alpha, m, local):
         np.testing.assert_allclose(ours.pi @ ours.transition, ours.pi, atol=1e-14)
 
 
+def _agreement_tolerance(result) -> float:
+    """How closely two correct solvers can agree on this chain's stationary distribution.
+
+    A stationary vector computed with a residual r differs from the true one by at most
+    ||Z||_1 * r, where Z = (I - P + 1 pi)^-1 is the fundamental matrix (Cho & Meyer 2001,
+    "Comparison of perturbation bounds for the stationary distribution of a Markov chain",
+    bound kappa_1). OpenSpiel's eigen-solve has a residual of about machine epsilon, so on a
+    chain with two near-absorbing profiles (||Z||_1 ~ 1e9) the two answers may differ in the
+    7th digit although both are stationary to 1e-16; on well-mixed chains this is below 1e-9.
+    """
+    P, pi = result.transition, result.pi
+    n = len(P)
+    z = np.linalg.inv(np.eye(n) - P + np.outer(np.ones(n), pi))
+    return max(1e-9, 8 * np.finfo(float).eps * np.abs(z).sum(axis=0).max())
+
+
 @settings(max_examples=10, deadline=None)
 @given(seed=st.integers(0, 10_000), shape=st.sampled_from([(3, 4), (2, 3, 2), (4, 4)]),
        alpha=st.sampled_from([0.3, 5.0, math.inf]))
+@example(seed=41, shape=(2, 3, 2), alpha=5.0)  # ||Z||_1 ~ 1.7e9: agreement only to ~8e-8 (CI, stop 23)
 def test_random_multipopulation_equals_openspiel(seed, shape, alpha):
     tables = list(np.random.default_rng(seed).uniform(-1, 1, size=(len(shape), *shape)))
     ours = alpharank(tables, alpha=alpha, m=30, population="multi", eps=0.05)
     theirs = _openspiel(tables, alpha, 30, eps=0.05)
     if theirs is not None:  # None: OpenSpiel's eigen-solve saw a second eigenvalue within 1e-10 of 1
-        np.testing.assert_allclose(ours.pi, theirs, atol=1e-9)
+        np.testing.assert_allclose(ours.pi, theirs, atol=_agreement_tolerance(ours))
     np.testing.assert_allclose(ours.pi @ ours.transition, ours.pi, atol=1e-14)
     assert ours.profiles.shape == (int(np.prod(shape)), len(shape))
 
