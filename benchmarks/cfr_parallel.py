@@ -8,11 +8,14 @@ would give if the work splits evenly, which the subtree groups are built to do; 
 this runs on is shared, so the wall-clock ratio understates it). Checks that both give the
 same strategies bit for bit.
 
+The hold'em river and turn spots of ``benchmarks/subgame.py`` (full ranges) with range-vector
+DCFR, 1 vs N threads, the same way.
+
 Then batched MCCFR: ``mccfr_batch(seeds=range(64))`` against 64 calls of the single-seed
 solver on Leduc, for several run lengths (the batched pass saves the per-run Python work;
 the sampled traversals themselves cost the same), with identical per-seed results checked.
 
-Usage: ``python benchmarks/cfr_parallel.py [--quick] [--threads N] [--skip-leduc3]``.
+Usage: ``python benchmarks/cfr_parallel.py [--quick] [--threads N] [--skip-leduc3] [--skip-subgame] [--skip-batch]``.
 """
 
 from __future__ import annotations
@@ -37,6 +40,29 @@ def bench_threads(label, game, iterations, repeats, threads, **kw):
     from regretlab.games.cfr import cfr_plus
 
     one, many = cfr_plus(**kw), cfr_plus(threads=threads, **kw)
+    s1 = one.update(one.init(game), game, 1)  # compile + warm
+    sn = many.update(many.init(game), game, 1)
+    w1 = wn = c1 = cn = float("inf")
+    for _ in range(repeats):
+        a = timed(lambda: one.update(s1, game, iterations))
+        b = timed(lambda: many.update(sn, game, iterations))
+        if a[0] < w1:
+            w1, c1 = a
+        if b[0] < wn:
+            wn, cn = b
+    x, y = one.update(s1, game, 3), many.update(sn, game, 3)
+    same = np.array_equal(x.cumulative, y.cumulative) and np.array_equal(x.strategy, y.strategy)
+    return (label, w1 / iterations * 1e3, wn / iterations * 1e3, w1 / wn, threads * c1 / cn, same)
+
+
+def bench_subgame(label, spec, iterations, repeats, threads, algo="dcfr"):
+    """Range-vector DCFR on a hold'em subgame (benchmarks/subgame.py's spots), 1 vs ``threads``."""
+    import numpy as np
+
+    from regretlab.games.subgame import make_solver, subgame
+
+    game = subgame(**spec)
+    one, many = make_solver(algo), make_solver(algo, threads=threads)
     s1 = one.update(one.init(game), game, 1)  # compile + warm
     sn = many.update(many.init(game), game, 1)
     w1 = wn = c1 = cn = float("inf")
@@ -78,6 +104,7 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2, help="threads of the parallel runs (default 2)")
     ap.add_argument("--skip-leduc3", action="store_true", help="skip 3-player Leduc (slow to build)")
     ap.add_argument("--skip-batch", action="store_true", help="skip batched MCCFR")
+    ap.add_argument("--skip-subgame", action="store_true", help="skip the hold'em river and turn spots")
     args = ap.parse_args()
     from regretlab.games.openspiel import from_openspiel
     from regretlab.games.poker import leduc_poker
@@ -93,7 +120,16 @@ def main() -> None:
     if not args.skip_leduc3:
         rows.append(bench_threads("leduc_poker(players=3)", leduc_poker(3), 2 if args.quick else 4,
                                   reps, args.threads))
-    print(f"CFR+ per iteration, 1 vs {args.threads} threads")
+    if not args.skip_subgame:
+        import sys
+
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        from subgame import RIVER, TURN
+
+        rows.append(bench_subgame("NLHE river spot (DCFR)", RIVER, 10 if args.quick else 50, reps, args.threads))
+        if not args.quick:
+            rows.append(bench_subgame("NLHE turn spot (DCFR)", TURN, 2, 2, args.threads))
+    print(f"CFR+ per iteration (range-vector DCFR on the hold'em spots), 1 vs {args.threads} threads")
     print(f"{'game':<26}{'1 thread ms':>13}{f'{args.threads} threads ms':>14}{'wall x':>9}{'cpu-time x':>12}  same")
     for label, a, b, r, c, same in rows:
         print(f"{label:<26}{a:>13.4f}{b:>14.4f}{r:>8.2f}x{c:>11.2f}x  {same}")

@@ -23,6 +23,8 @@ CASES = [
      "note": "a board with the same card twice"},
     {"id": "subgame-board-size", "argv": _solve(board="Ks7h"), "expect": "3, 4 or 5 cards",
      "note": "a board of two cards"},
+    {"id": "subgame-threads", "argv": _solve("--threads", "0"), "expect": "--threads must be an integer >= 1",
+     "note": "no cores for the sweeps"},
     {"id": "subgame-bet-size", "argv": _solve("--bets", "0,0.75"), "expect": "> 0",
      "note": "a bet size <= 0"},
     {"id": "subgame-bet-text", "argv": _solve("--bets", "half,allin"), "expect": "not a fraction of the pot",

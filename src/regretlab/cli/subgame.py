@@ -75,6 +75,7 @@ def register(app: typer.Typer) -> None:
                                                                    "experiment games_subgame"),
         seed: int = typer.Option(0, "--seed", help="the cell's seed (CFR draws nothing)"),
         progress: bool = typer.Option(True, "--progress/--no-progress", help="show a progress bar"),
+        threads: int = typer.Option(1, "--threads", help="cores of the sweeps (the same numbers at any count)"),
         isomorphism: bool = typer.Option(True, "--isomorphism/--no-isomorphism",
                                          help="merge suit-isomorphic turn/river cards (exact)"),
         checkpoint: Optional[Path] = typer.Option(None, "--checkpoint", help="save the solver state here after "
@@ -111,7 +112,9 @@ def register(app: typer.Typer) -> None:
         from regretlab.games.subgame import make_solver
         from regretlab.games.subgame.checkpoint import load_checkpoint, save_checkpoint
 
-        solver = make_solver(config.algo, config.local, config.iterations)
+        from regretlab.games.cfr import check_threads
+
+        solver = make_solver(config.algo, config.local, config.iterations, check_threads(threads, "--threads"))
         if checkpoint is not None and solver.fused is None:
             raise ValueError("--checkpoint keeps the state of the regret-matching rules (cfr, cfr+, linear_cfr, dcfr, "
                              "pcfr+); it cannot be combined with --local")

@@ -29,6 +29,7 @@ import numpy as np
 from regretlab.core import rng
 from regretlab.core.errors import check_int
 from regretlab.games import local as rules
+from regretlab.games.cfr import check_threads, using_threads
 from regretlab.games.subgame import kernels as K
 from regretlab.games.subgame.cards import COMBOS, NUM_COMBOS, card_name, combo_name, parse_cards
 from regretlab.games.subgame.ranges import check_range, parse_range
@@ -63,7 +64,7 @@ class SubgameGame:
 
     def work(self) -> tuple[np.ndarray, ...]:
         """``opp, own, value [N, H]``, ``inst [R, A]``, ``reach [R]`` (allocated once)."""
-        if not self.buffers:
+        if "opp" not in self.buffers:
             N, H = self.tree.num_nodes, self.tree.num_hands
             self.buffers.update(opp=np.zeros((N, H)), own=np.zeros((N, H)), value=np.zeros((N, H)),
                                 inst=np.zeros((self.num_rows, self.max_actions)), reach=np.zeros(self.num_rows))
@@ -81,6 +82,24 @@ class SubgameGame:
         return (t.kind, t.first_child, t.num_children, t.contrib, t.folder, t.board, t.decision,
                 t.chance_factor, t.board_valid, t.showdown_order, t.showdown_cards, t.showdown_groups,
                 t.showdown_ngroups, t.hands, t.iso_start, t.iso_ids, t.iso_perms)
+
+    def parallel_args(self, threads: int) -> tuple[np.ndarray, np.ndarray]:
+        """``(terminals, chunks)`` for :func:`kernels.sweep_parallel` on ``threads`` threads: the
+        terminal nodes dealt round-robin by cost (showdowns first) into ``threads`` equal blocks,
+        so that each thread's contiguous share of the loop holds as many showdowns as folds as the
+        others; and the hand-block boundaries ``[threads + 1]``."""
+        key = ("parallel", int(threads))
+        if key not in self.buffers:
+            t = self.tree
+            sd = np.flatnonzero(t.kind == K.SHOWDOWN)
+            fold = np.flatnonzero(t.kind == K.FOLD)
+            order = np.concatenate([sd, fold])
+            blocks = [order[j::threads] for j in range(threads)]
+            terminals = np.ascontiguousarray(np.concatenate(blocks)).astype(np.int64)
+            H = t.num_hands
+            chunks = np.linspace(0, H, min(threads, max(H, 1)) + 1).round().astype(np.int64)
+            self.buffers[key] = (terminals, chunks)
+        return self.buffers[key]
 
     def bytes_per_iteration(self) -> int:
         """Bytes a fused iteration reads and writes at least: per player, three ``[N, H]`` node
@@ -255,6 +274,8 @@ class SubgameCFR:
         w = self.solver.averaging.weights(ts)
         alternating = self.solver.updates == "alternating"
         opp, own, value, inst, reach = game.work()
+        threads = int(getattr(self.solver, "threads", 1))
+        terminals, chunks = game.parallel_args(max(threads, 1))
         rule = self.fused
         if rule is not None:
             if state.regret is None:
@@ -262,10 +283,11 @@ class SubgameCFR:
             regret, last = state.regret.copy(), state.last.copy()
             pos, neg = rule.scales(ts)
             starts = game.player_starts()
-            K.run_iterations(iterations, alternating, regret, cumulative, strategy, last, inst, pos, neg, w,
-                             rule.floor, rule.predictive, game.row_player, game.row_actions, starts[0], starts[1],
-                             *game.tree_args(),
-                             game.weights, game.scales, opp, own, value, reach)
+            with using_threads(threads):
+                K.run_iterations(iterations, alternating, regret, cumulative, strategy, last, inst, pos, neg, w,
+                                 rule.floor, rule.predictive, game.row_player, game.row_actions, starts[0],
+                                 starts[1], *game.tree_args(), game.weights, game.scales, opp, own, value, reach,
+                                 threads > 1, terminals, chunks)
             return SubgameState(state.t + iterations, cumulative, strategy, regret, last, None)
         local = list(state.local)
         rows = _rows(game)
@@ -273,8 +295,9 @@ class SubgameCFR:
 
         def values(i: int) -> np.ndarray:
             inst.fill(0.0)
-            K.sweep(i, False, strategy, *game.tree_args(), game.weights[1 - i], game.scales[i],
-                    opp, own, value, inst, reach)
+            with using_threads(threads):
+                K._sweep_any(threads > 1, i, False, strategy, *game.tree_args(), game.weights[1 - i],
+                             game.scales[i], opp, own, value, inst, reach, terminals, chunks)
             return inst[rows[i]].copy()
 
         for wt in w:
@@ -378,10 +401,12 @@ def exploitability(game: SubgameGame, policy: np.ndarray) -> dict[str, float]:
             "pct_pot": 100.0 * chips / game.tree.pot, "mbb": 1000.0 * chips / game.big_blind, "value_oop": ev0}
 
 
-def make_solver(algo: str = "cfr+", local: str = "", iterations: int | None = None) -> SubgameCFR:
+def make_solver(algo: str = "cfr+", local: str = "", iterations: int | None = None,
+                threads: int = 1) -> SubgameCFR:
     """A :class:`SubgameCFR` by name (``cfr``, ``cfr+``, ``linear_cfr``, ``dcfr``, ``pcfr+``),
     optionally with ``local`` = a registered experts learner replacing the rule
-    (:func:`regretlab.games.solve.make`).
+    (:func:`regretlab.games.solve.make`). ``threads``: cores of the sweeps (blocks of hands and
+    the terminal nodes in parallel; the same numbers bit for bit at any count).
 
     Example:
         >>> make_solver("dcfr").name, make_solver("cfr+", local="hedge(lr=0.5)").name
@@ -396,7 +421,8 @@ def make_solver(algo: str = "cfr+", local: str = "", iterations: int | None = No
 
     if isinstance(algo, str) and algo.startswith("mccfr"):
         raise ValueError(f"algo must be a CFR-family algorithm (cfr, cfr+, linear_cfr, dcfr, pcfr+), got {algo!r}")
-    return SubgameCFR(make(algo, 0, local, iterations, "algo", "local"))
+    threads = check_threads(threads)
+    return SubgameCFR(make(algo, 0, local, iterations, "algo", "local", threads))
 
 
 # -- strategies per node and hand -----------------------------------------------------------------
