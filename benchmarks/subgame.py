@@ -16,7 +16,8 @@ and 75% of the pot plus all-in, raise cap 3 (pot 10, stacks 95):
 * the peer in the same process: regretlab's treeplex CFR+ on the same tiny-deck subgame built
   history by history (``regretlab.games.subgame.history``): ms/iteration and the ratio.
 
-Usage: ``python benchmarks/subgame.py [--quick] [--skip-turn] [--skip-isomorphism | --only-isomorphism]``. Numba compiles on the first
+Usage: ``python benchmarks/subgame.py [--quick] [--skip-turn] [--skip-isomorphism | --only-isomorphism]
+[--threads N] [--dtype float32]``. Numba compiles on the first
 call (cached afterwards); a warm-up solve runs before anything is timed.
 """
 
@@ -50,12 +51,13 @@ def bandwidth(mb: int = 256, repeats: int = 5) -> float:
     return 2 * a.nbytes / best
 
 
-def solve_to(game, algo: str, targets: tuple[float, ...], every: int, max_iterations: int, max_seconds: float):
+def solve_to(game, algo: str, targets: tuple[float, ...], every: int, max_iterations: int, max_seconds: float,
+             threads: int = 1, dtype: str = "float64"):
     """Solve in blocks of ``every``; the solver time (wall, CPU) and iterations at which each
     target (% of the pot) was first reached; peak traced memory."""
     from regretlab.games.subgame import exploitability, make_solver
 
-    s = make_solver(algo)
+    s = make_solver(algo, threads=threads, dtype=dtype)
     tracemalloc.start()
     state = s.init(game)
     wall = cpu = 0.0
@@ -75,8 +77,10 @@ def solve_to(game, algo: str, targets: tuple[float, ...], every: int, max_iterat
     return reached, state.t, wall, cpu, last, peak
 
 
-def report(label: str, game, algos, targets, every, max_iterations, max_seconds, bw: float) -> None:
-    print(f"\n{label}: {game.describe()}")
+def report(label: str, game, algos, targets, every, max_iterations, max_seconds, bw: float, threads: int = 1,
+           dtype: str = "float64") -> None:
+    print(f"\n{label}: {game.describe()}; {threads} thread(s), {dtype} storage "
+          f"({game.solver_bytes(dtype)['total'] / 2**20:.0f} MiB of solver arrays)")
     moved = game.bytes_per_iteration()
     N, H = game.tree.num_nodes, game.tree.num_hands
     working = 3 * N * H * 8 + 4 * game.num_rows * game.max_actions * 8
@@ -84,10 +88,11 @@ def report(label: str, game, algos, targets, every, max_iterations, max_seconds,
           f"at the measured {bw / 1e9:.1f} GB/s the floor is {1e3 * moved / bw:.2f} ms/iteration")
     from regretlab.games.subgame import make_solver
 
-    warm = make_solver(algos[0])
+    warm = make_solver(algos[0], threads=threads, dtype=dtype)
     warm.update(warm.init(game), game, 2)  # compile / load the kernels
     for algo in algos:
-        reached, its, wall, cpu, last, peak = solve_to(game, algo, targets, every, max_iterations, max_seconds)
+        reached, its, wall, cpu, last, peak = solve_to(game, algo, targets, every, max_iterations, max_seconds,
+                                                       threads, dtype)
         ms = 1e3 * wall / max(its, 1)
         print(f"  {algo:6s} {its} iterations in {wall:.2f} s wall / {cpu:.2f} s CPU ({its / wall:.0f} it/s, "
               f"{ms:.2f} ms/it = {moved / (ms / 1e3) / 1e9:.1f} GB/s moved, {100 * moved / (ms / 1e3) / bw:.0f}% of "
@@ -160,6 +165,9 @@ def main() -> None:
     ap.add_argument("--skip-isomorphism", action="store_true", help="skip the monotone-turn isomorphism comparison")
     ap.add_argument("--only-isomorphism", action="store_true", help="only the monotone-turn isomorphism comparison")
     ap.add_argument("--every", type=int, default=10, help="iterations between evaluations (river)")
+    ap.add_argument("--threads", type=int, default=1, help="cores of the river and turn solves (default 1)")
+    ap.add_argument("--dtype", default="float64", choices=("float64", "float32"),
+                    help="storage of regrets and averages of the river and turn solves")
     args = ap.parse_args()
     from regretlab.games.subgame import subgame
 
@@ -172,13 +180,14 @@ def main() -> None:
     t0 = time.perf_counter()
     river = subgame(**RIVER)
     print(f"river tree built in {time.perf_counter() - t0:.2f} s")
-    report("river spot, full ranges, 33%/75% pot + all-in, cap 3", river, algos, (0.5, 0.3), args.every, 5000, 60, bw)
+    report("river spot, full ranges, 33%/75% pot + all-in, cap 3", river, algos, (0.5, 0.3), args.every, 5000, 60, bw,
+           args.threads, args.dtype)
     if not args.skip_turn:
         t0 = time.perf_counter()
         turn = subgame(**TURN)
         print(f"\nturn tree built in {time.perf_counter() - t0:.2f} s")
         report("turn spot, full ranges, 75% pot + all-in, cap 2", turn, ("dcfr",), (0.5, 0.3), 20, 2000,
-               60 if args.quick else 240, bw)
+               60 if args.quick else 240, bw, args.threads, args.dtype)
     if not args.skip_turn and not args.skip_isomorphism:
         isomorphism(args.quick, bw)
     peer(args.quick)

@@ -25,6 +25,8 @@ CASES = [
      "note": "a board of two cards"},
     {"id": "subgame-threads", "argv": _solve("--threads", "0"), "expect": "--threads must be an integer >= 1",
      "note": "no cores for the sweeps"},
+    {"id": "subgame-dtype", "argv": _solve("--dtype", "float16"), "expect": "--dtype must be float64 or float32",
+     "note": "a storage type the solver does not have"},
     {"id": "subgame-bet-size", "argv": _solve("--bets", "0,0.75"), "expect": "> 0",
      "note": "a bet size <= 0"},
     {"id": "subgame-bet-text", "argv": _solve("--bets", "half,allin"), "expect": "not a fraction of the pot",

@@ -56,3 +56,13 @@ def test_a_local_rule_on_threads_equals_one_thread():
 def test_threads_must_be_a_count_of_cores():
     with pytest.raises(ValueError, match="threads"):
         make_solver("dcfr", threads=0)
+
+
+def test_float32_storage_on_threads_equals_one_thread():
+    kw = CASES[1][1]
+    g = subgame(**kw)
+    one, two = make_solver("dcfr", dtype="float32"), make_solver("dcfr", threads=2, dtype="float32")
+    a, b = one.update(one.init(g), g, 20), two.update(two.init(g), g, 20)
+    assert a.regret.dtype == np.float32
+    for name in ("cumulative", "strategy", "regret", "last"):
+        assert np.array_equal(getattr(a, name), getattr(b, name)), name

@@ -12,7 +12,7 @@ _OPTIONS = {"board": "--board", "pot": "--pot", "stacks": "--stacks", "oop_range
             "ip_range": "--ip-range", "bets": "--bets", "raises": "--raises", "raise_cap": "--raise-cap",
             "algo": "--algo", "local": "--local", "iterations": "--iterations", "checkpoint_every": "--every",
             "target_exploitability": "--target-exploitability", "big_blind": "--big-blind",
-            "isomorphism": "--isomorphism"}
+            "isomorphism": "--isomorphism", "dtype": "--dtype"}
 
 
 def parse_target(text: str) -> float:
@@ -76,6 +76,9 @@ def register(app: typer.Typer) -> None:
         seed: int = typer.Option(0, "--seed", help="the cell's seed (CFR draws nothing)"),
         progress: bool = typer.Option(True, "--progress/--no-progress", help="show a progress bar"),
         threads: int = typer.Option(1, "--threads", help="cores of the sweeps (the same numbers at any count)"),
+        dtype: str = typer.Option("float64", "--dtype", help="storage of regrets and averages: float64 | float32"),
+        dry_run: bool = typer.Option(False, "--dry-run", help="print the tree size and the solver's memory "
+                                                              "(bytes per information-set action), then stop"),
         isomorphism: bool = typer.Option(True, "--isomorphism/--no-isomorphism",
                                          help="merge suit-isomorphic turn/river cards (exact)"),
         checkpoint: Optional[Path] = typer.Option(None, "--checkpoint", help="save the solver state here after "
@@ -95,7 +98,7 @@ def register(app: typer.Typer) -> None:
         config = exp.Config(board=board, pot=float(pot), stacks=float(stacks), oop_range=oop_range,
                             ip_range=ip_range, bets=bets, raises=raises, raise_cap=raise_cap, algo=algo, local=local,
                             iterations=iterations, checkpoint_every=every, target_exploitability=parse_target(target),
-                            big_blind=float(big_blind), isomorphism=bool(isomorphism))
+                            big_blind=float(big_blind), isomorphism=bool(isomorphism), dtype=dtype)
         from regretlab.sweep import validate_config
 
         validate_config(config, names=_OPTIONS)
@@ -109,17 +112,29 @@ def register(app: typer.Typer) -> None:
             cell = Cell(exp.NAME, tuple(sorted(asdict(config).items())), seed)
             with Store(store) as st:  # a bad, damaged or busy store fails now, not after the solve
                 st.check(exp.NAME)
+        from regretlab.games.cfr import check_threads
         from regretlab.games.subgame import make_solver
         from regretlab.games.subgame.checkpoint import load_checkpoint, save_checkpoint
 
-        from regretlab.games.cfr import check_threads
-
-        solver = make_solver(config.algo, config.local, config.iterations, check_threads(threads, "--threads"))
+        solver = make_solver(config.algo, config.local, config.iterations, check_threads(threads, "--threads"),
+                             config.dtype)
         if checkpoint is not None and solver.fused is None:
             raise ValueError("--checkpoint keeps the state of the regret-matching rules (cfr, cfr+, linear_cfr, dcfr, "
                              "pcfr+); it cannot be combined with --local")
         game = exp.build(config)
         print(game.describe())
+        if dry_run:
+            from regretlab.core.errors import format_bytes, memory_available
+
+            need = game.solver_bytes(config.dtype)
+            avail = memory_available()
+            verdict = "unknown" if avail is None else "fits" if need["total"] <= avail else "does NOT fit"
+            shown = "an unknown amount" if avail is None else format_bytes(avail)
+            print(f"solver={solver.name} dtype={config.dtype} threads={threads}: {need['per_infoset_action']} bytes per "
+                  f"information-set action ({game.num_rows * game.max_actions:,} of them: "
+                  f"{format_bytes(need['rows'])}), node vectors {format_bytes(need['node_vectors'])}")
+            print(f"estimated solver memory {format_bytes(need['total'])}; available {shown}: {verdict}")
+            return
         settings = {k: v for k, v in asdict(config).items()
                     if k not in ("iterations", "checkpoint_every", "target_exploitability", "big_blind")}
         resumed, before = None, {"iteration": [], "exploitability_pct": [], "mbb": [], "seconds": []}

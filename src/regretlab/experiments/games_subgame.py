@@ -46,6 +46,8 @@ class Config:
             (0: run every iteration).
         big_blind: chips per big blind (mbb/hand).
         isomorphism: merge suit-isomorphic turn/river cards into one chance branch (exact).
+        dtype: storage of regrets, averages and predictions: ``float64``, or ``float32`` (half
+            the bytes; the fused rules only).
     """
 
     board: str = "Ks7h2d3c8s"
@@ -63,6 +65,7 @@ class Config:
     target_exploitability: float = 0.3
     big_blind: float = 1.0
     isomorphism: bool = True
+    dtype: str = "float64"
 
     learner_fields: ClassVar[tuple[str, ...]] = ()
     size_fields: ClassVar[tuple[str, ...]] = ("iterations", "checkpoint_every", "raise_cap")
@@ -112,6 +115,11 @@ class Config:
             raise ValueError(f"{label('algo')} must be one of cfr, cfr+, linear_cfr, dcfr, pcfr+, got {self.algo!r}")
         if self.local:
             local_rule(self.local, self.iterations, label("local"))
+        if self.dtype not in ("float64", "float32"):
+            raise ValueError(f"{label('dtype')} must be float64 or float32, got {self.dtype!r}")
+        if self.dtype == "float32" and self.local:
+            raise ValueError(f"{label('dtype')} float32 stores the regret-matching rules' arrays; "
+                             f"it cannot be combined with {label('local')} {self.local!r}")
 
 
 def build(config: Config) -> Any:
@@ -129,7 +137,7 @@ def solve(config: Config, callback: Any = None) -> tuple[Any, Any, Any, dict]:
 
     config.validate()
     game = build(config)
-    solver = make_solver(config.algo, config.local, config.iterations)
+    solver = make_solver(config.algo, config.local, config.iterations, dtype=config.dtype)
     target = config.target_exploitability if config.target_exploitability > 0 else None
     state, curve = solver.solve(game, config.iterations, every=config.checkpoint_every, target=target,
                                 callback=callback)

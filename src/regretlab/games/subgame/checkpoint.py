@@ -67,6 +67,8 @@ def load_checkpoint(path: str | Path, game: Any, settings: Mapping[str, Any],
     if not isinstance(saved, dict):
         raise ValueError(f"{what} {shown!r}: 'settings' is not the JSON settings of a regretlab subgame solve")
     want = json.loads(json.dumps(dict(settings), sort_keys=True))
+    if "dtype" in want and "dtype" not in saved:  # written before the dtype option: float64
+        saved["dtype"] = "float64"
     for k in sorted(set(saved) | set(want)):
         if saved.get(k) != want.get(k):
             raise ValueError(f"{what} {shown!r} was written with {k}={saved.get(k)!r}, not {want.get(k)!r}; "
@@ -77,8 +79,10 @@ def load_checkpoint(path: str | Path, game: Any, settings: Mapping[str, Any],
     fields: dict[str, Any] = {}
     for k in ARRAYS:
         arr = arrays[f"state_{k}"]
-        if arr.dtype != np.float64:
-            raise ValueError(f"{what} {shown!r}: state_{k} must hold float64, got dtype {arr.dtype}")
+        allowed = (np.float64,) if k == "strategy" else (np.float64, np.float32)
+        if arr.dtype not in allowed:
+            raise ValueError(f"{what} {shown!r}: state_{k} must hold "
+                             f"{' or '.join(np.dtype(a).name for a in allowed)}, got dtype {arr.dtype}")
         if arr.shape != game.legal.shape:
             raise ValueError(f"{what} {shown!r}: state_{k} has shape {list(arr.shape)}, but this subgame needs "
                              f"{list(game.legal.shape)} (information sets x actions)")
@@ -86,6 +90,10 @@ def load_checkpoint(path: str | Path, game: Any, settings: Mapping[str, Any],
             raise ValueError(f"{what} {shown!r}: state_{k} must be finite, but {int((~np.isfinite(arr)).sum())} "
                              f"of its {arr.size} entries are not")
         fields[k] = np.ascontiguousarray(arr)
+    kinds = {fields[k].dtype for k in ("cumulative", "regret", "last")}
+    if len(kinds) != 1:
+        raise ValueError(f"{what} {shown!r}: state_cumulative, state_regret and state_last must share one dtype, "
+                         f"got {sorted(d.name for d in kinds)}")
     curve = {k[len("curve_"):]: arrays[k].tolist() for k in arrays if k.startswith("curve_")}
     return SubgameState(int(t_raw), fields["cumulative"], fields["strategy"], fields["regret"], fields["last"],
                         None), curve

@@ -27,7 +27,7 @@ from typing import Any, Callable, NamedTuple
 import numpy as np
 
 from regretlab.core import rng
-from regretlab.core.errors import check_int
+from regretlab.core.errors import check_fits, check_int
 from regretlab.games import local as rules
 from regretlab.games.cfr import check_threads, using_threads
 from regretlab.games.subgame import kernels as K
@@ -100,6 +100,20 @@ class SubgameGame:
             chunks = np.linspace(0, H, min(threads, max(H, 1)) + 1).round().astype(np.int64)
             self.buffers[key] = (terminals, chunks)
         return self.buffers[key]
+
+    def solver_bytes(self, dtype: str | np.dtype = "float64") -> dict[str, int]:
+        """Memory a solve allocates, before allocating it: ``node_vectors`` (the three ``[N, H]``
+        float64 sweep buffers), ``rows`` (per information-set action: regrets, averages and the
+        prediction in ``dtype``, the strategy, the sweep's values and the legal mask), their
+        ``total`` and ``per_infoset_action`` (the rows' bytes per information-set action)."""
+        size = np.dtype(dtype).itemsize
+        N, H = self.tree.num_nodes, self.tree.num_hands
+        RA = self.num_rows * self.max_actions
+        per = 3 * size + 8 + 8 + 1
+        nodes = 3 * N * H * 8
+        rows = RA * per + self.num_rows * 8
+        return {"node_vectors": int(nodes), "rows": int(rows), "total": int(nodes + rows),
+                "per_infoset_action": int(per)}
 
     def bytes_per_iteration(self) -> int:
         """Bytes a fused iteration reads and writes at least: per player, three ``[N, H]`` node
@@ -248,12 +262,22 @@ class SubgameCFR:
     def fused(self) -> Any:
         return self.solver.fused_rule
 
+    @property
+    def dtype(self) -> np.dtype:
+        """Storage of the regrets, averages and predictions (``float64`` or ``float32``)."""
+        return np.dtype(getattr(self.solver, "dtype", "float64"))
+
     def init(self, game: SubgameGame) -> SubgameState:
-        """Zero regrets; the first strategy is the rule's initial one (uniform for regret matching)."""
+        """Zero regrets; the first strategy is the rule's initial one (uniform for regret matching).
+
+        Refuses (one ``ValueError``, before allocating) a subgame whose arrays
+        (:meth:`SubgameGame.solver_bytes`) exceed the memory available now."""
+        need = game.solver_bytes(self.dtype)
+        check_fits(f"the subgame ({game.describe()}, dtype {self.dtype.name})", need["total"])
         R, A = game.legal.shape
         rule = self.fused
         if rule is not None:
-            z = np.zeros((R, A))
+            z = np.zeros((R, A), dtype=self.dtype)
             return SubgameState(0, z.copy(), _uniform(game), z.copy(), z.copy(), None)
         keys = rng.split(rng.spawn_keys(self.solver.seed, 1), max(R, 1))[0]
         local = tuple(self.solver.local.init(keys[r], A) if r.size else None for r in _rows(game))
@@ -269,6 +293,9 @@ class SubgameCFR:
         if not isinstance(state, SubgameState) or np.shape(state.cumulative) != game.legal.shape:
             raise ValueError(f"state must be a SubgameState of this subgame (arrays {list(game.legal.shape)}), "
                              f"got {type(state).__name__}: was it made for another subgame?")
+        if self.fused is not None and state.regret is not None and state.regret.dtype != self.dtype:
+            raise ValueError(f"state holds {state.regret.dtype.name} regrets but this solver stores "
+                             f"{self.dtype.name}: use make_solver(..., dtype={state.regret.dtype.name!r})")
         cumulative, strategy = state.cumulative.copy(), state.strategy.copy()
         ts = np.arange(state.t + 1, state.t + iterations + 1, dtype=np.float64)
         w = self.solver.averaging.weights(ts)
@@ -402,11 +429,12 @@ def exploitability(game: SubgameGame, policy: np.ndarray) -> dict[str, float]:
 
 
 def make_solver(algo: str = "cfr+", local: str = "", iterations: int | None = None,
-                threads: int = 1) -> SubgameCFR:
+                threads: int = 1, dtype: str = "float64") -> SubgameCFR:
     """A :class:`SubgameCFR` by name (``cfr``, ``cfr+``, ``linear_cfr``, ``dcfr``, ``pcfr+``),
     optionally with ``local`` = a registered experts learner replacing the rule
     (:func:`regretlab.games.solve.make`). ``threads``: cores of the sweeps (blocks of hands and
-    the terminal nodes in parallel; the same numbers bit for bit at any count).
+    the terminal nodes in parallel; the same numbers bit for bit at any count). ``dtype``:
+    ``"float32"`` stores regrets, averages and predictions in half the bytes (the fused rules).
 
     Example:
         >>> make_solver("dcfr").name, make_solver("cfr+", local="hedge(lr=0.5)").name
@@ -422,7 +450,7 @@ def make_solver(algo: str = "cfr+", local: str = "", iterations: int | None = No
     if isinstance(algo, str) and algo.startswith("mccfr"):
         raise ValueError(f"algo must be a CFR-family algorithm (cfr, cfr+, linear_cfr, dcfr, pcfr+), got {algo!r}")
     threads = check_threads(threads)
-    return SubgameCFR(make(algo, 0, local, iterations, "algo", "local", threads))
+    return SubgameCFR(make(algo, 0, local, iterations, "algo", "local", threads, dtype))
 
 
 # -- strategies per node and hand -----------------------------------------------------------------
