@@ -211,16 +211,12 @@ def test_threshold_bots_play_and_conserve_chips():
 
 
 def test_compiled_hand_strength_matches_pokerkit_monte_carlo():
-    from regretlab.games.subgame.cards import parse_cards
     from regretlab.poker.equity import hand_strength
 
-    hole, board = ["Ah", "Kh"], ["Qh", "7h", "2c"]
-    ids = parse_cards("".join(hole + board))
-    b = np.array(ids[2:] + [0, 0], dtype=np.int64)
-    ours = E._hs(ids[0], ids[1], b, 3, 600, np.uint64(3), np.uint64(0), np.empty(52, dtype=np.int64),
-                 np.empty(7, dtype=np.int64), np.empty(7, dtype=np.int64))
-    theirs = hand_strength(hole, board, 600, np.random.default_rng(0))
-    assert abs(ours - theirs) < 0.06, (ours, theirs)  # two MC estimates, 600 draws each (sd ~0.015 each)
+    for hole, board in ((["Ah", "Kh"], ["Qh", "7h", "2c"]), (["7c", "2d"], ["Ks", "Qs", "9h", "3c"])):
+        ours = E.hand_strength(hole, board, 600, seed=3)
+        theirs = hand_strength(hole, board, 600, np.random.default_rng(0))
+        assert abs(ours - theirs) < 0.07, (ours, theirs)  # two MC estimates, 600 draws each (sd <= 0.02 each)
 
 
 def test_bad_input():

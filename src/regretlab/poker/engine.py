@@ -61,7 +61,7 @@ from regretlab.core import rng as _rng
 from regretlab.core.kernels import _mix64
 from regretlab.games.subgame.cards import card_name, evaluate
 
-__all__ = ["CALL", "FOLD", "RAISE", "HoldemEngine", "Legal", "deck", "play_agents", "play_hands", "policy_of"]
+__all__ = ["CALL", "FOLD", "RAISE", "HoldemEngine", "Legal", "deck", "hand_strength", "play_agents", "play_hands", "policy_of"]
 
 FOLD, CALL, RAISE = 0, 1, 2
 KINDS = ("fold", "check", "call", "bet", "raise")  # log codes 0..4
@@ -552,22 +552,6 @@ def _step(tb, sx, deck, pots, log, kinds, amounts, err):
         err[t] = _act(tb, sx, deck, pots, log, t, kinds[t], amounts[t])
 
 
-@njit(cache=True, nogil=True)
-def _legal(tb, sx, out):
-    for t in range(tb.shape[0]):
-        if tb[t, DONE] or tb[t, QLEN] == 0:
-            out[t, 0] = -1
-            out[t, 1:] = 0
-            continue
-        f, c, r, lo, hi = _legal1(tb, sx, t)
-        out[t, 0] = tb[t, Q0]
-        out[t, 1] = f
-        out[t, 2] = c
-        out[t, 3] = r
-        out[t, 4] = lo
-        out[t, 5] = hi
-
-
 # -- the built-in bots, inside the compiled loop ------------------------------------------------
 
 @njit(cache=True, nogil=True)
@@ -650,7 +634,7 @@ def _hs(h0, h1, board, nb, samples, key, counter, rest, cards, opp):
 
 
 @njit(cache=True, nogil=True)
-def _decide(tb, sx, t, code, par, pre, key, sizes, rest, cards, opp):
+def _decide(tb, sx, t, code, par, pre, key, sizes, rest, cards, opp, bd):
     """One built-in bot's ``(kind, amount)`` at table ``t``: 0 calling station, 1 random (uniform
     over the environment's menu), 2 threshold bot with ``par = (raise_at, call_at, raise_pot,
     bluff, samples)`` (:class:`regretlab.poker.bots.ThresholdBot`)."""
@@ -688,8 +672,9 @@ def _decide(tb, sx, t, code, par, pre, key, sizes, rest, cards, opp):
         else:
             hs = pre[lo_r, hi_r]
     else:
-        board = tb[t, BOARD0:BOARD0 + 5]
-        hs = _hs(h0, h1, board, nb, samples, key, ctr, rest, cards, opp)
+        for k in range(nb):
+            bd[k] = tb[t, BOARD0 + k]
+        hs = _hs(h0, h1, bd, nb, samples, key, ctr, rest, cards, opp)
     e = hs ** opponents
     s = e * (opponents + 1)
     pot = _total_pot(sx, t, n)
@@ -709,18 +694,19 @@ def _decide(tb, sx, t, code, par, pre, key, sizes, rest, cards, opp):
 
 
 @njit(cache=True, nogil=True)
-def _play_tables(tb, sx, deck, pots, log, key, bot_key, hands, codes, params, pre):
-    """Play one hand per table to the end with the built-in bots (``codes [S]``, ``params [S, 5]``)."""
-    T = tb.shape[0]
+def _play_tables(tb, sx, deck, pots, log, key, bot_key, hands, T, codes, params, pre):
+    """Play hand ``hands[t]`` at tables ``t < T`` to the end with the built-in bots (``codes [S]``,
+    ``params [S, 5]``)."""
     sizes = np.empty(4, dtype=np.int64)
     rest = np.empty(52, dtype=np.int64)
     cards = np.empty(7, dtype=np.int64)
     opp = np.empty(7, dtype=np.int64)
+    bd = np.empty(5, dtype=np.int64)
     for t in range(T):
         _start(tb, sx, deck, pots, key, t, hands[t])
         while not tb[t, DONE]:
             i = tb[t, Q0]
-            kind, amount = _decide(tb, sx, t, codes[i], params[i], pre, bot_key, sizes, rest, cards, opp)
+            kind, amount = _decide(tb, sx, t, codes[i], params[i], pre, bot_key, sizes, rest, cards, opp, bd)
             _act(tb, sx, deck, pots, log, t, kind, amount)
 
 
@@ -735,11 +721,63 @@ def _play_many(tb, sx, deck, pots, log, key, bot_key, first, count, codes, param
         m = min(T, count - h)
         for t in range(m):
             hands[t] = first + h + t
-        _play_tables(tb[:m], sx[:m], deck[:m], pots[:m], log[:m], key, bot_key, hands[:m], codes, params, pre)
+        _play_tables(tb, sx, deck, pots, log, key, bot_key, hands, m, codes, params, pre)
         for t in range(m):
             for i in range(n):
                 out[h + t, i] = sx[t, i, STACK] - sx[t, i, START]
         h += m
+
+
+@njit(cache=True, nogil=True)
+def _legal(tb, sx, out):
+    """``out[t] = (actor, can_fold, call, can_raise, min_to, max_to, menu size count, sizes x4)``."""
+    sizes = np.zeros(4, dtype=np.int64)
+    for t in range(tb.shape[0]):
+        out[t, :] = 0
+        if tb[t, DONE] or tb[t, QLEN] == 0:
+            out[t, 0] = -1
+            continue
+        f, c, r, lo, hi = _legal1(tb, sx, t)
+        out[t, 0] = tb[t, Q0]
+        out[t, 1] = f
+        out[t, 2] = c
+        out[t, 3] = r
+        out[t, 4] = lo
+        out[t, 5] = hi
+        m = _menu(tb, sx, t, sizes)
+        out[t, 6] = m
+        for k in range(m):
+            out[t, 7 + k] = sizes[k]
+
+
+@njit(cache=True, nogil=True)
+def _kernel(op, tb, sx, deck, pots, log, key, bot_key, ia, ib, out, codes, params, pre):
+    """The one compiled entry point (one compilation of the whole engine): ``op`` 0 reset (hands
+    ``ia``), 1 step (kinds ``ia``, amounts ``ib``, error codes to ``out[:, 0]``), 2 legal (to
+    ``out [T, 11]``), 3 play hands ``ia[0] .. ia[0] + ia[1] - 1`` with the built-in bots
+    (winnings to ``out``), 4 hand strength of ``ia`` = (hole, hole, board...) with ``ib`` =
+    (board cards, samples) to ``out[0, 0]`` in units of 1e-9."""
+    if op == 0:
+        _reset(tb, sx, deck, pots, key, ia)
+    elif op == 1:
+        _step(tb, sx, deck, pots, log, ia, ib, out[:, 0])
+    elif op == 2:
+        _legal(tb, sx, out)
+    elif op == 3:
+        _play_many(tb, sx, deck, pots, log, key, bot_key, ia[0], ia[1], codes, params, pre, out)
+    else:
+        nb = ib[0]
+        bd = np.zeros(5, dtype=np.int64)
+        for k in range(nb):
+            bd[k] = ia[2 + k]
+        hs = _hs(ia[0], ia[1], bd, nb, ib[1], key, np.uint64(0), np.empty(52, dtype=np.int64),
+                 np.empty(7, dtype=np.int64), np.empty(7, dtype=np.int64))
+        out[0, 0] = int(round(hs * 1e9))
+
+
+_NO_I = np.zeros(1, dtype=np.int64)
+_NO_F = np.zeros((1, 5))
+_NO_PRE = np.zeros((13, 13))
 
 
 # -- Python side ---------------------------------------------------------------------------------
@@ -831,7 +869,7 @@ class HoldemEngine:
         h = np.ascontiguousarray(hands, dtype=np.int64)
         if h.shape != (self.tables,):
             raise ValueError(f"hands must hold one hand id per table ({self.tables}), got shape {h.shape}")
-        _reset(self.tb, self.sx, self.deck, self.pots, self.key, h)
+        self._run(0, h, _NO_I, np.zeros((1, 1), dtype=np.int64))
 
     @property
     def done(self) -> np.ndarray:
@@ -839,9 +877,17 @@ class HoldemEngine:
         return self.tb[:, DONE] == 1
 
     def legal(self) -> Legal:
-        out = np.zeros((self.tables, 6), dtype=np.int64)
-        _legal(self.tb, self.sx, out)
+        out = self._legal_table()
         return Legal(out[:, 0], out[:, 1] == 1, out[:, 2], out[:, 3] == 1, out[:, 4], out[:, 5])
+
+    def _legal_table(self) -> np.ndarray:
+        out = np.zeros((self.tables, 11), dtype=np.int64)
+        self._run(2, _NO_I, _NO_I, out)
+        return out
+
+    def _run(self, op, ia, ib, out, codes=_NO_I, params=_NO_F, pre=_NO_PRE) -> None:
+        _kernel(op, self.tb, self.sx, self.deck, self.pots, self.log, self.key, self.bot_key, ia, ib, out,
+                codes, params, pre)
 
     def step(self, kinds: np.ndarray, amounts: np.ndarray | None = None) -> None:
         """One decision at every table still playing: ``kinds[t]`` in :data:`FOLD`, :data:`CALL`,
@@ -850,8 +896,9 @@ class HoldemEngine:
         a = np.zeros(self.tables, dtype=np.int64) if amounts is None else np.ascontiguousarray(amounts, dtype=np.int64)
         if k.shape != (self.tables,) or a.shape != (self.tables,):
             raise ValueError(f"kinds and amounts must have shape ({self.tables},), got {k.shape} and {a.shape}")
-        err = np.zeros(self.tables, dtype=np.int64)
-        _step(self.tb, self.sx, self.deck, self.pots, self.log, k, a, err)
+        out = np.zeros((self.tables, 1), dtype=np.int64)
+        self._run(1, k, a, out)
+        err = out[:, 0]
         bad = np.flatnonzero(err)
         if bad.size:
             t = int(bad[0])
@@ -894,23 +941,24 @@ class HoldemEngine:
     def records(self, names: Sequence[str] | None = None) -> list[dict[str, Any]]:
         return [self.record(t, names) for t in range(self.tables)]
 
-    def observation(self, t: int, names: Sequence[str] | None = None) -> Any:
-        """The environment's :class:`~regretlab.poker.env.Observation` of table ``t``'s actor."""
+    def observation(self, t: int, names: Sequence[str] | None = None, legal: np.ndarray | None = None) -> Any:
+        """The environment's :class:`~regretlab.poker.env.Observation` of table ``t``'s actor
+        (``legal``: this round's ``_legal_table()``, to compute it once for all tables)."""
         from regretlab.poker.env import Action, Observation
 
         cfg = self.config
         n = int(cfg.players)
         tb, sx = self.tb[t], self.sx[t]
-        i = int(tb[Q0])
-        f, call, r, lo, hi = _legal1(self.tb, self.sx, t)
-        legal: list[Action] = []
+        row = (self._legal_table() if legal is None else legal)[t]
+        i, f, call, r, lo, hi, m = (int(x) for x in row[:7])
+        if i < 0:
+            raise ValueError(f"table {t}: the hand is over, nobody is to act")
+        menu: list[Action] = []
         if f:
-            legal.append(Action("fold"))
-        legal.append(Action("call", int(call)) if call > 0 else Action("check"))
-        sizes = np.zeros(4, dtype=np.int64)
-        m = _menu(self.tb, self.sx, t, sizes)
+            menu.append(Action("fold"))
+        menu.append(Action("call", call) if call > 0 else Action("check"))
         kind = "raise" if int(sx[:, BET].max()) > 0 else "bet"
-        legal += [Action(kind, int(s)) for s in sizes[:m]]
+        menu += [Action(kind, int(s)) for s in row[7:7 + m]]
         acts = self.record_actions(t)
         return Observation(
             table=t, hand=int(tb[HAND]), seat=i, decision=int(tb[NDEC]), config=cfg,
@@ -922,7 +970,7 @@ class HoldemEngine:
             street=("preflop", "flop", "turn", "river")[int(tb[STREET])],
             history=[(a["seat"], a["street"], a["action"] if a["action"] in ("fold", "check")
                       else f"{a['action']} {a['amount']}") for a in acts],
-            legal=legal, to_call=int(call), min_raise_to=int(lo) if r else 0, max_raise_to=int(hi) if r else 0,
+            legal=menu, to_call=call, min_raise_to=lo if r else 0, max_raise_to=hi if r else 0,
             folded=[not bool(x) for x in sx[:, STAT]], seed=self.seed)
 
     def record_actions(self, t: int) -> list[dict[str, Any]]:
@@ -985,9 +1033,34 @@ def play_hands(config: Any, bots: Sequence[Any], hands: int, seed: int = 0, tabl
     params = np.array([p for _, p in pol], dtype=np.float64)
     eng = HoldemEngine(config, max(1, min(int(tables), int(hands) or 1)), seed)
     out = np.zeros((int(hands), n), dtype=np.int64)
-    _play_many(eng.tb, eng.sx, eng.deck, eng.pots, eng.log, eng.key, eng.bot_key, int(first), int(hands),
-               codes, params, _preflop_matrix(), out)
+    eng._run(3, np.array([int(first), int(hands)], dtype=np.int64), _NO_I, out, codes, params, _preflop_matrix())
     return out
+
+
+def hand_strength(hole: Sequence[str], board: Sequence[str], samples: int, seed: int = 0) -> float:
+    """The compiled bots' Monte-Carlo hand strength (equity against one random hand) of ``hole``
+    on ``board`` (3 to 5 cards), with ``samples`` draws of the counter-based stream of ``seed``.
+
+    Example:
+        >>> hand_strength(["As", "Ah"], ["Ad", "Ac", "Kd", "2c", "3h"], 50)
+        1.0
+    """
+    from regretlab.games.subgame.cards import parse_cards
+
+    ids = parse_cards("".join(list(hole) + list(board)), "cards")
+    if len(hole) != 2 or not 3 <= len(board) <= 5:
+        raise ValueError(f"hand_strength needs two hole cards and 3 to 5 board cards, got {len(hole)} and {len(board)}")
+    eng = HoldemEngine(_TwoSeats(), 1, seed)
+    out = np.zeros((1, 1), dtype=np.int64)
+    eng._run(4, np.array(ids, dtype=np.int64), np.array([len(board), int(samples)], dtype=np.int64), out)
+    return float(out[0, 0]) / 1e9
+
+
+class _TwoSeats:
+    players, limit, small_blind, big_blind, ante = 2, "no", 1, 2, 0
+
+    def seat_stacks(self) -> list[int]:
+        return [10, 10]
 
 
 def play_agents(config: Any, agents: Sequence[Any], hands: int, seed: int = 0, tables: int = 16) -> list[dict[str, Any]]:
@@ -1013,14 +1086,14 @@ def play_agents(config: Any, agents: Sequence[Any], hands: int, seed: int = 0, t
         eng = HoldemEngine(config, len(ids), seed)
         eng.reset(ids)
         while not eng.done.all():
-            lg = eng.legal()
+            table = eng._legal_table()
             kinds = np.full(len(ids), -1, dtype=np.int64)
             amounts = np.zeros(len(ids), dtype=np.int64)
             for seat in range(n):
-                ts = [t for t in range(len(ids)) if lg.actor[t] == seat]
+                ts = [t for t in range(len(ids)) if table[t, 0] == seat]
                 if not ts:
                     continue
-                obs = [eng.observation(t, names) for t in ts]
+                obs = [eng.observation(t, names, table) for t in ts]
                 for t, o, ans in zip(ts, obs, agents[seat].act(obs)):
                     a = parse_action(ans, o)
                     kinds[t] = FOLD if a.kind == "fold" else CALL if a.kind in ("check", "call") else RAISE
