@@ -199,6 +199,11 @@ def test_compiled_bots_equal_the_step_api_with_python_agents():
     recs = E.play_agents(cfg, [CallingStation()] * 4, 40, seed=9, tables=8)
     assert [r["winnings"] for r in recs] == won.tolist()
     assert [r["hand"] for r in recs] == list(range(40))
+    # the compiled loop's records are the step API's, action for action
+    assert E.play_records(cfg, ["calling_station"] * 4, 40, seed=9, tables=16) == recs
+    for r in E.play_records(cfg, ["random", "tag", "lag", "random"], 24, seed=3)[::6]:
+        assert sum(r["winnings"]) == 0
+        assert phh_to_records(record_to_phh(r), seed=r["seed"]) == r
 
 
 def test_threshold_bots_play_and_conserve_chips():

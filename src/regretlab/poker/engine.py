@@ -61,7 +61,7 @@ from regretlab.core import rng as _rng
 from regretlab.core.kernels import _mix64
 from regretlab.games.subgame.cards import card_name, evaluate
 
-__all__ = ["CALL", "FOLD", "RAISE", "HoldemEngine", "Legal", "deck", "hand_strength", "play_agents", "play_hands", "policy_of"]
+__all__ = ["CALL", "FOLD", "RAISE", "HoldemEngine", "Legal", "deck", "hand_strength", "play_agents", "play_records", "play_hands", "policy_of"]
 
 FOLD, CALL, RAISE = 0, 1, 2
 KINDS = ("fold", "check", "call", "bet", "raise")  # log codes 0..4
@@ -1034,6 +1034,37 @@ def play_hands(config: Any, bots: Sequence[Any], hands: int, seed: int = 0, tabl
     eng = HoldemEngine(config, max(1, min(int(tables), int(hands) or 1)), seed)
     out = np.zeros((int(hands), n), dtype=np.int64)
     eng._run(3, np.array([int(first), int(hands)], dtype=np.int64), _NO_I, out, codes, params, _preflop_matrix())
+    return out
+
+
+def play_records(config: Any, bots: Sequence[Any], hands: int, seed: int = 0, tables: int = 64) -> list[dict[str, Any]]:
+    """:func:`play_hands` returning the environment's records (one JSON-ready dict per hand, in hand
+    order; :func:`regretlab.poker.env.write_jsonl` writes them) instead of the winnings.
+
+    Example:
+        >>> from regretlab.poker.env import TableConfig
+        >>> recs = play_records(TableConfig(players=3), ["tag", "random", "calling_station"], 4, seed=2)
+        >>> [r["seats"] for r in recs][0], [sum(r["winnings"]) for r in recs]
+        (['tag', 'random', 'calling_station'], [0, 0, 0, 0])
+    """
+    from regretlab.poker.bots import make_bot
+
+    n = int(config.players)
+    if len(bots) != n:
+        raise ValueError(f"bots must hold one bot per seat ({n}), got {len(bots)}")
+    objs = [make_bot(b) if isinstance(b, str) else b for b in bots]
+    pol = [policy_of(b) for b in objs]
+    names = [str(getattr(b, "name", type(b).__name__)) for b in objs]
+    codes = np.array([c for c, _ in pol], dtype=np.int64)
+    params = np.array([p for _, p in pol], dtype=np.float64)
+    pre = _preflop_matrix()
+    out: list[dict[str, Any]] = []
+    for h0 in range(0, int(hands), int(tables)):
+        m = min(int(tables), int(hands) - h0)
+        eng = HoldemEngine(config, m, seed)
+        won = np.zeros((m, n), dtype=np.int64)
+        eng._run(3, np.array([h0, m], dtype=np.int64), _NO_I, won, codes, params, pre)
+        out += eng.records(names)
     return out
 
 
