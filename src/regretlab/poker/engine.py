@@ -77,10 +77,11 @@ STACK, BET, PUT, STAT, START, SHOWN, H0, H1, STR, GOT = range(10)
 NSX = 10
 
 _GOLD = np.uint64(0x9E3779B97F4A7C15)
+_inner = njit(cache=True, nogil=True, no_cpython_wrapper=True)  # called from compiled code only
 _SCALE = 1.0 / 9007199254740992.0
 
 
-@njit(cache=True, nogil=True)
+@_inner
 def _u(key, counter, j):
     """``regretlab.core.rng.uniform(key, counter, j + 1)[..., j]`` (the same bits)."""
     base = _mix64(key + np.uint64(counter) * _GOLD)
@@ -88,7 +89,7 @@ def _u(key, counter, j):
     return float(x >> np.uint64(11)) * _SCALE + 0.5 * _SCALE
 
 
-@njit(cache=True, nogil=True)
+@_inner
 def _shuffle(key, hand, out):
     for i in range(52):
         out[i] = i
@@ -99,60 +100,67 @@ def _shuffle(key, hand, out):
         out[j] = c
 
 
-@njit(cache=True, nogil=True)
-def _maxbet(sx, t, n):
+@_inner
+def _maxbet(sx, n):
     m = 0
     for i in range(n):
-        if sx[t, i, BET] > m:
-            m = sx[t, i, BET]
+        if sx[i, BET] > m:
+            m = sx[i, BET]
     return m
 
 
-@njit(cache=True, nogil=True)
-def _nactive(sx, t, n):
+@_inner
+def _nactive(sx, n):
     k = 0
     for i in range(n):
-        k += sx[t, i, STAT]
+        k += sx[i, STAT]
     return k
 
 
-@njit(cache=True, nogil=True)
-def _blind(tb, t, i, n):
+@_inner
+def _blind(tb, i, n):
     if n == 2:
-        return tb[t, BB] if i == 0 else tb[t, SB]
+        return tb[BB] if i == 0 else tb[SB]
     if i == 0:
-        return tb[t, SB]
+        return tb[SB]
     if i == 1:
-        return tb[t, BB]
+        return tb[BB]
     return 0
 
 
-@njit(cache=True, nogil=True)
-def _effective(sx, t, n, i):
+@_inner
+def _effective(sx, n, i):
     """pokerkit's ``get_effective_stack``: what player ``i`` can still lose on this street."""
-    if sx[t, i, STAT] == 0:
+    if sx[i, STAT] == 0:
         return 0
     a = -1
     b = -1  # the two largest bet + stack among players in the hand
     for j in range(n):
-        if sx[t, j, STAT]:
-            v = sx[t, j, BET] + sx[t, j, STACK]
+        if sx[j, STAT]:
+            v = sx[j, BET] + sx[j, STACK]
             if v > a:
                 b = a
                 a = v
             elif v > b:
                 b = v
-    return min(sx[t, i, STACK], max(0, b - sx[t, i, BET]))
+    return min(sx[i, STACK], max(0, b - sx[i, BET]))
 
 
-@njit(cache=True, nogil=True)
-def _pots(tb, sx, t, out):
+@_inner
+def _pots(tb, sx, out):
     """pokerkit's ``pots``: ``out[k] = (amount, contender mask, 0)``; returns the number of pots."""
-    n = tb[t, N]
+    n = tb[N]
     c = np.empty(n, dtype=np.int64)
     for i in range(n):
-        c[i] = sx[t, i, PUT] - sx[t, i, BET]
-    lv = np.sort(c)
+        c[i] = sx[i, PUT] - sx[i, BET]
+    lv = c.copy()
+    for a in range(1, n):  # insertion sort (n <= 9; np.sort's code is large to compile)
+        v = lv[a]
+        b = a - 1
+        while b >= 0 and lv[b] > v:
+            lv[b + 1] = lv[b]
+            b -= 1
+        lv[b + 1] = v
     prev = 0
     k = 0
     for m in range(n):
@@ -165,7 +173,7 @@ def _pots(tb, sx, t, out):
                 amount += L - prev
         mask = 0
         for i in range(n):
-            if sx[t, i, PUT] >= L and sx[t, i, STAT]:
+            if sx[i, PUT] >= L and sx[i, STAT]:
                 mask |= 1 << i
         while k > 0 and out[k - 1, 1] == mask:
             amount += out[k - 1, 0]
@@ -179,55 +187,55 @@ def _pots(tb, sx, t, out):
     return k
 
 
-@njit(cache=True, nogil=True)
-def _can_win(tb, sx, t, i, tmp):
+@_inner
+def _can_win(tb, sx, i, tmp):
     """pokerkit's ``can_win_now``: no shown hand beats ``i`` in some pot it contests."""
-    k = _pots(tb, sx, t, tmp)
-    n = tb[t, N]
+    k = _pots(tb, sx, tmp)
+    n = tb[N]
     for p in range(k):
         mask = tmp[p, 1]
         if not (mask >> i) & 1:
             continue
         best = -1
         for j in range(n):
-            if (mask >> j) & 1 and sx[t, j, SHOWN] and sx[t, j, STR] > best:
-                best = sx[t, j, STR]
-        if best <= sx[t, i, STR]:
+            if (mask >> j) & 1 and sx[j, SHOWN] and sx[j, STR] > best:
+                best = sx[j, STR]
+        if best <= sx[i, STR]:
             return True
     return False
 
 
-@njit(cache=True, nogil=True)
-def _log(tb, log, t, seat, kind, amount):
-    k = tb[t, NACT]
-    if k < log.shape[1]:
-        log[t, k, 0] = seat
-        log[t, k, 1] = tb[t, STREET]
-        log[t, k, 2] = kind
-        log[t, k, 3] = amount
-    tb[t, NACT] = k + 1
+@_inner
+def _log(tb, log, seat, kind, amount):
+    k = tb[NACT]
+    if k < log.shape[0]:
+        log[k, 0] = seat
+        log[k, 1] = tb[STREET]
+        log[k, 2] = kind
+        log[k, 3] = amount
+    tb[NACT] = k + 1
 
 
-@njit(cache=True, nogil=True)
-def _collect(tb, sx, t):
+@_inner
+def _collect(tb, sx):
     """pokerkit's ``collect_bets``: the unmatched part of the largest bet goes back; the last
     player in keeps the bet in front of them."""
-    n = tb[t, N]
+    n = tb[N]
     anyb = False
     for i in range(n):
-        if sx[t, i, BET]:
+        if sx[i, BET]:
             anyb = True
     if not anyb:
         return
     w = -1
-    if _nactive(sx, t, n) == 1:
+    if _nactive(sx, n) == 1:
         for i in range(n):
-            if sx[t, i, STAT]:
+            if sx[i, STAT]:
                 w = i
     a = -1
     b = -1  # sorted(bets)[-2]
     for i in range(n):
-        v = sx[t, i, BET]
+        v = sx[i, BET]
         if v > a:
             b = a
             a = v
@@ -236,333 +244,333 @@ def _collect(tb, sx, t):
     for i in range(n):
         if i == w:
             continue
-        if sx[t, i, BET] > b:
-            over = sx[t, i, BET] - b
-            sx[t, i, STACK] += over
-            sx[t, i, PUT] -= over
-            sx[t, i, BET] = b
-        sx[t, i, BET] = 0
+        if sx[i, BET] > b:
+            over = sx[i, BET] - b
+            sx[i, STACK] += over
+            sx[i, PUT] -= over
+            sx[i, BET] = b
+        sx[i, BET] = 0
 
 
-@njit(cache=True, nogil=True)
-def _deal_street(tb, sx, deck, t):
+@_inner
+def _deal_street(tb, sx, deck):
     """Next street: burn one card, deal three (flop) or one."""
-    tb[t, STREET] += 1
-    p = tb[t, DPOS] + 1
-    m = 3 if tb[t, STREET] == 1 else 1
+    tb[STREET] += 1
+    p = tb[DPOS] + 1
+    m = 3 if tb[STREET] == 1 else 1
     for k in range(m):
-        tb[t, BOARD0 + tb[t, NB]] = deck[t, p]
-        tb[t, NB] += 1
+        tb[BOARD0 + tb[NB]] = deck[p]
+        tb[NB] += 1
         p += 1
-    tb[t, DPOS] = p
+    tb[DPOS] = p
 
 
-@njit(cache=True, nogil=True)
-def _strengths(tb, sx, t):
-    n = tb[t, N]
+@_inner
+def _strengths(tb, sx):
+    n = tb[N]
     cards = np.empty(7, dtype=np.int64)
     for k in range(5):
-        cards[2 + k] = tb[t, BOARD0 + k]
+        cards[2 + k] = tb[BOARD0 + k]
     for i in range(n):
-        cards[0] = sx[t, i, H0]
-        cards[1] = sx[t, i, H1]
-        sx[t, i, STR] = evaluate(cards)
+        cards[0] = sx[i, H0]
+        cards[1] = sx[i, H1]
+        sx[i, STR] = evaluate(cards)
 
 
 _BEGIN, _END, _SHOW = 1, 2, 3
 
 
-@njit(cache=True, nogil=True)
-def _advance(tb, sx, deck, pots, t, phase):
+@_inner
+def _advance(tb, sx, deck, pots, phase):
     """Run the automated steps from ``phase`` until a player must act or the hand is over."""
-    n = tb[t, N]
+    n = tb[N]
     while True:
         if phase == _BEGIN:  # pokerkit's _begin_betting
             mk = -1
             mi = -1
             for i in range(n):
-                kb = sx[t, i, BET] if _blind(tb, t, i, n) > 0 else 0
+                kb = sx[i, BET] if _blind(tb, i, n) > 0 else 0
                 if kb >= mk:
                     mk = kb
                     mi = i
             op = (mi + 1) % n
-            tb[t, OPENER] = op
+            tb[OPENER] = op
             q = 0
             for k in range(n):
                 i = (op + k) % n
-                if sx[t, i, STAT] and sx[t, i, STACK] > 0 and _effective(sx, t, n, i) > 0:
-                    tb[t, Q0 + q] = i
+                if sx[i, STAT] and sx[i, STACK] > 0 and _effective(sx, n, i) > 0:
+                    tb[Q0 + q] = i
                     q += 1
-            tb[t, QLEN] = q
-            tb[t, CBRA] = 0
-            tb[t, CBRC] = 0
-            tb[t, ACTED] = 0
-            tb[t, SHN] = 0
-            tb[t, SHSUM] = 0
-            lone = q == 1 and sx[t, tb[t, Q0], BET] >= _maxbet(sx, t, n)
-            if q == 0 or _nactive(sx, t, n) <= 1 or lone:
+            tb[QLEN] = q
+            tb[CBRA] = 0
+            tb[CBRC] = 0
+            tb[ACTED] = 0
+            tb[SHN] = 0
+            tb[SHSUM] = 0
+            lone = q == 1 and sx[tb[Q0], BET] >= _maxbet(sx, n)
+            if q == 0 or _nactive(sx, n) <= 1 or lone:
                 phase = _END
                 continue
             return
         elif phase == _END:  # _end_betting, bet collection and what follows it
-            tb[t, QLEN] = 0
-            na = _nactive(sx, t, n)
+            tb[QLEN] = 0
+            na = _nactive(sx, n)
             if na > 1:
                 c = 0
                 for i in range(n):
-                    if sx[t, i, STAT] and sx[t, i, STACK]:
+                    if sx[i, STAT] and sx[i, STACK]:
                         c += 1
                 if c <= 1:
-                    tb[t, ALLIN] = 1
-            if tb[t, STREET] == 3:
+                    tb[ALLIN] = 1
+            if tb[STREET] == 3:
                 for i in range(n):
-                    if sx[t, i, STACK] == 0:
-                        tb[t, ALLIN] = 1
-            _collect(tb, sx, t)
+                    if sx[i, STACK] == 0:
+                        tb[ALLIN] = 1
+            _collect(tb, sx)
             if na == 1:  # everyone else folded: the pots go to the last player in
-                k = _pots(tb, sx, t, pots[t])
-                tb[t, NPOT] = k
+                k = _pots(tb, sx, pots)
+                tb[NPOT] = k
                 w = 0
                 for i in range(n):
-                    if sx[t, i, STAT]:
+                    if sx[i, STAT]:
                         w = i
                 tot = 0
                 for p in range(k):
-                    pots[t, p, 2] = 1 << w
-                    tot += pots[t, p, 0]
-                sx[t, w, GOT] = tot
-                sx[t, w, STACK] += tot + sx[t, w, BET]
-                sx[t, w, PUT] -= sx[t, w, BET]
-                sx[t, w, BET] = 0
-                tb[t, DONE] = 1
+                    pots[p, 2] = 1 << w
+                    tot += pots[p, 0]
+                sx[w, GOT] = tot
+                sx[w, STACK] += tot + sx[w, BET]
+                sx[w, PUT] -= sx[w, BET]
+                sx[w, BET] = 0
+                tb[DONE] = 1
                 return
-            if tb[t, STREET] == 3 or tb[t, ALLIN]:
+            if tb[STREET] == 3 or tb[ALLIN]:
                 phase = _SHOW
             else:
-                _deal_street(tb, sx, deck, t)
+                _deal_street(tb, sx, deck)
                 phase = _BEGIN
         else:  # _SHOW: pokerkit's showdown order, show if all-in or the hand can still win
-            if tb[t, NB] == 5:
-                _strengths(tb, sx, t)
-            op = tb[t, OPENER]
+            if tb[NB] == 5:
+                _strengths(tb, sx)
+            op = tb[OPENER]
             for k in range(n):
                 i = (op + k) % n
-                if not sx[t, i, STAT] or sx[t, i, SHOWN]:
+                if not sx[i, STAT] or sx[i, SHOWN]:
                     continue
-                if tb[t, ALLIN] or _can_win(tb, sx, t, i, pots[t]):
-                    sx[t, i, SHOWN] = 1
+                if tb[ALLIN] or _can_win(tb, sx, i, pots):
+                    sx[i, SHOWN] = 1
                 else:
-                    sx[t, i, STAT] = 0
-            if tb[t, ALLIN] and tb[t, STREET] != 3:
-                _deal_street(tb, sx, deck, t)
+                    sx[i, STAT] = 0
+            if tb[ALLIN] and tb[STREET] != 3:
+                _deal_street(tb, sx, deck)
                 phase = _BEGIN
                 continue
             # hand killing, then the pots, each split among its best hands
             kill = 0
             for i in range(n):
-                if sx[t, i, STAT] and not _can_win(tb, sx, t, i, pots[t]):
+                if sx[i, STAT] and not _can_win(tb, sx, i, pots):
                     kill |= 1 << i
             for i in range(n):
                 if (kill >> i) & 1:
-                    sx[t, i, STAT] = 0
-            k = _pots(tb, sx, t, pots[t])
-            tb[t, NPOT] = k
+                    sx[i, STAT] = 0
+            k = _pots(tb, sx, pots)
+            tb[NPOT] = k
             for p in range(k):
-                mask = pots[t, p, 1]
+                mask = pots[p, 1]
                 best = -1
                 for i in range(n):
-                    if (mask >> i) & 1 and sx[t, i, STR] > best:
-                        best = sx[t, i, STR]
+                    if (mask >> i) & 1 and sx[i, STR] > best:
+                        best = sx[i, STR]
                 win = 0
                 nw = 0
                 for i in range(n):
-                    if (mask >> i) & 1 and sx[t, i, STR] == best:
+                    if (mask >> i) & 1 and sx[i, STR] == best:
                         win |= 1 << i
                         nw += 1
-                pots[t, p, 2] = win
+                pots[p, 2] = win
                 if nw == 0:
-                    tb[t, BURNED] += pots[t, p, 0]
+                    tb[BURNED] += pots[p, 0]
                     continue
-                qt = pots[t, p, 0] // nw
-                r = pots[t, p, 0] - qt * nw
+                qt = pots[p, 0] // nw
+                r = pots[p, 0] - qt * nw
                 first = True
                 for i in range(n):
                     if (win >> i) & 1:
                         g = qt + (r if first else 0)
                         first = False
-                        sx[t, i, GOT] += g
-                        sx[t, i, STACK] += g
-            tb[t, DONE] = 1
+                        sx[i, GOT] += g
+                        sx[i, STACK] += g
+            tb[DONE] = 1
             return
 
 
-@njit(cache=True, nogil=True)
-def _start(tb, sx, deck, pots, key, t, hand):
+@_inner
+def _start(tb, sx, deck, pots, key, hand):
     """Shuffle hand ``hand``'s deck, post antes and blinds, deal the hole cards, open the betting."""
-    n = tb[t, N]
-    _shuffle(key, hand, deck[t])
+    n = tb[N]
+    _shuffle(key, hand, deck)
     for f in (STREET, QLEN, CBRA, CBRC, SHN, SHSUM, ACTED, OPENER, ALLIN, DONE, NB, NACT, NDEC, NPOT, BURNED):
-        tb[t, f] = 0
-    tb[t, HAND] = hand
+        tb[f] = 0
+    tb[HAND] = hand
     for i in range(n):
-        s = sx[t, i, START]
-        sx[t, i, STACK] = s
-        sx[t, i, BET] = 0
-        sx[t, i, PUT] = 0
-        sx[t, i, STAT] = 1 if s > 0 else 0
-        sx[t, i, SHOWN] = 0
-        sx[t, i, STR] = -1
-        sx[t, i, GOT] = 0
-        a = min(tb[t, ANTE], s)
-        sx[t, i, STACK] -= a
-        sx[t, i, BET] = a
-        sx[t, i, PUT] = a
-    _collect(tb, sx, t)
+        s = sx[i, START]
+        sx[i, STACK] = s
+        sx[i, BET] = 0
+        sx[i, PUT] = 0
+        sx[i, STAT] = 1 if s > 0 else 0
+        sx[i, SHOWN] = 0
+        sx[i, STR] = -1
+        sx[i, GOT] = 0
+        a = min(tb[ANTE], s)
+        sx[i, STACK] -= a
+        sx[i, BET] = a
+        sx[i, PUT] = a
+    _collect(tb, sx)
     for i in range(n):
-        s = sx[t, i, START]
-        b = min(_blind(tb, t, i, n), s - min(tb[t, ANTE], s))
-        sx[t, i, STACK] -= b
-        sx[t, i, BET] += b
-        sx[t, i, PUT] += b
+        s = sx[i, START]
+        b = min(_blind(tb, i, n), s - min(tb[ANTE], s))
+        sx[i, STACK] -= b
+        sx[i, BET] += b
+        sx[i, PUT] += b
     for i in range(n):
-        sx[t, i, H0] = deck[t, 2 * i]
-        sx[t, i, H1] = deck[t, 2 * i + 1]
-    tb[t, DPOS] = 2 * n
-    _advance(tb, sx, deck, pots, t, _BEGIN)
+        sx[i, H0] = deck[2 * i]
+        sx[i, H1] = deck[2 * i + 1]
+    tb[DPOS] = 2 * n
+    _advance(tb, sx, deck, pots, _BEGIN)
 
 
-@njit(cache=True, nogil=True)
+@_inner
 def _reset(tb, sx, deck, pots, key, hands):
     for t in range(tb.shape[0]):
-        _start(tb, sx, deck, pots, key, t, hands[t])
+        _start(tb[t], sx[t], deck[t], pots[t], key, hands[t])
 
 
-@njit(cache=True, nogil=True)
-def _legal1(tb, sx, t):
+@_inner
+def _legal1(tb, sx):
     """``(can_fold, call amount, can_raise, min_to, max_to)`` of the player to act at table ``t``."""
-    n = tb[t, N]
-    i = tb[t, Q0]
-    mb = _maxbet(sx, t, n)
-    bet = sx[t, i, BET]
-    stack = sx[t, i, STACK]
+    n = tb[N]
+    i = tb[Q0]
+    mb = _maxbet(sx, n)
+    bet = sx[i, BET]
+    stack = sx[i, STACK]
     can_fold = bet < mb
     call = min(stack, mb - bet)
     ok = True
-    fixed = tb[t, LIM] == 1
-    if call < tb[t, CBRA]:
+    fixed = tb[LIM] == 1
+    if call < tb[CBRA]:
         ok = False
-    elif fixed and tb[t, CBRC] == 4:
+    elif fixed and tb[CBRC] == 4:
         ok = False
-    if ok and tb[t, SHN] > 0 and tb[t, SHSUM] < tb[t, CBRA] and (tb[t, ACTED] >> i) & 1:
+    if ok and tb[SHN] > 0 and tb[SHSUM] < tb[CBRA] and (tb[ACTED] >> i) & 1:
         ok = False
     if ok and stack <= mb - bet:
         ok = False
     if ok:
         other = False
         for j in range(n):
-            if j != i and sx[t, j, STAT] and sx[t, j, STACK] + sx[t, j, BET] > mb:
+            if j != i and sx[j, STAT] and sx[j, STACK] + sx[j, BET] > mb:
                 other = True
         ok = other
     lo = 0
     hi = 0
     if ok:
-        step = tb[t, BB] * (2 if fixed and tb[t, STREET] >= 2 else 1)
-        lo = min(stack + bet, max(tb[t, CBRA], step) + mb)
+        step = tb[BB] * (2 if fixed and tb[STREET] >= 2 else 1)
+        lo = min(stack + bet, max(tb[CBRA], step) + mb)
         hi = lo if fixed else stack + bet
     return can_fold, call, ok, lo, hi
 
 
-@njit(cache=True, nogil=True)
-def _pop(tb, t):
-    i = tb[t, Q0]
-    q = tb[t, QLEN]
+@_inner
+def _pop(tb):
+    i = tb[Q0]
+    q = tb[QLEN]
     for k in range(q - 1):
-        tb[t, Q0 + k] = tb[t, Q0 + k + 1]
-    tb[t, QLEN] = q - 1
-    tb[t, ACTED] |= 1 << i
+        tb[Q0 + k] = tb[Q0 + k + 1]
+    tb[QLEN] = q - 1
+    tb[ACTED] |= 1 << i
     return i
 
 
-@njit(cache=True, nogil=True)
-def _act(tb, sx, deck, pots, log, t, kind, amount):
+@_inner
+def _act(tb, sx, deck, pots, log, kind, amount):
     """Apply one decision at table ``t``; returns 0, or an error code (1 no player to act,
     2 fold without a bet to face, 3 raise not allowed, 4 raise size out of range)."""
-    if tb[t, DONE] or tb[t, QLEN] == 0:
+    if tb[DONE] or tb[QLEN] == 0:
         return 1
-    n = tb[t, N]
-    can_fold, call, can_raise, lo, hi = _legal1(tb, sx, t)
-    mb = _maxbet(sx, t, n)
+    n = tb[N]
+    can_fold, call, can_raise, lo, hi = _legal1(tb, sx)
+    mb = _maxbet(sx, n)
     if kind == FOLD:
         if not can_fold:
             return 2
-        i = _pop(tb, t)
-        sx[t, i, STAT] = 0
-        _log(tb, log, t, i, 0, 0)
+        i = _pop(tb)
+        sx[i, STAT] = 0
+        _log(tb, log, i, 0, 0)
     elif kind == CALL:
-        i = _pop(tb, t)
-        sx[t, i, BET] += call
-        sx[t, i, STACK] -= call
-        sx[t, i, PUT] += call
-        _log(tb, log, t, i, 2 if call > 0 else 1, call)
+        i = _pop(tb)
+        sx[i, BET] += call
+        sx[i, STACK] -= call
+        sx[i, PUT] += call
+        _log(tb, log, i, 2 if call > 0 else 1, call)
     else:
         if not can_raise:
             return 3
         if amount < lo or amount > hi:
             return 4
-        i = _pop(tb, t)
+        i = _pop(tb)
         inc = amount - mb
-        delta = amount - sx[t, i, BET]
-        sx[t, i, BET] = amount
-        sx[t, i, STACK] -= delta
-        sx[t, i, PUT] += delta
-        _log(tb, log, t, i, 4 if mb > 0 else 3, amount)
+        delta = amount - sx[i, BET]
+        sx[i, BET] = amount
+        sx[i, STACK] -= delta
+        sx[i, PUT] += delta
+        _log(tb, log, i, 4 if mb > 0 else 3, amount)
         q = 0
         for k in range(1, n):
             j = (i + k) % n
-            if sx[t, j, STAT] and sx[t, j, STACK]:
-                tb[t, Q0 + q] = j
+            if sx[j, STAT] and sx[j, STACK]:
+                tb[Q0 + q] = j
                 q += 1
-        tb[t, QLEN] = q
-        tb[t, OPENER] = i
-        if inc >= tb[t, CBRA]:
-            tb[t, ACTED] = 1 << i
-        tb[t, CBRA] = max(tb[t, CBRA], inc)
-        tb[t, CBRC] += 1
-        if sx[t, i, STACK]:
-            tb[t, SHN] = 0
-            tb[t, SHSUM] = 0
+        tb[QLEN] = q
+        tb[OPENER] = i
+        if inc >= tb[CBRA]:
+            tb[ACTED] = 1 << i
+        tb[CBRA] = max(tb[CBRA], inc)
+        tb[CBRC] += 1
+        if sx[i, STACK]:
+            tb[SHN] = 0
+            tb[SHSUM] = 0
         else:
-            tb[t, SHN] += 1
-            tb[t, SHSUM] += inc
-        if tb[t, SHSUM] >= tb[t, CBRA]:
-            tb[t, SHN] = 0
-            tb[t, SHSUM] = 0
-    tb[t, NDEC] += 1
-    if tb[t, QLEN] == 0 or _nactive(sx, t, n) <= 1:
-        _advance(tb, sx, deck, pots, t, _END)
+            tb[SHN] += 1
+            tb[SHSUM] += inc
+        if tb[SHSUM] >= tb[CBRA]:
+            tb[SHN] = 0
+            tb[SHSUM] = 0
+    tb[NDEC] += 1
+    if tb[QLEN] == 0 or _nactive(sx, n) <= 1:
+        _advance(tb, sx, deck, pots, _END)
     return 0
 
 
-@njit(cache=True, nogil=True)
+@_inner
 def _step(tb, sx, deck, pots, log, kinds, amounts, err):
     for t in range(tb.shape[0]):
         if tb[t, DONE] or kinds[t] < 0:
             err[t] = 0
             continue
-        err[t] = _act(tb, sx, deck, pots, log, t, kinds[t], amounts[t])
+        err[t] = _act(tb[t], sx[t], deck[t], pots[t], log[t], kinds[t], amounts[t])
 
 
 # -- the built-in bots, inside the compiled loop ------------------------------------------------
 
-@njit(cache=True, nogil=True)
-def _total_pot(sx, t, n):
+@_inner
+def _total_pot(sx, n):
     s = 0
     for i in range(n):
-        s += sx[t, i, PUT]
+        s += sx[i, PUT]
     return s
 
 
-@njit(cache=True, nogil=True)
+@_inner
 def _half(x):
     """``round(x / 2)`` with Python's round-half-to-even, in integers."""
     k = x // 2
@@ -571,19 +579,19 @@ def _half(x):
     return k if k % 2 == 0 else k + 1
 
 
-@njit(cache=True, nogil=True)
-def _menu(tb, sx, t, sizes):
+@_inner
+def _menu(tb, sx, sizes):
     """The environment's raise menu (:func:`regretlab.poker.env.legal_actions`): the min raise,
     half pot, pot and all-in, sorted and distinct; returns how many (0 if no raise)."""
-    can_fold, call, ok, lo, hi = _legal1(tb, sx, t)
+    can_fold, call, ok, lo, hi = _legal1(tb, sx)
     if not ok:
         return 0
     sizes[0] = lo
     m = 1
     if hi > lo:
-        n = tb[t, N]
-        pot = _total_pot(sx, t, n)
-        me = sx[t, tb[t, Q0], BET]
+        n = tb[N]
+        pot = _total_pot(sx, n)
+        me = sx[tb[Q0], BET]
         for f in range(2):
             to = me + call + (_half(pot + call) if f == 0 else pot + call)
             if lo < to < hi:
@@ -594,7 +602,7 @@ def _menu(tb, sx, t, sizes):
     return m
 
 
-@njit(cache=True, nogil=True)
+@_inner
 def _hs(h0, h1, board, nb, samples, key, counter, rest, cards, opp):
     """Equity against one random hand by Monte Carlo (the bots' ``hand_strength``, our evaluator)."""
     m = 0
@@ -633,18 +641,18 @@ def _hs(h0, h1, board, nb, samples, key, counter, rest, cards, opp):
     return score / max(samples, 1)
 
 
-@njit(cache=True, nogil=True)
-def _decide(tb, sx, t, code, par, pre, key, sizes, rest, cards, opp, bd):
+@_inner
+def _decide(tb, sx, code, par, pre, key, sizes, rest, cards, opp, bd):
     """One built-in bot's ``(kind, amount)`` at table ``t``: 0 calling station, 1 random (uniform
     over the environment's menu), 2 threshold bot with ``par = (raise_at, call_at, raise_pot,
     bluff, samples)`` (:class:`regretlab.poker.bots.ThresholdBot`)."""
-    n = tb[t, N]
-    i = tb[t, Q0]
-    can_fold, call, ok, lo, hi = _legal1(tb, sx, t)
-    ctr = np.uint64(tb[t, HAND]) * np.uint64(1 << 20) + np.uint64(tb[t, NDEC] * 16 + i)
+    n = tb[N]
+    i = tb[Q0]
+    can_fold, call, ok, lo, hi = _legal1(tb, sx)
+    ctr = np.uint64(tb[HAND]) * np.uint64(1 << 20) + np.uint64(tb[NDEC] * 16 + i)
     if code == 0:
         return CALL, 0
-    m = _menu(tb, sx, t, sizes)
+    m = _menu(tb, sx, sizes)
     if code == 1:
         opts = (1 if can_fold else 0) + 1 + m
         k = int(_u(key, ctr, 0) * opts)
@@ -658,12 +666,12 @@ def _decide(tb, sx, t, code, par, pre, key, sizes, rest, cards, opp, bd):
     raise_at, call_at, raise_pot, bluff, samples = par[0], par[1], par[2], par[3], int(par[4])
     opponents = 0
     for j in range(n):
-        if j != i and sx[t, j, STAT]:
+        if j != i and sx[j, STAT]:
             opponents += 1
     opponents = max(1, opponents)
-    h0 = sx[t, i, H0]
-    h1 = sx[t, i, H1]
-    nb = tb[t, NB]
+    h0 = sx[i, H0]
+    h1 = sx[i, H1]
+    nb = tb[NB]
     if nb == 0:
         r0, r1 = h0 >> 2, h1 >> 2
         hi_r, lo_r = max(r0, r1), min(r0, r1)
@@ -673,11 +681,11 @@ def _decide(tb, sx, t, code, par, pre, key, sizes, rest, cards, opp, bd):
             hs = pre[lo_r, hi_r]
     else:
         for k in range(nb):
-            bd[k] = tb[t, BOARD0 + k]
+            bd[k] = tb[BOARD0 + k]
         hs = _hs(h0, h1, bd, nb, samples, key, ctr, rest, cards, opp)
     e = hs ** opponents
     s = e * (opponents + 1)
-    pot = _total_pot(sx, t, n)
+    pot = _total_pot(sx, n)
     if m > 0 and (s >= raise_at or _u(key, ctr, 1000) < bluff):
         target = max(raise_pot * pot, float(sizes[0]))
         pick = sizes[0]
@@ -693,7 +701,7 @@ def _decide(tb, sx, t, code, par, pre, key, sizes, rest, cards, opp, bd):
     return (FOLD, 0) if can_fold else (CALL, 0)
 
 
-@njit(cache=True, nogil=True)
+@_inner
 def _play_tables(tb, sx, deck, pots, log, key, bot_key, hands, T, codes, params, pre):
     """Play hand ``hands[t]`` at tables ``t < T`` to the end with the built-in bots (``codes [S]``,
     ``params [S, 5]``)."""
@@ -703,14 +711,15 @@ def _play_tables(tb, sx, deck, pots, log, key, bot_key, hands, T, codes, params,
     opp = np.empty(7, dtype=np.int64)
     bd = np.empty(5, dtype=np.int64)
     for t in range(T):
-        _start(tb, sx, deck, pots, key, t, hands[t])
-        while not tb[t, DONE]:
-            i = tb[t, Q0]
-            kind, amount = _decide(tb, sx, t, codes[i], params[i], pre, bot_key, sizes, rest, cards, opp, bd)
-            _act(tb, sx, deck, pots, log, t, kind, amount)
+        tbt, sxt = tb[t], sx[t]
+        _start(tbt, sxt, deck[t], pots[t], key, hands[t])
+        while not tbt[DONE]:
+            i = tbt[Q0]
+            kind, amount = _decide(tbt, sxt, codes[i], params[i], pre, bot_key, sizes, rest, cards, opp, bd)
+            _act(tbt, sxt, deck[t], pots[t], log[t], kind, amount)
 
 
-@njit(cache=True, nogil=True)
+@_inner
 def _play_many(tb, sx, deck, pots, log, key, bot_key, first, count, codes, params, pre, out):
     """Hands ``first .. first + count - 1`` through the ``T`` tables; ``out[h - first]`` = winnings."""
     T = tb.shape[0]
@@ -728,7 +737,7 @@ def _play_many(tb, sx, deck, pots, log, key, bot_key, first, count, codes, param
         h += m
 
 
-@njit(cache=True, nogil=True)
+@_inner
 def _legal(tb, sx, out):
     """``out[t] = (actor, can_fold, call, can_raise, min_to, max_to, menu size count, sizes x4)``."""
     sizes = np.zeros(4, dtype=np.int64)
@@ -737,14 +746,14 @@ def _legal(tb, sx, out):
         if tb[t, DONE] or tb[t, QLEN] == 0:
             out[t, 0] = -1
             continue
-        f, c, r, lo, hi = _legal1(tb, sx, t)
+        f, c, r, lo, hi = _legal1(tb[t], sx[t])
         out[t, 0] = tb[t, Q0]
         out[t, 1] = f
         out[t, 2] = c
         out[t, 3] = r
         out[t, 4] = lo
         out[t, 5] = hi
-        m = _menu(tb, sx, t, sizes)
+        m = _menu(tb[t], sx[t], sizes)
         out[t, 6] = m
         for k in range(m):
             out[t, 7 + k] = sizes[k]
