@@ -206,6 +206,22 @@ def test_compiled_bots_equal_the_step_api_with_python_agents():
         assert phh_to_records(record_to_phh(r), seed=r["seed"]) == r
 
 
+def test_compiled_tag_decides_preflop_as_the_python_bot():
+    """Pre-flop a threshold bot without bluffs is deterministic (stored strength table), so the
+    compiled bots and :class:`regretlab.poker.bots.ThresholdBot` on the same cards take the same
+    pre-flop actions."""
+    from regretlab.poker.bots import ThresholdBot, tag
+
+    loose = ThresholdBot(raise_at=1.0, call_at=0.75, raise_pot=0.5, bluff=0.0, samples=8, name="loose")
+    seats = [tag(samples=8), loose, tag(samples=8), loose, loose]
+    cfg = TableConfig(players=5, stacks=(40, 90, 60, 120, 25))
+    mine = E.play_records(cfg, seats, 30, seed=4)
+    python = E.play_agents(cfg, seats, 30, seed=4, tables=10)
+    pre = [[a for a in r["actions"] if a["street"] == "preflop"] for r in mine]
+    assert pre == [[a for a in r["actions"] if a["street"] == "preflop"] for r in python]
+    assert sum(a["action"] == "raise" for p in pre for a in p) >= 50 and sum(map(len, pre)) >= 200
+
+
 def test_threshold_bots_play_and_conserve_chips():
     cfg = TableConfig(players=6, stack=100)
     won = E.play_hands(cfg, ["tag", "lag", "random", "calling_station", "tag", "lag"], 400, seed=1)
