@@ -153,12 +153,13 @@ def main() -> None:
     hm = max(a.hands // 3, 1)
     engine_compiled(cfg, 8, 0, 4, "tag")
     from regretlab.poker.bots import make_bot
+    from regretlab.poker.engine import play_hands as engine_play
     from regretlab.poker.env import play_hands as env_play
 
-    te = min(_timed(lambda: __import__("regretlab.poker.engine", fromlist=["x"]).play_hands(
-        cfg, mix, hm, seed=r, tables=a.tables)) for r in range(a.repeats))
-    tp = min(_timed(lambda: env_play(cfg, [make_bot(b) for b in mix], hm, seed=r, tables=a.tables))
-             for r in range(a.repeats))
+    te = tp = float("inf")
+    for r in range(a.repeats):
+        te = min(te, _timed(lambda s=r: engine_play(cfg, mix, hm, seed=s, tables=a.tables)))
+        tp = min(tp, _timed(lambda s=r: env_play(cfg, [make_bot(b) for b in mix], hm, seed=s, tables=a.tables)))
     print(f"  {'+'.join(dict.fromkeys(mix))} ({hm} hands; threshold bots: Monte-Carlo hand strength, 24 draws): "
           f"compiled engine {hm / te:,.0f} hands/s | pokerkit-based environment, same bots in Python "
           f"{hm / tp:,.1f} hands/s | ratio {tp / te:,.0f}x")

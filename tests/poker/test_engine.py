@@ -15,10 +15,16 @@ import warnings
 
 import numpy as np
 import pytest
-from pokerkit import Automation, ChipsPushing, FixedLimitTexasHoldem, HoleCardsShowingOrMucking, NoLimitTexasHoldem
+from pokerkit import (
+    Automation,
+    ChipsPushing,
+    FixedLimitTexasHoldem,
+    HoleCardsShowingOrMucking,
+    NoLimitTexasHoldem,
+)
 
 from regretlab.poker import engine as E
-from regretlab.poker.env import TableConfig, record_to_phh, phh_to_records
+from regretlab.poker.env import TableConfig, phh_to_records, record_to_phh
 
 _AUTO = (Automation.ANTE_POSTING, Automation.BET_COLLECTION, Automation.BLIND_OR_STRADDLE_POSTING,
          Automation.HOLE_CARDS_SHOWING_OR_MUCKING, Automation.HAND_KILLING, Automation.RUNOUT_COUNT_SELECTION)

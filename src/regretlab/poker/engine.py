@@ -61,7 +61,7 @@ from regretlab.core import rng as _rng
 from regretlab.core.kernels import _mix64
 from regretlab.games.subgame.cards import card_name, evaluate
 
-__all__ = ["CALL", "FOLD", "RAISE", "HoldemEngine", "Legal", "deck", "hand_strength", "play_agents", "play_records", "play_hands", "policy_of"]
+__all__ = ["CALL", "FOLD", "RAISE", "HoldemEngine", "Legal", "deck", "hand_strength", "play_agents", "play_hands", "play_records", "policy_of"]
 
 FOLD, CALL, RAISE = 0, 1, 2
 KINDS = ("fold", "check", "call", "bet", "raise")  # log codes 0..4
@@ -104,8 +104,7 @@ def _shuffle(key, hand, out):
 def _maxbet(sx, n):
     m = 0
     for i in range(n):
-        if sx[i, BET] > m:
-            m = sx[i, BET]
+        m = max(m, sx[i, BET])
     return m
 
 
@@ -457,9 +456,7 @@ def _legal1(tb, sx):
     call = min(stack, mb - bet)
     ok = True
     fixed = tb[LIM] == 1
-    if call < tb[CBRA]:
-        ok = False
-    elif fixed and tb[CBRC] == 4:
+    if call < tb[CBRA] or fixed and tb[CBRC] == 4:
         ok = False
     if ok and tb[SHN] > 0 and tb[SHSUM] < tb[CBRA] and (tb[ACTED] >> i) & 1:
         ok = False
@@ -583,7 +580,7 @@ def _half(x):
 def _menu(tb, sx, sizes):
     """The environment's raise menu (:func:`regretlab.poker.env.legal_actions`): the min raise,
     half pot, pot and all-in, sorted and distinct; returns how many (0 if no raise)."""
-    can_fold, call, ok, lo, hi = _legal1(tb, sx)
+    _, call, ok, lo, hi = _legal1(tb, sx)
     if not ok:
         return 0
     sizes[0] = lo
@@ -648,7 +645,7 @@ def _decide(tb, sx, code, par, pre, key, sizes, rest, cards, opp, bd):
     bluff, samples)`` (:class:`regretlab.poker.bots.ThresholdBot`)."""
     n = tb[N]
     i = tb[Q0]
-    can_fold, call, ok, lo, hi = _legal1(tb, sx)
+    can_fold, call, _, _, _ = _legal1(tb, sx)
     ctr = np.uint64(tb[HAND]) * np.uint64(1 << 20) + np.uint64(tb[NDEC] * 16 + i)
     if code == 0:
         return CALL, 0
@@ -781,7 +778,7 @@ def _kernel(op, tb, sx, deck, pots, log, key, bot_key, ia, ib, out, codes, param
             bd[k] = ia[2 + k]
         hs = _hs(ia[0], ia[1], bd, nb, ib[1], key, np.uint64(0), np.empty(52, dtype=np.int64),
                  np.empty(7, dtype=np.int64), np.empty(7, dtype=np.int64))
-        out[0, 0] = int(round(hs * 1e9))
+        out[0, 0] = round(hs * 1e9)
 
 
 _NO_I = np.zeros(1, dtype=np.int64)
