@@ -251,7 +251,11 @@ def test_bad_input():
     eng = E.HoldemEngine(cfg, 2)
     with pytest.raises(ValueError, match=r"hands must hold one hand id per table \(2\)"):
         eng.reset([1])
+    with pytest.raises(ValueError, match="non-negative hand ids"):
+        eng.reset([0, -1])
     eng.reset([0, 1])
+    with pytest.raises(ValueError, match="the hand is not over"):
+        eng.record(0)
     with pytest.raises(ValueError, match="illegal action at table 0 .*out of range"):
         eng.step(np.array([E.RAISE, E.CALL]), np.array([3, 0]))
     with pytest.raises(ValueError, match="tables must be a positive integer"):

@@ -875,6 +875,8 @@ class HoldemEngine:
         h = np.ascontiguousarray(hands, dtype=np.int64)
         if h.shape != (self.tables,):
             raise ValueError(f"hands must hold one hand id per table ({self.tables}), got shape {h.shape}")
+        if h.size and h.min() < 0:
+            raise ValueError(f"hands must be non-negative hand ids, got {int(h.min())}")
         self._run(0, h, _NO_I, np.zeros((1, 1), dtype=np.int64))
 
     @property
@@ -931,6 +933,8 @@ class HoldemEngine:
         cfg = self.config
         n = int(cfg.players)
         tb, sx = self.tb[t], self.sx[t]
+        if not tb[DONE]:
+            raise ValueError(f"table {t}: the hand is not over (a record is written when it ends)")
         if int(tb[NACT]) > self.log.shape[1]:  # pragma: no cover - the capacity is an upper bound
             raise RuntimeError(f"table {t}: {int(tb[NACT])} decisions exceed the log capacity {self.log.shape[1]}")
         actions = [{"seat": int(s), "street": ("preflop", "flop", "turn", "river")[int(st)], "action": KINDS[int(k)],
