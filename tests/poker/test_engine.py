@@ -15,6 +15,8 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pokerkit import (
     Automation,
     ChipsPushing,
@@ -264,3 +266,21 @@ def test_bad_input():
         E.play_hands(cfg, [object()] * 3, 1)
     with pytest.raises(ValueError, match=r"one bot per seat \(3\)"):
         E.play_hands(cfg, ["random"] * 2, 1)
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(2, 9), limit=st.sampled_from(["no", "fixed"]), bb=st.integers(1, 6), ante=st.integers(0, 3),
+       data=st.data(), seed=st.integers(0, 2**31))
+def test_chips_conserved_for_any_game(n, limit, bb, ante, data, seed):
+    """Property: in any game the hands between any built-in bots conserve chips, nobody loses more
+    than their stack or wins more than the others' stacks, and the same seed gives the same hands."""
+    sb = data.draw(st.integers(1, bb))
+    stacks = tuple(data.draw(st.lists(st.integers(bb + ante + 1, 400), min_size=n, max_size=n)))
+    bots = data.draw(st.lists(st.sampled_from(["random", "calling_station", "tag", "lag"]), min_size=n, max_size=n))
+    cfg = TableConfig(players=n, limit=limit, small_blind=sb, big_blind=bb, ante=ante, stacks=stacks)
+    won = E.play_hands(cfg, bots, 50, seed=seed, tables=16)
+    start = np.array(stacks)
+    assert (won.sum(axis=1) == 0).all()
+    assert (won >= -start).all()
+    assert (won <= start.sum() - start).all()
+    assert (E.play_hands(cfg, bots, 50, seed=seed, tables=5) == won).all()
