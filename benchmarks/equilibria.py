@@ -119,15 +119,15 @@ def sequence_form_lp_variants() -> None:
     tol = {"primal_feasibility_tolerance": 1e-10, "dual_feasibility_tolerance": 1e-10, "output_flag": False}
     methods = {
         # HiGHS' choice of pricing (what scipy's "steepest-devex" asks for) picks steepest edge here
-        "dual simplex, HiGHS' pricing (ours)": dict(solver="simplex", simplex_strategy=1),
-        "dual simplex, steepest edge": dict(solver="simplex", simplex_strategy=1,
-                                            simplex_dual_edge_weight_strategy=2),
-        "dual simplex, devex": dict(solver="simplex", simplex_strategy=1, simplex_dual_edge_weight_strategy=1),
-        "dual simplex, presolve off": dict(solver="simplex", simplex_strategy=1, presolve="off",
-                                           simplex_dual_edge_weight_strategy=2),
-        "primal simplex": dict(solver="simplex", simplex_strategy=4),
-        "interior point + crossover": dict(solver="ipm", run_crossover="on"),
-        "interior point, no crossover": dict(solver="ipm", run_crossover="off"),
+        "dual simplex, HiGHS' pricing (ours)": {"solver": "simplex", "simplex_strategy": 1},
+        "dual simplex, steepest edge": {"solver": "simplex", "simplex_strategy": 1,
+                                        "simplex_dual_edge_weight_strategy": 2},
+        "dual simplex, devex": {"solver": "simplex", "simplex_strategy": 1,
+                                "simplex_dual_edge_weight_strategy": 1},
+        "dual simplex, presolve off": {"solver": "simplex", "simplex_strategy": 1, "presolve": "off"},
+        "primal simplex": {"solver": "simplex", "simplex_strategy": 4},
+        "interior point + crossover": {"solver": "ipm", "run_crossover": "on"},
+        "interior point, no crossover": {"solver": "ipm", "run_crossover": "off"},
     }
 
     def run(form, opts):
@@ -148,7 +148,7 @@ def sequence_form_lp_variants() -> None:
     for label, form in _leduc_lps().items():
         print(f"-- {label}: {form[5].shape[0]} rows, {form[5].shape[1]} columns, {form[5].nnz} nonzeros")
         for name, opts in methods.items():
-            t, (obj, it, ipm) = _cpu(lambda: run(form, opts))
+            t, (obj, it, ipm) = _cpu(lambda form=form, opts=opts: run(form, opts))
             its = f"{it} simplex" + (f" + {ipm} IPM" if ipm > 0 else "") + " iterations"
             print(f"   {name:40s} {t * 1e3:6.1f} ms  {its:34s} |value| {abs(obj):.12f}", flush=True)
 

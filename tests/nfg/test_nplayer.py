@@ -74,7 +74,7 @@ def test_two_player_enumeration_equals_the_bimatrix_solver_and_nashpy(seed):
 def test_jordan_game_has_its_unique_mixed_equilibrium():
     g = jordan_game()
     res = enumerate_supports(g)
-    assert len(res.equilibria) == 1
+    assert len(res.equilibria) == 1 and res.certified  # 2x2x2: the enumeration is exhaustive
     assert np.allclose(np.concatenate(res.equilibria[0]), 0.5, atol=1e-12)
     for solver in (logit_homotopy, iterated_polymatrix, simplicial_subdivision, global_newton):
         prof = solver(g, time_limit=20).equilibria[0]

@@ -1,0 +1,304 @@
+"""Every solution of a support profile's indifference system, where that can be done exactly.
+
+Support enumeration looks, for each support profile ``(S_1, ..., S_P)``, for the mixtures ``x_i``
+on ``S_i`` that make every player indifferent among the actions of their support:
+``u_i(a, x_-i) = u_i(a_0, x_-i)`` for ``a ∈ S_i`` and ``Σ x_i = 1``. Player i's equations are
+multilinear in the *other* players' mixtures, so the system's shape depends on who mixes
+(``|S_i| > 1``):
+
+* nobody mixes: the pure profile is the only candidate;
+* one player mixes: the equations do not involve the unknowns at all: either they hold (every
+  mixture on the support solves them: a continuum) or no mixture does;
+* two players i, j mix (any support sizes): the system is linear and splits in two (player i's
+  equations fix ``x_j``, player j's fix ``x_i``), solved by SVD: a unique solution, none, or an
+  affine family (a continuum when it meets the interior of the supports, decided by an LP);
+* three players mix, each on two actions: with ``t_i`` the weight of the first action, the system
+  is ``f_a(t_b, t_c) = f_b(t_a, t_c) = f_c(t_a, t_b) = 0`` with bilinear ``f``. Eliminating
+  ``t_a`` from ``f_b, f_c`` (a resultant, bilinear in ``t_b, t_c``) and then ``t_b`` with
+  ``f_a`` leaves one polynomial of degree <= 2 in ``t_c``, solved by ``numpy.roots``; each real
+  root gives ``t_b`` and ``t_a`` by back-substitution. Every solution is a root of it, so no
+  isolated solution is lost (at most 2, McKelvey & McLennan, JET 72, 1997). When the univariate
+  polynomial vanishes identically in all three elimination orders, or a back-substitution is
+  free (a line of solutions), the support is reported as not isolated.
+
+Anything else (three mixers with a support of three or more actions, four or more mixers) is
+``"unsupported"``: the caller falls back to Newton from many starts, which is not exhaustive.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+_RTOL = 1e-10  # relative size under which a coefficient, singular value or residual is zero
+
+
+class SupportSolutions(NamedTuple):
+    """Candidate solutions of one support profile's system."""
+
+    points: np.ndarray  # [m, N] mixtures on the supports, players concatenated (not yet verified)
+    status: str  # "exact" (these are all isolated solutions), "continuum" or "unsupported"
+
+
+def _first_action_gap(t: np.ndarray, i: int) -> np.ndarray:
+    """``t [k_1..k_P]`` payoffs of player i (support-restricted); the payoff of every support
+    action minus the first one's, player i's axis first: ``[k_i - 1, ...]``."""
+    m = np.moveaxis(t, i, 0)
+    return m[1:] - m[:1]
+
+
+def _affine(M: np.ndarray, b: np.ndarray, scale: float) -> tuple[np.ndarray | None, str]:
+    """Solve ``M z = b`` for ``z`` strictly positive: ``(z, "exact")``, ``(None, "exact")`` when no
+    solution has every entry > 0, or ``(z, "continuum")`` for a family that meets the interior."""
+    u, s, vt = np.linalg.svd(M)
+    tol = _RTOL * max(1.0, scale) * max(M.shape)
+    rank = int((s > tol).sum())
+    z = vt[:rank].T @ ((u[:, :rank].T @ b) / s[:rank])
+    if np.abs(M @ z - b).max() > tol * 10:
+        return None, "exact"  # inconsistent
+    if rank == M.shape[1]:
+        return (z, "exact") if (z > -1e-12).all() else (None, "exact")
+    from scipy.optimize import linprog
+
+    # max τ s.t. M z = b, z >= τ, τ <= 1: does the family reach the interior of the support?
+    n = M.shape[1]
+    c = np.zeros(n + 1)
+    c[-1] = -1.0
+    res = linprog(c, A_ub=np.hstack([-np.eye(n), np.ones((n, 1))]), b_ub=np.zeros(n),
+                  A_eq=np.hstack([M, np.zeros((M.shape[0], 1))]), b_eq=b,
+                  bounds=[(None, None)] * n + [(None, 1.0)], method="highs")
+    if res.status == 0 and -res.fun > 1e-9:
+        return res.x[:n], "continuum"
+    return None, "exact"
+
+
+def _linear_block(gap: np.ndarray, scale: float) -> tuple[np.ndarray | None, str]:
+    """The other mixer's mixture from player i's equations ``gap [k_i - 1, k_j] @ x_j = 0``, ``Σ x_j = 1``."""
+    k = gap.shape[1]
+    M = np.vstack([gap, np.ones((1, k))])
+    b = np.zeros(M.shape[0])
+    b[-1] = 1.0
+    return _affine(M, b, scale)
+
+
+def _bilinear(gap: np.ndarray) -> np.ndarray:
+    """Coefficients ``[c0, cu, cv, cuv]`` of ``f(u, v) = Σ gap[s, r] w_s(u) w_r(v)`` with
+    ``w_0(t) = t``, ``w_1(t) = 1 - t`` (the gap is first action minus second: ``[2, 2]``)."""
+    m00, m01, m10, m11 = gap[0, 0], gap[0, 1], gap[1, 0], gap[1, 1]
+    return np.array([m11, m01 - m11, m10 - m11, m00 - m01 - m10 + m11])
+
+
+def _lin(c0: np.ndarray, c1: np.ndarray) -> np.ndarray:
+    return np.array([c0, c1], dtype=np.float64)
+
+
+def _three_mixers(fa: np.ndarray, fb: np.ndarray, fc: np.ndarray,
+                  scale: float) -> tuple[list[tuple[float, float, float]], bool]:
+    """All real solutions of ``fa(tb, tc) = fb(ta, tc) = fc(ta, tb) = 0`` (bilinear, coefficients
+    as in :func:`_bilinear`) and whether the set is finite (False: a curve of solutions may exist)."""
+    from numpy.polynomial import polynomial as npp
+
+    tol = _RTOL * scale
+    # fb = ta * A1(tc) + B1(tc); fc = ta * A2(tb) + B2(tb); fa = tb * A3(tc) + B3(tc)
+    A1, B1 = _lin(fb[1], fb[3]), _lin(fb[0], fb[2])
+    A2, B2 = _lin(fc[1], fc[3]), _lin(fc[0], fc[2])
+    A3, B3 = _lin(fa[1], fa[3]), _lin(fa[0], fa[2])
+    # resultant of fb, fc in ta: R1(tb, tc) = A1(tc) B2(tb) - B1(tc) A2(tb) = tb * A4(tc) + B4(tc)
+    A4 = npp.polysub(A1 * B2[1], B1 * A2[1])
+    B4 = npp.polysub(A1 * B2[0], B1 * A2[0])
+    R2 = npp.polysub(npp.polymul(A3, B4), npp.polymul(B3, A4))  # degree <= 2 in tc
+    if np.abs(R2).max(initial=0.0) <= tol * scale * scale:
+        return [], False
+    R2 = np.trim_zeros(np.where(np.abs(R2) <= tol * scale * scale, 0.0, R2), "b")
+    roots = np.roots(R2[::-1]) if R2.size > 1 else np.empty(0)
+    out = []
+    finite = True
+    for r in roots:
+        if abs(r.imag) > 1e-7 * max(1.0, abs(r)):
+            continue
+        tc = float(r.real)
+        a3, b3 = npp.polyval(tc, A3), npp.polyval(tc, B3)
+        a4, b4 = npp.polyval(tc, A4), npp.polyval(tc, B4)
+        if abs(a3) > tol:
+            tb = -b3 / a3
+        elif abs(a4) > tol * scale:
+            tb = -b4 / a4
+        else:
+            if abs(b3) <= tol and abs(b4) <= tol * scale and -1e-9 <= tc <= 1 + 1e-9:
+                finite = False  # tb free on this root: a line of solutions
+            continue
+        a1, b1 = npp.polyval(tc, A1), npp.polyval(tc, B1)
+        a2, b2 = npp.polyval(tb, A2), npp.polyval(tb, B2)
+        if abs(a1) > tol:
+            ta = -b1 / a1
+        elif abs(a2) > tol:
+            ta = -b2 / a2
+        else:
+            if abs(b1) <= tol and abs(b2) <= tol and -1e-9 <= tc <= 1 + 1e-9 and -1e-9 <= tb <= 1 + 1e-9:
+                finite = False  # ta free
+            continue
+        out.append((ta, tb, tc))
+    return out, finite
+
+
+def solve_support(tens: np.ndarray) -> SupportSolutions:
+    """Every solution of the indifference system of a support profile, where the shape allows.
+
+    Args:
+        tens: ``[P, k_1, ..., k_P]`` the payoff tensor restricted to the support profile.
+
+    Returns:
+        :class:`SupportSolutions`: candidate mixtures ``[m, Σ k_i]`` (entries may be slightly
+        negative or violate best-response conditions off the support: the caller verifies them)
+        and ``"exact"`` (all isolated solutions, and none of the solution set is a continuum
+        meeting the supports' interior), ``"continuum"`` or ``"unsupported"``.
+
+    Example:
+        >>> import numpy as np
+        >>> pennies = np.array([[[1., -1.], [-1., 1.]], [[-1., 1.], [1., -1.]]])
+        >>> sol = solve_support(pennies)
+        >>> sol.status, sol.points.round(12).tolist()
+        ('exact', [[0.5, 0.5, 0.5, 0.5]])
+    """
+    tens = np.asarray(tens, dtype=np.float64)
+    ks = list(tens.shape[1:])
+    n = sum(ks)
+    off = np.concatenate([[0], np.cumsum(ks)]).astype(int)
+    mixers = [i for i, k in enumerate(ks) if k > 1]
+    scale = max(1.0, float(np.abs(tens).max(initial=0.0)))
+    pure_index = tuple(0 if k == 1 else slice(None) for k in ks)
+    if not mixers:
+        return SupportSolutions(np.ones((1, n)), "exact")
+    if len(mixers) == 1:
+        (i,) = mixers
+        gap = _first_action_gap(tens[i], i)  # constants (everyone else pure)
+        if np.abs(gap).max() > _RTOL * scale:
+            return SupportSolutions(np.empty((0, n)), "exact")
+        z = np.ones(n)
+        z[off[i]:off[i + 1]] = 1.0 / ks[i]
+        return SupportSolutions(z[None], "continuum")
+    if len(mixers) == 2:
+        i, j = mixers
+        z = np.ones(n)
+        status = "exact"
+        for me, other in ((i, j), (j, i)):
+            sub = tens[me][pure_index]  # [k_i, k_j] in axis order
+            gap = _first_action_gap(sub, 0 if me < other else 1)  # [k_me - 1, k_other]
+            x, st = _linear_block(gap, scale)
+            if x is None:
+                return SupportSolutions(np.empty((0, n)), "exact")
+            z[off[other]:off[other + 1]] = x
+            if st == "continuum":
+                status = "continuum"
+        return SupportSolutions(z[None], status)
+    if len(mixers) == 3 and all(ks[i] == 2 for i in mixers):
+        sub = [tens[i][pure_index] for i in mixers]  # [2, 2, 2] over (a, b, c)
+        fa = _bilinear(sub[0][0] - sub[0][1])  # in (tb, tc)
+        fb = _bilinear(sub[1][:, 0] - sub[1][:, 1])  # in (ta, tc)
+        fc = _bilinear(sub[2][:, :, 0] - sub[2][:, :, 1])  # in (ta, tb)
+        # the elimination order matters only when the univariate polynomial vanishes; try the
+        # three cyclic orders (the roles of the variables) before giving up
+        perms = [((fa, fb, fc), (0, 1, 2)),
+                 ((_swap(fb), _swap(fc), fa), (1, 2, 0)),  # the unknowns renamed (tb, tc, ta)
+                 ((fc, _swap(fa), _swap(fb)), (2, 0, 1))]  # renamed (tc, ta, tb)
+        for (f1, f2, f3), order in perms:
+            sols, finite = _three_mixers(f1, f2, f3, scale)
+            if finite:
+                break
+        else:
+            return SupportSolutions(np.full((1, n), np.nan), "continuum")
+        pts = []
+        for s in sols:
+            t = [0.0, 0.0, 0.0]
+            for pos, var in enumerate(order):
+                t[var] = s[pos]
+            z = np.ones(n)
+            for m_, tv in zip(mixers, t):
+                z[off[m_]:off[m_ + 1]] = (tv, 1.0 - tv)
+            pts.append(z)
+        return SupportSolutions(np.array(pts).reshape(-1, n), "exact")
+    if len(mixers) == 3 and sum(ks[i] > 2 for i in mixers) == 1:
+        return _one_large_mixer(tens, ks, mixers, pure_index, off, scale)
+    return SupportSolutions(np.empty((0, n)), "unsupported")
+
+
+def _pair_roots(g1: np.ndarray, g2: np.ndarray, scale: float) -> tuple[list[tuple[float, float]], bool]:
+    """Real common zeros ``(u, v)`` of two bilinear forms (coefficients as in :func:`_bilinear`)
+    and whether they are finitely many (False: a curve of common zeros may exist)."""
+    from numpy.polynomial import polynomial as npp
+
+    tol = _RTOL * scale
+    for swap in (False, True):
+        f1, f2 = (_swap(g1), _swap(g2)) if swap else (g1, g2)
+        A, B = _lin(f1[1], f1[3]), _lin(f1[0], f1[2])  # f1 = u A(v) + B(v)
+        C, D = _lin(f2[1], f2[3]), _lin(f2[0], f2[2])
+        R = npp.polysub(npp.polymul(A, D), npp.polymul(B, C))
+        if np.abs(R).max() > tol * scale:
+            break
+    else:
+        return [], False
+    R = np.trim_zeros(np.where(np.abs(R) <= tol * scale, 0.0, R), "b")
+    out, finite = [], True
+    for r in (np.roots(R[::-1]) if R.size > 1 else []):
+        if abs(r.imag) > 1e-7 * max(1.0, abs(r)):
+            continue
+        v = float(r.real)
+        a, b, c, d = (npp.polyval(v, q) for q in (A, B, C, D))
+        if abs(a) > tol:
+            u = -b / a
+        elif abs(c) > tol:
+            u = -d / c
+        else:
+            if abs(b) <= tol and abs(d) <= tol and -1e-9 <= v <= 1 + 1e-9:
+                finite = False
+            continue
+        out.append((v, u) if swap else (u, v))
+    return out, finite
+
+
+def _value(f: np.ndarray, u: float, v: float) -> float:
+    return float(f[0] + f[1] * u + f[2] * v + f[3] * u * v)
+
+
+def _one_large_mixer(tens: np.ndarray, ks: list, mixers: list, pure_index: tuple, off: np.ndarray,
+                     scale: float) -> SupportSolutions:
+    """Three mixers, one (a) on k >= 3 actions and two (b, c) on two: player a's k - 1 bilinear
+    equations in ``(t_b, t_c)`` have at most two common zeros (a resultant, degree <= 2); at each,
+    players b's and c's equations and ``Σ x_a = 1`` are linear in ``x_a``."""
+    n = sum(ks)
+    pos = {m: q for q, m in enumerate(mixers)}
+    a = next(m for m in mixers if ks[m] > 2)
+    b, c = (m for m in mixers if m != a)
+    sub = {m: tens[m][pure_index] for m in mixers}  # [k_m0, k_m1, k_m2]
+    ga = _first_action_gap(sub[a], pos[a])  # [k_a - 1, 2, 2] over (b, c)
+    forms = [_bilinear(g) for g in ga]
+    roots, finite = _pair_roots(forms[0], forms[1], scale)
+    if not finite:
+        return SupportSolutions(np.full((1, n), np.nan), "continuum")
+    gb = np.moveaxis(_first_action_gap(sub[b], pos[b])[0], 0 if pos[a] < pos[c] else 1, 0)  # [k_a, 2] (a, c)
+    gc = np.moveaxis(_first_action_gap(sub[c], pos[c])[0], 0 if pos[a] < pos[b] else 1, 0)  # [k_a, 2] (a, b)
+    pts, status = [], "exact"
+    for tb, tc in roots:
+        if any(abs(_value(f, tb, tc)) > 10 * _RTOL * scale for f in forms[2:]):
+            continue
+        M = np.vstack([gb @ np.array([tc, 1.0 - tc]), gc @ np.array([tb, 1.0 - tb]), np.ones(ks[a])])
+        xa, st = _affine(M, np.array([0.0, 0.0, 1.0]), scale)
+        if xa is None:
+            continue
+        if st == "continuum":
+            status = "continuum"
+        z = np.ones(n)
+        z[off[a]:off[a + 1]] = xa
+        z[off[b]:off[b + 1]] = (tb, 1.0 - tb)
+        z[off[c]:off[c + 1]] = (tc, 1.0 - tc)
+        pts.append(z)
+    return SupportSolutions(np.array(pts).reshape(-1, n), status)
+
+
+def _swap(f: np.ndarray) -> np.ndarray:
+    """``f(u, v)`` as a function of ``(v, u)``."""
+    return np.array([f[0], f[2], f[1], f[3]])
+
+
+__all__ = ["SupportSolutions", "solve_support"]

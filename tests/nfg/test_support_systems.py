@@ -1,0 +1,76 @@
+"""normal_form.support_systems: every solution of a support's indifference system, and when
+support enumeration is certified complete."""
+
+import numpy as np
+import pytest
+
+from regretlab.games.normal_form import NormalFormGame, nash_conv, random_game
+from regretlab.games.normal_form.nplayer import _system, enumerate_supports, polish
+from regretlab.games.normal_form.support_systems import solve_support
+
+
+def _residual(tens, z):
+    ks = list(tens.shape[1:])
+    off = np.concatenate([[0], np.cumsum(ks)])
+    F, _ = _system(tens, [z[None, off[i]:off[i + 1]] for i in range(len(ks))])
+    return float(np.abs(F).max())
+
+
+@pytest.mark.parametrize("shape", [(2, 2, 2), (3, 2, 2), (2, 3, 2), (2, 2, 3), (2, 1, 2, 2), (3, 3), (4, 2)])
+def test_every_returned_point_solves_the_system_and_isolated_counts_respect_the_bounds(shape):
+    rng = np.random.default_rng(sum(shape) * 7 + len(shape))
+    for _ in range(40):
+        tens = rng.standard_normal((len(shape),) + shape)
+        sol = solve_support(tens)
+        assert sol.status == "exact"
+        for z in sol.points:
+            assert _residual(tens, z) < 1e-9
+        # three mixers on (k, 2, 2): at most 2 isolated solutions (McKelvey & McLennan, JET 72,
+        # 1997, for 2x2x2; two bilinear equations in two unknowns have mixed volume 2); two
+        # mixers: a generic linear system has one solution, a non-square one none
+        mixers = sum(k > 1 for k in shape)
+        bound = 2 if mixers == 3 else (1 if len({k for k in shape if k > 1}) == 1 else 0)
+        assert len(sol.points) <= bound
+
+
+def test_degenerate_shapes_are_flagged():
+    assert solve_support(np.zeros((3, 2, 2, 2))).status == "continuum"
+    assert solve_support(np.zeros((2, 1, 3))).status == "continuum"  # one mixer, all ties
+    assert solve_support(np.zeros((2, 3, 3))).status == "continuum"
+    rng = np.random.default_rng(0)
+    assert solve_support(rng.standard_normal((3, 3, 3, 2))).status == "unsupported"
+    assert solve_support(rng.standard_normal((4, 2, 2, 2, 2))).status == "unsupported"
+    assert solve_support(rng.standard_normal((2, 1, 3))).points.shape == (0, 4)  # no tie: none
+
+
+@pytest.mark.parametrize("seed", range(1, 6))
+def test_3x2x2_games_are_certified_and_contain_every_equilibrium_newton_finds(seed):
+    g = NormalFormGame(np.random.default_rng(seed).standard_normal((3, 3, 2, 2)))
+    res = enumerate_supports(g)
+    assert res.certified and len(res.equilibria) % 2 == 1  # generic: odd (Wilson 1971)
+    assert all(nash_conv(g, e) < 1e-9 for e in res.equilibria)
+    keys = {tuple(np.round(np.concatenate(e), 6)) for e in res.equilibria}
+    # an independent search: polish (Newton on the supports of the profile) from random profiles
+    rng = np.random.default_rng(1000 + seed)
+    hits = set()
+    for _ in range(60):
+        found = polish(g, [rng.dirichlet(np.ones(k) * 0.5) for k in g.num_actions])
+        if found is not None:
+            hits.add(tuple(np.round(np.concatenate(found[0]), 6)))
+    assert hits and hits <= keys
+
+
+def test_larger_games_say_they_are_not_certified():
+    res = enumerate_supports(random_game(3, num_players=3, seed=0), time_limit=30)
+    assert res.complete and not res.certified and res.info["newton_supports"] > 0
+    res = enumerate_supports(random_game(2, num_players=3, seed=0), first_only=True)
+    assert not res.certified  # stopped at the first equilibrium
+
+
+def test_two_player_games_certified_unless_a_continuum():
+    assert enumerate_supports(random_game(4, seed=3)).certified
+    # row player indifferent everywhere: every column strategy pairs with row's best responses
+    g = NormalFormGame.from_bimatrix(np.zeros((2, 2)), np.array([[1.0, 0.0], [0.0, 1.0]]))
+    res = enumerate_supports(g)
+    assert not res.certified and res.info["continuum_supports"] > 0
+    assert all(nash_conv(g, e) < 1e-9 for e in res.equilibria)
