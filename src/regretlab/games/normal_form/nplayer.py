@@ -11,7 +11,7 @@ and *checked* on the full game, ``nash_conv(game, profile) < tol`` (default ``1e
   (linear when at most two players mix, polynomial of degree P-1 otherwise) is solved exactly
   where its shape allows (:mod:`~regretlab.games.normal_form.support_systems`: linear algebra
   when at most two players mix, one univariate quadratic by resultants when three players mix
-  on two actions each), else by batched Newton from many starts (the centroid plus seeded
+  and two of them on two actions), else by batched Newton from many starts (the centroid plus seeded
   Dirichlet draws), which can miss solutions. ``NashResult.certified`` says when the list is
   every equilibrium of the game (see :func:`enumerate_supports`); ``NashResult.complete`` only
   says that every support profile was visited within the limits.
@@ -312,15 +312,16 @@ def enumerate_supports(game: NormalFormGame, *, time_limit: float = 60.0, max_pr
     When is the list every Nash equilibrium? ``certified`` is True exactly when the scan
     visited every support profile (``complete``, not stopped by a limit or ``first_only``) and
     every support profile not pruned by conditional dominance had its system solved exactly
-    with finitely many solutions meeting the supports' interior, i.e. at most two players
+    with no continuum of solutions meeting the supports' interior, i.e. at most two players
     mix (a linear system: unique solution, none, or an affine family that an LP shows to miss
-    the interior), or exactly three players mix on two actions each (a univariate quadratic
-    from resultants; every isolated solution is one of its roots). So every generic 2-player
-    game and every generic 3-player 2x2x2 game (and any game whose undominated support profiles
-    have these shapes) is certified; a support with a continuum of solutions (a degenerate
-    game: ``info["continuum_supports"]``) or of another shape (three mixers with a support of
-    three or more actions, four or more mixers: ``info["newton_supports"]``) is searched by
-    Newton from many starts instead, and then ``certified`` is False. Equilibria of supports
+    the interior), or exactly three players mix and two of them on two actions (a univariate
+    polynomial of degree <= 2 from resultants; every isolated solution is one of its roots).
+    So every generic 2-player game and every generic 3-player game of shape 2x2x2 or k x 2 x 2
+    (any k, in any player order), and any game whose undominated support profiles have these
+    shapes, is certified; a support with a continuum of solutions (a degenerate game:
+    ``info["continuum_supports"]``) or of another shape (three mixers of which two have three
+    or more actions, four or more mixers: ``info["newton_supports"]``) is searched by Newton
+    from many starts instead, and then ``certified`` is False. Equilibria of supports
     that are solved exactly are all found up to floating-point rounding (the verification
     ``nash_conv < tol`` is numerical too).
 

@@ -21,7 +21,12 @@ multilinear in the *other* players' mixtures, so the system's shape depends on w
   polynomial vanishes identically in all three elimination orders, or a back-substitution is
   free (a line of solutions), the support is reported as not isolated.
 
-Anything else (three mixers with a support of three or more actions, four or more mixers) is
+* three players mix, a on ``k >= 3`` actions and b, c on two: player a's ``k - 1`` equations
+  are bilinear in ``(t_b, t_c)``; two of them have at most two common zeros (their resultant in
+  ``t_b`` has degree <= 2 in ``t_c``), the others are checked there, and at each zero players
+  b's and c's equations with ``Σ x_a = 1`` are linear in ``x_a`` (SVD, as above).
+
+Anything else (three mixers of which two have three or more actions, four or more mixers) is
 ``"unsupported"``: the caller falls back to Newton from many starts, which is not exhaustive.
 """
 
