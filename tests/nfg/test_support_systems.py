@@ -5,7 +5,12 @@ import numpy as np
 import pytest
 
 from regretlab.games.normal_form import NormalFormGame, nash_conv, random_game
-from regretlab.games.normal_form.nplayer import _system, enumerate_supports, polish
+from regretlab.games.normal_form.nplayer import (
+    _newton,
+    _system,
+    enumerate_supports,
+    polish,
+)
 from regretlab.games.normal_form.support_systems import solve_support
 
 
@@ -16,7 +21,8 @@ def _residual(tens, z):
     return float(np.abs(F).max())
 
 
-@pytest.mark.parametrize("shape", [(2, 2, 2), (3, 2, 2), (2, 3, 2), (2, 2, 3), (2, 1, 2, 2), (3, 3), (4, 2)])
+@pytest.mark.parametrize("shape", [(2, 2, 2), (3, 2, 2), (2, 3, 2), (2, 2, 3), (2, 1, 2, 2), (3, 3), (4, 2),
+                                   (3, 3, 2), (2, 3, 3), (4, 2, 4)])
 def test_every_returned_point_solves_the_system_and_isolated_counts_respect_the_bounds(shape):
     rng = np.random.default_rng(sum(shape) * 7 + len(shape))
     for _ in range(40):
@@ -28,9 +34,28 @@ def test_every_returned_point_solves_the_system_and_isolated_counts_respect_the_
         # three mixers on (k, 2, 2): at most 2 isolated solutions (McKelvey & McLennan, JET 72,
         # 1997, for 2x2x2; two bilinear equations in two unknowns have mixed volume 2); two
         # mixers: a generic linear system has one solution, a non-square one none
+        # (k, k, 2): the univariate polynomial has degree <= 2k - 2
         mixers = sum(k > 1 for k in shape)
-        bound = 2 if mixers == 3 else (1 if len({k for k in shape if k > 1}) == 1 else 0)
+        big = max(shape)
+        bound = (2 if sorted(shape)[-2] == 2 else 2 * big - 2) if mixers == 3 else (
+            1 if len({k for k in shape if k > 1}) == 1 else 0)
         assert len(sol.points) <= bound
+
+
+@pytest.mark.parametrize("shape", [(3, 3, 2), (2, 3, 2), (2, 2, 2), (4, 2, 4)])
+def test_no_nonnegative_solution_that_newton_finds_is_missing(shape):
+    # an independent search on the support system alone: Newton from 300 perturbed random
+    # starts; each solution with every mixture entry >= 0 must be among the exact ones
+    rng = np.random.default_rng(len(shape) + 10 * sum(shape))
+    ks = list(shape)
+    for _ in range(8):
+        tens = rng.standard_normal((3,) + shape)
+        exact = solve_support(tens).points
+        z0 = np.concatenate([rng.dirichlet(np.ones(k), size=300) for k in ks], axis=1)
+        z, ok = _newton(tens, z0 + 0.3 * rng.standard_normal(z0.shape), ks, iters=60)
+        for row in z[ok]:
+            if (row >= -1e-9).all():
+                assert any(np.abs(row - p).max() < 1e-6 for p in exact)
 
 
 def test_degenerate_shapes_are_flagged():
@@ -38,14 +63,15 @@ def test_degenerate_shapes_are_flagged():
     assert solve_support(np.zeros((2, 1, 3))).status == "continuum"  # one mixer, all ties
     assert solve_support(np.zeros((2, 3, 3))).status == "continuum"
     rng = np.random.default_rng(0)
-    assert solve_support(rng.standard_normal((3, 3, 3, 2))).status == "unsupported"
+    assert solve_support(rng.standard_normal((3, 3, 3, 3))).status == "unsupported"
+    assert solve_support(rng.standard_normal((3, 3, 4, 2))).status == "unsupported"
     assert solve_support(rng.standard_normal((4, 2, 2, 2, 2))).status == "unsupported"
     assert solve_support(rng.standard_normal((2, 1, 3))).points.shape == (0, 4)  # no tie: none
 
 
-@pytest.mark.parametrize("seed", range(1, 6))
-def test_3x2x2_games_are_certified_and_contain_every_equilibrium_newton_finds(seed):
-    g = NormalFormGame(np.random.default_rng(seed).standard_normal((3, 3, 2, 2)))
+@pytest.mark.parametrize("seed,shape", [(s, (3, 2, 2)) for s in range(1, 5)] + [(s, (2, 3, 3)) for s in (2, 5)])
+def test_3x2x2_and_2x3x3_games_are_certified_and_contain_every_equilibrium_newton_finds(seed, shape):
+    g = NormalFormGame(np.random.default_rng(seed).standard_normal((3,) + shape))
     res = enumerate_supports(g)
     assert res.certified and len(res.equilibria) % 2 == 1  # generic: odd (Wilson 1971)
     assert all(nash_conv(g, e) < 1e-9 for e in res.equilibria)

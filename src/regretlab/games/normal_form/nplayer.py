@@ -10,8 +10,8 @@ and *checked* on the full game, ``nash_conv(game, profile) < tol`` (default ``1e
   ordering and conditional-dominance pruning). Each support profile's indifference system
   (linear when at most two players mix, polynomial of degree P-1 otherwise) is solved exactly
   where its shape allows (:mod:`~regretlab.games.normal_form.support_systems`: linear algebra
-  when at most two players mix, one univariate quadratic by resultants when three players mix
-  and two of them on two actions), else by batched Newton from many starts (the centroid plus seeded
+  when at most two players mix, one univariate polynomial by resultants when three players mix
+  on supports of sizes (k, 2, 2) or (k, k, 2)), else by batched Newton from many starts (the centroid plus seeded
   Dirichlet draws), which can miss solutions. ``NashResult.certified`` says when the list is
   every equilibrium of the game (see :func:`enumerate_supports`); ``NashResult.complete`` only
   says that every support profile was visited within the limits.
@@ -314,14 +314,15 @@ def enumerate_supports(game: NormalFormGame, *, time_limit: float = 60.0, max_pr
     every support profile not pruned by conditional dominance had its system solved exactly
     with no continuum of solutions meeting the supports' interior, i.e. at most two players
     mix (a linear system: unique solution, none, or an affine family that an LP shows to miss
-    the interior), or exactly three players mix and two of them on two actions (a univariate
-    polynomial of degree <= 2 from resultants; every isolated solution is one of its roots).
-    So every generic 2-player game and every generic 3-player game of shape 2x2x2 or k x 2 x 2
-    (any k, in any player order), and any game whose undominated support profiles have these
-    shapes, is certified; a support with a continuum of solutions (a degenerate game:
-    ``info["continuum_supports"]``) or of another shape (three mixers of which two have three
-    or more actions, four or more mixers: ``info["newton_supports"]``) is searched by Newton
-    from many starts instead, and then ``certified`` is False. Equilibria of supports
+    the interior), or exactly three players mix on supports of sizes (k, 2, 2) or (k, k, 2) in
+    some order (a univariate polynomial from resultants / Cramer's rule; every isolated
+    solution is one of its roots). So every generic 2-player game and every generic 3-player
+    game of shape 2x2x2, k x 2 x 2 (any k) or 3x3x2 (in any player order), and any game whose
+    undominated support profiles have these shapes, is certified; a support with a continuum
+    of solutions (a degenerate game: ``info["continuum_supports"]``) or of another shape
+    (three mixers on e.g. (3, 3, 3) or (4, 3, 2), four or more mixers:
+    ``info["newton_supports"]``) is searched by Newton from many starts instead, and then
+    ``certified`` is False. Equilibria of supports
     that are solved exactly are all found up to floating-point rounding (the verification
     ``nash_conv < tol`` is numerical too).
 

@@ -26,8 +26,15 @@ multilinear in the *other* players' mixtures, so the system's shape depends on w
   ``t_b`` has degree <= 2 in ``t_c``), the others are checked there, and at each zero players
   b's and c's equations with ``Σ x_a = 1`` are linear in ``x_a`` (SVD, as above).
 
-Anything else (three mixers of which two have three or more actions, four or more mixers) is
-``"unsupported"``: the caller falls back to Newton from many starts, which is not exhaustive.
+* three players mix, a and b on ``k >= 3`` actions each and c on two (weight t): for fixed t
+  player a's equations with ``Σ x_b = 1`` are a square linear system in ``x_b`` (b's in
+  ``x_a``); Cramer's rule turns c's equation into one polynomial of degree <= 2k - 2 in t,
+  whose roots in [0, 1] are found by Chebyshev interpolation; where a system is singular, a
+  consistent family reaching the interior is reported as a continuum.
+
+Anything else (three mixers on supports of sizes other than (k, 2, 2) and (k, k, 2) in some
+order, e.g. (3, 3, 3) or (4, 3, 2); four or more mixers) is ``"unsupported"``: the caller falls
+back to Newton from many starts, which is not exhaustive.
 """
 
 from __future__ import annotations
@@ -225,7 +232,100 @@ def solve_support(tens: np.ndarray) -> SupportSolutions:
         return SupportSolutions(np.array(pts).reshape(-1, n), "exact")
     if len(mixers) == 3 and sum(ks[i] > 2 for i in mixers) == 1:
         return _one_large_mixer(tens, ks, mixers, pure_index, off, scale)
+    if len(mixers) == 3 and sum(ks[i] == 2 for i in mixers) == 1:
+        big = [ks[i] for i in mixers if ks[i] > 2]
+        if big[0] == big[1]:
+            return _two_large_mixers(tens, ks, mixers, pure_index, off, scale)
     return SupportSolutions(np.empty((0, n)), "unsupported")
+
+
+def _gap_given_pair(sub: np.ndarray, me: int, other: int, pair: int, pos: dict) -> np.ndarray:
+    """Player ``me``'s payoff gaps ``[k_me - 1, k_other, 2]`` (other mixer's axis, then the
+    two-action mixer's) from the three-mixer tensor ``sub``."""
+    g = _first_action_gap(sub, pos[me])  # remaining axes in axis order
+    rest = [m for m in sorted(pos, key=pos.get) if m != me]
+    return np.moveaxis(g, [1 + rest.index(other), 1 + rest.index(pair)], [1, 2])
+
+
+def _cofactor_column(M: np.ndarray) -> np.ndarray:
+    """``adj(M) e_last`` (``[k]``): the cofactors of M's last row, polynomial in M's entries."""
+    k = M.shape[0]
+    top = M[:-1]
+    return np.array([(-1) ** (k - 1 + j) * np.linalg.det(np.delete(top, j, axis=1)) for j in range(k)])
+
+
+def _roots01(f, degree: int, zero: float) -> tuple[np.ndarray, bool]:
+    """Real roots in [0, 1] of the polynomial ``f`` (a callable of degree <= ``degree``, sampled
+    at Chebyshev points and interpolated); ``(roots, False)`` when it vanishes identically."""
+    from numpy.polynomial import chebyshev as C
+
+    m = degree + 1
+    nodes = 0.5 + 0.5 * np.cos(np.pi * (np.arange(m) + 0.5) / m)
+    vals = np.array([f(t) for t in nodes])
+    if np.abs(vals).max() <= zero:
+        return np.empty(0), False
+    series = C.Chebyshev.fit(nodes, vals, degree, domain=[0.0, 1.0])
+    coef = np.trim_zeros(np.where(np.abs(series.coef) <= zero * 1e-3, 0.0, series.coef), "b")
+    if coef.size <= 1:
+        return np.empty(0), True
+    r = C.Chebyshev(coef, domain=[0.0, 1.0]).roots()
+    r = r[np.abs(r.imag) <= 1e-7].real
+    return np.sort(r[(r >= -1e-9) & (r <= 1 + 1e-9)]), True
+
+
+def _two_large_mixers(tens: np.ndarray, ks: list, mixers: list, pure_index: tuple, off: np.ndarray,
+                      scale: float) -> SupportSolutions:
+    """Three mixers: a and b on ``k >= 3`` actions each, c on two (weight t). For fixed t,
+    player a's equations and ``Σ x_b = 1`` are a square linear system ``M_a(t) x_b = e`` (and b's
+    give ``M_b(t) x_a = e``); by Cramer's rule player c's equation ``x_aᵀ G x_b = 0`` becomes
+    ``g(t) = (adj M_b(t) e)ᵀ G (adj M_a(t) e) = 0``, a polynomial of degree <= 2k - 2, whose
+    roots in [0, 1] (interpolation at Chebyshev points) give every solution where both systems
+    are regular; where ``det M_a`` or ``det M_b`` vanishes (degree <= k - 1) a consistent family
+    reaching the interior is reported as a continuum."""
+    n = sum(ks)
+    pos = {m: q for q, m in enumerate(mixers)}
+    c = next(m for m in mixers if ks[m] == 2)
+    a, b = (m for m in mixers if m != c)
+    k = ks[a]
+    sub = {m: tens[m][pure_index] for m in mixers}
+    ga = _gap_given_pair(sub[a], a, b, c, pos)  # [k-1, k, 2]: x_b, then t
+    gb = _gap_given_pair(sub[b], b, a, c, pos)  # [k-1, k, 2]: x_a, then t
+    gc = _first_action_gap(sub[c], pos[c])[0]  # [.., ..] over (a, b) in axis order
+    if pos[a] > pos[b]:
+        gc = gc.T
+    ones = np.ones((1, k))
+
+    def system(g, t):
+        return np.vstack([g[..., 0] * t + g[..., 1] * (1.0 - t), ones])
+
+    def g_of_t(t):
+        return float(_cofactor_column(system(gb, t)) @ gc @ _cofactor_column(system(ga, t)))
+
+    zero = _RTOL * scale ** (2 * k - 1)
+    roots, finite = _roots01(g_of_t, 2 * k - 2, zero)
+    if not finite:
+        return SupportSolutions(np.full((1, n), np.nan), "continuum")
+    e = np.zeros(k)
+    e[-1] = 1.0
+    status = "exact"
+    for g in (ga, gb):  # t where a system is singular: a family of solutions there?
+        dets, ok = _roots01(lambda t, g=g: float(np.linalg.det(system(g, t))), k - 1, _RTOL * scale ** (k - 1))
+        if not ok:
+            return SupportSolutions(np.full((1, n), np.nan), "continuum")
+        for t in dets:
+            if _affine(system(g, t), e, scale)[1] == "continuum":
+                status = "continuum"
+    pts = []
+    for t in roots:
+        Ma, Mb = system(ga, t), system(gb, t)
+        if min(np.linalg.svd(Ma, compute_uv=False)[-1], np.linalg.svd(Mb, compute_uv=False)[-1]) <= _RTOL * scale:
+            continue  # a singular point: handled above
+        z = np.ones(n)
+        z[off[b]:off[b + 1]] = np.linalg.solve(Ma, e)
+        z[off[a]:off[a + 1]] = np.linalg.solve(Mb, e)
+        z[off[c]:off[c + 1]] = (t, 1.0 - t)
+        pts.append(z)
+    return SupportSolutions(np.array(pts).reshape(-1, n), status)
 
 
 def _pair_roots(g1: np.ndarray, g2: np.ndarray, scale: float) -> tuple[list[tuple[float, float]], bool]:
