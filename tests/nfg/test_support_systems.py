@@ -63,7 +63,7 @@ def test_degenerate_shapes_are_flagged():
     assert solve_support(np.zeros((2, 1, 3))).status == "continuum"  # one mixer, all ties
     assert solve_support(np.zeros((2, 3, 3))).status == "continuum"
     rng = np.random.default_rng(0)
-    assert solve_support(rng.standard_normal((3, 3, 3, 3))).status == "unsupported"
+    assert solve_support(rng.standard_normal((3, 3, 3, 4))).status == "unsupported"
     assert solve_support(rng.standard_normal((3, 3, 4, 2))).status == "unsupported"
     assert solve_support(rng.standard_normal((4, 2, 2, 2, 2))).status == "unsupported"
     assert solve_support(rng.standard_normal((2, 1, 3))).points.shape == (0, 4)  # no tie: none
@@ -86,9 +86,59 @@ def test_3x2x2_and_2x3x3_games_are_certified_and_contain_every_equilibrium_newto
     assert hits and hits <= keys
 
 
+def _plant(tens, xs):
+    """Shift each player's payoffs per action (a constant for each action, which keeps the
+    game's strategic structure otherwise random) so that the mixtures ``xs`` make every player
+    indifferent: a planted totally mixed solution."""
+    tens = tens.copy()
+    for i in range(len(xs)):
+        m = np.moveaxis(tens[i], i, 0)
+        u = m
+        for j in (j for j in range(len(xs)) if j != i):
+            u = np.tensordot(u, xs[j], axes=([1], [0]))
+        m -= (u - u[0]).reshape((-1,) + (1,) * (m.ndim - 1))
+        tens[i] = np.moveaxis(m, 0, i)
+    return tens
+
+
+def test_3x3x3_supports_find_every_planted_solution_within_the_bound():
+    # (3, 3, 3): at most 10 isolated totally mixed solutions (McKelvey & McLennan, JET 72, 1997)
+    rng = np.random.default_rng(9)
+    for _ in range(30):
+        xs = [rng.dirichlet(2 * np.ones(3)) for _ in range(3)]
+        tens = _plant(rng.standard_normal((3, 3, 3, 3)), xs)
+        sol = solve_support(tens)
+        assert sol.status == "exact"
+        z, ok = _newton(tens, sol.points.copy(), [3, 3, 3])
+        sols = np.unique(z[ok].round(9), axis=0)
+        assert len(sols) <= 10
+        assert any(np.abs(p - np.concatenate(xs)).max() < 1e-8 for p in sols)
+        # an independent search from 300 perturbed random starts finds nothing more
+        z0 = np.concatenate([rng.dirichlet(np.ones(3), size=300) for _ in range(3)], axis=1)
+        zn, okn = _newton(tens, z0 + 0.1 * rng.standard_normal(z0.shape), [3, 3, 3], iters=60)
+        for row in zn[okn]:
+            if (row >= -1e-9).all():
+                assert any(np.abs(row - p).max() < 1e-6 for p in sols)
+
+
+@pytest.mark.parametrize("seed", [3, 7])
+def test_3x3x3_games_are_certified(seed):
+    g = random_game(3, num_players=3, seed=seed)
+    res = enumerate_supports(g)
+    assert res.certified and len(res.equilibria) % 2 == 1
+    assert all(nash_conv(g, e) < 1e-9 for e in res.equilibria)
+    keys = {tuple(np.round(np.concatenate(e), 6)) for e in res.equilibria}
+    rng = np.random.default_rng(seed)
+    hits = {tuple(np.round(np.concatenate(f[0]), 6)) for f in
+            (polish(g, [rng.dirichlet(np.ones(3) * 0.5) for _ in range(3)]) for _ in range(40)) if f is not None}
+    assert hits and hits <= keys
+
+
 def test_larger_games_say_they_are_not_certified():
-    res = enumerate_supports(random_game(3, num_players=3, seed=0), time_limit=30)
-    assert res.complete and not res.certified and res.info["newton_supports"] > 0
+    for g in (NormalFormGame(np.random.default_rng(1).standard_normal((3, 4, 3, 2))),  # (4, 3, 2) supports
+              random_game(2, num_players=4, seed=0)):  # four mixers
+        res = enumerate_supports(g, time_limit=30)
+        assert res.complete and not res.certified and res.info["newton_supports"] > 0
     res = enumerate_supports(random_game(2, num_players=3, seed=0), first_only=True)
     assert not res.certified  # stopped at the first equilibrium
 

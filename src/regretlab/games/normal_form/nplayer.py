@@ -10,8 +10,8 @@ and *checked* on the full game, ``nash_conv(game, profile) < tol`` (default ``1e
   ordering and conditional-dominance pruning). Each support profile's indifference system
   (linear when at most two players mix, polynomial of degree P-1 otherwise) is solved exactly
   where its shape allows (:mod:`~regretlab.games.normal_form.support_systems`: linear algebra
-  when at most two players mix, one univariate polynomial by resultants when three players mix
-  on supports of sizes (k, 2, 2) or (k, k, 2)), else by batched Newton from many starts (the centroid plus seeded
+  when at most two players mix, resultants when three players mix on supports of sizes
+  (k, 2, 2), (k, k, 2) or (3, 3, 3)), else by batched Newton from many starts (the centroid plus seeded
   Dirichlet draws), which can miss solutions. ``NashResult.certified`` says when the list is
   every equilibrium of the game (see :func:`enumerate_supports`); ``NashResult.complete`` only
   says that every support profile was visited within the limits.
@@ -315,12 +315,13 @@ def enumerate_supports(game: NormalFormGame, *, time_limit: float = 60.0, max_pr
     with no continuum of solutions meeting the supports' interior, i.e. at most two players
     mix (a linear system: unique solution, none, or an affine family that an LP shows to miss
     the interior), or exactly three players mix on supports of sizes (k, 2, 2) or (k, k, 2) in
-    some order (a univariate polynomial from resultants / Cramer's rule; every isolated
-    solution is one of its roots). So every generic 2-player game and every generic 3-player
-    game of shape 2x2x2, k x 2 x 2 (any k) or 3x3x2 (in any player order), and any game whose
+    some order, or (3, 3, 3) (resultants and Cramer's rule: every isolated solution is a root
+    of a univariate polynomial, or an eigenvalue of a companion pencil for (3, 3, 3)). So
+    every generic 2-player game, every generic 3-player game with at most three actions per
+    player (2x2x2, 3x2x2, 3x3x2, 3x3x3 in any order) or of shape k x 2 x 2, and any game whose
     undominated support profiles have these shapes, is certified; a support with a continuum
     of solutions (a degenerate game: ``info["continuum_supports"]``) or of another shape
-    (three mixers on e.g. (3, 3, 3) or (4, 3, 2), four or more mixers:
+    (three mixers on e.g. (4, 3, 2) or (4, 4, 4), four or more mixers:
     ``info["newton_supports"]``) is searched by Newton from many starts instead, and then
     ``certified`` is False. Equilibria of supports
     that are solved exactly are all found up to floating-point rounding (the verification
@@ -345,6 +346,10 @@ def enumerate_supports(game: NormalFormGame, *, time_limit: float = 60.0, max_pr
         >>> res = enumerate_supports(chicken())
         >>> len(res.equilibria), res.certified
         (3, True)
+        >>> from regretlab.games.normal_form import random_game
+        >>> res = enumerate_supports(random_game(3, num_players=3, seed=7))
+        >>> len(res.equilibria), res.certified  # every equilibrium of this 3x3x3 game
+        (13, True)
 
     References:
         R. Porter, E. Nudelman, Y. Shoham, "Simple search methods for finding a Nash
