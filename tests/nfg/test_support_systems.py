@@ -65,7 +65,8 @@ def test_degenerate_shapes_are_flagged():
     rng = np.random.default_rng(0)
     assert solve_support(rng.standard_normal((3, 3, 3, 4))).status == "unsupported"
     assert solve_support(rng.standard_normal((3, 3, 4, 2))).status == "unsupported"
-    assert solve_support(rng.standard_normal((4, 2, 2, 2, 2))).status == "unsupported"
+    assert solve_support(rng.standard_normal((4, 3, 2, 2, 2))).status == "unsupported"
+    assert solve_support(rng.standard_normal((5, 2, 2, 2, 2, 2))).status == "unsupported"
     assert solve_support(rng.standard_normal((2, 1, 3))).points.shape == (0, 4)  # no tie: none
 
 
@@ -134,9 +135,29 @@ def test_3x3x3_games_are_certified(seed):
     assert hits and hits <= keys
 
 
+@pytest.mark.parametrize("shape,bound,trials", [((2, 2, 2, 2), 9, 15), ((3, 3, 2, 2), None, 5)])
+def test_four_mixer_supports_find_every_planted_solution(shape, bound, trials):
+    # 2x2x2x2: at most 9 isolated totally mixed solutions (McKelvey & McLennan 1997)
+    rng = np.random.default_rng(sum(shape))
+    for _ in range(trials):
+        xs = [rng.dirichlet(2 * np.ones(k)) for k in shape]
+        tens = _plant(rng.standard_normal((4,) + shape), xs)
+        sol = solve_support(tens)
+        assert sol.status == "exact"
+        z, ok = _newton(tens, sol.points.copy(), list(shape))
+        sols = np.unique(z[ok].round(9), axis=0)
+        assert bound is None or len(sols) <= bound
+        assert any(np.abs(p - np.concatenate(xs)).max() < 1e-8 for p in sols)
+        z0 = np.concatenate([rng.dirichlet(np.ones(k), size=200) for k in shape], axis=1)
+        zn, okn = _newton(tens, z0 + 0.1 * rng.standard_normal(z0.shape), list(shape), iters=60)
+        for row in zn[okn]:
+            if (row >= -1e-9).all():
+                assert any(np.abs(row - p).max() < 1e-6 for p in sols)
+
+
 def test_larger_games_say_they_are_not_certified():
     for g in (NormalFormGame(np.random.default_rng(1).standard_normal((3, 4, 3, 2))),  # (4, 3, 2) supports
-              random_game(2, num_players=4, seed=0)):  # four mixers
+              NormalFormGame(np.random.default_rng(1).standard_normal((4, 3, 2, 2, 2)))):  # (3, 2, 2, 2)
         res = enumerate_supports(g, time_limit=30)
         assert res.complete and not res.certified and res.info["newton_supports"] > 0
     res = enumerate_supports(random_game(2, num_players=3, seed=0), first_only=True)

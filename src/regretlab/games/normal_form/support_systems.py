@@ -37,8 +37,13 @@ multilinear in the *other* players' mixtures, so the system's shape depends on w
   whose roots in [0, 1] are found by Chebyshev interpolation; where a system is singular, a
   consistent family reaching the interior is reported as a continuum.
 
+* four players mix, a and b on ``k`` actions each and c, d on two (weights s, t): the same
+  with two hidden weights: Cramer's rule gives two polynomials in ``(s, t)`` (c's and d's
+  equations), eliminated by the same polynomial eigenvalue problem (at most 9 isolated
+  solutions for 2x2x2x2, McKelvey & McLennan 1997).
+
 Anything else (three mixers on supports of sizes other than (k, 2, 2), (k, k, 2) in some order
-and (3, 3, 3), e.g. (4, 3, 2) or (4, 4, 4); four or more mixers) is ``"unsupported"``: the caller falls
+and (3, 3, 3), e.g. (4, 3, 2) or (4, 4, 4); four mixers other than (k, k, 2, 2); five or more) is ``"unsupported"``: the caller falls
 back to Newton from many starts, which is not exhaustive.
 """
 
@@ -243,7 +248,154 @@ def solve_support(tens: np.ndarray) -> SupportSolutions:
             return _two_large_mixers(tens, ks, mixers, pure_index, off, scale)
     if len(mixers) == 3 and all(ks[i] == 3 for i in mixers):
         return _three_by_three(tens, ks, mixers, pure_index, off, scale)
+    if len(mixers) == 4:
+        pair = [m for m in mixers if ks[m] == 2]
+        if len(pair) >= 2:
+            hidden = pair[-2:]
+            a, b = (m for m in mixers if m not in hidden)
+            if ks[a] == ks[b]:
+                return _two_hidden(tens, ks, mixers, pure_index, off, scale, a, b, hidden)
     return SupportSolutions(np.empty((0, n)), "unsupported")
+
+
+def _contract_except(sub: np.ndarray, me: int, mixers: list, keep: list, fixed: dict) -> np.ndarray:
+    """Player ``me``'s payoff gaps ``[k_me - 1, *keep]`` with every other mixer's axis not in
+    ``keep`` contracted with its mixture in ``fixed``."""
+    g = _first_action_gap(sub, mixers.index(me))
+    others = [m for m in mixers if m != me]
+    letters = "abcdefgh"
+    ops, terms = [g], ["z" + "".join(letters[i] for i in range(len(others)))]
+    for i, o in enumerate(others):
+        if o not in keep:
+            ops.append(fixed[o])
+            terms.append(letters[i])
+    out = "z" + "".join(letters[others.index(k)] for k in keep)
+    return np.einsum(",".join(terms) + "->" + out, *ops)
+
+
+def _sylvester(p: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Sylvester matrix of two polynomials given highest degree first (any degrees)."""
+    m, n = p.size - 1, q.size - 1
+    S = np.zeros((m + n, m + n), dtype=np.result_type(p, q))
+    for r in range(n):
+        S[r, r:r + m + 1] = p
+    for r in range(m):
+        S[n + r, r:r + n + 1] = q
+    return S
+
+
+def _two_hidden(tens: np.ndarray, ks: list, mixers: list, pure_index: tuple, off: np.ndarray,
+                scale: float, a: int, b: int, hidden: list) -> SupportSolutions:
+    """Four mixers: a and b on ``k`` actions each, c and d (``hidden``) on two, with weights
+    ``s`` and ``t``. For fixed ``(s, t)`` a's equations with ``Σ x_b = 1`` are a square linear
+    system ``M_a x_b = e`` (b's: ``M_b x_a = e``); Cramer's rule turns c's and d's equations into
+    two polynomials in ``(s, t)`` (coefficients by interpolation on a grid); the s of their common
+    zeros are the eigenvalues of the companion pencil of their Sylvester matrix in t (a matrix
+    polynomial in s), and each gives t from its eigenvector and from the roots in t."""
+    n = sum(ks)
+    k = ks[a]
+    c, d = hidden
+    sub = {m: tens[m][pure_index] for m in mixers}
+    ones = np.ones((1, k))
+    e = np.zeros(k)
+    e[-1] = 1.0
+
+    def parts(s_, t_):
+        fixed = {c: np.array([s_, 1.0 - s_]), d: np.array([t_, 1.0 - t_])}
+        Ma = np.vstack([_contract_except(sub[a], a, mixers, [b], fixed), ones])
+        Mb = np.vstack([_contract_except(sub[b], b, mixers, [a], fixed), ones])
+        Gs = [_contract_except(sub[h], h, mixers, [a, b], fixed)[0] for h in hidden]  # [k_a, k_b]
+        return Ma, Mb, Gs
+
+    def g_of(s_, t_):
+        Ma, Mb, Gs = parts(s_, t_)
+        va, vb = _cofactor_column(Mb), _cofactor_column(Ma)
+        return np.array([va @ G @ vb for G in Gs])
+
+    D = 2 * k + 1  # a bound on the degree in s and in t
+    grid = 0.5 - 0.5 * np.cos(np.pi * np.arange(D + 1) / D)
+    Vi = np.linalg.inv(np.vander(grid, D + 1, increasing=True))
+    vals = np.array([[g_of(s_, t_) for t_ in grid] for s_ in grid])  # [s, t, 2]
+    G = np.einsum("ia,abr,jb->rij", Vi, vals, Vi)  # [2, s power, t power]
+    big = np.abs(G).max()
+    if big == 0.0:
+        return SupportSolutions(np.full((1, n), np.nan), "continuum")
+    G = np.where(np.abs(G) <= 1e-10 * big, 0.0, G)
+    polys = []
+    for r in range(2):
+        cols = np.flatnonzero(np.abs(G[r]).max(0) > 0)
+        polys.append(G[r][:, : (cols.max() + 1 if cols.size else 1)])  # [s power, t power]
+    ds = max(int(np.flatnonzero(np.abs(P).max(1) > 0).max(initial=0)) for P in polys)
+    # Sylvester matrix in t (coefficients highest first) as a matrix polynomial in s
+    Ss = [_sylvester(polys[0][i, ::-1], polys[1][i, ::-1]) for i in range(ds + 1)]
+    size = Ss[0].shape[0]
+    if size == 0:
+        return SupportSolutions(np.full((1, n), np.nan), "continuum")
+    sv = [np.linalg.svd(sum(q ** i * S for i, S in enumerate(Ss)), compute_uv=False) for q in (0.2113, 0.5, 0.7887)]
+    if all(v[-1] <= 1e-13 * v[0] for v in sv):
+        return SupportSolutions(np.full((1, n), np.nan), "continuum")
+    from scipy.linalg import eig
+
+    if ds == 0:
+        return SupportSolutions(np.empty((0, n)), "exact")  # a nonzero constant resultant
+    X = np.eye(ds * size)
+    X[-size:, -size:] = Ss[ds]
+    Y = np.zeros((ds * size, ds * size))
+    for q in range(ds - 1):
+        Y[q * size:(q + 1) * size, (q + 1) * size:(q + 2) * size] = -np.eye(size)
+    for q in range(ds):
+        Y[-size:, q * size:(q + 1) * size] = Ss[q]
+    lam, vec = eig(Y, -X)
+    cands = []
+    for q in np.flatnonzero(np.isfinite(lam)):
+        s_ = lam[q]
+        if abs(s_.imag) > 1e-6 * max(1.0, abs(s_)) or not -1e-6 <= s_.real <= 1 + 1e-6:
+            continue
+        s_ = float(s_.real)
+        v = vec[:size, q]
+        ts = [float((v[-2] / v[-1]).real)] if size > 1 and abs(v[-1]) > 1e-12 * np.abs(v).max() else []
+        for P in polys:
+            pp = np.trim_zeros(((s_ ** np.arange(P.shape[0])) @ P)[::-1], "f")
+            if pp.size > 1:
+                rr = np.roots(pp)
+                ts.extend(rr[np.abs(rr.imag) <= 1e-6 * np.maximum(1.0, np.abs(rr))].real.tolist())
+        cands.extend((s_, t_) for t_ in ts if -1e-6 <= t_ <= 1 + 1e-6)
+    near = 1e-6 * scale
+    pts, status = [], "exact"
+    for s_, t_ in cands:
+        Ma, Mb, Gs = parts(s_, t_)
+        sa = np.linalg.svd(Ma, compute_uv=False)[-1]
+        sb = np.linalg.svd(Mb, compute_uv=False)[-1]
+        if sa <= near and sb <= near:
+            status = "continuum"
+            continue
+        if sa > near and sb > near:
+            xa, xb = np.linalg.solve(Mb, e), np.linalg.solve(Ma, e)
+        else:  # one family x0 + λ v; the hidden players' equations are linear in λ
+            Msing, Mreg = (Ma, Mb) if sa <= near else (Mb, Ma)
+            xr = np.linalg.solve(Mreg, e)
+            x0 = np.linalg.lstsq(Msing, e, rcond=None)[0]
+            if np.abs(Msing @ x0 - e).max() > near:
+                continue
+            vv = np.linalg.svd(Msing)[2][-1]
+            if sa <= near:
+                A1, b1 = np.array([xr @ G @ vv for G in Gs]), np.array([xr @ G @ x0 for G in Gs])
+            else:
+                A1, b1 = np.array([vv @ G @ xr for G in Gs]), np.array([x0 @ G @ xr for G in Gs])
+            if np.abs(A1).max() <= _RTOL * scale:
+                if np.abs(b1).max() <= near:
+                    status = "continuum"
+                continue
+            xs = x0 - float(A1 @ b1) / float(A1 @ A1) * vv
+            xa, xb = (xr, xs) if sa <= near else (xs, xr)
+        z = np.ones(n)
+        z[off[a]:off[a + 1]] = xa
+        z[off[b]:off[b + 1]] = xb
+        z[off[c]:off[c + 1]] = (s_, 1.0 - s_)
+        z[off[d]:off[d + 1]] = (t_, 1.0 - t_)
+        pts.append(z)
+    z = np.array(pts).reshape(-1, n)
+    return SupportSolutions(z[(z >= -1e-3).all(1)], status)
 
 
 def _sylvester_det(p: np.ndarray, q: np.ndarray) -> float:
