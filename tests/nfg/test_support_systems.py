@@ -102,21 +102,22 @@ def _plant(tens, xs):
     return tens
 
 
-def test_3x3x3_supports_find_every_planted_solution_within_the_bound():
+@pytest.mark.parametrize("shape,bound,trials", [((3, 3, 3), 10, 30), ((4, 3, 4), None, 6)])
+def test_three_action_hidden_supports_find_every_planted_solution(shape, bound, trials):
     # (3, 3, 3): at most 10 isolated totally mixed solutions (McKelvey & McLennan, JET 72, 1997)
     rng = np.random.default_rng(9)
-    for _ in range(30):
-        xs = [rng.dirichlet(2 * np.ones(3)) for _ in range(3)]
-        tens = _plant(rng.standard_normal((3, 3, 3, 3)), xs)
+    for _ in range(trials):
+        xs = [rng.dirichlet(2 * np.ones(k)) for k in shape]
+        tens = _plant(rng.standard_normal((3,) + shape), xs)
         sol = solve_support(tens)
         assert sol.status == "exact"
-        z, ok = _newton(tens, sol.points.copy(), [3, 3, 3])
+        z, ok = _newton(tens, sol.points.copy(), list(shape))
         sols = np.unique(z[ok].round(9), axis=0)
-        assert len(sols) <= 10
+        assert bound is None or len(sols) <= bound
         assert any(np.abs(p - np.concatenate(xs)).max() < 1e-8 for p in sols)
         # an independent search from 300 perturbed random starts finds nothing more
-        z0 = np.concatenate([rng.dirichlet(np.ones(3), size=300) for _ in range(3)], axis=1)
-        zn, okn = _newton(tens, z0 + 0.1 * rng.standard_normal(z0.shape), [3, 3, 3], iters=60)
+        z0 = np.concatenate([rng.dirichlet(np.ones(k), size=300) for k in shape], axis=1)
+        zn, okn = _newton(tens, z0 + 0.1 * rng.standard_normal(z0.shape), list(shape), iters=60)
         for row in zn[okn]:
             if (row >= -1e-9).all():
                 assert any(np.abs(row - p).max() < 1e-6 for p in sols)

@@ -11,7 +11,7 @@ and *checked* on the full game, ``nash_conv(game, profile) < tol`` (default ``1e
   (linear when at most two players mix, polynomial of degree P-1 otherwise) is solved exactly
   where its shape allows (:mod:`~regretlab.games.normal_form.support_systems`: linear algebra
   when at most two players mix, resultants when three players mix on supports of sizes
-  (k, 2, 2), (k, k, 2) or (3, 3, 3) or four on (k, k, 2, 2)), else by batched Newton from many starts (the centroid plus seeded
+  (k, 2, 2), (k, k, 2), (k, k, 3) or four on (k, k, 2, 2)), else by batched Newton from many starts (the centroid plus seeded
   Dirichlet draws), which can miss solutions. ``NashResult.certified`` says when the list is
   every equilibrium of the game (see :func:`enumerate_supports`); ``NashResult.complete`` only
   says that every support profile was visited within the limits.
@@ -314,10 +314,11 @@ def enumerate_supports(game: NormalFormGame, *, time_limit: float = 60.0, max_pr
     every support profile not pruned by conditional dominance had its system solved exactly
     with no continuum of solutions meeting the supports' interior, i.e. at most two players
     mix (a linear system: unique solution, none, or an affine family that an LP shows to miss
-    the interior), or exactly three players mix on supports of sizes (k, 2, 2) or (k, k, 2) in
-    some order, or (3, 3, 3), or exactly four players mix on (k, k, 2, 2) in some order
-    (resultants and Cramer's rule: every isolated solution is a root of a univariate
-    polynomial or, for (3, 3, 3) and four mixers, an eigenvalue of a companion pencil). So
+    the interior), or exactly three players mix on supports of sizes (k, 2, 2), (k, k, 2) or
+    (k, k, 3) in some order ((3, 3, 3) among them), or exactly four players mix on (k, k, 2, 2)
+    in some order (resultants and Cramer's rule: every isolated solution is a root of a
+    univariate polynomial or, for (k, k, 3) and four mixers, an eigenvalue of a companion
+    pencil). So
     every generic 2-player game, every generic 3-player game with at most three actions per
     player (2x2x2 ... 3x3x3 in any order) or of shape k x 2 x 2, every generic 4-player game
     of shape 2x2x2x2 or 3x3x2x2, and any game whose undominated support profiles have these

@@ -26,11 +26,12 @@ multilinear in the *other* players' mixtures, so the system's shape depends on w
   ``t_b`` has degree <= 2 in ``t_c``), the others are checked there, and at each zero players
   b's and c's equations with ``Σ x_a = 1`` are linear in ``x_a`` (SVD, as above).
 
-* three players mix on three actions each: with c's mixture ``(s, t, 1 - s - t)`` fixed, a's
-  and b's equations are square linear systems in ``x_b``, ``x_a``; Cramer's rule turns c's two
-  equations into polynomials of degree <= 4 in ``(s, t)``, whose common zeros come from the
-  eigenvalues of the companion pencil of their Sylvester matrix (a polynomial eigenvalue
-  problem in s); at most 10 are isolated (McKelvey & McLennan, JET 72, 1997, for 3x3x3);
+* three players mix, a and b on ``k`` actions each and c on three (so (3, 3, 3) among them):
+  with c's mixture ``(s, t, 1 - s - t)`` fixed, a's and b's equations are square linear systems
+  in ``x_b``, ``x_a``; Cramer's rule turns c's two equations into polynomials of total degree
+  <= 2k - 2 in ``(s, t)``, whose common zeros come from the eigenvalues of the companion pencil
+  of their Sylvester matrix (a polynomial eigenvalue problem in s); for 3x3x3 at most 10 are
+  isolated (McKelvey & McLennan, JET 72, 1997);
 * three players mix, a and b on ``k >= 3`` actions each and c on two (weight t): for fixed t
   player a's equations with ``Σ x_b = 1`` are a square linear system in ``x_b`` (b's in
   ``x_a``); Cramer's rule turns c's equation into one polynomial of degree <= 2k - 2 in t,
@@ -42,8 +43,8 @@ multilinear in the *other* players' mixtures, so the system's shape depends on w
   equations), eliminated by the same polynomial eigenvalue problem (at most 9 isolated
   solutions for 2x2x2x2, McKelvey & McLennan 1997).
 
-Anything else (three mixers on supports of sizes other than (k, 2, 2), (k, k, 2) in some order
-and (3, 3, 3), e.g. (4, 3, 2) or (4, 4, 4); four mixers other than (k, k, 2, 2); five or more) is ``"unsupported"``: the caller falls
+Anything else (three mixers on supports of sizes other than (k, 2, 2), (k, k, 2), (k, k, 3) in
+some order, e.g. (4, 3, 2) or (4, 4, 4); four mixers other than (k, k, 2, 2); five or more) is ``"unsupported"``: the caller falls
 back to Newton from many starts, which is not exhaustive.
 """
 
@@ -246,8 +247,11 @@ def solve_support(tens: np.ndarray) -> SupportSolutions:
         big = [ks[i] for i in mixers if ks[i] > 2]
         if big[0] == big[1]:
             return _two_large_mixers(tens, ks, mixers, pure_index, off, scale)
-    if len(mixers) == 3 and all(ks[i] == 3 for i in mixers):
-        return _three_by_three(tens, ks, mixers, pure_index, off, scale)
+    if len(mixers) == 3:
+        for c in (m for m in mixers if ks[m] == 3):  # (k, k, 3), (3, 3, 3) among them
+            a, b = (m for m in mixers if m != c)
+            if ks[a] == ks[b]:
+                return _two_hidden(tens, ks, mixers, pure_index, off, scale, a, b, [c])
     if len(mixers) == 4:
         pair = [m for m in mixers if ks[m] == 2]
         if len(pair) >= 2:
@@ -284,27 +288,38 @@ def _sylvester(p: np.ndarray, q: np.ndarray) -> np.ndarray:
     return S
 
 
+def _hidden_mixtures(hidden: list, s_: float, t_: float) -> dict:
+    """The hidden players' mixtures at ``(s, t)``: one player on three actions
+    ``(s, t, 1 - s - t)``, or two on two ``(s, 1 - s)``, ``(t, 1 - t)``."""
+    if len(hidden) == 1:
+        return {hidden[0]: np.array([s_, t_, 1.0 - s_ - t_])}
+    return {hidden[0]: np.array([s_, 1.0 - s_]), hidden[1]: np.array([t_, 1.0 - t_])}
+
+
 def _two_hidden(tens: np.ndarray, ks: list, mixers: list, pure_index: tuple, off: np.ndarray,
                 scale: float, a: int, b: int, hidden: list) -> SupportSolutions:
-    """Four mixers: a and b on ``k`` actions each, c and d (``hidden``) on two, with weights
-    ``s`` and ``t``. For fixed ``(s, t)`` a's equations with ``Σ x_b = 1`` are a square linear
-    system ``M_a x_b = e`` (b's: ``M_b x_a = e``); Cramer's rule turns c's and d's equations into
-    two polynomials in ``(s, t)`` (coefficients by interpolation on a grid); the s of their common
-    zeros are the eigenvalues of the companion pencil of their Sylvester matrix in t (a matrix
-    polynomial in s), and each gives t from its eigenvector and from the roots in t."""
+    """a and b mix on ``k`` actions each; the ``hidden`` players' mixtures have two free weights
+    ``(s, t)`` (one player on three actions, or two on two). For fixed ``(s, t)`` a's equations
+    with ``Σ x_b = 1`` are a square linear system ``M_a x_b = e`` (b's: ``M_b x_a = e``); Cramer's
+    rule turns the hidden players' two equations into two polynomials in ``(s, t)`` (coefficients
+    by interpolation on a grid); the s of their common zeros are the eigenvalues of the companion
+    pencil of their Sylvester matrix in t (a matrix polynomial in s: backward stable, unlike
+    expanding the determinant, whose values span many orders of magnitude), and each gives t
+    from its eigenvector and from the real roots in t. Where ``M_a`` or ``M_b`` is singular and
+    consistent (there ``adj M e = 0``, so both polynomials vanish: such points are zeros too)
+    the family of solutions is intersected with the hidden equations, linear along it."""
     n = sum(ks)
     k = ks[a]
-    c, d = hidden
     sub = {m: tens[m][pure_index] for m in mixers}
     ones = np.ones((1, k))
     e = np.zeros(k)
     e[-1] = 1.0
 
     def parts(s_, t_):
-        fixed = {c: np.array([s_, 1.0 - s_]), d: np.array([t_, 1.0 - t_])}
+        fixed = _hidden_mixtures(hidden, s_, t_)
         Ma = np.vstack([_contract_except(sub[a], a, mixers, [b], fixed), ones])
         Mb = np.vstack([_contract_except(sub[b], b, mixers, [a], fixed), ones])
-        Gs = [_contract_except(sub[h], h, mixers, [a, b], fixed)[0] for h in hidden]  # [k_a, k_b]
+        Gs = [row for h in hidden for row in _contract_except(sub[h], h, mixers, [a, b], fixed)]  # [k_a, k_b]
         return Ma, Mb, Gs
 
     def g_of(s_, t_):
@@ -312,11 +327,16 @@ def _two_hidden(tens: np.ndarray, ks: list, mixers: list, pure_index: tuple, off
         va, vb = _cofactor_column(Mb), _cofactor_column(Ma)
         return np.array([va @ G @ vb for G in Gs])
 
-    D = 2 * k + 1  # a bound on the degree in s and in t
+    # degree bounds: the cofactors have degree k - 1 in the hidden weights; one hidden player on
+    # three actions: total degree <= 2k - 2 (its equations do not involve its own mixture); two
+    # hidden players: degree <= 2k - 1 in each weight
+    D = 2 * k - 2 if len(hidden) == 1 else 2 * k - 1
     grid = 0.5 - 0.5 * np.cos(np.pi * np.arange(D + 1) / D)
     Vi = np.linalg.inv(np.vander(grid, D + 1, increasing=True))
     vals = np.array([[g_of(s_, t_) for t_ in grid] for s_ in grid])  # [s, t, 2]
     G = np.einsum("ia,abr,jb->rij", Vi, vals, Vi)  # [2, s power, t power]
+    if len(hidden) == 1:
+        G[:, np.add.outer(np.arange(D + 1), np.arange(D + 1)) > D] = 0.0
     big = np.abs(G).max()
     if big == 0.0:
         return SupportSolutions(np.full((1, n), np.nan), "continuum")
@@ -391,145 +411,11 @@ def _two_hidden(tens: np.ndarray, ks: list, mixers: list, pure_index: tuple, off
         z = np.ones(n)
         z[off[a]:off[a + 1]] = xa
         z[off[b]:off[b + 1]] = xb
-        z[off[c]:off[c + 1]] = (s_, 1.0 - s_)
-        z[off[d]:off[d + 1]] = (t_, 1.0 - t_)
+        for h, xh in _hidden_mixtures(hidden, s_, t_).items():
+            z[off[h]:off[h + 1]] = xh
         pts.append(z)
     z = np.array(pts).reshape(-1, n)
     return SupportSolutions(z[(z >= -1e-3).all(1)], status)
-
-
-def _sylvester_det(p: np.ndarray, q: np.ndarray) -> float:
-    """Resultant of two polynomials (coefficients highest degree first, both of degree d)."""
-    d = p.size - 1
-    S = np.zeros((2 * d, 2 * d))
-    for r in range(d):
-        S[r, r:r + d + 1] = p
-        S[d + r, r:r + d + 1] = q
-    return float(np.linalg.det(S))
-
-
-def _three_by_three(tens: np.ndarray, ks: list, mixers: list, pure_index: tuple, off: np.ndarray,
-                    scale: float) -> SupportSolutions:
-    """Three mixers on three actions each. With player c's mixture ``(s, t, 1 - s - t)`` fixed,
-    a's equations with ``Σ x_b = 1`` are a square linear system ``M_a x_b = e`` (b's:
-    ``M_b x_a = e``); Cramer's rule turns c's two equations into polynomials ``g_1, g_2`` of
-    total degree <= 4 in ``(s, t)`` (their coefficients by interpolation on a 5 x 5 grid). Their
-    resultant in t vanishes exactly at the s of common zeros: its Sylvester matrix is a matrix
-    polynomial ``S(s)`` of degree 4, and ``det S(s) = 0`` is solved as the generalized eigenvalue
-    problem of its companion pencil (backward stable, unlike expanding the determinant, whose
-    values span many orders of magnitude). Each real eigenvalue s in [0, 1], with the t of its
-    eigenvector ``(t^7, ..., t, 1)`` and every real root t of ``g_1(s, ·)`` or ``g_2(s, ·)``, is a
-    candidate (the caller's Newton step polishes it; the verification drops the others). Where ``M_a`` or ``M_b`` is singular and consistent
-    (there ``adj M e = 0``, so ``g_1 = g_2 = 0``: such points are roots too) the family of
-    solutions is intersected with c's equations, linear along it."""
-    n = sum(ks)
-    pos = {m: q for q, m in enumerate(mixers)}
-    a, b, c = mixers
-    sub = {m: tens[m][pure_index] for m in mixers}
-    ga = _gap_given_pair(sub[a], a, b, c, pos)  # [2, 3 (x_b), 3 (x_c)]
-    gb = _gap_given_pair(sub[b], b, a, c, pos)  # [2, 3 (x_a), 3 (x_c)]
-    gc = _first_action_gap(sub[c], pos[c])  # [2, 3 (x_a), 3 (x_b)]
-    ones = np.ones((1, 3))
-    e = np.array([0.0, 0.0, 1.0])
-
-    def systems(s_, t_):
-        xc = np.array([s_, t_, 1.0 - s_ - t_])
-        return np.vstack([ga @ xc, ones]), np.vstack([gb @ xc, ones])
-
-    def g_of(s_, t_):
-        Ma, Mb = systems(s_, t_)
-        va, vb = _cofactor_column(Mb), _cofactor_column(Ma)  # ∝ x_a, x_b
-        return np.array([va @ gc[0] @ vb, va @ gc[1] @ vb])
-
-    # bivariate coefficients G_r[i, j] of s^i t^j (degree <= 4 each) from a 5 x 5 grid
-    grid = np.linspace(0.0, 1.0, 5)
-    V = np.vander(grid, 5, increasing=True)
-    vals = np.array([[g_of(s_, t_) for t_ in grid] for s_ in grid])  # [5 (s), 5 (t), 2]
-    Vi = np.linalg.inv(V)
-    G = np.einsum("ia,abr,jb->rij", Vi, vals, Vi)  # [2, 5 (s power), 5 (t power)]
-    # Sylvester matrix in t (t^7 .. t^0 columns) as a matrix polynomial in s: S(s) = Σ s^i S_i;
-    # det S(s) = 0 is a polynomial eigenvalue problem, solved by its companion pencil
-    S = np.zeros((5, 8, 8))
-    for r in range(4):
-        S[:, r, r:r + 5] = G[0][:, ::-1]
-        S[:, 4 + r, r:r + 5] = G[1][:, ::-1]
-    sv = [np.linalg.svd(np.tensordot(q ** np.arange(5), S, 1), compute_uv=False) for q in (0.2113, 0.5, 0.7887)]
-    if all(v[-1] <= 1e-13 * v[0] for v in sv):  # S(s) singular for every s: a common factor,
-        return SupportSolutions(np.full((1, n), np.nan), "continuum")  # solutions not isolated
-    d, k8 = 4, 8
-    X = np.eye(d * k8)
-    X[-k8:, -k8:] = S[d]
-    Y = np.zeros((d * k8, d * k8))
-    for q in range(d - 1):
-        Y[q * k8:(q + 1) * k8, (q + 1) * k8:(q + 2) * k8] = -np.eye(k8)
-    for q in range(d):
-        Y[-k8:, q * k8:(q + 1) * k8] = S[q]
-    from scipy.linalg import eig
-
-    lam, vec = eig(Y, -X)
-    cands = []
-    for q in np.flatnonzero(np.isfinite(lam)):
-        s_ = lam[q]
-        if abs(s_.imag) > 1e-6 * max(1.0, abs(s_)) or not -1e-6 <= s_.real <= 1 + 1e-6:
-            continue
-        s_ = float(s_.real)
-        v = vec[:k8, q]
-        ts = []
-        if abs(v[-1]) > 1e-12 * np.abs(v).max():
-            ts.append(float((v[-2] / v[-1]).real))
-        for r in range(2):  # and every real root of g_r(s, ·)
-            pp = np.trim_zeros(((s_ ** np.arange(5)) @ G[r])[::-1], "f")  # t-coefficients, highest first
-            if pp.size > 1:
-                rr = np.roots(pp)
-                ts.extend(rr[np.abs(rr.imag) <= 1e-6 * np.maximum(1.0, np.abs(rr))].real.tolist())
-        cands.extend((s_, t_) for t_ in ts if -1e-6 <= t_ <= 1 - s_ + 1e-6)
-
-    near = 1e-6 * scale
-
-    def place(s_: float, t_: float) -> tuple[np.ndarray | None, bool]:
-        """The solution over ``x_c = (s, t, 1 - s - t)``, and whether a continuum was met there."""
-        Ma, Mb = systems(s_, t_)
-        xc = np.array([s_, t_, 1.0 - s_ - t_])
-        sa = np.linalg.svd(Ma, compute_uv=False)[-1]
-        sb = np.linalg.svd(Mb, compute_uv=False)[-1]
-        if sa > near and sb > near:
-            return np.concatenate([np.linalg.solve(Mb, e), np.linalg.solve(Ma, e), xc]), False
-        if sa <= near and sb <= near:
-            return None, True  # both systems singular: not resolved here
-        # one system singular: its solutions are x0 + λ v; c's equations are linear in λ
-        Msing, Mreg = (Ma, Mb) if sa <= near else (Mb, Ma)
-        xr = np.linalg.solve(Mreg, e)
-        x0 = np.linalg.lstsq(Msing, e, rcond=None)[0]
-        if np.abs(Msing @ x0 - e).max() > near:
-            return None, False  # inconsistent: no solution here
-        v = np.linalg.svd(Msing)[2][-1]
-        if sa <= near:  # x_b = x0 + λ v, x_a = xr
-            A1 = np.array([xr @ gc[r] @ v for r in range(2)])
-            b1 = np.array([xr @ gc[r] @ x0 for r in range(2)])
-        else:  # x_a = x0 + λ v, x_b = xr
-            A1 = np.array([v @ gc[r] @ xr for r in range(2)])
-            b1 = np.array([x0 @ gc[r] @ xr for r in range(2)])
-        if np.abs(A1).max() <= _RTOL * scale:
-            return None, bool(np.abs(b1).max() <= near)
-        xs = x0 - float(A1 @ b1) / float(A1 @ A1) * v
-        xa, xb = (xr, xs) if sa <= near else (xs, xr)
-        return np.concatenate([xa, xb, xc]), False
-
-    pts, status = [], "exact"
-    for s_, t_ in cands:
-        z, cont = place(s_, t_)
-        if cont:
-            status = "continuum"
-        if z is not None:
-            pts.append(z)
-    if not pts:
-        return SupportSolutions(np.empty((0, n)), status)
-    z = np.ones((len(pts), n))
-    P = np.array(pts)
-    for q, mm in enumerate((a, b, c)):
-        z[:, off[mm]:off[mm + 1]] = P[:, 3 * q:3 * q + 3]
-    keep = (z >= -1e-3).all(1)  # only mixtures can be equilibria (the caller verifies exactly)
-    return SupportSolutions(z[keep], status)
 
 
 def _gap_given_pair(sub: np.ndarray, me: int, other: int, pair: int, pos: dict) -> np.ndarray:
