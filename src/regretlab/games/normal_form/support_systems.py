@@ -366,13 +366,13 @@ def _two_hidden(tens: np.ndarray, ks: list, mixers: list, pure_index: tuple, off
     for q in range(ds):
         Y[-size:, q * size:(q + 1) * size] = Ss[q]
     lam, vec = eig(Y, -X)
-    cands = []
-    for q in np.flatnonzero(np.isfinite(lam)):
-        s_ = lam[q]
+    cands: list[tuple[float, float]] = []
+    for j in np.flatnonzero(np.isfinite(lam)):
+        s_ = lam[j]
         if abs(s_.imag) > 1e-6 * max(1.0, abs(s_)) or not -1e-6 <= s_.real <= 1 + 1e-6:
             continue
         s_ = float(s_.real)
-        v = vec[:size, q]
+        v = vec[:size, j]
         ts = [float((v[-2] / v[-1]).real)] if size > 1 and abs(v[-1]) > 1e-12 * np.abs(v).max() else []
         for P in polys:
             pp = np.trim_zeros(((s_ ** np.arange(P.shape[0])) @ P)[::-1], "f")
@@ -422,7 +422,7 @@ def _gap_given_pair(sub: np.ndarray, me: int, other: int, pair: int, pos: dict) 
     """Player ``me``'s payoff gaps ``[k_me - 1, k_other, 2]`` (other mixer's axis, then the
     two-action mixer's) from the three-mixer tensor ``sub``."""
     g = _first_action_gap(sub, pos[me])  # remaining axes in axis order
-    rest = [m for m in sorted(pos, key=pos.get) if m != me]
+    rest = [m for m in sorted(pos, key=lambda m: pos[m]) if m != me]
     return np.moveaxis(g, [1 + rest.index(other), 1 + rest.index(pair)], [1, 2])
 
 
