@@ -1,12 +1,16 @@
 """Benchmark: equilibrium computation (issue 18) against OpenSpiel in the same process.
 
-Run: ``OPENBLAS_NUM_THREADS=1 python benchmarks/equilibria.py``. Prints median wall times,
-the agreement of the results and the speed-up ratio:
+Run: ``OPENBLAS_NUM_THREADS=1 python benchmarks/equilibria.py`` (``--lp`` runs only the
+sequence-form LP parts). Prints median times (CPU time of this process for the LP parts, so that
+other load on the machine counts less), the agreement of the results and the speed-up ratio:
 
 * sequence-form LP on Leduc poker: ours (tree build + sparse sequence form + one HiGHS LP) vs
   ``open_spiel.python.algorithms.sequence_form_lp.solve_zero_sum_game`` (its tree walk + two
   cvxpy/ECOS LPs). OpenSpiel's LP needs ``cvxpy``, which regretlab does not depend on: without
   it the peer is skipped with a note;
+* the same Leduc LP under each HiGHS method and formulation (highspy called directly; no peer):
+  dual / primal simplex, edge-weight rules, presolve off, interior point with and without
+  crossover, player 1's LP instead of player 0's, the root sequence substituted out;
 * α-rank vs ``open_spiel.python.egt.alpharank.compute`` on a single-population meta-game (global
   selection model, m = 50) and on multi-population meta-games;
 * reported without a peer: the double oracle on Kuhn and Leduc to NashConv 1e-3, and tracing the
@@ -22,13 +26,17 @@ import warnings
 import numpy as np
 
 
-def _timed(fn, repeat=3):
+def _timed(fn, repeat=3, clock=time.perf_counter):
     times, out = [], None
     for _ in range(repeat):
-        t0 = time.perf_counter()
+        t0 = clock()
         out = fn()
-        times.append(time.perf_counter() - t0)
+        times.append(clock() - t0)
     return statistics.median(times), out
+
+
+def _cpu(fn, repeat=5):
+    return _timed(fn, repeat, time.process_time)
 
 
 def sequence_form_lp() -> None:
@@ -43,10 +51,10 @@ def sequence_form_lp() -> None:
     def ours_from_scratch():  # the tree, the sequence form and the LP (no NashConv check, like the peer)
         return ours_lp(build_treeplex(LeducPoker(2)), evaluate=False)
 
-    t_build, _ = _timed(lambda: build_treeplex(LeducPoker(2)))
-    t_ours, sol = _timed(ours_from_scratch, repeat=5)
-    fresh = [build_treeplex(LeducPoker(2)) for _ in range(5)]  # nothing cached on them yet
-    t_solve, _ = _timed(lambda: ours_lp(fresh.pop(), evaluate=False), repeat=5)
+    t_build, _ = _cpu(lambda: build_treeplex(LeducPoker(2)))
+    t_ours, sol = _cpu(ours_from_scratch, repeat=7)
+    fresh = [build_treeplex(LeducPoker(2)) for _ in range(7)]  # nothing cached on them yet
+    t_solve, _ = _cpu(lambda: ours_lp(fresh.pop(), evaluate=False), repeat=7)
     sol = ours_lp(game)  # with its NashConv
     print(f"ours: {t_ours * 1e3:7.1f} ms from the game definition (tree build {t_build * 1e3:.1f} ms); "
           f"{t_solve * 1e3:.1f} ms on the built treeplex (sequence form + LP); "
@@ -59,10 +67,90 @@ def sequence_form_lp() -> None:
         print(f"OpenSpiel's sequence_form_lp skipped: {exc} (it needs cvxpy)")
         return
     g = pyspiel.load_game("leduc_poker")
-    t_os, (v0, v1, _, _) = _timed(lambda: os_lp.solve_zero_sum_game(g), repeat=3)
+    os_lp.solve_zero_sum_game(g)  # cvxpy's first call loads its solvers
+    t_os, (v0, v1, _, _) = _cpu(lambda: os_lp.solve_zero_sum_game(g), repeat=5)
     print(f"OpenSpiel sequence_form_lp: {t_os * 1e3:7.1f} ms, value {v0:.12f} "
           f"(|ours - OpenSpiel| = {abs(sol.value - v0):.1e})  ratio {t_os / t_ours:5.1f}x from the game "
           f"definition, {t_os / t_solve:5.1f}x on the built game", flush=True)
+
+
+def _leduc_lps() -> dict:
+    """The Leduc sequence-form LP in three equivalent forms, as (cost, column bounds, row bounds,
+    CSC matrix): player 0's LP (the one :func:`sequence_form_lp` solves), player 1's LP, and
+    player 0's LP with the empty sequence ``x_0 = 1`` substituted out."""
+    import scipy.sparse as sp
+
+    from regretlab.games import leduc_poker
+    from regretlab.games.sequence_form import sequence_form
+
+    sf = sequence_form(leduc_poker())
+    A, (E, F) = sf.payoff, sf.constraints
+    inf = np.inf
+    out = {}
+    for label, (P, X, Y) in (("player 0's LP (max over x)", (A.T.tocsr(), E, F)),
+                             ("player 1's LP (min over y)", (-A.tocsr(), F, E))):
+        n, m = X.shape[1], Y.shape[0]  # own sequences, opponent information sets (+ root row)
+        M = sp.vstack([sp.hstack([-P, Y.T]), sp.hstack([X, sp.csr_matrix((X.shape[0], m))])]).tocsc()
+        c = np.zeros(n + m)
+        c[n] = -1.0
+        e = np.zeros(X.shape[0])
+        e[0] = 1.0
+        out[label] = (c, np.r_[np.zeros(n), np.full(m, -inf)], np.full(n + m, inf),
+                      np.r_[np.full(P.shape[0], -inf), e], np.r_[np.zeros(P.shape[0]), e], M)
+    P = A.T.tocsr()
+    n, m = E.shape[1], F.shape[0]
+    M = sp.vstack([sp.hstack([-P[:, 1:], F.T]), sp.hstack([E[1:, 1:], sp.csr_matrix((E.shape[0] - 1, m))])]).tocsc()
+    c = np.zeros(n - 1 + m)
+    c[n - 1] = -1.0
+    rhs = -E[1:, 0].toarray().ravel()
+    out["player 0's LP, x_0 substituted"] = (
+        c, np.r_[np.zeros(n - 1), np.full(m, -inf)], np.full(n - 1 + m, inf),
+        np.r_[np.full(P.shape[0], -inf), rhs], np.r_[P[:, 0].toarray().ravel(), rhs], M)
+    return out
+
+
+def sequence_form_lp_variants() -> None:
+    try:
+        import highspy
+    except ImportError as exc:
+        print(f"HiGHS method comparison skipped: {exc}")
+        return
+    print("== the Leduc LP under each HiGHS method (CPU ms, median of 5; highspy called directly) ==")
+    tol = {"primal_feasibility_tolerance": 1e-10, "dual_feasibility_tolerance": 1e-10, "output_flag": False}
+    methods = {
+        # HiGHS' choice of pricing (what scipy's "steepest-devex" asks for) picks steepest edge here
+        "dual simplex, HiGHS' pricing (ours)": {"solver": "simplex", "simplex_strategy": 1},
+        "dual simplex, steepest edge": {"solver": "simplex", "simplex_strategy": 1,
+                                        "simplex_dual_edge_weight_strategy": 2},
+        "dual simplex, devex": {"solver": "simplex", "simplex_strategy": 1,
+                                "simplex_dual_edge_weight_strategy": 1},
+        "dual simplex, presolve off": {"solver": "simplex", "simplex_strategy": 1, "presolve": "off"},
+        "primal simplex": {"solver": "simplex", "simplex_strategy": 4},
+        "interior point + crossover": {"solver": "ipm", "run_crossover": "on"},
+        "interior point, no crossover": {"solver": "ipm", "run_crossover": "off"},
+    }
+
+    def run(form, opts):
+        c, lo, hi, rlo, rhi, M = form
+        h = highspy.Highs()
+        for k, v in {**tol, **opts}.items():
+            h.setOptionValue(k, v)
+        lp = highspy.HighsLp()
+        lp.num_col_, lp.num_row_ = len(c), len(rlo)
+        lp.col_cost_, lp.col_lower_, lp.col_upper_, lp.row_lower_, lp.row_upper_ = c, lo, hi, rlo, rhi
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = M.indptr, M.indices, M.data
+        h.passModel(lp)
+        h.run()
+        info = h.getInfo()
+        return info.objective_function_value, info.simplex_iteration_count, info.ipm_iteration_count
+
+    for label, form in _leduc_lps().items():
+        print(f"-- {label}: {form[5].shape[0]} rows, {form[5].shape[1]} columns, {form[5].nnz} nonzeros")
+        for name, opts in methods.items():
+            t, (obj, it, ipm) = _cpu(lambda form=form, opts=opts: run(form, opts))
+            its = f"{it} simplex" + (f" + {ipm} IPM" if ipm > 0 else "") + " iterations"
+            print(f"   {name:40s} {t * 1e3:6.1f} ms  {its:34s} |value| {abs(obj):.12f}", flush=True)
 
 
 def alpha_rank() -> None:
@@ -114,8 +202,13 @@ def reported() -> None:
 
 
 def main() -> None:
+    import sys
+
     warnings.simplefilter("ignore")
     sequence_form_lp()
+    sequence_form_lp_variants()
+    if "--lp" in sys.argv[1:]:
+        return
     alpha_rank()
     reported()
 

@@ -49,6 +49,7 @@ def test_every_returned_equilibrium_verifies_and_single_methods_land_in_the_enum
     g = random_game(actions, num_players=players, seed=seed)
     res = enumerate_supports(g, time_limit=30)
     assert res.complete and len(res.equilibria) >= 1 and len(res.equilibria) % 2 == 1  # generic: odd
+    assert res.certified  # 3x3x3 and 2x2x2x2: every support's system is solved exactly
     for prof, c in zip(res.equilibria, res.nash_conv):
         assert nash_conv(g, prof) < 1e-9 and c < 1e-9
     found = {_key(p) for p in res.equilibria}
@@ -74,7 +75,7 @@ def test_two_player_enumeration_equals_the_bimatrix_solver_and_nashpy(seed):
 def test_jordan_game_has_its_unique_mixed_equilibrium():
     g = jordan_game()
     res = enumerate_supports(g)
-    assert len(res.equilibria) == 1
+    assert len(res.equilibria) == 1 and res.certified  # 2x2x2: the enumeration is exhaustive
     assert np.allclose(np.concatenate(res.equilibria[0]), 0.5, atol=1e-12)
     for solver in (logit_homotopy, iterated_polymatrix, simplicial_subdivision, global_newton):
         prof = solver(g, time_limit=20).equilibria[0]

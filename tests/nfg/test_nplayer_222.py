@@ -135,3 +135,72 @@ def test_enumeration_equals_elimination_on_random_2x2x2(seed):
         warnings.simplefilter("ignore")
         ref = equilibria_by_elimination(g.payoffs)
     assert _keys_ours(enumerate_supports(g).equilibria) == _keys_elim(ref)
+
+
+# -- certified enumeration (normal_form.support_systems) -----------------------------------------
+
+
+def _game_from_gaps(fa, fb, fc):
+    """The 2x2x2 game whose payoff gaps ``u_i(0, ·) - u_i(1, ·)`` are the bilinear forms given
+    (``fa(p2, p3)``, ``fb(p1, p3)``, ``fc(p1, p2)``; the second action pays 0)."""
+    u = np.zeros((3, 2, 2, 2))
+    for a, b, c in itertools.product(range(2), repeat=3):
+        wa, wb, wc = (1.0 - s for s in (a, b, c))  # weight of action 0 at a pure profile
+        u[0, 0, b, c] = fa(wb, wc)
+        u[1, a, 0, c] = fb(wa, wc)
+        u[2, a, b, 0] = fc(wa, wb)
+    return NormalFormGame(u)
+
+
+def test_a_constructed_game_attains_two_totally_mixed_equilibria_at_prescribed_points():
+    # gaps (p2 - b1)(p3 - c2), (p3 - c1)(p1 - a2), (p1 - a1)(p2 - b2) vanish together exactly at
+    # (a1, b1, c1) and (a2, b2, c2) in the open cube (every other choice of factors contradicts
+    # itself), both regular: McKelvey–McLennan's bound of 2 totally mixed equilibria, attained
+    (a1, b1, c1), (a2, b2, c2) = (1 / 3, 1 / 4, 1 / 2), (3 / 5, 2 / 3, 1 / 5)
+    g = _game_from_gaps(lambda q, r: (q - b1) * (r - c2), lambda p, r: (r - c1) * (p - a2),
+                        lambda p, q: (p - a1) * (q - b2))
+    res = enumerate_supports(g)
+    assert res.certified and res.info["continuum_supports"] == res.info["newton_supports"] == 0
+    mixed = sorted(tuple(x[0] for x in e) for e in res.equilibria if all(0 < x[0] < 1 for x in e))
+    assert np.allclose(mixed, [(a1, b1, c1), (a2, b2, c2)], atol=1e-12)
+    # (the elimination above divides by a gap's coefficient, which vanishes at both points here,
+    # so it is no reference for this game). The whole set by hand, with w = weight of action 0:
+    # at a pure profile player 1 plays 0 iff w2 == w3 (the sign of (w2 - b1)(w3 - c2)), 2 iff
+    # w3 == w1, 3 iff w1 == w2: the 4 profiles with an even number of 0-weights. With player 1
+    # pure, 2's indifference forces w3 = c1 and 3's w2 = b2, and then 1's gap > 0: w1 = 1;
+    # likewise (a1, 1, c2) and (a2, b1, 0). One player mixing alone is never indifferent.
+    assert _keys_ours(res.equilibria) == sorted(
+        [(0.0, 0.0, 1.0), (0.0, 1.0, 0.0), (1.0, 0.0, 0.0), (1.0, 1.0, 1.0), (1.0, round(b2, 6), c1),
+         (round(a1, 6), 1.0, c2), (a2, b1, 0.0), (round(a1, 6), b1, c1), (a2, round(b2, 6), c2)])
+    assert all(c < 1e-9 for c in res.nash_conv)
+
+
+def test_the_nine_equilibrium_game_is_certified():
+    res = enumerate_supports(NormalFormGame(np.array(NINE, dtype=float)))
+    assert res.certified and len(res.equilibria) == 9
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_random_2x2x2_enumeration_is_certified_odd_and_verified(seed):
+    # generic games have an odd number of equilibria (Wilson, Econometrica 39, 1971)
+    g = random_game(2, num_players=3, seed=100 + seed)
+    res = enumerate_supports(g)
+    assert res.certified and len(res.equilibria) % 2 == 1
+    assert all(nash_conv(g, e) < 1e-9 for e in res.equilibria)
+    assert sum(all(0 < x[0] < 1 for x in e) for e in res.equilibria) <= 2  # McKelvey–McLennan
+
+
+def test_a_continuum_of_equilibria_is_not_certified():
+    # players 1 and 2 play matching pennies, player 3 is a dummy: every (1/2, 1/2, x3) is an
+    # equilibrium, a continuum that enumeration cannot list
+    u = np.zeros((3, 2, 2, 2))
+    for a, b, c in itertools.product(range(2), repeat=3):
+        u[0, a, b, c] = 1.0 if a == b else -1.0
+        u[1, a, b, c] = -u[0, a, b, c]
+    g = NormalFormGame(u)
+    res = enumerate_supports(g)
+    assert not res.certified and res.info["continuum_supports"] > 0 and res.complete
+    assert res.equilibria and all(nash_conv(g, e) < 1e-9 for e in res.equilibria)
+    assert all(np.allclose([e[0][0], e[1][0]], 0.5) for e in res.equilibria)
+    zero = enumerate_supports(NormalFormGame(np.zeros((3, 2, 2, 2))))  # every profile is one
+    assert not zero.certified and zero.info["continuum_supports"] > 0

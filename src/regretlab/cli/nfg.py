@@ -93,6 +93,10 @@ def _solve_nplayer(g, method: str, time_limit: float, exact: bool) -> None:
               "ipa": iterated_polymatrix, "simpdiv": simplicial_subdivision}[method]
     res = solver(g, time_limit=time_limit, progress=True)
     state = "complete" if res.complete else "stopped at a limit"
+    if method == "enumerate" and res.complete:
+        state = ("every support visited, certified: these are all the equilibria" if res.certified else
+                 f"every support visited, not certified: Newton on {res.info['newton_supports']} supports, "
+                 f"{res.info['continuum_supports']} with a continuum")
     print(f"{len(res.equilibria)} Nash equilibria ({method}, {state}, {res.iterations} steps, {res.seconds:.2f} s)")
     for prof, c in zip(res.equilibria, res.nash_conv):
         print("  " + " ".join(f"x{i + 1}={_fmt(x)}" for i, x in enumerate(prof)) + f" NashConv={c:.2e}")

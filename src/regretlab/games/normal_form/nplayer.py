@@ -7,13 +7,14 @@ and *checked* on the full game, ``nash_conv(game, profile) < tol`` (default ``1e
 ``time_limit`` (seconds, > 0) and an iteration cap, and reports progress; none can hang.
 
 * :func:`enumerate_supports` — support enumeration (Porter, Nudelman & Shoham, GEB 63, 2008,
-  ordering and conditional-dominance pruning) where each support profile's indifference system
-  (linear for 2 players, polynomial of degree P-1 for P >= 3) is solved by batched Newton from
-  many starts (the centroid plus seeded Dirichlet draws). Completeness: exact for 2 players
-  (the system is linear: one Newton step from any start lands on its unique solution when it is
-  regular); for P >= 3 it finds each isolated solution that some start's Newton basin contains,
-  so the list is *not certified complete* (``NashResult.complete`` only says that every support
-  profile was visited within the limits).
+  ordering and conditional-dominance pruning). Each support profile's indifference system
+  (linear when at most two players mix, polynomial of degree P-1 otherwise) is solved exactly
+  where its shape allows (:mod:`~regretlab.games.normal_form.support_systems`: linear algebra
+  when at most two players mix, resultants when three players mix on supports of sizes
+  (k, 2, 2), (k, k, 2), (k, k, 3) or four on (k, k, 2, 2)), else by batched Newton from many starts (the centroid plus seeded
+  Dirichlet draws), which can miss solutions. ``NashResult.certified`` says when the list is
+  every equilibrium of the game (see :func:`enumerate_supports`); ``NashResult.complete`` only
+  says that every support profile was visited within the limits.
 * :func:`logit_homotopy` — the principal branch of the logit quantal response correspondence
   (McKelvey & Palfrey, GEB 10, 1995) traced from the centroid at λ = 0 by arc-length
   predictor–corrector continuation in ``(log x, λ)`` (Turocy, GEB 51, 2005); for a generic
@@ -51,6 +52,7 @@ import numpy as np
 
 from regretlab.games.normal_form.game import NormalFormGame
 from regretlab.games.normal_form.gaps import nash_conv
+from regretlab.games.normal_form.support_systems import solve_support
 
 _LET = "abcdefghijklmnopqrstuvw"
 Profile = list  # P arrays [K_i]
@@ -69,6 +71,9 @@ class NashResult:
         iterations: units of work done (support profiles, path steps, polymatrix solves ...).
         seconds: wall-clock time.
         first_seconds: time to the first verified equilibrium (``nan`` if none).
+        info: solver-specific extras.
+        certified: the list is provably every Nash equilibrium of the game (support enumeration
+            only; see :func:`enumerate_supports` for when).
     """
 
     equilibria: list
@@ -79,6 +84,7 @@ class NashResult:
     seconds: float
     first_seconds: float = float("nan")
     info: dict = field(default_factory=dict)
+    certified: bool = False
 
     def __len__(self) -> int:
         return len(self.equilibria)
@@ -301,7 +307,27 @@ def support_profiles(num_actions: Sequence[int]) -> list[tuple[np.ndarray, ...]]
 def enumerate_supports(game: NormalFormGame, *, time_limit: float = 60.0, max_profiles: int = 10**7,
                        starts: int | None = None, seed: int = 0, tol: float = 1e-9,
                        first_only: bool = False, progress: Any = False) -> NashResult:
-    """All equilibria found by support enumeration with Newton on each support's polynomial system.
+    """All equilibria found by support enumeration, each support's system solved exactly where possible.
+
+    When is the list every Nash equilibrium? ``certified`` is True exactly when the scan
+    visited every support profile (``complete``, not stopped by a limit or ``first_only``) and
+    every support profile not pruned by conditional dominance had its system solved exactly
+    with no continuum of solutions meeting the supports' interior, i.e. at most two players
+    mix (a linear system: unique solution, none, or an affine family that an LP shows to miss
+    the interior), or exactly three players mix on supports of sizes (k, 2, 2), (k, k, 2) or
+    (k, k, 3) in some order ((3, 3, 3) among them), or exactly four players mix on (k, k, 2, 2)
+    in some order (resultants and Cramer's rule: every isolated solution is a root of a
+    univariate polynomial or, for (k, k, 3) and four mixers, an eigenvalue of a companion
+    pencil). So
+    every generic 2-player game, every generic 3-player game with at most three actions per
+    player (2x2x2 ... 3x3x3 in any order) or of shape k x 2 x 2, every generic 4-player game
+    of shape 2x2x2x2 or 3x3x2x2, and any game whose undominated support profiles have these
+    shapes, is certified; a support with a continuum of solutions (a degenerate game:
+    ``info["continuum_supports"]``) or of another shape (e.g. (4, 3, 2), (4, 4, 4),
+    (3, 2, 2, 2), five or more mixers: ``info["newton_supports"]``) is searched by Newton from
+    many starts instead, and then ``certified`` is False. Equilibria of supports
+    that are solved exactly are all found up to floating-point rounding (the verification
+    ``nash_conv < tol`` is numerical too).
 
     Args:
         game: a P-player :class:`NormalFormGame`.
@@ -319,8 +345,13 @@ def enumerate_supports(game: NormalFormGame, *, time_limit: float = 60.0, max_pr
 
     Example:
         >>> from regretlab.games.normal_form import chicken
-        >>> len(enumerate_supports(chicken()).equilibria)
-        3
+        >>> res = enumerate_supports(chicken())
+        >>> len(res.equilibria), res.certified
+        (3, True)
+        >>> from regretlab.games.normal_form import random_game
+        >>> res = enumerate_supports(random_game(3, num_players=3, seed=7))
+        >>> len(res.equilibria), res.certified  # every equilibrium of this 3x3x3 game
+        (13, True)
 
     References:
         R. Porter, E. Nudelman, Y. Shoham, "Simple search methods for finding a Nash
@@ -339,6 +370,8 @@ def enumerate_supports(game: NormalFormGame, *, time_limit: float = 60.0, max_pr
     first = float("nan")
     visited = 0
     complete = True
+    stopped_early = False
+    uncertain = {"continuum": 0, "unsupported": 0}
     try:
         for supports in profs:
             if visited >= max_profiles or time.perf_counter() - t0 > time_limit:
@@ -351,18 +384,26 @@ def enumerate_supports(game: NormalFormGame, *, time_limit: float = 60.0, max_pr
                 continue
             ks = [len(s) for s in supports]
             n = sum(ks)
-            if p == 1 or all(k == 1 for k in ks):
-                z = np.ones((1, n))
+            tens = game.payoffs[(slice(None),) + np.ix_(*supports)]
+            exact = solve_support(tens)
+            if exact.status == "exact":
+                z = exact.points.copy()
+                if z.shape[0]:  # polish the roots; keep a root as it is if Newton does not settle
+                    zn, ok = _newton(tens, z.copy(), ks)
+                    z = np.where(ok[:, None], zn, z)
             else:
+                uncertain[exact.status] += 1
                 m = starts if starts is not None else (1 if p == 2 else 8 + 4 * (n - p))
                 parts = [np.full((m, k), 1.0 / k) for k in ks]
                 for i, k in enumerate(ks):
                     if k > 1 and m > 1:
                         parts[i][1:] = rng.dirichlet(np.ones(k), size=m - 1)
                 z = np.concatenate(parts, axis=1)
-            tens = game.payoffs[(slice(None),) + np.ix_(*supports)]
-            z, ok = _newton(tens, z, ks)
-            for prof, c in _verify(game, supports, z[ok], tol):
+                seeds = exact.points[np.isfinite(exact.points).all(1)]
+                z = np.concatenate([seeds, z]) if seeds.size else z
+                z, ok = _newton(tens, z, ks)
+                z = z[ok]
+            for prof, c in _verify(game, supports, z, tol):
                 if not any(_same(prof, q) for q in found):
                     found.append(prof)
                     convs.append(c)
@@ -370,12 +411,15 @@ def enumerate_supports(game: NormalFormGame, *, time_limit: float = 60.0, max_pr
                         first = time.perf_counter() - t0
             if first_only and found:
                 complete = True
+                stopped_early = visited < len(profs)
                 break
         bar(visited, len(found))
     finally:
         bar.close()
+    certified = complete and not stopped_early and not any(uncertain.values())
     return NashResult(found, convs, "enumerate", complete, visited, time.perf_counter() - t0, first,
-                      {"profiles": len(profs)})
+                      {"profiles": len(profs), "continuum_supports": uncertain["continuum"],
+                       "newton_supports": uncertain["unsupported"]}, certified)
 
 
 # -- logit homotopy ---------------------------------------------------------------------------
