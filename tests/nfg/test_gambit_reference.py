@@ -63,7 +63,7 @@ def _ours(row) -> list:
     key = _label(row)
     if key not in _ENUM:
         res = enumerate_supports(NormalFormGame(np.asarray(row["payoffs"])))
-        assert res.complete
+        assert res.complete and res.certified  # every support system solved exactly (no Newton fallback)
         _ENUM[key] = [list(e) for e in res.equilibria]
     return _ENUM[key]
 

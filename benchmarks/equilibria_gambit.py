@@ -1,0 +1,112 @@
+"""Benchmark: regretlab's Nash solvers against Gambit's (pygambit, C++) on the same games.
+
+Run: ``OPENBLAS_NUM_THREADS=1 python benchmarks/equilibria_gambit.py [--seeds N]`` with the
+``[gambit]`` extra installed (``pip install pygambit``: a source build). For seeded generic
+3- and 4-player games (payoffs uniform on [-1, 1], 6 decimals) it prints, per method, the median
+seconds of regretlab and of Gambit and the ratio (Gambit / regretlab: above 1 means regretlab
+is faster), and for the enumerations the number of equilibria each found (every Gambit
+equilibrium was in regretlab's set in ``tests/nfg/test_gambit_reference.py``). For random
+bimatrix games: vertex enumeration (exact rationals) vs ``enummixed(rational=True)`` and
+Lemke-Howson vs ``lcp``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import numpy as np
+
+
+def _time(fn, repeats=3):
+    best, out = float("inf"), None
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        out = fn()
+        best = min(best, time.perf_counter() - t0)
+    return best, out
+
+
+def nplayer(gbt, shapes, seeds) -> None:
+    from regretlab.games.normal_form import NormalFormGame
+    from regretlab.games.normal_form.nplayer import (
+        enumerate_supports,
+        global_newton,
+        iterated_polymatrix,
+        logit_homotopy,
+        simplicial_subdivision,
+    )
+
+    methods = [
+        ("all equilibria", lambda G: len(enumerate_supports(G).equilibria),
+         lambda g: len(gbt.nash.enumpoly_solve(g).equilibria)),
+        ("gnm", lambda G: len(global_newton(G).equilibria), lambda g: len(gbt.nash.gnm_solve(g).equilibria)),
+        ("ipa", lambda G: len(iterated_polymatrix(G).equilibria), lambda g: len(gbt.nash.ipa_solve(g).equilibria)),
+        ("simpdiv", lambda G: len(simplicial_subdivision(G).equilibria),
+         lambda g: len(gbt.nash.simpdiv_solve(g.mixed_strategy_profile(rational=True)).equilibria)),
+        ("logit path", lambda G: len(logit_homotopy(G).equilibria), lambda g: len(gbt.nash.logit_solve(g).equilibria)),
+    ]
+    print(f"{'game':>9} {'method':>15} {'regretlab s':>12} {'gambit s':>10} {'gambit/ours':>12} {'#eq ours/gambit':>16}")
+    for shape in shapes:
+        rows = {name: ([], [], [], []) for name, _, _ in methods}
+        for seed in seeds:
+            P = np.round(np.random.default_rng(seed).uniform(-1, 1, size=(len(shape), *shape)), 6)
+            G, g = NormalFormGame(P), gbt.Game.from_arrays(*P)
+            for name, ours, theirs in methods:
+                reps = 1 if name == "all equilibria" else 3
+                to, no = _time(lambda: ours(G), reps)
+                tg, ng = _time(lambda: theirs(g), reps)
+                r = rows[name]
+                r[0].append(to), r[1].append(tg), r[2].append(no), r[3].append(ng)
+        for name, _, _ in methods:
+            a, b, n0, n1 = rows[name]
+            mo, mg = statistics.median(a), statistics.median(b)
+            counts = f"{sum(n0)}/{sum(n1)}" if name == "all equilibria" else ""
+            print(f"{'x'.join(map(str, shape)):>9} {name:>15} {mo:>12.4f} {mg:>10.4f} {mg / mo:>11.2f}x {counts:>16}")
+
+
+def bimatrix(gbt, sizes, seeds) -> None:
+    from regretlab.games.normal_form import NormalFormGame
+    from regretlab.games.normal_form.nash import lemke_howson
+    from regretlab.games.normal_form.vertex import vertex_enumeration
+
+    print(f"\n{'bimatrix':>9} {'method':>15} {'regretlab s':>12} {'gambit s':>10} {'gambit/ours':>12} {'same set':>9}")
+    for n in sizes:
+        ve, em, lh, lc, same = [], [], [], [], True
+        for seed in seeds:
+            A, B = np.random.default_rng(200 + seed).integers(0, 10, size=(2, n, n))
+            g = gbt.Game.from_arrays(A.astype(int), B.astype(int))
+            t1, ours = _time(lambda: vertex_enumeration(A, B, exact=True), 1)
+            t2, theirs = _time(lambda: gbt.nash.enummixed_solve(g, rational=True).equilibria, 1)
+            a = {(tuple(x), tuple(y)) for x, y in ours}
+            from fractions import Fraction
+
+            b = {tuple(tuple(Fraction(str(e[s])) for s in p.strategies) for p in g.players) for e in theirs}
+            same &= a == b
+            ve.append(t1), em.append(t2)
+            G = NormalFormGame.from_bimatrix(A.astype(float), B.astype(float))
+            t3, _ = _time(lambda: lemke_howson(G), 3)
+            t4, _ = _time(lambda: gbt.nash.lcp_solve(g, rational=False, stop_after=1), 3)
+            lh.append(t3), lc.append(t4)
+        for name, a, b, s in (("vertex (exact)", ve, em, str(same)), ("lemke-howson", lh, lc, "")):
+            mo, mg = statistics.median(a), statistics.median(b)
+            print(f"{f'{n}x{n}':>9} {name:>15} {mo:>12.4f} {mg:>10.4f} {mg / mo:>11.2f}x {s:>9}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seeds", type=int, default=5)
+    args = ap.parse_args()
+    try:
+        import pygambit as gbt
+    except ImportError:
+        print("pygambit is not installed (pip install 'regretlab[gambit]'): nothing to compare")
+        return
+    print(f"pygambit {gbt.__version__}; medians over {args.seeds} seeded games")
+    nplayer(gbt, [(2, 2, 2), (3, 3, 3), (2, 2, 2, 2)], range(args.seeds))
+    bimatrix(gbt, [4, 6], range(args.seeds))
+
+
+if __name__ == "__main__":
+    main()
