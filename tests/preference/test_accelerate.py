@@ -7,7 +7,8 @@ sampled responses (``samples.jsonl``) and the same pairs (``pairs.jsonl``) as on
 optimisation is data-parallel with the same global batch (``--batch-size 3``: each batch of 3 pairs splits
 2 + 1 across the processes, each loss weighted by its share; a batch of 1 leaves process 2 a zero-weight
 step), so the per-step loss curve equals the 1-process one up to float rounding (the all-reduce sums
-gradients in another order). Tolerance: rel 5e-5 on every step loss, 1e-4 abs on the weights.
+gradients in another order). Tolerance: rel 5e-5 on every step loss, 1e-4 abs on the weights
+(measured: 3.3e-6 and 9.9e-7).
 """
 
 import json
