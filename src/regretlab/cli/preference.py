@@ -376,7 +376,7 @@ def register(app: typer.Typer) -> None:
         while trainer.iteration < cfg.iterations:
             try:
                 r = trainer.step()
-            except (ValueError, TypeError, RuntimeError, OSError) as exc:
+            except Exception as exc:
                 if not getattr(exc, "on_every_process", False):
                     raise
                 # a sampling or judging error, raised on every process: the main process prints it, once

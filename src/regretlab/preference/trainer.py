@@ -12,16 +12,19 @@ Per iteration t (spec §1.2, "Full LLM pipeline"):
 4. precompute log pi_ref and log pi_t of (chosen, rejected);
 5. minimise the method's loss (:mod:`.torch_loss`) from pi_t; SPPO and DNO regress on win rates
    ``P̂(y > pi_t)`` estimated from the other K - 2 samples of the prompt (leave-pair-out: unbiased);
-6. checkpoint ``output_dir/iter_XXX`` (weights, the pairs as JSONL, ``state.json`` written last).
+6. checkpoint ``output_dir/iter_XXX`` (weights, the pairs and the samples as JSONL, ``state.json`` written last,
+   with the checkpoint :data:`CHECKPOINT_FORMAT`).
 
 ``train(resume=True)`` restarts after the last finished iteration; every random stream is
-derived from ``(seed, iteration)``, so a resumed run reaches the same weights as one that was never
+derived from ``(seed, iteration)`` (and the prompt's index for sampling and pairing), so a resumed run reaches the same weights as one that was never
 interrupted. ``[llm]`` extra: torch, transformers.
 
 Several processes (``regretlab preference train --processes N``: ``torchrun`` on CPU with gloo,
 ``accelerate launch --multi_gpu`` on GPUs; or an ``accelerate.Accelerator`` passed in, or any launcher that
-sets ``WORLD_SIZE``): the main process samples, queries the oracle and builds the pairs,
-which it broadcasts; the optimisation is data-parallel, each global batch of ``batch_size`` pairs split
+sets ``WORLD_SIZE``): each process samples, queries the oracle about and pairs its shard of the prompts
+(``rank, rank + N, ...``; every prompt from its own random stream ``(seed, iteration, prompt)``, so its
+responses and pairs do not depend on the shard), and the shards are gathered in prompt order onto every
+process; the optimisation is data-parallel, each global batch of ``batch_size`` pairs split
 across the processes (DDP all-reduces the gradients, each process's loss weighted by its share of the
 batch), so N processes follow the loss curve of one process to float rounding; only the main process
 writes checkpoints.
