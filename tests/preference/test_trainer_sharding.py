@@ -20,7 +20,11 @@ pytest.importorskip("transformers", reason="the trainer needs the [llm] extra (t
 from regretlab.preference.oracles import CallableOracle  # noqa: E402
 from regretlab.preference.tiny import tiny_causal_lm, word_tokenizer  # noqa: E402
 from regretlab.preference.trainer import (  # noqa: E402
-    CHECKPOINT_FORMAT, PreferenceTrainer, TrainerConfig, _Failure, sequence_logprobs,
+    CHECKPOINT_FORMAT,
+    PreferenceTrainer,
+    TrainerConfig,
+    _Failure,
+    sequence_logprobs,
 )
 
 WORDS = ["c0", "c1", "c2", "a", "b", "c"]

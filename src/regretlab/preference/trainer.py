@@ -310,7 +310,7 @@ class _Failure:
             return RuntimeError(f"process {self.rank}: {self.exc_type}: {self.message}")
         try:
             return cls(self.message)
-        except Exception:
+        except (TypeError, ValueError):  # a builtin that needs other arguments (UnicodeDecodeError, ...)
             return RuntimeError(f"process {self.rank}: {self.exc_type}: {self.message}")
 
 
@@ -769,9 +769,8 @@ class PreferenceTrainer:
                    d / "pairs.jsonl")
         if samples is not None:  # every sampled response, by prompt (format 2)
             with open(d / "samples.jsonl", "w", encoding="utf-8") as fh:
-                for x, rows in enumerate(samples):
-                    fh.write(json.dumps({"prompt": self.prompts[x], "responses": [self._text(r) for r in rows]},
-                                        ensure_ascii=False) + "\n")
+                fh.writelines(json.dumps({"prompt": self.prompts[x], "responses": [self._text(r) for r in rows]},
+                                         ensure_ascii=False) + "\n" for x, rows in enumerate(samples))
         state = {"format": CHECKPOINT_FORMAT, "iteration": t, "config": asdict(self.config), "result": asdict(res),
                  "history": [asdict(h) for h in self.history]}
         tmp = d / "state.json.tmp"
