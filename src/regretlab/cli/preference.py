@@ -152,12 +152,36 @@ def _launch(params: dict, processes: int, cpu: bool) -> int:
         if value is not None and name != "processes":
             args += ["--" + name.replace("_", "-"), str(value)]
     if cpu:
-        cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", str(processes)]
+        cmd = [sys.executable, "-c", "from regretlab.cli.preference import _torchrun; _torchrun()", "--standalone",
+               "--nproc_per_node", str(processes)]
     else:
         cmd = [sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes", str(processes),
                "--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no"]
     env = {**os.environ, "ACCELERATE_USE_CPU": str(cpu).lower()}
     return subprocess.run(cmd + ["-m", "regretlab.cli", "preference", "train", *args], env=env).returncode
+
+
+def _torchrun() -> None:
+    """``python -m torch.distributed.run`` (arguments from ``sys.argv``), without its traceback when a process fails.
+
+    The processes print their own errors (a sampling or judging error once, by the main process); a failed run
+    exits with the first failed process's code and, unless that code is 2 (an error already printed), one line.
+    """
+    import sys
+
+    from torch.distributed.elastic.multiprocessing.errors import ChildFailedError
+    from torch.distributed.run import parse_args, run
+
+    try:
+        run(parse_args(sys.argv[1:]))
+    except ChildFailedError as exc:
+        rank, failure = min(exc.failures.items())
+        code = failure.exitcode if isinstance(failure.exitcode, int) and failure.exitcode > 0 else 1
+        if code != 2:
+            from regretlab.cli import error_line
+
+            error_line(f"process {rank} of the run failed with exit code {failure.exitcode} (its output is above)")
+        sys.exit(code)
 
 
 def register(app: typer.Typer) -> None:
@@ -350,7 +374,18 @@ def register(app: typer.Typer) -> None:
         if done:
             say(f"resuming after iteration {done}")
         while trainer.iteration < cfg.iterations:
-            r = trainer.step()
+            try:
+                r = trainer.step()
+            except Exception as exc:
+                if not getattr(exc, "on_every_process", False):
+                    raise
+                # a sampling or judging error, raised on every process: the main process prints it, once
+                if trainer.is_main_process:
+                    from regretlab.cli import error_line
+
+                    error_line(str(exc) or type(exc).__name__)
+                trainer.accelerator.wait_for_everyone()
+                raise typer.Exit(2) from None
             say(f"iteration {r.iteration}: {r.pairs} pairs, loss {r.loss_first:.4f} -> {r.loss_last:.4f}, "
                 f"{r.generated_tokens / max(r.generation_seconds, 1e-9):.0f} generated tok/s")
         procs = ""

@@ -12,16 +12,19 @@ Per iteration t (spec §1.2, "Full LLM pipeline"):
 4. precompute log pi_ref and log pi_t of (chosen, rejected);
 5. minimise the method's loss (:mod:`.torch_loss`) from pi_t; SPPO and DNO regress on win rates
    ``P̂(y > pi_t)`` estimated from the other K - 2 samples of the prompt (leave-pair-out: unbiased);
-6. checkpoint ``output_dir/iter_XXX`` (weights, the pairs as JSONL, ``state.json`` written last).
+6. checkpoint ``output_dir/iter_XXX`` (weights, the pairs and the samples as JSONL, ``state.json`` written last,
+   with the checkpoint :data:`CHECKPOINT_FORMAT`).
 
 ``train(resume=True)`` restarts after the last finished iteration; every random stream is
-derived from ``(seed, iteration)``, so a resumed run reaches the same weights as one that was never
+derived from ``(seed, iteration)`` (and the prompt's index for sampling and pairing), so a resumed run reaches the same weights as one that was never
 interrupted. ``[llm]`` extra: torch, transformers.
 
 Several processes (``regretlab preference train --processes N``: ``torchrun`` on CPU with gloo,
 ``accelerate launch --multi_gpu`` on GPUs; or an ``accelerate.Accelerator`` passed in, or any launcher that
-sets ``WORLD_SIZE``): the main process samples, queries the oracle and builds the pairs,
-which it broadcasts; the optimisation is data-parallel, each global batch of ``batch_size`` pairs split
+sets ``WORLD_SIZE``): each process samples, queries the oracle about and pairs its shard of the prompts
+(``rank, rank + N, ...``; every prompt from its own random stream ``(seed, iteration, prompt)``, so its
+responses and pairs do not depend on the shard), and the shards are gathered in prompt order onto every
+process; the optimisation is data-parallel, each global batch of ``batch_size`` pairs split
 across the processes (DDP all-reduces the gradients, each process's loss weighted by its share of the
 batch), so N processes follow the loss curve of one process to float rounding; only the main process
 writes checkpoints.
@@ -52,7 +55,12 @@ from regretlab.preference.loss import check_eta_tau, tournament_pair
 from regretlab.preference.oracles import check_preference_value
 from regretlab.preference.torch_loss import METHOD_LOSSES, preference_loss
 
-__all__ = ["TrainerConfig", "PreferenceTrainer", "sequence_logprobs", "preference_step", "IterationResult"]
+__all__ = ["CHECKPOINT_FORMAT", "TrainerConfig", "PreferenceTrainer", "sequence_logprobs", "preference_step", "IterationResult"]
+
+
+#: Version of ``iter_XXX/state.json``. 1: no ``format`` key (before per-prompt sampling streams); 2: adds
+#: ``format`` and ``iter_XXX/samples.jsonl``. Both resume (the weights and history are read the same way).
+CHECKPOINT_FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -200,6 +208,27 @@ class _AllowedTokens(LogitsProcessor):
         return scores.masked_fill(~self.mask.to(scores.device), float("-inf"))
 
 
+class _PromptSeededDraw(LogitsProcessor):
+    """The last processor of a greedy ``generate``: makes its argmax an exact draw from ``softmax(scores / T)``.
+
+    Gumbel-max (exponential race): ``argmax_v (s_v / T - log E_v)`` with ``E_v ~ Exp(1)`` i.i.d. is distributed as
+    ``softmax(s / T)``. The K rows of a prompt draw their ``E`` from that prompt's own ``torch.Generator`` (seeded
+    from ``(seed, iteration, stream, prompt index)``), one ``[K, V]`` draw per decoding step, so a prompt's responses
+    do not depend on which other prompts share its batch or its process.
+    """
+
+    def __init__(self, seeds: Sequence[int], k: int, temperature: float, device: torch.device) -> None:
+        self.gens = [torch.Generator(device=device).manual_seed(int(s)) for s in seeds]
+        self.k, self.temperature = k, float(temperature)
+
+    def __call__(self, input_ids: torch.Tensor, scores: torch.Tensor) -> torch.Tensor:
+        V = scores.shape[-1]
+        e = torch.cat([torch.empty((self.k, V), dtype=torch.float32, device=scores.device).exponential_(generator=g)
+                       for g in self.gens])
+        # E = 0 would give +inf (and NaN on a masked -inf score): clamp to the smallest normal float
+        return scores.float() / self.temperature - e.clamp_min(torch.finfo(torch.float32).tiny).log()
+
+
 def _seed(*parts: int) -> int:
     return int(np.random.SeedSequence(list(parts)).generate_state(1, dtype=np.uint64)[0] % (2**63 - 1))
 
@@ -256,6 +285,33 @@ def preference_step(model: torch.nn.Module, optimizer: torch.optim.Optimizer, pr
         torch.nn.utils.clip_grad_norm_(model.parameters(), config.max_grad_norm)
     optimizer.step()
     return float(loss.detach())
+
+
+class _Failure:
+    """An exception raised on one process while sampling or judging, sent to the others (picklable)."""
+
+    def __init__(self, rank: int, exc: BaseException) -> None:
+        self.rank, self.exc_type, self.message = rank, type(exc).__name__, str(exc)
+        self.exc = exc
+
+    def __getstate__(self) -> dict:
+        return {"rank": self.rank, "exc_type": self.exc_type, "message": self.message}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self.exc = None
+
+    def error(self) -> BaseException:
+        """The same error on the other processes: same builtin type (else RuntimeError) and message."""
+        import builtins
+
+        cls = getattr(builtins, self.exc_type, None)
+        if not (isinstance(cls, type) and issubclass(cls, Exception)):
+            return RuntimeError(f"process {self.rank}: {self.exc_type}: {self.message}")
+        try:
+            return cls(self.message)
+        except (TypeError, ValueError):  # a builtin that needs other arguments (UnicodeDecodeError, ...)
+            return RuntimeError(f"process {self.rank}: {self.exc_type}: {self.message}")
 
 
 class PreferenceTrainer:
@@ -319,6 +375,7 @@ class PreferenceTrainer:
         self.callback = callback
         self.iteration = 0  # finished iterations
         self.history: list[IterationResult] = []
+        self.last_samples: list[list[list[int]]] | None = None  # every prompt's responses of the last step()
         self.device = next(model.parameters()).device
         V = model.get_output_embeddings().weight.shape[0]
         self.allowed_mask = None
@@ -345,18 +402,8 @@ class PreferenceTrainer:
 
     @property
     def is_main_process(self) -> bool:
-        """True on the process that samples, queries the oracle and writes checkpoints."""
+        """True on the process that writes checkpoints (every process samples and judges its shard)."""
         return self.process_index == 0
-
-    def _broadcast(self, obj: Any) -> Any:
-        """``obj`` of the main process, on every process."""
-        if self.num_processes == 1:
-            return obj
-        import torch.distributed as dist
-
-        box = [obj]
-        dist.broadcast_object_list(box, src=0)
-        return box[0]
 
     def _wait(self) -> None:
         if self.num_processes > 1:
@@ -378,24 +425,29 @@ class PreferenceTrainer:
         return torch.cat(out)
 
     @torch.no_grad()
-    def sample(self, iteration: int) -> list[list[list[int]]]:
-        """K sampled responses (token ids, cut after the first EOS, EOS kept) per prompt from the current policy."""
+    def sample(self, iteration: int, indices: Sequence[int] | None = None) -> list[list[list[int]]]:
+        """K sampled responses (token ids, cut after the first EOS, EOS kept) per prompt from the current policy.
+
+        ``indices``: the prompts to sample (default: all), in that order. Prompt ``x``'s responses come from its
+        own random stream (``(seed, iteration, x)``), so they are the same whichever prompts are sampled with it
+        and on whichever process.
+        """
         cfg = self.config
         self.model.eval()
+        indices = list(range(len(self._prompt_ids))) if indices is None else [int(x) for x in indices]
         eos = self.tokenizer.eos_token_id
         base = [_AllowedTokens(self.allowed_mask)] if self.allowed_mask is not None else []
         weight = {"nash_md": cfg.eta * cfg.tau, "online_ipo": cfg.mixture}.get(cfg.loss, 0.0)
-        with self._rng(_seed(cfg.seed, iteration, 1)):
+        with self._rng(_seed(cfg.seed, iteration, 1)):  # the draws use their own generators; this guards the rest
             if cfg.loss == "xpo":  # XPO: ceil(K/2) responses from pi_t, floor(K/2) from pi_ref, paired up
                 k = (cfg.num_samples + 1) // 2
-                mine = self._sample(LogitsProcessorList(base) if base else None, eos, self.model, k)
-                ref = self._sample(LogitsProcessorList(base) if base else None, eos, self.ref_model,
-                                   cfg.num_samples - k)
+                mine = self._sample(base, eos, self.model, k, indices, iteration, stream=1)
+                ref = self._sample(base, eos, self.ref_model, cfg.num_samples - k, indices, iteration, stream=5)
                 return [a + b for a, b in zip(mine, ref)]
+            mix = None
             if weight > 0:
-                procs = [_GeometricMixture(self.ref_model, weight, self.tokenizer.pad_token_id, self.allowed_mask)]
-                return self._sample(procs + base, eos, self.model, cfg.num_samples, fresh=True)
-            return self._sample(LogitsProcessorList(base) if base else None, eos, self.model, cfg.num_samples)
+                mix = (self.ref_model, weight, self.tokenizer.pad_token_id, self.allowed_mask)
+            return self._sample(base, eos, self.model, cfg.num_samples, indices, iteration, stream=1, mixture=mix)
 
     @contextlib.contextmanager
     def _rng(self, seed: int) -> Iterator[None]:
@@ -405,27 +457,30 @@ class PreferenceTrainer:
             torch.manual_seed(seed)
             yield
 
-    def _sample(self, procs: Any, eos: int, model: torch.nn.Module, k: int,
-                fresh: bool = False) -> list[list[list[int]]]:
+    def _sample(self, base: list, eos: int, model: torch.nn.Module, k: int, indices: Sequence[int], iteration: int,
+                stream: int, mixture: tuple | None = None) -> list[list[list[int]]]:
         cfg = self.config
         out: list[list[list[int]]] = []
         pad = self.tokenizer.pad_token_id
-        for i in range(0, len(self._prompt_ids), cfg.generation_batch_size):
-            if fresh:  # the mixture processor learns the prompt length on its first call
-                procs = LogitsProcessorList([type(procs[0])(procs[0].ref_model, procs[0].weight, procs[0].pad_id,
-                                                            procs[0].mask)] + list(procs[1:]))
-            chunk = self._prompt_ids[i:i + cfg.generation_batch_size]
+        device = next(model.parameters()).device
+        for i in range(0, len(indices), cfg.generation_batch_size):
+            xs = indices[i:i + cfg.generation_batch_size]
+            procs = [] if mixture is None else [_GeometricMixture(*mixture)]  # learns the prompt length: fresh
+            procs += list(base) + [_PromptSeededDraw([_seed(cfg.seed, iteration, stream, x) for x in xs], k,
+                                                     cfg.temperature, device)]
+            chunk = [self._prompt_ids[x] for x in xs]
             L = max(len(p) for p in chunk)
             ids = torch.full((len(chunk), L), pad, dtype=torch.long)
             attn = torch.zeros_like(ids)
             for j, p in enumerate(chunk):  # left padding for generation
                 ids[j, L - len(p):] = torch.tensor(p)
                 attn[j, L - len(p):] = 1
+            # each prompt's K rows side by side; greedy decoding of the Gumbel-perturbed scores = sampling
+            ids, attn = ids.repeat_interleave(k, 0), attn.repeat_interleave(k, 0)
             gen = model.generate(
-                input_ids=ids.to(self.device), attention_mask=attn.to(self.device), do_sample=True,
-                num_return_sequences=k, max_new_tokens=cfg.max_new_tokens,
-                min_new_tokens=cfg.min_new_tokens, temperature=cfg.temperature, top_k=0, top_p=1.0,
-                pad_token_id=pad, eos_token_id=eos, logits_processor=procs)
+                input_ids=ids.to(device), attention_mask=attn.to(device), do_sample=False, num_beams=1,
+                max_new_tokens=cfg.max_new_tokens, min_new_tokens=cfg.min_new_tokens,
+                pad_token_id=pad, eos_token_id=eos, logits_processor=LogitsProcessorList(procs))
             gen = gen[:, L:].tolist()
             for j in range(len(chunk)):
                 rows = []
@@ -439,67 +494,81 @@ class PreferenceTrainer:
     def _text(self, ids: Sequence[int]) -> str:
         return self.tokenizer.decode(list(ids), skip_special_tokens=True)
 
-    def build_pairs(self, samples: list[list[list[int]]], iteration: int) -> tuple[list[tuple], int]:
+    def build_pairs(self, samples: list[list[list[int]]], iteration: int,
+                    indices: Sequence[int] | None = None) -> tuple[list[tuple], int]:
         """Query the oracle and select pairs ``(prompt index, chosen ids, rejected ids, target, from_ref_w)``.
 
-        ``target`` is SPPO's ``eta (P̂_w - P̂_l)`` or DNO's ``sigmoid(P̂_w - P̂_l)`` (0 otherwise), with
-        ``P̂(y) = mean P(y > y_k)`` over the prompt's samples other than the pair (leave-pair-out);
-        ``from_ref_w`` is True where XPO's winner was sampled from pi_ref. Also returns the number of
-        discarded empty responses.
+        ``samples[j]`` are the responses to prompt ``indices[j]`` (default: prompt ``j``). ``target`` is SPPO's
+        ``eta (P̂_w - P̂_l)`` or DNO's ``sigmoid(P̂_w - P̂_l)`` (0 otherwise), with ``P̂(y) = mean P(y > y_k)``
+        over the prompt's samples other than the pair (leave-pair-out); ``from_ref_w`` is True where XPO's
+        winner was sampled from pi_ref. Each prompt's random pairing and lambda_P draws come from its own
+        stream ``(seed, iteration, prompt index)``, so a prompt's pairs do not depend on the other prompts.
+        Also returns the number of discarded empty responses.
         """
-        cfg = self.config
-        rng = np.random.default_rng(_seed(cfg.seed, iteration, 2))
+        indices = range(len(samples)) if indices is None else indices
+        if len(indices) != len(samples):
+            raise ValueError(f"indices has {len(indices)} prompt indices for {len(samples)} sample lists")
         pairs, discarded = [], 0
+        for x, rows in zip(indices, samples):
+            got, d = self._judge(int(x), rows, iteration)
+            pairs += got
+            discarded += d
+        return pairs, discarded
+
+    def _judge(self, x: int, rows: list[list[int]], iteration: int) -> tuple[list[tuple], int]:
+        """The pairs of prompt ``x`` from its responses ``rows``, and the number of empty responses dropped."""
+        cfg = self.config
+        rng = np.random.default_rng(_seed(cfg.seed, iteration, 2, x))
+        pairs: list[tuple] = []
         half = (cfg.num_samples + 1) // 2  # XPO: rows[:half] from pi_t, rows[half:] from pi_ref
-        for x, rows in enumerate(samples):
-            texts = [self._text(r) for r in rows]
-            keep = [k for k, t in enumerate(texts) if t.strip()]
-            discarded += len(rows) - len(keep)
-            if cfg.loss == "spin":  # the demonstration beats every self-generated response; no oracle
-                pairs += [(x, self._demo_ids[x], rows[k], 0.0, False) for k in keep]
-                continue
-            if len(keep) < 2:
-                continue
-            prompt = self.prompts[x]
-            cache: dict[tuple[int, int], float] = {}
+        texts = [self._text(r) for r in rows]
+        keep = [k for k, t in enumerate(texts) if t.strip()]
+        discarded = len(rows) - len(keep)
+        if cfg.loss == "spin":  # the demonstration beats every self-generated response; no oracle
+            pairs += [(x, self._demo_ids[x], rows[k], 0.0, False) for k in keep]
+            return pairs, discarded
+        if len(keep) < 2:
+            return pairs, discarded
+        prompt = self.prompts[x]
+        cache: dict[tuple[int, int], float] = {}
 
-            def pref(i: int, j: int) -> float:
-                if i == j:
-                    return 0.5
-                if (i, j) not in cache:
-                    v = check_preference_value(self.oracle(prompt, texts[keep[i]], texts[keep[j]]),
-                                               f"oracle on prompt {x}")
-                    cache[(i, j)], cache[(j, i)] = v, 1.0 - v
-                return cache[(i, j)]
+        def pref(i: int, j: int) -> float:
+            if i == j:
+                return 0.5
+            if (i, j) not in cache:
+                v = check_preference_value(self.oracle(prompt, texts[keep[i]], texts[keep[j]]),
+                                           f"oracle on prompt {x}")
+                cache[(i, j)], cache[(j, i)] = v, 1.0 - v
+            return cache[(i, j)]
 
-            n = len(keep)
-            if cfg.loss == "xpo":
-                mine = [i for i in range(n) if keep[i] < half]
-                theirs = [i for i in range(n) if keep[i] >= half]
-                cand = list(zip(mine, theirs))
-            elif cfg.pair_selection == "tournament":
-                sel = tournament_pair(n, pref)
-                cand = [] if sel is None else [sel]
+        n = len(keep)
+        if cfg.loss == "xpo":
+            mine = [i for i in range(n) if keep[i] < half]
+            theirs = [i for i in range(n) if keep[i] >= half]
+            cand = list(zip(mine, theirs))
+        elif cfg.pair_selection == "tournament":
+            sel = tournament_pair(n, pref)
+            cand = [] if sel is None else [sel]
+        else:
+            order = rng.permutation(n)
+            if cfg.pair_selection == "random":
+                cand = [(order[k], order[k + 1]) for k in range(0, n - 1, 2)]
             else:
-                order = rng.permutation(n)
-                if cfg.pair_selection == "random":
-                    cand = [(order[k], order[k + 1]) for k in range(0, n - 1, 2)]
-                else:
-                    cand = [(order[a], order[b]) for a in range(n) for b in range(a + 1, n)]
+                cand = [(order[a], order[b]) for a in range(n) for b in range(a + 1, n)]
+        if cfg.loss in ("sppo", "dno"):
+            if n < 3:
+                return pairs, discarded
+            M = np.array([[pref(i, j) for j in range(n)] for i in range(n)])
+        for i, j in cand:
+            i, j = int(i), int(j)
+            if cfg.pair_selection != "tournament" or cfg.loss == "xpo":
+                i, j = (i, j) if rng.random() < pref(i, j) else (j, i)  # lambda_P
+            target = 0.0
             if cfg.loss in ("sppo", "dno"):
-                if n < 3:
-                    continue
-                M = np.array([[pref(i, j) for j in range(n)] for i in range(n)])
-            for i, j in cand:
-                i, j = int(i), int(j)
-                if cfg.pair_selection != "tournament" or cfg.loss == "xpo":
-                    i, j = (i, j) if rng.random() < pref(i, j) else (j, i)  # lambda_P
-                target = 0.0
-                if cfg.loss in ("sppo", "dno"):
-                    others = [k for k in range(n) if k not in (i, j)]
-                    diff = float(M[i, others].mean() - M[j, others].mean())
-                    target = cfg.eta * diff if cfg.loss == "sppo" else 1 / (1 + math.exp(-diff))
-                pairs.append((x, rows[keep[i]], rows[keep[j]], target, cfg.loss == "xpo" and keep[i] >= half))
+                others = [k for k in range(n) if k not in (i, j)]
+                diff = float(M[i, others].mean() - M[j, others].mean())
+                target = cfg.eta * diff if cfg.loss == "sppo" else 1 / (1 + math.exp(-diff))
+            pairs.append((x, rows[keep[i]], rows[keep[j]], target, cfg.loss == "xpo" and keep[i] >= half))
         return pairs, discarded
 
     # -- optimisation --------------------------------------------------------------------------
@@ -599,16 +668,16 @@ class PreferenceTrainer:
 
     # -- iterations, checkpoints ---------------------------------------------------------------
     def step(self) -> IterationResult:
-        """Run one full iteration t = ``self.iteration + 1`` and checkpoint it."""
+        """Run one full iteration t = ``self.iteration + 1`` and checkpoint it.
+
+        On N processes each samples and judges the prompts ``rank, rank + N, ...``; the per-prompt results
+        are gathered so that every process holds the same samples and pairs, in prompt order, as one process.
+        """
         t = self.iteration + 1
         t0 = time.perf_counter()
-        made = None
-        if self.is_main_process:  # sampling and the oracle: the main process (its pairs go to every process)
-            samples = self.sample(t)
-            t_gen = time.perf_counter() - t0
-            gen_tokens = sum(len(r) for rows in samples for r in rows)
-            made = (*self.build_pairs(samples, t), gen_tokens, t_gen)
-        pairs, discarded, gen_tokens, t_gen = self._broadcast(made)
+        samples, pairs, discarded, timing = self._sample_and_judge(t)
+        t_gen = timing["generation_seconds"]
+        gen_tokens = sum(len(r) for rows in samples for r in rows)
         t1 = time.perf_counter()
         self._step_losses = []
         if pairs:
@@ -616,17 +685,71 @@ class PreferenceTrainer:
         else:
             first = last = float("nan")
             tokens = 0
-        res = IterationResult(t, len(pairs), discarded, first, last, gen_tokens, t_gen, tokens,
-                              time.perf_counter() - t1, {"losses": list(self._step_losses)})
+        t2 = time.perf_counter()
+        extra = {"losses": list(self._step_losses), "judge_seconds": timing["judge_seconds"],
+                 "gather_seconds": timing["gather_seconds"], "processes": self.num_processes}
+        res = IterationResult(t, len(pairs), discarded, first, last, gen_tokens, t_gen, tokens, t2 - t1, extra)
         self.iteration = t
         self.history.append(res)
+        self.last_samples = samples
         if self.output_dir is not None:
             if self.is_main_process:
-                self._save(t, pairs, res)
+                self._save(t, pairs, res, samples)
             self._wait()
+        res.extra["iteration_seconds"] = time.perf_counter() - t0  # also in state.json from the next iteration on
         if self.callback is not None:
             self.callback(self, res)
         return res
+
+    def _sample_and_judge(self, t: int) -> tuple[list, list[tuple], int, dict]:
+        """Sample and judge this process's shard of the prompts, then gather every shard on every process.
+
+        Returns ``(samples of every prompt, pairs in prompt order, discarded responses, timing)``; the timing is
+        the slowest process's sampling and judging seconds, and the main process's wait in the gather.
+        """
+        world, rank = self.num_processes, self.process_index
+        mine = list(range(rank, len(self._prompt_ids), world))
+        t0 = time.perf_counter()
+        try:
+            samples = self.sample(t, mine)
+            t1 = time.perf_counter()
+            judged = [self._judge(x, rows, t) for x, rows in zip(mine, samples)]
+            local: Any = (mine, samples, judged, t1 - t0, time.perf_counter() - t1)
+        except Exception as exc:  # every process learns of it and raises it, instead of waiting in the gather
+            if world == 1:
+                raise
+            local = _Failure(rank, exc)
+        t2 = time.perf_counter()
+        shards = self._gather(local)
+        t_gather = time.perf_counter() - t2
+        failed = [f for f in shards if isinstance(f, _Failure)]
+        if failed:  # the first failed process's error, raised on every process (marked ``on_every_process``)
+            f = failed[0]
+            exc = local.exc if isinstance(local, _Failure) and local.rank == f.rank else f.error()
+            with contextlib.suppress(AttributeError, TypeError):
+                exc.on_every_process = True
+            raise exc
+        by_prompt: dict[int, tuple] = {}
+        for idx, smp, jd, _, _ in shards:
+            for x, rows, (got, d) in zip(idx, smp, jd):
+                by_prompt[x] = (rows, got, d)
+        order = sorted(by_prompt)
+        samples = [by_prompt[x][0] for x in order]
+        pairs = [p for x in order for p in by_prompt[x][1]]
+        discarded = sum(by_prompt[x][2] for x in order)
+        timing = {"generation_seconds": max(sh[3] for sh in shards), "judge_seconds": max(sh[4] for sh in shards),
+                  "gather_seconds": t_gather}
+        return samples, pairs, discarded, timing
+
+    def _gather(self, obj: Any) -> list[Any]:
+        """``[obj of process 0, obj of process 1, ...]`` on every process."""
+        if self.num_processes == 1:
+            return [obj]
+        import torch.distributed as dist
+
+        out: list[Any] = [None] * self.num_processes
+        dist.all_gather_object(out, obj)
+        return out
 
     def train(self, resume: bool = True) -> list[IterationResult]:
         """Run the remaining iterations (after the last finished checkpoint when ``resume``)."""
@@ -636,7 +759,7 @@ class PreferenceTrainer:
             self.step()
         return self.history
 
-    def _save(self, t: int, pairs, res: IterationResult) -> None:
+    def _save(self, t: int, pairs, res: IterationResult, samples: Sequence[Sequence[Sequence[int]]] | None = None) -> None:
         d = self.output_dir / f"iter_{t:03d}"
         d.mkdir(parents=True, exist_ok=True)
         (d / "state.json").unlink(missing_ok=True)
@@ -644,7 +767,11 @@ class PreferenceTrainer:
         self.tokenizer.save_pretrained(d)
         save_jsonl([PreferenceExample(self.prompts[p[0]], self._text(p[1]), self._text(p[2])) for p in pairs],
                    d / "pairs.jsonl")
-        state = {"iteration": t, "config": asdict(self.config), "result": asdict(res),
+        if samples is not None:  # every sampled response, by prompt (format 2)
+            with open(d / "samples.jsonl", "w", encoding="utf-8") as fh:
+                fh.writelines(json.dumps({"prompt": self.prompts[x], "responses": [self._text(r) for r in rows]},
+                                         ensure_ascii=False) + "\n" for x, rows in enumerate(samples))
+        state = {"format": CHECKPOINT_FORMAT, "iteration": t, "config": asdict(self.config), "result": asdict(res),
                  "history": [asdict(h) for h in self.history]}
         tmp = d / "state.json.tmp"
         tmp.write_text(json.dumps(state, indent=1, default=float))
@@ -689,6 +816,10 @@ class PreferenceTrainer:
         if missing:
             self.model.tie_weights()
         info = json.loads((ck / "state.json").read_text())
+        fmt = info.get("format", 1)
+        if not isinstance(fmt, int) or not 1 <= fmt <= CHECKPOINT_FORMAT:
+            raise ValueError(f"checkpoint {str(ck)!r} has format {fmt!r}; this regretlab reads formats 1 to "
+                             f"{CHECKPOINT_FORMAT} (a newer regretlab wrote it)")
         self.iteration = int(info["iteration"])
         self.history = [IterationResult(**h) for h in info.get("history", [])]
         return self.iteration
