@@ -5,7 +5,7 @@ Run: ``OPENBLAS_NUM_THREADS=1 python benchmarks/equilibria_nplayer.py``. For see
 (NashConv < 1e-9) and to all (support enumeration), with the ratio to support enumeration's
 first equilibrium; for random nondegenerate bimatrix games, regretlab's vertex enumeration vs
 nashpy's ``vertex_enumeration`` (same process) with the ratio, after checking the sets agree.
-pygambit is not installed here, so there is no Gambit column (see docs/nfg.md).
+Gambit is compared in benchmarks/equilibria_gambit.py (the [gambit] extra).
 """
 
 from __future__ import annotations
