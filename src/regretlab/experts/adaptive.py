@@ -13,6 +13,8 @@ strategies with a meta-learner, so each interval is covered by instances that sa
 * :func:`cbce` — coin betting over geometric covering intervals (CBCE; Jun, Orabona, Wright &
   Willett, AISTATS 2017, on the covering intervals of SAOL, Daniely et al. 2015): one instance per
   interval ``[i 2^k, (i+1) 2^k - 1]``, a sleeping Krichevsky–Trofimov bettor per instance.
+* :func:`saol` — the Strongly Adaptive Online Learner (Daniely, Gonen & Shalev-Shwartz, ICML
+  2015): the same covering intervals, multiplicative weights ``w_J (1 + η_J r_J)`` over them.
 
 Both compose with any full-information learner: ``flh(base=hedge(lr=0.1))``,
 ``cbce(base=adahedge())``, or a registered name (``cbce(base="ada_normal_hedge")``). The base's
@@ -50,7 +52,7 @@ from regretlab.experts.sleeping import ada_normal_hedge_log_weight
 
 
 class AdaptiveState(NamedTuple):
-    """State of :class:`FLH` and :class:`CBCE` (``M`` slots of base instances per run)."""
+    """State of :class:`FLH`, :class:`CBCE` and :class:`SAOL` (``M`` slots of base instances per run)."""
 
     t: np.ndarray  # [B] int64 rounds each run has learned from
     key: np.ndarray  # [B] uint64 learner keys
