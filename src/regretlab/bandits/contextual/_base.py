@@ -192,16 +192,48 @@ def _scores_blocks(pool: np.ndarray, index: np.ndarray, theta: np.ndarray, x: np
                 width[b, a] = np.sqrt(max(q, 0.0))
 
 
+@numba.njit(cache=True, nogil=True, inline="always", fastmath=_FAST)
+def _shadow_one(flat: np.ndarray, row: int, shadow: np.ndarray, scale: np.ndarray) -> None:
+    """The shadow of block ``row`` of ``flat`` (the pool as ``[C, D²]``): ``P_ij ≈ scale · s_ij`` with
+    int16 ``s_ij = trunc(P_ij / scale)``, ``scale = (1 + 2^-20) ‖P‖_F / 32767`` (the Frobenius norm
+    bounds every entry and, unlike the largest entry, is a sum the compiler vectorises); NaN (not
+    screened) when an entry is not finite or ``‖P‖_F²`` is outside [1e-280, 1e280]."""
+    n_sq = flat.shape[1]
+    ss = 0.0
+    for t in range(n_sq):
+        ss += flat[row, t] * flat[row, t]
+    if not (1e-280 <= ss <= 1e280):  # also NaN and inf
+        scale[row] = np.nan
+        return
+    c = np.sqrt(ss) * (1.0 + 2.0**-20) / 32767.0
+    inv = 1.0 / c
+    for t in range(n_sq):
+        shadow[row, t] = np.int16(flat[row, t] * inv)
+    scale[row] = c
+
+
+@numba.njit(cache=True, nogil=True, fastmath=_FAST)
+def shadow_rows(pool: np.ndarray, index: np.ndarray, shadow: np.ndarray, scale: np.ndarray) -> None:
+    """:func:`_shadow_one` of every row ``index [B, M]`` shows."""
+    b_len, m_len = index.shape
+    flat = pool.reshape(pool.shape[0], pool.shape[1] * pool.shape[2])
+    for b in range(b_len):
+        for m in range(m_len):
+            _shadow_one(flat, index[b, m], shadow, scale)
+
+
 @numba.njit(cache=True, nogil=True, fastmath=_FAST)
 def _step_blocks(pool: np.ndarray, index: np.ndarray, rows: np.ndarray, moment: np.ndarray, theta: np.ndarray,
-                 slot: np.ndarray, x: np.ndarray, y: np.ndarray, freed: np.ndarray) -> None:
+                 slot: np.ndarray, x: np.ndarray, y: np.ndarray, freed: np.ndarray, shadow: np.ndarray,
+                 scale: np.ndarray) -> None:
     """:func:`_step_one` (weight 1) on persistent blocks, copy-on-write: run b's new block of slot
     ``a = slot[b]`` goes to the free row ``rows[b]`` of the pool (the old one is only read),
     ``index[b, a]`` (the caller's copy) points to it and ``freed[b]`` gets the old row; ``moment``
-    and ``theta`` (the caller's copies) are stepped in place."""
+    and ``theta`` (the caller's copies) are stepped in place; the new row's shadow is written."""
     b_len, _, d_len = theta.shape
     px = np.empty(d_len)
     w = 1.0
+    flat = pool.reshape(pool.shape[0], d_len * d_len)
     for b in range(b_len):
         a = slot[b]
         src = index[b, a]
@@ -224,6 +256,7 @@ def _step_blocks(pool: np.ndarray, index: np.ndarray, rows: np.ndarray, moment: 
                 pool[dst, i, j] = pool[src, i, j] - pi * px[j]
             moment[b, a, i] += w * y[b] * xv[i]
             theta[b, a, i] += pi * err
+        _shadow_one(flat, dst, shadow, scale)
         index[b, a] = dst
         freed[b] = src
 
@@ -325,7 +358,7 @@ def sherman_morrison_blocks(blocks: Any, moment: np.ndarray, theta: np.ndarray, 
     moment, theta = moment.copy(), theta.copy()
     freed = np.empty(action.size, dtype=np.int64)
     _step_blocks(store.pool, index, rows, moment, theta, np.ascontiguousarray(action, dtype=np.int64),
-                 np.ascontiguousarray(x), np.ascontiguousarray(y, dtype=np.float64), freed)
+                 np.ascontiguousarray(x), np.ascontiguousarray(y, dtype=np.float64), freed, store.shadow, store.scale)
     return blocks.advanced(store, index, freed), moment, theta
 
 
@@ -359,3 +392,104 @@ def sherman_morrison_reference(inverse: np.ndarray, moment: np.ndarray, theta: n
     err = y - np.einsum("bi,bi->b", theta[rows, action], x)
     theta[rows, action] += (c * err)[:, None] * px
     return inverse, moment, theta
+
+
+
+# -- LinUCB's arm choice, screened on the float32 shadows ------------------------------------------
+SHADOW_TOL = 1.0 + 2.0**-10  # a shadow's quadratic form is within this many scales times (Σ|x_i|)² (truncation: < 1)
+
+
+@numba.njit(cache=True, nogil=True)
+def _ucb_value(m: float, q: float, alpha: float) -> float:
+    """``m + alpha sqrt(max(q, 0))`` with plain IEEE operations (no fused multiply-add), as NumPy
+    computes ``mean + alpha * width``."""
+    return m + alpha * np.sqrt(max(q, 0.0))
+
+
+@numba.njit(cache=True, nogil=True, fastmath=_FAST)
+def _argmax_ucb_blocks(pool: np.ndarray, shadow: np.ndarray, scale: np.ndarray, index: np.ndarray, theta: np.ndarray,
+                       x: np.ndarray, alpha: float, out: np.ndarray) -> None:
+    """``out[b] = argmax_a θ_a·x_a + α sqrt(x_aᵀP_a x_a)`` (the first maximum, NaN counting as the
+    maximum, as ``np.argmax`` of :func:`scores_blocks`'s index) for disjoint blocks ``index [B, K]``.
+
+    Each arm's quadratic form is first bounded from its shadow (the block as int16 multiples
+    ``s_ij`` of a scale ``c = max|P_ij| / 32767``): ``q̃ = c Σ s_ij x_i x_j`` is one contiguous dot
+    product with ``x xᵀ``, and the exact ``xᵀPx`` (either summation order) lies within
+    ``SHADOW_TOL c (Σ|x_i|)²`` of it (each entry is truncated by less than ``c``; the float64 sums'
+    error is ~1e-9 of ``c (Σ|x_i|)²``), so the index lies in ``[lo_a, hi_a]`` (widened by ``1e-12`` of
+    ``Σ|θ_i x_i| + α w`` for the mean's and square root's rounding). An arm with ``hi_a`` below
+    ``L = max lo`` is not the argmax (its exact index is below the arm attaining ``L``); when one
+    arm is left it is the argmax, otherwise the arms left are scored exactly as
+    :func:`_scores_blocks` scores them (:func:`_score_row`) and the first maximum wins."""
+    b_len, k_len = index.shape
+    d_len = theta.shape[2]
+    n_sq = d_len * d_len
+    shared = x.shape[1] == 1
+    lo = np.empty(k_len)
+    hi = np.empty(k_len)
+    w = np.empty(n_sq)  # x_i x_j in the shadow's order: the quadratic form is one dot product
+    for b in range(b_len):
+        finite = True
+        top = -np.inf
+        x1 = 0.0
+        for a in range(k_len):
+            xv = x[b, 0 if shared else a]
+            if a == 0 or not shared:
+                x1 = 0.0
+                for i in range(d_len):
+                    x1 += abs(xv[i])
+                    xi = xv[i]
+                    for j in range(d_len):
+                        w[i * d_len + j] = xi * xv[j]
+            row = index[b, a]
+            m = 0.0
+            ma = 0.0
+            for i in range(d_len):
+                v = theta[b, a, i] * xv[i]
+                m += v
+                ma += abs(v)
+            c = scale[row]
+            q = 0.0
+            for t in range(n_sq):
+                q += np.float64(shadow[row, t]) * w[t]
+            q *= c
+            # |P_ij - c s_ij| < c, and the sums' rounding is ~1e-9 of c (Σ|x_i|)²: within SHADOW_TOL c (Σ|x_i|)²
+            delta = SHADOW_TOL * c * x1 * x1
+            wl = np.sqrt(max(q - delta, 0.0))
+            wh = np.sqrt(max(q + delta, 0.0))
+            slack = 1e-12 * (ma + alpha * wh) + 1e-300
+            lo[a] = m + alpha * wl - slack
+            hi[a] = m + alpha * wh + slack
+            if not (np.isfinite(lo[a]) and np.isfinite(hi[a])):
+                finite = False
+            if lo[a] > top:
+                top = lo[a]
+        n_left = 0
+        only = 0
+        if finite:
+            for a in range(k_len):
+                if hi[a] >= top:
+                    n_left += 1
+                    only = a
+        if finite and n_left == 1:
+            out[b] = only
+            continue
+        best = -1
+        best_value = 0.0
+        for a in range(k_len):  # exact scores of the arms left (all of them when a bound is not finite)
+            if finite and hi[a] < top:
+                continue
+            mm, qq = _score_row(pool, index[b, a], theta, b, a, x[b, 0 if shared else a])
+            value = _ucb_value(mm, qq, alpha)
+            if best < 0 or value > best_value or (value != value and best_value == best_value):
+                best, best_value = a, value
+        out[b] = best
+
+
+def argmax_ucb_blocks(blocks: Any, theta: np.ndarray, x: np.ndarray, alpha: float) -> np.ndarray:
+    """``[B]`` LinUCB's arm of a disjoint :class:`~regretlab.bandits.contextual._blocks.Blocks`
+    inverse: ``np.argmax(mean + alpha * width)`` of :func:`scores_blocks`, screened on the shadows."""
+    out = np.empty(x.shape[0], dtype=np.int64)
+    _argmax_ucb_blocks(blocks.store.pool, blocks.store.shadow, blocks.store.scale, blocks.index,
+                       np.ascontiguousarray(theta), compact(x), float(alpha), out)
+    return out

@@ -17,6 +17,12 @@ shows is ever written:
 
 What a state shows therefore never changes, whatever is done with other states (the persistent
 array of Baker's "shallow binding", 1978, as :mod:`regretlab.bandits._windows` for sliding windows).
+
+Each pool row also has a *shadow*: the block as int16 multiples of a scale (``max|P_ij| / 32767``),
+a function of the block alone (written with it). LinUCB's arm choice screens the arms on the
+shadows (a quarter of the bytes of the blocks)
+with a rigorous error bound and reads the exact blocks only of arms the bound cannot separate
+(:func:`~regretlab.bandits.contextual._base.argmax_ucb_blocks`).
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ import weakref
 
 import numpy as np
 
-__all__ = ["Blocks", "blocks_empty", "blocks_from"]
+__all__ = ["Blocks", "blocks_empty", "blocks_from", "fill_shadow"]
 
 
 class _Store:
@@ -35,10 +41,11 @@ class _Store:
     updates (slot ``n mod G`` refilled by update ``n``), the newest generation and its view, and
     weak references to the views of older generations (oldest first)."""
 
-    __slots__ = ("pool", "free", "gen", "owner", "alive")
+    __slots__ = ("pool", "free", "gen", "owner", "alive", "shadow", "scale")
 
-    def __init__(self, pool: np.ndarray, free: np.ndarray) -> None:
+    def __init__(self, pool: np.ndarray, free: np.ndarray, shadow: np.ndarray, scale: np.ndarray) -> None:
         self.pool, self.free = pool, free
+        self.shadow, self.scale = shadow, scale  # [C, D²] int16, [C] float64: row r's block ≈ scale[r] shadow[r]
         self.gen = 0
         self.owner: weakref.ref | None = None  # weak: no store <-> view cycle, a dropped state frees its pool at once
         self.alive: collections.deque[tuple[int, weakref.ref]] = collections.deque()
@@ -142,17 +149,17 @@ class Blocks:
 _SPARE: list[np.ndarray] = []  # pools made here, reused once no store refers to them
 
 
-def _pool_array(shape: tuple[int, ...]) -> np.ndarray:
-    """An uninitialised float64 array of ``shape``: a pool made earlier that nothing refers to any
+def _pool_array(shape: tuple[int, ...], dtype: type = np.float64) -> np.ndarray:
+    """An uninitialised array of ``shape``: a pool made earlier that nothing refers to any
     more (only this cache holds it: nobody can see it change), else a new one. A pool of more than
     32 MiB is mapped afresh by the C allocator each time, and touching its pages measured costlier
     than LinUCB's arithmetic on them."""
     for i, arr in enumerate(_SPARE):
-        if arr.shape == shape and sys.getrefcount(arr) == 3:  # _SPARE, `arr`, getrefcount's argument
+        if arr.shape == shape and arr.dtype == dtype and sys.getrefcount(arr) == 3:  # _SPARE, `arr`, getrefcount's
             return arr
-    arr = np.empty(shape)
+    arr = np.empty(shape, dtype=dtype)
     _SPARE.append(arr)
-    if len(_SPARE) > 4:  # keep the newest few; a dropped one is freed once no store uses it
+    if len(_SPARE) > 8:  # keep the newest few; a dropped one is freed once no store uses it
         del _SPARE[0]
     return arr
 
@@ -166,21 +173,32 @@ def blocks_from(values: np.ndarray, slack: int) -> Blocks:
     read them in memory order (blocks scattered over the pool measured 3.5x slower to stream)."""
     view, runs = blocks_empty(*values.shape[:3], slack)
     runs[:, : values.shape[1]] = values
+    fill_shadow(view)
     return view
+
+
+def fill_shadow(view: Blocks) -> None:
+    """Write the shadows of the rows ``view`` shows (after their blocks were written in place)."""
+    from regretlab.bandits.contextual._base import shadow_rows
+
+    shadow_rows(view.store.pool, view.index, view.store.shadow, view.store.scale)
 
 
 def blocks_empty(batch: int, slots: int, dim: int, slack: int) -> tuple[Blocks, np.ndarray]:
     """``(blocks, runs)``: a :class:`Blocks` on a fresh pool (the layout of :func:`blocks_from`)
     whose values are still to be written, and the pool as a C-contiguous ``[B, M + slack, D, D]``
     array: slot ``m < M`` of run ``b`` is the block ``blocks`` shows for ``(b, m)``. The caller
-    fills ``runs[:, :M]`` in place before anyone reads the blocks (one allocation)."""
+    fills ``runs[:, :M]`` in place, then :func:`fill_shadow`, before anyone reads the blocks (one
+    allocation)."""
     b, m, d = batch, slots, dim
     slack = max(int(slack), 1)
     region = m + slack  # run b owns rows [b region, (b + 1) region): its blocks stay close together
     runs = _pool_array((b, region, d, d))
     base = np.arange(b, dtype=np.int64)[:, None] * region
     free = np.ascontiguousarray((base + m + np.arange(slack, dtype=np.int64)).T)  # [G, B], run b's own rows
-    store = _Store(runs.reshape(b * region, d, d), free)
+    shadow = _pool_array((b * region, d * d), np.int16)
+    scale = _pool_array((b * region,), np.float64)
+    store = _Store(runs.reshape(b * region, d, d), free, shadow, scale)
     view = Blocks(store, base + np.arange(m, dtype=np.int64), 0)
     store.owner = weakref.ref(view)
     return view, runs

@@ -26,6 +26,7 @@ from regretlab.bandits._common import (
 from regretlab.bandits._common import uniform as per_run_uniform
 from regretlab.bandits.contextual._base import (
     _play_linucb,
+    argmax_ucb_blocks,
     check_dim,
     chosen_features,
     compact,
@@ -36,7 +37,7 @@ from regretlab.bandits.contextual._base import (
     scores_blocks,
     sherman_morrison_blocks,
 )
-from regretlab.bandits.contextual._blocks import Blocks, blocks_empty, blocks_from
+from regretlab.bandits.contextual._blocks import Blocks, blocks_empty, blocks_from, fill_shadow
 from regretlab.bandits.contextual._base import (
     reward_range as _range,
 )
@@ -145,8 +146,15 @@ class LinUCB(_Linear):
         return mean + self.alpha * width
 
     def strategy(self, state: LinearState, context: Any = None) -> np.ndarray:
-        ucb = self.index(state, context)
-        return one_hot(np.argmax(ucb, axis=1), ucb.shape[1])
+        """One-hot of ``argmax`` :meth:`index` (the first maximum). Disjoint arms: screened on the
+        blocks' float32 shadows, the exact scores computed only for arms the screen cannot separate
+        (the same arm as ``np.argmax(index)``; :func:`~regretlab.bandits.contextual._base.argmax_ucb_blocks`)."""
+        k = self._num_arms(state, context)
+        if self.pooled:
+            ucb = self.index(state, context)
+            return one_hot(np.argmax(ucb, axis=1), k)
+        x = self._context(state, context, k)
+        return one_hot(argmax_ucb_blocks(state.inverse, state.theta, x, self.alpha), k)
 
     def play(self, state: LinearState, contexts: Any, utilities: Any, history: bool = False) -> StreamPlay:
         """Play a recorded stream's rounds in one compiled call, with the numbers of the pure path.
@@ -194,6 +202,7 @@ class LinUCB(_Linear):
         reward = np.zeros(b)
         _play_linucb(runs, moment, theta, x, np.ascontiguousarray(u), self.alpha, lo, hi, actions, reward,
                      self.pooled)
+        fill_shadow(blocks)
         new = LinearState(state.t + t_len, state.key, blocks, moment, theta)
         return StreamPlay(new, reward, actions if history else None)
 
