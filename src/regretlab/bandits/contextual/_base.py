@@ -192,12 +192,26 @@ def _scores_blocks(pool: np.ndarray, index: np.ndarray, theta: np.ndarray, x: np
                 width[b, a] = np.sqrt(max(q, 0.0))
 
 
+def triangle(d: int) -> np.ndarray:
+    """``[4, D (D + 1) / 2]`` int64: for entry ``t`` of a shadow (the pairs ``i <= j`` row by row),
+    the flat offsets ``i D + j`` and ``j D + i`` in a block and ``i``, ``j``."""
+    got = _TRIANGLES.get(d)
+    if got is None:
+        i, j = np.triu_indices(d)
+        got = _TRIANGLES[d] = np.ascontiguousarray(np.stack([i * d + j, j * d + i, i, j]).astype(np.int64))
+    return got
+
+
+_TRIANGLES: dict[int, np.ndarray] = {}
+
+
 @numba.njit(cache=True, nogil=True, inline="always", fastmath=_FAST)
-def _shadow_one(flat: np.ndarray, row: int, shadow: np.ndarray, scale: np.ndarray) -> None:
-    """The shadow of block ``row`` of ``flat`` (the pool as ``[C, D²]``): ``P_ij ≈ scale · s_ij`` with
-    int16 ``s_ij = trunc(P_ij / scale)``, ``scale = (1 + 2^-20) ‖P‖_F / 32767`` (the Frobenius norm
-    bounds every entry and, unlike the largest entry, is a sum the compiler vectorises); NaN (not
-    screened) when an entry is not finite or ``‖P‖_F²`` is outside [1e-280, 1e280]."""
+def _shadow_one(flat: np.ndarray, row: int, shadow: np.ndarray, scale: np.ndarray, tri: np.ndarray) -> None:
+    """The shadow of block ``row`` of ``flat`` (the pool as ``[C, D²]``): for the pairs ``i <= j``
+    (:func:`triangle`), int16 ``s = trunc((P_ij + P_ji) / c)`` with ``c = 2 (1 + 2^-20) ‖P‖_F / 32767``
+    (the Frobenius norm bounds every entry and, unlike the largest entry, is a sum the compiler
+    vectorises); ``scale = c``, NaN (not screened) when an entry is not finite or ``‖P‖_F²`` is
+    outside [1e-280, 1e280]."""
     n_sq = flat.shape[1]
     ss = 0.0
     for t in range(n_sq):
@@ -205,27 +219,27 @@ def _shadow_one(flat: np.ndarray, row: int, shadow: np.ndarray, scale: np.ndarra
     if not (1e-280 <= ss <= 1e280):  # also NaN and inf
         scale[row] = np.nan
         return
-    c = np.sqrt(ss) * (1.0 + 2.0**-20) / 32767.0
+    c = 2.0 * np.sqrt(ss) * (1.0 + 2.0**-20) / 32767.0
     inv = 1.0 / c
-    for t in range(n_sq):
-        shadow[row, t] = np.int16(flat[row, t] * inv)
+    for t in range(shadow.shape[1]):
+        shadow[row, t] = np.int16((flat[row, tri[0, t]] + flat[row, tri[1, t]]) * inv)
     scale[row] = c
 
 
 @numba.njit(cache=True, nogil=True, fastmath=_FAST)
-def shadow_rows(pool: np.ndarray, index: np.ndarray, shadow: np.ndarray, scale: np.ndarray) -> None:
+def shadow_rows(pool: np.ndarray, index: np.ndarray, shadow: np.ndarray, scale: np.ndarray, tri: np.ndarray) -> None:
     """:func:`_shadow_one` of every row ``index [B, M]`` shows."""
     b_len, m_len = index.shape
     flat = pool.reshape(pool.shape[0], pool.shape[1] * pool.shape[2])
     for b in range(b_len):
         for m in range(m_len):
-            _shadow_one(flat, index[b, m], shadow, scale)
+            _shadow_one(flat, index[b, m], shadow, scale, tri)
 
 
 @numba.njit(cache=True, nogil=True, fastmath=_FAST)
 def _step_blocks(pool: np.ndarray, index: np.ndarray, rows: np.ndarray, moment: np.ndarray, theta: np.ndarray,
                  slot: np.ndarray, x: np.ndarray, y: np.ndarray, freed: np.ndarray, shadow: np.ndarray,
-                 scale: np.ndarray) -> None:
+                 scale: np.ndarray, tri: np.ndarray) -> None:
     """:func:`_step_one` (weight 1) on persistent blocks, copy-on-write: run b's new block of slot
     ``a = slot[b]`` goes to the free row ``rows[b]`` of the pool (the old one is only read),
     ``index[b, a]`` (the caller's copy) points to it and ``freed[b]`` gets the old row; ``moment``
@@ -256,7 +270,7 @@ def _step_blocks(pool: np.ndarray, index: np.ndarray, rows: np.ndarray, moment: 
                 pool[dst, i, j] = pool[src, i, j] - pi * px[j]
             moment[b, a, i] += w * y[b] * xv[i]
             theta[b, a, i] += pi * err
-        _shadow_one(flat, dst, shadow, scale)
+        _shadow_one(flat, dst, shadow, scale, tri)
         index[b, a] = dst
         freed[b] = src
 
@@ -354,11 +368,14 @@ def sherman_morrison_blocks(blocks: Any, moment: np.ndarray, theta: np.ndarray, 
                             x: np.ndarray, y: np.ndarray) -> tuple[Any, np.ndarray, np.ndarray]:
     """:func:`sherman_morrison` (weight 1) on a persistent ``Blocks`` inverse: new ``(blocks, moment,
     theta)``, copying only the index and the ``[B, M, D]`` vectors; the argument shows what it showed."""
+    from regretlab.bandits.contextual._blocks import fresh_copy
+
     store, index, rows = blocks.writable()
-    moment, theta = moment.copy(), theta.copy()
+    moment, theta = fresh_copy(moment), fresh_copy(theta)
     freed = np.empty(action.size, dtype=np.int64)
     _step_blocks(store.pool, index, rows, moment, theta, np.ascontiguousarray(action, dtype=np.int64),
-                 np.ascontiguousarray(x), np.ascontiguousarray(y, dtype=np.float64), freed, store.shadow, store.scale)
+                 np.ascontiguousarray(x), np.ascontiguousarray(y, dtype=np.float64), freed, store.shadow, store.scale,
+                 triangle(theta.shape[2]))
     return blocks.advanced(store, index, freed), moment, theta
 
 
@@ -408,26 +425,32 @@ def _ucb_value(m: float, q: float, alpha: float) -> float:
 
 @numba.njit(cache=True, nogil=True, fastmath=_FAST)
 def _argmax_ucb_blocks(pool: np.ndarray, shadow: np.ndarray, scale: np.ndarray, index: np.ndarray, theta: np.ndarray,
-                       x: np.ndarray, alpha: float, out: np.ndarray) -> None:
+                       x: np.ndarray, alpha: float, tri: np.ndarray, out: np.ndarray) -> None:
     """``out[b] = argmax_a θ_a·x_a + α sqrt(x_aᵀP_a x_a)`` (the first maximum, NaN counting as the
     maximum, as ``np.argmax`` of :func:`scores_blocks`'s index) for disjoint blocks ``index [B, K]``.
 
-    Each arm's quadratic form is first bounded from its shadow (the block as int16 multiples
-    ``s_ij`` of a scale ``c = max|P_ij| / 32767``): ``q̃ = c Σ s_ij x_i x_j`` is one contiguous dot
-    product with ``x xᵀ``, and the exact ``xᵀPx`` (either summation order) lies within
-    ``SHADOW_TOL c (Σ|x_i|)²`` of it (each entry is truncated by less than ``c``; the float64 sums'
-    error is ~1e-9 of ``c (Σ|x_i|)²``), so the index lies in ``[lo_a, hi_a]`` (widened by ``1e-12`` of
+    Each arm's quadratic form is first bounded from its shadow (``P_ij + P_ji``, ``i <= j``, as int16
+    multiples ``s_ij`` of a scale ``c``, :func:`_shadow_one`): ``q̃ = c Σ_{i<=j} s_ij x_i x_j`` (the
+    diagonal's ``x_i²`` halved) is one contiguous dot product of ``D (D + 1) / 2`` terms, and the
+    exact ``xᵀPx`` (either summation order) lies within ``SHADOW_TOL c (Σ|x_i|)²`` of it (each
+    ``s_ij`` is truncated by less than 1; the float64 sums' error is ~1e-9 of ``c (Σ|x_i|)²``), so the index lies in ``[lo_a, hi_a]`` (widened by ``1e-12`` of
     ``Σ|θ_i x_i| + α w`` for the mean's and square root's rounding). An arm with ``hi_a`` below
     ``L = max lo`` is not the argmax (its exact index is below the arm attaining ``L``); when one
     arm is left it is the argmax, otherwise the arms left are scored exactly as
     :func:`_scores_blocks` scores them (:func:`_score_row`) and the first maximum wins."""
     b_len, k_len = index.shape
     d_len = theta.shape[2]
-    n_sq = d_len * d_len
+    n_tri = shadow.shape[1]
     shared = x.shape[1] == 1
     lo = np.empty(k_len)
     hi = np.empty(k_len)
-    w = np.empty(n_sq)  # x_i x_j in the shadow's order: the quadratic form is one dot product
+    w = np.empty(n_tri)  # x_i x_j (halved when i = j) in the shadow's order: the quadratic form is one dot product
+    xd = np.empty(d_len)
+    diag = np.empty(d_len, dtype=np.int64)  # the shadow entry of (i, i)
+    off = 0
+    for i in range(d_len):
+        diag[i] = off
+        off += d_len - i
     for b in range(b_len):
         finite = True
         top = -np.inf
@@ -438,9 +461,12 @@ def _argmax_ucb_blocks(pool: np.ndarray, shadow: np.ndarray, scale: np.ndarray, 
                 x1 = 0.0
                 for i in range(d_len):
                     x1 += abs(xv[i])
-                    xi = xv[i]
-                    for j in range(d_len):
-                        w[i * d_len + j] = xi * xv[j]
+                for i in range(d_len):
+                    xd[i] = xv[i]
+                for t in range(n_tri):
+                    w[t] = xd[tri[2, t]] * xd[tri[3, t]]
+                for i in range(d_len):  # the diagonal's entries hold 2 P_ii
+                    w[diag[i]] *= 0.5
             row = index[b, a]
             m = 0.0
             ma = 0.0
@@ -450,10 +476,10 @@ def _argmax_ucb_blocks(pool: np.ndarray, shadow: np.ndarray, scale: np.ndarray, 
                 ma += abs(v)
             c = scale[row]
             q = 0.0
-            for t in range(n_sq):
+            for t in range(n_tri):
                 q += np.float64(shadow[row, t]) * w[t]
             q *= c
-            # |P_ij - c s_ij| < c, and the sums' rounding is ~1e-9 of c (Σ|x_i|)²: within SHADOW_TOL c (Σ|x_i|)²
+            # Σ_t |w_t| <= (Σ|x_i|)² and each s_t is truncated by less than 1, and the sums' rounding is ~1e-9 of c (Σ|x_i|)²: within SHADOW_TOL c (Σ|x_i|)²
             delta = SHADOW_TOL * c * x1 * x1
             wl = np.sqrt(max(q - delta, 0.0))
             wh = np.sqrt(max(q + delta, 0.0))
@@ -491,5 +517,5 @@ def argmax_ucb_blocks(blocks: Any, theta: np.ndarray, x: np.ndarray, alpha: floa
     inverse: ``np.argmax(mean + alpha * width)`` of :func:`scores_blocks`, screened on the shadows."""
     out = np.empty(x.shape[0], dtype=np.int64)
     _argmax_ucb_blocks(blocks.store.pool, blocks.store.shadow, blocks.store.scale, blocks.index,
-                       np.ascontiguousarray(theta), compact(x), float(alpha), out)
+                       np.ascontiguousarray(theta), compact(x), float(alpha), triangle(theta.shape[2]), out)
     return out

@@ -18,9 +18,9 @@ shows is ever written:
 What a state shows therefore never changes, whatever is done with other states (the persistent
 array of Baker's "shallow binding", 1978, as :mod:`regretlab.bandits._windows` for sliding windows).
 
-Each pool row also has a *shadow*: the block as int16 multiples of a scale (``max|P_ij| / 32767``),
-a function of the block alone (written with it). LinUCB's arm choice screens the arms on the
-shadows (a quarter of the bytes of the blocks)
+Each pool row also has a *shadow*: the block's ``P_ij + P_ji`` (``i <= j``) as int16 multiples of
+a scale, a function of the block alone (written with it). LinUCB's arm choice screens the arms
+on the shadows (an eighth of the bytes of the blocks)
 with a rigorous error bound and reads the exact blocks only of arms the bound cannot separate
 (:func:`~regretlab.bandits.contextual._base.argmax_ucb_blocks`).
 """
@@ -45,7 +45,7 @@ class _Store:
 
     def __init__(self, pool: np.ndarray, free: np.ndarray, shadow: np.ndarray, scale: np.ndarray) -> None:
         self.pool, self.free = pool, free
-        self.shadow, self.scale = shadow, scale  # [C, D²] int16, [C] float64: row r's block ≈ scale[r] shadow[r]
+        self.shadow, self.scale = shadow, scale  # [C, D (D + 1) / 2] int16, [C] float64 (_base._shadow_one)
         self.gen = 0
         self.owner: weakref.ref | None = None  # weak: no store <-> view cycle, a dropped state frees its pool at once
         self.alive: collections.deque[tuple[int, weakref.ref]] = collections.deque()
@@ -154,14 +154,23 @@ def _pool_array(shape: tuple[int, ...], dtype: type = np.float64) -> np.ndarray:
     more (only this cache holds it: nobody can see it change), else a new one. A pool of more than
     32 MiB is mapped afresh by the C allocator each time, and touching its pages measured costlier
     than LinUCB's arithmetic on them."""
-    for i, arr in enumerate(_SPARE):
+    for arr in _SPARE:
         if arr.shape == shape and arr.dtype == dtype and sys.getrefcount(arr) == 3:  # _SPARE, `arr`, getrefcount's
             return arr
     arr = np.empty(shape, dtype=dtype)
     _SPARE.append(arr)
-    if len(_SPARE) > 8:  # keep the newest few; a dropped one is freed once no store uses it
+    if len(_SPARE) > 16:  # keep the newest few; a dropped one is freed once no state uses it
         del _SPARE[0]
     return arr
+
+
+def fresh_copy(arr: np.ndarray) -> np.ndarray:
+    """A copy of the float64 array ``arr`` in memory no one else refers to (a spare one of
+    :func:`_pool_array` when there is one): a fresh ``np.copy`` of the ``[B, M, D]`` vectors each
+    update measured several times slower, the allocator mapping and faulting in new pages."""
+    out = _pool_array(arr.shape)
+    np.copyto(out, arr)
+    return out
 
 
 def blocks_from(values: np.ndarray, slack: int) -> Blocks:
@@ -179,9 +188,9 @@ def blocks_from(values: np.ndarray, slack: int) -> Blocks:
 
 def fill_shadow(view: Blocks) -> None:
     """Write the shadows of the rows ``view`` shows (after their blocks were written in place)."""
-    from regretlab.bandits.contextual._base import shadow_rows
+    from regretlab.bandits.contextual._base import shadow_rows, triangle
 
-    shadow_rows(view.store.pool, view.index, view.store.shadow, view.store.scale)
+    shadow_rows(view.store.pool, view.index, view.store.shadow, view.store.scale, triangle(view.store.pool.shape[1]))
 
 
 def blocks_empty(batch: int, slots: int, dim: int, slack: int) -> tuple[Blocks, np.ndarray]:
@@ -196,7 +205,7 @@ def blocks_empty(batch: int, slots: int, dim: int, slack: int) -> tuple[Blocks, 
     runs = _pool_array((b, region, d, d))
     base = np.arange(b, dtype=np.int64)[:, None] * region
     free = np.ascontiguousarray((base + m + np.arange(slack, dtype=np.int64)).T)  # [G, B], run b's own rows
-    shadow = _pool_array((b * region, d * d), np.int16)
+    shadow = _pool_array((b * region, d * (d + 1) // 2), np.int16)
     scale = _pool_array((b * region,), np.float64)
     store = _Store(runs.reshape(b * region, d, d), free, shadow, scale)
     view = Blocks(store, base + np.arange(m, dtype=np.int64), 0)
