@@ -37,7 +37,7 @@ from regretlab.bandits.contextual._base import (
     scores_blocks,
     sherman_morrison_blocks,
 )
-from regretlab.bandits.contextual._blocks import Blocks, blocks_empty, blocks_from, fill_shadow
+from regretlab.bandits.contextual._blocks import Blocks, Rows, blocks_empty, blocks_from, fill_shadow
 from regretlab.bandits.contextual._base import (
     reward_range as _range,
 )
@@ -55,9 +55,9 @@ class LinearState(NamedTuple):
     t: np.ndarray  # [B] rounds each run has played
     key: np.ndarray  # [B] uint64 learner keys
     inverse: Blocks  # [B, M, D, D] P_a = (λI + Σ x xᵀ)⁻¹ (M = K arms, or 1 when pooled), read-only:
-    # persistent blocks that successive states share (an update writes only the played arm's block)
-    moment: np.ndarray  # [B, M, D] b_a = Σ y x
-    theta: np.ndarray  # [B, M, D] θ_a = P_a b_a
+    # persistent blocks that successive states share (an update writes only the played arm's row)
+    moment: Rows  # [B, M, D] b_a = Σ y x (read-only, the rows of `inverse`)
+    theta: Rows  # [B, M, D] θ_a = P_a b_a (read-only, the rows of `inverse`)
 
 
 def _slack(slots: int) -> int:
@@ -87,7 +87,7 @@ class _Linear:
         key = init_keys(keys)
         b, d, m = key.size, self.dim, 1 if self.pooled else k
         inverse = blocks_from(np.broadcast_to(np.eye(d) / self.lam, (b, m, d, d)), _slack(m))
-        return LinearState(round_counter(b), key, inverse, np.zeros((b, m, d)), np.zeros((b, m, d)))
+        return LinearState(round_counter(b), key, inverse, Rows(inverse, 1), Rows(inverse, 0))
 
     def _context(self, state: LinearState, context: Any, k: int) -> np.ndarray:
         x = features(context, state.t.size, k, self.dim)
@@ -99,7 +99,7 @@ class _Linear:
 
     def _scores(self, state: LinearState, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``(θ_a·x_a, sqrt(x_aᵀP_a x_a))`` ``[B, K]``."""
-        return scores_blocks(state.inverse, state.theta, x)  # a pooled state's one slot scores every arm
+        return scores_blocks(state.inverse, x)  # a pooled state's one slot scores every arm
 
     def _num_arms(self, state: LinearState, context: Any) -> int:
         if not self.pooled:
@@ -122,8 +122,8 @@ class _Linear:
         a, y, _ = normalised_reward(feedback, b, k, self.reward_range)
         x = chosen_features(self._context(state, feedback.context, k), a)
         slot = np.zeros(b, dtype=np.int64) if self.pooled else a
-        inverse, moment, theta = sherman_morrison_blocks(state.inverse, state.moment, state.theta, slot, x, y)
-        return LinearState(state.t + 1, state.key, inverse, moment, theta)
+        inverse = sherman_morrison_blocks(state.inverse, slot, x, y)
+        return LinearState(state.t + 1, state.key, inverse, Rows(inverse, 1), Rows(inverse, 0))
 
     def __repr__(self) -> str:
         return learner_repr(self, self.name)
@@ -154,7 +154,7 @@ class LinUCB(_Linear):
             ucb = self.index(state, context)
             return one_hot(np.argmax(ucb, axis=1), k)
         x = self._context(state, context, k)
-        return one_hot(argmax_ucb_blocks(state.inverse, state.theta, x, self.alpha), k)
+        return one_hot(argmax_ucb_blocks(state.inverse, x, self.alpha), k)
 
     def play(self, state: LinearState, contexts: Any, utilities: Any, history: bool = False) -> StreamPlay:
         """Play a recorded stream's rounds in one compiled call, with the numbers of the pure path.
@@ -195,15 +195,17 @@ class LinUCB(_Linear):
             raise ValueError(f"contexts must be {want}, got {list(x.shape)}")
         # the result's pool, filled with the state's blocks and played in place (one allocation)
         b_, m_ = state.inverse.index.shape
-        blocks, runs = blocks_empty(b_, m_, d, _slack(m_))
+        blocks, runs, vecs = blocks_empty(b_, m_, d, _slack(m_))
         gather_blocks(state.inverse.store.pool, state.inverse.index, runs[:, :m_])
-        moment, theta = state.moment.copy(), state.theta.copy()
+        vectors = state.inverse.vectors()
+        theta, moment = np.ascontiguousarray(vectors[:, :, 0]), np.ascontiguousarray(vectors[:, :, 1])
         actions = np.empty((t_len, b), dtype=np.int64)
         reward = np.zeros(b)
         _play_linucb(runs, moment, theta, x, np.ascontiguousarray(u), self.alpha, lo, hi, actions, reward,
                      self.pooled)
+        vecs[:, :m_, 0], vecs[:, :m_, 1] = theta, moment
         fill_shadow(blocks)
-        new = LinearState(state.t + t_len, state.key, blocks, moment, theta)
+        new = LinearState(state.t + t_len, state.key, blocks, Rows(blocks, 1), Rows(blocks, 0))
         return StreamPlay(new, reward, actions if history else None)
 
 
