@@ -83,7 +83,8 @@ def test_screened_arm_choice_is_the_argmax_of_the_index():
     """LinUCB.strategy screens the arms on int16 shadows of the inverses with a rigorous error
     bound and scores exactly only the arms it cannot separate: its arm is np.argmax of index()
     (the first maximum) on random states, exact ties (arms given the same pulls), near ties, and
-    ridges so large or small that the shadows are not used (scale outside their range)."""
+    ridges so large or small that the shadows are not used (scale outside their range), and
+    contexts too small or large for the float32 screen."""
     gen = np.random.default_rng(5)
     b, k, d = 6, 4, 3
     for lam, alpha in ((1.0, 1.0), (0.3, 0.0), (2.0, 5.0), (1e-200, 1.0), (1e160, 1.0)):
@@ -103,6 +104,7 @@ def test_screened_arm_choice_is_the_argmax_of_the_index():
             else:
                 a = gen.integers(0, k, size=b)
                 state = lin.update(state, Bandit(a, gen.random(b), np.ones(b), context=x))
-        x = np.broadcast_to(gen.standard_normal(d), (b, d)).copy()
-        ucb = lin.index(state, x)
-        np.testing.assert_array_equal(lin.strategy(state, x).argmax(axis=1), np.argmax(ucb, axis=1))
+        for size in (1.0, 1e-20, 1e20):  # contexts so small or large that the float32 screen is skipped
+            x = size * np.broadcast_to(gen.standard_normal(d), (b, d))
+            ucb = lin.index(state, x)
+            np.testing.assert_array_equal(lin.strategy(state, x).argmax(axis=1), np.argmax(ucb, axis=1))

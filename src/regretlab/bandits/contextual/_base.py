@@ -428,7 +428,6 @@ def sherman_morrison_reference(inverse: np.ndarray, moment: np.ndarray, theta: n
 
 
 # -- LinUCB's arm choice, screened on the float32 shadows ------------------------------------------
-SHADOW_TOL = 1.0 + 2.0**-10  # a shadow's quadratic form is within this many scales times (Σ|x_i|)² (truncation: < 1)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -447,8 +446,10 @@ def _argmax_ucb_blocks(pool: np.ndarray, shadow: np.ndarray, scale: np.ndarray, 
     Each arm's quadratic form is first bounded from its shadow (``P_ij + P_ji``, ``i <= j``, as int16
     multiples ``s_ij`` of a scale ``c``, :func:`_shadow_one`): ``q̃ = c Σ_{i<=j} s_ij x_i x_j`` (the
     diagonal's ``x_i²`` halved) is one contiguous dot product of ``D (D + 1) / 2`` terms, and the
-    exact ``xᵀPx`` (either summation order) lies within ``SHADOW_TOL c (Σ|x_i|)²`` of it (each
-    ``s_ij`` is truncated by less than 1; the float64 sums' error is ~1e-9 of ``c (Σ|x_i|)²``), so the index lies in ``[lo_a, hi_a]`` (widened by ``1e-12`` of
+    exact ``xᵀPx`` (either summation order) lies within ``tol c (Σ|x_i|)²`` of it (each ``s_ij`` is
+    truncated by less than 1; the float32 dot product's error is at most ``n 2^-24`` of
+    ``32767 (Σ|x_i|)²``, ``n = D (D + 1) / 2``; ``tol`` doubles it), so the index lies in
+    ``[lo_a, hi_a]`` (widened by ``1e-12`` of
     ``Σ|θ_i x_i| + α w`` for the mean's and square root's rounding). An arm with ``hi_a`` below
     ``L = max lo`` is not the argmax (its exact index is below the arm attaining ``L``); when one
     arm is left it is the argmax, otherwise the arms left are scored exactly as
@@ -459,7 +460,10 @@ def _argmax_ucb_blocks(pool: np.ndarray, shadow: np.ndarray, scale: np.ndarray, 
     shared = x.shape[1] == 1
     lo = np.empty(k_len)
     hi = np.empty(k_len)
-    w = np.empty(n_tri)  # x_i x_j (halved when i = j) in the shadow's order: the quadratic form is one dot product
+    w = np.empty(n_tri, dtype=np.float32)  # x_i x_j (halved when i = j) in the shadow's order: one dot product
+    # float32 sums of n terms err by at most n 2^-24 of Σ|s_t w_t| <= 32767 (Σ|x_i|)² (s_t: integers, exact);
+    # twice that, the truncation (< 1 per s_t) and w's rounding: the tolerance in units of c (Σ|x_i|)²
+    tol = 1.0 + 2.0**-10 + 2.0 * (n_tri + 2) * 2.0**-24 * 32767.0
     xd = np.empty(d_len)
     diag = np.empty(d_len, dtype=np.int64)  # the shadow entry of (i, i)
     off = 0
@@ -479,9 +483,11 @@ def _argmax_ucb_blocks(pool: np.ndarray, shadow: np.ndarray, scale: np.ndarray, 
                 for i in range(d_len):
                     xd[i] = xv[i]
                 for t in range(n_tri):
-                    w[t] = xd[tri[2, t]] * xd[tri[3, t]]
+                    w[t] = np.float32(xd[tri[2, t]] * xd[tri[3, t]])
                 for i in range(d_len):  # the diagonal's entries hold 2 P_ii
-                    w[diag[i]] *= 0.5
+                    w[diag[i]] *= np.float32(0.5)
+                if not (1e-15 < x1 < 1e15):  # float32 products could underflow or overflow: no screen
+                    finite = False
             row = index[b, a]
             m = 0.0
             ma = 0.0
@@ -490,12 +496,11 @@ def _argmax_ucb_blocks(pool: np.ndarray, shadow: np.ndarray, scale: np.ndarray, 
                 m += v
                 ma += abs(v)
             c = scale[row]
-            q = 0.0
+            q32 = np.float32(0.0)
             for t in range(n_tri):
-                q += np.float64(shadow[row, t]) * w[t]
-            q *= c
-            # Σ_t |w_t| <= (Σ|x_i|)² and each s_t is truncated by less than 1, and the sums' rounding is ~1e-9 of c (Σ|x_i|)²: within SHADOW_TOL c (Σ|x_i|)²
-            delta = SHADOW_TOL * c * x1 * x1
+                q32 += np.float32(shadow[row, t]) * w[t]
+            q = np.float64(q32) * c
+            delta = tol * c * x1 * x1
             wl = np.sqrt(max(q - delta, 0.0))
             wh = np.sqrt(max(q + delta, 0.0))
             slack = 1e-12 * (ma + alpha * wh) + 1e-300
