@@ -1,4 +1,4 @@
-"""Adaptive regret (issue 17 part 3): FLH's and CBCE's interval-regret bounds on arbitrary loss
+"""Adaptive regret (issue 17 part 3): FLH's, CBCE's and SAOL's interval-regret bounds on arbitrary loss
 sequences (Hypothesis), both learners against textbook per-run recursions, the interval-regret
 metric against a brute-force O(T^2) computation, the covering lemmas both bounds rest on, and a
 regime-switching stream where the adaptive learners' worst interval regret is far below Hedge's."""
@@ -24,6 +24,8 @@ from regretlab.experts.adaptive import (
     flh_lifetime_end,
     flh_pieces,
     kt_regret_bound,
+    saol,
+    saol_meta_bound,
 )
 from regretlab.metrics.interval import (
     adaptive_regret,
@@ -307,6 +309,75 @@ def test_cbce_equals_its_textbook_recursion(losses, eta_base, meta):
     p, _ = _play(cbce(base=hedge(lr=eta_base), meta=meta), losses)
     np.testing.assert_allclose(p, _cbce_reference(losses, eta_base, meta), rtol=1e-9, atol=1e-12)
 
+
+
+# -- SAOL --------------------------------------------------------------------------------------
+@SETTINGS
+@given(losses=_losses(max_t=64), base=st.sampled_from(["adahedge", "hedge"]))
+def test_saol_regret_on_every_interval_is_within_its_bound(losses, base):
+    """Daniely, Gonen & Shalev-Shwartz (ICML 2015), Thm 1's argument: on [r, s] SAOL's regret is at
+    most the sum over the covering pieces J (each a whole covering interval, its instance's
+    lifetime) of R_base(|J|) + ln(2 s_J)/eta_J + eta_J |J| (saol_meta_bound)."""
+    k = losses.shape[1]
+    learner = saol(base=adahedge() if base == "adahedge" else hedge(lr=1.0))
+    p, u = _play(learner, losses)
+    for (r, s), regret in _every_interval(p, u).items():
+        bound = 0.0
+        for a, b in covering_pieces(r, s):
+            n = b - a + 1
+            base_bound = _adahedge_bound(k, n) if base == "adahedge" else _hedge_bound(k, 1.0, n)
+            bound += base_bound + float(saol_meta_bound(n, n, b))
+        assert regret <= bound + 1e-9, (r, s, regret, bound)
+
+
+@SETTINGS
+@given(losses=_losses(max_t=64))
+def test_saol_meta_regret_to_each_instance_is_within_its_bound(losses):
+    """The multiplicative-weights step alone: at every round s of a covering interval J (its n-th),
+    the meta's regret to J's instance so far is at most ln(2s)/eta_J + eta_J n."""
+    learner = saol(base=hedge(lr=1.0))
+    state = learner.init(rng.spawn_keys(0, 1), losses.shape[1])
+    since: dict[tuple[int, int], float] = {}
+    for loss in losses:
+        p = learner.strategy(state)[0]
+        x, start, s = state.x[0], state.start[0], int(state.t[0]) + 1
+        for m in np.flatnonzero(start > 0):
+            a = int(start[m])
+            since[a, m] = since.get((a, m), 0.0) + float(p @ loss - x[m] @ loss)
+            bound = float(saol_meta_bound(s - a + 1, 1 << int(m), s))
+            assert since[a, m] <= bound + 1e-9, (a, m, s, since[a, m], bound)
+        state = learner.update(state, FullInfo(-loss[None, :]))
+
+
+def _saol_reference(losses, eta_base):
+    """SAOL as Daniely et al. write it (Algorithm 1, the mixture for linear losses), one run: per
+    covering interval (start a, level k) a Hedge(eta_base) instance and a weight w (1 at its
+    start); p_J = eta_J w_J / sum, w_J *= 1 + eta_J (<x_J, u> - <p, u>); strategies [T, K]."""
+    k = losses.shape[1]
+    inst: dict[tuple[int, int], list] = {}  # (a, level) -> [cumulative utility, weight]
+    out = []
+    for t in range(1, losses.shape[0] + 1):
+        for level in range(t.bit_length()):
+            if t % (1 << level) == 0:
+                inst[t, level] = [np.zeros(k), 1.0]
+        live = [((t >> level) << level, level) for level in range(t.bit_length())]
+        eta = [min(0.5, 1.0 / math.sqrt(1 << level)) for _, level in live]
+        xs = [_softmax(eta_base * inst[j][0]) for j in live]
+        w = np.array([e * inst[j][1] for e, j in zip(eta, live)])
+        p = sum(wi / w.sum() * x for wi, x in zip(w, xs))
+        out.append(p)
+        u = -losses[t - 1]
+        for j, x, e in zip(live, xs, eta):
+            inst[j][1] *= 1.0 + e * float(x @ u - p @ u)
+            inst[j][0] = inst[j][0] + u
+    return np.array(out)
+
+
+@SETTINGS
+@given(losses=_losses(max_t=64), eta_base=st.floats(0.1, 2.0))
+def test_saol_equals_its_textbook_recursion(losses, eta_base):
+    p, _ = _play(saol(base=hedge(lr=eta_base)), losses)
+    np.testing.assert_allclose(p, _saol_reference(losses, eta_base), rtol=1e-9, atol=1e-12)
 
 # -- the interval-regret metric ------------------------------------------------------------------
 def _brute(u, p):

@@ -77,3 +77,34 @@ def test_blocks_pickle_and_deepcopy_keep_the_values():
         assert other.inverse == state.inverse
         x = gen.standard_normal((B, D))
         np.testing.assert_array_equal(lin.strategy(other, x), lin.strategy(state, x))
+
+
+def test_screened_arm_choice_is_the_argmax_of_the_index():
+    """LinUCB.strategy screens the arms on int16 shadows of the inverses with a rigorous error
+    bound and scores exactly only the arms it cannot separate: its arm is np.argmax of index()
+    (the first maximum) on random states, exact ties (arms given the same pulls), near ties, and
+    ridges so large or small that the shadows are not used (scale outside their range), and
+    contexts too small or large for the float32 screen."""
+    gen = np.random.default_rng(5)
+    b, k, d = 6, 4, 3
+    for lam, alpha in ((1.0, 1.0), (0.3, 0.0), (2.0, 5.0), (1e-200, 1.0), (1e160, 1.0)):
+        lin = linucb(dim=d, alpha=alpha, lam=lam)
+        state = lin.init(rng.spawn_keys(4, b), k)
+        for t in range(60):
+            shared = t % 2 == 0
+            x = gen.standard_normal((b, d) if shared else (b, k, d))
+            want = np.argmax(lin.index(state, x), axis=1)
+            np.testing.assert_array_equal(lin.strategy(state, x).argmax(axis=1), want, err_msg=f"lam={lam} t={t}")
+            if t < 20:  # arms 0 and 1 get identical pulls: their scores tie exactly on shared features
+                a = np.where(np.arange(b) % 2 == 0, t % 2, gen.integers(0, k, size=b))
+                xs = np.broadcast_to(gen.standard_normal(d), (b, d)).copy()
+                for arm in (0, 1):
+                    fb = Bandit(np.where(a < 2, arm, a), np.full(b, 0.5), np.ones(b), context=xs)
+                    state = lin.update(state, fb)
+            else:
+                a = gen.integers(0, k, size=b)
+                state = lin.update(state, Bandit(a, gen.random(b), np.ones(b), context=x))
+        for size in (1.0, 1e-20, 1e20):  # contexts so small or large that the float32 screen is skipped
+            x = size * np.broadcast_to(gen.standard_normal(d), (b, d))
+            ucb = lin.index(state, x)
+            np.testing.assert_array_equal(lin.strategy(state, x).argmax(axis=1), np.argmax(ucb, axis=1))

@@ -13,6 +13,8 @@ strategies with a meta-learner, so each interval is covered by instances that sa
 * :func:`cbce` — coin betting over geometric covering intervals (CBCE; Jun, Orabona, Wright &
   Willett, AISTATS 2017, on the covering intervals of SAOL, Daniely et al. 2015): one instance per
   interval ``[i 2^k, (i+1) 2^k - 1]``, a sleeping Krichevsky–Trofimov bettor per instance.
+* :func:`saol` — the Strongly Adaptive Online Learner (Daniely, Gonen & Shalev-Shwartz, ICML
+  2015): the same covering intervals, multiplicative weights ``w_J (1 + η_J r_J)`` over them.
 
 Both compose with any full-information learner: ``flh(base=hedge(lr=0.1))``,
 ``cbce(base=adahedge())``, or a registered name (``cbce(base="ada_normal_hedge")``). The base's
@@ -50,7 +52,7 @@ from regretlab.experts.sleeping import ada_normal_hedge_log_weight
 
 
 class AdaptiveState(NamedTuple):
-    """State of :class:`FLH` and :class:`CBCE` (``M`` slots of base instances per run)."""
+    """State of :class:`FLH`, :class:`CBCE` and :class:`SAOL` (``M`` slots of base instances per run)."""
 
     t: np.ndarray  # [B] int64 rounds each run has learned from
     key: np.ndarray  # [B] uint64 learner keys
@@ -581,3 +583,120 @@ def cbce(base: Any = "adahedge", horizon: int | None = None, meta: str = "kt") -
         [1, 1]
     """
     return CBCE(_make_base(base, horizon), meta)
+
+
+
+# -- SAOL: multiplicative weights over geometric covering intervals ----------------------------
+def saol_rate(length: Any) -> Any:
+    r"""SAOL's rate of a covering interval of ``|J|`` rounds: :math:`\eta_J = \min(1/2, |J|^{-1/2})`
+    (Daniely, Gonen & Shalev-Shwartz 2015, Algorithm 1).
+
+    Example:
+        >>> saol_rate(np.array([1, 4, 16])).tolist()
+        [0.5, 0.5, 0.25]
+    """
+    return np.minimum(0.5, 1.0 / np.sqrt(np.asarray(length, dtype=np.float64)))
+
+
+def saol_meta_bound(n: Any, length: Any, s: Any) -> Any:
+    r"""Regret of SAOL's meta-learner to the instance of a covering interval ``J`` (``length``
+    rounds) over its first ``n <= |J|`` rounds, the last of which is round ``s``:
+    :math:`\ln(2s)/\eta_J + \eta_J n` (``η_J`` of :func:`saol_rate`).
+
+    Proof: the mixture makes :math:`\sum_J \eta_J w_J r_J = 0` (``r_J`` the instance's utility
+    minus the mixture's), so an update does not raise the sum of the live weights, and each started
+    instance adds 1: at most ``sum_k floor(s / 2^k) <= 2s`` by round ``s``. So
+    :math:`\prod_t (1 + \eta_J r_t) \le 2s`, and :math:`\ln(1 + x) \ge x - x^2` for ``|x| <= 1/2``
+    gives :math:`\sum_t r_t \le \ln(2s)/\eta_J + \eta_J \sum_t r_t^2` (Daniely et al. 2015,
+    Lemma 5.2's argument, with these constants).
+
+    Example:
+        >>> round(float(saol_meta_bound(16, 16, 31)), 3)
+        20.509
+    """
+    eta = saol_rate(length)
+    return np.log(2.0 * np.asarray(s, dtype=np.float64)) / eta + eta * np.asarray(n, dtype=np.float64)
+
+
+class SAOL(_MetaOverInstances):
+    r"""Strongly Adaptive Online Learner (Daniely, Gonen & Shalev-Shwartz, ICML 2015, Algorithm 1).
+
+    Slot ``k`` runs a base instance on each geometric covering interval
+    ``J = [i 2^k, (i+1) 2^k - 1]`` in turn (as :class:`CBCE`). Each live instance has a weight
+    ``w_J`` (1 when it starts) and the rate ``η_J = min(1/2, |J|^{-1/2})``; the meta plays
+    :math:`p_J \propto \eta_J w_J` and after the round multiplies
+    :math:`w_J \leftarrow w_J (1 + \eta_J r_J)` with :math:`r_J = \langle x^J - p, u\rangle`
+    (the instance's utility minus the mixture's, clipped to [-1, 1]). ``a`` holds ``ln w``.
+
+    Strongly adaptive regret (utilities of a round in an interval of width 1): on every interval
+    ``I = [r, s]`` with pieces ``J`` of :func:`covering_pieces`,
+
+    .. math:: \mathrm{Reg}_I \le \sum_J \Big(R_{base}(|J|) + \frac{\ln(2s)}{\eta_J} + \eta_J |J|\Big)
+              = O\big(\sqrt{|I|}\,\ln s\big) + \sum_J R_{base}(|J|)
+
+    (:func:`saol_meta_bound`; Daniely et al. 2015, Thm 1: with a base of regret ``C |J|^{1/2}``,
+    ``(4/(√2 − 1)) C |I|^{1/2} + 40 ln(s + 1) |I|^{1/2}``). ``floor(log2 t) + 1`` instances at
+    round ``t``. CBCE's coin betting removes the ``ln s`` factor's square (``O(sqrt(|I| ln s))``).
+    """
+
+    name = "saol"
+    empty_a = 0.0
+
+    def __init__(self, base: Any):
+        super().__init__(base)
+        self.name = f"saol({getattr(base, 'name', type(base).__name__)})"
+
+    def slots_for(self, rounds: int) -> int:
+        return int(rounds).bit_length()
+
+    def _log_rate(self, m: int) -> np.ndarray:
+        return np.log(saol_rate(np.left_shift(1, np.arange(m, dtype=np.int64))))  # [M] ln eta of slot k
+
+    def meta_weights(self, state: AdaptiveState) -> np.ndarray:
+        live = state.start > 0
+        logw = np.where(live, state.a + self._log_rate(state.start.shape[1])[None, :], -np.inf)
+        w = np.exp(logw - logw.max(axis=1, keepdims=True))
+        return w / w.sum(axis=1, keepdims=True)
+
+    def meta_update(self, state: AdaptiveState, values: np.ndarray, played: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        live = state.start > 0
+        eta = np.exp(self._log_rate(state.start.shape[1]))[None, :]
+        r = np.where(live, np.clip(values - played[:, None], -1.0, 1.0), 0.0)
+        return state.a + np.log1p(eta * r), state.c
+
+    restart = CBCE.restart
+
+    def __repr__(self) -> str:
+        return f"saol(base={self.base!r})"
+
+
+@register("saol", family="experts", tunes=("horizon",),
+          test_params=[{}, {"base": "hedge", "horizon": 40}])
+def saol(base: Any = "adahedge", horizon: int | None = None) -> SAOL:
+    r"""SAOL: multiplicative weights over base instances on geometric covering intervals.
+
+    Instances of ``base`` on the intervals ``[i 2^k, (i+1) 2^k - 1]``; the meta plays
+    ``p_J ∝ η_J w_J`` and updates ``w_J ← w_J (1 + η_J r_J)``, ``η_J = min(1/2, |J|^{-1/2})``.
+    Regret on every interval ``I = [r, s]``: ``sum_J (R_base(|J|) + ln(2s)/η_J + η_J |J|)`` over
+    its covering pieces, ``O(sqrt(|I|) log s)`` (see :class:`SAOL`; Daniely, Gonen &
+    Shalev-Shwartz, "Strongly adaptive online learning", ICML 2015, Thm 1).
+
+    Args:
+        base: a full-information learner or a registered name (a name whose registration tunes
+            ``horizon`` is made with ``horizon``).
+        horizon: ``T``, only passed on to a named base that tunes it.
+
+    Returns:
+        A :class:`SAOL` learner: ``strategy(state) -> [B, K]``, state ``t [B]``.
+
+    Example:
+        >>> from regretlab.core import FullInfo, rng
+        >>> from regretlab.experts import adahedge
+        >>> learner = saol(base=adahedge())
+        >>> s = learner.init(rng.spawn_keys(0, 2), 2)
+        >>> for t in range(64):  # action 0 is best for 32 rounds, then action 1
+        ...     s = learner.update(s, FullInfo(np.tile([[0.0, -1.0]] if t < 32 else [[-1.0, 0.0]], (2, 1))))
+        >>> learner.strategy(s).argmax(axis=1).tolist()
+        [1, 1]
+    """
+    return SAOL(_make_base(base, horizon))

@@ -161,9 +161,10 @@ def _score_row(pool: np.ndarray, row: int, theta: np.ndarray, b: int, s_: int, x
 
 
 @numba.njit(cache=True, nogil=True, fastmath=_FAST)
-def _scores_blocks(pool: np.ndarray, index: np.ndarray, theta: np.ndarray, x: np.ndarray, k_len: int,
+def _scores_blocks(pool: np.ndarray, index: np.ndarray, vec: np.ndarray, x: np.ndarray, k_len: int,
                    mean: np.ndarray, width: np.ndarray) -> None:
-    """:func:`_scores` on persistent blocks: run b's slot m is ``pool[index[b, m]]``. The arms are
+    """:func:`_scores` on persistent blocks: run b's slot m is ``pool[index[b, m]]``, its θ
+    ``vec[index[b, m], 0]`` (as ``theta[b, m]`` of :func:`_score_row`). The arms are
     visited in the order of their rows (run b's rows are ``[b region, (b + 1) region)``,
     :func:`~regretlab.bandits.contextual._blocks.blocks_from`'s layout), so the pool is read in
     memory order; each score is computed as :func:`_score_one` does."""
@@ -173,7 +174,7 @@ def _scores_blocks(pool: np.ndarray, index: np.ndarray, theta: np.ndarray, x: np
         for b in range(b_len):
             row = index[b, 0]
             for a in range(k_len):
-                m, q = _score_row(pool, row, theta, b, 0, x[b, 0 if shared else a])
+                m, q = _score_row(pool, row, vec, row, 0, x[b, 0 if shared else a])
                 mean[b, a] = m
                 width[b, a] = np.sqrt(max(q, 0.0))
         return
@@ -187,21 +188,74 @@ def _scores_blocks(pool: np.ndarray, index: np.ndarray, theta: np.ndarray, x: np
         for r in range(region):
             a = arm_of[r]
             if a >= 0:
-                m, q = _score_row(pool, b * region + r, theta, b, a, x[b, 0 if shared else a])
+                m, q = _score_row(pool, b * region + r, vec, b * region + r, 0, x[b, 0 if shared else a])
                 mean[b, a] = m
                 width[b, a] = np.sqrt(max(q, 0.0))
 
 
+def triangle(d: int) -> np.ndarray:
+    """``[4, D (D + 1) / 2]`` uint64 (unsigned: no negative-index check in the compiled loops): for entry ``t`` of a shadow (the pairs ``i <= j`` row by row),
+    the flat offsets ``i D + j`` and ``j D + i`` in a block and ``i``, ``j``."""
+    got = _TRIANGLES.get(d)
+    if got is None:
+        i, j = np.triu_indices(d)
+        got = _TRIANGLES[d] = np.ascontiguousarray(np.stack([i * d + j, j * d + i, i, j]).astype(np.uint64))
+    return got
+
+
+_TRIANGLES: dict[int, np.ndarray] = {}
+
+
+@numba.njit(cache=True, nogil=True, inline="always", fastmath=_FAST)
+def _shadow_one(flat: np.ndarray, row: int, shadow: np.ndarray, scale: np.ndarray, tri: np.ndarray,
+                tmp: np.ndarray) -> None:
+    """The shadow of block ``row`` of ``flat`` (the pool as ``[C, D²]``): for the pairs ``i <= j``
+    (:func:`triangle`), int16 ``s = trunc((P_ij + P_ji) / c)`` with ``c = 2 (1 + 2^-20) ‖P‖_F / 32767``
+    (the Frobenius norm bounds every entry and, unlike the largest entry, is a sum the compiler
+    vectorises); ``scale = c``, NaN (not screened) when an entry is not finite or ``‖P‖_F²`` is
+    outside [1e-280, 1e280]. ``tmp``: scratch ``[D (D + 1) / 2]`` (gathering the sums first, then
+    converting, measured twice as fast as one loop)."""
+    n_sq = flat.shape[1]
+    ss = 0.0
+    for t in range(n_sq):
+        ss += flat[row, t] * flat[row, t]
+    if not (1e-280 <= ss <= 1e280):  # also NaN and inf
+        scale[row] = np.nan
+        return
+    c = 2.0 * np.sqrt(ss) * (1.0 + 2.0**-20) / 32767.0
+    inv = 1.0 / c
+    for t in range(shadow.shape[1]):
+        tmp[t] = flat[row, tri[0, t]] + flat[row, tri[1, t]]
+    for t in range(shadow.shape[1]):
+        shadow[row, t] = np.int16(tmp[t] * inv)
+    scale[row] = c
+
+
 @numba.njit(cache=True, nogil=True, fastmath=_FAST)
-def _step_blocks(pool: np.ndarray, index: np.ndarray, rows: np.ndarray, moment: np.ndarray, theta: np.ndarray,
-                 slot: np.ndarray, x: np.ndarray, y: np.ndarray, freed: np.ndarray) -> None:
+def shadow_rows(pool: np.ndarray, index: np.ndarray, shadow: np.ndarray, scale: np.ndarray, tri: np.ndarray) -> None:
+    """:func:`_shadow_one` of every row ``index [B, M]`` shows."""
+    b_len, m_len = index.shape
+    flat = pool.reshape(pool.shape[0], pool.shape[1] * pool.shape[2])
+    tmp = np.empty(shadow.shape[1])
+    for b in range(b_len):
+        for m in range(m_len):
+            _shadow_one(flat, index[b, m], shadow, scale, tri, tmp)
+
+
+@numba.njit(cache=True, nogil=True, fastmath=_FAST)
+def _step_blocks(pool: np.ndarray, vec: np.ndarray, index: np.ndarray, rows: np.ndarray,
+                 slot: np.ndarray, x: np.ndarray, y: np.ndarray, freed: np.ndarray, shadow: np.ndarray,
+                 scale: np.ndarray, tri: np.ndarray) -> None:
     """:func:`_step_one` (weight 1) on persistent blocks, copy-on-write: run b's new block of slot
     ``a = slot[b]`` goes to the free row ``rows[b]`` of the pool (the old one is only read),
-    ``index[b, a]`` (the caller's copy) points to it and ``freed[b]`` gets the old row; ``moment``
-    and ``theta`` (the caller's copies) are stepped in place."""
-    b_len, _, d_len = theta.shape
+    ``index[b, a]`` (the caller's copy) points to it and ``freed[b]`` gets the old row; the row's
+    vectors ``vec [C, 2, D]`` (θ, b) and shadow are written there too."""
+    b_len = index.shape[0]
+    d_len = pool.shape[1]
     px = np.empty(d_len)
     w = 1.0
+    flat = pool.reshape(pool.shape[0], d_len * d_len)
+    tmp = np.empty(shadow.shape[1])
     for b in range(b_len):
         a = slot[b]
         src = index[b, a]
@@ -217,13 +271,14 @@ def _step_blocks(pool: np.ndarray, index: np.ndarray, rows: np.ndarray, moment: 
         c = w / (1.0 + w * q)
         err = y[b]
         for i in range(d_len):
-            err -= theta[b, a, i] * xv[i]
+            err -= vec[src, 0, i] * xv[i]
         for i in range(d_len):
             pi = c * px[i]
             for j in range(d_len):
                 pool[dst, i, j] = pool[src, i, j] - pi * px[j]
-            moment[b, a, i] += w * y[b] * xv[i]
-            theta[b, a, i] += pi * err
+            vec[dst, 1, i] = vec[src, 1, i] + w * y[b] * xv[i]
+            vec[dst, 0, i] = vec[src, 0, i] + pi * err
+        _shadow_one(flat, dst, shadow, scale, tri, tmp)
         index[b, a] = dst
         freed[b] = src
 
@@ -240,6 +295,15 @@ def gather_blocks(pool: np.ndarray, index: np.ndarray, out: np.ndarray) -> None:
             for i in range(d_len):
                 for j in range(d_len):
                     out[b, m, i, j] = pool[row, i, j]
+
+
+@numba.njit(cache=True, nogil=True)
+def gather_vectors(vec: np.ndarray, index: np.ndarray, out: np.ndarray) -> None:
+    """``out[b, m] = vec[index[b, m]]`` (``[B, M, 2, D]``)."""
+    b_len, m_len = index.shape
+    for b in range(b_len):
+        for m in range(m_len):
+            out[b, m] = vec[index[b, m]]
 
 
 def compact(x: np.ndarray) -> np.ndarray:
@@ -309,24 +373,25 @@ def _play_linucb(inverse: np.ndarray, moment: np.ndarray, theta: np.ndarray, x: 
             reward[b] += u
 
 
-def scores_blocks(blocks: Any, theta: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`scores` of a :class:`~regretlab.bandits.contextual._blocks.Blocks` inverse (no gather)."""
+def scores_blocks(blocks: Any, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`scores` of a :class:`~regretlab.bandits.contextual._blocks.Blocks` inverse and the θ
+    of its rows (no gather)."""
     b, k, _ = x.shape
     mean, width = np.empty((b, k)), np.empty((b, k))
-    _scores_blocks(blocks.store.pool, blocks.index, np.ascontiguousarray(theta), compact(x), k, mean, width)
+    _scores_blocks(blocks.store.pool, blocks.index, blocks.store.vec, compact(x), k, mean, width)
     return mean, width
 
 
-def sherman_morrison_blocks(blocks: Any, moment: np.ndarray, theta: np.ndarray, action: np.ndarray,
-                            x: np.ndarray, y: np.ndarray) -> tuple[Any, np.ndarray, np.ndarray]:
-    """:func:`sherman_morrison` (weight 1) on a persistent ``Blocks`` inverse: new ``(blocks, moment,
-    theta)``, copying only the index and the ``[B, M, D]`` vectors; the argument shows what it showed."""
+def sherman_morrison_blocks(blocks: Any, action: np.ndarray, x: np.ndarray, y: np.ndarray) -> Any:
+    """:func:`sherman_morrison` (weight 1) on a persistent ``Blocks`` inverse and its rows' θ and b:
+    the new ``Blocks``, copying only the index (each run's played slot gets a new row); the
+    argument shows what it showed."""
     store, index, rows = blocks.writable()
-    moment, theta = moment.copy(), theta.copy()
     freed = np.empty(action.size, dtype=np.int64)
-    _step_blocks(store.pool, index, rows, moment, theta, np.ascontiguousarray(action, dtype=np.int64),
-                 np.ascontiguousarray(x), np.ascontiguousarray(y, dtype=np.float64), freed)
-    return blocks.advanced(store, index, freed), moment, theta
+    _step_blocks(store.pool, store.vec, index, rows, np.ascontiguousarray(action, dtype=np.int64),
+                 np.ascontiguousarray(x), np.ascontiguousarray(y, dtype=np.float64), freed, store.shadow, store.scale,
+                 triangle(store.pool.shape[1]))
+    return blocks.advanced(store, index, freed)
 
 
 def sherman_morrison(inverse: np.ndarray, moment: np.ndarray, theta: np.ndarray, action: np.ndarray,
@@ -359,3 +424,118 @@ def sherman_morrison_reference(inverse: np.ndarray, moment: np.ndarray, theta: n
     err = y - np.einsum("bi,bi->b", theta[rows, action], x)
     theta[rows, action] += (c * err)[:, None] * px
     return inverse, moment, theta
+
+
+
+# -- LinUCB's arm choice, screened on the float32 shadows ------------------------------------------
+
+
+@numba.njit(cache=True, nogil=True)
+def _ucb_value(m: float, q: float, alpha: float) -> float:
+    """``m + alpha sqrt(max(q, 0))`` with plain IEEE operations (no fused multiply-add), as NumPy
+    computes ``mean + alpha * width``."""
+    return m + alpha * np.sqrt(max(q, 0.0))
+
+
+@numba.njit(cache=True, nogil=True, fastmath=_FAST)
+def _argmax_ucb_blocks(pool: np.ndarray, shadow: np.ndarray, scale: np.ndarray, index: np.ndarray, vec: np.ndarray,
+                       x: np.ndarray, alpha: float, tri: np.ndarray, out: np.ndarray) -> None:
+    """``out[b] = argmax_a θ_a·x_a + α sqrt(x_aᵀP_a x_a)`` (the first maximum, NaN counting as the
+    maximum, as ``np.argmax`` of :func:`scores_blocks`'s index) for disjoint blocks ``index [B, K]``.
+
+    Each arm's quadratic form is first bounded from its shadow (``P_ij + P_ji``, ``i <= j``, as int16
+    multiples ``s_ij`` of a scale ``c``, :func:`_shadow_one`): ``q̃ = c Σ_{i<=j} s_ij x_i x_j`` (the
+    diagonal's ``x_i²`` halved) is one contiguous dot product of ``D (D + 1) / 2`` terms, and the
+    exact ``xᵀPx`` (either summation order) lies within ``tol c (Σ|x_i|)²`` of it (each ``s_ij`` is
+    truncated by less than 1; the float32 dot product's error is at most ``n 2^-24`` of
+    ``32767 (Σ|x_i|)²``, ``n = D (D + 1) / 2``; ``tol`` doubles it), so the index lies in
+    ``[lo_a, hi_a]`` (widened by ``1e-12`` of
+    ``Σ|θ_i x_i| + α w`` for the mean's and square root's rounding). An arm with ``hi_a`` below
+    ``L = max lo`` is not the argmax (its exact index is below the arm attaining ``L``); when one
+    arm is left it is the argmax, otherwise the arms left are scored exactly as
+    :func:`_scores_blocks` scores them (:func:`_score_row`) and the first maximum wins."""
+    b_len, k_len = index.shape
+    d_len = pool.shape[1]
+    n_tri = shadow.shape[1]
+    shared = x.shape[1] == 1
+    lo = np.empty(k_len)
+    hi = np.empty(k_len)
+    w = np.empty(n_tri, dtype=np.float32)  # x_i x_j (halved when i = j) in the shadow's order: one dot product
+    # float32 sums of n terms err by at most n 2^-24 of Σ|s_t w_t| <= 32767 (Σ|x_i|)² (s_t: integers, exact);
+    # twice that, the truncation (< 1 per s_t) and w's rounding: the tolerance in units of c (Σ|x_i|)²
+    tol = 1.0 + 2.0**-10 + 2.0 * (n_tri + 2) * 2.0**-24 * 32767.0
+    xd = np.empty(d_len)
+    diag = np.empty(d_len, dtype=np.int64)  # the shadow entry of (i, i)
+    off = 0
+    for i in range(d_len):
+        diag[i] = off
+        off += d_len - i
+    for b in range(b_len):
+        finite = True
+        top = -np.inf
+        x1 = 0.0
+        for a in range(k_len):
+            xv = x[b, 0 if shared else a]
+            if a == 0 or not shared:
+                x1 = 0.0
+                for i in range(d_len):
+                    x1 += abs(xv[i])
+                for i in range(d_len):
+                    xd[i] = xv[i]
+                for t in range(n_tri):
+                    w[t] = np.float32(xd[tri[2, t]] * xd[tri[3, t]])
+                for i in range(d_len):  # the diagonal's entries hold 2 P_ii
+                    w[diag[i]] *= np.float32(0.5)
+                if not (1e-15 < x1 < 1e15):  # float32 products could underflow or overflow: no screen
+                    finite = False
+            row = index[b, a]
+            m = 0.0
+            ma = 0.0
+            for i in range(d_len):
+                v = vec[row, 0, i] * xv[i]
+                m += v
+                ma += abs(v)
+            c = scale[row]
+            q32 = np.float32(0.0)
+            for t in range(n_tri):
+                q32 += np.float32(shadow[row, t]) * w[t]
+            q = np.float64(q32) * c
+            delta = tol * c * x1 * x1
+            wl = np.sqrt(max(q - delta, 0.0))
+            wh = np.sqrt(max(q + delta, 0.0))
+            slack = 1e-12 * (ma + alpha * wh) + 1e-300
+            lo[a] = m + alpha * wl - slack
+            hi[a] = m + alpha * wh + slack
+            if not (np.isfinite(lo[a]) and np.isfinite(hi[a])):
+                finite = False
+            if lo[a] > top:
+                top = lo[a]
+        n_left = 0
+        only = 0
+        if finite:
+            for a in range(k_len):
+                if hi[a] >= top:
+                    n_left += 1
+                    only = a
+        if finite and n_left == 1:
+            out[b] = only
+            continue
+        best = -1
+        best_value = 0.0
+        for a in range(k_len):  # exact scores of the arms left (all of them when a bound is not finite)
+            if finite and hi[a] < top:
+                continue
+            mm, qq = _score_row(pool, index[b, a], vec, index[b, a], 0, x[b, 0 if shared else a])
+            value = _ucb_value(mm, qq, alpha)
+            if best < 0 or value > best_value or (value != value and best_value == best_value):
+                best, best_value = a, value
+        out[b] = best
+
+
+def argmax_ucb_blocks(blocks: Any, x: np.ndarray, alpha: float) -> np.ndarray:
+    """``[B]`` LinUCB's arm of a disjoint :class:`~regretlab.bandits.contextual._blocks.Blocks`
+    inverse: ``np.argmax(mean + alpha * width)`` of :func:`scores_blocks`, screened on the shadows."""
+    out = np.empty(x.shape[0], dtype=np.int64)
+    _argmax_ucb_blocks(blocks.store.pool, blocks.store.shadow, blocks.store.scale, blocks.index, blocks.store.vec,
+                       compact(x), float(alpha), triangle(blocks.store.pool.shape[1]), out)
+    return out

@@ -17,6 +17,12 @@ shows is ever written:
 
 What a state shows therefore never changes, whatever is done with other states (the persistent
 array of Baker's "shallow binding", 1978, as :mod:`regretlab.bandits._windows` for sliding windows).
+
+Each pool row also has a *shadow*: the block's ``P_ij + P_ji`` (``i <= j``) as int16 multiples of
+a scale, a function of the block alone (written with it). LinUCB's arm choice screens the arms
+on the shadows (an eighth of the bytes of the blocks)
+with a rigorous error bound and reads the exact blocks only of arms the bound cannot separate
+(:func:`~regretlab.bandits.contextual._base.argmax_ucb_blocks`).
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ import weakref
 
 import numpy as np
 
-__all__ = ["Blocks", "blocks_empty", "blocks_from"]
+__all__ = ["Blocks", "Rows", "blocks_empty", "blocks_from", "fill_shadow"]
 
 
 class _Store:
@@ -35,10 +41,12 @@ class _Store:
     updates (slot ``n mod G`` refilled by update ``n``), the newest generation and its view, and
     weak references to the views of older generations (oldest first)."""
 
-    __slots__ = ("pool", "free", "gen", "owner", "alive")
+    __slots__ = ("pool", "free", "gen", "owner", "alive", "shadow", "scale", "vec")
 
-    def __init__(self, pool: np.ndarray, free: np.ndarray) -> None:
-        self.pool, self.free = pool, free
+    def __init__(self, pool: np.ndarray, free: np.ndarray, shadow: np.ndarray, scale: np.ndarray,
+                 vec: np.ndarray) -> None:
+        self.pool, self.free, self.vec = pool, free, vec  # vec [C, 2, D]: each row's θ and b (Rows)
+        self.shadow, self.scale = shadow, scale  # [C, D (D + 1) / 2] int16, [C] float64 (_base._shadow_one)
         self.gen = 0
         self.owner: weakref.ref | None = None  # weak: no store <-> view cycle, a dropped state frees its pool at once
         self.alive: collections.deque[tuple[int, weakref.ref]] = collections.deque()
@@ -98,8 +106,17 @@ class Blocks:
         b, m, d, _ = self.shape
         return f"Blocks(batch={b}, slots={m}, dim={d}, pool={self.store.pool.shape[0]} rows)"
 
+    def vectors(self) -> np.ndarray:
+        """The ``[B, M, 2, D]`` vectors of the rows (θ, b; a fresh array)."""
+        from regretlab.bandits.contextual._base import gather_vectors
+
+        b, m = self.index.shape
+        out = np.empty((b, m) + self.store.vec.shape[1:])
+        gather_vectors(self.store.vec, self.index, out)
+        return out
+
     def __reduce__(self):  # noqa: ANN204 - pickle / deepcopy: the values, on a fresh pool
-        return blocks_from, (self.array(), self.store.free.shape[0])
+        return blocks_from, (self.array(), self.store.free.shape[0], self.vectors())
 
     # -- updating --
     def writable(self) -> tuple[_Store, np.ndarray, np.ndarray]:
@@ -109,7 +126,7 @@ class Blocks:
         branch); ``index`` a writable copy of this state's rows in that store."""
         store, index = self.store, self.index
         if store.owner is None or store.owner() is not self:
-            fresh = blocks_from(self.array(), store.free.shape[0])
+            fresh = blocks_from(self.array(), store.free.shape[0], self.vectors())
             store, index = fresh.store, fresh.index
         nxt = store.gen + 1
         slack = store.free.shape[0]
@@ -134,7 +151,7 @@ class Blocks:
 
     def _detach(self) -> None:
         """Give this (old, still alive) state a private copy of its blocks: what it shows is unchanged."""
-        mine = blocks_from(self.array(), self.store.free.shape[0])
+        mine = blocks_from(self.array(), self.store.free.shape[0], self.vectors())
         self.store, self.index, self.gen = mine.store, mine.index, mine.gen
         self.store.owner = weakref.ref(self)
 
@@ -142,45 +159,104 @@ class Blocks:
 _SPARE: list[np.ndarray] = []  # pools made here, reused once no store refers to them
 
 
-def _pool_array(shape: tuple[int, ...]) -> np.ndarray:
-    """An uninitialised float64 array of ``shape``: a pool made earlier that nothing refers to any
+def _pool_array(shape: tuple[int, ...], dtype: type = np.float64) -> np.ndarray:
+    """An uninitialised array of ``shape``: a pool made earlier that nothing refers to any
     more (only this cache holds it: nobody can see it change), else a new one. A pool of more than
     32 MiB is mapped afresh by the C allocator each time, and touching its pages measured costlier
     than LinUCB's arithmetic on them."""
-    for i, arr in enumerate(_SPARE):
-        if arr.shape == shape and sys.getrefcount(arr) == 3:  # _SPARE, `arr`, getrefcount's argument
+    for arr in _SPARE:
+        if arr.shape == shape and arr.dtype == dtype and sys.getrefcount(arr) == 3:  # _SPARE, `arr`, getrefcount's
             return arr
-    arr = np.empty(shape)
+    arr = np.empty(shape, dtype=dtype)
     _SPARE.append(arr)
-    if len(_SPARE) > 4:  # keep the newest few; a dropped one is freed once no store uses it
+    if len(_SPARE) > 16:  # keep the newest few; a dropped one is freed once no state uses it
         del _SPARE[0]
     return arr
 
 
-def blocks_from(values: np.ndarray, slack: int) -> Blocks:
-    """A :class:`Blocks` of ``values [B, M, D, D]`` on a fresh pool of ``B (M + slack)`` rows (the
-    extra ``B slack`` rows fill the free ring, so ``slack`` older states share the pool).
+def blocks_from(values: np.ndarray, slack: int, vectors: np.ndarray | None = None) -> Blocks:
+    """A :class:`Blocks` of ``values [B, M, D, D]`` (and the rows' vectors ``[B, M, 2, D]``, zeros
+    by default) on a fresh pool of ``B (M + slack)`` rows (the extra ``B slack`` rows fill the free
+    ring, so ``slack`` older states share the pool).
 
     Run ``b`` owns the ``M + slack`` rows from ``b (M + slack)`` on, and an update frees and takes
     rows of the same run only, so a run's blocks stay in one stretch of memory: the compiled scores
     read them in memory order (blocks scattered over the pool measured 3.5x slower to stream)."""
-    view, runs = blocks_empty(*values.shape[:3], slack)
+    view, runs, vecs = blocks_empty(*values.shape[:3], slack)
     runs[:, : values.shape[1]] = values
+    vecs[:, : values.shape[1]] = 0.0 if vectors is None else vectors
+    fill_shadow(view)
     return view
 
 
-def blocks_empty(batch: int, slots: int, dim: int, slack: int) -> tuple[Blocks, np.ndarray]:
-    """``(blocks, runs)``: a :class:`Blocks` on a fresh pool (the layout of :func:`blocks_from`)
+def fill_shadow(view: Blocks) -> None:
+    """Write the shadows of the rows ``view`` shows (after their blocks were written in place)."""
+    from regretlab.bandits.contextual._base import shadow_rows, triangle
+
+    shadow_rows(view.store.pool, view.index, view.store.shadow, view.store.scale, triangle(view.store.pool.shape[1]))
+
+
+def blocks_empty(batch: int, slots: int, dim: int, slack: int) -> tuple[Blocks, np.ndarray, np.ndarray]:
+    """``(blocks, runs, vecs)``: a :class:`Blocks` on a fresh pool (the layout of :func:`blocks_from`)
     whose values are still to be written, and the pool as a C-contiguous ``[B, M + slack, D, D]``
-    array: slot ``m < M`` of run ``b`` is the block ``blocks`` shows for ``(b, m)``. The caller
-    fills ``runs[:, :M]`` in place before anyone reads the blocks (one allocation)."""
+    array (``vecs``: the rows' vectors ``[B, M + slack, 2, D]``): slot ``m < M`` of run ``b`` is
+    the block ``blocks`` shows for ``(b, m)``. The caller fills ``runs[:, :M]`` and ``vecs[:, :M]``
+    in place, then :func:`fill_shadow`, before anyone reads the blocks (one allocation)."""
     b, m, d = batch, slots, dim
     slack = max(int(slack), 1)
     region = m + slack  # run b owns rows [b region, (b + 1) region): its blocks stay close together
     runs = _pool_array((b, region, d, d))
     base = np.arange(b, dtype=np.int64)[:, None] * region
     free = np.ascontiguousarray((base + m + np.arange(slack, dtype=np.int64)).T)  # [G, B], run b's own rows
-    store = _Store(runs.reshape(b * region, d, d), free)
+    shadow = _pool_array((b * region, d * (d + 1) // 2), np.int16)
+    scale = _pool_array((b * region,), np.float64)
+    vecs = _pool_array((b, region, 2, d))
+    store = _Store(runs.reshape(b * region, d, d), free, shadow, scale, vecs.reshape(b * region, 2, d))
     view = Blocks(store, base + np.arange(m, dtype=np.int64), 0)
     store.owner = weakref.ref(view)
-    return view, runs
+    return view, runs, vecs
+
+
+class Rows:
+    """A persistent ``[B, M, D]`` array: vector ``which`` (0: θ, 1: b) of the rows a
+    :class:`Blocks` shows (read through it, so a detached state's rows are followed). Reads like a
+    read-only array (``np.asarray``, indexing, ``shape``, ``copy()``)."""
+
+    __slots__ = ("blocks", "which")
+    __hash__ = None  # type: ignore[assignment]
+    ndim = 3
+    dtype = np.dtype(np.float64)
+
+    def __init__(self, blocks: Blocks, which: int) -> None:
+        self.blocks, self.which = blocks, which
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        b, m = self.blocks.index.shape
+        return (b, m, self.blocks.store.vec.shape[2])
+
+    def __len__(self) -> int:
+        return self.blocks.index.shape[0]
+
+    def array(self) -> np.ndarray:
+        """The ``[B, M, D]`` values (a fresh array)."""
+        return np.ascontiguousarray(self.blocks.vectors()[:, :, self.which])
+
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:  # noqa: ANN001
+        out = self.array()
+        return out if dtype is None else out.astype(dtype, copy=False)
+
+    def __getitem__(self, key) -> np.ndarray:  # noqa: ANN001
+        return self.array()[key]
+
+    def copy(self) -> np.ndarray:
+        return self.array()
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Rows):
+            return NotImplemented
+        return bool(self.shape == other.shape and np.array_equal(self.array(), other.array()))
+
+    def __repr__(self) -> str:
+        b, m, d = self.shape
+        return f"Rows({'theta' if self.which == 0 else 'moment'}, batch={b}, slots={m}, dim={d})"

@@ -26,6 +26,7 @@ from regretlab.bandits._common import (
 from regretlab.bandits._common import uniform as per_run_uniform
 from regretlab.bandits.contextual._base import (
     _play_linucb,
+    argmax_ucb_blocks,
     check_dim,
     chosen_features,
     compact,
@@ -36,7 +37,7 @@ from regretlab.bandits.contextual._base import (
     scores_blocks,
     sherman_morrison_blocks,
 )
-from regretlab.bandits.contextual._blocks import Blocks, blocks_empty, blocks_from
+from regretlab.bandits.contextual._blocks import Blocks, Rows, blocks_empty, blocks_from, fill_shadow
 from regretlab.bandits.contextual._base import (
     reward_range as _range,
 )
@@ -54,9 +55,9 @@ class LinearState(NamedTuple):
     t: np.ndarray  # [B] rounds each run has played
     key: np.ndarray  # [B] uint64 learner keys
     inverse: Blocks  # [B, M, D, D] P_a = (λI + Σ x xᵀ)⁻¹ (M = K arms, or 1 when pooled), read-only:
-    # persistent blocks that successive states share (an update writes only the played arm's block)
-    moment: np.ndarray  # [B, M, D] b_a = Σ y x
-    theta: np.ndarray  # [B, M, D] θ_a = P_a b_a
+    # persistent blocks that successive states share (an update writes only the played arm's row)
+    moment: Rows  # [B, M, D] b_a = Σ y x (read-only, the rows of `inverse`)
+    theta: Rows  # [B, M, D] θ_a = P_a b_a (read-only, the rows of `inverse`)
 
 
 def _slack(slots: int) -> int:
@@ -86,7 +87,7 @@ class _Linear:
         key = init_keys(keys)
         b, d, m = key.size, self.dim, 1 if self.pooled else k
         inverse = blocks_from(np.broadcast_to(np.eye(d) / self.lam, (b, m, d, d)), _slack(m))
-        return LinearState(round_counter(b), key, inverse, np.zeros((b, m, d)), np.zeros((b, m, d)))
+        return LinearState(round_counter(b), key, inverse, Rows(inverse, 1), Rows(inverse, 0))
 
     def _context(self, state: LinearState, context: Any, k: int) -> np.ndarray:
         x = features(context, state.t.size, k, self.dim)
@@ -98,7 +99,7 @@ class _Linear:
 
     def _scores(self, state: LinearState, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``(θ_a·x_a, sqrt(x_aᵀP_a x_a))`` ``[B, K]``."""
-        return scores_blocks(state.inverse, state.theta, x)  # a pooled state's one slot scores every arm
+        return scores_blocks(state.inverse, x)  # a pooled state's one slot scores every arm
 
     def _num_arms(self, state: LinearState, context: Any) -> int:
         if not self.pooled:
@@ -121,8 +122,8 @@ class _Linear:
         a, y, _ = normalised_reward(feedback, b, k, self.reward_range)
         x = chosen_features(self._context(state, feedback.context, k), a)
         slot = np.zeros(b, dtype=np.int64) if self.pooled else a
-        inverse, moment, theta = sherman_morrison_blocks(state.inverse, state.moment, state.theta, slot, x, y)
-        return LinearState(state.t + 1, state.key, inverse, moment, theta)
+        inverse = sherman_morrison_blocks(state.inverse, slot, x, y)
+        return LinearState(state.t + 1, state.key, inverse, Rows(inverse, 1), Rows(inverse, 0))
 
     def __repr__(self) -> str:
         return learner_repr(self, self.name)
@@ -145,8 +146,15 @@ class LinUCB(_Linear):
         return mean + self.alpha * width
 
     def strategy(self, state: LinearState, context: Any = None) -> np.ndarray:
-        ucb = self.index(state, context)
-        return one_hot(np.argmax(ucb, axis=1), ucb.shape[1])
+        """One-hot of ``argmax`` :meth:`index` (the first maximum). Disjoint arms: screened on the
+        blocks' float32 shadows, the exact scores computed only for arms the screen cannot separate
+        (the same arm as ``np.argmax(index)``; :func:`~regretlab.bandits.contextual._base.argmax_ucb_blocks`)."""
+        k = self._num_arms(state, context)
+        if self.pooled:
+            ucb = self.index(state, context)
+            return one_hot(np.argmax(ucb, axis=1), k)
+        x = self._context(state, context, k)
+        return one_hot(argmax_ucb_blocks(state.inverse, x, self.alpha), k)
 
     def play(self, state: LinearState, contexts: Any, utilities: Any, history: bool = False) -> StreamPlay:
         """Play a recorded stream's rounds in one compiled call, with the numbers of the pure path.
@@ -187,14 +195,17 @@ class LinUCB(_Linear):
             raise ValueError(f"contexts must be {want}, got {list(x.shape)}")
         # the result's pool, filled with the state's blocks and played in place (one allocation)
         b_, m_ = state.inverse.index.shape
-        blocks, runs = blocks_empty(b_, m_, d, _slack(m_))
+        blocks, runs, vecs = blocks_empty(b_, m_, d, _slack(m_))
         gather_blocks(state.inverse.store.pool, state.inverse.index, runs[:, :m_])
-        moment, theta = state.moment.copy(), state.theta.copy()
+        vectors = state.inverse.vectors()
+        theta, moment = np.ascontiguousarray(vectors[:, :, 0]), np.ascontiguousarray(vectors[:, :, 1])
         actions = np.empty((t_len, b), dtype=np.int64)
         reward = np.zeros(b)
         _play_linucb(runs, moment, theta, x, np.ascontiguousarray(u), self.alpha, lo, hi, actions, reward,
                      self.pooled)
-        new = LinearState(state.t + t_len, state.key, blocks, moment, theta)
+        vecs[:, :m_, 0], vecs[:, :m_, 1] = theta, moment
+        fill_shadow(blocks)
+        new = LinearState(state.t + t_len, state.key, blocks, Rows(blocks, 1), Rows(blocks, 0))
         return StreamPlay(new, reward, actions if history else None)
 
 
@@ -313,16 +324,17 @@ def lin_ts(dim: int, v: float = 0.5, lam: float = 1.0, pooled: bool = False,
 
 
 class HybridState(NamedTuple):
-    """State of hybrid LinUCB (shared coefficients β and per-arm θ_a; ``z_a = x_a``)."""
+    """State of hybrid LinUCB (shared coefficients β on ``z``, per-arm θ_a on ``x``; ``k`` and ``d``
+    their dimensions: ``k = d = D`` when ``z = x``)."""
 
     t: np.ndarray  # [B] rounds played
     key: np.ndarray  # [B] uint64 learner keys
-    shared: np.ndarray  # [B, D, D] A_0
-    shared_inverse: np.ndarray  # [B, D, D] A_0⁻¹
-    shared_moment: np.ndarray  # [B, D] b_0
-    inverse: np.ndarray  # [B, K, D, D] A_a⁻¹
-    cross: np.ndarray  # [B, K, D, D] B_a = Σ x zᵀ
-    moment: np.ndarray  # [B, K, D] b_a
+    shared: np.ndarray  # [B, k, k] A_0
+    shared_inverse: np.ndarray  # [B, k, k] A_0⁻¹
+    shared_moment: np.ndarray  # [B, k] b_0
+    inverse: np.ndarray  # [B, K, d, d] A_a⁻¹
+    cross: np.ndarray  # [B, K, d, k] B_a = Σ x zᵀ
+    moment: np.ndarray  # [B, K, d] b_a
 
 
 class HybridLinUCB:
@@ -333,36 +345,54 @@ class HybridLinUCB:
     name = "linucb_hybrid"
 
     def __init__(self, dim: int, alpha: float = 1.0, lam: float = 1.0,
-                 reward_range: tuple[float, float] = (0.0, 1.0)):
+                 reward_range: tuple[float, float] = (0.0, 1.0), shared_dim: int | None = None):
         self.dim = check_dim(dim)
         self.alpha = check_positive("alpha", alpha, allow_zero=True)
         self.lam = check_positive("lam", lam)
         self.reward_range = _range(reward_range)
+        if shared_dim is not None and (isinstance(shared_dim, bool) or not isinstance(shared_dim, (int, np.integer))
+                                       or not 1 <= shared_dim < self.dim):
+            raise ValueError(f"shared_dim must be None (z = x) or the number k of shared features, an integer "
+                             f"with 1 <= k < dim = {self.dim} (each arm's row is [z (k), x (dim - k)]), "
+                             f"got {shared_dim!r}")
+        self.shared_dim = None if shared_dim is None else int(shared_dim)
+
+    def _dims(self) -> tuple[int, int]:
+        """``(k, d)``: the dimensions of ``z`` (shared coefficients) and ``x`` (per-arm)."""
+        if self.shared_dim is None:
+            return self.dim, self.dim
+        return self.shared_dim, self.dim - self.shared_dim
+
+    def _split(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(z, x)`` of feature rows ``[..., D]`` (both the whole row when ``z = x``)."""
+        if self.shared_dim is None:
+            return rows, rows
+        return rows[..., :self.shared_dim], rows[..., self.shared_dim:]
 
     def init(self, keys: Any, num_actions: int) -> HybridState:
         from regretlab.core.errors import check_int
 
         k = check_int("num_actions", num_actions)
         key = init_keys(keys)
-        b, d = key.size, self.dim
-        eye = np.eye(d)
-        return HybridState(round_counter(b), key, np.broadcast_to(self.lam * eye, (b, d, d)).copy(),
-                           np.broadcast_to(eye / self.lam, (b, d, d)).copy(), np.zeros((b, d)),
-                           np.broadcast_to(eye / self.lam, (b, k, d, d)).copy(), np.zeros((b, k, d, d)),
+        b, (ks, d) = key.size, self._dims()
+        eye_s, eye = np.eye(ks), np.eye(d)
+        return HybridState(round_counter(b), key, np.broadcast_to(self.lam * eye_s, (b, ks, ks)).copy(),
+                           np.broadcast_to(eye_s / self.lam, (b, ks, ks)).copy(), np.zeros((b, ks)),
+                           np.broadcast_to(eye / self.lam, (b, k, d, d)).copy(), np.zeros((b, k, d, ks)),
                            np.zeros((b, k, d)))
 
     def index(self, state: HybridState, context: Any) -> np.ndarray:
         """``[B, K]``: ``zᵀβ̂ + xᵀθ̂_a + α √s_a`` with ``s_a = (z − B_aᵀA_a⁻¹x)ᵀA_0⁻¹(z − B_aᵀA_a⁻¹x) + xᵀA_a⁻¹x``."""
         b, k = state.moment.shape[:2]
-        x = features(context, b, k, self.dim)
+        z, x = self._split(features(context, b, k, self.dim))
         beta = np.einsum("bij,bj->bi", state.shared_inverse, state.shared_moment)
         resid = state.moment - np.einsum("bkij,bj->bki", state.cross, beta)
         theta = np.einsum("bkij,bkj->bki", state.inverse, resid)
         u = np.einsum("bkij,bkj->bki", state.inverse, x)  # A_a⁻¹ x
         v = np.einsum("bkij,bki->bkj", state.cross, u)  # B_aᵀ A_a⁻¹ x
-        w = x - v  # z − B_aᵀA_a⁻¹x with z = x
+        w = z - v  # z − B_aᵀA_a⁻¹x
         s = np.einsum("bki,bij,bkj->bk", w, state.shared_inverse, w) + np.einsum("bki,bki->bk", x, u)
-        return (np.einsum("bki,bi->bk", x, beta) + np.einsum("bki,bki->bk", x, theta)
+        return (np.einsum("bki,bi->bk", z, beta) + np.einsum("bki,bki->bk", x, theta)
                 + self.alpha * np.sqrt(np.maximum(s, 0.0)))
 
     def strategy(self, state: HybridState, context: Any = None) -> np.ndarray:
@@ -376,8 +406,7 @@ class HybridLinUCB:
             raise TypeError("feedback must be Bandit(action=[B], reward=[B], prob=[B], context=features) "
                             f"for a contextual bandit learner, got {type(feedback).__name__}")
         a, y, _ = normalised_reward(feedback, b, k, self.reward_range)
-        x = chosen_features(features(feedback.context, b, k, self.dim), a)
-        z = x
+        z, x = self._split(chosen_features(features(feedback.context, b, k, self.dim), a))
         rows = np.arange(b)
         ainv, bm, ba = state.inverse[rows, a], state.cross[rows, a], state.moment[rows, a]
         btab = np.einsum("bji,bjk->bik", bm, np.einsum("bij,bjk->bik", ainv, bm))  # B_aᵀA_a⁻¹B_a
@@ -403,23 +432,30 @@ class HybridLinUCB:
 
 
 @register("linucb_hybrid", family="contextual", tunes=("reward_range",),
-          test_params=[{"dim": 3}, {"dim": 2, "alpha": 0.5, "lam": 2.0, "reward_range": (-1e6, 1e6)}])
+          test_params=[{"dim": 3}, {"dim": 2, "alpha": 0.5, "lam": 2.0, "reward_range": (-1e6, 1e6)},
+                       {"dim": 4, "shared_dim": 2}])
 def linucb_hybrid(dim: int, alpha: float = 1.0, lam: float = 1.0,
-                  reward_range: tuple[float, float] = (0.0, 1.0)) -> HybridLinUCB:
+                  reward_range: tuple[float, float] = (0.0, 1.0), shared_dim: int | None = None) -> HybridLinUCB:
     r"""LinUCB with hybrid linear models (Li et al. 2010, Algorithm 2): ``E[r] = z_aᵀβ + x_aᵀθ_a``.
 
-    The shared coefficients β learn what all arms have in common (here ``z_a = x_a``, the arm's
-    features), the per-arm ``θ_a`` what is particular to each. With ``A_0 = λI + Σ(zzᵀ − ...)``
+    The shared coefficients β learn what all arms have in common, the per-arm ``θ_a`` what is
+    particular to each. By default ``z_a = x_a`` (the arm's features); with ``shared_dim = k``
+    each arm's feature row of width ``D`` is ``[z_a (k), x_a (D − k)]``: the first ``k`` entries
+    are the shared features ``z_{t,a}`` (β of dimension ``k``), the last ``D − k`` the arm-specific
+    ``x_{t,a}`` (θ_a of dimension ``D − k``), as in the paper's news-article model (user ⊗ article
+    features in ``z``, user features in ``x``). With ``A_0 = λI + Σ(zzᵀ − ...)``
     and ``B_a = Σ x zᵀ`` as in the paper, ``β̂ = A_0⁻¹b_0``, ``θ̂_a = A_a⁻¹(b_a − B_aβ̂)`` and
 
     .. math:: A_t = \arg\max_a z^\top\hat\beta + x^\top\hat\theta_a + \alpha\sqrt{s_a},\quad
         s_a = (z - B_a^\top A_a^{-1}x)^\top A_0^{-1}(z - B_a^\top A_a^{-1}x) + x^\top A_a^{-1}x.
 
     ``A_a⁻¹`` by Sherman–Morrison; ``A_0`` (a rank-three change per pull) is inverted per round
-    (``O(D³)``).
+    (``O(k³)``).
 
     Args:
-        dim: ``D``; alpha: bonus width; lam: ridge λ > 0; reward_range: ``(lo, hi)``.
+        dim: ``D``, the width of each arm's feature row (contexts ``[B, D]`` shared or ``[B, K, D]``);
+            alpha: bonus width; lam: ridge λ > 0; reward_range: ``(lo, hi)``.
+        shared_dim: ``k`` with ``1 <= k < D``: the row is ``[z (k), x (D − k)]``; ``None``: ``z = x``.
 
     Returns:
         A :class:`HybridLinUCB`.
@@ -435,4 +471,4 @@ def linucb_hybrid(dim: int, alpha: float = 1.0, lam: float = 1.0,
     Regret: as disjoint LinUCB (the hybrid model is a linear model in ``(β, θ_1..θ_K)``).
     Li, Chu, Langford & Schapire, WWW 2010, §3.2.
     """
-    return HybridLinUCB(dim, alpha=alpha, lam=lam, reward_range=reward_range)
+    return HybridLinUCB(dim, alpha=alpha, lam=lam, reward_range=reward_range, shared_dim=shared_dim)
