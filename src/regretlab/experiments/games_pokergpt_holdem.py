@@ -36,7 +36,9 @@ class Config:
         hidden, layers: the LM's width and depth.  epochs: SFT epochs.
         rlhf_loss: ``dpo``, ``inpo`` or ``ipo``.  rlhf_lr: its learning rate.
         preference: ``outcome`` (won-hand action vs another, lost-hand action vs fold) or
-            ``simulated`` (two actions ranked by rollouts).  rollouts: rollouts per simulated value.
+            ``simulated`` (the action taken and a random other one, ranked by rollouts) or
+            ``focused`` (the action taken and the SFT model's answer where they differ, ranked by
+            rollouts).  rollouts: rollouts per simulated value.
         max_pairs: at most this many simulated pairs (0: all).  rlhf_epochs: RLHF passes over the pairs.
         teacher: the bot that plays the ``bots`` stage.  opponents: comma-separated opponent bots.
         arena_deals: duplicate deals per (stage, opponent) match.
@@ -85,8 +87,8 @@ class Config:
                 raise ValueError(f"{label(f, f)} must name bots among {', '.join(BOTS)}, got {getattr(self, f)!r}")
         if self.rlhf_loss not in ("dpo", "inpo", "ipo"):
             raise ValueError(f"{label('rlhf_loss', 'rlhf_loss')} must be dpo, inpo or ipo, got {self.rlhf_loss!r}")
-        if self.preference not in ("outcome", "simulated"):
-            raise ValueError(f"{label('preference', 'preference')} must be outcome or simulated, "
+        if self.preference not in ("outcome", "simulated", "focused"):
+            raise ValueError(f"{label('preference', 'preference')} must be outcome, simulated or focused, "
                              f"got {self.preference!r}")
         for f in ("max_pairs", "rlhf_epochs"):
             v = getattr(self, f)
