@@ -57,20 +57,20 @@ class Config:
     limit: str = "no"
     stack: int = 100
     bots: str = "tag,lag,random,calling_station,tag,lag"
-    deals: int = 200
+    deals: int = 100
     percentile: float = 50.0
     hidden: int = 48
     layers: int = 2
     epochs: int = 4
     rlhf_loss: str = "dpo"
     rlhf_lr: float = 1e-3
-    preference: str = "simulated"
+    preference: str = "focused"
     rollouts: int = 4
     max_pairs: int = 600
     rlhf_epochs: int = 2
     teacher: str = "tag"
     opponents: str = "random,calling_station"
-    arena_deals: int = 200
+    arena_deals: int = 400
     features: bool = True
     free_text: bool = False
 
@@ -179,8 +179,8 @@ def summarize(rows: Any) -> list[Any]:
                       ("players kept (win-rate filter)", str(c["kept_players"][0])),
                       ("SFT training tokens/s", Estimate(float(c["sft_tokens_per_second"][0])))]
     deals = int(c["deals"][0])
-    # the stored 6-max run (docs/poker.md, docs/figures/games_pokergpt_full.png) has 100 deals per match
-    small = None if deals >= 100 else (f"this run has {deals} duplicate deals per match; the stored 100-deal "
+    # the stored 6-max run (docs/poker.md, docs/figures/games_pokergpt_full.png) has 400 deals per match
+    small = None if deals >= 100 else (f"this run has {deals} duplicate deals per match; the stored 400-deal "
                                        "6-max run (docs/poker.md) decides it")
     full = "docs/figures/games_pokergpt_full.png"
     at = {(s, o): i for i, (s, o) in enumerate(zip(c["stage"], c["opponent"]))}
