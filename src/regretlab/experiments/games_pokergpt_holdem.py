@@ -199,6 +199,19 @@ def summarize(rows: Any) -> list[Any]:
             out.append(Verdict(f"SFT+RLHF beats {o}: lower end of the 95% interval of mbb/hand above 0", lo,
                                (0.0, None), holds=lo > 0, quantity="CI low", demo_size=small if lo <= 0 else None,
                                full_size=full))
+            m, t = float(c["mbb_per_hand"][i]), at.get(("bots", o))
+            if t is not None:  # "comes within the interval of the bots it learned from", read one-sided
+                tlo = float(c["ci_low"][t])
+                out.append(Verdict(f"SFT+RLHF vs {o} reaches the teacher bot: mean at or above the lower end of "
+                                   "the teacher's 95% interval", m, (tlo, None), holds=m >= tlo,
+                                   quantity="mbb/hand", demo_size=small if m < tlo else None, full_size=full))
+            j = at.get(("sft", o))
+            if j is not None:
+                se = float(np.hypot(*[(float(c["ci_high"][k]) - float(c["ci_low"][k])) / 2 / 1.96 for k in (i, j)]))
+                z = abs(m - float(c["mbb_per_hand"][j])) / se if se > 0 and np.isfinite(se) else 0.0
+                out.append(Verdict(f"RLHF changes the win rate vs {o} measurably: |SFT+RLHF - SFT| over its "
+                                   "standard error", z, (1.96, None), holds=z >= 1.96, quantity="z",
+                                   demo_size=small if z < 1.96 else None, full_size=full))
             ill = float(c["illegal_rate"][i])
             out.append(Verdict(f"SFT+RLHF vs {o}: illegal or unreadable answers below 1%", ill, (None, 0.01),
                                quantity="rate", demo_size=small if ill > 0.01 else None, full_size=full))
