@@ -129,3 +129,30 @@ def test_scored_answer_is_the_most_likely_legal_action(lm):
         assert ans == menu[int(np.argmax(sc))] and parse_action(ans, o) in o.legal
         kind = LMAgent(model, tok, decode="kind").act([o])[0]
         assert kind in menu
+
+
+def test_share_is_the_ratio_the_threshold_bots_decide_on():
+    from regretlab.poker.bots import tag
+    from regretlab.poker.env import _Table
+    from regretlab.poker.prompts import share
+
+    for hand in range(6):  # pre-flop the strength is the stored table's, so the bot's r is exact
+        o = _Table(TableConfig(players=4), hand=hand, seed=3, names=["a", "b", "c", "d"], slot=0).observation()
+        _, r = tag().strength(o)
+        assert share(preflop_strength(o.hole), 3) == int(10 * round(min(r, 3.0) * 10))
+        assert f"share {share(preflop_strength(o.hole), 3)} |" in render(o)
+    assert share(0.99, 8) == 300  # capped: every value is a word of the vocabulary
+
+
+def test_teacher_agreement_tallies_by_street_and_strength():
+    from regretlab.poker.agreement import teacher_agreement
+    from regretlab.poker.bots import tag
+
+    same = teacher_agreement(CFG, tag(), tag(), CallingStation(), 3, seed=1)
+    assert same["all"]["kind"] == same["all"]["exact"] == 1.0
+    a = teacher_agreement(CFG, CallingStation(), tag(), CallingStation(), 3, seed=1)
+    n = a["all"]["decisions"]
+    assert n == sum(g["decisions"] for g in a["street"].values()) == sum(g["decisions"] for g in a["strength"].values())
+    assert {k for _, k in a["all"]["pairs"]} <= {"check", "call"}  # the station never folds or raises
+    agree = sum(c for (t, k), c in a["all"]["pairs"].items() if t == k)
+    assert a["all"]["kind"] == pytest.approx(agree / n)

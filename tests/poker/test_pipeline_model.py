@@ -157,3 +157,27 @@ def test_simulated_value_of_folding_is_the_chips_already_in(records):
     pairs = simulated_pairs(records[:2], rollouts=2, max_pairs=3, seed=1)
     assert pairs == simulated_pairs(records[:2], rollouts=2, max_pairs=3, seed=1)
     assert pairs and all(p["chosen"] != p["rejected"] for p in pairs)
+
+
+def test_focused_pairs_contrast_the_policy_with_the_player_where_they_differ(records):
+    from regretlab.poker.env import replay
+    from regretlab.poker.pipeline import simulated_pairs, simulated_value
+
+    class FirstLegal:  # a policy that always answers the first item of the menu
+        def act(self, obs):
+            return [o.legal[0].text() for o in obs]
+
+    recs = records[:3]
+    pairs = simulated_pairs(recs, rollouts=2, seed=1, policy=FirstLegal())
+    expected = []
+    for r in recs:
+        def take(o, a, r=r, k=iter(range(len(r["actions"])))):
+            i = next(k)
+            taken = a["action"] if a["action"] in ("fold", "check") else f"{a['action']} {a['amount']}"
+            alt = o.legal[0].text()
+            if alt != taken:
+                v1, v2 = simulated_value(r, i, taken, 2, 1), simulated_value(r, i, alt, 2, 1)
+                if v1 != v2:
+                    expected.append((taken, alt) if v1 > v2 else (alt, taken))
+        replay(r, take)
+    assert [(p["chosen"], p["rejected"]) for p in pairs] == expected and expected

@@ -105,7 +105,8 @@ def register(app: typer.Typer) -> None:
         epochs: int = typer.Option(4, help="SFT epochs"), hidden: int = typer.Option(48), layers: int = typer.Option(2),
         rlhf: str = typer.Option("dpo", help="dpo | inpo | ipo | none"),
         rlhf_lr: float = typer.Option(1e-4), seed: int = typer.Option(0),
-        preference: str = typer.Option("outcome", help="outcome | simulated (two actions ranked by rollouts)"),
+        preference: str = typer.Option("outcome", help="outcome | simulated (two actions ranked by rollouts) | "
+                                                         "focused (the SFT model's answer vs the player's, where they differ)"),
         rollouts: int = typer.Option(8, help="rollouts per simulated value"),
     ) -> None:
         """SFT (then RLHF) a tiny Llama-style LM on the records; checkpoints under --out (resumed)."""
@@ -116,8 +117,8 @@ def register(app: typer.Typer) -> None:
             sft_pairs,
         )
 
-        if preference not in ("outcome", "simulated"):
-            raise ValueError(f"--preference must be outcome or simulated, got {preference!r}")
+        if preference not in ("outcome", "simulated", "focused"):
+            raise ValueError(f"--preference must be outcome, simulated or focused, got {preference!r}")
         if rlhf not in ("dpo", "inpo", "ipo", "none"):
             raise ValueError(f"--rlhf must be dpo, inpo, ipo or none, got {rlhf!r}")
         recs = _read_records(records)
@@ -140,9 +141,12 @@ def register(app: typer.Typer) -> None:
             if preference == "outcome":
                 prefs = preference_pairs(rows, seed)
             else:
+                from regretlab.poker.model import LMAgent
                 from regretlab.poker.pipeline import simulated_pairs
 
-                prefs = simulated_pairs(recs, keep_players(recs, percentile), rollouts=rollouts, seed=seed)
+                policy = LMAgent(m, tok, "sft") if preference == "focused" else None
+                prefs = simulated_pairs(recs, keep_players(recs, percentile), rollouts=rollouts, seed=seed,
+                                        policy=policy)
             r = run_rlhf(m, tok, prefs, loss=rlhf, lr=rlhf_lr, seed=seed, output_dir=out / "rlhf")
             print(f"{rlhf.upper()}: {r['pairs']} pairs, loss {r['loss_first']:.3f} -> {r['loss_last']:.3f}")
             final = out / "rlhf"

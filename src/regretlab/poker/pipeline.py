@@ -161,34 +161,60 @@ def simulated_value(record: dict[str, Any], k: int, action: str, rollouts: int =
 
 
 def simulated_pairs(records: Sequence[dict[str, Any]], players: set[str] | None = None, rollouts: int = 8,
-                    max_pairs: int | None = None, seed: int = 0, features: bool = True) -> list[dict[str, str]]:
+                    max_pairs: int | None = None, seed: int = 0, features: bool = True,
+                    policy: Any = None) -> list[dict[str, str]]:
     """Preference pairs by simulated value: at each decision (of ``players``), the action taken and
-    one other legal action (seeded), each valued by :func:`simulated_value`; the better one is
-    chosen (ties dropped)."""
+    one other legal action, each valued by :func:`simulated_value`; the better one is chosen (ties
+    dropped).
+
+    The other action is a seeded draw from the legal menu, or, with ``policy`` (an agent with
+    ``act(observations) -> [action text]``, e.g. the SFT model as an
+    :class:`~regretlab.poker.model.LMAgent`), the policy's own answer at that decision: only the
+    decisions where the policy disagrees with the recorded player are paired (``"focused"``
+    pairs), so the rollouts say which of the two is worth more exactly where the model's play
+    departs from its teacher's.
+
+    Example:
+        >>> recs = bot_tournament(TableConfig(players=2), ["tag", "random"], 1)
+        >>> class Folder:
+        ...     def act(self, obs): return ["fold" if any(a.kind == "fold" for a in o.legal) else "check" for o in obs]
+        >>> pairs = simulated_pairs(recs, {"tag"}, rollouts=2, policy=Folder())
+        >>> all("fold" in (p["chosen"], p["rejected"]) or "check" in (p["chosen"], p["rejected"]) for p in pairs)
+        True
+    """
     rng = np.random.default_rng(np.random.SeedSequence([int(seed), 4049]))
-    out: list[dict[str, str]] = []
+    spots: list[tuple[dict[str, Any], int, Observation, str]] = []
     for r in records:
-        spots: list[tuple[int, Observation]] = []
         k_of = iter(range(len(r["actions"])))
 
-        def take(o: Observation, a: dict[str, Any], spots: list = spots, k_of: Any = k_of, r: dict = r) -> None:
+        def take(o: Observation, a: dict[str, Any], k_of: Any = k_of, r: dict = r) -> None:
             k = next(k_of)
             if players is None or r["seats"][a["seat"]] in players:
-                spots.append((k, o))
+                taken = a["action"] if a["action"] in ("fold", "check") else f"{a['action']} {a['amount']}"
+                spots.append((r, k, o, taken))
 
         replay(r, take)
-        for k, o in spots:
-            a = r["actions"][k]
-            taken = a["action"] if a["action"] in ("fold", "check") else f"{a['action']} {a['amount']}"
-            others = [x.text() for x in o.legal if x.text() != taken]
-            if not others:
+    if policy is not None:
+        alts: list[str | None] = []
+        for b in range(0, len(spots), 256):
+            chunk = spots[b:b + 256]
+            alts += [str(x) if not hasattr(x, "text") else x.text() for x in policy.act([o for _, _, o, _ in chunk])]
+    out: list[dict[str, str]] = []
+    for i, (r, k, o, taken) in enumerate(spots):
+        others = [x.text() for x in o.legal if x.text() != taken]
+        if not others:
+            continue
+        if policy is not None:
+            alt = alts[i]
+            if alt == taken or alt not in others:
                 continue
+        else:
             alt = others[int(rng.integers(len(others)))]
-            v1 = simulated_value(r, k, taken, rollouts, seed)
-            v2 = simulated_value(r, k, alt, rollouts, seed)
-            if v1 != v2:
-                hi, lo = (taken, alt) if v1 > v2 else (alt, taken)
-                out.append({"prompt": render(o, features), "chosen": hi, "rejected": lo})
-            if max_pairs is not None and len(out) >= max_pairs:
-                return out
+        v1 = simulated_value(r, k, taken, rollouts, seed)
+        v2 = simulated_value(r, k, alt, rollouts, seed)
+        if v1 != v2:
+            hi, lo = (taken, alt) if v1 > v2 else (alt, taken)
+            out.append({"prompt": render(o, features), "chosen": hi, "rejected": lo})
+        if max_pairs is not None and len(out) >= max_pairs:
+            return out
     return out

@@ -25,6 +25,7 @@ from regretlab.poker.pipeline import (
     keep_players,
     preference_pairs,
     sft_pairs,
+    simulated_pairs,
 )
 
 __all__ = ["STAGES", "TEXT_STAGES", "evaluate_stages", "train_pipeline"]
@@ -43,7 +44,9 @@ def train_pipeline(config: TableConfig, records: Sequence[dict[str, Any]], *, pe
 
     ``preference``: ``"outcome"`` (:func:`~regretlab.poker.pipeline.preference_pairs`) or
     ``"simulated"`` (:func:`~regretlab.poker.pipeline.simulated_pairs` with ``rollouts`` and
-    ``max_pairs``).
+    ``max_pairs``: the action taken against a random other legal action) or ``"focused"`` (the same
+    rollouts, but the other action is the SFT model's own answer, at the decisions where it
+    disagrees with the recorded player).
     ``features``: prompts with the strength / equity / pot-odds part (:func:`~regretlab.poker.prompts.render`).
 
     Returns:
@@ -60,12 +63,12 @@ def train_pipeline(config: TableConfig, records: Sequence[dict[str, Any]], *, pe
     if preference == "outcome":
         prefs = preference_pairs(rows, seed)
     elif preference == "simulated":
-        from regretlab.poker.pipeline import simulated_pairs
-
         prefs = simulated_pairs(records, kept, rollouts=rollouts, max_pairs=max_pairs, seed=seed,
                                 features=features)
+    elif preference == "focused":
+        prefs = []  # built after SFT, from the SFT model's own answers
     else:
-        raise ValueError(f"preference must be 'outcome' or 'simulated', got {preference!r}")
+        raise ValueError(f"preference must be 'outcome', 'simulated' or 'focused', got {preference!r}")
     tok = poker_tokenizer(config)
     longest = max(len(p.split()) for p, _ in pairs) + 8
     model = tiny_model(tok, hidden=hidden, layers=layers, heads=heads, max_positions=max(64, longest + 16), seed=seed)
@@ -73,6 +76,11 @@ def train_pipeline(config: TableConfig, records: Sequence[dict[str, Any]], *, pe
     hist = sft(model, tok, pairs, epochs=epochs, lr=lr, seed=seed, output_dir=None if out is None else out / "sft",
                resume=resume)
     sft_model = copy.deepcopy(model)
+    if preference == "focused":
+        from regretlab.poker.model import LMAgent
+
+        prefs = simulated_pairs(records, kept, rollouts=rollouts, max_pairs=max_pairs, seed=seed, features=features,
+                                policy=LMAgent(sft_model, tok, "sft", decode="score", features=features))
     res = rlhf(model, tok, prefs, loss=rlhf_loss, lr=rlhf_lr, epochs=rlhf_epochs, beta=beta, seed=seed,
                output_dir=None if out is None else out / "rlhf", resume=resume) if prefs else {}
     return {"tokenizer": tok, "sft_model": sft_model, "rlhf_model": model, "kept": sorted(kept),

@@ -8,10 +8,13 @@ answer is an action text (``fold``, ``check``, ``call 4``, ``bet 6``, ``raise 12
 
 With ``features`` (the default) the prompt also states what a player computes from what it sees
 and what the rule-based teachers decide on (:mod:`regretlab.poker.bots`): ``strength S equity E
-odds P``, in percent rounded to multiples of 5 — ``S`` the hand strength against one random hand
-(pre-flop: the stored 169-class table; after the flop: Monte Carlo with 32 draws from the
-decision's own stream, a stream the bots do not use), ``E = S^k`` against the ``k`` opponents
-still in, and ``P = to_call / (pot + to_call)`` the pot odds. Without them a 100k-parameter model
+odds P share R``, in percent rounded to multiples of 5 — ``S`` the hand strength against one
+random hand (pre-flop: the stored 169-class table; after the flop: Monte Carlo with 32 draws from
+the decision's own stream, a stream the bots do not use), ``E = S^k`` against the ``k`` opponents
+still in, ``P = to_call / (pot + to_call)`` the pot odds, and ``R = (k + 1) S^k`` the equity over
+the fair share (a multiple of 10, capped at 300: :func:`share`), the ratio the threshold bots
+compare with their thresholds; unlike ``E`` it means the same at any number of opponents, so a
+rule learned at a table where most players fold carries over to one where nobody does. Without them a 100k-parameter model
 must learn hand strength from card words in a few thousand examples, which it does not
 (docs/poker.md, "Why the first model lost").
 
@@ -30,11 +33,40 @@ __all__ = ["WORDS", "features", "render", "vocabulary"]
 
 WORDS = ("seats", "blinds", "ante", "limit", "no", "fixed", "you", "are", "button", "stacks", "bets", "folded",
          "hand", "board", "none", "pot", "call", "to", "history", "legal", "action", "fold", "check", "bet",
-         "raise", "|", "strength", "equity", "odds", *STREETS)
+         "raise", "|", "strength", "equity", "odds", "share", *STREETS)
 
 
 def _pct5(x: float) -> int:
     return int(5 * round(20 * min(max(float(x), 0.0), 1.0)))
+
+
+def _strength(o: Observation, samples: int = 32) -> tuple[float, int]:
+    """``(HS, k)``: the hand strength against one random hand and the opponents still in."""
+    import numpy as np
+
+    from regretlab.poker.equity import hand_strength, preflop_strength
+
+    if o.board:
+        rng = np.random.default_rng(np.random.SeedSequence([int(o.seed), int(o.hand), 6271, int(o.decision)]))
+        hs = hand_strength(o.hole, o.board, samples, rng)
+    else:
+        hs = preflop_strength(o.hole)
+    return float(hs), max(1, sum(1 for i, f in enumerate(o.folded) if not f and i != o.seat))
+
+
+SHARE_TOP = 300
+
+
+def share(hs: float, k: int) -> int:
+    """The equity ``hs^k`` over the fair share ``1/(k+1)``, in percent, a multiple of 10 capped at
+    :data:`SHARE_TOP`: the ratio ``r = (k+1) hs^k`` the threshold bots decide on
+    (:class:`~regretlab.poker.bots.ThresholdBot`), the same at any number of opponents.
+
+    Example:
+        >>> share(0.9, 5), share(0.5, 1), share(0.3, 2)
+        (300, 100, 30)
+    """
+    return int(10 * round(min(max((k + 1) * float(hs) ** k, 0.0), SHARE_TOP / 100) * 10))
 
 
 def features(o: Observation, samples: int = 32) -> tuple[int, int, int]:
@@ -46,16 +78,10 @@ def features(o: Observation, samples: int = 32) -> tuple[int, int, int]:
         >>> features(t.observation())
         (45, 20, 40)
     """
-    import numpy as np
+    return _features_of(o, *_strength(o, samples))
 
-    from regretlab.poker.equity import hand_strength, preflop_strength
 
-    if o.board:
-        rng = np.random.default_rng(np.random.SeedSequence([int(o.seed), int(o.hand), 6271, int(o.decision)]))
-        hs = hand_strength(o.hole, o.board, samples, rng)
-    else:
-        hs = preflop_strength(o.hole)
-    k = max(1, sum(1 for i, f in enumerate(o.folded) if not f and i != o.seat))
+def _features_of(o: Observation, hs: float, k: int) -> tuple[int, int, int]:
     odds = o.to_call / (o.pot + o.to_call) if o.to_call > 0 else 0.0
     return _pct5(hs), _pct5(float(hs) ** k), _pct5(odds)
 
@@ -77,7 +103,7 @@ def render(o: Observation, features: bool = True) -> str:
         bets p0 1 p1 2 p2 0
         hand 7s 9c
         board none
-        strength 45 equity 20 odds 40
+        strength 45 equity 20 odds 40 share 60
         preflop pot 3 to call 2
         history none
         legal fold call 2 raise 4 raise 7 raise 200
@@ -94,7 +120,8 @@ def render(o: Observation, features: bool = True) -> str:
         parts[-1] += " folded " + " ".join(folded)
     parts += ["hand " + " ".join(o.hole), "board " + (" ".join(o.board) if o.board else "none")]
     if features:
-        parts.append("strength {} equity {} odds {}".format(*_features(o)))
+        hs, k = _strength(o)
+        parts.append("strength {} equity {} odds {} share {}".format(*_features_of(o, hs, k), share(hs, k)))
     parts.append(f"{o.street} pot {o.pot} to call {o.to_call}")
     hist, street = [], None
     for seat, st, text in o.history:
@@ -110,7 +137,7 @@ def render(o: Observation, features: bool = True) -> str:
 def vocabulary(config: TableConfig) -> list[str]:
     """Every word a prompt or an answer of ``config`` can hold."""
     cards = [r + s for r in RANKS for s in SUITS]
-    top = max(sum(config.seat_stacks()), 100)  # chip counts, and the features' percentages
+    top = max(sum(config.seat_stacks()), SHARE_TOP)  # chip counts, and the features' percentages
     return list(WORDS) + cards + [f"p{i}" for i in range(9)] + [str(k) for k in range(top + 1)]
 
 
