@@ -35,11 +35,16 @@ def timed(fn):
 
 
 def bench_threads(label, game, iterations, repeats, threads, **kw):
-    import numpy as np
-
     from regretlab.games.cfr import cfr_plus
 
-    one, many = cfr_plus(**kw), cfr_plus(threads=threads, **kw)
+    return versus(label, cfr_plus(**kw), cfr_plus(threads=threads, **kw), game, iterations, repeats, threads)
+
+
+def versus(label, one, many, game, iterations, repeats, threads):
+    """The same solver at 1 thread (``one``) and at ``threads`` (``many``), timed in alternation
+    (best block of each kept), and whether they give the same numbers bit for bit."""
+    import numpy as np
+
     s1 = one.update(one.init(game), game, 1)  # compile + warm
     sn = many.update(many.init(game), game, 1)
     w1 = wn = c1 = cn = float("inf")
@@ -57,25 +62,10 @@ def bench_threads(label, game, iterations, repeats, threads, **kw):
 
 def bench_subgame(label, spec, iterations, repeats, threads, algo="dcfr"):
     """Range-vector DCFR on a hold'em subgame (benchmarks/subgame.py's spots), 1 vs ``threads``."""
-    import numpy as np
-
     from regretlab.games.subgame import make_solver, subgame
 
     game = subgame(**spec)
-    one, many = make_solver(algo), make_solver(algo, threads=threads)
-    s1 = one.update(one.init(game), game, 1)  # compile + warm
-    sn = many.update(many.init(game), game, 1)
-    w1 = wn = c1 = cn = float("inf")
-    for _ in range(repeats):
-        a = timed(lambda: one.update(s1, game, iterations))
-        b = timed(lambda: many.update(sn, game, iterations))
-        if a[0] < w1:
-            w1, c1 = a
-        if b[0] < wn:
-            wn, cn = b
-    x, y = one.update(s1, game, 3), many.update(sn, game, 3)
-    same = np.array_equal(x.cumulative, y.cumulative) and np.array_equal(x.strategy, y.strategy)
-    return (label, w1 / iterations * 1e3, wn / iterations * 1e3, w1 / wn, threads * c1 / cn, same)
+    return versus(label, make_solver(algo), make_solver(algo, threads=threads), game, iterations, repeats, threads)
 
 
 def bench_batch(game, seeds, iterations, sampling, threads=1):

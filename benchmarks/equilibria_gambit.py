@@ -55,8 +55,8 @@ def nplayer(gbt, shapes, seeds) -> None:
             G, g = NormalFormGame(P), gbt.Game.from_arrays(*P)
             for name, ours, theirs in methods:
                 reps = 1 if name == "all equilibria" else 3
-                to, no = _time(lambda: ours(G), reps)
-                tg, ng = _time(lambda: theirs(g), reps)
+                to, no = _time(lambda f=ours, G=G: f(G), reps)
+                tg, ng = _time(lambda f=theirs, g=g: f(g), reps)
                 r = rows[name]
                 r[0].append(to), r[1].append(tg), r[2].append(no), r[3].append(ng)
         for name, _, _ in methods:
@@ -77,8 +77,8 @@ def bimatrix(gbt, sizes, seeds) -> None:
         for seed in seeds:
             A, B = np.random.default_rng(200 + seed).integers(0, 10, size=(2, n, n))
             g = gbt.Game.from_arrays(A.astype(int), B.astype(int))
-            t1, ours = _time(lambda: vertex_enumeration(A, B, exact=True), 1)
-            t2, theirs = _time(lambda: gbt.nash.enummixed_solve(g, rational=True).equilibria, 1)
+            t1, ours = _time(lambda A=A, B=B: vertex_enumeration(A, B, exact=True), 1)
+            t2, theirs = _time(lambda g=g: gbt.nash.enummixed_solve(g, rational=True).equilibria, 1)
             a = {(tuple(x), tuple(y)) for x, y in ours}
             from fractions import Fraction
 
@@ -86,8 +86,8 @@ def bimatrix(gbt, sizes, seeds) -> None:
             same &= a == b
             ve.append(t1), em.append(t2)
             G = NormalFormGame.from_bimatrix(A.astype(float), B.astype(float))
-            t3, _ = _time(lambda: lemke_howson(G), 3)
-            t4, _ = _time(lambda: gbt.nash.lcp_solve(g, rational=False, stop_after=1), 3)
+            t3, _ = _time(lambda G=G: lemke_howson(G), 3)
+            t4, _ = _time(lambda g=g: gbt.nash.lcp_solve(g, rational=False, stop_after=1), 3)
             lh.append(t3), lc.append(t4)
         for name, a, b, s in (("vertex (exact)", ve, em, str(same)), ("lemke-howson", lh, lc, "")):
             mo, mg = statistics.median(a), statistics.median(b)
