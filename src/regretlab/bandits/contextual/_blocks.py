@@ -52,7 +52,33 @@ class _Store:
         self.alive: collections.deque[tuple[int, weakref.ref]] = collections.deque()
 
 
-class Blocks:
+class _ReadOnlyArray:
+    """What both persistent arrays share: read like a read-only NumPy array through ``array()``
+    (``np.asarray``, indexing, ``copy()``, value equality with the same class)."""
+
+    __slots__ = ()
+    __hash__ = None  # type: ignore[assignment]
+
+    def array(self) -> np.ndarray:  # pragma: no cover - defined by each class
+        raise NotImplementedError
+
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:  # noqa: ANN001
+        out = self.array()
+        return out if dtype is None else out.astype(dtype, copy=False)
+
+    def __getitem__(self, key) -> np.ndarray:  # noqa: ANN001
+        return self.array()[key]
+
+    def copy(self) -> np.ndarray:
+        return self.array()
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return bool(self.shape == other.shape and np.array_equal(self.array(), other.array()))  # type: ignore[attr-defined]
+
+
+class Blocks(_ReadOnlyArray):
     """A persistent ``[B, M, D, D]`` array of blocks: row ``index[b, m]`` of a shared pool.
 
     Reads like a read-only array (``np.asarray``, indexing, ``shape``, ``copy()`` give the
@@ -60,7 +86,6 @@ class Blocks:
     """
 
     __slots__ = ("store", "index", "gen", "__weakref__")
-    __hash__ = None  # type: ignore[assignment]
 
     def __init__(self, store: _Store, index: np.ndarray, gen: int) -> None:
         self.store, self.index, self.gen = store, index, gen
@@ -87,20 +112,6 @@ class Blocks:
         gather_blocks(self.store.pool, self.index, out)
         return out
 
-    def __array__(self, dtype=None, copy=None) -> np.ndarray:  # noqa: ANN001
-        out = self.array()
-        return out if dtype is None else out.astype(dtype, copy=False)
-
-    def __getitem__(self, key) -> np.ndarray:  # noqa: ANN001
-        return self.array()[key]
-
-    def copy(self) -> np.ndarray:
-        return self.array()
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Blocks):
-            return NotImplemented
-        return bool(self.index.shape == other.index.shape and np.array_equal(self.array(), other.array()))
 
     def __repr__(self) -> str:
         b, m, d, _ = self.shape
@@ -217,13 +228,12 @@ def blocks_empty(batch: int, slots: int, dim: int, slack: int) -> tuple[Blocks, 
     return view, runs, vecs
 
 
-class Rows:
+class Rows(_ReadOnlyArray):
     """A persistent ``[B, M, D]`` array: vector ``which`` (0: θ, 1: b) of the rows a
     :class:`Blocks` shows (read through it, so a detached state's rows are followed). Reads like a
     read-only array (``np.asarray``, indexing, ``shape``, ``copy()``)."""
 
     __slots__ = ("blocks", "which")
-    __hash__ = None  # type: ignore[assignment]
     ndim = 3
     dtype = np.dtype(np.float64)
 
@@ -242,20 +252,6 @@ class Rows:
         """The ``[B, M, D]`` values (a fresh array)."""
         return np.ascontiguousarray(self.blocks.vectors()[:, :, self.which])
 
-    def __array__(self, dtype=None, copy=None) -> np.ndarray:  # noqa: ANN001
-        out = self.array()
-        return out if dtype is None else out.astype(dtype, copy=False)
-
-    def __getitem__(self, key) -> np.ndarray:  # noqa: ANN001
-        return self.array()[key]
-
-    def copy(self) -> np.ndarray:
-        return self.array()
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Rows):
-            return NotImplemented
-        return bool(self.shape == other.shape and np.array_equal(self.array(), other.array()))
 
     def __repr__(self) -> str:
         b, m, d = self.shape
