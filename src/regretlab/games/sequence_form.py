@@ -131,6 +131,11 @@ def sequence_form(game: Treeplex) -> SequenceForm:
         v = np.concatenate([[1.0], -np.ones(mine.size), np.ones(int(k.sum()))])
         mats.append(sp.csr_matrix((v, (r, c)), shape=(mine.size + 1, n)))
     out = SequenceForm(payoff, (mats[0], mats[1]), row, parent_seq, zseq, zchance)
+    for a in (row, parent_seq, zseq, zchance):  # memoised on the (shared) game: read-only, as its arrays
+        a.flags.writeable = False
+    for m in (payoff, *mats):
+        for a in (m.data, m.indices, m.indptr):
+            a.flags.writeable = False
     game.meta["_sequence_form"] = out
     return out
 
