@@ -50,6 +50,7 @@ from typing import Any
 
 import numpy as np
 
+from regretlab.games.normal_form import _kernels
 from regretlab.games.normal_form.game import NormalFormGame
 from regretlab.games.normal_form.gaps import nash_conv
 from regretlab.games.normal_form.support_systems import solve_support
@@ -264,6 +265,7 @@ def polish(game: NormalFormGame, profile: Sequence[Any], tol: float = 1e-9,
     """
     game = _game(game)
     xs = [np.asarray(x, dtype=np.float64) for x in profile]
+    T, karr = _kernels.flat_payoffs(game.payoffs)
     tried = set()
     for thr in thresholds:
         supports = [np.flatnonzero(x > thr) for x in xs]
@@ -273,13 +275,26 @@ def polish(game: NormalFormGame, profile: Sequence[Any], tol: float = 1e-9,
         if key in tried:
             continue
         tried.add(key)
-        tens = game.payoffs[(slice(None),) + np.ix_(*supports)]
-        z = np.concatenate([x[s] / x[s].sum() for x, s in zip(xs, supports)])[None].copy()
-        z, ok = _newton(tens, z, [len(s) for s in supports])
-        if ok[0]:
-            found = _verify(game, supports, z, tol)
-            if found:
-                return found[0]
+        Ts, ks = _kernels.flat_payoffs(game.payoffs[(slice(None),) + np.ix_(*supports)])
+        z0 = np.concatenate([x[s] / x[s].sum() for x, s in zip(xs, supports)])
+        z, ok = _kernels.support_newton(Ts, ks, z0, 40, 1e-14)
+        if ok and not (z < -1e-10).any():
+            full = np.zeros(int(karr.sum()))
+            off = np.concatenate([[0], np.cumsum(game.num_actions)])
+            zo = np.concatenate([[0], np.cumsum(ks)])
+            prof = []
+            for i, s in enumerate(supports):
+                x = np.zeros(game.num_actions[i])
+                x[s] = np.clip(z[zo[i]:zo[i + 1]], 0.0, None)
+                tot = x.sum()
+                if not tot > 0:
+                    break
+                prof.append(x / tot)
+                full[off[i]:off[i + 1]] = prof[-1]
+            else:
+                c = float(_kernels.nash_conv(T, karr, full))
+                if c < tol:
+                    return prof, c
     c0 = float(nash_conv(game, xs))
     return (xs, c0) if c0 < tol else None
 
@@ -493,7 +508,7 @@ def logit_homotopy(game: NormalFormGame, *, time_limit: float = 60.0, max_steps:
     time_limit, max_steps = check_limits(time_limit, max_steps, "max_steps")
     t0 = time.perf_counter()
     lo, hi = float(game.payoffs.min()), float(game.payoffs.max())
-    scaled = NormalFormGame((game.payoffs - lo) / (hi - lo if hi > lo else 1.0))
+    T, karr = _kernels.flat_payoffs((game.payoffs - lo) / (hi - lo if hi > lo else 1.0))
     ks = game.num_actions
     y = np.concatenate([np.full(k, -np.log(k)) for k in ks] + [np.zeros(1)])
     n = y.size - 1
@@ -516,25 +531,10 @@ def logit_homotopy(game: NormalFormGame, *, time_limit: float = 60.0, max_steps:
 
     try:
         while steps < max_steps and time.perf_counter() - t0 <= time_limit:
-            _, J = _logit_system(scaled, y[:-1], y[-1])
-            _, _, vt = np.linalg.svd(J)
-            t = vt[-1]
+            t = _kernels.logit_tangent(T, karr, y)
             if t @ tangent_prev < 0:
                 t = -t
-            accepted = False
-            while h > 1e-12:
-                z = y + h * t
-                for _ in range(8):
-                    F, Jz = _logit_system(scaled, z[:-1], z[-1])
-                    dz = np.linalg.lstsq(Jz, F, rcond=None)[0]
-                    z = z - dz
-                    if np.abs(dz).max() < 1e-11:
-                        break
-                F, _ = _logit_system(scaled, z[:-1], z[-1])
-                if np.isfinite(z).all() and np.abs(F).max() < 1e-9 and np.linalg.norm(z - y) < 2.5 * h:
-                    accepted = True
-                    break
-                h *= 0.5
+            accepted, z, h = _kernels.logit_step(T, karr, y, t, h)
             if not accepted:
                 break
             tangent_prev = t
@@ -1045,42 +1045,25 @@ def global_newton(game: NormalFormGame, *, time_limit: float = 60.0, max_steps: 
         blk[best] += 0.5
         x0.append(np.eye(k)[best])
     lam = 10.0  # payoffs in [0, 1] and a bonus gap >= 0.5: the g-best profile is dominant
-    xb = [x[None] for x in x0]
-    V = np.concatenate([(_contract(scaled.payoffs[i], xb, [i])[0] if len(ks) > 1 else scaled.payoffs[0])
-                        for i in range(len(ks))])
+    T, karr = _kernels.flat_payoffs(scaled.payoffs)
+    V = _kernels.payoff_vectors(T, karr, np.concatenate(x0))
     y = np.concatenate([np.concatenate(x0) + V + lam * g, [lam]])
     orient = None
     h, steps = 0.05, 0
-    forced: list[np.ndarray] | None = None  # the next piece's faces after a support change
+    none = np.zeros(n, dtype=bool)
+    forced: np.ndarray | None = None  # the next piece's faces after a support change
     bar = _Progress(progress, max_steps, "gnm path steps")
 
     def tangent(yy, active):
         nonlocal orient
-        _, J, _, _ = _gnm_system(scaled, yy[:-1], yy[-1], g, off, active)
-        t = np.linalg.svd(J)[2][-1]
-        sign = np.sign(np.linalg.det(np.vstack([J, t])))
+        t, sign = _kernels.gnm_tangent(T, karr, g, yy, active)
         if orient is None:
             orient = sign if t[-1] < 0 else -sign
         return t if sign == orient else -t
 
-    def correct(z, t, active):
-        for _ in range(12):
-            H, Jz, _, _ = _gnm_system(scaled, z[:-1], z[-1], g, off, active)
-            A = np.vstack([Jz, t])
-            try:
-                dz = np.linalg.solve(A, np.concatenate([H, [0.0]]))
-            except np.linalg.LinAlgError:
-                return None
-            z = z - dz
-            if not np.isfinite(z).all():
-                return None
-            if np.abs(dz).max() < 1e-12:
-                break
-        return z
-
     def finish(z):
         for _ in range(40):  # semismooth Newton on H(z, 0) = 0
-            H, J, _, _ = _gnm_system(scaled, z, 0.0, g, off)
+            H, J, _, _ = _kernels.gnm_system(T, karr, g, z, 0.0, none, False)
             dz = np.linalg.lstsq(J[:, :n], H, rcond=None)[0]
             z = z - dz
             if np.abs(dz).max() < 1e-13:
@@ -1092,40 +1075,35 @@ def global_newton(game: NormalFormGame, *, time_limit: float = 60.0, max_steps: 
             steps += 1
             if steps % 16 == 0:
                 bar(steps)
-            _, _, _, act = _gnm_system(scaled, y[:-1], y[-1], g, off, forced)
+            if forced is None:
+                act = _kernels.gnm_system(T, karr, g, y[:-1], y[-1], none, False)[3]
+            else:
+                act = forced
             t = tangent(y, act)
-            accepted = None
-            while h > 1e-9:
-                z = correct(y + h * t, t, act)
-                if z is not None:
-                    H, _, _, act_z = _gnm_system(scaled, z[:-1], z[-1], g, off)
-                    same = all(np.array_equal(a, b) for a, b in zip(act, act_z))
-                    if same and np.abs(H).max() < 1e-10 and np.linalg.norm(z - y) < 1.5 * h:
-                        accepted = z
-                        break
-                h *= 0.5
-            if accepted is None:
+            ok, accepted, h = _kernels.gnm_step(T, karr, g, y, t, act, h)
+            if not ok:
                 # a support change within ~h: step to the boundary of the piece, switch the
                 # membership of the action that reaches it, and continue on the next piece
-                xs, _ = _face_projection(y[:-1], off, act)
+                acts = [act[off[i]:off[i + 1]] for i in range(len(ks))]
+                xs, _ = _face_projection(y[:-1], off, acts)
                 gaps = []
                 for i in range(len(ks)):
                     zi = y[:-1][off[i]:off[i + 1]]
-                    tau = (zi[act[i]].sum() - 1.0) / act[i].sum()
+                    tau = (zi[acts[i]].sum() - 1.0) / acts[i].sum()
                     for a in range(ks[i]):
-                        gap = xs[i][a] if act[i][a] else tau - zi[a]
+                        gap = xs[i][a] if acts[i][a] else tau - zi[a]
                         gaps.append((abs(gap), i, a))
                 gaps.sort()
                 _, i, a = gaps[0]
-                new = [x.copy() for x in act]
-                new[i][a] = not new[i][a]
-                if not new[i].any():
+                new = act.copy()
+                new[off[i] + a] = not new[off[i] + a]
+                if not new[off[i]:off[i + 1]].any():
                     break
                 forced = new
                 h = 1e-6
                 t2 = tangent(y, forced)
-                z = correct(y + h * t2, t2, forced)
-                if z is None:
+                good, z = _kernels.gnm_correct(T, karr, g, y + h * t2, t2, forced)
+                if not good:
                     break
                 prev, y = y, z
                 h = 1e-4

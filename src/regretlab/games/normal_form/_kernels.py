@@ -1,0 +1,412 @@
+"""Compiled kernels for the n-player solvers: expected payoffs and their Jacobian at a profile.
+
+The solvers in :mod:`~regretlab.games.normal_form.nplayer` evaluate, many times per path step,
+every player's expected payoff vector ``V_i(a) = u_i(a, x_-i)`` and its derivatives
+``∂V_i(a)/∂x_j(b) = u_i(a, b, x_-ij)`` at a mixed profile. On the small tensors of those games
+the einsum calls cost far more in Python overhead than in arithmetic; these Numba kernels do
+one pass over the pure profiles instead.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+
+@numba.njit(cache=True, nogil=True)
+def payoff_jacobian(T: np.ndarray, ks: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``V [n]`` and ``JV [n, n]`` of the payoff tensor at the concatenated profile ``x [n]``.
+
+    Args:
+        T: ``[P, N]`` payoffs, each player's tensor flattened in C order (``N = Π k_i``).
+        ks: ``[P]`` int64 numbers of actions.
+        x: ``[n]`` the P mixtures concatenated (``n = Σ k_i``; need not be normalised).
+
+    Returns:
+        ``V[off_i + a] = Σ_{a_-i} T_i(a, a_-i) Π_{l≠i} x_l(a_l)`` and
+        ``JV[off_i + a, off_j + b] = Σ T_i(a, b, a_-ij) Π_{l≠i,j} x_l(a_l)`` (0 for j = i).
+    """
+    p = ks.shape[0]
+    off = np.zeros(p + 1, dtype=np.int64)
+    for i in range(p):
+        off[i + 1] = off[i] + ks[i]
+    n = off[p]
+    V = np.zeros(n)
+    JV = np.zeros((n, n))
+    idx = np.zeros(p, dtype=np.int64)
+    xv = np.empty(p)
+    for flat in range(T.shape[1]):
+        r = flat
+        for l in range(p - 1, -1, -1):
+            idx[l] = r % ks[l]
+            r //= ks[l]
+        for l in range(p):
+            xv[l] = x[off[l] + idx[l]]
+        for i in range(p):
+            t = T[i, flat]
+            if t == 0.0:
+                continue
+            ri = off[i] + idx[i]
+            prod = t
+            for l in range(p):
+                if l != i:
+                    prod *= xv[l]
+            V[ri] += prod
+            for j in range(p):
+                if j == i:
+                    continue
+                q = t
+                for l in range(p):
+                    if l != i and l != j:
+                        q *= xv[l]
+                JV[ri, off[j] + idx[j]] += q
+    return V, JV
+
+
+@numba.njit(cache=True, nogil=True)
+def payoff_vectors(T: np.ndarray, ks: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """``V [n]`` alone (see :func:`payoff_jacobian`)."""
+    p = ks.shape[0]
+    off = np.zeros(p + 1, dtype=np.int64)
+    for i in range(p):
+        off[i + 1] = off[i] + ks[i]
+    V = np.zeros(off[p])
+    idx = np.zeros(p, dtype=np.int64)
+    xv = np.empty(p)
+    for flat in range(T.shape[1]):
+        r = flat
+        for l in range(p - 1, -1, -1):
+            idx[l] = r % ks[l]
+            r //= ks[l]
+        for l in range(p):
+            xv[l] = x[off[l] + idx[l]]
+        for i in range(p):
+            prod = T[i, flat]
+            for l in range(p):
+                if l != i:
+                    prod *= xv[l]
+            V[off[i] + idx[i]] += prod
+    return V
+
+
+def flat_payoffs(payoffs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(T [P, N], ks [P])`` for the kernels from a payoff tensor ``[P, k_1..k_P]``."""
+    p = payoffs.shape[0]
+    return (np.ascontiguousarray(payoffs, dtype=np.float64).reshape(p, -1),
+            np.asarray(payoffs.shape[1:], dtype=np.int64))
+
+
+@numba.njit(cache=True, nogil=True)
+def _offsets(ks: np.ndarray) -> np.ndarray:
+    off = np.zeros(ks.shape[0] + 1, dtype=np.int64)
+    for i in range(ks.shape[0]):
+        off[i + 1] = off[i] + ks[i]
+    return off
+
+
+@numba.njit(cache=True, nogil=True)
+def solve_dense(A: np.ndarray, b: np.ndarray) -> tuple[bool, np.ndarray]:
+    """``A x = b`` by Gaussian elimination with partial pivoting (what LAPACK's getrf/getrs do);
+    ``(False, ...)`` when a pivot is exactly 0 (where ``np.linalg.solve`` raises)."""
+    n = b.shape[0]
+    M = A.copy()
+    x = b.copy()
+    for c in range(n):
+        piv, best = c, abs(M[c, c])
+        for r in range(c + 1, n):
+            if abs(M[r, c]) > best:
+                piv, best = r, abs(M[r, c])
+        if best == 0.0:
+            return False, x
+        if piv != c:
+            for k in range(n):
+                M[c, k], M[piv, k] = M[piv, k], M[c, k]
+            x[c], x[piv] = x[piv], x[c]
+        for r in range(c + 1, n):
+            f = M[r, c] / M[c, c]
+            if f != 0.0:
+                for k in range(c + 1, n):
+                    M[r, k] -= f * M[c, k]
+                x[r] -= f * x[c]
+    for c in range(n - 1, -1, -1):
+        s = x[c]
+        for k in range(c + 1, n):
+            s -= M[c, k] * x[k]
+        x[c] = s / M[c, c]
+    return True, x
+
+
+@numba.njit(cache=True, nogil=True)
+def project_simplex(v: np.ndarray) -> np.ndarray:
+    """Euclidean projection onto the probability simplex (sort-based; Held, Wolfe & Crowder 1974)."""
+    u = np.sort(v)[::-1]
+    css = np.cumsum(u) - 1.0
+    r = 0
+    for k in range(v.size):
+        if u[k] * (k + 1) > css[k]:
+            r = k
+    return np.maximum(v - css[r] / (r + 1.0), 0.0)
+
+
+@numba.njit(cache=True, nogil=True)
+def gnm_system(T, ks, g, z, lam, active, use_active):
+    """``H(z, λ) = z - r(z) - V(r(z)) - λ g`` ``[n]``, its Jacobian ``[n, n+1]``, ``x = r(z)`` and
+    the support mask (``active`` when ``use_active``, else ``x > 0``) of the global Newton path."""
+    off = _offsets(ks)
+    p = ks.shape[0]
+    n = off[p]
+    x = np.zeros(n)
+    act = np.zeros(n, dtype=np.bool_)
+    for i in range(p):
+        zi = z[off[i]:off[i + 1]]
+        if use_active:
+            s, c = 0.0, 0
+            for a in range(ks[i]):
+                if active[off[i] + a]:
+                    s += zi[a]
+                    c += 1
+            tau = (s - 1.0) / c
+            for a in range(ks[i]):
+                act[off[i] + a] = active[off[i] + a]
+                if active[off[i] + a]:
+                    x[off[i] + a] = zi[a] - tau
+        else:
+            xi = project_simplex(zi)
+            for a in range(ks[i]):
+                x[off[i] + a] = xi[a]
+                act[off[i] + a] = xi[a] > 0
+    V, JV = payoff_jacobian(T, ks, x)
+    H = z - x - V - lam * g
+    R = np.zeros((n, n))
+    for i in range(p):
+        c = 0
+        for a in range(ks[i]):
+            if act[off[i] + a]:
+                c += 1
+        for a in range(ks[i]):
+            if act[off[i] + a]:
+                for b in range(ks[i]):
+                    if act[off[i] + b]:
+                        R[off[i] + a, off[i] + b] = (1.0 if a == b else 0.0) - 1.0 / c
+    JR = JV @ R
+    J = np.zeros((n, n + 1))
+    for r in range(n):
+        for c in range(n):
+            J[r, c] = (1.0 if r == c else 0.0) - R[r, c] - JR[r, c]
+        J[r, n] = -g[r]
+    return H, J, x, act
+
+
+@numba.njit(cache=True, nogil=True)
+def gnm_tangent(T, ks, g, y, act):
+    """The null vector of ∂H at ``y`` on the faces ``act`` and ``sign det [∂H; tᵀ]``."""
+    n = y.shape[0] - 1
+    _, J, _, _ = gnm_system(T, ks, g, y[:n], y[n], act, True)
+    vt = np.linalg.svd(J)[2]
+    t = vt[n].copy()
+    A = np.empty((n + 1, n + 1))
+    A[:n] = J
+    A[n] = t
+    return t, np.sign(np.linalg.det(A))
+
+
+@numba.njit(cache=True, nogil=True)
+def gnm_correct(T, ks, g, z, t, act):
+    """Pseudo-arclength Newton corrector (12 iterations at most); ``(False, z)`` on a singular
+    system or a non-finite iterate."""
+    n = z.shape[0] - 1
+    z = z.copy()
+    A = np.empty((n + 1, n + 1))
+    rhs = np.zeros(n + 1)
+    for _ in range(12):
+        H, Jz, _, _ = gnm_system(T, ks, g, z[:n], z[n], act, True)
+        A[:n] = Jz
+        A[n] = t
+        rhs[:n] = H
+        rhs[n] = 0.0
+        ok, dz = solve_dense(A, rhs)
+        if not ok:
+            return False, z
+        z -= dz
+        if not np.isfinite(z).all():
+            return False, z
+        if np.abs(dz).max() < 1e-12:
+            break
+    return True, z
+
+
+@numba.njit(cache=True, nogil=True)
+def gnm_step(T, ks, g, y, t, act, h):
+    """One predictor–corrector step inside the support piece ``act``, halving ``h`` (down to
+    1e-9) until the corrected point stays on the piece, solves ``H = 0`` to 1e-10 and lies
+    within ``1.5 h``; returns ``(accepted, z, h)``."""
+    n = y.shape[0] - 1
+    while h > 1e-9:
+        ok, z = gnm_correct(T, ks, g, y + h * t, t, act)
+        if ok:
+            H, _, _, act_z = gnm_system(T, ks, g, z[:n], z[n], act, False)
+            same = True
+            for k in range(n):
+                if act[k] != act_z[k]:
+                    same = False
+            if same and np.abs(H).max() < 1e-10 and np.linalg.norm(z - y) < 1.5 * h:
+                return True, z, h
+        h *= 0.5
+    return False, y, h
+
+
+@numba.njit(cache=True, nogil=True)
+def logit_system(T, ks, w, lam):
+    """Residual ``[n]`` and Jacobian ``[n, n+1]`` (last column ∂/∂λ) of the logit QRE system
+    in ``w = log x``: per player, ``w_a - w_0 - λ (V_a - V_0)`` for ``a ≥ 1`` and ``Σ x - 1``."""
+    off = _offsets(ks)
+    p = ks.shape[0]
+    n = off[p]
+    x = np.exp(w)
+    V, JV = payoff_jacobian(T, ks, x)
+    F = np.empty(n)
+    J = np.zeros((n, n + 1))
+    for i in range(p):
+        r0, k, o = off[i], ks[i], off[i]
+        s = 0.0
+        for a in range(k):
+            s += x[o + a]
+            J[r0 + k - 1, o + a] = x[o + a]
+        F[r0 + k - 1] = s - 1.0
+        for a in range(1, k):
+            F[r0 + a - 1] = w[o + a] - w[o] - lam * (V[o + a] - V[o])
+            J[r0 + a - 1, o + a] = 1.0
+            J[r0 + a - 1, o] = -1.0
+            J[r0 + a - 1, n] = -(V[o + a] - V[o])
+        if k == 1:
+            continue
+        for j in range(p):
+            if j == i:
+                continue
+            for a in range(1, k):
+                for b in range(ks[j]):
+                    d = (JV[o + a, off[j] + b] - JV[o, off[j] + b]) * x[off[j] + b]
+                    J[r0 + a - 1, off[j] + b] -= lam * d
+    return F, J
+
+
+@numba.njit(cache=True, nogil=True)
+def logit_tangent(T, ks, y):
+    """The null vector of the logit system's Jacobian at ``y = (w, λ)`` (last right singular vector)."""
+    n = y.shape[0] - 1
+    _, J = logit_system(T, ks, y[:n], y[n])
+    return np.linalg.svd(J)[2][n].copy()
+
+
+@numba.njit(cache=True, nogil=True)
+def logit_step(T, ks, y, t, h):
+    """Euler predictor + Gauss–Newton corrector (8 least-squares steps at most), halving ``h``
+    (down to 1e-12) until the point solves the system to 1e-9 within ``2.5 h``; returns
+    ``(accepted, z, h)``."""
+    n = y.shape[0] - 1
+    rcond = 2.220446049250313e-16 * (n + 1)  # numpy's default for lstsq
+    while h > 1e-12:
+        z = y + h * t
+        for _ in range(8):
+            F, Jz = logit_system(T, ks, z[:n], z[n])
+            if not (np.isfinite(F).all() and np.isfinite(Jz).all()):
+                break  # overflow: numba's lstsq refuses non-finite input; the check below fails
+            dz = np.linalg.lstsq(Jz, F, rcond)[0]
+            z = z - dz
+            if np.abs(dz).max() < 1e-11:
+                break
+        F, _ = logit_system(T, ks, z[:n], z[n])
+        if np.isfinite(z).all() and np.abs(F).max() < 1e-9 and np.linalg.norm(z - y) < 2.5 * h:
+            return True, z, h
+        h *= 0.5
+    return False, y, h
+
+
+@numba.njit(cache=True, nogil=True)
+def support_system(T, ks, z):
+    """Residual ``[n]`` and Jacobian ``[n, n]`` of a support's indifference system at ``z``
+    (per player ``V_a - V_0`` for the support's actions ``a ≥ 1``, then ``Σ x - 1``);
+    ``T, ks`` describe the payoff tensor restricted to the support."""
+    off = _offsets(ks)
+    p = ks.shape[0]
+    n = off[p]
+    V, JV = payoff_jacobian(T, ks, z)
+    F = np.empty(n)
+    J = np.zeros((n, n))
+    for i in range(p):
+        o, k = off[i], ks[i]
+        s = 0.0
+        for a in range(k):
+            s += z[o + a]
+            J[o + k - 1, o + a] = 1.0
+        F[o + k - 1] = s - 1.0
+        for a in range(1, k):
+            F[o + a - 1] = V[o + a] - V[o]
+            for j in range(p):
+                if j != i:
+                    for b in range(ks[j]):
+                        J[o + a - 1, off[j] + b] = JV[o + a, off[j] + b] - JV[o, off[j] + b]
+    return F, J
+
+
+@numba.njit(cache=True, nogil=True)
+def support_newton(T, ks, z, iters, tol):
+    """Newton's method on :func:`support_system` from ``z`` (pseudo-inverse step where the
+    Jacobian is singular); stops when the max residual is ``<= tol`` times the payoff scale
+    (``ok``), or an iterate is non-finite or beyond 1e6 (kept at the last good one)."""
+    scale = max(1.0, np.abs(T).max())
+    z = z.copy()
+    for _ in range(iters):
+        F, J = support_system(T, ks, z)
+        if np.abs(F).max() <= tol * scale:
+            return z, True
+        ok, step = solve_dense(J, F)
+        if not ok:
+            step = np.linalg.pinv(J) @ F
+        znew = z - step
+        if not np.isfinite(znew).all() or np.abs(znew).max() > 1e6:
+            return z, False
+        z = znew
+    return z, False
+
+
+@numba.njit(cache=True, nogil=True)
+def nash_conv(T, ks, x):
+    """``Σ_i [max_a V_i(a) - V_i · x_i]`` at the concatenated profile ``x``."""
+    off = _offsets(ks)
+    V = payoff_vectors(T, ks, x)
+    tot = 0.0
+    for i in range(ks.shape[0]):
+        best, val = -np.inf, 0.0
+        for a in range(ks[i]):
+            best = max(best, V[off[i] + a])
+            val += V[off[i] + a] * x[off[i] + a]
+        tot += best - val
+    return tot
+
+
+@numba.njit(cache=True, nogil=True)
+def nash_map_label(T, ks, v, scale):
+    """Sperner label of the grid point ``v`` (int64 ``[n]``) of simplicial subdivision: the
+    heaviest block's player labels with the support action whose projection-map coordinate
+    falls most below its own (see ``nplayer._nash_map_label``)."""
+    off = _offsets(ks)
+    p = ks.shape[0]
+    i, wbest = 0, -1.0
+    x = np.empty(off[p])
+    for j in range(p):
+        w = 0.0
+        for a in range(ks[j]):
+            w += float(v[off[j] + a])
+        if w > wbest:
+            i, wbest = j, w
+        for a in range(ks[j]):
+            x[off[j] + a] = float(v[off[j] + a]) / w if w > 0 else 1.0 / ks[j]
+    V = payoff_vectors(T, ks, x)
+    xi = x[off[i]:off[i + 1]]
+    f = project_simplex(xi + scale * V[off[i]:off[i + 1]])
+    best, lab = np.inf, -1
+    for a in range(ks[i]):
+        if v[off[i] + a] > 0 and f[a] - xi[a] < best:
+            best, lab = f[a] - xi[a], a
+    return off[i] + lab
