@@ -410,3 +410,188 @@ def nash_map_label(T, ks, v, scale):
         if v[off[i] + a] > 0 and f[a] - xi[a] < best:
             best, lab = f[a] - xi[a], a
     return off[i] + lab
+
+
+@numba.njit(cache=True, nogil=True)
+def sperner_run(T, ks, m, scale, verts, labs, st, budget):
+    """Up to ``budget`` pivots of Kuhn's door-in/door-out path (see ``nplayer._sperner_path``).
+
+    State, updated in place: ``verts [K, K]`` (the first ``st[2]`` rows are the current
+    simplex's vertices, in path order), ``labs [K]`` their labels, ``st = [level, came_from,
+    count]`` with ``came_from`` -1 (entered from below), -2 (from above) or the door vertex.
+    Returns ``(code, pivots)``: code 0 = budget spent, 1 = a completely labelled simplex is in
+    ``verts``, 2 = the path broke (cannot happen on a proper labelling).
+    """
+    K = verts.shape[1]
+    level, came, nv = st[0], st[1], st[2]
+    seen = np.zeros(K, dtype=np.bool_)
+    new = np.empty(K, dtype=np.int64)
+    done = 0
+    code = 0
+    while done < budget:
+        done += 1
+        seen[:] = False
+        distinct = 0
+        for t in range(nv):
+            if not seen[labs[t]]:
+                seen[labs[t]] = True
+                distinct += 1
+        full = distinct == level + 1
+        if full and came != -2:
+            if level == K - 1:
+                code = 1
+                break
+            a = -1
+            for t in range(nv):  # the edge that is the wrap step e_level - e_0 (0 at level 0)
+                u = (t + 1) % nv
+                ok = True
+                for c in range(K):
+                    d = verts[u, c] - verts[t, c]
+                    want = 0
+                    if level > 0:
+                        want = 1 if c == level else (-1 if c == 0 else 0)
+                    if d != want:
+                        ok = False
+                        break
+                if ok:
+                    a = t
+                    break
+            if a < 0:
+                code = 2
+                break
+            for t in range(nv, a + 1, -1):
+                verts[t] = verts[t - 1]
+                labs[t] = labs[t - 1]
+            verts[a + 1] = verts[a]
+            verts[a + 1, level + 1] += 1
+            verts[a + 1, 0] -= 1
+            labs[a + 1] = nash_map_label(T, ks, verts[a + 1], scale)
+            nv += 1
+            level += 1
+            came = a + 1
+            continue
+        if full:
+            out = 0
+            for t in range(nv):
+                if labs[t] == level:
+                    out = t
+                    break
+        else:
+            if came < 0:
+                code = 2
+                break
+            out = -1
+            for t in range(nv):
+                if labs[t] == labs[came] and t != came:
+                    out = t
+                    break
+        lo, hi = (out - 1) % nv, (out + 1) % nv
+        bad = False
+        for c in range(K):
+            new[c] = verts[lo, c] + verts[hi, c] - verts[out, c]
+            if new[c] < 0 or (c > level and new[c] != 0):
+                bad = True
+        if bad:  # the facet lies on the boundary of F_{level+1}, so in F_level: descend
+            for t in range(out, nv - 1):
+                verts[t] = verts[t + 1]
+                labs[t] = labs[t + 1]
+            nv -= 1
+            level -= 1
+            came = -2
+            continue
+        verts[out] = new
+        labs[out] = nash_map_label(T, ks, new, scale)
+        came = out
+    st[0], st[1], st[2] = level, came, nv
+    return code, done
+
+
+@numba.njit(cache=True, nogil=True)
+def _pivot(T, r, c, col):
+    """Pivot the tableau ``T`` on ``(r, c)``: row r divided by the pivot, eliminated elsewhere."""
+    pv = T[r, c]
+    for k in range(T.shape[1]):
+        T[r, k] /= pv
+    for i in range(T.shape[0]):
+        col[i] = T[i, c]
+    col[r] = 0.0
+    for i in range(T.shape[0]):
+        if col[i] != 0.0:
+            for k in range(T.shape[1]):
+                T[i, k] -= col[i] * T[r, k]
+
+
+@numba.njit(cache=True, nogil=True)
+def lemke_core(M, q, d, max_pivots):
+    """Lemke's method on ``w = q + M z`` with covering vector ``d`` and the lexicographic ratio
+    test of ``nplayer.lemke`` (its caller handles ``q >= 0``); ``(True, z)`` or ``(False, ·)``
+    on ray termination or the pivot cap."""
+    n = q.shape[0]
+    T = np.zeros((n, 2 * n + 2))
+    for i in range(n):
+        T[i, i] = 1.0
+        for j in range(n):
+            T[i, n + j] = -M[i, j]
+        T[i, 2 * n] = -d[i]
+        T[i, 2 * n + 1] = q[i]
+    basis = np.arange(n)
+    col = np.empty(n)
+
+    r, best = 0, q[0] / d[0]
+    for i in range(1, n):
+        if q[i] / d[i] < best:
+            r, best = i, q[i] / d[i]
+    _pivot(T, r, 2 * n, col)
+    leaving = basis[r]
+    basis[r] = 2 * n
+    cand = np.empty(n, dtype=np.int64)
+    keep = np.empty(n, dtype=np.int64)
+    ratios = np.empty(n)
+    for _ in range(max_pivots):
+        enter = leaving + n if leaving < n else leaving - n
+        nc = 0
+        for i in range(n):
+            if T[i, enter] > 1e-12:
+                cand[nc] = i
+                nc += 1
+        if nc == 0:
+            return False, np.zeros(n)
+        z0 = -1
+        for t in range(nc):
+            if basis[cand[t]] == 2 * n:
+                z0 = cand[t]
+                break
+        for step in range(n + 1):
+            c = 2 * n + 1 if step == 0 else step - 1
+            best = np.inf
+            for t in range(nc):
+                ratios[t] = T[cand[t], c] / T[cand[t], enter]
+                if ratios[t] < best:
+                    best = ratios[t]
+            lim = best + 1e-11 * max(1.0, abs(best))
+            nk = 0
+            has0 = False
+            for t in range(nc):
+                if ratios[t] <= lim:
+                    keep[nk] = cand[t]
+                    nk += 1
+                    if cand[t] == z0:
+                        has0 = True
+            cand[:nk] = keep[:nk]
+            nc = nk
+            if nc == 1 or (z0 >= 0 and has0):
+                break
+        has0 = False
+        for t in range(nc):
+            if cand[t] == z0:
+                has0 = True
+        r = z0 if (z0 >= 0 and has0) else cand[0]
+        _pivot(T, r, enter, col)
+        leaving = basis[r]
+        basis[r] = enter
+        if leaving == 2 * n:
+            z = np.zeros(2 * n + 1)
+            for i in range(n):
+                z[basis[i]] = T[i, 2 * n + 1]
+            return True, np.maximum(z[n:2 * n], 0.0)
+    return False, np.zeros(n)

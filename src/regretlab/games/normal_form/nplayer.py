@@ -581,42 +581,10 @@ def lemke(M: np.ndarray, q: np.ndarray, max_pivots: int = 10_000, d: np.ndarray 
     if (q >= 0).all():
         return np.zeros(n)
     d = np.ones(n) if d is None else np.asarray(d, dtype=np.float64)
-    # rows: w - M z - d z0 = q ; columns w (0..n-1), z (n..2n-1), z0 (2n), rhs
-    T = np.hstack([np.eye(n), -np.asarray(M, dtype=np.float64), -d[:, None], q[:, None]])
-    basis = np.arange(n)
-
-    def pivot(r: int, c: int) -> None:
-        T[r] /= T[r, c]
-        col = T[:, c].copy()
-        col[r] = 0.0
-        T[:] -= col[:, None] * T[r][None, :]
-
-    r = int(np.argmin(q / d))
-    pivot(r, 2 * n)
-    leaving, basis[r] = basis[r], 2 * n
-    for _ in range(max_pivots):
-        enter = leaving + n if leaving < n else leaving - n
-        col = T[:, enter]
-        pos = col > 1e-12
-        if not pos.any():
-            return None
-        cand = np.flatnonzero(pos)
-        z0 = cand[basis[cand] == 2 * n]
-        # lexicographic minimum ratio over (rhs, columns of the initial basis): no cycling
-        for c in [2 * n + 1] + list(range(n)):
-            ratios = T[cand, c] / col[cand]
-            best = ratios.min()
-            cand = cand[ratios <= best + 1e-11 * max(1.0, abs(best))]
-            if cand.size == 1 or (z0.size and z0[0] in cand):
-                break
-        r = int(z0[0]) if z0.size and z0[0] in cand else int(cand[0])
-        pivot(r, enter)
-        leaving, basis[r] = basis[r], enter
-        if leaving == 2 * n:
-            z = np.zeros(2 * n + 1)
-            z[basis] = T[:, -1]
-            return np.clip(z[n:2 * n], 0.0, None)
-    return None
+    # tableau rows: w - M z - d z0 = q; columns w (0..n-1), z (n..2n-1), z0 (2n), rhs; the
+    # lexicographic minimum ratio over (rhs, columns of the initial basis) cannot cycle
+    ok, z = _kernels.lemke_core(np.ascontiguousarray(M, dtype=np.float64), q, d, int(max_pivots))
+    return z if ok else None
 
 
 def polymatrix_approximation(game: NormalFormGame, profile: Sequence[np.ndarray]) -> list[list[np.ndarray]]:
@@ -628,18 +596,18 @@ def polymatrix_approximation(game: NormalFormGame, profile: Sequence[np.ndarray]
     ``Σ_b y_j(b) = 1``).
     """
     p = game.num_players
-    xs = [np.asarray(x, dtype=np.float64)[None] for x in profile]
-    out = [[np.zeros((game.num_actions[i], game.num_actions[j])) for j in range(p)] for i in range(p)]
+    ks = game.num_actions
+    off = np.concatenate([[0], np.cumsum(ks)])
+    x = np.concatenate([np.asarray(v, dtype=np.float64) for v in profile])
+    V, JV = _kernels.payoff_jacobian(*_kernels.flat_payoffs(game.payoffs), x)
+    out = [[np.zeros((ks[i], ks[j])) for j in range(p)] for i in range(p)]
     for i in range(p):
-        c = _contract(game.payoffs[i], xs, [i])[0]  # u_i(a, x_-i)
-        lin = {}
+        c = V[off[i]:off[i + 1]]  # u_i(a, x_-i)
         for j in range(p):
             if j != i:
-                blk = _contract(game.payoffs[i], xs, sorted([i, j]))[0]
-                lin[j] = blk if i < j else blk.T
-        for j, L in lin.items():
-            const = (c - L @ xs[j][0]) / (p - 1)
-            out[i][j] = L + const[:, None]
+                L = JV[off[i]:off[i + 1], off[j]:off[j + 1]]
+                const = (c - L @ x[off[j]:off[j + 1]]) / (p - 1)
+                out[i][j] = L + const[:, None]
     return out
 
 
@@ -719,8 +687,13 @@ def iterated_polymatrix(game: NormalFormGame, *, time_limit: float = 60.0, max_i
         prof = [np.eye(ks[0])[int(np.argmax(game.payoffs[0]))]]
         return NashResult([prof], [0.0], "ipa", True, 0, time.perf_counter() - t0, 0.0)
     bar = _Progress(progress, max_iter, "polymatrix solves")
+    T, karr = _kernels.flat_payoffs(game.payoffs)
+
+    def nash_conv_of(prof):
+        return float(_kernels.nash_conv(T, karr, np.concatenate(prof)))
+
     alpha = 1.0
-    conv = float(nash_conv(game, x))
+    conv = nash_conv_of(x)
     it = stall = 0
     rng = np.random.default_rng(seed)
     try:
@@ -739,7 +712,7 @@ def iterated_polymatrix(game: NormalFormGame, *, time_limit: float = 60.0, max_i
                 return NashResult([got[0]], [got[1]], "ipa", True, it, secs, secs)
             while alpha >= 1.0 / 64:
                 cand = [(1 - alpha) * a + alpha * b for a, b in zip(x, y)]
-                c = float(nash_conv(game, cand))
+                c = nash_conv_of(cand)
                 if c < conv:
                     x, conv = cand, c
                     alpha = min(1.0, 2 * alpha)
@@ -753,7 +726,7 @@ def iterated_polymatrix(game: NormalFormGame, *, time_limit: float = 60.0, max_i
                     x = [rng.dirichlet(np.ones(k)) for k in ks]
                 else:
                     x = [0.5 * a + 0.5 * b for a, b in zip(x, y)]
-                conv = float(nash_conv(game, x))
+                conv = nash_conv_of(x)
             if it % 4 == 0:
                 bar(it)
     finally:
@@ -810,65 +783,25 @@ def _sperner_path(game: NormalFormGame, m: int, deadline: float, max_pivots: int
     simplex), or None at a limit.
     """
     ks = game.num_actions
-    off = np.concatenate([[0], np.cumsum(ks)])
-    K = int(off[-1])
-    cache: dict = {}
+    K = int(sum(ks))
     spread = float(np.ptp(game.payoffs))
     scale = 1.0 / spread if spread > 0 else 1.0
-
-    def label(v: np.ndarray) -> int:
-        key = v.tobytes()
-        if key not in cache:
-            cache[key] = _nash_map_label(game, v, off, scale)
-        return cache[key]
-
-    start = np.zeros(K, dtype=np.int64)
-    start[0] = m
-    verts = [start]
-    labs = [label(start)]  # = 0
-    level = 0
-    came_from = "below"  # how the current node was entered: "below", "above", or a door (vertex index)
-    while True:
-        counter[0] += 1
-        if counter[0] > max_pivots or (counter[0] % 64 == 0 and time.perf_counter() > deadline):
+    T, karr = _kernels.flat_payoffs(game.payoffs)
+    verts = np.zeros((K, K), dtype=np.int64)
+    verts[0, 0] = m
+    labs = np.zeros(K, dtype=np.int64)
+    labs[0] = _kernels.nash_map_label(T, karr, verts[0], scale)  # = 0
+    state = np.array([0, -1, 1], dtype=np.int64)  # level, came from (below), vertex count
+    while True:  # the path in compiled chunks of pivots, checking the limits between them
+        budget = min(4096, max_pivots - counter[0])
+        if budget <= 0 or time.perf_counter() > deadline:
             return None
-        full = len(set(labs)) == level + 1  # labels {0..level}
-        if full and came_from != "above":
-            if level == K - 1:
-                return np.mean(verts, axis=0) / m
-            # climb: split the wrap step e_{level+1} - e_1 (0-based: e_level - e_0)
-            n = len(verts)
-            wrap = np.zeros(K, dtype=np.int64)
-            if level > 0:
-                wrap[level] += 1
-                wrap[0] -= 1
-            a = next(t for t in range(n) if np.array_equal(verts[(t + 1) % n] - verts[t], wrap))
-            w = verts[a].copy()
-            w[level + 1] += 1
-            w[0] -= 1
-            verts.insert(a + 1, w)
-            labs.insert(a + 1, label(w))
-            level += 1
-            came_from = a + 1  # entered through the facet without w
-            continue
-        if full:  # entered from above: leave through the facet without the vertex labelled `level`
-            out = labs.index(level)
-        else:  # two vertices share a label: leave by the one we did not come in by
-            newest = came_from
-            dup = labs[newest]
-            out = next(t for t in range(len(labs)) if labs[t] == dup and t != newest)
-        n = len(verts)
-        new = verts[(out - 1) % n] + verts[(out + 1) % n] - verts[out]
-        if (new < 0).any() or (new[level + 1:] != 0).any():
-            # the facet lies on the boundary of F_{level+1}, so in F_level: descend
-            del verts[out]
-            del labs[out]
-            level -= 1
-            came_from = "above"
-            continue
-        verts[out] = new
-        labs[out] = label(new)
-        came_from = out
+        code, done = _kernels.sperner_run(T, karr, m, scale, verts, labs, state, budget)
+        counter[0] += int(done)
+        if code == 1:
+            return verts.sum(axis=0) / K / m
+        if code == 2:
+            return None
 
 
 def simplicial_subdivision(game: NormalFormGame, *, time_limit: float = 60.0, max_pivots: int = 10**7,
