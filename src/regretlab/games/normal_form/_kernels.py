@@ -198,16 +198,61 @@ def gnm_system(T, ks, g, z, lam, active, use_active):
 
 
 @numba.njit(cache=True, nogil=True)
-def gnm_tangent(T, ks, g, y, act):
-    """The null vector of ∂H at ``y`` on the faces ``act`` and ``sign det [∂H; tᵀ]``."""
+def det_sign(A: np.ndarray) -> float:
+    """``sign det A`` by Gaussian elimination with partial pivoting (0.0 when a pivot is 0)."""
+    M = A.copy()
+    n = M.shape[0]
+    sign = 1.0
+    for c in range(n):
+        piv, best = c, abs(M[c, c])
+        for r in range(c + 1, n):
+            if abs(M[r, c]) > best:
+                piv, best = r, abs(M[r, c])
+        if best == 0.0:
+            return 0.0
+        if piv != c:
+            sign = -sign
+            for k in range(n):
+                M[c, k], M[piv, k] = M[piv, k], M[c, k]
+        if M[c, c] < 0:
+            sign = -sign
+        for r in range(c + 1, n):
+            f = M[r, c] / M[c, c]
+            if f != 0.0:
+                for k in range(c + 1, n):
+                    M[r, k] -= f * M[c, k]
+    return sign
+
+
+@numba.njit(cache=True, nogil=True)
+def gnm_tangent(T, ks, g, y, act, ref):
+    """The unit null vector t of ∂H at ``y`` on the faces ``act`` and ``sign det [∂H; tᵀ]``.
+
+    With a reference direction ``ref`` (the previous tangent; empty for none) t solves
+    ``[∂H; refᵀ] t = e`` (normalised), accepted when ``|refᵀ t| > 0.1``; otherwise, and for
+    the first tangent, t is the last right singular vector of ∂H.
+    """
     n = y.shape[0] - 1
     _, J, _, _ = gnm_system(T, ks, g, y[:n], y[n], act, True)
-    vt = np.linalg.svd(J)[2]
-    t = vt[n].copy()
     A = np.empty((n + 1, n + 1))
     A[:n] = J
+    found = False
+    t = np.empty(n + 1)
+    if ref.shape[0] == n + 1:
+        A[n] = ref
+        e = np.zeros(n + 1)
+        e[n] = 1.0
+        ok, w = solve_dense(A, e)
+        if ok and np.isfinite(w).all():
+            nw = np.linalg.norm(w)
+            if nw > 0:
+                t = w / nw
+                found = abs(np.dot(ref, t)) > 0.1
+    if not found:
+        vt = np.linalg.svd(J)[2]
+        t = vt[n].copy()
     A[n] = t
-    return t, np.sign(np.linalg.det(A))
+    return t, det_sign(A)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -595,3 +640,74 @@ def lemke_core(M, q, d, max_pivots):
                 z[basis[i]] = T[i, 2 * n + 1]
             return True, np.maximum(z[n:2 * n], 0.0)
     return False, np.zeros(n)
+
+
+@numba.njit(cache=True, nogil=True)
+def _oriented(T, ks, g, y, act, orient, ref):
+    t, sign = gnm_tangent(T, ks, g, y, act, ref)
+    if np.isnan(orient):
+        orient = sign if t[-1] < 0 else -sign
+    if sign != orient:
+        t = -t
+    return t, orient
+
+
+@numba.njit(cache=True, nogil=True)
+def gnm_trace(T, ks, g, y, forced, has_forced, h, orient, steps, stop):
+    """Follow the global Newton path from ``y`` until λ changes sign (code 1), the path breaks
+    (code 2) or ``steps`` reaches ``stop`` (code 0), as ``nplayer.global_newton`` describes.
+
+    Returns ``(code, steps, prev, y, forced, has_forced, h, orient)``; ``orient`` is NaN until
+    the first tangent fixes the path's orientation.
+    """
+    off = _offsets(ks)
+    p = ks.shape[0]
+    n = off[p]
+    prev = y
+    ref = np.empty(0)
+    while steps < stop:
+        steps += 1
+        if has_forced:
+            act = forced
+        else:
+            act = gnm_system(T, ks, g, y[:n], y[n], forced, False)[3]
+        t, orient = _oriented(T, ks, g, y, act, orient, ref)
+        ref = t
+        ok, acc, h = gnm_step(T, ks, g, y, t, act, h)
+        if not ok:
+            # a support change within ~h: switch the membership of the action nearest to the
+            # boundary of the piece (probability reaching 0, or an unused action's z reaching
+            # the threshold) and step onto the next piece
+            best, bi, ba = np.inf, 0, 0
+            for i in range(p):
+                s, c = 0.0, 0
+                for a in range(ks[i]):
+                    if act[off[i] + a]:
+                        s += y[off[i] + a]
+                        c += 1
+                tau = (s - 1.0) / c
+                for a in range(ks[i]):
+                    zi = y[off[i] + a]
+                    gap = abs(zi - tau if act[off[i] + a] else tau - zi)
+                    if gap < best:
+                        best, bi, ba = gap, i, a
+            new = act.copy()
+            new[off[bi] + ba] = not new[off[bi] + ba]
+            if not new[off[bi]:off[bi + 1]].any():
+                return 2, steps, prev, y, forced, has_forced, h, orient
+            forced, has_forced = new, True
+            h = 1e-6
+            t2, orient = _oriented(T, ks, g, y, forced, orient, ref)
+            ref = t2
+            good, z = gnm_correct(T, ks, g, y + h * t2, t2, forced)
+            if not good:
+                return 2, steps, prev, y, forced, has_forced, h, orient
+            prev, y = y, z
+            h = 1e-4
+        else:
+            prev, y = y, acc
+            has_forced = False
+            h = min(h * 1.5, 0.2 * max(1.0, abs(y[n])))
+        if prev[n] * y[n] <= 0.0 and prev[n] != y[n]:
+            return 1, steps, prev, y, forced, has_forced, h, orient
+    return 0, steps, prev, y, forced, has_forced, h, orient

@@ -981,18 +981,10 @@ def global_newton(game: NormalFormGame, *, time_limit: float = 60.0, max_steps: 
     T, karr = _kernels.flat_payoffs(scaled.payoffs)
     V = _kernels.payoff_vectors(T, karr, np.concatenate(x0))
     y = np.concatenate([np.concatenate(x0) + V + lam * g, [lam]])
-    orient = None
     h, steps = 0.05, 0
     none = np.zeros(n, dtype=bool)
-    forced: np.ndarray | None = None  # the next piece's faces after a support change
+    forced, has_forced, orient = none, False, float("nan")  # the next piece's faces after a support change
     bar = _Progress(progress, max_steps, "gnm path steps")
-
-    def tangent(yy, active):
-        nonlocal orient
-        t, sign = _kernels.gnm_tangent(T, karr, g, yy, active)
-        if orient is None:
-            orient = sign if t[-1] < 0 else -sign
-        return t if sign == orient else -t
 
     def finish(z):
         for _ in range(40):  # semismooth Newton on H(z, 0) = 0
@@ -1005,46 +997,13 @@ def global_newton(game: NormalFormGame, *, time_limit: float = 60.0, max_steps: 
 
     try:
         while steps < max_steps and time.perf_counter() - t0 <= time_limit:
-            steps += 1
-            if steps % 16 == 0:
-                bar(steps)
-            if forced is None:
-                act = _kernels.gnm_system(T, karr, g, y[:-1], y[-1], none, False)[3]
-            else:
-                act = forced
-            t = tangent(y, act)
-            ok, accepted, h = _kernels.gnm_step(T, karr, g, y, t, act, h)
-            if not ok:
-                # a support change within ~h: step to the boundary of the piece, switch the
-                # membership of the action that reaches it, and continue on the next piece
-                acts = [act[off[i]:off[i + 1]] for i in range(len(ks))]
-                xs, _ = _face_projection(y[:-1], off, acts)
-                gaps = []
-                for i in range(len(ks)):
-                    zi = y[:-1][off[i]:off[i + 1]]
-                    tau = (zi[acts[i]].sum() - 1.0) / acts[i].sum()
-                    for a in range(ks[i]):
-                        gap = xs[i][a] if acts[i][a] else tau - zi[a]
-                        gaps.append((abs(gap), i, a))
-                gaps.sort()
-                _, i, a = gaps[0]
-                new = act.copy()
-                new[off[i] + a] = not new[off[i] + a]
-                if not new[off[i]:off[i + 1]].any():
-                    break
-                forced = new
-                h = 1e-6
-                t2 = tangent(y, forced)
-                good, z = _kernels.gnm_correct(T, karr, g, y + h * t2, t2, forced)
-                if not good:
-                    break
-                prev, y = y, z
-                h = 1e-4
-            else:
-                prev, y = y, accepted
-                forced = None
-                h = min(h * 1.5, 0.2 * max(1.0, abs(y[-1])))
-            if prev[-1] * y[-1] <= 0.0 and prev[-1] != y[-1]:  # crossed λ = 0
+            # the path in compiled chunks of at most 256 steps, checking the limits between them
+            code, steps, prev, y, forced, has_forced, h, orient = _kernels.gnm_trace(
+                T, karr, g, y, forced, has_forced, h, orient, steps, min(max_steps, steps + 256))
+            bar(steps)
+            if code == 2:
+                break
+            if code == 1:  # crossed λ = 0
                 w = prev[-1] / (prev[-1] - y[-1])
                 got = finish((prev + w * (y - prev))[:-1])
                 if got is not None:
