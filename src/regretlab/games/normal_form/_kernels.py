@@ -711,3 +711,101 @@ def gnm_trace(T, ks, g, y, forced, has_forced, h, orient, steps, stop):
         if prev[n] * y[n] <= 0.0 and prev[n] != y[n]:
             return 1, steps, prev, y, forced, has_forced, h, orient
     return 0, steps, prev, y, forced, has_forced, h, orient
+
+
+@numba.njit(cache=True, nogil=True)
+def restrict(T, ks, mask):
+    """The payoff tensor restricted to the supports ``mask [n]``: ``(T_S [P, N_S], k_S [P])``."""
+    off = _offsets(ks)
+    p = ks.shape[0]
+    kss = np.zeros(p, dtype=np.int64)
+    for i in range(p):
+        for a in range(ks[i]):
+            if mask[off[i] + a]:
+                kss[i] += 1
+    acts = np.empty(off[p], dtype=np.int64)  # acts[off_i + r] = the r-th support action of i
+    for i in range(p):
+        r = 0
+        for a in range(ks[i]):
+            if mask[off[i] + a]:
+                acts[off[i] + r] = a
+                r += 1
+    N = 1
+    for i in range(p):
+        N *= kss[i]
+    Ts = np.empty((p, N))
+    idx = np.zeros(p, dtype=np.int64)
+    for f in range(N):
+        r = f
+        for l in range(p - 1, -1, -1):
+            idx[l] = r % kss[l]
+            r //= kss[l]
+        flat = 0
+        for l in range(p):
+            flat = flat * ks[l] + acts[off[l] + idx[l]]
+        for i in range(p):
+            Ts[i, f] = T[i, flat]
+    return Ts, kss
+
+
+@numba.njit(cache=True, nogil=True)
+def polish_core(T, ks, x, thresholds, tol):
+    """The support-Newton part of ``nplayer.polish``: for each threshold, Newton on the
+    indifference system of the support ``{x > threshold}`` (each support once), the first
+    verified result (NashConv ``< tol``) wins. Returns ``(found, profile [n], nash_conv)``."""
+    off = _offsets(ks)
+    p = ks.shape[0]
+    n = off[p]
+    tried = np.zeros((thresholds.shape[0], n), dtype=np.bool_)
+    ntried = 0
+    for thr in thresholds:
+        mask = x > thr
+        empty = False
+        for i in range(p):
+            if not mask[off[i]:off[i + 1]].any():
+                empty = True
+        if empty:
+            continue
+        dup = False
+        for q in range(ntried):
+            if (tried[q] == mask).all():
+                dup = True
+                break
+        if dup:
+            continue
+        tried[ntried] = mask
+        ntried += 1
+        Ts, kss = restrict(T, ks, mask)
+        so = _offsets(kss)
+        z0 = np.empty(so[p])
+        for i in range(p):
+            s, r = 0.0, 0
+            for a in range(ks[i]):
+                if mask[off[i] + a]:
+                    s += x[off[i] + a]
+            for a in range(ks[i]):
+                if mask[off[i] + a]:
+                    z0[so[i] + r] = x[off[i] + a] / s
+                    r += 1
+        z, ok = support_newton(Ts, kss, z0, 40, 1e-14)
+        if not ok or (z < -1e-10).any():
+            continue
+        prof = np.zeros(n)
+        good = True
+        for i in range(p):
+            r, tot = 0, 0.0
+            for a in range(ks[i]):
+                if mask[off[i] + a]:
+                    prof[off[i] + a] = max(z[so[i] + r], 0.0)
+                    tot += prof[off[i] + a]
+                    r += 1
+            if not tot > 0:
+                good = False
+                break
+            for a in range(ks[i]):
+                prof[off[i] + a] /= tot
+        if good:
+            c = nash_conv(T, ks, prof)
+            if c < tol:
+                return True, prof, c
+    return False, x, np.inf

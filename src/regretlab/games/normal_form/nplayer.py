@@ -266,36 +266,17 @@ def polish(game: NormalFormGame, profile: Sequence[Any], tol: float = 1e-9,
     game = _game(game)
     xs = [np.asarray(x, dtype=np.float64) for x in profile]
     T, karr = _kernels.flat_payoffs(game.payoffs)
-    tried = set()
-    for thr in thresholds:
-        supports = [np.flatnonzero(x > thr) for x in xs]
-        if any(s.size == 0 for s in supports):
-            continue
-        key = tuple(tuple(s) for s in supports)
-        if key in tried:
-            continue
-        tried.add(key)
-        Ts, ks = _kernels.flat_payoffs(game.payoffs[(slice(None),) + np.ix_(*supports)])
-        z0 = np.concatenate([x[s] / x[s].sum() for x, s in zip(xs, supports)])
-        z, ok = _kernels.support_newton(Ts, ks, z0, 40, 1e-14)
-        if ok and not (z < -1e-10).any():
-            full = np.zeros(int(karr.sum()))
+    shaped = len(xs) == game.num_players and all(x.shape == (k,) for x, k in zip(xs, game.num_actions))
+    if shaped:
+        ok, prof, c = _kernels.polish_core(T, karr, np.concatenate(xs), np.asarray(thresholds, dtype=np.float64),
+                                           float(tol))
+        if ok:
             off = np.concatenate([[0], np.cumsum(game.num_actions)])
-            zo = np.concatenate([[0], np.cumsum(ks)])
-            prof = []
-            for i, s in enumerate(supports):
-                x = np.zeros(game.num_actions[i])
-                x[s] = np.clip(z[zo[i]:zo[i + 1]], 0.0, None)
-                tot = x.sum()
-                if not tot > 0:
-                    break
-                prof.append(x / tot)
-                full[off[i]:off[i + 1]] = prof[-1]
-            else:
-                c = float(_kernels.nash_conv(T, karr, full))
-                if c < tol:
-                    return prof, c
-    c0 = float(nash_conv(game, xs))
+            return [prof[off[i]:off[i + 1]].copy() for i in range(game.num_players)], float(c)
+    if shaped:
+        c0 = float(_kernels.nash_conv(T, karr, np.concatenate(xs)))
+    else:  # not a profile of this game: nash_conv raises the clear error
+        c0 = float(nash_conv(game, xs))
     return (xs, c0) if c0 < tol else None
 
 
