@@ -119,3 +119,21 @@ def test_polish_rejects_a_profile_of_the_wrong_shape():
     game = NormalFormGame(_case((2, 2, 2), 8)[0])
     with pytest.raises(ValueError):
         polish(game, [np.array([0.5, 0.5]), np.array([0.5, 0.5])])
+
+
+@pytest.mark.parametrize("shape", SHAPES[1:])
+def test_dominance_pruning_matches_numpy(shape):
+    from itertools import product
+
+    from regretlab.games.normal_form.nplayer import _dominated
+
+    P = np.round(np.random.default_rng(9).uniform(-1, 1, size=(len(shape), *shape)), 1)  # ties too
+    T, ks = K.flat_payoffs(P)
+    off = np.concatenate([[0], np.cumsum(shape)])
+    for bits in product(*[range(1, 2 ** k) for k in shape]):
+        supports = [np.flatnonzero([(b >> a) & 1 for a in range(k)]) for b, k in zip(bits, shape)]
+        mask = np.zeros(off[-1], dtype=bool)
+        for s, o in zip(supports, off[:-1]):
+            mask[s + o] = True
+        for i in range(len(shape)):
+            assert K.dominated(T, ks, i, mask) == _dominated(P[i], i, supports)

@@ -809,3 +809,39 @@ def polish_core(T, ks, x, thresholds, tol):
             if c < tol:
                 return True, prof, c
     return False, x, np.inf
+
+
+@numba.njit(cache=True, nogil=True)
+def dominated(T, ks, i, mask):
+    """Some action of player i's support (``mask [n]``) is strictly dominated by another of
+    i's actions against every profile of the others' supports."""
+    off = _offsets(ks)
+    p = ks.shape[0]
+    stride = 1
+    for l in range(i + 1, p):
+        stride *= ks[l]
+    idx = np.zeros(p, dtype=np.int64)
+    N = T.shape[1]
+    for a in range(ks[i]):
+        if not mask[off[i] + a]:
+            continue
+        for b in range(ks[i]):
+            if b == a:
+                continue
+            below = True
+            for flat in range(N):
+                r = flat
+                inside = True
+                for l in range(p - 1, -1, -1):
+                    idx[l] = r % ks[l]
+                    r //= ks[l]
+                    if l != i and not mask[off[l] + idx[l]]:
+                        inside = False
+                if not inside or idx[i] != a:
+                    continue
+                if not T[i, flat] < T[i, flat + (b - a) * stride]:
+                    below = False
+                    break
+            if below:
+                return True
+    return False

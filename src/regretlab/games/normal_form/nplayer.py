@@ -226,6 +226,7 @@ def _verify(game: NormalFormGame, supports: Sequence[np.ndarray], z: np.ndarray,
     """Embed support-restricted solutions ``z [B, N]`` into full profiles; keep verified ones."""
     ks = [len(s) for s in supports]
     off = np.concatenate([[0], np.cumsum(ks)])
+    T, karr = _kernels.flat_payoffs(game.payoffs)
     out = []
     for row in z:
         if (row < -1e-10).any():
@@ -239,7 +240,7 @@ def _verify(game: NormalFormGame, supports: Sequence[np.ndarray], z: np.ndarray,
                 break
             prof.append(x / tot)
         else:
-            c = float(nash_conv(game, prof))
+            c = float(_kernels.nash_conv(T, karr, np.concatenate(prof)))
             if c < tol:
                 out.append((prof, c))
     return out
@@ -368,6 +369,9 @@ def enumerate_supports(game: NormalFormGame, *, time_limit: float = 60.0, max_pr
     complete = True
     stopped_early = False
     uncertain = {"continuum": 0, "unsupported": 0}
+    T_all, k_all = _kernels.flat_payoffs(game.payoffs)
+    off_all = np.concatenate([[0], np.cumsum(game.num_actions)])
+    n_all = int(off_all[-1])
     try:
         for supports in profs:
             if visited >= max_profiles or time.perf_counter() - t0 > time_limit:
@@ -376,7 +380,9 @@ def enumerate_supports(game: NormalFormGame, *, time_limit: float = 60.0, max_pr
             visited += 1
             if visited % 16 == 0:
                 bar(visited, len(found))
-            if any(_dominated(game.payoffs[i], i, supports) for i in range(p) if len(supports[i]) > 1):
+            mask = np.zeros(n_all, dtype=bool)
+            mask[np.concatenate([s + o for s, o in zip(supports, off_all[:-1])])] = True
+            if any(_kernels.dominated(T_all, k_all, i, mask) for i in range(p) if len(supports[i]) > 1):
                 continue
             ks = [len(s) for s in supports]
             n = sum(ks)
