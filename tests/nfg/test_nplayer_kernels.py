@@ -137,3 +137,16 @@ def test_dominance_pruning_matches_numpy(shape):
             mask[s + o] = True
         for i in range(len(shape)):
             assert K.dominated(T, ks, i, mask) == _dominated(P[i], i, supports)
+
+
+@pytest.mark.parametrize("shape", SHAPES[1:])
+def test_ipa_direction_matches_polymatrix_lemke(shape):
+    from regretlab.games.normal_form.nplayer import _solve_polymatrix, polymatrix_approximation
+
+    P, xs = _case(shape, 10)
+    game = NormalFormGame(P)
+    T, ks = K.flat_payoffs(P)
+    ok, y = K.ipa_direction(T, ks, np.concatenate(xs), 10_000)
+    ref = _solve_polymatrix(polymatrix_approximation(game, xs), list(shape))
+    assert ok and ref is not None
+    np.testing.assert_allclose(y, np.concatenate(ref), atol=1e-10)

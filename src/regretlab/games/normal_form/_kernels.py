@@ -845,3 +845,53 @@ def dominated(T, ks, i, mask):
             if below:
                 return True
     return False
+
+
+@numba.njit(cache=True, nogil=True)
+def ipa_direction(T, ks, x, max_pivots):
+    """IPA's target: the first-order polymatrix game at ``x`` (``nplayer.polymatrix_approximation``)
+    solved by Lemke on its LCP (``nplayer._solve_polymatrix``); ``(ok, y [n])``."""
+    off = _offsets(ks)
+    p = ks.shape[0]
+    n = off[p]
+    V, JV = payoff_jacobian(T, ks, x)
+    Pm = np.zeros((n, n))  # Pm[i-block, j-block] = P[i][j]
+    top = -np.inf
+    for i in range(p):
+        for j in range(p):
+            if i == j:
+                continue
+            for a in range(ks[i]):
+                lx = 0.0
+                for b in range(ks[j]):
+                    lx += JV[off[i] + a, off[j] + b] * x[off[j] + b]
+                const = (V[off[i] + a] - lx) / (p - 1)
+                for b in range(ks[j]):
+                    v = JV[off[i] + a, off[j] + b] + const
+                    Pm[off[i] + a, off[j] + b] = v
+                    top = max(top, v)
+    m = n + p
+    M = np.zeros((m, m))
+    for i in range(p):
+        for j in range(p):
+            for a in range(ks[i]):
+                for b in range(ks[j]):
+                    M[off[i] + a, off[j] + b] = top + 1.0 - (Pm[off[i] + a, off[j] + b] if i != j else 0.0)
+        for a in range(ks[i]):
+            M[off[i] + a, n + i] = -1.0
+            M[n + i, off[i] + a] = 1.0
+    q = np.zeros(m)
+    q[n:] = -1.0
+    ok, z = lemke_core(M, q, np.ones(m), max_pivots)
+    y = np.zeros(n)
+    if not ok:
+        return False, y
+    for i in range(p):
+        s = 0.0
+        for a in range(ks[i]):
+            s += z[off[i] + a]
+        if not s > 0:
+            return False, y
+        for a in range(ks[i]):
+            y[off[i] + a] = z[off[i] + a] / s
+    return True, y

@@ -675,6 +675,7 @@ def iterated_polymatrix(game: NormalFormGame, *, time_limit: float = 60.0, max_i
         return NashResult([prof], [0.0], "ipa", True, 0, time.perf_counter() - t0, 0.0)
     bar = _Progress(progress, max_iter, "polymatrix solves")
     T, karr = _kernels.flat_payoffs(game.payoffs)
+    off = np.concatenate([[0], np.cumsum(ks)])
 
     def nash_conv_of(prof):
         return float(_kernels.nash_conv(T, karr, np.concatenate(prof)))
@@ -690,9 +691,10 @@ def iterated_polymatrix(game: NormalFormGame, *, time_limit: float = 60.0, max_i
             if got is not None:
                 secs = time.perf_counter() - t0
                 return NashResult([got[0]], [got[1]], "ipa", True, it, secs, secs)
-            y = _solve_polymatrix(polymatrix_approximation(game, x), ks)
-            if y is None:
+            ok, yc = _kernels.ipa_direction(T, karr, np.concatenate(x), 10_000)
+            if not ok:
                 break
+            y = [yc[off[i]:off[i + 1]] for i in range(len(ks))]
             got = polish(game, y, tol)
             if got is not None:
                 secs = time.perf_counter() - t0
