@@ -141,7 +141,10 @@ def test_dominance_pruning_matches_numpy(shape):
 
 @pytest.mark.parametrize("shape", SHAPES[1:])
 def test_ipa_direction_matches_polymatrix_lemke(shape):
-    from regretlab.games.normal_form.nplayer import _solve_polymatrix, polymatrix_approximation
+    from regretlab.games.normal_form.nplayer import (
+        _solve_polymatrix,
+        polymatrix_approximation,
+    )
 
     P, xs = _case(shape, 10)
     game = NormalFormGame(P)

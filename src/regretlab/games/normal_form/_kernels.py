@@ -611,8 +611,7 @@ def lemke_core(M, q, d, max_pivots):
             best = np.inf
             for t in range(nc):
                 ratios[t] = T[cand[t], c] / T[cand[t], enter]
-                if ratios[t] < best:
-                    best = ratios[t]
+                best = min(best, ratios[t])
             lim = best + 1e-11 * max(1.0, abs(best))
             nk = 0
             has0 = False
