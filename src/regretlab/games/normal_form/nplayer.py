@@ -50,6 +50,7 @@ from typing import Any
 
 import numpy as np
 
+from regretlab.games.normal_form import _kernels
 from regretlab.games.normal_form.game import NormalFormGame
 from regretlab.games.normal_form.gaps import nash_conv
 from regretlab.games.normal_form.support_systems import solve_support
@@ -225,6 +226,7 @@ def _verify(game: NormalFormGame, supports: Sequence[np.ndarray], z: np.ndarray,
     """Embed support-restricted solutions ``z [B, N]`` into full profiles; keep verified ones."""
     ks = [len(s) for s in supports]
     off = np.concatenate([[0], np.cumsum(ks)])
+    T, karr = _kernels.flat_payoffs(game.payoffs)
     out = []
     for row in z:
         if (row < -1e-10).any():
@@ -238,7 +240,7 @@ def _verify(game: NormalFormGame, supports: Sequence[np.ndarray], z: np.ndarray,
                 break
             prof.append(x / tot)
         else:
-            c = float(nash_conv(game, prof))
+            c = float(_kernels.nash_conv(T, karr, np.concatenate(prof)))
             if c < tol:
                 out.append((prof, c))
     return out
@@ -264,23 +266,18 @@ def polish(game: NormalFormGame, profile: Sequence[Any], tol: float = 1e-9,
     """
     game = _game(game)
     xs = [np.asarray(x, dtype=np.float64) for x in profile]
-    tried = set()
-    for thr in thresholds:
-        supports = [np.flatnonzero(x > thr) for x in xs]
-        if any(s.size == 0 for s in supports):
-            continue
-        key = tuple(tuple(s) for s in supports)
-        if key in tried:
-            continue
-        tried.add(key)
-        tens = game.payoffs[(slice(None),) + np.ix_(*supports)]
-        z = np.concatenate([x[s] / x[s].sum() for x, s in zip(xs, supports)])[None].copy()
-        z, ok = _newton(tens, z, [len(s) for s in supports])
-        if ok[0]:
-            found = _verify(game, supports, z, tol)
-            if found:
-                return found[0]
-    c0 = float(nash_conv(game, xs))
+    T, karr = _kernels.flat_payoffs(game.payoffs)
+    shaped = len(xs) == game.num_players and all(x.shape == (k,) for x, k in zip(xs, game.num_actions))
+    if shaped:
+        ok, prof, c = _kernels.polish_core(T, karr, np.concatenate(xs), np.asarray(thresholds, dtype=np.float64),
+                                           float(tol))
+        if ok:
+            off = np.concatenate([[0], np.cumsum(game.num_actions)])
+            return [prof[off[i]:off[i + 1]].copy() for i in range(game.num_players)], float(c)
+    if shaped:
+        c0 = float(_kernels.nash_conv(T, karr, np.concatenate(xs)))
+    else:  # not a profile of this game: nash_conv raises the clear error
+        c0 = float(nash_conv(game, xs))
     return (xs, c0) if c0 < tol else None
 
 
@@ -372,6 +369,9 @@ def enumerate_supports(game: NormalFormGame, *, time_limit: float = 60.0, max_pr
     complete = True
     stopped_early = False
     uncertain = {"continuum": 0, "unsupported": 0}
+    T_all, k_all = _kernels.flat_payoffs(game.payoffs)
+    off_all = np.concatenate([[0], np.cumsum(game.num_actions)])
+    n_all = int(off_all[-1])
     try:
         for supports in profs:
             if visited >= max_profiles or time.perf_counter() - t0 > time_limit:
@@ -380,7 +380,9 @@ def enumerate_supports(game: NormalFormGame, *, time_limit: float = 60.0, max_pr
             visited += 1
             if visited % 16 == 0:
                 bar(visited, len(found))
-            if any(_dominated(game.payoffs[i], i, supports) for i in range(p) if len(supports[i]) > 1):
+            mask = np.zeros(n_all, dtype=bool)
+            mask[np.concatenate([s + o for s, o in zip(supports, off_all[:-1])])] = True
+            if any(_kernels.dominated(T_all, k_all, i, mask) for i in range(p) if len(supports[i]) > 1):
                 continue
             ks = [len(s) for s in supports]
             n = sum(ks)
@@ -493,7 +495,7 @@ def logit_homotopy(game: NormalFormGame, *, time_limit: float = 60.0, max_steps:
     time_limit, max_steps = check_limits(time_limit, max_steps, "max_steps")
     t0 = time.perf_counter()
     lo, hi = float(game.payoffs.min()), float(game.payoffs.max())
-    scaled = NormalFormGame((game.payoffs - lo) / (hi - lo if hi > lo else 1.0))
+    T, karr = _kernels.flat_payoffs((game.payoffs - lo) / (hi - lo if hi > lo else 1.0))
     ks = game.num_actions
     y = np.concatenate([np.full(k, -np.log(k)) for k in ks] + [np.zeros(1)])
     n = y.size - 1
@@ -516,25 +518,10 @@ def logit_homotopy(game: NormalFormGame, *, time_limit: float = 60.0, max_steps:
 
     try:
         while steps < max_steps and time.perf_counter() - t0 <= time_limit:
-            _, J = _logit_system(scaled, y[:-1], y[-1])
-            _, _, vt = np.linalg.svd(J)
-            t = vt[-1]
+            t = _kernels.logit_tangent(T, karr, y)
             if t @ tangent_prev < 0:
                 t = -t
-            accepted = False
-            while h > 1e-12:
-                z = y + h * t
-                for _ in range(8):
-                    F, Jz = _logit_system(scaled, z[:-1], z[-1])
-                    dz = np.linalg.lstsq(Jz, F, rcond=None)[0]
-                    z = z - dz
-                    if np.abs(dz).max() < 1e-11:
-                        break
-                F, _ = _logit_system(scaled, z[:-1], z[-1])
-                if np.isfinite(z).all() and np.abs(F).max() < 1e-9 and np.linalg.norm(z - y) < 2.5 * h:
-                    accepted = True
-                    break
-                h *= 0.5
+            accepted, z, h = _kernels.logit_step(T, karr, y, t, h)
             if not accepted:
                 break
             tangent_prev = t
@@ -581,42 +568,10 @@ def lemke(M: np.ndarray, q: np.ndarray, max_pivots: int = 10_000, d: np.ndarray 
     if (q >= 0).all():
         return np.zeros(n)
     d = np.ones(n) if d is None else np.asarray(d, dtype=np.float64)
-    # rows: w - M z - d z0 = q ; columns w (0..n-1), z (n..2n-1), z0 (2n), rhs
-    T = np.hstack([np.eye(n), -np.asarray(M, dtype=np.float64), -d[:, None], q[:, None]])
-    basis = np.arange(n)
-
-    def pivot(r: int, c: int) -> None:
-        T[r] /= T[r, c]
-        col = T[:, c].copy()
-        col[r] = 0.0
-        T[:] -= col[:, None] * T[r][None, :]
-
-    r = int(np.argmin(q / d))
-    pivot(r, 2 * n)
-    leaving, basis[r] = basis[r], 2 * n
-    for _ in range(max_pivots):
-        enter = leaving + n if leaving < n else leaving - n
-        col = T[:, enter]
-        pos = col > 1e-12
-        if not pos.any():
-            return None
-        cand = np.flatnonzero(pos)
-        z0 = cand[basis[cand] == 2 * n]
-        # lexicographic minimum ratio over (rhs, columns of the initial basis): no cycling
-        for c in [2 * n + 1] + list(range(n)):
-            ratios = T[cand, c] / col[cand]
-            best = ratios.min()
-            cand = cand[ratios <= best + 1e-11 * max(1.0, abs(best))]
-            if cand.size == 1 or (z0.size and z0[0] in cand):
-                break
-        r = int(z0[0]) if z0.size and z0[0] in cand else int(cand[0])
-        pivot(r, enter)
-        leaving, basis[r] = basis[r], enter
-        if leaving == 2 * n:
-            z = np.zeros(2 * n + 1)
-            z[basis] = T[:, -1]
-            return np.clip(z[n:2 * n], 0.0, None)
-    return None
+    # tableau rows: w - M z - d z0 = q; columns w (0..n-1), z (n..2n-1), z0 (2n), rhs; the
+    # lexicographic minimum ratio over (rhs, columns of the initial basis) cannot cycle
+    ok, z = _kernels.lemke_core(np.ascontiguousarray(M, dtype=np.float64), q, d, int(max_pivots))
+    return z if ok else None
 
 
 def polymatrix_approximation(game: NormalFormGame, profile: Sequence[np.ndarray]) -> list[list[np.ndarray]]:
@@ -628,18 +583,18 @@ def polymatrix_approximation(game: NormalFormGame, profile: Sequence[np.ndarray]
     ``Σ_b y_j(b) = 1``).
     """
     p = game.num_players
-    xs = [np.asarray(x, dtype=np.float64)[None] for x in profile]
-    out = [[np.zeros((game.num_actions[i], game.num_actions[j])) for j in range(p)] for i in range(p)]
+    ks = game.num_actions
+    off = np.concatenate([[0], np.cumsum(ks)])
+    x = np.concatenate([np.asarray(v, dtype=np.float64) for v in profile])
+    V, JV = _kernels.payoff_jacobian(*_kernels.flat_payoffs(game.payoffs), x)
+    out = [[np.zeros((ks[i], ks[j])) for j in range(p)] for i in range(p)]
     for i in range(p):
-        c = _contract(game.payoffs[i], xs, [i])[0]  # u_i(a, x_-i)
-        lin = {}
+        c = V[off[i]:off[i + 1]]  # u_i(a, x_-i)
         for j in range(p):
             if j != i:
-                blk = _contract(game.payoffs[i], xs, sorted([i, j]))[0]
-                lin[j] = blk if i < j else blk.T
-        for j, L in lin.items():
-            const = (c - L @ xs[j][0]) / (p - 1)
-            out[i][j] = L + const[:, None]
+                L = JV[off[i]:off[i + 1], off[j]:off[j + 1]]
+                const = (c - L @ x[off[j]:off[j + 1]]) / (p - 1)
+                out[i][j] = L + const[:, None]
     return out
 
 
@@ -719,8 +674,14 @@ def iterated_polymatrix(game: NormalFormGame, *, time_limit: float = 60.0, max_i
         prof = [np.eye(ks[0])[int(np.argmax(game.payoffs[0]))]]
         return NashResult([prof], [0.0], "ipa", True, 0, time.perf_counter() - t0, 0.0)
     bar = _Progress(progress, max_iter, "polymatrix solves")
+    T, karr = _kernels.flat_payoffs(game.payoffs)
+    off = np.concatenate([[0], np.cumsum(ks)])
+
+    def nash_conv_of(prof):
+        return float(_kernels.nash_conv(T, karr, np.concatenate(prof)))
+
     alpha = 1.0
-    conv = float(nash_conv(game, x))
+    conv = nash_conv_of(x)
     it = stall = 0
     rng = np.random.default_rng(seed)
     try:
@@ -730,16 +691,17 @@ def iterated_polymatrix(game: NormalFormGame, *, time_limit: float = 60.0, max_i
             if got is not None:
                 secs = time.perf_counter() - t0
                 return NashResult([got[0]], [got[1]], "ipa", True, it, secs, secs)
-            y = _solve_polymatrix(polymatrix_approximation(game, x), ks)
-            if y is None:
+            ok, yc = _kernels.ipa_direction(T, karr, np.concatenate(x), 10_000)
+            if not ok:
                 break
+            y = [yc[off[i]:off[i + 1]] for i in range(len(ks))]
             got = polish(game, y, tol)
             if got is not None:
                 secs = time.perf_counter() - t0
                 return NashResult([got[0]], [got[1]], "ipa", True, it, secs, secs)
             while alpha >= 1.0 / 64:
                 cand = [(1 - alpha) * a + alpha * b for a, b in zip(x, y)]
-                c = float(nash_conv(game, cand))
+                c = nash_conv_of(cand)
                 if c < conv:
                     x, conv = cand, c
                     alpha = min(1.0, 2 * alpha)
@@ -753,7 +715,7 @@ def iterated_polymatrix(game: NormalFormGame, *, time_limit: float = 60.0, max_i
                     x = [rng.dirichlet(np.ones(k)) for k in ks]
                 else:
                     x = [0.5 * a + 0.5 * b for a, b in zip(x, y)]
-                conv = float(nash_conv(game, x))
+                conv = nash_conv_of(x)
             if it % 4 == 0:
                 bar(it)
     finally:
@@ -810,65 +772,25 @@ def _sperner_path(game: NormalFormGame, m: int, deadline: float, max_pivots: int
     simplex), or None at a limit.
     """
     ks = game.num_actions
-    off = np.concatenate([[0], np.cumsum(ks)])
-    K = int(off[-1])
-    cache: dict = {}
+    K = int(sum(ks))
     spread = float(np.ptp(game.payoffs))
     scale = 1.0 / spread if spread > 0 else 1.0
-
-    def label(v: np.ndarray) -> int:
-        key = v.tobytes()
-        if key not in cache:
-            cache[key] = _nash_map_label(game, v, off, scale)
-        return cache[key]
-
-    start = np.zeros(K, dtype=np.int64)
-    start[0] = m
-    verts = [start]
-    labs = [label(start)]  # = 0
-    level = 0
-    came_from = "below"  # how the current node was entered: "below", "above", or a door (vertex index)
-    while True:
-        counter[0] += 1
-        if counter[0] > max_pivots or (counter[0] % 64 == 0 and time.perf_counter() > deadline):
+    T, karr = _kernels.flat_payoffs(game.payoffs)
+    verts = np.zeros((K, K), dtype=np.int64)
+    verts[0, 0] = m
+    labs = np.zeros(K, dtype=np.int64)
+    labs[0] = _kernels.nash_map_label(T, karr, verts[0], scale)  # = 0
+    state = np.array([0, -1, 1], dtype=np.int64)  # level, came from (below), vertex count
+    while True:  # the path in compiled chunks of pivots, checking the limits between them
+        budget = min(4096, max_pivots - counter[0])
+        if budget <= 0 or time.perf_counter() > deadline:
             return None
-        full = len(set(labs)) == level + 1  # labels {0..level}
-        if full and came_from != "above":
-            if level == K - 1:
-                return np.mean(verts, axis=0) / m
-            # climb: split the wrap step e_{level+1} - e_1 (0-based: e_level - e_0)
-            n = len(verts)
-            wrap = np.zeros(K, dtype=np.int64)
-            if level > 0:
-                wrap[level] += 1
-                wrap[0] -= 1
-            a = next(t for t in range(n) if np.array_equal(verts[(t + 1) % n] - verts[t], wrap))
-            w = verts[a].copy()
-            w[level + 1] += 1
-            w[0] -= 1
-            verts.insert(a + 1, w)
-            labs.insert(a + 1, label(w))
-            level += 1
-            came_from = a + 1  # entered through the facet without w
-            continue
-        if full:  # entered from above: leave through the facet without the vertex labelled `level`
-            out = labs.index(level)
-        else:  # two vertices share a label: leave by the one we did not come in by
-            newest = came_from
-            dup = labs[newest]
-            out = next(t for t in range(len(labs)) if labs[t] == dup and t != newest)
-        n = len(verts)
-        new = verts[(out - 1) % n] + verts[(out + 1) % n] - verts[out]
-        if (new < 0).any() or (new[level + 1:] != 0).any():
-            # the facet lies on the boundary of F_{level+1}, so in F_level: descend
-            del verts[out]
-            del labs[out]
-            level -= 1
-            came_from = "above"
-            continue
-        verts[out] = new
-        labs[out] = label(new)
-        came_from = out
+        code, done = _kernels.sperner_run(T, karr, m, scale, verts, labs, state, budget)
+        counter[0] += int(done)
+        if code == 1:
+            return verts.sum(axis=0) / K / m
+        if code == 2:
+            return None
 
 
 def simplicial_subdivision(game: NormalFormGame, *, time_limit: float = 60.0, max_pivots: int = 10**7,
@@ -1045,42 +967,17 @@ def global_newton(game: NormalFormGame, *, time_limit: float = 60.0, max_steps: 
         blk[best] += 0.5
         x0.append(np.eye(k)[best])
     lam = 10.0  # payoffs in [0, 1] and a bonus gap >= 0.5: the g-best profile is dominant
-    xb = [x[None] for x in x0]
-    V = np.concatenate([(_contract(scaled.payoffs[i], xb, [i])[0] if len(ks) > 1 else scaled.payoffs[0])
-                        for i in range(len(ks))])
+    T, karr = _kernels.flat_payoffs(scaled.payoffs)
+    V = _kernels.payoff_vectors(T, karr, np.concatenate(x0))
     y = np.concatenate([np.concatenate(x0) + V + lam * g, [lam]])
-    orient = None
     h, steps = 0.05, 0
-    forced: list[np.ndarray] | None = None  # the next piece's faces after a support change
+    none = np.zeros(n, dtype=bool)
+    forced, has_forced, orient = none, False, float("nan")  # the next piece's faces after a support change
     bar = _Progress(progress, max_steps, "gnm path steps")
-
-    def tangent(yy, active):
-        nonlocal orient
-        _, J, _, _ = _gnm_system(scaled, yy[:-1], yy[-1], g, off, active)
-        t = np.linalg.svd(J)[2][-1]
-        sign = np.sign(np.linalg.det(np.vstack([J, t])))
-        if orient is None:
-            orient = sign if t[-1] < 0 else -sign
-        return t if sign == orient else -t
-
-    def correct(z, t, active):
-        for _ in range(12):
-            H, Jz, _, _ = _gnm_system(scaled, z[:-1], z[-1], g, off, active)
-            A = np.vstack([Jz, t])
-            try:
-                dz = np.linalg.solve(A, np.concatenate([H, [0.0]]))
-            except np.linalg.LinAlgError:
-                return None
-            z = z - dz
-            if not np.isfinite(z).all():
-                return None
-            if np.abs(dz).max() < 1e-12:
-                break
-        return z
 
     def finish(z):
         for _ in range(40):  # semismooth Newton on H(z, 0) = 0
-            H, J, _, _ = _gnm_system(scaled, z, 0.0, g, off)
+            H, J, _, _ = _kernels.gnm_system(T, karr, g, z, 0.0, none, False)
             dz = np.linalg.lstsq(J[:, :n], H, rcond=None)[0]
             z = z - dz
             if np.abs(dz).max() < 1e-13:
@@ -1089,51 +986,13 @@ def global_newton(game: NormalFormGame, *, time_limit: float = 60.0, max_steps: 
 
     try:
         while steps < max_steps and time.perf_counter() - t0 <= time_limit:
-            steps += 1
-            if steps % 16 == 0:
-                bar(steps)
-            _, _, _, act = _gnm_system(scaled, y[:-1], y[-1], g, off, forced)
-            t = tangent(y, act)
-            accepted = None
-            while h > 1e-9:
-                z = correct(y + h * t, t, act)
-                if z is not None:
-                    H, _, _, act_z = _gnm_system(scaled, z[:-1], z[-1], g, off)
-                    same = all(np.array_equal(a, b) for a, b in zip(act, act_z))
-                    if same and np.abs(H).max() < 1e-10 and np.linalg.norm(z - y) < 1.5 * h:
-                        accepted = z
-                        break
-                h *= 0.5
-            if accepted is None:
-                # a support change within ~h: step to the boundary of the piece, switch the
-                # membership of the action that reaches it, and continue on the next piece
-                xs, _ = _face_projection(y[:-1], off, act)
-                gaps = []
-                for i in range(len(ks)):
-                    zi = y[:-1][off[i]:off[i + 1]]
-                    tau = (zi[act[i]].sum() - 1.0) / act[i].sum()
-                    for a in range(ks[i]):
-                        gap = xs[i][a] if act[i][a] else tau - zi[a]
-                        gaps.append((abs(gap), i, a))
-                gaps.sort()
-                _, i, a = gaps[0]
-                new = [x.copy() for x in act]
-                new[i][a] = not new[i][a]
-                if not new[i].any():
-                    break
-                forced = new
-                h = 1e-6
-                t2 = tangent(y, forced)
-                z = correct(y + h * t2, t2, forced)
-                if z is None:
-                    break
-                prev, y = y, z
-                h = 1e-4
-            else:
-                prev, y = y, accepted
-                forced = None
-                h = min(h * 1.5, 0.2 * max(1.0, abs(y[-1])))
-            if prev[-1] * y[-1] <= 0.0 and prev[-1] != y[-1]:  # crossed λ = 0
+            # the path in compiled chunks of at most 256 steps, checking the limits between them
+            code, steps, prev, y, forced, has_forced, h, orient = _kernels.gnm_trace(
+                T, karr, g, y, forced, has_forced, h, orient, steps, min(max_steps, steps + 256))
+            bar(steps)
+            if code == 2:
+                break
+            if code == 1:  # crossed λ = 0
                 w = prev[-1] / (prev[-1] - y[-1])
                 got = finish((prev + w * (y - prev))[:-1])
                 if got is not None:

@@ -1,0 +1,896 @@
+"""Compiled kernels for the n-player solvers: expected payoffs and their Jacobian at a profile.
+
+The solvers in :mod:`~regretlab.games.normal_form.nplayer` evaluate, many times per path step,
+every player's expected payoff vector ``V_i(a) = u_i(a, x_-i)`` and its derivatives
+``∂V_i(a)/∂x_j(b) = u_i(a, b, x_-ij)`` at a mixed profile. On the small tensors of those games
+the einsum calls cost far more in Python overhead than in arithmetic; these Numba kernels do
+one pass over the pure profiles instead.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+
+@numba.njit(cache=True, nogil=True)
+def payoff_jacobian(T: np.ndarray, ks: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``V [n]`` and ``JV [n, n]`` of the payoff tensor at the concatenated profile ``x [n]``.
+
+    Args:
+        T: ``[P, N]`` payoffs, each player's tensor flattened in C order (``N = Π k_i``).
+        ks: ``[P]`` int64 numbers of actions.
+        x: ``[n]`` the P mixtures concatenated (``n = Σ k_i``; need not be normalised).
+
+    Returns:
+        ``V[off_i + a] = Σ_{a_-i} T_i(a, a_-i) Π_{l≠i} x_l(a_l)`` and
+        ``JV[off_i + a, off_j + b] = Σ T_i(a, b, a_-ij) Π_{l≠i,j} x_l(a_l)`` (0 for j = i).
+    """
+    p = ks.shape[0]
+    off = np.zeros(p + 1, dtype=np.int64)
+    for i in range(p):
+        off[i + 1] = off[i] + ks[i]
+    n = off[p]
+    V = np.zeros(n)
+    JV = np.zeros((n, n))
+    idx = np.zeros(p, dtype=np.int64)
+    xv = np.empty(p)
+    for flat in range(T.shape[1]):
+        r = flat
+        for l in range(p - 1, -1, -1):
+            idx[l] = r % ks[l]
+            r //= ks[l]
+        for l in range(p):
+            xv[l] = x[off[l] + idx[l]]
+        for i in range(p):
+            t = T[i, flat]
+            if t == 0.0:
+                continue
+            ri = off[i] + idx[i]
+            prod = t
+            for l in range(p):
+                if l != i:
+                    prod *= xv[l]
+            V[ri] += prod
+            for j in range(p):
+                if j == i:
+                    continue
+                q = t
+                for l in range(p):
+                    if l != i and l != j:
+                        q *= xv[l]
+                JV[ri, off[j] + idx[j]] += q
+    return V, JV
+
+
+@numba.njit(cache=True, nogil=True)
+def payoff_vectors(T: np.ndarray, ks: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """``V [n]`` alone (see :func:`payoff_jacobian`)."""
+    p = ks.shape[0]
+    off = np.zeros(p + 1, dtype=np.int64)
+    for i in range(p):
+        off[i + 1] = off[i] + ks[i]
+    V = np.zeros(off[p])
+    idx = np.zeros(p, dtype=np.int64)
+    xv = np.empty(p)
+    for flat in range(T.shape[1]):
+        r = flat
+        for l in range(p - 1, -1, -1):
+            idx[l] = r % ks[l]
+            r //= ks[l]
+        for l in range(p):
+            xv[l] = x[off[l] + idx[l]]
+        for i in range(p):
+            prod = T[i, flat]
+            for l in range(p):
+                if l != i:
+                    prod *= xv[l]
+            V[off[i] + idx[i]] += prod
+    return V
+
+
+def flat_payoffs(payoffs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(T [P, N], ks [P])`` for the kernels from a payoff tensor ``[P, k_1..k_P]``."""
+    p = payoffs.shape[0]
+    return (np.ascontiguousarray(payoffs, dtype=np.float64).reshape(p, -1),
+            np.asarray(payoffs.shape[1:], dtype=np.int64))
+
+
+@numba.njit(cache=True, nogil=True)
+def _offsets(ks: np.ndarray) -> np.ndarray:
+    off = np.zeros(ks.shape[0] + 1, dtype=np.int64)
+    for i in range(ks.shape[0]):
+        off[i + 1] = off[i] + ks[i]
+    return off
+
+
+@numba.njit(cache=True, nogil=True)
+def solve_dense(A: np.ndarray, b: np.ndarray) -> tuple[bool, np.ndarray]:
+    """``A x = b`` by Gaussian elimination with partial pivoting (what LAPACK's getrf/getrs do);
+    ``(False, ...)`` when a pivot is exactly 0 (where ``np.linalg.solve`` raises)."""
+    n = b.shape[0]
+    M = A.copy()
+    x = b.copy()
+    for c in range(n):
+        piv, best = c, abs(M[c, c])
+        for r in range(c + 1, n):
+            if abs(M[r, c]) > best:
+                piv, best = r, abs(M[r, c])
+        if best == 0.0:
+            return False, x
+        if piv != c:
+            for k in range(n):
+                M[c, k], M[piv, k] = M[piv, k], M[c, k]
+            x[c], x[piv] = x[piv], x[c]
+        for r in range(c + 1, n):
+            f = M[r, c] / M[c, c]
+            if f != 0.0:
+                for k in range(c + 1, n):
+                    M[r, k] -= f * M[c, k]
+                x[r] -= f * x[c]
+    for c in range(n - 1, -1, -1):
+        s = x[c]
+        for k in range(c + 1, n):
+            s -= M[c, k] * x[k]
+        x[c] = s / M[c, c]
+    return True, x
+
+
+@numba.njit(cache=True, nogil=True)
+def project_simplex(v: np.ndarray) -> np.ndarray:
+    """Euclidean projection onto the probability simplex (sort-based; Held, Wolfe & Crowder 1974)."""
+    u = np.sort(v)[::-1]
+    css = np.cumsum(u) - 1.0
+    r = 0
+    for k in range(v.size):
+        if u[k] * (k + 1) > css[k]:
+            r = k
+    return np.maximum(v - css[r] / (r + 1.0), 0.0)
+
+
+@numba.njit(cache=True, nogil=True)
+def gnm_system(T, ks, g, z, lam, active, use_active):
+    """``H(z, λ) = z - r(z) - V(r(z)) - λ g`` ``[n]``, its Jacobian ``[n, n+1]``, ``x = r(z)`` and
+    the support mask (``active`` when ``use_active``, else ``x > 0``) of the global Newton path."""
+    off = _offsets(ks)
+    p = ks.shape[0]
+    n = off[p]
+    x = np.zeros(n)
+    act = np.zeros(n, dtype=np.bool_)
+    for i in range(p):
+        zi = z[off[i]:off[i + 1]]
+        if use_active:
+            s, c = 0.0, 0
+            for a in range(ks[i]):
+                if active[off[i] + a]:
+                    s += zi[a]
+                    c += 1
+            tau = (s - 1.0) / c
+            for a in range(ks[i]):
+                act[off[i] + a] = active[off[i] + a]
+                if active[off[i] + a]:
+                    x[off[i] + a] = zi[a] - tau
+        else:
+            xi = project_simplex(zi)
+            for a in range(ks[i]):
+                x[off[i] + a] = xi[a]
+                act[off[i] + a] = xi[a] > 0
+    V, JV = payoff_jacobian(T, ks, x)
+    H = z - x - V - lam * g
+    R = np.zeros((n, n))
+    for i in range(p):
+        c = 0
+        for a in range(ks[i]):
+            if act[off[i] + a]:
+                c += 1
+        for a in range(ks[i]):
+            if act[off[i] + a]:
+                for b in range(ks[i]):
+                    if act[off[i] + b]:
+                        R[off[i] + a, off[i] + b] = (1.0 if a == b else 0.0) - 1.0 / c
+    JR = JV @ R
+    J = np.zeros((n, n + 1))
+    for r in range(n):
+        for c in range(n):
+            J[r, c] = (1.0 if r == c else 0.0) - R[r, c] - JR[r, c]
+        J[r, n] = -g[r]
+    return H, J, x, act
+
+
+@numba.njit(cache=True, nogil=True)
+def det_sign(A: np.ndarray) -> float:
+    """``sign det A`` by Gaussian elimination with partial pivoting (0.0 when a pivot is 0)."""
+    M = A.copy()
+    n = M.shape[0]
+    sign = 1.0
+    for c in range(n):
+        piv, best = c, abs(M[c, c])
+        for r in range(c + 1, n):
+            if abs(M[r, c]) > best:
+                piv, best = r, abs(M[r, c])
+        if best == 0.0:
+            return 0.0
+        if piv != c:
+            sign = -sign
+            for k in range(n):
+                M[c, k], M[piv, k] = M[piv, k], M[c, k]
+        if M[c, c] < 0:
+            sign = -sign
+        for r in range(c + 1, n):
+            f = M[r, c] / M[c, c]
+            if f != 0.0:
+                for k in range(c + 1, n):
+                    M[r, k] -= f * M[c, k]
+    return sign
+
+
+@numba.njit(cache=True, nogil=True)
+def gnm_tangent(T, ks, g, y, act, ref):
+    """The unit null vector t of ∂H at ``y`` on the faces ``act`` and ``sign det [∂H; tᵀ]``.
+
+    With a reference direction ``ref`` (the previous tangent; empty for none) t solves
+    ``[∂H; refᵀ] t = e`` (normalised), accepted when ``|refᵀ t| > 0.1``; otherwise, and for
+    the first tangent, t is the last right singular vector of ∂H.
+    """
+    n = y.shape[0] - 1
+    _, J, _, _ = gnm_system(T, ks, g, y[:n], y[n], act, True)
+    A = np.empty((n + 1, n + 1))
+    A[:n] = J
+    found = False
+    t = np.empty(n + 1)
+    if ref.shape[0] == n + 1:
+        A[n] = ref
+        e = np.zeros(n + 1)
+        e[n] = 1.0
+        ok, w = solve_dense(A, e)
+        if ok and np.isfinite(w).all():
+            nw = np.linalg.norm(w)
+            if nw > 0:
+                t = w / nw
+                found = abs(np.dot(ref, t)) > 0.1
+    if not found:
+        vt = np.linalg.svd(J)[2]
+        t = vt[n].copy()
+    A[n] = t
+    return t, det_sign(A)
+
+
+@numba.njit(cache=True, nogil=True)
+def gnm_correct(T, ks, g, z, t, act):
+    """Pseudo-arclength Newton corrector (12 iterations at most); ``(False, z)`` on a singular
+    system or a non-finite iterate."""
+    n = z.shape[0] - 1
+    z = z.copy()
+    A = np.empty((n + 1, n + 1))
+    rhs = np.zeros(n + 1)
+    for _ in range(12):
+        H, Jz, _, _ = gnm_system(T, ks, g, z[:n], z[n], act, True)
+        A[:n] = Jz
+        A[n] = t
+        rhs[:n] = H
+        rhs[n] = 0.0
+        ok, dz = solve_dense(A, rhs)
+        if not ok:
+            return False, z
+        z -= dz
+        if not np.isfinite(z).all():
+            return False, z
+        if np.abs(dz).max() < 1e-12:
+            break
+    return True, z
+
+
+@numba.njit(cache=True, nogil=True)
+def gnm_step(T, ks, g, y, t, act, h):
+    """One predictor–corrector step inside the support piece ``act``, halving ``h`` (down to
+    1e-9) until the corrected point stays on the piece, solves ``H = 0`` to 1e-10 and lies
+    within ``1.5 h``; returns ``(accepted, z, h)``."""
+    n = y.shape[0] - 1
+    while h > 1e-9:
+        ok, z = gnm_correct(T, ks, g, y + h * t, t, act)
+        if ok:
+            H, _, _, act_z = gnm_system(T, ks, g, z[:n], z[n], act, False)
+            same = True
+            for k in range(n):
+                if act[k] != act_z[k]:
+                    same = False
+            if same and np.abs(H).max() < 1e-10 and np.linalg.norm(z - y) < 1.5 * h:
+                return True, z, h
+        h *= 0.5
+    return False, y, h
+
+
+@numba.njit(cache=True, nogil=True)
+def logit_system(T, ks, w, lam):
+    """Residual ``[n]`` and Jacobian ``[n, n+1]`` (last column ∂/∂λ) of the logit QRE system
+    in ``w = log x``: per player, ``w_a - w_0 - λ (V_a - V_0)`` for ``a ≥ 1`` and ``Σ x - 1``."""
+    off = _offsets(ks)
+    p = ks.shape[0]
+    n = off[p]
+    x = np.exp(w)
+    V, JV = payoff_jacobian(T, ks, x)
+    F = np.empty(n)
+    J = np.zeros((n, n + 1))
+    for i in range(p):
+        r0, k, o = off[i], ks[i], off[i]
+        s = 0.0
+        for a in range(k):
+            s += x[o + a]
+            J[r0 + k - 1, o + a] = x[o + a]
+        F[r0 + k - 1] = s - 1.0
+        for a in range(1, k):
+            F[r0 + a - 1] = w[o + a] - w[o] - lam * (V[o + a] - V[o])
+            J[r0 + a - 1, o + a] = 1.0
+            J[r0 + a - 1, o] = -1.0
+            J[r0 + a - 1, n] = -(V[o + a] - V[o])
+        if k == 1:
+            continue
+        for j in range(p):
+            if j == i:
+                continue
+            for a in range(1, k):
+                for b in range(ks[j]):
+                    d = (JV[o + a, off[j] + b] - JV[o, off[j] + b]) * x[off[j] + b]
+                    J[r0 + a - 1, off[j] + b] -= lam * d
+    return F, J
+
+
+@numba.njit(cache=True, nogil=True)
+def logit_tangent(T, ks, y):
+    """The null vector of the logit system's Jacobian at ``y = (w, λ)`` (last right singular vector)."""
+    n = y.shape[0] - 1
+    _, J = logit_system(T, ks, y[:n], y[n])
+    return np.linalg.svd(J)[2][n].copy()
+
+
+@numba.njit(cache=True, nogil=True)
+def logit_step(T, ks, y, t, h):
+    """Euler predictor + Gauss–Newton corrector (8 least-squares steps at most), halving ``h``
+    (down to 1e-12) until the point solves the system to 1e-9 within ``2.5 h``; returns
+    ``(accepted, z, h)``."""
+    n = y.shape[0] - 1
+    rcond = 2.220446049250313e-16 * (n + 1)  # numpy's default for lstsq
+    while h > 1e-12:
+        z = y + h * t
+        for _ in range(8):
+            F, Jz = logit_system(T, ks, z[:n], z[n])
+            if not (np.isfinite(F).all() and np.isfinite(Jz).all()):
+                break  # overflow: numba's lstsq refuses non-finite input; the check below fails
+            dz = np.linalg.lstsq(Jz, F, rcond)[0]
+            z = z - dz
+            if np.abs(dz).max() < 1e-11:
+                break
+        F, _ = logit_system(T, ks, z[:n], z[n])
+        if np.isfinite(z).all() and np.abs(F).max() < 1e-9 and np.linalg.norm(z - y) < 2.5 * h:
+            return True, z, h
+        h *= 0.5
+    return False, y, h
+
+
+@numba.njit(cache=True, nogil=True)
+def support_system(T, ks, z):
+    """Residual ``[n]`` and Jacobian ``[n, n]`` of a support's indifference system at ``z``
+    (per player ``V_a - V_0`` for the support's actions ``a ≥ 1``, then ``Σ x - 1``);
+    ``T, ks`` describe the payoff tensor restricted to the support."""
+    off = _offsets(ks)
+    p = ks.shape[0]
+    n = off[p]
+    V, JV = payoff_jacobian(T, ks, z)
+    F = np.empty(n)
+    J = np.zeros((n, n))
+    for i in range(p):
+        o, k = off[i], ks[i]
+        s = 0.0
+        for a in range(k):
+            s += z[o + a]
+            J[o + k - 1, o + a] = 1.0
+        F[o + k - 1] = s - 1.0
+        for a in range(1, k):
+            F[o + a - 1] = V[o + a] - V[o]
+            for j in range(p):
+                if j != i:
+                    for b in range(ks[j]):
+                        J[o + a - 1, off[j] + b] = JV[o + a, off[j] + b] - JV[o, off[j] + b]
+    return F, J
+
+
+@numba.njit(cache=True, nogil=True)
+def support_newton(T, ks, z, iters, tol):
+    """Newton's method on :func:`support_system` from ``z`` (pseudo-inverse step where the
+    Jacobian is singular); stops when the max residual is ``<= tol`` times the payoff scale
+    (``ok``), or an iterate is non-finite or beyond 1e6 (kept at the last good one)."""
+    scale = max(1.0, np.abs(T).max())
+    z = z.copy()
+    for _ in range(iters):
+        F, J = support_system(T, ks, z)
+        if np.abs(F).max() <= tol * scale:
+            return z, True
+        ok, step = solve_dense(J, F)
+        if not ok:
+            step = np.linalg.pinv(J) @ F
+        znew = z - step
+        if not np.isfinite(znew).all() or np.abs(znew).max() > 1e6:
+            return z, False
+        z = znew
+    return z, False
+
+
+@numba.njit(cache=True, nogil=True)
+def nash_conv(T, ks, x):
+    """``Σ_i [max_a V_i(a) - V_i · x_i]`` at the concatenated profile ``x``."""
+    off = _offsets(ks)
+    V = payoff_vectors(T, ks, x)
+    tot = 0.0
+    for i in range(ks.shape[0]):
+        best, val = -np.inf, 0.0
+        for a in range(ks[i]):
+            best = max(best, V[off[i] + a])
+            val += V[off[i] + a] * x[off[i] + a]
+        tot += best - val
+    return tot
+
+
+@numba.njit(cache=True, nogil=True)
+def nash_map_label(T, ks, v, scale):
+    """Sperner label of the grid point ``v`` (int64 ``[n]``) of simplicial subdivision: the
+    heaviest block's player labels with the support action whose projection-map coordinate
+    falls most below its own (see ``nplayer._nash_map_label``)."""
+    off = _offsets(ks)
+    p = ks.shape[0]
+    i, wbest = 0, -1.0
+    x = np.empty(off[p])
+    for j in range(p):
+        w = 0.0
+        for a in range(ks[j]):
+            w += float(v[off[j] + a])
+        if w > wbest:
+            i, wbest = j, w
+        for a in range(ks[j]):
+            x[off[j] + a] = float(v[off[j] + a]) / w if w > 0 else 1.0 / ks[j]
+    V = payoff_vectors(T, ks, x)
+    xi = x[off[i]:off[i + 1]]
+    f = project_simplex(xi + scale * V[off[i]:off[i + 1]])
+    best, lab = np.inf, -1
+    for a in range(ks[i]):
+        if v[off[i] + a] > 0 and f[a] - xi[a] < best:
+            best, lab = f[a] - xi[a], a
+    return off[i] + lab
+
+
+@numba.njit(cache=True, nogil=True)
+def sperner_run(T, ks, m, scale, verts, labs, st, budget):
+    """Up to ``budget`` pivots of Kuhn's door-in/door-out path (see ``nplayer._sperner_path``).
+
+    State, updated in place: ``verts [K, K]`` (the first ``st[2]`` rows are the current
+    simplex's vertices, in path order), ``labs [K]`` their labels, ``st = [level, came_from,
+    count]`` with ``came_from`` -1 (entered from below), -2 (from above) or the door vertex.
+    Returns ``(code, pivots)``: code 0 = budget spent, 1 = a completely labelled simplex is in
+    ``verts``, 2 = the path broke (cannot happen on a proper labelling).
+    """
+    K = verts.shape[1]
+    level, came, nv = st[0], st[1], st[2]
+    seen = np.zeros(K, dtype=np.bool_)
+    new = np.empty(K, dtype=np.int64)
+    done = 0
+    code = 0
+    while done < budget:
+        done += 1
+        seen[:] = False
+        distinct = 0
+        for t in range(nv):
+            if not seen[labs[t]]:
+                seen[labs[t]] = True
+                distinct += 1
+        full = distinct == level + 1
+        if full and came != -2:
+            if level == K - 1:
+                code = 1
+                break
+            a = -1
+            for t in range(nv):  # the edge that is the wrap step e_level - e_0 (0 at level 0)
+                u = (t + 1) % nv
+                ok = True
+                for c in range(K):
+                    d = verts[u, c] - verts[t, c]
+                    want = 0
+                    if level > 0:
+                        want = 1 if c == level else (-1 if c == 0 else 0)
+                    if d != want:
+                        ok = False
+                        break
+                if ok:
+                    a = t
+                    break
+            if a < 0:
+                code = 2
+                break
+            for t in range(nv, a + 1, -1):
+                verts[t] = verts[t - 1]
+                labs[t] = labs[t - 1]
+            verts[a + 1] = verts[a]
+            verts[a + 1, level + 1] += 1
+            verts[a + 1, 0] -= 1
+            labs[a + 1] = nash_map_label(T, ks, verts[a + 1], scale)
+            nv += 1
+            level += 1
+            came = a + 1
+            continue
+        if full:
+            out = 0
+            for t in range(nv):
+                if labs[t] == level:
+                    out = t
+                    break
+        else:
+            if came < 0:
+                code = 2
+                break
+            out = -1
+            for t in range(nv):
+                if labs[t] == labs[came] and t != came:
+                    out = t
+                    break
+        lo, hi = (out - 1) % nv, (out + 1) % nv
+        bad = False
+        for c in range(K):
+            new[c] = verts[lo, c] + verts[hi, c] - verts[out, c]
+            if new[c] < 0 or (c > level and new[c] != 0):
+                bad = True
+        if bad:  # the facet lies on the boundary of F_{level+1}, so in F_level: descend
+            for t in range(out, nv - 1):
+                verts[t] = verts[t + 1]
+                labs[t] = labs[t + 1]
+            nv -= 1
+            level -= 1
+            came = -2
+            continue
+        verts[out] = new
+        labs[out] = nash_map_label(T, ks, new, scale)
+        came = out
+    st[0], st[1], st[2] = level, came, nv
+    return code, done
+
+
+@numba.njit(cache=True, nogil=True)
+def _pivot(T, r, c, col):
+    """Pivot the tableau ``T`` on ``(r, c)``: row r divided by the pivot, eliminated elsewhere."""
+    pv = T[r, c]
+    for k in range(T.shape[1]):
+        T[r, k] /= pv
+    for i in range(T.shape[0]):
+        col[i] = T[i, c]
+    col[r] = 0.0
+    for i in range(T.shape[0]):
+        if col[i] != 0.0:
+            for k in range(T.shape[1]):
+                T[i, k] -= col[i] * T[r, k]
+
+
+@numba.njit(cache=True, nogil=True)
+def lemke_core(M, q, d, max_pivots):
+    """Lemke's method on ``w = q + M z`` with covering vector ``d`` and the lexicographic ratio
+    test of ``nplayer.lemke`` (its caller handles ``q >= 0``); ``(True, z)`` or ``(False, ·)``
+    on ray termination or the pivot cap."""
+    n = q.shape[0]
+    T = np.zeros((n, 2 * n + 2))
+    for i in range(n):
+        T[i, i] = 1.0
+        for j in range(n):
+            T[i, n + j] = -M[i, j]
+        T[i, 2 * n] = -d[i]
+        T[i, 2 * n + 1] = q[i]
+    basis = np.arange(n)
+    col = np.empty(n)
+
+    r, best = 0, q[0] / d[0]
+    for i in range(1, n):
+        if q[i] / d[i] < best:
+            r, best = i, q[i] / d[i]
+    _pivot(T, r, 2 * n, col)
+    leaving = basis[r]
+    basis[r] = 2 * n
+    cand = np.empty(n, dtype=np.int64)
+    keep = np.empty(n, dtype=np.int64)
+    ratios = np.empty(n)
+    for _ in range(max_pivots):
+        enter = leaving + n if leaving < n else leaving - n
+        nc = 0
+        for i in range(n):
+            if T[i, enter] > 1e-12:
+                cand[nc] = i
+                nc += 1
+        if nc == 0:
+            return False, np.zeros(n)
+        z0 = -1
+        for t in range(nc):
+            if basis[cand[t]] == 2 * n:
+                z0 = cand[t]
+                break
+        for step in range(n + 1):
+            c = 2 * n + 1 if step == 0 else step - 1
+            best = np.inf
+            for t in range(nc):
+                ratios[t] = T[cand[t], c] / T[cand[t], enter]
+                best = min(best, ratios[t])
+            lim = best + 1e-11 * max(1.0, abs(best))
+            nk = 0
+            has0 = False
+            for t in range(nc):
+                if ratios[t] <= lim:
+                    keep[nk] = cand[t]
+                    nk += 1
+                    if cand[t] == z0:
+                        has0 = True
+            cand[:nk] = keep[:nk]
+            nc = nk
+            if nc == 1 or (z0 >= 0 and has0):
+                break
+        has0 = False
+        for t in range(nc):
+            if cand[t] == z0:
+                has0 = True
+        r = z0 if (z0 >= 0 and has0) else cand[0]
+        _pivot(T, r, enter, col)
+        leaving = basis[r]
+        basis[r] = enter
+        if leaving == 2 * n:
+            z = np.zeros(2 * n + 1)
+            for i in range(n):
+                z[basis[i]] = T[i, 2 * n + 1]
+            return True, np.maximum(z[n:2 * n], 0.0)
+    return False, np.zeros(n)
+
+
+@numba.njit(cache=True, nogil=True)
+def _oriented(T, ks, g, y, act, orient, ref):
+    t, sign = gnm_tangent(T, ks, g, y, act, ref)
+    if np.isnan(orient):
+        orient = sign if t[-1] < 0 else -sign
+    if sign != orient:
+        t = -t
+    return t, orient
+
+
+@numba.njit(cache=True, nogil=True)
+def gnm_trace(T, ks, g, y, forced, has_forced, h, orient, steps, stop):
+    """Follow the global Newton path from ``y`` until λ changes sign (code 1), the path breaks
+    (code 2) or ``steps`` reaches ``stop`` (code 0), as ``nplayer.global_newton`` describes.
+
+    Returns ``(code, steps, prev, y, forced, has_forced, h, orient)``; ``orient`` is NaN until
+    the first tangent fixes the path's orientation.
+    """
+    off = _offsets(ks)
+    p = ks.shape[0]
+    n = off[p]
+    prev = y
+    ref = np.empty(0)
+    while steps < stop:
+        steps += 1
+        if has_forced:
+            act = forced
+        else:
+            act = gnm_system(T, ks, g, y[:n], y[n], forced, False)[3]
+        t, orient = _oriented(T, ks, g, y, act, orient, ref)
+        ref = t
+        ok, acc, h = gnm_step(T, ks, g, y, t, act, h)
+        if not ok:
+            # a support change within ~h: switch the membership of the action nearest to the
+            # boundary of the piece (probability reaching 0, or an unused action's z reaching
+            # the threshold) and step onto the next piece
+            best, bi, ba = np.inf, 0, 0
+            for i in range(p):
+                s, c = 0.0, 0
+                for a in range(ks[i]):
+                    if act[off[i] + a]:
+                        s += y[off[i] + a]
+                        c += 1
+                tau = (s - 1.0) / c
+                for a in range(ks[i]):
+                    zi = y[off[i] + a]
+                    gap = abs(zi - tau if act[off[i] + a] else tau - zi)
+                    if gap < best:
+                        best, bi, ba = gap, i, a
+            new = act.copy()
+            new[off[bi] + ba] = not new[off[bi] + ba]
+            if not new[off[bi]:off[bi + 1]].any():
+                return 2, steps, prev, y, forced, has_forced, h, orient
+            forced, has_forced = new, True
+            h = 1e-6
+            t2, orient = _oriented(T, ks, g, y, forced, orient, ref)
+            ref = t2
+            good, z = gnm_correct(T, ks, g, y + h * t2, t2, forced)
+            if not good:
+                return 2, steps, prev, y, forced, has_forced, h, orient
+            prev, y = y, z
+            h = 1e-4
+        else:
+            prev, y = y, acc
+            has_forced = False
+            h = min(h * 1.5, 0.2 * max(1.0, abs(y[n])))
+        if prev[n] * y[n] <= 0.0 and prev[n] != y[n]:
+            return 1, steps, prev, y, forced, has_forced, h, orient
+    return 0, steps, prev, y, forced, has_forced, h, orient
+
+
+@numba.njit(cache=True, nogil=True)
+def restrict(T, ks, mask):
+    """The payoff tensor restricted to the supports ``mask [n]``: ``(T_S [P, N_S], k_S [P])``."""
+    off = _offsets(ks)
+    p = ks.shape[0]
+    kss = np.zeros(p, dtype=np.int64)
+    for i in range(p):
+        for a in range(ks[i]):
+            if mask[off[i] + a]:
+                kss[i] += 1
+    acts = np.empty(off[p], dtype=np.int64)  # acts[off_i + r] = the r-th support action of i
+    for i in range(p):
+        r = 0
+        for a in range(ks[i]):
+            if mask[off[i] + a]:
+                acts[off[i] + r] = a
+                r += 1
+    N = 1
+    for i in range(p):
+        N *= kss[i]
+    Ts = np.empty((p, N))
+    idx = np.zeros(p, dtype=np.int64)
+    for f in range(N):
+        r = f
+        for l in range(p - 1, -1, -1):
+            idx[l] = r % kss[l]
+            r //= kss[l]
+        flat = 0
+        for l in range(p):
+            flat = flat * ks[l] + acts[off[l] + idx[l]]
+        for i in range(p):
+            Ts[i, f] = T[i, flat]
+    return Ts, kss
+
+
+@numba.njit(cache=True, nogil=True)
+def polish_core(T, ks, x, thresholds, tol):
+    """The support-Newton part of ``nplayer.polish``: for each threshold, Newton on the
+    indifference system of the support ``{x > threshold}`` (each support once), the first
+    verified result (NashConv ``< tol``) wins. Returns ``(found, profile [n], nash_conv)``."""
+    off = _offsets(ks)
+    p = ks.shape[0]
+    n = off[p]
+    tried = np.zeros((thresholds.shape[0], n), dtype=np.bool_)
+    ntried = 0
+    for thr in thresholds:
+        mask = x > thr
+        empty = False
+        for i in range(p):
+            if not mask[off[i]:off[i + 1]].any():
+                empty = True
+        if empty:
+            continue
+        dup = False
+        for q in range(ntried):
+            if (tried[q] == mask).all():
+                dup = True
+                break
+        if dup:
+            continue
+        tried[ntried] = mask
+        ntried += 1
+        Ts, kss = restrict(T, ks, mask)
+        so = _offsets(kss)
+        z0 = np.empty(so[p])
+        for i in range(p):
+            s, r = 0.0, 0
+            for a in range(ks[i]):
+                if mask[off[i] + a]:
+                    s += x[off[i] + a]
+            for a in range(ks[i]):
+                if mask[off[i] + a]:
+                    z0[so[i] + r] = x[off[i] + a] / s
+                    r += 1
+        z, ok = support_newton(Ts, kss, z0, 40, 1e-14)
+        if not ok or (z < -1e-10).any():
+            continue
+        prof = np.zeros(n)
+        good = True
+        for i in range(p):
+            r, tot = 0, 0.0
+            for a in range(ks[i]):
+                if mask[off[i] + a]:
+                    prof[off[i] + a] = max(z[so[i] + r], 0.0)
+                    tot += prof[off[i] + a]
+                    r += 1
+            if not tot > 0:
+                good = False
+                break
+            for a in range(ks[i]):
+                prof[off[i] + a] /= tot
+        if good:
+            c = nash_conv(T, ks, prof)
+            if c < tol:
+                return True, prof, c
+    return False, x, np.inf
+
+
+@numba.njit(cache=True, nogil=True)
+def dominated(T, ks, i, mask):
+    """Some action of player i's support (``mask [n]``) is strictly dominated by another of
+    i's actions against every profile of the others' supports."""
+    off = _offsets(ks)
+    p = ks.shape[0]
+    stride = 1
+    for l in range(i + 1, p):
+        stride *= ks[l]
+    idx = np.zeros(p, dtype=np.int64)
+    N = T.shape[1]
+    for a in range(ks[i]):
+        if not mask[off[i] + a]:
+            continue
+        for b in range(ks[i]):
+            if b == a:
+                continue
+            below = True
+            for flat in range(N):
+                r = flat
+                inside = True
+                for l in range(p - 1, -1, -1):
+                    idx[l] = r % ks[l]
+                    r //= ks[l]
+                    if l != i and not mask[off[l] + idx[l]]:
+                        inside = False
+                if not inside or idx[i] != a:
+                    continue
+                if not T[i, flat] < T[i, flat + (b - a) * stride]:
+                    below = False
+                    break
+            if below:
+                return True
+    return False
+
+
+@numba.njit(cache=True, nogil=True)
+def ipa_direction(T, ks, x, max_pivots):
+    """IPA's target: the first-order polymatrix game at ``x`` (``nplayer.polymatrix_approximation``)
+    solved by Lemke on its LCP (``nplayer._solve_polymatrix``); ``(ok, y [n])``."""
+    off = _offsets(ks)
+    p = ks.shape[0]
+    n = off[p]
+    V, JV = payoff_jacobian(T, ks, x)
+    Pm = np.zeros((n, n))  # Pm[i-block, j-block] = P[i][j]
+    top = -np.inf
+    for i in range(p):
+        for j in range(p):
+            if i == j:
+                continue
+            for a in range(ks[i]):
+                lx = 0.0
+                for b in range(ks[j]):
+                    lx += JV[off[i] + a, off[j] + b] * x[off[j] + b]
+                const = (V[off[i] + a] - lx) / (p - 1)
+                for b in range(ks[j]):
+                    v = JV[off[i] + a, off[j] + b] + const
+                    Pm[off[i] + a, off[j] + b] = v
+                    top = max(top, v)
+    m = n + p
+    M = np.zeros((m, m))
+    for i in range(p):
+        for j in range(p):
+            for a in range(ks[i]):
+                for b in range(ks[j]):
+                    M[off[i] + a, off[j] + b] = top + 1.0 - (Pm[off[i] + a, off[j] + b] if i != j else 0.0)
+        for a in range(ks[i]):
+            M[off[i] + a, n + i] = -1.0
+            M[n + i, off[i] + a] = 1.0
+    q = np.zeros(m)
+    q[n:] = -1.0
+    ok, z = lemke_core(M, q, np.ones(m), max_pivots)
+    y = np.zeros(n)
+    if not ok:
+        return False, y
+    for i in range(p):
+        s = 0.0
+        for a in range(ks[i]):
+            s += z[off[i] + a]
+        if not s > 0:
+            return False, y
+        for a in range(ks[i]):
+            y[off[i] + a] = z[off[i] + a] / s
+    return True, y
