@@ -181,3 +181,27 @@ def test_focused_pairs_contrast_the_policy_with_the_player_where_they_differ(rec
                     expected.append((taken, alt) if v1 > v2 else (alt, taken))
         replay(r, take)
     assert [(p["chosen"], p["rejected"]) for p in pairs] == expected and expected
+
+
+def test_second_round_of_focused_pairs_comes_from_the_trained_models_own_answers(records, tmp_path):
+    from regretlab.poker.model import LMAgent
+    from regretlab.poker.pipeline import simulated_pairs
+    from regretlab.poker.pokergpt import train_pipeline
+
+    kw = dict(hidden=16, layers=1, heads=2, epochs=1, seed=0, preference="focused", rollouts=2, max_pairs=6,
+              rlhf_lr=1e-2)
+    one = train_pipeline(CFG, records, rlhf_rounds=1, **kw)
+    two = train_pipeline(CFG, records, rlhf_rounds=2, output_dir=tmp_path, **kw)
+    assert [r["pairs"] for r in one["rounds"]] == [r["pairs"] for r in two["rounds"][:1]]
+    # round 2's pairs: the round-1 model's disagreements with the recorded players, ranked by rollouts
+    again = simulated_pairs(records, set(two["kept"]), rollouts=2, max_pairs=6, seed=0,
+                            policy=LMAgent(one["rlhf_model"], one["tokenizer"], decode="score"))
+    assert len(two["rounds"]) == 2 and two["rounds"][1]["pairs"] == len(again) > 0
+    assert two["preference_pairs"] == sum(r["pairs"] for r in two["rounds"])
+    assert (tmp_path / "rlhf2" / "state.json").exists()
+    p1 = dict(one["rlhf_model"].named_parameters())
+    assert any(not torch.equal(p1[k], v) for k, v in two["rlhf_model"].named_parameters())
+    for bad, msg in ((dict(rlhf_rounds=0), "rlhf_rounds must be an integer >= 1"),
+                     (dict(rlhf_rounds=2, preference="outcome"), "needs preference='focused'")):
+        with pytest.raises(ValueError, match=msg):
+            train_pipeline(CFG, records, **{**kw, **bad})

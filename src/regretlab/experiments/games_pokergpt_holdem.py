@@ -42,6 +42,8 @@ class Config:
             ``focused`` (the action taken and the SFT model's answer where they differ, ranked by
             rollouts).  rollouts: rollouts per simulated value.
         max_pairs: at most this many simulated pairs (0: all).  rlhf_epochs: RLHF passes over the pairs.
+        rlhf_rounds: rounds of focused pairs and RLHF, each round's pairs built from the current
+            model's own answers (``poker.pokergpt.train_pipeline``; 1 with ``outcome`` / ``simulated``).
         teacher: the bot that plays the ``bots`` stage.  opponents: comma-separated opponent bots.
         arena_deals: duplicate deals per (stage, opponent) match.
         features: prompts state hand strength, equity and pot odds (``poker.prompts.render``).
@@ -70,6 +72,7 @@ class Config:
     rollouts: int = 4
     max_pairs: int = 600
     rlhf_epochs: int = 2
+    rlhf_rounds: int = 1
     teacher: str = "tag"
     opponents: str = "random,calling_station"
     arena_deals: int = 400
@@ -92,10 +95,13 @@ class Config:
         if self.preference not in ("outcome", "simulated", "focused"):
             raise ValueError(f"{label('preference', 'preference')} must be outcome, simulated or focused, "
                              f"got {self.preference!r}")
-        for f in ("max_pairs", "rlhf_epochs"):
+        for f in ("max_pairs", "rlhf_epochs", "rlhf_rounds"):
             v = getattr(self, f)
             if isinstance(v, bool) or not isinstance(v, int) or v < (0 if f == "max_pairs" else 1):
                 raise ValueError(f"{label(f, f)} must be an integer >= {0 if f == 'max_pairs' else 1}, got {v!r}")
+        if self.rlhf_rounds > 1 and self.preference != "focused":
+            raise ValueError(f"{label('rlhf_rounds', 'rlhf_rounds')} > 1 needs preference=focused, "
+                             f"got {self.preference!r}")
         if not 0 <= self.percentile <= 100:
             raise ValueError(f"{label('percentile', 'percentile')} must lie in [0, 100], got {self.percentile!r}")
 
@@ -120,7 +126,7 @@ def run(config: Config, seed: int) -> dict[str, Any]:
                         heads=2 if config.hidden < 32 else 4, epochs=config.epochs, rlhf_loss=config.rlhf_loss,
                         rlhf_lr=config.rlhf_lr, seed=seed, preference=config.preference, rollouts=config.rollouts,
                         features=config.features, max_pairs=config.max_pairs or None,
-                        rlhf_epochs=config.rlhf_epochs)
+                        rlhf_epochs=config.rlhf_epochs, rlhf_rounds=config.rlhf_rounds)
     rows = evaluate_stages(table, tr, config.teacher, _names(config.opponents), config.arena_deals, seed=seed + 1,
                            free_text=config.free_text)
     h = tr["sft_history"]
@@ -133,6 +139,7 @@ def run(config: Config, seed: int) -> dict[str, Any]:
     cols["sft_loss"] = [float(h[-1]["loss"])] * n
     cols["sft_tokens_per_second"] = [float(np.mean([x["tokens_per_second"] for x in h]))] * n
     cols["rlhf_loss_last"] = [float(tr["rlhf"].get("loss_last", float("nan")))] * n
+    cols["pairs_per_round"] = [",".join(str(x["pairs"]) for x in tr["rounds"])] * n
     return cols
 
 
