@@ -205,3 +205,28 @@ def test_second_round_of_focused_pairs_comes_from_the_trained_models_own_answers
                      (dict(rlhf_rounds=2, preference="outcome"), "needs preference='focused'")):
         with pytest.raises(ValueError, match=msg):
             train_pipeline(CFG, records, **{**kw, **bad})
+
+
+def test_engine_tournament_records_feed_the_pipeline():
+    from regretlab.experiments.games_pokergpt_holdem import Config
+    from regretlab.poker.env import replay
+    from regretlab.poker.pipeline import engine_tournament
+
+    recs = engine_tournament(CFG, ["tag", "calling_station", "random"], 3, seed=4, first_hand=100)
+    assert [r["hand"] for r in recs] == list(range(100, 109)) and [r["deal"] for r in recs] == [0, 1, 2] * 3
+    for r in recs:  # the environment replays every engine record to the same payoffs
+        t = replay(r)
+        assert t.done and [int(a) - b for a, b in zip(t.state.stacks, t.start)] == r["winnings"]
+    # duplicate dealing: deal d has the same cards at every rotation (seats rotate over them)
+    assert all(recs[d]["hole"] == recs[3 + d]["hole"] == recs[6 + d]["hole"] for d in range(3))
+    assert recs[3]["seats"] == ["calling_station", "random", "tag"]
+    rows = decisions(recs, {"tag"})
+    assert len(rows) == sum(1 for r in recs for a in r["actions"] if r["seats"][a["seat"]] == "tag") > 0
+    with pytest.raises(ValueError, match="one bot per seat"):
+        engine_tournament(CFG, ["tag"], 1)
+    for bad, msg in ((dict(extra_deals=2, extra_bots="tag,lag"), "extra_bots must name one bot per seat"),
+                     (dict(extra_deals=2, extra_bots="tag,lag,shark,random,tag,lag"), "extra_bots must name bots"),
+                     (dict(extra_deals=-1), "extra_deals must be an integer >= 0"),
+                     (dict(rlhf_rounds=2, preference="simulated"), "rlhf_rounds > 1 needs preference=focused")):
+        with pytest.raises(ValueError, match=msg):
+            Config(**bad).validate()

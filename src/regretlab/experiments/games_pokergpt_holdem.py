@@ -34,6 +34,10 @@ class Config:
         players: seats (2..9).  limit: ``no`` or ``fixed``.  stack: starting stack in chips (blinds 1/2).
         bots: comma-separated bots of the record tournament (one per seat).
         deals: duplicate deals of the tournament (each played ``players`` times).
+        extra_bots, extra_deals: a second record table (comma-separated built-in bots, one per seat)
+            played for ``extra_deals`` duplicate deals on the compiled engine
+            (``poker.pipeline.engine_tournament``), its records added to the tournament's before
+            the filter (0: none); e.g. loose opponents, so that multiway post-flop spots appear.
         percentile: keep the decisions of players at or above this win-rate percentile.
         hidden, layers: the LM's width and depth.  epochs: SFT epochs.
         rlhf_loss: ``dpo``, ``inpo`` or ``ipo``.  rlhf_lr: its learning rate.
@@ -62,6 +66,8 @@ class Config:
     stack: int = 100
     bots: str = "tag,lag,random,calling_station,tag,lag"
     deals: int = 100
+    extra_bots: str = "tag,lag,calling_station,calling_station,calling_station,random"
+    extra_deals: int = 0
     percentile: float = 50.0
     hidden: int = 48
     layers: int = 2
@@ -86,7 +92,7 @@ class Config:
 
         label = (names or {}).get
         TableConfig(players=self.players, limit=self.limit, stack=self.stack)
-        for f in ("bots", "opponents", "teacher"):
+        for f in ("bots", "opponents", "teacher") + (("extra_bots",) if self.extra_deals else ()):
             bad = [b for b in _names(getattr(self, f)) if b not in BOTS]
             if bad or not _names(getattr(self, f)):
                 raise ValueError(f"{label(f, f)} must name bots among {', '.join(BOTS)}, got {getattr(self, f)!r}")
@@ -95,10 +101,13 @@ class Config:
         if self.preference not in ("outcome", "simulated", "focused"):
             raise ValueError(f"{label('preference', 'preference')} must be outcome, simulated or focused, "
                              f"got {self.preference!r}")
-        for f in ("max_pairs", "rlhf_epochs", "rlhf_rounds"):
-            v = getattr(self, f)
-            if isinstance(v, bool) or not isinstance(v, int) or v < (0 if f == "max_pairs" else 1):
-                raise ValueError(f"{label(f, f)} must be an integer >= {0 if f == 'max_pairs' else 1}, got {v!r}")
+        for f in ("max_pairs", "rlhf_epochs", "rlhf_rounds", "extra_deals"):
+            v, least = getattr(self, f), (0 if f in ("max_pairs", "extra_deals") else 1)
+            if isinstance(v, bool) or not isinstance(v, int) or v < least:
+                raise ValueError(f"{label(f, f)} must be an integer >= {least}, got {v!r}")
+        if self.extra_deals and len(_names(self.extra_bots)) != self.players:
+            raise ValueError(f"{label('extra_bots', 'extra_bots')} must name one bot per seat ({self.players}), "
+                             f"got {self.extra_bots!r}")
         if self.rlhf_rounds > 1 and self.preference != "focused":
             raise ValueError(f"{label('rlhf_rounds', 'rlhf_rounds')} > 1 needs preference=focused, "
                              f"got {self.preference!r}")
@@ -114,7 +123,7 @@ def run(config: Config, seed: int) -> dict[str, Any]:
     """Records, SFT, RLHF and the arena; one row per (stage, opponent)."""
     config.validate()
     from regretlab.poker.env import TableConfig
-    from regretlab.poker.pipeline import bot_tournament
+    from regretlab.poker.pipeline import bot_tournament, engine_tournament
     from regretlab.poker.pokergpt import evaluate_stages, train_pipeline
 
     table = TableConfig(players=config.players, limit=config.limit, stack=config.stack)
@@ -122,6 +131,9 @@ def run(config: Config, seed: int) -> dict[str, Any]:
     if len(bots) != config.players:
         bots = [bots[i % len(bots)] for i in range(config.players)]
     records = bot_tournament(table, bots, config.deals, seed=seed)
+    if config.extra_deals:
+        records += engine_tournament(table, _names(config.extra_bots), config.extra_deals, seed=seed,
+                                     first_hand=len(records))
     tr = train_pipeline(table, records, percentile=config.percentile, hidden=config.hidden, layers=config.layers,
                         heads=2 if config.hidden < 32 else 4, epochs=config.epochs, rlhf_loss=config.rlhf_loss,
                         rlhf_lr=config.rlhf_lr, seed=seed, preference=config.preference, rollouts=config.rollouts,
