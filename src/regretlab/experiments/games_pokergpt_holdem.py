@@ -2,7 +2,8 @@
 by its win rate at the table after each training stage.
 
 A bot tournament (``bots`` seated around a ``players``-handed table, duplicate deals with seats
-rotated) produces hand records; the decisions of the players at or above the ``percentile`` of
+rotated) and a second, looser table played on the compiled engine (``extra_bots``, ``extra_deals``)
+produce hand records; the decisions of the players at or above the ``percentile`` of
 win rates become PokerGPT-style prompts; a tiny Llama-style LM is trained by SFT on
 (prompt -> action) and then by RLHF (DPO or INPO, the project's preference trainer) on
 preference pairs. Each stage (the ``teacher`` bot itself, SFT, SFT+RLHF) then plays against
@@ -67,7 +68,7 @@ class Config:
     bots: str = "tag,lag,random,calling_station,tag,lag"
     deals: int = 100
     extra_bots: str = "tag,lag,calling_station,calling_station,calling_station,random"
-    extra_deals: int = 0
+    extra_deals: int = 100
     percentile: float = 50.0
     hidden: int = 48
     layers: int = 2
@@ -242,7 +243,8 @@ def summarize(rows: Any) -> list[Any]:
 register_experiment(Experiment(
     "games_pokergpt", Config, run, plot,
     demo={"players": 3, "stack": 20, "bots": "tag,lag,random", "deals": 4, "hidden": 16, "layers": 1, "epochs": 2,
-          "arena_deals": 3, "preference": "outcome"},
+          "arena_deals": 3, "preference": "outcome",
+          "extra_deals": 0},
     summarize=summarize,
     description="PokerGPT on hold'em: tiny LM trained on filtered bot records (SFT, then DPO/INPO); win rate by stage",
     reference="Huang et al. 2024, PokerGPT (arXiv 2401.06781); docs/poker.md",
