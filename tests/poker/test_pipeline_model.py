@@ -188,8 +188,8 @@ def test_second_round_of_focused_pairs_comes_from_the_trained_models_own_answers
     from regretlab.poker.pipeline import simulated_pairs
     from regretlab.poker.pokergpt import train_pipeline
 
-    kw = dict(hidden=16, layers=1, heads=2, epochs=1, seed=0, preference="focused", rollouts=2, max_pairs=6,
-              rlhf_lr=1e-2)
+    kw = {"hidden": 16, "layers": 1, "heads": 2, "epochs": 1, "seed": 0, "preference": "focused", "rollouts": 2, "max_pairs": 6,
+              "rlhf_lr": 1e-2}
     one = train_pipeline(CFG, records, rlhf_rounds=1, **kw)
     two = train_pipeline(CFG, records, rlhf_rounds=2, output_dir=tmp_path, **kw)
     assert [r["pairs"] for r in one["rounds"]] == [r["pairs"] for r in two["rounds"][:1]]
@@ -201,8 +201,8 @@ def test_second_round_of_focused_pairs_comes_from_the_trained_models_own_answers
     assert (tmp_path / "rlhf2" / "state.json").exists()
     p1 = dict(one["rlhf_model"].named_parameters())
     assert any(not torch.equal(p1[k], v) for k, v in two["rlhf_model"].named_parameters())
-    for bad, msg in ((dict(rlhf_rounds=0), "rlhf_rounds must be an integer >= 1"),
-                     (dict(rlhf_rounds=2, preference="outcome"), "needs preference='focused'")):
+    for bad, msg in (({"rlhf_rounds": 0}, "rlhf_rounds must be an integer >= 1"),
+                     ({"rlhf_rounds": 2, "preference": "outcome"}, "needs preference='focused'")):
         with pytest.raises(ValueError, match=msg):
             train_pipeline(CFG, records, **{**kw, **bad})
 
@@ -224,9 +224,9 @@ def test_engine_tournament_records_feed_the_pipeline():
     assert len(rows) == sum(1 for r in recs for a in r["actions"] if r["seats"][a["seat"]] == "tag") > 0
     with pytest.raises(ValueError, match="one bot per seat"):
         engine_tournament(CFG, ["tag"], 1)
-    for bad, msg in ((dict(extra_deals=2, extra_bots="tag,lag"), "extra_bots must name one bot per seat"),
-                     (dict(extra_deals=2, extra_bots="tag,lag,shark,random,tag,lag"), "extra_bots must name bots"),
-                     (dict(extra_deals=-1), "extra_deals must be an integer >= 0"),
-                     (dict(rlhf_rounds=2, preference="simulated"), "rlhf_rounds > 1 needs preference=focused")):
+    for bad, msg in (({"extra_deals": 2, "extra_bots": "tag,lag"}, "extra_bots must name one bot per seat"),
+                     ({"extra_deals": 2, "extra_bots": "tag,lag,shark,random,tag,lag"}, "extra_bots must name bots"),
+                     ({"extra_deals": -1}, "extra_deals must be an integer >= 0"),
+                     ({"rlhf_rounds": 2, "preference": "simulated"}, "rlhf_rounds > 1 needs preference=focused")):
         with pytest.raises(ValueError, match=msg):
             Config(**bad).validate()
