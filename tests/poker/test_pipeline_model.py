@@ -181,3 +181,52 @@ def test_focused_pairs_contrast_the_policy_with_the_player_where_they_differ(rec
                     expected.append((taken, alt) if v1 > v2 else (alt, taken))
         replay(r, take)
     assert [(p["chosen"], p["rejected"]) for p in pairs] == expected and expected
+
+
+def test_second_round_of_focused_pairs_comes_from_the_trained_models_own_answers(records, tmp_path):
+    from regretlab.poker.model import LMAgent
+    from regretlab.poker.pipeline import simulated_pairs
+    from regretlab.poker.pokergpt import train_pipeline
+
+    kw = {"hidden": 16, "layers": 1, "heads": 2, "epochs": 1, "seed": 0, "preference": "focused", "rollouts": 2, "max_pairs": 6,
+              "rlhf_lr": 1e-2}
+    one = train_pipeline(CFG, records, rlhf_rounds=1, **kw)
+    two = train_pipeline(CFG, records, rlhf_rounds=2, output_dir=tmp_path, **kw)
+    assert [r["pairs"] for r in one["rounds"]] == [r["pairs"] for r in two["rounds"][:1]]
+    # round 2's pairs: the round-1 model's disagreements with the recorded players, ranked by rollouts
+    again = simulated_pairs(records, set(two["kept"]), rollouts=2, max_pairs=6, seed=0,
+                            policy=LMAgent(one["rlhf_model"], one["tokenizer"], decode="score"))
+    assert len(two["rounds"]) == 2 and two["rounds"][1]["pairs"] == len(again) > 0
+    assert two["preference_pairs"] == sum(r["pairs"] for r in two["rounds"])
+    assert (tmp_path / "rlhf2" / "state.json").exists()
+    p1 = dict(one["rlhf_model"].named_parameters())
+    assert any(not torch.equal(p1[k], v) for k, v in two["rlhf_model"].named_parameters())
+    for bad, msg in (({"rlhf_rounds": 0}, "rlhf_rounds must be an integer >= 1"),
+                     ({"rlhf_rounds": 2, "preference": "outcome"}, "needs preference='focused'")):
+        with pytest.raises(ValueError, match=msg):
+            train_pipeline(CFG, records, **{**kw, **bad})
+
+
+def test_engine_tournament_records_feed_the_pipeline():
+    from regretlab.experiments.games_pokergpt_holdem import Config
+    from regretlab.poker.env import replay
+    from regretlab.poker.pipeline import engine_tournament
+
+    recs = engine_tournament(CFG, ["tag", "calling_station", "random"], 3, seed=4, first_hand=100)
+    assert [r["hand"] for r in recs] == list(range(100, 109)) and [r["deal"] for r in recs] == [0, 1, 2] * 3
+    for r in recs:  # the environment replays every engine record to the same payoffs
+        t = replay(r)
+        assert t.done and [int(a) - b for a, b in zip(t.state.stacks, t.start)] == r["winnings"]
+    # duplicate dealing: deal d has the same cards at every rotation (seats rotate over them)
+    assert all(recs[d]["hole"] == recs[3 + d]["hole"] == recs[6 + d]["hole"] for d in range(3))
+    assert recs[3]["seats"] == ["calling_station", "random", "tag"]
+    rows = decisions(recs, {"tag"})
+    assert len(rows) == sum(1 for r in recs for a in r["actions"] if r["seats"][a["seat"]] == "tag") > 0
+    with pytest.raises(ValueError, match="one bot per seat"):
+        engine_tournament(CFG, ["tag"], 1)
+    for bad, msg in (({"extra_deals": 2, "extra_bots": "tag,lag"}, "extra_bots must name one bot per seat"),
+                     ({"extra_deals": 2, "extra_bots": "tag,lag,shark,random,tag,lag"}, "extra_bots must name bots"),
+                     ({"extra_deals": -1}, "extra_deals must be an integer >= 0"),
+                     ({"rlhf_rounds": 2, "preference": "simulated"}, "rlhf_rounds > 1 needs preference=focused")):
+        with pytest.raises(ValueError, match=msg):
+            Config(**bad).validate()

@@ -2,7 +2,8 @@
 by its win rate at the table after each training stage.
 
 A bot tournament (``bots`` seated around a ``players``-handed table, duplicate deals with seats
-rotated) produces hand records; the decisions of the players at or above the ``percentile`` of
+rotated) and a second, looser table played on the compiled engine (``extra_bots``, ``extra_deals``)
+produce hand records; the decisions of the players at or above the ``percentile`` of
 win rates become PokerGPT-style prompts; a tiny Llama-style LM is trained by SFT on
 (prompt -> action) and then by RLHF (DPO or INPO, the project's preference trainer) on
 preference pairs. Each stage (the ``teacher`` bot itself, SFT, SFT+RLHF) then plays against
@@ -34,6 +35,10 @@ class Config:
         players: seats (2..9).  limit: ``no`` or ``fixed``.  stack: starting stack in chips (blinds 1/2).
         bots: comma-separated bots of the record tournament (one per seat).
         deals: duplicate deals of the tournament (each played ``players`` times).
+        extra_bots, extra_deals: a second record table (comma-separated built-in bots, one per seat)
+            played for ``extra_deals`` duplicate deals on the compiled engine
+            (``poker.pipeline.engine_tournament``), its records added to the tournament's before
+            the filter (0: none); e.g. loose opponents, so that multiway post-flop spots appear.
         percentile: keep the decisions of players at or above this win-rate percentile.
         hidden, layers: the LM's width and depth.  epochs: SFT epochs.
         rlhf_loss: ``dpo``, ``inpo`` or ``ipo``.  rlhf_lr: its learning rate.
@@ -42,6 +47,8 @@ class Config:
             ``focused`` (the action taken and the SFT model's answer where they differ, ranked by
             rollouts).  rollouts: rollouts per simulated value.
         max_pairs: at most this many simulated pairs (0: all).  rlhf_epochs: RLHF passes over the pairs.
+        rlhf_rounds: rounds of focused pairs and RLHF, each round's pairs built from the current
+            model's own answers (``poker.pokergpt.train_pipeline``; 1 with ``outcome`` / ``simulated``).
         teacher: the bot that plays the ``bots`` stage.  opponents: comma-separated opponent bots.
         arena_deals: duplicate deals per (stage, opponent) match.
         features: prompts state hand strength, equity and pot odds (``poker.prompts.render``).
@@ -60,6 +67,8 @@ class Config:
     stack: int = 100
     bots: str = "tag,lag,random,calling_station,tag,lag"
     deals: int = 100
+    extra_bots: str = "tag,lag,calling_station,calling_station,calling_station,random"
+    extra_deals: int = 100
     percentile: float = 50.0
     hidden: int = 48
     layers: int = 2
@@ -70,6 +79,7 @@ class Config:
     rollouts: int = 4
     max_pairs: int = 600
     rlhf_epochs: int = 2
+    rlhf_rounds: int = 1
     teacher: str = "tag"
     opponents: str = "random,calling_station"
     arena_deals: int = 400
@@ -83,7 +93,7 @@ class Config:
 
         label = (names or {}).get
         TableConfig(players=self.players, limit=self.limit, stack=self.stack)
-        for f in ("bots", "opponents", "teacher"):
+        for f in ("bots", "opponents", "teacher") + (("extra_bots",) if self.extra_deals else ()):
             bad = [b for b in _names(getattr(self, f)) if b not in BOTS]
             if bad or not _names(getattr(self, f)):
                 raise ValueError(f"{label(f, f)} must name bots among {', '.join(BOTS)}, got {getattr(self, f)!r}")
@@ -92,10 +102,16 @@ class Config:
         if self.preference not in ("outcome", "simulated", "focused"):
             raise ValueError(f"{label('preference', 'preference')} must be outcome, simulated or focused, "
                              f"got {self.preference!r}")
-        for f in ("max_pairs", "rlhf_epochs"):
-            v = getattr(self, f)
-            if isinstance(v, bool) or not isinstance(v, int) or v < (0 if f == "max_pairs" else 1):
-                raise ValueError(f"{label(f, f)} must be an integer >= {0 if f == 'max_pairs' else 1}, got {v!r}")
+        for f in ("max_pairs", "rlhf_epochs", "rlhf_rounds", "extra_deals"):
+            v, least = getattr(self, f), (0 if f in ("max_pairs", "extra_deals") else 1)
+            if isinstance(v, bool) or not isinstance(v, int) or v < least:
+                raise ValueError(f"{label(f, f)} must be an integer >= {least}, got {v!r}")
+        if self.extra_deals and len(_names(self.extra_bots)) != self.players:
+            raise ValueError(f"{label('extra_bots', 'extra_bots')} must name one bot per seat ({self.players}), "
+                             f"got {self.extra_bots!r}")
+        if self.rlhf_rounds > 1 and self.preference != "focused":
+            raise ValueError(f"{label('rlhf_rounds', 'rlhf_rounds')} > 1 needs preference=focused, "
+                             f"got {self.preference!r}")
         if not 0 <= self.percentile <= 100:
             raise ValueError(f"{label('percentile', 'percentile')} must lie in [0, 100], got {self.percentile!r}")
 
@@ -108,7 +124,7 @@ def run(config: Config, seed: int) -> dict[str, Any]:
     """Records, SFT, RLHF and the arena; one row per (stage, opponent)."""
     config.validate()
     from regretlab.poker.env import TableConfig
-    from regretlab.poker.pipeline import bot_tournament
+    from regretlab.poker.pipeline import bot_tournament, engine_tournament
     from regretlab.poker.pokergpt import evaluate_stages, train_pipeline
 
     table = TableConfig(players=config.players, limit=config.limit, stack=config.stack)
@@ -116,11 +132,14 @@ def run(config: Config, seed: int) -> dict[str, Any]:
     if len(bots) != config.players:
         bots = [bots[i % len(bots)] for i in range(config.players)]
     records = bot_tournament(table, bots, config.deals, seed=seed)
+    if config.extra_deals:
+        records += engine_tournament(table, _names(config.extra_bots), config.extra_deals, seed=seed,
+                                     first_hand=len(records))
     tr = train_pipeline(table, records, percentile=config.percentile, hidden=config.hidden, layers=config.layers,
                         heads=2 if config.hidden < 32 else 4, epochs=config.epochs, rlhf_loss=config.rlhf_loss,
                         rlhf_lr=config.rlhf_lr, seed=seed, preference=config.preference, rollouts=config.rollouts,
                         features=config.features, max_pairs=config.max_pairs or None,
-                        rlhf_epochs=config.rlhf_epochs)
+                        rlhf_epochs=config.rlhf_epochs, rlhf_rounds=config.rlhf_rounds)
     rows = evaluate_stages(table, tr, config.teacher, _names(config.opponents), config.arena_deals, seed=seed + 1,
                            free_text=config.free_text)
     h = tr["sft_history"]
@@ -133,6 +152,7 @@ def run(config: Config, seed: int) -> dict[str, Any]:
     cols["sft_loss"] = [float(h[-1]["loss"])] * n
     cols["sft_tokens_per_second"] = [float(np.mean([x["tokens_per_second"] for x in h]))] * n
     cols["rlhf_loss_last"] = [float(tr["rlhf"].get("loss_last", float("nan")))] * n
+    cols["pairs_per_round"] = [",".join(str(x["pairs"]) for x in tr["rounds"])] * n
     return cols
 
 
@@ -223,7 +243,8 @@ def summarize(rows: Any) -> list[Any]:
 register_experiment(Experiment(
     "games_pokergpt", Config, run, plot,
     demo={"players": 3, "stack": 20, "bots": "tag,lag,random", "deals": 4, "hidden": 16, "layers": 1, "epochs": 2,
-          "arena_deals": 3, "preference": "outcome"},
+          "arena_deals": 3, "preference": "outcome",
+          "extra_deals": 0},
     summarize=summarize,
     description="PokerGPT on hold'em: tiny LM trained on filtered bot records (SFT, then DPO/INPO); win rate by stage",
     reference="Huang et al. 2024, PokerGPT (arXiv 2401.06781); docs/poker.md",

@@ -23,7 +23,7 @@ from regretlab.poker.bots import make_bot
 from regretlab.poker.env import Observation, TableConfig, replay
 from regretlab.poker.prompts import render
 
-__all__ = ["bot_tournament", "decisions", "keep_players", "player_win_rates", "preference_pairs", "sft_pairs", "simulated_pairs", "simulated_value"]
+__all__ = ["bot_tournament", "decisions", "engine_tournament", "keep_players", "player_win_rates", "preference_pairs", "sft_pairs", "simulated_pairs", "simulated_value"]
 
 
 def bot_tournament(config: TableConfig, bots: Sequence[str], deals: int, seed: int = 0,
@@ -40,6 +40,34 @@ def bot_tournament(config: TableConfig, bots: Sequence[str], deals: int, seed: i
     pool: dict[str, Any] = {}
     agents = [pool.setdefault(b, make_bot(b)) for b in bots]
     return arena(config, agents, deals, seed=seed, tables=tables)[0]
+
+
+def engine_tournament(config: TableConfig, bots: Sequence[str], deals: int, seed: int = 0,
+                      first_hand: int = 0) -> list[dict[str, Any]]:
+    """Records of ``deals`` duplicate deals among the named built-in bots on the compiled engine
+    (:func:`regretlab.poker.engine.play_records`), each deal played once per rotation of the seats.
+
+    The same records as :func:`bot_tournament` would write (the environment's format; the
+    pipeline reads them alike), but thousands of times faster and from the engine's own decks and
+    bot draws. Record ``hand`` ids are ``first_hand + rotation * deals + deal`` (unique, so that
+    rollouts seeded by the hand id differ), ``deal`` the deck id.
+
+    Example:
+        >>> recs = engine_tournament(TableConfig(players=3), ["tag", "random", "calling_station"], 2)
+        >>> len(recs), recs[0]["seats"], recs[2]["seats"], [r["hand"] for r in recs]
+        (6, ['tag', 'random', 'calling_station'], ['random', 'calling_station', 'tag'], [0, 1, 2, 3, 4, 5])
+    """
+    from regretlab.poker.engine import play_records
+
+    n = int(config.players)
+    if len(bots) != n:
+        raise ValueError(f"bots must name one bot per seat ({n}), got {len(bots)}")
+    out: list[dict[str, Any]] = []
+    for rot in range(n):
+        names = list(bots[rot:]) + list(bots[:rot])
+        for d, r in enumerate(play_records(config, names, int(deals), seed=seed)):
+            out.append({**r, "hand": int(first_hand) + rot * int(deals) + d, "deal": d})
+    return out
 
 
 def player_win_rates(records: Iterable[dict[str, Any]]) -> dict[str, float]:

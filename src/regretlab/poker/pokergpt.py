@@ -39,7 +39,7 @@ def train_pipeline(config: TableConfig, records: Sequence[dict[str, Any]], *, pe
                    rlhf_loss: str = "dpo", rlhf_lr: float = 1e-4, rlhf_epochs: int = 1, beta: float = 0.1,
                    seed: int = 0, output_dir: str | Path | None = None, resume: bool = True,
                    preference: str = "outcome", rollouts: int = 8, features: bool = True,
-                   max_pairs: int | None = None) -> dict[str, Any]:
+                   max_pairs: int | None = None, rlhf_rounds: int = 1) -> dict[str, Any]:
     """Filter, build pairs, SFT then RLHF a tiny LM on ``records``; returns models and statistics.
 
     ``preference``: ``"outcome"`` (:func:`~regretlab.poker.pipeline.preference_pairs`) or
@@ -47,14 +47,23 @@ def train_pipeline(config: TableConfig, records: Sequence[dict[str, Any]], *, pe
     ``max_pairs``: the action taken against a random other legal action) or ``"focused"`` (the same
     rollouts, but the other action is the SFT model's own answer, at the decisions where it
     disagrees with the recorded player).
+    ``rlhf_rounds`` (focused pairs only): after each RLHF round, focused pairs are built again from
+    the current model's own answers (where it still disagrees with the recorded player, ranked by
+    the same rollouts) and the model is trained again by RLHF with itself as the reference: an
+    iterated, DAgger-like correction (Ross et al. 2011) with rollout values as the expert.
     ``features``: prompts with the strength / equity / pot-odds part (:func:`~regretlab.poker.prompts.render`).
 
     Returns:
         ``{"tokenizer", "sft_model", "rlhf_model", "kept", "sft_pairs", "preference_pairs",
-        "sft_history", "rlhf"}`` (``sft_model`` is a copy taken before RLHF).
+        "sft_history", "rlhf", "rounds"}`` (``sft_model`` is a copy taken before RLHF; ``rounds``: the
+        pairs and RLHF statistics of each round; ``preference_pairs`` counts the pairs of all rounds).
     """
     from regretlab.poker.model import poker_tokenizer, rlhf, sft, tiny_model
 
+    if isinstance(rlhf_rounds, bool) or not isinstance(rlhf_rounds, int) or rlhf_rounds < 1:
+        raise ValueError(f"rlhf_rounds must be an integer >= 1, got {rlhf_rounds!r}")
+    if rlhf_rounds > 1 and preference != "focused":
+        raise ValueError(f"rlhf_rounds > 1 needs preference='focused', got {preference!r}")
     kept = keep_players(records, percentile)
     rows = decisions(records, kept, features)
     if not rows:
@@ -76,16 +85,24 @@ def train_pipeline(config: TableConfig, records: Sequence[dict[str, Any]], *, pe
     hist = sft(model, tok, pairs, epochs=epochs, lr=lr, seed=seed, output_dir=None if out is None else out / "sft",
                resume=resume)
     sft_model = copy.deepcopy(model)
-    if preference == "focused":
-        from regretlab.poker.model import LMAgent
+    rounds: list[dict[str, Any]] = []
+    res: dict[str, Any] = {}
+    for r in range(rlhf_rounds):
+        if preference == "focused":
+            from regretlab.poker.model import LMAgent
 
-        prefs = simulated_pairs(records, kept, rollouts=rollouts, max_pairs=max_pairs, seed=seed, features=features,
-                                policy=LMAgent(sft_model, tok, "sft", decode="score", features=features))
-    res = rlhf(model, tok, prefs, loss=rlhf_loss, lr=rlhf_lr, epochs=rlhf_epochs, beta=beta, seed=seed,
-               output_dir=None if out is None else out / "rlhf", resume=resume) if prefs else {}
+            prefs = simulated_pairs(records, kept, rollouts=rollouts, max_pairs=max_pairs, seed=seed,
+                                    features=features,
+                                    policy=LMAgent(model, tok, "sft", decode="score", features=features))
+        if not prefs:
+            break
+        res = rlhf(model, tok, prefs, loss=rlhf_loss, lr=rlhf_lr, epochs=rlhf_epochs, beta=beta, seed=seed,
+                   output_dir=None if out is None else out / ("rlhf" if r == 0 else f"rlhf{r + 1}"), resume=resume)
+        rounds.append({"pairs": len(prefs), **res})
+    prefs_total = sum(x["pairs"] for x in rounds)
     return {"tokenizer": tok, "sft_model": sft_model, "rlhf_model": model, "kept": sorted(kept),
-            "sft_pairs": len(pairs), "preference_pairs": len(prefs), "sft_history": hist, "rlhf": res,
-            "features": features}
+            "sft_pairs": len(pairs), "preference_pairs": prefs_total, "sft_history": hist, "rlhf": res,
+            "rounds": rounds, "features": features}
 
 
 def evaluate_stages(config: TableConfig, trained: dict[str, Any], teacher: str, opponents: Sequence[str],
