@@ -161,6 +161,22 @@ def _launch(params: dict, processes: int, cpu: bool) -> int:
     return subprocess.run(cmd + ["-m", "regretlab.cli", "preference", "train", *args], env=env).returncode
 
 
+def first_failure(failures: dict) -> tuple[int, object]:
+    """``(rank, failure)`` of the process that failed by itself: the earliest with a positive exit code, not one
+    the launcher then stopped with a signal (a negative code: when rank 1 raises first, rank 0 is sent SIGTERM
+    and is reported failed too); the lowest rank when none exited by itself.
+
+    Example:
+        >>> from types import SimpleNamespace as F
+        >>> first_failure({0: F(exitcode=-15, timestamp=2), 1: F(exitcode=2, timestamp=1)})[0]
+        1
+    """
+    own = {r: f for r, f in failures.items() if isinstance(f.exitcode, int) and f.exitcode > 0}
+    if own:
+        return min(own.items(), key=lambda item: (getattr(item[1], "timestamp", 0), item[0]))
+    return min(failures.items(), key=lambda item: item[0])
+
+
 def _torchrun() -> None:
     """``python -m torch.distributed.run`` (arguments from ``sys.argv``), without its traceback when a process fails.
 
@@ -175,7 +191,7 @@ def _torchrun() -> None:
     try:
         run(parse_args(sys.argv[1:]))
     except ChildFailedError as exc:
-        rank, failure = min(exc.failures.items())
+        rank, failure = first_failure(exc.failures)
         code = failure.exitcode if isinstance(failure.exitcode, int) and failure.exitcode > 0 else 1
         if code != 2:
             from regretlab.cli import error_line
