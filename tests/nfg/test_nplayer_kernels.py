@@ -1,9 +1,9 @@
 """The compiled kernels of the n-player solvers equal the einsum reference formulas.
 
 ``regretlab.games.normal_form._kernels`` replaced the per-step NumPy code of the solvers; the
-NumPy versions stay in ``nplayer`` (``_contract``, ``_system``, ``_gnm_system``,
-``_logit_system``, ``_nash_map_label``) and here pin the kernels to them, to round-off, on seeded
-games of 1 to 4 players.
+NumPy formulas (``_contract``, ``_system`` and ``_nash_map_label`` of ``nplayer``, which the
+solvers still use; the logit and global-Newton systems and the dominance check below, which they
+no longer do) pin the kernels, to round-off, on seeded games of 1 to 4 players.
 """
 
 from __future__ import annotations
@@ -16,14 +16,83 @@ from regretlab.games.normal_form import _kernels as K
 from regretlab.games.normal_form.gaps import nash_conv
 from regretlab.games.normal_form.nplayer import (
     _contract,
-    _gnm_system,
-    _logit_system,
+    _face_projection,
     _nash_map_label,
     _system,
     polish,
 )
 
 SHAPES = [(3,), (2, 3), (3, 2, 2), (2, 3, 2, 2)]
+
+
+# -- the NumPy formulas the compiled kernels replaced (references only) ------------------------
+
+def _dominated(pay_i: np.ndarray, i: int, supports: list) -> bool:
+    """Some action of player i's support is strictly dominated given the others' supports."""
+    idx = [np.arange(pay_i.shape[j]) if j == i else s for j, s in enumerate(supports)]
+    sub = np.moveaxis(pay_i[np.ix_(*idx)], i, 0).reshape(pay_i.shape[i], -1)  # [K_i, |S_-i|]
+    own = sub[supports[i]]  # [k_i, R]
+    return bool((own[:, None, :] < sub[None, :, :]).all(-1).any())
+
+def _logit_system(game: NormalFormGame, w: np.ndarray, lam: float) -> tuple[np.ndarray, np.ndarray]:
+    """Residual ``[N]`` and Jacobian ``[N, N+1]`` (last column ∂/∂λ) in ``w = log x``."""
+    ks = game.num_actions
+    p = len(ks)
+    off = np.concatenate([[0], np.cumsum(ks)])
+    xs = [np.exp(w[off[i]:off[i + 1]])[None] for i in range(p)]
+    n = int(off[-1])
+    F = np.empty(n)
+    J = np.zeros((n, n + 1))
+    for i in range(p):
+        r0, k = off[i], ks[i]
+        dev = _contract(game.payoffs[i], xs, [i])[0] if p > 1 else game.payoffs[0]
+        wi = w[off[i]:off[i + 1]]
+        F[r0:r0 + k - 1] = wi[1:] - wi[0] - lam * (dev[1:] - dev[0])
+        F[r0 + k - 1] = xs[i][0].sum() - 1.0
+        J[r0 + k - 1, off[i]:off[i + 1]] = xs[i][0]
+        for a in range(1, k):
+            J[r0 + a - 1, off[i] + a] = 1.0
+            J[r0 + a - 1, off[i]] = -1.0
+        J[r0:r0 + k - 1, n] = -(dev[1:] - dev[0])
+        for j in range(p):
+            if j == i or k == 1:
+                continue
+            blk = _contract(game.payoffs[i], xs, sorted([i, j]))[0]
+            if j < i:
+                blk = blk.T
+            d = (blk[1:, :] - blk[:1, :]) * xs[j][0][None, :]
+            J[r0:r0 + k - 1, off[j]:off[j + 1]] -= lam * d
+    return F, J
+
+def _gnm_system(game: NormalFormGame, z: np.ndarray, lam: float, g: np.ndarray, off: np.ndarray,
+                active: list[np.ndarray] | None = None):
+    """``H(z, λ) = z - r(z) - V(r(z)) - λ g`` and its Jacobian ``[N, N+1]`` (last column ∂/∂λ).
+
+    ``r`` projects each block on its simplex (on the given active faces when ``active``),
+    ``V_ia(x) = u_i(a, x_-i)``; ``x = r(z)`` with ``H = 0`` is an equilibrium of the game with
+    bonus ``λ g`` (Kohlberg & Mertens 1986; Govindan & Wilson 2003).
+    """
+    p = game.num_players
+    n = int(off[-1])
+    xs, act = _face_projection(z, off, active)
+    xb = [x[None] for x in xs]
+    V = np.concatenate([(_contract(game.payoffs[i], xb, [i])[0] if p > 1 else game.payoffs[0])
+                        for i in range(p)])
+    H = z - np.concatenate(xs) - V - lam * g
+    R = np.zeros((n, n))
+    for i in range(p):
+        s = np.flatnonzero(act[i]) + off[i]
+        R[np.ix_(s, s)] = np.eye(s.size) - 1.0 / s.size
+    JV = np.zeros((n, n))
+    for i in range(p):
+        for j in range(p):
+            if i != j:
+                blk = _contract(game.payoffs[i], xb, sorted([i, j]))[0]
+                JV[off[i]:off[i + 1], off[j]:off[j + 1]] = blk if i < j else blk.T
+    J = np.zeros((n, n + 1))
+    J[:, :n] = np.eye(n) - R - JV @ R
+    J[:, n] = -g
+    return H, J, xs, act
 
 
 def _case(shape, seed):
@@ -125,7 +194,6 @@ def test_polish_rejects_a_profile_of_the_wrong_shape():
 def test_dominance_pruning_matches_numpy(shape):
     from itertools import product
 
-    from regretlab.games.normal_form.nplayer import _dominated
 
     P = np.round(np.random.default_rng(9).uniform(-1, 1, size=(len(shape), *shape)), 1)  # ties too
     T, ks = K.flat_payoffs(P)
