@@ -158,15 +158,14 @@ class NfgFile:
     comment: str = ""
 
 
-def parse_nfg(text: str, what: str = "nfg file") -> NfgFile:
-    """Parse the text of a Gambit ``.nfg`` file (payoff or outcome version)."""
-    tk = _Tokens(text, what)
-    if tk.take("word", "'NFG'") != "NFG":
+def _header(tk: "_Tokens", kind: str, version: str, form: str, what: str) -> tuple[str, list[str]]:
+    """The header both file kinds share: ``KIND version R|D "title" { "player" ... }``."""
+    if tk.take("word", f"'{kind}'") != kind:
         tk.i -= 1
-        raise tk.fail("'NFG' (a Gambit normal-form file starts with it)")
-    if tk.take("word", "the version number 1") != "1":
+        raise tk.fail(f"'{kind}' (a Gambit {form} file starts with it)")
+    if tk.take("word", f"the version number {version}") != version:
         tk.i -= 1
-        raise tk.fail("the version number 1")
+        raise tk.fail(f"the version number {version}")
     if tk.take("word", "'R' or 'D'") not in ("R", "D"):
         tk.i -= 1
         raise tk.fail("'R' or 'D'")
@@ -174,6 +173,13 @@ def parse_nfg(text: str, what: str = "nfg file") -> NfgFile:
     players = tk.strings("the player names")
     if not players:
         raise ValueError(f"{what}: the game needs at least one player")
+    return title, players
+
+
+def parse_nfg(text: str, what: str = "nfg file") -> NfgFile:
+    """Parse the text of a Gambit ``.nfg`` file (payoff or outcome version)."""
+    tk = _Tokens(text, what)
+    title, players = _header(tk, "NFG", "1", "normal-form", what)
     tk.take("{", "'{' opening the strategy counts or names")
     strategies: list[list[str]] = []
     if tk.peek() is not None and tk.peek()[0] == "{":
@@ -291,19 +297,7 @@ class EfgFile:
 def parse_efg(text: str, what: str = "efg file", max_nodes: int = 5_000_000) -> EfgFile:
     """Parse the text of a Gambit ``.efg`` file into a validated game document."""
     tk = _Tokens(text, what)
-    if tk.take("word", "'EFG'") != "EFG":
-        tk.i -= 1
-        raise tk.fail("'EFG' (a Gambit extensive-form file starts with it)")
-    if tk.take("word", "the version number 2") != "2":
-        tk.i -= 1
-        raise tk.fail("the version number 2")
-    if tk.take("word", "'R' or 'D'") not in ("R", "D"):
-        tk.i -= 1
-        raise tk.fail("'R' or 'D'")
-    title = tk.take("str", "the game's title (a quoted string)")
-    players = tk.strings("the player names")
-    if not players:
-        raise ValueError(f"{what}: the game needs at least one player")
+    title, players = _header(tk, "EFG", "2", "extensive-form", what)
     n = len(players)
     comment = tk.take("str", "") if tk.peek() is not None and tk.peek()[0] == "str" else ""
     names: list[str] = []
