@@ -259,7 +259,10 @@ def solve_support(tens: np.ndarray) -> SupportSolutions:
             a, b = (m for m in mixers if m not in hidden)
             if ks[a] == ks[b]:
                 return _two_hidden(tens, ks, mixers, pure_index, off, scale, a, b, hidden)
-    return SupportSolutions(np.empty((0, n)), "unsupported")
+    from regretlab.games.normal_form.support_homotopy import solve_by_homotopy
+
+    certified = solve_by_homotopy(tens)  # any other shape: a certified homotopy, else None
+    return certified if certified is not None else SupportSolutions(np.empty((0, n)), "unsupported")
 
 
 def _contract_except(sub: np.ndarray, me: int, mixers: list, keep: list, fixed: dict) -> np.ndarray:

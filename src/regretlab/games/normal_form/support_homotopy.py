@@ -1,0 +1,438 @@
+"""Every solution of a support profile's indifference system, for any support shape, by a
+certified multihomogeneous homotopy.
+
+The indifference system of a support profile (see :mod:`support_systems`) with P mixers on
+``k_1, ..., k_P`` actions has, for mixer i, ``k_i - 1`` equations that are multilinear in the
+*other* mixers' mixtures: of multidegree ``e_{-i}`` (degree one in each other group, zero in
+its own) on ``X = P^{k_1 - 1} x ... x P^{k_P - 1}``. The number of its isolated solutions is at
+most the multihomogeneous Bézout number ``B``: the number of ways to hand each equation of
+player i to one other player j so that every player j receives ``k_j - 1`` equations; a
+generic game attains it (McKelvey & McLennan, "The maximal number of regular totally mixed
+Nash equilibria", JET 72, 1997).
+
+Method (Morgan & Sommese's multihomogeneous homotopy with the gamma trick, Sommese & Wampler,
+*The Numerical Solution of Systems of Polynomials*, 2005, ch. 8):
+
+* start system: equation e of player i is ``Π_{j ≠ i} <L_{e,j}, y_j>`` with random complex
+  linear forms; each assignment above gives one start solution (a linear system per group);
+* the homotopy ``H(y, t) = (1 - t) γ G(y) + t F(y)`` with a random complex ``γ`` (the seeded
+  generator: same input, same run), in a random complex affine chart ``<c_j, y_j> = 1`` of each
+  projective factor, tracked from t = 0 to 1 by an RK4 predictor and a Newton corrector,
+  vectorised across the B paths in NumPy;
+* certificate: every endpoint passes Smale's alpha test (``α = β γ < 0.1 < α_0 ≈ 0.1577``, with
+  ``γ`` bounded by the Frobenius norms of the higher derivatives, which for a multilinear
+  system are partial contractions of the payoff gaps), and the B balls of radius ``2β``
+  around the endpoints are pairwise disjoint. Then the target system has B distinct regular
+  zeros on X; since the family of all systems of these multidegrees has an irreducible
+  incidence variety (a vector bundle over X) whose projection to the systems has degree B, a
+  system with B regular zeros has no other zero at all: no further isolated solution and no
+  continuum anywhere. The real zeros in the simplex are then decided with the same test in the
+  chart ``Σ x_j = 1`` (a zero is non-real when an imaginary part exceeds ``2β``, outside the
+  simplex when a real part is below ``-2β``; a real one is refined by real Newton, which stays
+  real, and tested again).
+
+If any path fails (diverges, reaches a singular endpoint, two paths meet) or any test fails,
+:func:`solve_by_homotopy` returns None and the caller keeps its Newton fallback, so a support
+is reported solved exactly only with this certificate. The tests are evaluated in floating
+point with a safety margin (``α < 0.1``), not in interval arithmetic.
+"""
+
+from __future__ import annotations
+
+from itertools import combinations
+from math import factorial, sqrt
+
+import numpy as np
+
+ALPHA_0 = (13.0 - 3.0 * sqrt(17.0)) / 4.0  # Smale's constant: α < α_0 ⇒ an approximate zero
+_ALPHA_OK = 0.1  # the threshold used (a margin under α_0 for rounding)
+_LET = "abcdefghijklmnopqrstuvw"
+
+
+def bezout_number(ks, cap: int | None = None) -> int:
+    """The multihomogeneous Bézout number of the indifference system of mixers on ``ks`` actions.
+
+    The number of ways to hand each of player i's ``k_i - 1`` equations to another player so
+    that player j receives ``k_j - 1``: McKelvey & McLennan's (JET 72, 1997) maximal number of
+    regular totally mixed equilibria of a game of that shape. Counting stops above ``cap``.
+
+    Example:
+        >>> bezout_number([2, 2, 2]), bezout_number([3, 3, 3]), bezout_number([2, 2, 2, 2])
+        (2, 10, 9)
+        >>> bezout_number([4, 3, 2]), bezout_number([2] * 5)
+        (3, 44)
+    """
+    return len(_assignments([int(k) for k in ks], cap))
+
+
+def _assignments(ks: list, cap: int | None = None) -> list[tuple[int, ...]]:
+    """Every assignment (a group per equation, equations ordered by player then row) of the
+    multihomogeneous start system; stops after ``cap + 1`` of them."""
+    owners = [q for q, k in enumerate(ks) for _ in range(k - 1)]
+    need = [k - 1 for k in ks]
+    out: list[tuple[int, ...]] = []
+    cur: list[int] = []
+    left = list(need)
+    # equations still to place per group, for pruning: group j can only take equations of others
+    rest_other = [[sum(1 for o in owners[e:] if o != j) for j in range(len(ks))] for e in range(len(owners) + 1)]
+
+    def rec(e: int) -> bool:
+        if cap is not None and len(out) > cap:
+            return False
+        if e == len(owners):
+            out.append(tuple(cur))
+            return True
+        if any(left[j] > rest_other[e][j] for j in range(len(ks))):
+            return True
+        for j in range(len(ks)):
+            if j != owners[e] and left[j] > 0:
+                left[j] -= 1
+                cur.append(j)
+                rec(e + 1)
+                cur.pop()
+                left[j] += 1
+        return True
+
+    rec(0)
+    return out
+
+
+class _Multilinear:
+    """The support system of P mixers in an affine chart ``<c_j, y_j> = 1`` of each group."""
+
+    def __init__(self, gaps: list[np.ndarray], ks: list[int]) -> None:
+        self.gaps = [g.astype(np.complex128) for g in gaps]  # player q: [k_q - 1, *k_others]
+        self.ks = ks
+        self.P = len(ks)
+        self.off = np.concatenate([[0], np.cumsum(ks)]).astype(int)
+        self.roff = np.concatenate([[0], np.cumsum([k - 1 for k in ks])]).astype(int)
+        self.N = int(self.off[-1])
+        self.neq = int(self.roff[-1])
+        self.owner = np.array([q for q, k in enumerate(ks) for _ in range(k - 1)], dtype=int)
+
+    def _contract(self, q: int, ys: list[np.ndarray], keep: list[int]) -> np.ndarray:
+        """Player q's gaps contracted with ``ys[j] [M, k_j]`` except the groups in ``keep``:
+        ``[M, k_q - 1, *keep]``."""
+        others = [j for j in range(self.P) if j != q]
+        ops, terms = [self.gaps[q]], ["r" + "".join(_LET[j] for j in others)]
+        for j in others:
+            if j not in keep:
+                ops.append(ys[j])
+                terms.append("z" + _LET[j])
+        out = "zr" + "".join(_LET[j] for j in keep)
+        if len(ops) == 1:
+            return np.broadcast_to(self.gaps[q], (ys[0].shape[0],) + self.gaps[q].shape)
+        return np.einsum(",".join(terms) + "->" + out, *ops)
+
+    def split(self, Y: np.ndarray) -> list[np.ndarray]:
+        return [Y[:, self.off[j]:self.off[j + 1]] for j in range(self.P)]
+
+    def target(self, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Player rows ``F [M, neq]`` and their Jacobian ``[M, neq, N]``."""
+        ys = self.split(Y)
+        M = Y.shape[0]
+        F = np.empty((M, self.neq), dtype=np.complex128)
+        J = np.zeros((M, self.neq, self.N), dtype=np.complex128)
+        for q in range(self.P):
+            r0, r1 = self.roff[q], self.roff[q + 1]
+            for j in range(self.P):
+                if j == q:
+                    continue
+                blk = self._contract(q, ys, [j])  # [M, k_q - 1, k_j]
+                J[:, r0:r1, self.off[j]:self.off[j + 1]] = blk
+            j0 = 1 if q == 0 else 0
+            F[:, r0:r1] = np.einsum("mrs,ms->mr", J[:, r0:r1, self.off[j0]:self.off[j0 + 1]], ys[j0])
+        return F, J
+
+    def higher(self, Y: np.ndarray, A: np.ndarray) -> np.ndarray:
+        """Smale's ``γ`` bounded above for each row: ``max_k (||A D^k F|| / k!)^{1/(k-1)}`` with
+        the operator norm bounded by the Frobenius norm (``A [M, N, neq]``: the inverse Jacobian's
+        columns of the player rows; the chart rows are linear)."""
+        ys = self.split(Y)
+        M = Y.shape[0]
+        gam = np.zeros(M)
+        for k in range(2, self.P):
+            tot = np.zeros(M)
+            for S in combinations(range(self.P), k):
+                T = None
+                for q in range(self.P):
+                    if q in S:
+                        continue
+                    C = self._contract(q, ys, list(S))  # [M, k_q - 1, *S]
+                    part = np.einsum("mnr,mr...->mn...", A[:, :, self.roff[q]:self.roff[q + 1]], C)
+                    T = part if T is None else T + part
+                tot += (np.abs(T) ** 2).reshape(M, -1).sum(1)
+            gk = (np.sqrt(factorial(k) * tot) / factorial(k)) ** (1.0 / (k - 1))
+            gam = np.maximum(gam, gk)
+        return gam
+
+
+class _Homotopy:
+    """``H(y, t) = (1 - t) γ G(y) + t F(y)`` on the player rows, the chart rows ``<c_j, y_j> - 1``."""
+
+    def __init__(self, sys: _Multilinear, rng: np.random.Generator) -> None:
+        self.s = sys
+        P, kmax = sys.P, max(sys.ks)
+
+        def crandn(*shape):
+            return rng.standard_normal(shape) + 1j * rng.standard_normal(shape)
+
+        self.L = crandn(sys.neq, P, kmax)  # start system's linear forms (entries past k_j unused)
+        self.c = [crandn(k) for k in sys.ks]  # the chart
+        th = rng.uniform(0.0, 2.0 * np.pi)
+        self.gamma = np.exp(1j * th)
+
+    def start_solutions(self, assigns: list[tuple[int, ...]]) -> np.ndarray:
+        s = self.s
+        Y = np.empty((len(assigns), s.N), dtype=np.complex128)
+        for m, a in enumerate(assigns):
+            a = np.asarray(a)
+            for j in range(s.P):
+                eqs = np.flatnonzero(a == j)
+                Mj = np.vstack([self.L[eqs, j, :s.ks[j]], self.c[j][None]])
+                rhs = np.zeros(s.ks[j], dtype=np.complex128)
+                rhs[-1] = 1.0
+                Y[m, s.off[j]:s.off[j + 1]] = np.linalg.solve(Mj, rhs)
+        return Y
+
+    def start(self, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        s = self.s
+        ys = s.split(Y)
+        M = Y.shape[0]
+        lv = np.ones((M, s.neq, s.P), dtype=np.complex128)  # <L_{e,j}, y_j>, 1 on the owner
+        for j in range(s.P):
+            lv[:, :, j] = np.einsum("es,ms->me", self.L[:, j, :s.ks[j]], ys[j])
+        lv[:, np.arange(s.neq), s.owner] = 1.0
+        G = lv.prod(2)
+        J = np.zeros((M, s.neq, s.N), dtype=np.complex128)
+        for j in range(s.P):
+            lj = lv.copy()
+            lj[:, :, j] = 1.0
+            coef = lj.prod(2)  # [M, neq]
+            coef[:, s.owner == j] = 0.0
+            J[:, :, s.off[j]:s.off[j + 1]] = coef[:, :, None] * self.L[None, :, j, :s.ks[j]]
+        return G, J
+
+    def chart(self, Y: np.ndarray, c: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        s = self.s
+        M = Y.shape[0]
+        R = np.empty((M, s.P), dtype=np.complex128)
+        J = np.zeros((s.P, s.N), dtype=np.complex128)
+        for j in range(s.P):
+            R[:, j] = Y[:, s.off[j]:s.off[j + 1]] @ c[j] - 1.0
+            J[j, s.off[j]:s.off[j + 1]] = c[j]
+        return R, np.broadcast_to(J, (M, s.P, s.N))
+
+    def H(self, Y: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``H [M, N]``, ``H_y [M, N, N]``, ``H_t [M, N]`` at ``(Y, t)``."""
+        F, JF = self.s.target(Y)
+        G, JG = self.start(Y)
+        R, JR = self.chart(Y, self.c)
+        w0 = ((1.0 - t) * self.gamma)[:, None]
+        w1 = t[:, None]
+        Hv = np.concatenate([w0 * G + w1 * F, R], axis=1)
+        Hy = np.concatenate([w0[:, :, None] * JG + w1[:, :, None] * JF, JR], axis=1)
+        Ht = np.concatenate([F - self.gamma * G, np.zeros_like(R)], axis=1)
+        return Hv, Hy, Ht
+
+
+def _solve(A: np.ndarray, b: np.ndarray) -> np.ndarray:
+    with np.errstate(all="ignore"):
+        try:
+            return np.linalg.solve(A, b[..., None])[..., 0]
+        except np.linalg.LinAlgError:
+            out = np.full(b.shape, np.nan, dtype=b.dtype)
+            for m in range(A.shape[0]):
+                try:
+                    out[m] = np.linalg.solve(A[m], b[m])
+                except np.linalg.LinAlgError:
+                    pass
+            return out
+
+
+def _norm(Y: np.ndarray) -> np.ndarray:
+    return np.sqrt((np.abs(Y) ** 2).sum(-1))
+
+
+def _track(hom: _Homotopy, Y0: np.ndarray, max_rounds: int = 4000) -> tuple[np.ndarray, np.ndarray]:
+    """Track every path from t = 0 to 1; the endpoints and a mask of the paths that arrived."""
+    M = Y0.shape[0]
+    Y, t = Y0.copy(), np.zeros(M)
+    h = np.full(M, 0.02)
+    done = np.zeros(M, dtype=bool)
+    failed = np.zeros(M, dtype=bool)
+
+    def vel(y, tt):
+        _, Hy, Ht = hom.H(y, tt)
+        return -_solve(Hy, Ht)
+
+    for _ in range(max_rounds):
+        idx = np.flatnonzero(~(done | failed))
+        if idx.size == 0:
+            break
+        y, tt = Y[idx], t[idx]
+        hh = np.minimum(h[idx], 1.0 - tt)
+        hc = hh[:, None]
+        with np.errstate(all="ignore"):
+            k1 = vel(y, tt)
+            k2 = vel(y + 0.5 * hc * k1, tt + 0.5 * hh)
+            k3 = vel(y + 0.5 * hc * k2, tt + 0.5 * hh)
+            k4 = vel(y + hc * k3, tt + hh)
+            yp = y + hc / 6.0 * (k1 + 2 * k2 + 2 * k3 + k4)
+            t1 = np.where(1.0 - (tt + hh) < 1e-14, 1.0, tt + hh)
+            scale = 1.0 + _norm(y)
+            first = None
+            for _c in range(3):
+                Hv, Hy, _ = hom.H(yp, t1)
+                dy = _solve(Hy, Hv)
+                yp = yp - dy
+                d = _norm(dy) / scale
+                if first is None:
+                    first = d
+        good = np.isfinite(d) & np.isfinite(first) & (d < 1e-11) & (first < 1e-3)
+        gi, bi = idx[good], idx[~good]
+        Y[gi], t[gi] = yp[good], t1[good]
+        h[gi] = np.where(first[good] < 1e-6, 2.0, 1.25)[:] * hh[good]
+        h[gi] = np.minimum(h[gi], 0.2)
+        done[gi[t[gi] >= 1.0]] = True
+        h[bi] = 0.5 * hh[~good]
+        failed[bi[h[bi] < 1e-9]] = True
+        failed[idx[~np.isfinite(_norm(yp)) | (_norm(yp) > 1e12)]] = True
+    return Y, done & ~failed
+
+
+def _newton(hom: _Homotopy, Y: np.ndarray, c: list[np.ndarray], iters: int, real: bool = False) -> np.ndarray:
+    """Newton on the target system in the chart ``c`` (real iterates stay real when ``real``)."""
+    for _ in range(iters):
+        F, JF = hom.s.target(Y)
+        R, JR = hom.chart(Y, c)
+        with np.errstate(all="ignore"):
+            dy = _solve(np.concatenate([JF, JR], axis=1), np.concatenate([F, R], axis=1))
+        ok = np.isfinite(dy).all(1)
+        Y = np.where(ok[:, None], Y - np.where(ok[:, None], dy, 0.0), Y)
+        if real:
+            Y = Y.real.astype(np.complex128)
+    return Y
+
+
+def _alpha(hom: _Homotopy, Y: np.ndarray, c: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Smale's ``α`` (an upper bound) and ``β`` of the target system in the chart ``c`` at each row."""
+    F, JF = hom.s.target(Y)
+    R, JR = hom.chart(Y, c)
+    J = np.concatenate([JF, JR], axis=1)
+    Fv = np.concatenate([F, R], axis=1)
+    with np.errstate(all="ignore"):
+        try:
+            A = np.linalg.inv(J)
+        except np.linalg.LinAlgError:
+            return np.full(Y.shape[0], np.inf), np.full(Y.shape[0], np.inf)
+        beta = _norm(np.einsum("mnk,mk->mn", A, Fv))
+        gam = hom.s.higher(Y, A[:, :, :hom.s.neq])
+        alpha = beta * gam
+    bad = ~np.isfinite(alpha)
+    alpha[bad] = np.inf
+    beta[~np.isfinite(beta)] = np.inf
+    return alpha, beta
+
+
+def _attempt(gaps: list[np.ndarray], ks: list[int], assigns: list, rng: np.random.Generator) -> np.ndarray | None:
+    sys_ = _Multilinear(gaps, ks)
+    hom = _Homotopy(sys_, rng)
+    Y0 = hom.start_solutions(assigns)
+    Y, ok = _track(hom, Y0)
+    if not ok.all():
+        return None
+    Y = _newton(hom, Y, hom.c, 3)
+    alpha, beta = _alpha(hom, Y, hom.c)
+    if not (alpha < _ALPHA_OK).all():
+        return None
+    # distinct zeros: the balls of radius 2β around the endpoints are pairwise disjoint
+    D = _norm(Y[:, None, :] - Y[None, :, :])
+    reach = 2.0 * (beta[:, None] + beta[None, :])
+    np.fill_diagonal(D, np.inf)
+    if (D <= reach).any():
+        return None
+    # the zeros that may be mixtures: a mixture ζ_j = λ x (x >= 0, Σ x = 1) has ||ζ_j|| <= |Σ ζ_j|
+    keep = np.ones(len(Y), dtype=bool)
+    sums = []
+    for j in range(sys_.P):
+        yj = Y[:, sys_.off[j]:sys_.off[j + 1]]
+        sj = yj.sum(1)
+        keep &= np.abs(sj) >= _norm(yj) - (1.0 + sqrt(ks[j])) * 2.0 * beta
+        sums.append(sj)
+    if not keep.any():
+        return np.empty((0, sys_.N))
+    X = Y[keep].copy()
+    for j in range(sys_.P):
+        X[:, sys_.off[j]:sys_.off[j + 1]] /= sums[j][keep, None]
+    ones = [np.ones(k) for k in ks]
+    X = _newton(hom, X, ones, 2)
+    ax, bx = _alpha(hom, X, ones)
+    if not (ax < _ALPHA_OK).all():
+        return None
+    nonreal = (np.abs(X.imag) > 2.0 * bx[:, None]).any(1)
+    negative = (X.real < -2.0 * bx[:, None]).any(1)
+    cand = ~nonreal & ~negative
+    if not cand.any():
+        return np.empty((0, sys_.N))
+    Xr = _newton(hom, X[cand].real.astype(np.complex128), ones, 3, real=True)
+    ar, _ = _alpha(hom, Xr, ones)
+    if not (ar < _ALPHA_OK).all():
+        return None
+    return Xr.real
+
+
+def solve_by_homotopy(tens: np.ndarray, *, max_paths: int = 2000, seed: int = 0, attempts: int = 2):
+    """Every solution of a support profile's indifference system, certified, or None.
+
+    Args:
+        tens: ``[P, k_1, ..., k_P]`` the payoff tensor restricted to the support profile (at
+            least two players mixing).
+        max_paths: give up (None) when the multihomogeneous Bézout number exceeds this.
+        seed: seed of the random start system, chart and ``γ`` (same input, same result).
+        attempts: tries with fresh randomness (seed, seed + 1, ...) before giving up.
+
+    Returns:
+        A :class:`~regretlab.games.normal_form.support_systems.SupportSolutions` with status
+        ``"exact"``: every real solution with no certainly negative entry, as ``[m, Σ k_i]``
+        mixtures (the caller checks the best-response conditions), when the certificate of
+        the module docstring holds (then there is no continuum of solutions either); None
+        otherwise.
+
+    Example:
+        >>> import numpy as np
+        >>> rng = np.random.default_rng(0)
+        >>> sol = solve_by_homotopy(rng.standard_normal((3, 4, 3, 2)))
+        >>> sol.status, sol.points.shape[1]
+        ('exact', 9)
+    """
+    from regretlab.games.normal_form.support_systems import SupportSolutions, _first_action_gap
+
+    tens = np.asarray(tens, dtype=np.float64)
+    ks_all = list(tens.shape[1:])
+    n = sum(ks_all)
+    off = np.concatenate([[0], np.cumsum(ks_all)]).astype(int)
+    mixers = [i for i, k in enumerate(ks_all) if k > 1]
+    if len(mixers) < 2:
+        return None
+    pure_index = tuple(0 if k == 1 else slice(None) for k in ks_all)
+    scale = max(1.0, float(np.abs(tens).max(initial=0.0)))
+    gaps = [_first_action_gap(tens[m][pure_index], q) / scale for q, m in enumerate(mixers)]
+    ks = [ks_all[m] for m in mixers]
+    assigns = _assignments(ks, max_paths)
+    if len(assigns) > max_paths:
+        return None
+    if not assigns:
+        return None  # B = 0: a generic game has no solution, but this one may have a continuum
+    for a in range(attempts):
+        pts = _attempt(gaps, ks, assigns, np.random.default_rng([seed + a, 18]))
+        if pts is None:
+            continue
+        z = np.ones((len(pts), n))
+        for q, m in enumerate(mixers):
+            z[:, off[m]:off[m + 1]] = pts[:, sum(ks[:q]):sum(ks[:q + 1])]
+        return SupportSolutions(z, "exact")
+    return None
+
+
+__all__ = ["ALPHA_0", "bezout_number", "solve_by_homotopy"]
