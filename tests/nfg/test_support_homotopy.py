@@ -9,8 +9,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from regretlab.games.normal_form import NormalFormGame, nash_conv
-from regretlab.games.normal_form.nplayer import _newton, _system, enumerate_supports, logit_homotopy, polish
-from regretlab.games.normal_form.support_homotopy import bezout_number, solve_by_homotopy
+from regretlab.games.normal_form.nplayer import (
+    _newton,
+    _system,
+    enumerate_supports,
+    logit_homotopy,
+    polish,
+)
+from regretlab.games.normal_form.support_homotopy import (
+    bezout_number,
+    solve_by_homotopy,
+)
 from regretlab.games.normal_form.support_systems import solve_support
 
 
@@ -181,13 +190,29 @@ def test_gambit_enumpoly_equilibria_are_all_found(shape, seed):
 
 
 def test_totally_mixed_counts_never_exceed_the_bound():
-    # random (not planted) systems: the number of totally mixed solutions is <= the bound
+    # random (not planted) systems: the number of totally mixed solutions is <= the bound (0
+    # for (4, 2, 2): more equations than unknowns)
     rng = np.random.default_rng(11)
     for shape in product((2, 3), (2, 3), (2, 4)):
-        if sorted(shape)[0] == 2 and sorted(shape)[1] == 2:
-            continue
         tens = rng.standard_normal((3,) + shape)
         sol = solve_by_homotopy(tens)
         assert sol is not None
         inside = sol.points[(sol.points > 0).all(1)]
         assert len(inside) <= bezout_number(shape)
+
+
+def test_more_equations_than_unknowns():
+    # (5, 2, 2, 2): player one's 4 equations in the other 3 weights (Bezout number 0); a generic
+    # system has no solution, certified by solving 3 combinations of them (6 zeros) and seeing
+    # the 4th nonzero at each; a planted solution makes them dependent: no certificate then
+    assert bezout_number((5, 2, 2, 2)) == 0
+    rng = np.random.default_rng(12)
+    for _ in range(3):
+        sol = solve_support(rng.standard_normal((4, 5, 2, 2, 2)))
+        assert sol.status == "exact" and sol.points.shape == (0, 11)
+    xs = [rng.dirichlet(2 * np.ones(k)) for k in (5, 2, 2, 2)]
+    assert solve_by_homotopy(_plant(rng.standard_normal((4, 5, 2, 2, 2)), xs)) is None
+    g = NormalFormGame(np.random.default_rng(1).standard_normal((4, 5, 2, 2, 2)))
+    res = enumerate_supports(g, time_limit=120)
+    assert res.certified and len(res.equilibria) % 2 == 1
+    assert all(nash_conv(g, e) < 1e-9 for e in res.equilibria)

@@ -62,106 +62,118 @@ def bezout_number(ks, cap: int | None = None) -> int:
         >>> bezout_number([4, 3, 2]), bezout_number([2] * 5)
         (3, 44)
     """
-    return len(_assignments([int(k) for k in ks], cap))
+    ks = [int(k) for k in ks]
+    P = len(ks)
+    allowed = [tuple(j for j in range(P) if j != q) for q, k in enumerate(ks) for _ in range(k - 1)]
+    return len(_assignments(allowed, ks, cap))
 
 
-def _assignments(ks: list, cap: int | None = None) -> list[tuple[int, ...]]:
-    """Every assignment (a group per equation, equations ordered by player then row) of the
-    multihomogeneous start system; stops after ``cap + 1`` of them."""
-    owners = [q for q, k in enumerate(ks) for _ in range(k - 1)]
-    need = [k - 1 for k in ks]
+def _assignments(allowed: list, ks: list, cap: int | None = None) -> list[tuple[int, ...]]:
+    """Every assignment of a group to each equation (``allowed[e]``: the groups equation e
+    involves) such that group j receives ``k_j - 1`` equations: the start solutions of the
+    multihomogeneous start system. Stops after ``cap + 1`` of them."""
+    P = len(ks)
+    left = [k - 1 for k in ks]
+    if sum(left) != len(allowed):
+        return []
+    # how many of the equations from e on may still go to group j (for pruning)
+    can = [[sum(1 for a in allowed[e:] if j in a) for j in range(P)] for e in range(len(allowed) + 1)]
     out: list[tuple[int, ...]] = []
     cur: list[int] = []
-    left = list(need)
-    # equations still to place per group, for pruning: group j can only take equations of others
-    rest_other = [[sum(1 for o in owners[e:] if o != j) for j in range(len(ks))] for e in range(len(owners) + 1)]
 
-    def rec(e: int) -> bool:
+    def rec(e: int) -> None:
         if cap is not None and len(out) > cap:
-            return False
-        if e == len(owners):
+            return
+        if e == len(allowed):
             out.append(tuple(cur))
-            return True
-        if any(left[j] > rest_other[e][j] for j in range(len(ks))):
-            return True
-        for j in range(len(ks)):
-            if j != owners[e] and left[j] > 0:
+            return
+        if any(left[j] > can[e][j] for j in range(P)):
+            return
+        for j in allowed[e]:
+            if left[j] > 0:
                 left[j] -= 1
                 cur.append(j)
                 rec(e + 1)
                 cur.pop()
                 left[j] += 1
-        return True
 
     rec(0)
     return out
 
 
 class _Multilinear:
-    """The support system of P mixers in an affine chart ``<c_j, y_j> = 1`` of each group."""
+    """A multilinear system in an affine chart ``<c_j, y_j> = 1`` of each group: ``blocks`` of
+    equations, each ``(groups, tensor [rows, *k_groups])``: the rows are multilinear forms in
+    the mixtures of those groups (degree one in each). For a support system, block i is player
+    i's payoff gaps over the other mixers."""
 
-    def __init__(self, gaps: list[np.ndarray], ks: list[int]) -> None:
-        self.gaps = [g.astype(np.complex128) for g in gaps]  # player q: [k_q - 1, *k_others]
+    def __init__(self, blocks: list, ks: list[int]) -> None:
+        self.groups = [tuple(g) for g, _ in blocks]
+        self.tens = [np.asarray(t, dtype=np.complex128) for _, t in blocks]
         self.ks = ks
         self.P = len(ks)
         self.off = np.concatenate([[0], np.cumsum(ks)]).astype(int)
-        self.roff = np.concatenate([[0], np.cumsum([k - 1 for k in ks])]).astype(int)
+        self.roff = np.concatenate([[0], np.cumsum([t.shape[0] for t in self.tens])]).astype(int)
         self.N = int(self.off[-1])
         self.neq = int(self.roff[-1])
-        self.owner = np.array([q for q, k in enumerate(ks) for _ in range(k - 1)], dtype=int)
+        self.uses = np.zeros((self.neq, self.P), dtype=bool)
+        for b, g in enumerate(self.groups):
+            self.uses[self.roff[b]:self.roff[b + 1], list(g)] = True
+        self.allowed = [tuple(np.flatnonzero(u)) for u in self.uses]
+        self.degree = max(len(g) for g in self.groups)
 
-    def _contract(self, q: int, ys: list[np.ndarray], keep: list[int]) -> np.ndarray:
-        """Player q's gaps contracted with ``ys[j] [M, k_j]`` except the groups in ``keep``:
-        ``[M, k_q - 1, *keep]``."""
-        others = [j for j in range(self.P) if j != q]
-        ops, terms = [self.gaps[q]], ["r" + "".join(_LET[j] for j in others)]
-        for j in others:
+    def _contract(self, b: int, ys: list[np.ndarray], keep: list[int]) -> np.ndarray:
+        """Block b's tensor contracted with ``ys[j] [M, k_j]`` except the groups in ``keep``:
+        ``[M, rows, *keep]``."""
+        grp = self.groups[b]
+        ops, terms = [self.tens[b]], ["r" + "".join(_LET[j] for j in grp)]
+        for j in grp:
             if j not in keep:
                 ops.append(ys[j])
                 terms.append("z" + _LET[j])
         out = "zr" + "".join(_LET[j] for j in keep)
         if len(ops) == 1:
-            return np.broadcast_to(self.gaps[q], (ys[0].shape[0],) + self.gaps[q].shape)
+            t = np.einsum("r" + "".join(_LET[j] for j in grp) + "->r" + "".join(_LET[j] for j in keep), self.tens[b])
+            return np.broadcast_to(t, (ys[0].shape[0],) + t.shape)
         return np.einsum(",".join(terms) + "->" + out, *ops)
 
     def split(self, Y: np.ndarray) -> list[np.ndarray]:
         return [Y[:, self.off[j]:self.off[j + 1]] for j in range(self.P)]
 
     def target(self, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Player rows ``F [M, neq]`` and their Jacobian ``[M, neq, N]``."""
+        """The rows ``F [M, neq]`` and their Jacobian ``[M, neq, N]``."""
         ys = self.split(Y)
         M = Y.shape[0]
         F = np.empty((M, self.neq), dtype=np.complex128)
         J = np.zeros((M, self.neq, self.N), dtype=np.complex128)
-        for q in range(self.P):
-            r0, r1 = self.roff[q], self.roff[q + 1]
-            for j in range(self.P):
-                if j == q:
-                    continue
-                blk = self._contract(q, ys, [j])  # [M, k_q - 1, k_j]
-                J[:, r0:r1, self.off[j]:self.off[j + 1]] = blk
-            j0 = 1 if q == 0 else 0
+        for b, grp in enumerate(self.groups):
+            r0, r1 = self.roff[b], self.roff[b + 1]
+            for j in grp:
+                J[:, r0:r1, self.off[j]:self.off[j + 1]] = self._contract(b, ys, [j])  # [M, rows, k_j]
+            j0 = grp[0]
             F[:, r0:r1] = np.einsum("mrs,ms->mr", J[:, r0:r1, self.off[j0]:self.off[j0 + 1]], ys[j0])
         return F, J
 
     def higher(self, Y: np.ndarray, A: np.ndarray) -> np.ndarray:
         """Smale's ``γ`` bounded above for each row: ``max_k (||A D^k F|| / k!)^{1/(k-1)}`` with
         the operator norm bounded by the Frobenius norm (``A [M, N, neq]``: the inverse Jacobian's
-        columns of the player rows; the chart rows are linear)."""
+        columns of the multilinear rows; the chart rows are linear). For distinct groups the
+        entries of ``D^k F`` are partial contractions, each repeated k! times (the orders)."""
         ys = self.split(Y)
         M = Y.shape[0]
         gam = np.zeros(M)
-        for k in range(2, self.P):
+        for k in range(2, self.degree + 1):
             tot = np.zeros(M)
             for S in combinations(range(self.P), k):
                 T = None
-                for q in range(self.P):
-                    if q in S:
+                for b, grp in enumerate(self.groups):
+                    if not set(S) <= set(grp):
                         continue
-                    C = self._contract(q, ys, list(S))  # [M, k_q - 1, *S]
-                    part = np.einsum("mnr,mr...->mn...", A[:, :, self.roff[q]:self.roff[q + 1]], C)
+                    C = self._contract(b, ys, list(S))  # [M, rows, *S]
+                    part = np.einsum("mnr,mr...->mn...", A[:, :, self.roff[b]:self.roff[b + 1]], C)
                     T = part if T is None else T + part
-                tot += (np.abs(T) ** 2).reshape(M, -1).sum(1)
+                if T is not None:
+                    tot += (np.abs(T) ** 2).reshape(M, -1).sum(1)
             gk = (np.sqrt(factorial(k) * tot) / factorial(k)) ** (1.0 / (k - 1))
             gam = np.maximum(gam, gk)
         return gam
@@ -185,10 +197,10 @@ class _Homotopy:
     def start_solutions(self, assigns: list[tuple[int, ...]]) -> np.ndarray:
         s = self.s
         Y = np.empty((len(assigns), s.N), dtype=np.complex128)
-        for m, a in enumerate(assigns):
-            a = np.asarray(a)
+        for m, assign in enumerate(assigns):
+            arr = np.asarray(assign)
             for j in range(s.P):
-                eqs = np.flatnonzero(a == j)
+                eqs = np.flatnonzero(arr == j)
                 Mj = np.vstack([self.L[eqs, j, :s.ks[j]], self.c[j][None]])
                 rhs = np.zeros(s.ks[j], dtype=np.complex128)
                 rhs[-1] = 1.0
@@ -199,17 +211,17 @@ class _Homotopy:
         s = self.s
         ys = s.split(Y)
         M = Y.shape[0]
-        lv = np.ones((M, s.neq, s.P), dtype=np.complex128)  # <L_{e,j}, y_j>, 1 on the owner
+        lv = np.ones((M, s.neq, s.P), dtype=np.complex128)  # <L_{e,j}, y_j>; 1 where e lacks group j
         for j in range(s.P):
             lv[:, :, j] = np.einsum("es,ms->me", self.L[:, j, :s.ks[j]], ys[j])
-        lv[:, np.arange(s.neq), s.owner] = 1.0
+        lv[:, ~s.uses] = 1.0
         G = lv.prod(2)
         J = np.zeros((M, s.neq, s.N), dtype=np.complex128)
         for j in range(s.P):
             lj = lv.copy()
             lj[:, :, j] = 1.0
             coef = lj.prod(2)  # [M, neq]
-            coef[:, s.owner == j] = 0.0
+            coef[:, ~s.uses[:, j]] = 0.0
             J[:, :, s.off[j]:s.off[j + 1]] = coef[:, :, None] * self.L[None, :, j, :s.ks[j]]
         return G, J
 
@@ -281,14 +293,13 @@ def _track(hom: _Homotopy, Y0: np.ndarray, max_rounds: int = 4000) -> tuple[np.n
             yp = y + hc / 6.0 * (k1 + 2 * k2 + 2 * k3 + k4)
             t1 = np.where(1.0 - (tt + hh) < 1e-14, 1.0, tt + hh)
             scale = 1.0 + _norm(y)
-            first = None
+            steps = []
             for _c in range(3):
                 Hv, Hy, _ = hom.H(yp, t1)
                 dy = _solve(Hy, Hv)
                 yp = yp - dy
-                d = _norm(dy) / scale
-                if first is None:
-                    first = d
+                steps.append(_norm(dy) / scale)
+            first, d = steps[0], steps[-1]
         good = np.isfinite(d) & np.isfinite(first) & (d < 1e-11) & (first < 1e-3)
         gi, bi = idx[good], idx[~good]
         Y[gi], t[gi] = yp[good], t1[good]
@@ -335,8 +346,9 @@ def _alpha(hom: _Homotopy, Y: np.ndarray, c: list[np.ndarray]) -> tuple[np.ndarr
     return alpha, beta
 
 
-def _attempt(gaps: list[np.ndarray], ks: list[int], assigns: list, rng: np.random.Generator) -> np.ndarray | None:
-    sys_ = _Multilinear(gaps, ks)
+def _roots(sys_: _Multilinear, assigns: list, rng: np.random.Generator):
+    """Track the paths and certify their endpoints: ``(hom, Y, β)`` with every zero of the
+    system on X (B distinct regular zeros), or None."""
     hom = _Homotopy(sys_, rng)
     Y0 = hom.start_solutions(assigns)
     Y, ok = _track(hom, Y0)
@@ -352,6 +364,13 @@ def _attempt(gaps: list[np.ndarray], ks: list[int], assigns: list, rng: np.rando
     np.fill_diagonal(D, np.inf)
     if (D <= reach).any():
         return None
+    return hom, Y, beta
+
+
+def _mixtures(hom: _Homotopy, Y: np.ndarray, beta: np.ndarray) -> np.ndarray | None:
+    """The certified zeros that are real with no certainly negative entry, in the chart
+    ``Σ x_j = 1``; None when a test is inconclusive."""
+    sys_, ks = hom.s, hom.s.ks
     # the zeros that may be mixtures: a mixture ζ_j = λ x (x >= 0, Σ x = 1) has ||ζ_j|| <= |Σ ζ_j|
     keep = np.ones(len(Y), dtype=bool)
     sums = []
@@ -382,6 +401,33 @@ def _attempt(gaps: list[np.ndarray], ks: list[int], assigns: list, rng: np.rando
     return Xr.real
 
 
+def _no_common_zero(gap: np.ndarray, ks: list[int], max_paths: int, rng: np.random.Generator) -> bool:
+    """Whether the rows of ``gap [r, *ks]`` (multilinear forms in ``len(ks)`` mixtures, more
+    rows than ``d = Σ (k_j - 1)``) certainly have no common zero on X: ``d`` random
+    combinations of them are a square system whose zeros are all found and certified as above,
+    and at each some row is certainly nonzero (``|f(ζ) - f(ζ̃)| <= ||f||_F (Π (||ζ̃_j|| + δ) -
+    Π ||ζ̃_j||)`` within ``δ = 2β`` of the endpoint ``ζ̃``)."""
+    d = sum(k - 1 for k in ks)
+    R = rng.standard_normal((d, gap.shape[0]))
+    sq = np.tensordot(R, gap, axes=([1], [0]))
+    groups = tuple(range(len(ks)))
+    sys_ = _Multilinear([(groups, sq)], ks)
+    assigns = _assignments(sys_.allowed, ks, max_paths)
+    if not assigns or len(assigns) > max_paths:
+        return False
+    got = _roots(sys_, assigns, rng)
+    if got is None:
+        return False
+    _, Y, beta = got
+    full = _Multilinear([(groups, gap)], ks)
+    F, _ = full.target(Y)
+    delta = 2.0 * beta
+    norms = np.stack([_norm(y) for y in full.split(Y)], axis=1)  # [M, groups]
+    slack = (norms + delta[:, None]).prod(1) - norms.prod(1)
+    fro = np.sqrt((np.abs(gap.reshape(gap.shape[0], -1)) ** 2).sum(1))  # [r]
+    return bool((np.abs(F) > 2.0 * fro[None, :] * slack[:, None] + 1e-12).any(1).all())
+
+
 def solve_by_homotopy(tens: np.ndarray, *, max_paths: int = 2000, seed: int = 0, attempts: int = 2):
     """Every solution of a support profile's indifference system, certified, or None.
 
@@ -397,7 +443,9 @@ def solve_by_homotopy(tens: np.ndarray, *, max_paths: int = 2000, seed: int = 0,
         ``"exact"``: every real solution with no certainly negative entry, as ``[m, Σ k_i]``
         mixtures (the caller checks the best-response conditions), when the certificate of
         the module docstring holds (then there is no continuum of solutions either); None
-        otherwise.
+        otherwise. When the Bézout number is 0 (a mixer i with ``k_i - 1 > Σ_{j≠i} (k_j - 1)``:
+        more equations than the others' unknowns), "exact" with no point when player i's
+        equations certainly have no common zero.
 
     Example:
         >>> import numpy as np
@@ -406,7 +454,10 @@ def solve_by_homotopy(tens: np.ndarray, *, max_paths: int = 2000, seed: int = 0,
         >>> sol.status, sol.points.shape[1]
         ('exact', 9)
     """
-    from regretlab.games.normal_form.support_systems import SupportSolutions, _first_action_gap
+    from regretlab.games.normal_form.support_systems import (
+        SupportSolutions,
+        _first_action_gap,
+    )
 
     tens = np.asarray(tens, dtype=np.float64)
     ks_all = list(tens.shape[1:])
@@ -419,13 +470,28 @@ def solve_by_homotopy(tens: np.ndarray, *, max_paths: int = 2000, seed: int = 0,
     scale = max(1.0, float(np.abs(tens).max(initial=0.0)))
     gaps = [_first_action_gap(tens[m][pure_index], q) / scale for q, m in enumerate(mixers)]
     ks = [ks_all[m] for m in mixers]
-    assigns = _assignments(ks, max_paths)
+    P = len(ks)
+    blocks = [(tuple(j for j in range(P) if j != q), gaps[q]) for q in range(P)]
+    sys_ = _Multilinear(blocks, ks)
+    assigns = _assignments(sys_.allowed, ks, max_paths)
     if len(assigns) > max_paths:
         return None
     if not assigns:
-        return None  # B = 0: a generic game has no solution, but this one may have a continuum
+        # B = 0: a mixer with more equations than the other mixers' unknowns (Hall's condition)
+        big = [q for q in range(P) if ks[q] - 1 > sum(ks) - ks[q] - (P - 1)]
+        if len(big) != 1 or P < 3:
+            return None
+        q = big[0]
+        for a in range(attempts):
+            if _no_common_zero(gaps[q], [ks[j] for j in range(P) if j != q], max_paths,
+                               np.random.default_rng([seed + a, 18, 0])):
+                return SupportSolutions(np.empty((0, n)), "exact")
+        return None
     for a in range(attempts):
-        pts = _attempt(gaps, ks, assigns, np.random.default_rng([seed + a, 18]))
+        got = _roots(sys_, assigns, np.random.default_rng([seed + a, 18]))
+        if got is None:
+            continue
+        pts = _mixtures(*got)
         if pts is None:
             continue
         z = np.ones((len(pts), n))
