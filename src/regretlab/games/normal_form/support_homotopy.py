@@ -216,13 +216,14 @@ class _Homotopy:
             lv[:, :, j] = np.einsum("es,ms->me", self.L[:, j, :s.ks[j]], ys[j])
         lv[:, ~s.uses] = 1.0
         G = lv.prod(2)
+        # the product over the other groups, by prefix and suffix products (lv may be 0)
+        pre = np.concatenate([np.ones((M, s.neq, 1), dtype=np.complex128), np.cumprod(lv[:, :, :-1], axis=2)], axis=2)
+        suf = np.cumprod(lv[:, :, ::-1], axis=2)[:, :, ::-1]
+        suf = np.concatenate([suf[:, :, 1:], np.ones((M, s.neq, 1), dtype=np.complex128)], axis=2)
+        coef = pre * suf * s.uses[None]  # [M, neq, P]
         J = np.zeros((M, s.neq, s.N), dtype=np.complex128)
         for j in range(s.P):
-            lj = lv.copy()
-            lj[:, :, j] = 1.0
-            coef = lj.prod(2)  # [M, neq]
-            coef[:, ~s.uses[:, j]] = 0.0
-            J[:, :, s.off[j]:s.off[j + 1]] = coef[:, :, None] * self.L[None, :, j, :s.ks[j]]
+            J[:, :, s.off[j]:s.off[j + 1]] = coef[:, :, j, None] * self.L[None, :, j, :s.ks[j]]
         return G, J
 
     def chart(self, Y: np.ndarray, c: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
