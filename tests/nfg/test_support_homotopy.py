@@ -216,3 +216,30 @@ def test_more_equations_than_unknowns():
     res = enumerate_supports(g, time_limit=120)
     assert res.certified and len(res.equilibria) % 2 == 1
     assert all(nash_conv(g, e) < 1e-9 for e in res.equilibria)
+
+
+def test_the_certificate_rejects_met_paths_and_poor_endpoints(monkeypatch):
+    from regretlab.games.normal_form import support_homotopy as sh
+
+    tens = np.random.default_rng(6).standard_normal((3, 4, 3, 2))
+    assert solve_by_homotopy(tens) is not None
+    real_track = sh._track
+
+    def met(hom, Y0, **kw):  # two paths end at the same zero
+        Y, ok = real_track(hom, Y0, **kw)
+        Y[1] = Y[0]
+        return Y, ok
+
+    def poor(hom, Y0, **kw):  # an endpoint far from any zero (the alpha test must fail)
+        Y, ok = real_track(hom, Y0, **kw)
+        Y[0] = Y[0] + 0.3
+        return Y, ok
+
+    monkeypatch.setattr(sh, "_newton", lambda hom, Y, c, iters, real=False: Y)
+    assert solve_by_homotopy(tens) is not None  # the tracked endpoints alone pass
+    monkeypatch.undo()
+    for fake in (met, poor):
+        monkeypatch.setattr(sh, "_track", fake)
+        monkeypatch.setattr(sh, "_newton", lambda hom, Y, c, iters, real=False: Y)  # no polishing
+        assert solve_by_homotopy(tens) is None
+        monkeypatch.undo()
