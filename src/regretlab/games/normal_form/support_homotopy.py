@@ -429,7 +429,7 @@ def _no_common_zero(gap: np.ndarray, ks: list[int], max_paths: int, rng: np.rand
     return bool((np.abs(F) > 2.0 * fro[None, :] * slack[:, None] + 1e-12).any(1).all())
 
 
-def solve_by_homotopy(tens: np.ndarray, *, max_paths: int = 2000, seed: int = 0, attempts: int = 2):
+def solve_by_homotopy(tens: np.ndarray, *, max_paths: int = 1000, seed: int = 0, attempts: int = 2):
     """Every solution of a support profile's indifference system, certified, or None.
 
     Args:
