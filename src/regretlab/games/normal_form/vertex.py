@@ -238,13 +238,14 @@ def _check_size(rows: int, cols: int) -> None:
 
 
 PAYOFF_LIMIT = 1 << 24  # shifted integer payoffs above this go to the Fraction reference
+MAX_LABELS = 62  # m + n above this goes to the Fraction reference (labels are int64 bit masks)
 
 
 def _shifted(ai: np.ndarray, bi: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """Integer payoffs shifted to ``>= 1`` by the common shift ``1 - min`` of the reference (so
     that vertex coordinates, hence the output order, are the reference's up to a positive
     factor), each matrix divided by the gcd of its entries; None when too large for int64."""
-    if ai.shape[0] + ai.shape[1] > 62:
+    if ai.shape[0] + ai.shape[1] > MAX_LABELS:
         return None  # label sets are int64 bit masks
     lo = min(int(ai.min()), int(bi.min()))
     if max(int(ai.max()), int(bi.max())) - lo + 1 > PAYOFF_LIMIT:
