@@ -5,8 +5,10 @@
   :mod:`~regretlab.games.normal_form.vertex`, but in int64 with fraction-free (Bareiss /
   lrs-style) Gauss–Jordan elimination: every entry of the working matrix is a minor of ``[C | 1]``
   and every division is exact, so the vertices, their tight constraints and hence the
-  equilibria are decided without tolerance. Before each elimination step the kernel checks that
-  every entry is below ``2^31`` (so that a product of two entries and their difference fit in
+  equilibria are decided without tolerance. The elimination runs in float64 while all its
+  integers are below ``2^26`` (there float64 products, differences and exact quotients of
+  integers are exact, and faster than int64 division), then in int64: before each step the
+  kernel checks that every entry is below ``2^31`` (so that a product of two entries and their difference fit in
   int64); a basis that fails that check, or whose slack sums could overflow, is *flagged* and left
   to the caller's rational (Python ``Fraction``) arithmetic — nothing is rounded, ever.
 * :func:`certify_pairs` is the exact best-response check of each completely labelled pair, in
@@ -26,7 +28,85 @@ import numpy as np
 from regretlab.games.normal_form._kernels import _pivot
 
 LIMIT = 2_147_483_647  # 2^31 - 1: a*b - c*d with |a|,|b|,|c|,|d| <= LIMIT fits in int64
+FLOAT_EXACT = 67_108_864.0  # 2^26: below it the float64 elimination is exact integer arithmetic
 SAFE_SUM = 4.0e18  # float bound under which a nonnegative int64 sum of products cannot overflow
+
+
+@numba.njit(cache=True, nogil=True)
+def _eliminate_float(C, S, T, k, W, used, prow):
+    """Fraction-free Gauss–Jordan on ``[C[T, S] | 1]`` carried in float64 while every entry is
+    an integer below ``2^26`` (then each product is below ``2^52`` and each difference below
+    ``2^53``, all exactly representable, and each exact division of integers is exact).
+    Returns ``(status, det)``: 0 done, 1 singular, 2 an entry grew past ``2^26``."""
+    for t in range(k):
+        for s in range(k):
+            W[t, s] = C[T[t], S[s]]
+        W[t, k] = 1.0
+        used[t] = False
+    prev = 1.0
+    for c in range(k):
+        r = -1
+        for i in range(k):
+            if not used[i] and W[i, c] != 0.0:
+                r = i
+                break
+        if r < 0:
+            return 1, 0.0
+        used[r] = True
+        prow[c] = r
+        piv = W[r, c]
+        mx = 0.0
+        for i in range(k):
+            if i == r:
+                continue
+            f = W[i, c]
+            for j in range(c + 1, k + 1):
+                v = (piv * W[i, j] - f * W[r, j]) / prev
+                W[i, j] = v
+                mx = max(mx, abs(v))
+        prev = piv
+        if mx > FLOAT_EXACT:
+            return 2, 0.0
+    return 0, prev
+
+
+@numba.njit(cache=True, nogil=True)
+def _eliminate_int(C, S, T, k, W, used, prow):
+    """The same elimination in int64, with every entry kept at or below ``LIMIT``.
+    Returns ``(status, det)``: 0 done, 1 singular, 2 an entry grew past ``LIMIT``."""
+    for t in range(k):
+        for s in range(k):
+            W[t, s] = C[T[t], S[s]]
+        W[t, k] = 1
+        used[t] = False
+    prev = 1
+    for c in range(k):
+        r = -1
+        for i in range(k):
+            if not used[i] and W[i, c] != 0:
+                r = i
+                break
+        if r < 0:
+            return 1, 0
+        used[r] = True
+        prow[c] = r
+        piv = W[r, c]
+        mx = 0
+        for i in range(k):
+            if i == r:
+                continue
+            f = W[i, c]
+            for j in range(c + 1, k + 1):
+                v = (piv * W[i, j] - f * W[r, j]) // prev
+                W[i, j] = v
+                if v > mx:
+                    mx = v
+                elif -v > mx:
+                    mx = -v
+        prev = piv
+        if mx > LIMIT:
+            return 2, 0
+    return 0, prev
 
 
 @numba.njit(cache=True, nogil=True)
@@ -35,15 +115,18 @@ def polytope_vertices(C, S_sets, T_sets, p_lo, p_hi, out_zero, out_tight, out_nu
     """Feasible bases of ``{z >= 0 : C z <= 1}`` with support ``S`` and tight rows ``T``.
 
     For every ``S = S_sets[p]`` (``p_lo <= p < p_hi``, variables, size k) and ``T`` in
-    ``T_sets`` (constraint rows, size k) solve ``C[T, S] z_S = 1`` exactly; when ``z >= 0`` and
-    every other row has ``C z <= 1``, write the vertex as ``out_num[c] / out_den[c]`` (integers,
-    ``out_den > 0``) with ``out_zero[c]`` the bit mask of zero variables and ``out_tight[c]``
-    that of tight rows. Bases that could overflow int64 are written to ``flags`` as
-    ``(p, q)`` rows. Returns ``(count, nflags)``; the buffers hold one row per basis.
+    ``T_sets`` (constraint rows, size k) solve ``C[T, S] z_S = 1`` exactly (fraction-free
+    elimination: in float64 while its integers stay below ``2^26``, else in int64); when
+    ``z >= 0`` and every other row has ``C z <= 1``, write the vertex as
+    ``out_num[c] / out_den[c]`` (integers, ``out_den > 0``) with ``out_zero[c]`` the bit mask of
+    zero variables and ``out_tight[c]`` that of tight rows. Bases that could overflow int64 are
+    written to ``flags`` as ``(p, q)`` rows. Returns ``(count, nflags)``; the buffers hold one
+    row per basis.
     """
     nc, nv = C.shape
     k = S_sets.shape[1]
-    W = np.empty((k, k + 1), dtype=np.int64)
+    Wf = np.empty((k, k + 1))
+    Wi = np.empty((k, k + 1), dtype=np.int64)
     used = np.empty(k, dtype=np.bool_)
     prow = np.empty(k, dtype=np.int64)
     num = np.empty(k, dtype=np.int64)
@@ -59,56 +142,31 @@ def polytope_vertices(C, S_sets, T_sets, p_lo, p_hi, out_zero, out_tight, out_nu
                     cmax = C[t, S[s]]
         for q in range(T_sets.shape[0]):
             T = T_sets[q]
-            for t in range(k):
-                for s in range(k):
-                    W[t, s] = C[T[t], S[s]]
-                W[t, k] = 1
-                used[t] = False
-            prev = 1
-            singular = False
-            over = False
-            for c in range(k):
-                r = -1
-                for i in range(k):
-                    if not used[i] and W[i, c] != 0:
-                        r = i
-                        break
-                if r < 0:
-                    singular = True
-                    break
-                used[r] = True
-                prow[c] = r
-                piv = W[r, c]
-                mx = 0
-                for i in range(k):
-                    if i == r:
-                        continue
-                    f = W[i, c]
-                    for j in range(c + 1, k + 1):
-                        v = (piv * W[i, j] - f * W[r, j]) // prev
-                        W[i, j] = v
-                        if v > mx:
-                            mx = v
-                        elif -v > mx:
-                            mx = -v
-                prev = piv
-                if mx > LIMIT:
-                    over = True
-                    break
-            if singular:
+            status, detf = _eliminate_float(C, S, T, k, Wf, used, prow)
+            if status == 1:
                 continue
-            if over:
-                flags[nflag, 0] = p
-                flags[nflag, 1] = q
-                nflag += 1
-                continue
-            den = prev
-            sgn = 1 if den > 0 else -1
-            den *= sgn
+            if status == 0:
+                den = np.int64(detf)
+                for c in range(k):
+                    num[c] = np.int64(Wf[prow[c], k])
+            else:
+                status, den = _eliminate_int(C, S, T, k, Wi, used, prow)
+                if status == 1:
+                    continue
+                if status == 2:
+                    flags[nflag, 0] = p
+                    flags[nflag, 1] = q
+                    nflag += 1
+                    continue
+                for c in range(k):
+                    num[c] = Wi[prow[c], k]
+            if den < 0:
+                den = -den
+                for c in range(k):
+                    num[c] = -num[c]
             feasible = True
             total = 0
             for c in range(k):
-                num[c] = W[prow[c], k] * sgn
                 if num[c] < 0:
                     feasible = False
                     break
