@@ -106,6 +106,14 @@ def test_kernel_flags_instead_of_overflowing():
     flags = np.empty((1, 2), np.int64)
     count, nflag = bk.polytope_vertices(big, S, T, 0, 1, *buf, flags)
     assert (count, nflag) == (0, 1) and flags[0].tolist() == [0, 0]
+    # entries past 2^31 are flagged before any arithmetic
+    count, nflag = bk.polytope_vertices(big * 2, S, T, 0, 1, *buf, flags)
+    assert (count, nflag) == (0, 1)
+    # and a small system is solved: z = (1/2, 1/2) on 2 z_0 = 1, 2 z_1 = 1 (both rows tight)
+    count, nflag = bk.polytope_vertices(np.array([[2, 0], [0, 2]]), S, T, 0, 1, *buf, flags)
+    assert (count, nflag) == (1, 0)
+    assert [Fraction(int(v), int(buf[3][0])) for v in buf[2][0]] == [Fraction(1, 2)] * 2
+    assert buf[0][0] == 0 and buf[1][0] == 0b11
 
 
 def test_huge_payoffs_and_many_labels_go_to_the_reference(monkeypatch):

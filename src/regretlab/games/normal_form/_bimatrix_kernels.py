@@ -142,7 +142,14 @@ def polytope_vertices(C, S_sets, T_sets, p_lo, p_hi, out_zero, out_tight, out_nu
                     cmax = C[t, S[s]]
         for q in range(T_sets.shape[0]):
             T = T_sets[q]
-            status, detf = _eliminate_float(C, S, T, k, Wf, used, prow)
+            if cmax > LIMIT:  # not even the first int64 step is safe
+                flags[nflag, 0] = p
+                flags[nflag, 1] = q
+                nflag += 1
+                continue
+            status, detf = 2, 0.0
+            if cmax <= FLOAT_EXACT:
+                status, detf = _eliminate_float(C, S, T, k, Wf, used, prow)
             if status == 1:
                 continue
             if status == 0:
