@@ -138,8 +138,7 @@ def polytope_vertices(C, S_sets, T_sets, p_lo, p_hi, out_zero, out_tight, out_nu
         cmax = 0
         for t in range(nc):
             for s in range(k):
-                if C[t, S[s]] > cmax:
-                    cmax = C[t, S[s]]
+                cmax = max(cmax, C[t, S[s]])
         for q in range(T_sets.shape[0]):
             T = T_sets[q]
             if cmax > LIMIT:  # not even the first int64 step is safe

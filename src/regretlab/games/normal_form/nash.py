@@ -7,7 +7,8 @@ on exactly those supports and best responses to each other. The kernel is compil
 (one pass over all support pairs, no Python per pair); :func:`support_enumeration_numpy` is the
 reference it is checked against. Lemke–Howson: Lemke & Howson (1964), with the lexicographic
 ratio test so that degenerate games do not cycle (von Stengel, "Computing equilibria for
-two-person games", Handbook of Game Theory vol. 3, 2002).
+two-person games", Handbook of Game Theory vol. 3, 2002); its pivots are compiled too
+(``compiled=False`` runs the NumPy reference, which takes the same path).
 """
 
 from __future__ import annotations
@@ -258,7 +259,7 @@ def support_enumeration_numpy(game: NormalFormGame | Any, col: Any = None, *,
         sub_a = a[rows[:, :, None], cols[:, None, :]]  # [N, k, k]
         sub_b = b[rows[:, :, None], cols[:, None, :]]
 
-        def solve(mat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        def solve(mat: np.ndarray, k: int = k) -> tuple[np.ndarray, np.ndarray]:
             big = np.zeros((mat.shape[0], k + 1, k + 1))
             big[:, :k, :k] = mat
             big[:, :k, k] = -1.0
