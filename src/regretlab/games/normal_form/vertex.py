@@ -311,7 +311,7 @@ def _integer_payoffs(a: list[list[Fraction]], b: list[list[Fraction]]) -> tuple[
 CHUNK = 1 << 15  # bases per kernel call (the time limit is checked between calls)
 
 
-def _polytope(C: np.ndarray, deadline: float) -> tuple[np.ndarray, np.ndarray, list, dict]:
+def _polytope(C: np.ndarray, deadline: float) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray], dict]:
     """Vertices of ``{z >= 0 : C z <= 1}`` (``C [rows, vars]`` positive integers), one per label
     set: ``(zero masks, tight masks, [num, den] per vertex, {(zero, tight): Fraction coords}``
     for the bases the kernel left to rational arithmetic)."""
@@ -334,7 +334,10 @@ def _polytope(C: np.ndarray, deadline: float) -> tuple[np.ndarray, np.ndarray, l
             fl = np.empty((nb, 2), dtype=np.int64)
             cnt, nf = _bk.polytope_vertices(C, S_sets, T_sets, p0, p1, oz, ot, on, od, fl)
             if cnt:
-                zs.append(oz[:cnt]), ts.append(ot[:cnt]), nums.append(on[:cnt]), dens.append(od[:cnt])
+                zs.append(oz[:cnt])
+                ts.append(ot[:cnt])
+                nums.append(on[:cnt])
+                dens.append(od[:cnt])
             for p, q in fl[:nf].tolist():
                 if rows_frac is None:
                     rows_frac = [[Fraction(int(v)) for v in r] for r in C.tolist()]
