@@ -7,7 +7,8 @@ on exactly those supports and best responses to each other. The kernel is compil
 (one pass over all support pairs, no Python per pair); :func:`support_enumeration_numpy` is the
 reference it is checked against. Lemke–Howson: Lemke & Howson (1964), with the lexicographic
 ratio test so that degenerate games do not cycle (von Stengel, "Computing equilibria for
-two-person games", Handbook of Game Theory vol. 3, 2002).
+two-person games", Handbook of Game Theory vol. 3, 2002); its pivots are compiled too
+(``compiled=False`` runs the NumPy reference, which takes the same path).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 import numba
 import numpy as np
 
+from regretlab.games.normal_form._bimatrix_kernels import lemke_howson_core
 from regretlab.games.normal_form.game import NormalFormGame
 
 
@@ -257,7 +259,7 @@ def support_enumeration_numpy(game: NormalFormGame | Any, col: Any = None, *,
         sub_a = a[rows[:, :, None], cols[:, None, :]]  # [N, k, k]
         sub_b = b[rows[:, :, None], cols[:, None, :]]
 
-        def solve(mat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        def solve(mat: np.ndarray, k: int = k) -> tuple[np.ndarray, np.ndarray]:
             big = np.zeros((mat.shape[0], k + 1, k + 1))
             big[:, :k, :k] = mat
             big[:, :k, k] = -1.0
@@ -284,17 +286,22 @@ def support_enumeration_numpy(game: NormalFormGame | Any, col: Any = None, *,
 
 
 def lemke_howson(game: NormalFormGame | Any, col: Any = None, *, initial_label: int = 0,
-                 max_pivots: int = 100_000) -> tuple[np.ndarray, np.ndarray]:
+                 max_pivots: int = 100_000, compiled: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """One Nash equilibrium of a bimatrix game by Lemke–Howson complementary pivoting.
 
     Tableaux ``B'ᵀx + s = 1`` and ``A'y + r = 1`` with positive ``A' = A - min A + 1``; drop
     ``initial_label`` (0..m-1 a row strategy, m..m+n-1 a column), pivot the duplicate label in
     the other tableau until the dropped label leaves (Lemke & Howson 1964). The ratio test is
-    lexicographic, so degenerate games terminate too.
+    lexicographic, so degenerate games terminate too. The pivots run compiled
+    (:func:`~regretlab.games.normal_form._bimatrix_kernels.lemke_howson_core`); ``compiled=False``
+    runs the NumPy reference, which performs the same floating-point operations: both follow the
+    same path, with the same pivots, to the same equilibrium.
 
     Args:
         game: a 2-player game or ``A`` with ``col = B``.
         initial_label: the label dropped first, in ``[0, m + n)``.
+        max_pivots: cap on the pivots (a ``RuntimeError`` when reached).
+        compiled: False for the NumPy reference implementation.
 
     Returns:
         ``(x [m], y [n])``.
@@ -305,12 +312,43 @@ def lemke_howson(game: NormalFormGame | Any, col: Any = None, *, initial_label: 
         >>> x.tolist(), y.tolist()
         ([1.0, 0.0], [0.0, 1.0])
     """
+    x, y, _ = lemke_howson_path(game, col, initial_label=initial_label, max_pivots=max_pivots,
+                                compiled=compiled)
+    return x, y
+
+
+def lemke_howson_path(game: NormalFormGame | Any, col: Any = None, *, initial_label: int = 0,
+                      max_pivots: int = 100_000, compiled: bool = True) -> tuple[np.ndarray, np.ndarray, int]:
+    """:func:`lemke_howson` with the number of pivots it took: ``(x [m], y [n], pivots)``.
+
+    Example:
+        >>> from regretlab.games.normal_form import matching_pennies
+        >>> x, y, pivots = lemke_howson_path(matching_pennies(), initial_label=0)
+        >>> x.round(12).tolist(), y.round(12).tolist(), pivots
+        ([0.5, 0.5], [0.5, 0.5], 4)
+    """
     a, b = _matrices(game, col)
     m, n = a.shape
     if isinstance(initial_label, bool) or not isinstance(initial_label, (int, np.integer)) or not 0 <= initial_label < m + n:
         raise ValueError(f"initial_label must be an integer in [0, {m + n}), got {initial_label!r}")
-    ap = a - a.min() + 1.0
-    bp = b - b.min() + 1.0
+    if isinstance(max_pivots, bool) or not isinstance(max_pivots, (int, np.integer)) or max_pivots < 1:
+        raise ValueError(f"max_pivots must be an integer >= 1, got {max_pivots!r}")
+    if not compiled:
+        return _lemke_howson_numpy(a - a.min() + 1.0, b - b.min() + 1.0, int(initial_label), int(max_pivots))
+    code, x, y, pivots = lemke_howson_core(a, b, int(initial_label), int(max_pivots))
+    if code == 1:
+        raise RuntimeError("Lemke–Howson: unbounded ray (the payoffs are not positive?)")
+    if code == 2:
+        raise RuntimeError(f"Lemke–Howson did not terminate in {max_pivots} pivots")
+    if m > 128 or n > 128:
+        x, y = x / x.sum(), y / y.sum()
+    return x, y, int(pivots)
+
+
+def _lemke_howson_numpy(ap: np.ndarray, bp: np.ndarray, initial_label: int,
+                        max_pivots: int) -> tuple[np.ndarray, np.ndarray, int]:
+    """The NumPy reference of the compiled Lemke–Howson pivots (``compiled=False``)."""
+    m, n = ap.shape
     # Columns are indexed by label: 0..m-1 then m..m+n-1, last column the right-hand side.
     t1 = np.hstack([bp.T, np.eye(n), np.ones((n, 1))])  # basic: s (labels m..)
     t2 = np.hstack([np.eye(m), ap, np.ones((m, 1))])  # basic: r (labels 0..m-1)
@@ -339,11 +377,13 @@ def lemke_howson(game: NormalFormGame | Any, col: Any = None, *, initial_label: 
     # x_k is a variable of tableau 1 and y_(k-m) of tableau 2; then the tableaux alternate,
     # because the label that left one tableau is the duplicate to pivot in the other.
     first = initial_label < m
+    pivots = 0
     for step in range(max_pivots):
         if (step % 2 == 0) == first:
             leaving = pivot(t1, basis1, slack1, enter)
         else:
             leaving = pivot(t2, basis2, slack2, enter)
+        pivots += 1
         if leaving == initial_label:
             break
         enter = leaving
@@ -357,4 +397,4 @@ def lemke_howson(game: NormalFormGame | Any, col: Any = None, *, initial_label: 
     for row, lab in enumerate(basis2):
         if lab >= m:
             y[lab - m] = t2[row, -1]
-    return x / x.sum(), y / y.sum()
+    return x / x.sum(), y / y.sum(), pivots

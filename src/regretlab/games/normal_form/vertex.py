@@ -9,10 +9,15 @@ Handbook of Game Theory 3, 2002, §3). Unlike equal-size support enumeration thi
 degenerate games: every extreme point of every equilibrium component is found.
 
 Vertices are found by solving every choice of ``m`` (resp. ``n``) tight constraints and keeping
-the feasible solutions — ``C(m+n, m)`` small solves, fine for games up to about 10 x 10. With
-``exact=True`` all of it runs on :class:`fractions.Fraction` (payoffs read exactly: floats are
-dyadic rationals), so the labels, hence the equilibria, are decided without tolerance; each
-returned pair is then *certified* by :func:`certify_equilibrium` (an exact best-response check).
+the feasible solutions — ``C(m+n, m)`` small solves. With ``exact=True`` the payoffs are read
+exactly (floats are dyadic rationals), so the labels, hence the equilibria, are decided without
+tolerance, and each returned pair is *certified* (an exact best-response check, as
+:func:`certify_equilibrium`). When the shifted payoffs scale to integers below ``2^24`` (integer
+games, small rationals) the bases are solved in compiled code by fraction-free integer
+elimination (:mod:`~regretlab.games.normal_form._bimatrix_kernels`: exact, overflow-guarded,
+a basis that could overflow int64 is solved in ``Fraction`` arithmetic instead): seconds for
+a 12 x 12 integer game; otherwise, and with ``compiled=False``, everything runs on
+:class:`fractions.Fraction`. Both give the same list.
 
 Example:
     >>> from regretlab.games.normal_form import NormalFormGame
@@ -32,11 +37,12 @@ import time
 from collections.abc import Sequence
 from fractions import Fraction
 from itertools import combinations
-from math import comb
+from math import comb, gcd
 from typing import Any
 
 import numpy as np
 
+from regretlab.games.normal_form import _bimatrix_kernels as _bk
 from regretlab.games.normal_form.game import NormalFormGame
 from regretlab.games.normal_form.nplayer import check_limits
 
@@ -143,7 +149,8 @@ def _vertices_float(G: np.ndarray, h: np.ndarray, dim: int, deadline: float, tol
 
 
 def vertex_enumeration(game: NormalFormGame | Any, col: Any = None, *, exact: bool = False,
-                       time_limit: float = 60.0, tol: float = 1e-9, progress: Any = False) -> list:
+                       time_limit: float = 60.0, tol: float = 1e-9, progress: Any = False,
+                       compiled: bool = True) -> list:
     """All extreme Nash equilibria of a bimatrix game, degenerate or not.
 
     Args:
@@ -154,6 +161,11 @@ def vertex_enumeration(game: NormalFormGame | Any, col: Any = None, *, exact: bo
         time_limit: wall-clock seconds (> 0); a ``TimeoutError`` names the limit when spent.
         tol: float mode's tolerance for feasibility and for a tight constraint.
         progress: False, True (a bar over the two polytopes) or a callable ``(done, total)``.
+        compiled: with ``exact``, enumerate the bases in compiled exact integer arithmetic
+            (:mod:`~regretlab.games.normal_form._bimatrix_kernels`; the payoffs are scaled to
+            integers, and a basis whose integers could overflow int64 is solved in
+            ``Fraction`` arithmetic instead). False runs the all-``Fraction`` reference; both return
+            the same list.
 
     Returns:
         list of ``(x, y)``: float arrays, or lists of Fractions when ``exact``, in lexicographic
@@ -171,50 +183,23 @@ def vertex_enumeration(game: NormalFormGame | Any, col: Any = None, *, exact: bo
         two-player games", Economic Theory 42, 2010.
     """
     time_limit, _ = check_limits(time_limit, 1)
+    if exact and compiled:
+        ints = _integer_arrays(game, col)
+        if ints is not None:
+            deadline = time.perf_counter() + time_limit
+            rows, cols = ints[0].shape
+            _check_size(rows, cols)
+            return _exact_compiled(*ints, deadline, time_limit, progress)
     a, b = _matrices(game, col, exact)
     deadline = time.perf_counter() + time_limit
     rows, cols = (len(a), len(a[0])) if exact else np.shape(a)
-    if comb(rows + cols, rows) > MAX_BASES:
-        raise ValueError(f"vertex_enumeration: a {rows}x{cols} game has {comb(rows + cols, rows):,} bases per "
-                         f"polytope, more than {MAX_BASES:,}; use enumerate_supports or a single-equilibrium "
-                         "method (lemke_howson, logit_homotopy) on it")
+    _check_size(rows, cols)
     if exact:
-        m, n = len(a), len(a[0])
-        lo = min(min(min(r) for r in a), min(min(r) for r in b))
-        shift = 1 - lo
-        A = [[v + shift for v in r] for r in a]
-        B = [[v + shift for v in r] for r in b]
-        # P: -x_i <= 0 (labels 0..m-1), Bᵀx <= 1 (labels m..m+n-1)
-        GP = [[Fraction(-1) if c == i else Fraction(0) for c in range(m)] for i in range(m)]
-        GP += [[B[i][j] for i in range(m)] for j in range(n)]
-        hP = [Fraction(0)] * m + [Fraction(1)] * n
-        # Q: A y <= 1 (labels 0..m-1), -y_j <= 0 (labels m..)
-        GQ = [list(A[i]) for i in range(m)] + [[Fraction(-1) if c == j else Fraction(0) for c in range(n)]
-                                               for j in range(n)]
-        hQ = [Fraction(1)] * m + [Fraction(0)] * n
-        try:
-            _report(progress, 0, 2)
-            VP = _vertices_exact(GP, hP, m, deadline)
-            _report(progress, 1, 2)
-            VQ = _vertices_exact(GQ, hQ, n, deadline)
-            _report(progress, 2, 2)
-        except TimeoutError:
-            raise TimeoutError(f"vertex_enumeration (exact) ran past time_limit={time_limit} s on a "
-                               f"{m}x{n} game ({comb(m + n, m)} bases per polytope)") from None
-        full = frozenset(range(m + n))
-        eqs = []
-        for x, lx in sorted(VP.items()):
-            if all(v == 0 for v in x):
-                continue
-            for y, ly in sorted(VQ.items()):
-                if all(v == 0 for v in y) or (lx | ly) != full:
-                    continue
-                sx, sy = sum(x), sum(y)
-                pair = ([v / sx for v in x], [v / sy for v in y])
-                if not certify_equilibrium(a, b, *pair):
-                    raise AssertionError("an exact vertex pair failed its certificate")  # cannot happen
-                eqs.append(pair)
-        return eqs
+        if compiled:
+            ints = _integer_payoffs(a, b)
+            if ints is not None:
+                return _exact_compiled(*ints, deadline, time_limit, progress)
+        return _exact_reference(a, b, deadline, time_limit, progress)
     a = np.asarray(a, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
     m, n = a.shape
@@ -248,6 +233,254 @@ def vertex_enumeration(game: NormalFormGame | Any, col: Any = None, *, exact: bo
             eqs.append((x0 / x0.sum(), y0 / y0.sum()))
     return eqs
 
+
+
+def _check_size(rows: int, cols: int) -> None:
+    if comb(rows + cols, rows) > MAX_BASES:
+        raise ValueError(f"vertex_enumeration: a {rows}x{cols} game has {comb(rows + cols, rows):,} bases per "
+                         f"polytope, more than {MAX_BASES:,}; use enumerate_supports or a single-equilibrium "
+                         "method (lemke_howson, logit_homotopy) on it")
+
+
+PAYOFF_LIMIT = 1 << 24  # shifted integer payoffs above this go to the Fraction reference
+MAX_LABELS = 62  # m + n above this goes to the Fraction reference (labels are int64 bit masks)
+
+
+def _shifted(ai: np.ndarray, bi: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Integer payoffs shifted to ``>= 1`` by the common shift ``1 - min`` of the reference (so
+    that vertex coordinates, hence the output order, are the reference's up to a positive
+    factor), each matrix divided by the gcd of its entries; None when too large for int64."""
+    if ai.shape[0] + ai.shape[1] > MAX_LABELS:
+        return None  # label sets are int64 bit masks
+    lo = min(int(ai.min()), int(bi.min()))
+    if max(int(ai.max()), int(bi.max())) - lo + 1 > PAYOFF_LIMIT:
+        return None
+    A = ai.astype(np.int64) - lo + 1
+    B = bi.astype(np.int64) - lo + 1
+    A //= np.gcd.reduce(A, axis=None)
+    B //= np.gcd.reduce(B, axis=None)
+    return np.ascontiguousarray(A), np.ascontiguousarray(B)
+
+
+def _integer_arrays(game: Any, col: Any) -> tuple[np.ndarray, np.ndarray] | None:
+    """The fast entry: a game or NumPy matrices whose payoffs are integers (int dtypes, or
+    floats with integer values), without building Fractions; None for anything else."""
+    if isinstance(game, NormalFormGame):
+        if game.num_players != 2:
+            return None
+        a, b = game.bimatrix()
+    elif isinstance(game, np.ndarray) and isinstance(col, np.ndarray):
+        a, b = game, col
+    else:
+        return None
+    if a.ndim != 2 or a.shape != b.shape or a.size == 0:
+        return None
+    if a.dtype.kind in "iu" and b.dtype.kind in "iu":
+        if max(float(np.abs(a).max()), float(np.abs(b).max())) > PAYOFF_LIMIT:
+            return None
+    elif a.dtype.kind == "f" and b.dtype.kind == "f":
+        if not (np.isfinite(a).all() and np.isfinite(b).all()):
+            return None
+        if max(float(np.abs(a).max()), float(np.abs(b).max())) > PAYOFF_LIMIT:
+            return None
+        if not ((a == np.round(a)).all() and (b == np.round(b)).all()):
+            return None
+    else:
+        return None
+    return _shifted(a.astype(np.int64), b.astype(np.int64))
+
+
+def _integer_payoffs(a: list[list[Fraction]], b: list[list[Fraction]]) -> tuple[np.ndarray, np.ndarray] | None:
+    """Rational payoffs scaled to integers: the same shift as the reference, then each matrix
+    times the lcm of its denominators (a positive factor: the same equilibria)."""
+    lo = min(min(min(r) for r in a), min(min(r) for r in b))
+    shift = 1 - lo
+    out = []
+    for mat in (a, b):
+        vals = [v + shift for r in mat for v in r]
+        lcm = 1
+        for v in vals:
+            lcm = lcm * v.denominator // gcd(lcm, v.denominator)
+        ints = [int(v * lcm) for v in vals]
+        if max(ints) > PAYOFF_LIMIT:
+            return None
+        out.append(np.array(ints, dtype=np.int64).reshape(len(mat), len(mat[0])))
+    return _shifted(out[0], out[1])
+
+
+CHUNK = 1 << 15  # bases per kernel call (the time limit is checked between calls)
+
+
+def _polytope(C: np.ndarray, deadline: float) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray], dict]:
+    """Vertices of ``{z >= 0 : C z <= 1}`` (``C [rows, vars]`` positive integers), one per label
+    set: ``(zero masks, tight masks, [num, den] per vertex, {(zero, tight): Fraction coords}``
+    for the bases the kernel left to rational arithmetic)."""
+    nc, nv = C.shape
+    zs, ts, nums, dens = [], [], [], []
+    extra: dict[tuple[int, int], list[Fraction]] = {}
+    rows_frac = None
+    for k in range(1, min(nc, nv) + 1):
+        S_sets, T_sets = _subsets(nv, k), _subsets(nc, k)
+        per = max(1, CHUNK // len(T_sets))
+        for p0 in range(0, len(S_sets), per):
+            if time.perf_counter() > deadline:
+                raise TimeoutError
+            p1 = min(p0 + per, len(S_sets))
+            nb = (p1 - p0) * len(T_sets)
+            oz = np.empty(nb, dtype=np.int64)
+            ot = np.empty(nb, dtype=np.int64)
+            on = np.empty((nb, nv), dtype=np.int64)
+            od = np.empty(nb, dtype=np.int64)
+            fl = np.empty((nb, 2), dtype=np.int64)
+            cnt, nf = _bk.polytope_vertices(C, S_sets, T_sets, p0, p1, oz, ot, on, od, fl)
+            if cnt:
+                zs.append(oz[:cnt])
+                ts.append(ot[:cnt])
+                nums.append(on[:cnt])
+                dens.append(od[:cnt])
+            for p, q in fl[:nf].tolist():
+                if rows_frac is None:
+                    rows_frac = [[Fraction(int(v)) for v in r] for r in C.tolist()]
+                found = _basis_fraction(rows_frac, S_sets[p].tolist(), T_sets[q].tolist())
+                if found is not None:
+                    extra.setdefault(found[0], found[1])
+    if zs:
+        z, t, num, den = np.concatenate(zs), np.concatenate(ts), np.concatenate(nums), np.concatenate(dens)
+    else:
+        z = t = den = np.zeros(0, dtype=np.int64)
+        num = np.zeros((0, nv), dtype=np.int64)
+    return z, t, (num, den), extra
+
+
+def _basis_fraction(C: list[list[Fraction]], S: list[int], T: list[int]):
+    """One basis of :func:`_polytope` in rationals: ``((zero, tight), coords)`` or None."""
+    nv = len(C[0])
+    z = _solve_fraction([[C[t][s] for s in S] for t in T], [Fraction(1)] * len(S))
+    if z is None or any(v < 0 for v in z):
+        return None
+    full = [Fraction(0)] * nv
+    for s, v in zip(S, z):
+        full[s] = v
+    tight = 0
+    for t, row in enumerate(C):
+        val = sum(row[s] * v for s, v in zip(S, z))
+        if val > 1:
+            return None
+        if val == 1:
+            tight |= 1 << t
+    zero = sum(1 << v for v in range(nv) if full[v] == 0)
+    return (zero, tight), full
+
+
+def _subsets(n: int, k: int) -> np.ndarray:
+    return np.array(list(combinations(range(n), k)), dtype=np.int64).reshape(-1, k)
+
+
+def _exact_compiled(A: np.ndarray, B: np.ndarray, deadline: float, time_limit: float, progress: Any) -> list:
+    """Exact vertex enumeration on positive integer payoffs, bases in compiled int64 code."""
+    m, n = A.shape
+    try:
+        _report(progress, 0, 2)
+        P = _polytope(np.ascontiguousarray(B.T), deadline)
+        _report(progress, 1, 2)
+        Q = _polytope(A, deadline)
+        _report(progress, 2, 2)
+    except TimeoutError:
+        raise TimeoutError(f"vertex_enumeration (exact) ran past time_limit={time_limit} s on a "
+                           f"{m}x{n} game ({comb(m + n, m)} bases per polytope)") from None
+    # label masks: P labels i (x_i = 0) and m + j (column j tight); Q labels i (row i tight)
+    # and m + j (y_j = 0). A label set determines its vertex (the vertex is the unique
+    # solution of its tight constraints), so one representative per mask is kept.
+    verts = []
+    for zero, tight, (num, den), extra, (lo_bits, hi_bits) in (
+            (*P, (0, 1)), (*Q, (1, 0))):
+        parts = (zero, tight)
+        mask = parts[lo_bits] | (parts[hi_bits] << m)
+        uniq, first = np.unique(mask, return_index=True)
+        coords: dict[int, Any] = {int(mk): (num[i], int(den[i])) for mk, i in zip(uniq.tolist(), first.tolist())}
+        for (ez, et), c in extra.items():
+            ep = (ez, et)
+            coords.setdefault(ep[lo_bits] | (ep[hi_bits] << m), c)
+        verts.append(coords)
+    VP, VQ = verts
+    mp = np.fromiter(VP, dtype=np.int64, count=len(VP))
+    mq = np.fromiter(VQ, dtype=np.int64, count=len(VQ))
+    pairs = _bk.complete_pairs(mp, mq, np.int64((1 << (m + n)) - 1)).tolist()
+    if not pairs:
+        return []
+    keys: dict[tuple[int, int], tuple] = {}
+    normal: dict[tuple[int, int], list[Fraction]] = {}
+    ints: dict[tuple[int, int], list[int] | None] = {}
+    for side, V, masks in ((0, VP, mp), (1, VQ, mq)):
+        for idx in {p[side] for p in pairs}:
+            c = V[int(masks[idx])]
+            if isinstance(c, tuple):
+                nums, den = c[0].tolist(), c[1]
+                keys[side, idx] = tuple(Fraction(v, den) for v in nums)
+                total = sum(nums)
+                normal[side, idx] = [Fraction(v, total) for v in nums]
+                ints[side, idx] = nums
+            else:
+                keys[side, idx] = tuple(c)
+                total = sum(c)
+                normal[side, idx] = [v / total for v in c]
+                ints[side, idx] = None
+    pairs.sort(key=lambda p: (keys[0, p[0]], keys[1, p[1]]))
+    both = [i for i, (p, q) in enumerate(pairs) if ints[0, p] is not None and ints[1, q] is not None]
+    verdict = [-1] * len(pairs)
+    if both:
+        X = np.array([ints[0, pairs[i][0]] for i in both], dtype=np.int64)
+        Y = np.array([ints[1, pairs[i][1]] for i in both], dtype=np.int64)
+        for i, v in zip(both, _bk.certify_pairs(A, B, X, Y).tolist()):
+            verdict[i] = v
+    eqs = []
+    for i, (p, q) in enumerate(pairs):
+        pair = (list(normal[0, p]), list(normal[1, q]))
+        ok = verdict[i] == 1 or (verdict[i] == -1 and certify_equilibrium(A.tolist(), B.tolist(), *pair))
+        if not ok:
+            raise AssertionError("an exact vertex pair failed its certificate")  # cannot happen
+        eqs.append(pair)
+    return eqs
+
+
+def _exact_reference(a: list, b: list, deadline: float, time_limit: float, progress: Any) -> list:
+    """The rational reference (``compiled=False``): every basis solved in ``Fraction``s."""
+    m, n = len(a), len(a[0])
+    lo = min(min(min(r) for r in a), min(min(r) for r in b))
+    shift = 1 - lo
+    A = [[v + shift for v in r] for r in a]
+    B = [[v + shift for v in r] for r in b]
+    # P: -x_i <= 0 (labels 0..m-1), Bᵀx <= 1 (labels m..m+n-1)
+    GP = [[Fraction(-1) if c == i else Fraction(0) for c in range(m)] for i in range(m)]
+    GP += [[B[i][j] for i in range(m)] for j in range(n)]
+    hP = [Fraction(0)] * m + [Fraction(1)] * n
+    # Q: A y <= 1 (labels 0..m-1), -y_j <= 0 (labels m..)
+    GQ = [list(A[i]) for i in range(m)] + [[Fraction(-1) if c == j else Fraction(0) for c in range(n)]
+                                           for j in range(n)]
+    hQ = [Fraction(1)] * m + [Fraction(0)] * n
+    try:
+        _report(progress, 0, 2)
+        VP = _vertices_exact(GP, hP, m, deadline)
+        _report(progress, 1, 2)
+        VQ = _vertices_exact(GQ, hQ, n, deadline)
+        _report(progress, 2, 2)
+    except TimeoutError:
+        raise TimeoutError(f"vertex_enumeration (exact) ran past time_limit={time_limit} s on a "
+                           f"{m}x{n} game ({comb(m + n, m)} bases per polytope)") from None
+    full = frozenset(range(m + n))
+    eqs = []
+    for x, lx in sorted(VP.items()):
+        if all(v == 0 for v in x):
+            continue
+        for y, ly in sorted(VQ.items()):
+            if all(v == 0 for v in y) or (lx | ly) != full:
+                continue
+            sx, sy = sum(x), sum(y)
+            pair = ([v / sx for v in x], [v / sy for v in y])
+            if not certify_equilibrium(a, b, *pair):
+                raise AssertionError("an exact vertex pair failed its certificate")  # cannot happen
+            eqs.append(pair)
+    return eqs
 
 def _report(progress: Any, done: int, total: int) -> None:
     if callable(progress):
