@@ -54,6 +54,13 @@ class SequenceFormSolution(NamedTuple):
     plans: tuple[np.ndarray, np.ndarray]  # realization plans [S0+1], [S1+1]
     nash_conv: float  # NashConv of ``policy`` by the exact best response (0 up to rounding)
     seconds: float  # time to build the sequence form and solve the LP
+    # how the answer was certified: ``gap = max_x' x'ᵀAy - min_y' xᵀAy'`` over the whole game (the
+    # plans' NashConv by sequence-form best responses; the value of the game lies in an interval of
+    # that width around ``value``); ``path`` "lp" (the whole LP), "crossover" (a restricted LP the
+    # gap certified) or "crossover+lp" (the crossover opened every sequence); ``rounds`` LPs solved
+    gap: float = float("nan")
+    path: str = "lp"
+    rounds: int = 1
 
 
 def _check_two_player(game: Any) -> Treeplex:
@@ -231,22 +238,34 @@ def zero_sum_constant(game: Treeplex, atol: float = 1e-9) -> float:
     return float(total[0]) if total.size else 0.0
 
 
-def sequence_form_lp(game: Treeplex, time_limit: float | None = None, *, evaluate: bool = True) -> SequenceFormSolution:
+METHODS = ("lp", "crossover")
+
+
+def sequence_form_lp(game: Treeplex, time_limit: float | None = None, *, evaluate: bool = True,
+                     method: str = "lp") -> SequenceFormSolution:
     """Exact Nash equilibrium and value of a two-player zero-sum extensive-form game by one LP.
 
     ``max_{x,q} q_0  s.t.  Fᵀq - Aᵀx <= 0, Ex = e, x >= 0`` (HiGHS dual simplex, sparse); player
     1's plan is the dual of the ``Fᵀq - Aᵀx <= 0`` rows. Plans are converted to behavioural
     strategies with :func:`behavioural`, and the profile's NashConv is measured by the exact best
-    response (:func:`regretlab.games.evaluation.nash_conv`).
+    response (:func:`regretlab.games.evaluation.nash_conv`). Either way the plans are certified
+    on the whole game by sequence-form best responses (``gap``, see
+    :func:`regretlab.games.sequence_crossover.certify`).
 
     Args:
         game: a two-player zero-sum (or constant-sum) treeplex.
         time_limit: seconds HiGHS may take (``None``: no limit); on reaching it, a TimeoutError.
         evaluate: measure the profile's NashConv and check the plans' value (else ``nash_conv``
             is nan; the callers that evaluate on their own skip it).
+        method: ``"lp"`` (default, the whole LP: the fastest measured on Leduc poker, see
+            ``benchmarks/equilibria.py --lp``) or ``"crossover"`` (a CFR+ guess of the supports,
+            the LP restricted to them, a sequence-level double oracle until the best responses of
+            the whole game certify a NashConv below ``1e-11 max(1, max|u|)``; after 60 rounds the
+            whole LP: :func:`regretlab.games.sequence_crossover.crossover`).
 
     Returns:
-        :class:`SequenceFormSolution` (value for player 0, ``[I, A]`` policy, plans, NashConv, seconds).
+        :class:`SequenceFormSolution` (value for player 0, ``[I, A]`` policy, plans, NashConv,
+        seconds, and the certificate: ``gap``, ``path``, ``rounds``).
 
     Example:
         >>> from regretlab.games import kuhn_poker
@@ -260,13 +279,19 @@ def sequence_form_lp(game: Treeplex, time_limit: float | None = None, *, evaluat
     from scipy.optimize import linprog
 
     from regretlab.core.errors import check_positive
-    from regretlab.games.evaluation import expected_value, nash_conv
 
     game = _check_two_player(game)
     if time_limit is not None:
         time_limit = check_positive("time_limit", time_limit)
+    method = check_method(method)
     zero_sum_constant(game)  # a general-sum game is refused before any work
     started = time.perf_counter()
+    if method == "crossover":
+        from regretlab.games.sequence_crossover import crossover
+
+        out = crossover(game, time_limit=time_limit, options=dict(_HIGHS))
+        x, y = out["x"], out["y"]
+        return _finish(game, out["value"], x, y, started, evaluate, out["gap"], out["path"], out["rounds"])
     sf = sequence_form(game)
     E, F = sf.constraints
     n0, n1 = sf.payoff.shape
@@ -288,18 +313,34 @@ def sequence_form_lp(game: Treeplex, time_limit: float | None = None, *, evaluat
                            "before an optimum; raise time_limit")
     if res.status != 0:
         raise RuntimeError(f"sequence-form LP of {game.name!r} failed: {res.message}")
+    from regretlab.games.sequence_crossover import certify
+
     x = np.maximum(res.x[:n0], 0.0)
     y = np.maximum(-res.ineqlin.marginals, 0.0)
+    lower, upper = certify(game, x, y)
+    return _finish(game, float(-res.fun), x, y, started, evaluate, max(upper - lower, 0.0), "lp", 1)
+
+
+def check_method(method: Any) -> str:
+    """``method`` if it is one of :data:`METHODS`, else a ValueError naming ``method``."""
+    if not isinstance(method, str) or method not in METHODS:
+        raise ValueError(f"method must be one of {', '.join(map(repr, METHODS))}, got {method!r}")
+    return method
+
+
+def _finish(game: Treeplex, value: float, x: np.ndarray, y: np.ndarray, started: float, evaluate: bool,
+            gap: float, path: str, rounds: int) -> SequenceFormSolution:
+    from regretlab.games.evaluation import expected_value, nash_conv
+
     policy = behavioural(game, (x, y))
     seconds = time.perf_counter() - started
-    value = float(-res.fun)
     if not evaluate:
-        return SequenceFormSolution(value, policy, (x, y), float("nan"), seconds)
+        return SequenceFormSolution(value, policy, (x, y), float("nan"), seconds, gap, path, rounds)
     ev = expected_value(game, policy)
     if abs(ev[0] - value) > 1e-6 * max(1.0, abs(value)):  # pragma: no cover - solver failure
         raise RuntimeError(f"sequence-form LP of {game.name!r}: the plans' value {ev[0]:.12g} differs "
                            f"from the LP optimum {value:.12g}")
-    return SequenceFormSolution(value, policy, (x, y), nash_conv(game, policy), seconds)
+    return SequenceFormSolution(value, policy, (x, y), nash_conv(game, policy), seconds, gap, path, rounds)
 
 
 class LPState(NamedTuple):
@@ -326,10 +367,11 @@ class SequenceFormLPSolver:
     name = "sequence-form-lp"
     ARRAYS = ("t",)
 
-    def __init__(self, time_limit: float | None = None) -> None:
+    def __init__(self, time_limit: float | None = None, method: str = "lp") -> None:
         from regretlab.core.errors import check_positive
 
         self.time_limit = None if time_limit is None else check_positive("time_limit", time_limit)
+        self.method = check_method(method)
 
     def init(self, game: Treeplex) -> LPState:
         zero_sum_constant(game)
@@ -338,7 +380,7 @@ class SequenceFormLPSolver:
     def update(self, state: LPState, game: Treeplex, n: int = 1) -> LPState:
         if state.policy is not None:
             return state
-        sol = sequence_form_lp(game, self.time_limit, evaluate=False)  # the solve loop evaluates it
+        sol = sequence_form_lp(game, self.time_limit, evaluate=False, method=self.method)  # the solve loop evaluates it
         return LPState(1, sol.policy, sol.value)
 
     def average_policy(self, state: LPState, game: Treeplex) -> np.ndarray:
@@ -350,11 +392,14 @@ class SequenceFormLPSolver:
         raise ValueError("the sequence-form LP solves in one step and keeps no state worth a checkpoint")
 
     def __repr__(self) -> str:
-        return "sequence_form_lp()" if self.time_limit is None else f"sequence_form_lp(time_limit={self.time_limit:g})"
+        args = [] if self.time_limit is None else [f"time_limit={self.time_limit:g}"]
+        if self.method != "lp":
+            args.append(f"method={self.method!r}")
+        return f"sequence_form_lp({', '.join(args)})"
 
 
 __all__ = [
-    "LPState", "SequenceFormLPSolver",
+    "METHODS", "LPState", "SequenceFormLPSolver", "check_method",
     "SequenceForm", "SequenceFormSolution", "behavioural", "realization_plan", "sequence_form",
     "sequence_form_lp", "sequence_ids", "zero_sum_constant",
 ]

@@ -1,0 +1,192 @@
+"""The certified crossover of the sequence-form LP (issue 18): a CFR+ support guess, the restricted
+LP and a sequence-level double oracle must end at the whole LP's value (to 1e-9) with a NashConv
+below 1e-9 on every game, also from a deliberately wrong guess; the certificate (the gap between
+the two sequence-form best responses) must match the tree's exact NashConv."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from regretlab.games import kuhn_poker, leduc_poker
+from regretlab.games.evaluation import best_response, nash_conv, random_policy
+from regretlab.games.io import game_from_dict
+from regretlab.games.sequence_crossover import certify, crossover, plan_best_response, support_guess
+from regretlab.games.sequence_form import _HIGHS, SequenceFormLPSolver, realization_plan, sequence_form_lp
+from regretlab.games.small_games import one_shot
+
+# Leduc poker's value for player 0: Lanctot et al. 2017, Appendix E.2 (as in test_sequence_form.py)
+LEDUC_VALUE = -0.085606424078
+
+
+def _random_zero_sum_game(seed: int, depth: int = 4):
+    """A random two-player zero-sum game with perfect recall: chance and decision nodes in random
+    order, each player seeing its own past, the chance outcomes drawn as visible to it and the
+    moves drawn as public; terminal payoffs ``(u, -u)``."""
+    rng = np.random.default_rng(seed)
+    num_actions: dict[str, int] = {}
+
+    def node(d, own, seen, public):
+        if d == depth or (d > 1 and rng.random() < 0.15):
+            u = float(np.round(rng.normal(), 6))
+            return {"type": "terminal", "utilities": [u, -u]}
+        if rng.random() < 0.25:
+            k = int(rng.integers(2, 4))
+            probs = rng.dirichlet(np.ones(k))
+            probs[-1] = 1.0 - probs[:-1].sum()
+            sees = [bool(rng.random() < 0.5) for _ in (0, 1)]
+            return {"type": "chance", "outcomes": [
+                {"prob": float(probs[o]),
+                 "child": node(d + 1, own, tuple(s + ((f"c{d}={o}",) if sees[p] else ()) for p, s in enumerate(seen)),
+                               public)} for o in range(k)]}
+        p = int(rng.integers(2))
+        key = f"p{p}|{'/'.join(own[p])}|{','.join(seen[p])}|{','.join(public)}"
+        k = num_actions.setdefault(key, int(rng.integers(2, 4)))
+        shown = bool(rng.random() < 0.5)
+        kids = []
+        for a in range(k):
+            own2 = tuple(o + ((f"{key}:{a}",) if q == p else ()) for q, o in enumerate(own))
+            kids.append(node(d + 1, own2, seen, public + ((f"{p}:{a}",) if shown else ())))
+        return {"type": "decision", "player": p, "infoset": key, "actions": list(range(k)), "children": kids}
+
+    root = node(0, ((), ()), ((), ()), ())
+    if root["type"] == "terminal":  # pragma: no cover - depth 0 is never a leaf
+        raise AssertionError
+    return game_from_dict({"format": "regretlab.efg/1", "name": f"random_zero_sum_{seed}",
+                           "num_players": 2, "root": root})
+
+
+def _check_against_lp(g, sol_fast):
+    full = sequence_form_lp(g, method="lp")
+    assert abs(sol_fast.value - full.value) < 1e-9
+    assert sol_fast.nash_conv < 1e-9 and full.nash_conv < 1e-9
+    assert 0.0 <= sol_fast.gap < 1e-9
+    assert abs(sol_fast.gap - sol_fast.nash_conv) < 1e-9  # the certificate is the tree's NashConv
+    return full
+
+
+def test_kuhn_value_by_crossover():
+    # Kuhn (1950): the value of Kuhn poker for the first player is -1/18
+    sol = sequence_form_lp(kuhn_poker(), method="crossover")
+    assert abs(sol.value + 1 / 18) < 1e-12
+    assert sol.path in ("crossover", "crossover+lp") and sol.rounds >= 1
+    _check_against_lp(kuhn_poker(), sol)
+
+
+def test_leduc_value_by_crossover():
+    g = leduc_poker()
+    sol = sequence_form_lp(g, method="crossover")
+    assert abs(sol.value - LEDUC_VALUE) < 1e-9
+    _check_against_lp(g, sol)
+    assert abs(best_response(g, sol.policy, 0).value - sol.value) < 1e-9
+    assert abs(best_response(g, sol.policy, 1).value + sol.value) < 1e-9
+
+
+@pytest.mark.parametrize("name, params", [("kuhn_poker", {}), ("liars_dice", {"dice_sides": 2}),
+                                          ("leduc_poker", {})])
+def test_openspiel_games(name, params):
+    pytest.importorskip("pyspiel", reason="OpenSpiel is the optional [openspiel] extra")
+    from regretlab.games.openspiel import from_openspiel
+
+    try:
+        g = from_openspiel(name, **params)
+    except ValueError as exc:  # a parameter this OpenSpiel build does not know
+        pytest.skip(f"{name}{params}: {exc}")
+    _check_against_lp(g, sequence_form_lp(g, method="crossover"))
+
+
+def test_other_zero_sum_games():
+    rng = np.random.default_rng(5)
+    a = rng.normal(size=(4, 6))
+    g = one_shot(a, -a)
+    sol = sequence_form_lp(g, method="crossover")
+    _check_against_lp(g, sol)
+    from regretlab.games.normal_form import zero_sum_nash
+
+    assert abs(sol.value - zero_sum_nash(a).value) < 1e-9  # von Neumann's minimax value of the matrix
+    for seed in (0, 1, 2):
+        g = _random_zero_sum_game(seed)
+        _check_against_lp(g, sequence_form_lp(g, method="crossover"))
+
+
+def test_constant_sum_game():
+    # u_0 + u_1 = 1 everywhere: the same equilibria as the zero-sum game u_0 - 1/2
+    rng = np.random.default_rng(3)
+    a = rng.uniform(size=(3, 3))
+    g = one_shot(a, 1.0 - a)
+    sol = sequence_form_lp(g, method="crossover")
+    _check_against_lp(g, sol)
+
+
+def test_wrong_guess_still_ends_exact():
+    g = leduc_poker()
+    full = sequence_form_lp(g)
+    # one CFR+ iteration and a threshold no sequence but the forced ones passes: a tiny, wrong guess
+    S0, S1 = support_guess(g, 1, 0.99)
+    assert S0.sum() < 0.5 * S0.size and S1.sum() < 0.5 * S1.size
+    out = crossover(g, options=dict(_HIGHS), warm_iterations=1, threshold=0.99)
+    assert out["rounds"] > 1 and out["path"] == "crossover"
+    assert abs(out["value"] - full.value) < 1e-9 and out["gap"] < 1e-9
+    # no rounds to spare: after one restricted LP the crossover opens every sequence (the whole LP)
+    out = crossover(g, options=dict(_HIGHS), warm_iterations=1, threshold=0.99, max_rounds=1)
+    assert out["path"] == "crossover+lp" and out["rounds"] == 2
+    assert abs(out["value"] - full.value) < 1e-9 and out["gap"] < 1e-9
+
+
+def test_without_highspy_each_round_is_a_scipy_solve(monkeypatch):
+    from regretlab.games import sequence_crossover
+
+    monkeypatch.setattr(sequence_crossover, "_highspy", lambda: None)
+    g = kuhn_poker()
+    out = crossover(g, options=dict(_HIGHS), warm_iterations=1, threshold=0.99)
+    assert abs(out["value"] + 1 / 18) < 1e-12 and out["gap"] < 1e-12 and out["rounds"] > 1
+    g = _random_zero_sum_game(7)
+    out = crossover(g, options=dict(_HIGHS), warm_iterations=1, threshold=0.99, max_rounds=1)
+    assert abs(out["value"] - sequence_form_lp(g).value) < 1e-9
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 10_000))
+def test_plan_best_response_is_the_tree_best_response(seed):
+    # the sequence-form best response (one sweep over a treeplex) equals the tree's exact one
+    g = kuhn_poker()
+    pol = random_policy(g, seed=seed, concentration=0.5)
+    x, y = realization_plan(g, pol, 0), realization_plan(g, pol, 1)
+    assert abs(plan_best_response(g, y, 0)[0] - best_response(g, pol, 0).value) < 1e-12
+    assert abs(plan_best_response(g, x, 1)[0] + best_response(g, pol, 1).value) < 1e-12
+    lo, hi = certify(g, x, y)
+    assert abs((hi - lo) - nash_conv(g, pol)) < 1e-12
+
+
+@settings(max_examples=12, deadline=None)
+@given(seed=st.integers(0, 100_000), warm=st.sampled_from([1, 5, 50]),
+       threshold=st.sampled_from([0.5, 0.05, 1e-3]))
+def test_random_games_match_the_whole_lp(seed, warm, threshold):
+    # every guess, right or wrong, ends at the whole LP's value with a certified NashConv
+    g = _random_zero_sum_game(seed)
+    full = sequence_form_lp(g)
+    out = crossover(g, options=dict(_HIGHS), warm_iterations=warm, threshold=threshold)
+    assert abs(out["value"] - full.value) < 1e-9
+    assert out["gap"] < 1e-9
+    lo, hi = certify(g, out["x"], out["y"])
+    assert lo - 1e-9 <= full.value <= hi + 1e-9
+
+
+def test_solver_interface_and_repr():
+    g = kuhn_poker()
+    lp = SequenceFormLPSolver(method="crossover")
+    state = lp.update(lp.init(g), g, 1)
+    assert abs(state.value + 1 / 18) < 1e-12 and nash_conv(g, state.policy) < 1e-12
+    assert repr(lp) == "sequence_form_lp(method='crossover')"
+    assert repr(SequenceFormLPSolver()) == "sequence_form_lp()"
+
+
+def test_bad_method():
+    with pytest.raises(ValueError, match="method must be one of 'lp', 'crossover'"):
+        sequence_form_lp(kuhn_poker(), method="simplex")
+    with pytest.raises(ValueError, match="method must be one of"):
+        sequence_form_lp(kuhn_poker(), method=None)
+    with pytest.raises(ValueError, match="method must be one of"):
+        SequenceFormLPSolver(method="auto")
