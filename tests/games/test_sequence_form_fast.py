@@ -144,7 +144,10 @@ def test_without_highspy_each_round_is_a_scipy_solve(monkeypatch):
     assert abs(out["value"] + 1 / 18) < 1e-12 and out["gap"] < 1e-12 and out["rounds"] > 1
     g = _random_zero_sum_game(7)
     out = crossover(g, options=dict(_HIGHS), warm_iterations=1, threshold=0.99, max_rounds=1)
-    assert abs(out["value"] - sequence_form_lp(g).value) < 1e-9
+    lp = sequence_form_lp(g)  # the whole LP through scipy's linprog
+    assert abs(out["value"] - lp.value) < 1e-9 and lp.nash_conv < 1e-9 and lp.gap < 1e-9
+    with pytest.raises(ValueError, match="time_limit must be > 0"):
+        sequence_form_lp(g, time_limit=-1.0)
 
 
 @settings(max_examples=10, deadline=None)
@@ -183,6 +186,13 @@ def test_solver_interface_and_repr():
     assert repr(SequenceFormLPSolver()) == "sequence_form_lp()"
 
 
+def test_time_limit_reached():
+    with pytest.raises(TimeoutError, match="time_limit"):
+        sequence_form_lp(leduc_poker(), time_limit=1e-4)
+    with pytest.raises(TimeoutError, match="time_limit"):
+        sequence_form_lp(leduc_poker(), time_limit=1e-4, method="crossover")
+
+
 def test_bad_method():
     with pytest.raises(ValueError, match="method must be one of 'lp', 'crossover'"):
         sequence_form_lp(kuhn_poker(), method="simplex")
@@ -190,3 +200,11 @@ def test_bad_method():
         sequence_form_lp(kuhn_poker(), method=None)
     with pytest.raises(ValueError, match="method must be one of"):
         SequenceFormLPSolver(method="auto")
+    with pytest.raises(ValueError, match="warm_iterations must be an integer >= 1"):
+        crossover(kuhn_poker(), options={}, warm_iterations=0)
+    with pytest.raises(ValueError, match="threshold"):
+        crossover(kuhn_poker(), options={}, threshold=1.5)
+    with pytest.raises(ValueError, match="max_rounds must be an integer >= 1"):
+        crossover(kuhn_poker(), options={}, max_rounds=0.5)
+    with pytest.raises(ValueError, match="gap_tol must be > 0"):
+        crossover(kuhn_poker(), options={}, gap_tol=0.0)

@@ -169,7 +169,8 @@ def _highspy() -> Any:
         import highspy
     except ImportError:  # pragma: no cover - depends on the environment
         return None
-    return highspy
+    needed = ("Highs", "HighsLp", "MatrixFormat", "HighsModelStatus")
+    return highspy if all(hasattr(highspy, n) for n in needed) else None
 
 
 class _RestrictedLP:
@@ -244,7 +245,8 @@ class _RestrictedLP:
         res = linprog(self.c, A_ub=self.a_ub[rows], b_ub=np.zeros(rows.size), A_eq=self.a_eq, b_eq=self.e,
                       bounds=bounds, method="highs-ds", options=options)
         if res.status == 1:
-            raise TimeoutError(f"sequence-form LP of {name!r} reached time_limit before an optimum; raise time_limit")
+            raise TimeoutError(f"sequence-form LP of {name!r} reached time_limit={time_limit:g} s before an "
+                               "optimum; raise time_limit")
         if res.status != 0:  # pragma: no cover - solver failure
             raise RuntimeError(f"restricted sequence-form LP of {name!r} failed: {res.message}")
         self.iterations += int(getattr(res, "nit", 0))
@@ -258,7 +260,8 @@ class _RestrictedLP:
         h.run()
         status = h.getModelStatus()
         if status == hs.HighsModelStatus.kTimeLimit:
-            raise TimeoutError(f"sequence-form LP of {name!r} reached time_limit before an optimum; raise time_limit")
+            raise TimeoutError(f"sequence-form LP of {name!r} reached time_limit={time_limit:g} s before an "
+                               "optimum; raise time_limit")
         if status != hs.HighsModelStatus.kOptimal:  # pragma: no cover - solver failure
             raise RuntimeError(f"restricted sequence-form LP of {name!r} failed: {h.modelStatusToString(status)}")
         info = h.getInfo()

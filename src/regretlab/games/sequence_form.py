@@ -245,8 +245,8 @@ def sequence_form_lp(game: Treeplex, time_limit: float | None = None, *, evaluat
                      method: str = "lp") -> SequenceFormSolution:
     """Exact Nash equilibrium and value of a two-player zero-sum extensive-form game by one LP.
 
-    ``max_{x,q} q_0  s.t.  Fᵀq - Aᵀx <= 0, Ex = e, x >= 0`` (HiGHS dual simplex, sparse); player
-    1's plan is the dual of the ``Fᵀq - Aᵀx <= 0`` rows. Plans are converted to behavioural
+    ``max_{x,q} q_0  s.t.  Fᵀq - Aᵀx <= 0, Ex = e, x >= 0`` (HiGHS dual simplex, sparse; through
+    ``highspy`` when it is installed, else scipy's ``linprog``); player 1's plan is the dual of the ``Fᵀq - Aᵀx <= 0`` rows. Plans are converted to behavioural
     strategies with :func:`behavioural`, and the profile's NashConv is measured by the exact best
     response (:func:`regretlab.games.evaluation.nash_conv`). Either way the plans are certified
     on the whole game by sequence-form best responses (``gap``, see
@@ -292,9 +292,16 @@ def sequence_form_lp(game: Treeplex, time_limit: float | None = None, *, evaluat
         out = crossover(game, time_limit=time_limit, options=dict(_HIGHS))
         x, y = out["x"], out["y"]
         return _finish(game, out["value"], x, y, started, evaluate, out["gap"], out["path"], out["rounds"])
+    from regretlab.games.sequence_crossover import _highspy, _RestrictedLP, certify
+
     sf = sequence_form(game)
     E, F = sf.constraints
     n0, n1 = sf.payoff.shape
+    if _highspy() is not None:  # the same LP without scipy's input checks (~2 ms less on Leduc)
+        lp = _RestrictedLP(game, np.ones(n0, dtype=bool), np.ones(n1, dtype=bool), dict(_HIGHS))
+        value, x, y = lp.solve(time_limit, game.name)
+        lower, upper = certify(game, x, y)
+        return _finish(game, value, x, y, started, evaluate, max(upper - lower, 0.0), "lp", 1)
     m1 = F.shape[0]
     c = np.zeros(n0 + m1)
     c[n0] = -1.0  # maximise q_0 (f = e_0)
@@ -313,8 +320,6 @@ def sequence_form_lp(game: Treeplex, time_limit: float | None = None, *, evaluat
                            "before an optimum; raise time_limit")
     if res.status != 0:
         raise RuntimeError(f"sequence-form LP of {game.name!r} failed: {res.message}")
-    from regretlab.games.sequence_crossover import certify
-
     x = np.maximum(res.x[:n0], 0.0)
     y = np.maximum(-res.ineqlin.marginals, 0.0)
     lower, upper = certify(game, x, y)
