@@ -17,6 +17,11 @@ strategies", GEB 1996)::
 Its optimum is the game value; ``x`` is player 0's equilibrium plan and the duals of the
 ``Fᵀq - Aᵀx <= 0`` rows are player 1's (one LP gives both). Solved with HiGHS dual simplex
 (scipy), on sparse matrices built from the treeplex in vectorised level sweeps.
+
+Every answer carries a certificate: the gap between the two players' exact best responses to the
+plans, computed on the sequence form (:mod:`regretlab.games.sequence_crossover`, which also holds
+the optional ``method="crossover"``: a CFR+ support guess, restricted LPs and a sequence-level
+double oracle; on Leduc poker it pivots as much as the whole LP, so the whole LP stays the default).
 """
 
 from __future__ import annotations
