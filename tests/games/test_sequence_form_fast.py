@@ -1,7 +1,9 @@
-"""The certified crossover of the sequence-form LP (issue 18): a CFR+ support guess, the restricted
-LP and a sequence-level double oracle must end at the whole LP's value (to 1e-9) with a NashConv
-below 1e-9 on every game, also from a deliberately wrong guess; the certificate (the gap between
-the two sequence-form best responses) must match the tree's exact NashConv."""
+"""The fast exact paths of the sequence-form LP (issue 18): the default (``method="auto"``: the LP
+shrunk by colour refinement, Grohe et al. ESA 2014, and lifted back) and the certified crossover
+(a CFR+ support guess, the restricted LP and a sequence-level double oracle) must end at the whole
+LP's value (to 1e-9) with a NashConv below 1e-9 on every game, also from a deliberately wrong
+guess or a refused lifted solution; the certificate (the gap between the two sequence-form best
+responses) must match the tree's exact NashConv."""
 
 from __future__ import annotations
 
@@ -12,7 +14,8 @@ from hypothesis import strategies as st
 
 from regretlab.games import kuhn_poker, leduc_poker
 from regretlab.games.evaluation import best_response, nash_conv, random_policy
-from regretlab.games.io import game_from_dict
+from regretlab.games.io import game_from_dict, game_to_dict
+from regretlab.games.lifted_lp import equitable_partition, lift, reduce_lp, solve_lp
 from regretlab.games.sequence_crossover import certify, crossover, plan_best_response, support_guess
 from regretlab.games.sequence_form import _HIGHS, SequenceFormLPSolver, realization_plan, sequence_form_lp
 from regretlab.games.small_games import one_shot
@@ -67,6 +70,108 @@ def _check_against_lp(g, sol_fast):
     return full
 
 
+def _two_copies(g):
+    """Chance picks one of two copies of ``g`` (fair coin; the copies' information sets renamed
+    apart): the same value, and an LP with a swap symmetry."""
+    doc = game_to_dict(g)
+
+    def renamed(node, tag):
+        node = dict(node)
+        if node["type"] == "decision":
+            node["infoset"] = f"{tag}{node['infoset']}"
+            node["children"] = [renamed(c, tag) for c in node["children"]]
+        elif node["type"] == "chance":
+            node["outcomes"] = [{**o, "child": renamed(o["child"], tag)} for o in node["outcomes"]]
+        return node
+
+    root = {"type": "chance", "outcomes": [{"prob": 0.5, "child": renamed(doc["root"], "a:")},
+                                           {"prob": 0.5, "child": renamed(doc["root"], "b:")}]}
+    return game_from_dict({**doc, "name": f"two_{g.name}", "root": root})
+
+
+def test_leduc_by_default_is_the_lifted_lp():
+    g = leduc_poker()
+    sol = sequence_form_lp(g)
+    assert sol.path == "lifted" and sol.rounds == 1
+    assert abs(sol.value - LEDUC_VALUE) < 1e-9
+    _check_against_lp(g, sol)
+    assert abs(best_response(g, sol.policy, 0).value - sol.value) < 1e-9
+    assert abs(best_response(g, sol.policy, 1).value + sol.value) < 1e-9
+
+
+def test_kuhn_has_no_symmetry_to_lift():
+    # Kuhn's three cards are all different: colour refinement leaves the LP (almost) whole
+    sol = sequence_form_lp(kuhn_poker())
+    assert sol.path == "lp" and abs(sol.value + 1 / 18) < 1e-12 and sol.nash_conv < 1e-12
+
+
+def test_planted_symmetry_is_found_and_lifted():
+    for g0 in (kuhn_poker(), _random_zero_sum_game(3)):
+        g = _two_copies(g0)
+        sol = sequence_form_lp(g)
+        assert sol.path == "lifted"
+        assert abs(sol.value - sequence_form_lp(g0, method="lp").value) < 1e-9
+        _check_against_lp(g, sol)
+
+
+def test_refused_lifted_solution_falls_back_to_the_whole_lp(monkeypatch):
+    from regretlab.games import sequence_crossover
+
+    real = sequence_crossover.certify
+    calls = []
+
+    def doubting(game, x, y):  # the first certificate (the lifted solution's) is refused
+        lo, hi = real(game, x, y)
+        calls.append(hi - lo)
+        return (lo, hi + 1.0) if len(calls) == 1 else (lo, hi)
+
+    monkeypatch.setattr(sequence_crossover, "certify", doubting)
+    sol = sequence_form_lp(leduc_poker())
+    assert sol.path == "lifted+lp" and sol.rounds == 2 and len(calls) == 2
+    assert abs(sol.value - LEDUC_VALUE) < 1e-9 and sol.nash_conv < 1e-9
+
+
+def _swap_symmetric_lp(seed):
+    """``min cᵀx, Mx <= b, x >= 0`` with a planted symmetry: the variables come in swapped pairs
+    ``(u, v)`` and the rows in pairs ``B u + C v <= b``, ``C u + B v <= b``; one more row bounds
+    everything (a feasible, bounded LP)."""
+    rng = np.random.default_rng(seed)
+    m, n = int(rng.integers(2, 6)), int(rng.integers(2, 6))
+    B, C = np.round(rng.normal(size=(m, n)), 3), np.round(rng.normal(size=(m, n)), 3)
+    M = np.block([[B, C], [C, B]])
+    M = np.vstack([M, np.ones(2 * n)])
+    b = np.r_[np.abs(rng.normal(size=m)) + 0.1, np.abs(rng.normal(size=m)) + 0.1, [1.0]]
+    b[m:2 * m] = b[:m]
+    c = np.round(rng.normal(size=n), 3)
+    return (M, np.r_[c, c], np.zeros(2 * n), np.full(2 * n, np.inf), np.full(2 * m + 1, -np.inf), b)
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 100_000))
+def test_reduced_lp_has_the_lp_optimum_and_lifts_to_a_solution(seed):
+    # Grohe, Kersting, Mladenov & Selman, ESA 2014: the LP reduced by an equitable partition has
+    # the same optimum, and its solution lifts to a feasible (so optimal) solution of the LP
+    lp = _swap_symmetric_lp(seed)
+    M, c, lo, hi, rlo, rhi = lp
+    import scipy.sparse as sp
+
+    Ms = sp.csr_matrix(M)
+    obj, x, dual, _ = solve_lp(Ms, c, lo, hi, rlo, rhi, dict(_HIGHS))
+    part = equitable_partition(Ms, c, lo, hi, rlo, rhi)
+    kr, kc = part.shape
+    assert kc <= c.size // 2 + 0 and kr <= (rlo.size - 1) // 2 + 1  # the swap halves the LP
+    red = reduce_lp(Ms, c, lo, hi, rlo, rhi, part)
+    robj, z, w, _ = solve_lp(red.matrix, red.cost, red.col_lower, red.col_upper, red.row_lower,
+                             red.row_upper, dict(_HIGHS))
+    assert abs(robj - obj) < 1e-9 * max(1.0, abs(obj))
+    xl, yl = lift(part, red, z, w)
+    assert np.all(M @ xl <= rhi + 1e-9) and np.all(xl >= -1e-12)
+    assert abs(c @ xl - obj) < 1e-9 * max(1.0, abs(obj))
+    # the lifted dual is dual feasible with the same objective (strong duality)
+    assert np.all(yl <= 1e-9) and abs(rhi @ yl - obj) < 1e-8 * max(1.0, abs(obj))
+    assert np.all(c - M.T @ yl >= -1e-9)
+
+
 def test_kuhn_value_by_crossover():
     # Kuhn (1950): the value of Kuhn poker for the first player is -1/18
     sol = sequence_form_lp(kuhn_poker(), method="crossover")
@@ -95,6 +200,7 @@ def test_openspiel_games(name, params):
     except ValueError as exc:  # a parameter this OpenSpiel build does not know
         pytest.skip(f"{name}{params}: {exc}")
     _check_against_lp(g, sequence_form_lp(g, method="crossover"))
+    _check_against_lp(g, sequence_form_lp(g))
 
 
 def test_other_zero_sum_games():
@@ -109,6 +215,7 @@ def test_other_zero_sum_games():
     for seed in (0, 1, 2):
         g = _random_zero_sum_game(seed)
         _check_against_lp(g, sequence_form_lp(g, method="crossover"))
+        _check_against_lp(g, sequence_form_lp(g))
 
 
 def test_constant_sum_game():
@@ -135,7 +242,7 @@ def test_wrong_guess_still_ends_exact():
     assert abs(out["value"] - full.value) < 1e-9 and out["gap"] < 1e-9
 
 
-def test_without_highspy_each_round_is_a_scipy_solve(monkeypatch):
+def test_without_highspy_scipy_solves_each_lp(monkeypatch):
     from regretlab.games import sequence_crossover
 
     monkeypatch.setattr(sequence_crossover, "_highspy", lambda: None)
@@ -144,8 +251,10 @@ def test_without_highspy_each_round_is_a_scipy_solve(monkeypatch):
     assert abs(out["value"] + 1 / 18) < 1e-12 and out["gap"] < 1e-12 and out["rounds"] > 1
     g = _random_zero_sum_game(7)
     out = crossover(g, options=dict(_HIGHS), warm_iterations=1, threshold=0.99, max_rounds=1)
-    lp = sequence_form_lp(g)  # the whole LP through scipy's linprog
+    lp = sequence_form_lp(g, method="lp")  # the whole LP through scipy's linprog
     assert abs(out["value"] - lp.value) < 1e-9 and lp.nash_conv < 1e-9 and lp.gap < 1e-9
+    sol = sequence_form_lp(leduc_poker())  # the reduced LP through scipy's linprog
+    assert sol.path == "lifted" and abs(sol.value - LEDUC_VALUE) < 1e-9 and sol.nash_conv < 1e-9
     with pytest.raises(ValueError, match="time_limit must be > 0"):
         sequence_form_lp(g, time_limit=-1.0)
 
@@ -169,7 +278,9 @@ def test_plan_best_response_is_the_tree_best_response(seed):
 def test_random_games_match_the_whole_lp(seed, warm, threshold):
     # every guess, right or wrong, ends at the whole LP's value with a certified NashConv
     g = _random_zero_sum_game(seed)
-    full = sequence_form_lp(g)
+    full = sequence_form_lp(g, method="lp")
+    auto = sequence_form_lp(g)
+    assert abs(auto.value - full.value) < 1e-9 and auto.gap < 1e-9 and auto.nash_conv < 1e-9
     out = crossover(g, options=dict(_HIGHS), warm_iterations=warm, threshold=threshold)
     assert abs(out["value"] - full.value) < 1e-9
     assert out["gap"] < 1e-9
@@ -184,6 +295,7 @@ def test_solver_interface_and_repr():
     assert abs(state.value + 1 / 18) < 1e-12 and nash_conv(g, state.policy) < 1e-12
     assert repr(lp) == "sequence_form_lp(method='crossover')"
     assert repr(SequenceFormLPSolver()) == "sequence_form_lp()"
+    assert repr(SequenceFormLPSolver(method="lp")) == "sequence_form_lp(method='lp')"
 
 
 def test_time_limit_reached():
@@ -194,12 +306,12 @@ def test_time_limit_reached():
 
 
 def test_bad_method():
-    with pytest.raises(ValueError, match="method must be one of 'lp', 'crossover'"):
+    with pytest.raises(ValueError, match="method must be one of 'auto', 'lp', 'crossover'"):
         sequence_form_lp(kuhn_poker(), method="simplex")
     with pytest.raises(ValueError, match="method must be one of"):
         sequence_form_lp(kuhn_poker(), method=None)
     with pytest.raises(ValueError, match="method must be one of"):
-        SequenceFormLPSolver(method="auto")
+        SequenceFormLPSolver(method="lifted")
     with pytest.raises(ValueError, match="warm_iterations must be an integer >= 1"):
         crossover(kuhn_poker(), options={}, warm_iterations=0)
     with pytest.raises(ValueError, match="threshold"):

@@ -21,7 +21,8 @@ Its optimum is the game value; ``x`` is player 0's equilibrium plan and the dual
 Every answer carries a certificate: the gap between the two players' exact best responses to the
 plans, computed on the sequence form (:mod:`regretlab.games.sequence_crossover`, which also holds
 the optional ``method="crossover"``: a CFR+ support guess, restricted LPs and a sequence-level
-double oracle; on Leduc poker it pivots as much as the whole LP, so the whole LP stays the default).
+double oracle; on Leduc poker it pivots as much as the whole LP). The default ``method="auto"``
+first shrinks the LP exactly by colour refinement (:mod:`regretlab.games.lifted_lp`).
 """
 
 from __future__ import annotations
@@ -243,30 +244,35 @@ def zero_sum_constant(game: Treeplex, atol: float = 1e-9) -> float:
     return float(total[0]) if total.size else 0.0
 
 
-METHODS = ("lp", "crossover")
+METHODS = ("auto", "lp", "crossover")
+LIFT_WORTH = 0.9  # "auto" solves the reduced LP when it has < 90% of the columns
 
 
 def sequence_form_lp(game: Treeplex, time_limit: float | None = None, *, evaluate: bool = True,
-                     method: str = "lp") -> SequenceFormSolution:
+                     method: str = "auto") -> SequenceFormSolution:
     """Exact Nash equilibrium and value of a two-player zero-sum extensive-form game by one LP.
 
     ``max_{x,q} q_0  s.t.  Fᵀq - Aᵀx <= 0, Ex = e, x >= 0`` (HiGHS dual simplex, sparse; through
-    ``highspy`` when it is installed, else scipy's ``linprog``); player 1's plan is the dual of the ``Fᵀq - Aᵀx <= 0`` rows. Plans are converted to behavioural
-    strategies with :func:`behavioural`, and the profile's NashConv is measured by the exact best
-    response (:func:`regretlab.games.evaluation.nash_conv`). Either way the plans are certified
-    on the whole game by sequence-form best responses (``gap``, see
-    :func:`regretlab.games.sequence_crossover.certify`).
+    ``highspy`` when it is installed, else scipy's ``linprog``); player 1's plan is the dual of the
+    ``Fᵀq - Aᵀx <= 0`` rows. By default the LP is first shrunk exactly by colour refinement (its
+    coarsest equitable partition, :mod:`regretlab.games.lifted_lp`: symmetric games such as poker
+    with interchangeable suits shrink, Leduc's 1,562 x 1,562 LP to 482 x 482), the reduced LP's
+    solution is lifted back, and it is kept only when the best responses of the whole game
+    certify it. Plans are converted to behavioural strategies with :func:`behavioural`, and the
+    profile's NashConv is measured by the exact best response
+    (:func:`regretlab.games.evaluation.nash_conv`).
 
     Args:
         game: a two-player zero-sum (or constant-sum) treeplex.
         time_limit: seconds HiGHS may take (``None``: no limit); on reaching it, a TimeoutError.
         evaluate: measure the profile's NashConv and check the plans' value (else ``nash_conv``
             is nan; the callers that evaluate on their own skip it).
-        method: ``"lp"`` (default, the whole LP: the fastest measured on Leduc poker, see
-            ``benchmarks/equilibria.py --lp``) or ``"crossover"`` (a CFR+ guess of the supports,
-            the LP restricted to them, a sequence-level double oracle until the best responses of
-            the whole game certify a NashConv below ``1e-11 max(1, max|u|)``; after 60 rounds the
-            whole LP: :func:`regretlab.games.sequence_crossover.crossover`).
+        method: ``"auto"`` (default: the reduced LP when colour refinement shrinks the LP below
+            90% of its columns and the lifted solution's NashConv on the whole game, by
+            sequence-form best responses, is below ``1e-11 max(1, max|u|)``; else the whole LP),
+            ``"lp"`` (the whole LP) or ``"crossover"`` (a CFR+ guess of the supports, the LP
+            restricted to them, a sequence-level double oracle until the same certificate holds;
+            after 60 rounds the whole LP: :func:`regretlab.games.sequence_crossover.crossover`).
 
     Returns:
         :class:`SequenceFormSolution` (value for player 0, ``[I, A]`` policy, plans, NashConv,
@@ -281,8 +287,6 @@ def sequence_form_lp(game: Treeplex, time_limit: float | None = None, *, evaluat
     References:
         D. Koller, N. Megiddo, B. von Stengel, STOC 1994; B. von Stengel, GEB 14 (1996).
     """
-    from scipy.optimize import linprog
-
     from regretlab.core.errors import check_positive
 
     game = _check_two_player(game)
@@ -297,38 +301,57 @@ def sequence_form_lp(game: Treeplex, time_limit: float | None = None, *, evaluat
         out = crossover(game, time_limit=time_limit, options=dict(_HIGHS))
         x, y = out["x"], out["y"]
         return _finish(game, out["value"], x, y, started, evaluate, out["gap"], out["path"], out["rounds"])
-    from regretlab.games.sequence_crossover import _highspy, _RestrictedLP, certify
+    return _whole_or_lifted(game, time_limit, started, evaluate, lifted=method == "auto")
 
-    sf = sequence_form(game)
+
+def _lp_arrays(sf: SequenceForm) -> tuple:
+    """Player 0's LP as ``(M, cost, col_lower, col_upper, row_lower, row_upper)``: columns
+    ``x [S0+1], q [I1+1]``; rows ``Fᵀq - Aᵀx <= 0`` (one per player 1 sequence), then ``Ex = e``."""
     E, F = sf.constraints
     n0, n1 = sf.payoff.shape
-    if _highspy() is not None:  # the same LP without scipy's input checks (~2 ms less on Leduc)
-        lp = _RestrictedLP(game, np.ones(n0, dtype=bool), np.ones(n1, dtype=bool), dict(_HIGHS))
-        value, x, y = lp.solve(time_limit, game.name)
-        lower, upper = certify(game, x, y)
-        return _finish(game, value, x, y, started, evaluate, max(upper - lower, 0.0), "lp", 1)
-    m1 = F.shape[0]
-    c = np.zeros(n0 + m1)
-    c[n0] = -1.0  # maximise q_0 (f = e_0)
-    a_ub = sp.hstack([-sf.payoff.T, F.T], format="csr")
-    a_eq = sp.hstack([E, sp.csr_matrix((E.shape[0], m1))], format="csr")
-    b_eq = np.zeros(E.shape[0])
-    b_eq[0] = 1.0
-    bounds = np.array([(0.0, None)] * n0 + [(None, None)] * m1, dtype=object)
-    options = dict(_HIGHS)
-    if time_limit is not None:
-        options["time_limit"] = time_limit
-    res = linprog(c, A_ub=a_ub, b_ub=np.zeros(n1), A_eq=a_eq, b_eq=b_eq, bounds=bounds,
-                  method="highs-ds", options=options)
-    if res.status == 1:
-        raise TimeoutError(f"sequence-form LP of {game.name!r} reached time_limit={time_limit:g} s "
-                           "before an optimum; raise time_limit")
-    if res.status != 0:
-        raise RuntimeError(f"sequence-form LP of {game.name!r} failed: {res.message}")
-    x = np.maximum(res.x[:n0], 0.0)
-    y = np.maximum(-res.ineqlin.marginals, 0.0)
+    m0, m1 = E.shape[0], F.shape[0]
+    M = sp.vstack([sp.hstack([-sf.payoff.T, F.T]), sp.hstack([E, sp.csr_matrix((m0, m1))])], format="csr")
+    cost = np.zeros(n0 + m1)
+    cost[n0] = -1.0  # maximise q_0 (f = e_0)
+    e = np.zeros(m0)
+    e[0] = 1.0
+    return (M, cost, np.r_[np.zeros(n0), np.full(m1, -np.inf)], np.full(n0 + m1, np.inf),
+            np.r_[np.full(n1, -np.inf), e], np.r_[np.zeros(n1), e])
+
+
+def _whole_or_lifted(game: Treeplex, time_limit: float | None, started: float, evaluate: bool,
+                     lifted: bool) -> SequenceFormSolution:
+    from regretlab.games.lifted_lp import equitable_partition, lift, reduce_lp, solve_lp
+    from regretlab.games.sequence_crossover import GAP_TOL, certify
+
+    sf = sequence_form(game)
+    n0, n1 = sf.payoff.shape
+    lp = _lp_arrays(sf)
+    name = f"sequence-form LP of {game.name!r}"
+
+    def left() -> float | None:
+        return None if time_limit is None else max(time_limit - (time.perf_counter() - started), 1e-6)
+
+    rounds = 0
+    if lifted:
+        part = equitable_partition(*lp)
+        kr, kc = part.shape
+        if kc < LIFT_WORTH * lp[0].shape[1]:  # the reduced LP is markedly smaller
+            red = reduce_lp(*lp, part)
+            obj, z, w, _ = solve_lp(red.matrix, red.cost, red.col_lower, red.col_upper, red.row_lower,
+                                    red.row_upper, dict(_HIGHS), left(), name)
+            col, dual = lift(part, red, z, w)
+            x, y = np.maximum(col[:n0], 0.0), np.maximum(-dual[:n1], 0.0)
+            lower, upper = certify(game, x, y)
+            rounds = 1
+            scale = max(1.0, float(np.abs(game.utilities).max(initial=0.0)))
+            if upper - lower <= GAP_TOL * scale:
+                return _finish(game, -obj, x, y, started, evaluate, max(upper - lower, 0.0), "lifted", 1)
+    obj, col, dual, _ = solve_lp(*lp, dict(_HIGHS), left(), name)
+    x, y = np.maximum(col[:n0], 0.0), np.maximum(-dual[:n1], 0.0)
     lower, upper = certify(game, x, y)
-    return _finish(game, float(-res.fun), x, y, started, evaluate, max(upper - lower, 0.0), "lp", 1)
+    return _finish(game, -obj, x, y, started, evaluate, max(upper - lower, 0.0),
+                   "lifted+lp" if rounds else "lp", rounds + 1)
 
 
 def check_method(method: Any) -> str:
@@ -377,7 +400,7 @@ class SequenceFormLPSolver:
     name = "sequence-form-lp"
     ARRAYS = ("t",)
 
-    def __init__(self, time_limit: float | None = None, method: str = "lp") -> None:
+    def __init__(self, time_limit: float | None = None, method: str = "auto") -> None:
         from regretlab.core.errors import check_positive
 
         self.time_limit = None if time_limit is None else check_positive("time_limit", time_limit)
@@ -403,7 +426,7 @@ class SequenceFormLPSolver:
 
     def __repr__(self) -> str:
         args = [] if self.time_limit is None else [f"time_limit={self.time_limit:g}"]
-        if self.method != "lp":
+        if self.method != "auto":
             args.append(f"method={self.method!r}")
         return f"sequence_form_lp({', '.join(args)})"
 
