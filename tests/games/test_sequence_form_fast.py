@@ -131,6 +131,20 @@ def test_refused_lifted_solution_falls_back_to_the_whole_lp(monkeypatch):
     assert abs(sol.value - LEDUC_VALUE) < 1e-9 and sol.nash_conv < 1e-9
 
 
+def test_certificate_refuses_non_plans_and_wrong_values():
+    from regretlab.games.sequence_crossover import certified
+
+    g = leduc_poker()
+    sol = sequence_form_lp(g)
+    x, y = sol.plans
+    assert certified(g, x, y, sol.value) == (True, sol.gap)
+    assert not certified(g, x, y, sol.value + 1e-6)[0]  # a value outside the bounds
+    assert not certified(g, 2.0 * x, y, sol.value)[0]  # not a realization plan (x_0 = 2)
+    bad = y.copy()
+    bad[np.flatnonzero(y > 0.1)[-1]] += 1e-6  # one sequence off its information set's sum
+    assert not certified(g, x, bad, sol.value)[0]
+
+
 def _swap_symmetric_lp(seed):
     """``min cᵀx, Mx <= b, x >= 0`` with a planted symmetry: the variables come in swapped pairs
     ``(u, v)`` and the rows in pairs ``B u + C v <= b``, ``C u + B v <= b``; one more row bounds

@@ -163,6 +163,50 @@ def check_positive_tol(gap_tol: Any) -> float:
     return check_positive("gap_tol", gap_tol)
 
 
+PLAN_TOL = 1e-9  # largest |Ex - e|, |Fy - f| of plans a certificate accepts
+
+
+def plan_residual(game: Treeplex, x: np.ndarray, y: np.ndarray) -> float:
+    """``max(|Ex - e|_inf, |Fy - f|_inf, -min(x), -min(y))``: how far ``(x, y)`` are from being
+    realization plans (the best-response bounds of :func:`certify` hold for plans only).
+
+    Example:
+        >>> from regretlab.games import kuhn_poker
+        >>> from regretlab.games.sequence_form import realization_plan
+        >>> g = kuhn_poker(); u = g.uniform_policy()
+        >>> plan_residual(g, realization_plan(g, u, 0), realization_plan(g, u, 1))
+        0.0
+    """
+    from regretlab.games.sequence_form import sequence_form
+
+    E, F = sequence_form(game).constraints
+    out = 0.0
+    for M, v in ((E, x), (F, y)):
+        r = M @ v
+        r[0] -= 1.0
+        out = max(out, float(np.abs(r).max(initial=0.0)), float(-v.min(initial=0.0)))
+    return out
+
+
+def certified(game: Treeplex, x: np.ndarray, y: np.ndarray, value: float, gap_tol: float = GAP_TOL) -> tuple[bool, float]:
+    """``(ok, gap)``: ``ok`` when ``(x, y)`` are realization plans (to :data:`PLAN_TOL`), their
+    NashConv ``gap`` (:func:`certify`) is at most ``gap_tol max(1, max|u|)`` and ``value`` lies
+    between the two best-response bounds (so within ``gap`` of the game's value).
+
+    Example:
+        >>> from regretlab.games import kuhn_poker
+        >>> from regretlab.games.sequence_form import sequence_form_lp
+        >>> g = kuhn_poker(); sol = sequence_form_lp(g)
+        >>> certified(g, *sol.plans, sol.value)[0], certified(g, *sol.plans, sol.value + 1e-6)[0]
+        (True, False)
+    """
+    lower, upper = certify(game, x, y)
+    tol = gap_tol * max(1.0, float(np.abs(game.utilities).max(initial=0.0)))
+    gap = max(upper - lower, 0.0)
+    ok = (gap <= tol and lower - tol <= value <= upper + tol and plan_residual(game, x, y) <= PLAN_TOL)
+    return bool(ok), gap
+
+
 def _highspy() -> Any:
     """The ``highspy`` module (warm-started rounds), or None (each round a cold scipy solve)."""
     try:
@@ -332,7 +376,9 @@ def crossover(game: Treeplex, *, time_limit: float | None = None, options: dict,
         lower, br_1 = plan_best_response(game, x, 1)  # player 1's best response to x
         upper, br_0 = plan_best_response(game, y, 0)  # player 0's best response to y
         gap = upper - lower
-        if gap <= tol or (S0.all() and S1.all()):
+        if gap <= tol and lower - tol <= value <= upper + tol and plan_residual(game, x, y) <= PLAN_TOL:
+            break
+        if S0.all() and S1.all():
             break
         new0 = np.flatnonzero((br_0 > 0) & ~S0)
         new1 = np.flatnonzero((br_1 > 0) & ~S1)
@@ -344,4 +390,4 @@ def crossover(game: Treeplex, *, time_limit: float | None = None, options: dict,
             "iterations": lp.iterations}
 
 
-__all__ = ["certify", "crossover", "plan_best_response", "support_guess"]
+__all__ = ["certified", "certify", "crossover", "plan_best_response", "plan_residual", "support_guess"]

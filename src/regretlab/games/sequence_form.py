@@ -322,7 +322,7 @@ def _lp_arrays(sf: SequenceForm) -> tuple:
 def _whole_or_lifted(game: Treeplex, time_limit: float | None, started: float, evaluate: bool,
                      lifted: bool) -> SequenceFormSolution:
     from regretlab.games.lifted_lp import equitable_partition, lift, reduce_lp, solve_lp
-    from regretlab.games.sequence_crossover import GAP_TOL, certify
+    from regretlab.games.sequence_crossover import certified, certify
 
     sf = sequence_form(game)
     n0, n1 = sf.payoff.shape
@@ -342,11 +342,10 @@ def _whole_or_lifted(game: Treeplex, time_limit: float | None, started: float, e
                                     red.row_upper, dict(_HIGHS), left(), name)
             col, dual = lift(part, red, z, w)
             x, y = np.maximum(col[:n0], 0.0), np.maximum(-dual[:n1], 0.0)
-            lower, upper = certify(game, x, y)
             rounds = 1
-            scale = max(1.0, float(np.abs(game.utilities).max(initial=0.0)))
-            if upper - lower <= GAP_TOL * scale:
-                return _finish(game, -obj, x, y, started, evaluate, max(upper - lower, 0.0), "lifted", 1)
+            ok, gap = certified(game, x, y, -obj)
+            if ok:
+                return _finish(game, -obj, x, y, started, evaluate, gap, "lifted", 1)
     obj, col, dual, _ = solve_lp(*lp, dict(_HIGHS), left(), name)
     x, y = np.maximum(col[:n0], 0.0), np.maximum(-dual[:n1], 0.0)
     lower, upper = certify(game, x, y)
