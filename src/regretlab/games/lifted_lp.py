@@ -235,7 +235,7 @@ def solve_lp(matrix: sp.spmatrix, cost: np.ndarray, col_lower: np.ndarray, col_u
         >>> obj, x.tolist(), dual.tolist()
         (-2.0, [0.0, 1.0], [-2.0])
     """
-    from regretlab.games.sequence_crossover import _highspy
+    from regretlab.games.sequence_crossover import _highspy, set_options
 
     hs = _highspy()
     limit = "" if time_limit is None else f"={time_limit:g} s"
@@ -243,9 +243,7 @@ def solve_lp(matrix: sp.spmatrix, cost: np.ndarray, col_lower: np.ndarray, col_u
         M = sp.csc_matrix(matrix)
         h = getattr(getattr(hs, "_core", None), "_Highs", hs.Highs)()  # the bare binding: no banner
         h.setOptionValue("output_flag", False)
-        for k, v in options.items():
-            if not isinstance(v, str):  # scipy's names for HiGHS' choices ("steepest-devex") are its default
-                h.setOptionValue(k, v)
+        set_options(h, options)
         if time_limit is not None:
             h.setOptionValue("time_limit", float(time_limit))
         lp = hs.HighsLp()

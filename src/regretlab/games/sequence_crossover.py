@@ -207,6 +207,19 @@ def certified(game: Treeplex, x: np.ndarray, y: np.ndarray, value: float, gap_to
     return bool(ok), gap
 
 
+# scipy's names for HiGHS' dual edge-weight rules (scipy.optimize._linprog_highs) -> HiGHS' values
+_EDGE_WEIGHTS = {"dantzig": 0, "devex": 1, "steepest-devex": -1, "steepest": 2}
+
+
+def set_options(h: Any, options: dict) -> None:
+    """Set scipy-style HiGHS ``options`` on a ``highspy`` solver (edge-weight names translated;
+    dual simplex unless ``options`` say otherwise, as scipy's ``method="highs-ds"``)."""
+    for k, v in {"simplex_strategy": 1, **options}.items():
+        if k == "simplex_dual_edge_weight_strategy" and isinstance(v, str):
+            v = _EDGE_WEIGHTS[v]
+        h.setOptionValue(k, v)
+
+
 def _highspy() -> Any:
     """The ``highspy`` module (warm-started rounds), or None (each round a cold scipy solve)."""
     try:
@@ -247,9 +260,7 @@ class _RestrictedLP:
         # the bare binding: highspy.Highs's Python wrapper prints a banner and adds callbacks
         h = getattr(getattr(hs, "_core", None), "_Highs", hs.Highs)()
         h.setOptionValue("output_flag", False)
-        for k, v in self.options.items():
-            if not isinstance(v, str):  # scipy's names for HiGHS' choices ("steepest-devex") are its default
-                h.setOptionValue(k, v)
+        set_options(h, self.options)
         lp = hs.HighsLp()
         lp.num_col_, lp.num_row_ = n0 + m1, M.shape[0]
         lp.col_cost_ = self.c
