@@ -59,7 +59,8 @@ def sequence_form_lp() -> None:
         t_build, _ = _cpu(lambda: build_treeplex(LeducPoker(2)))
         t_ours, sol = _cpu(ours_from_scratch, repeat=7)
         fresh = [build_treeplex(LeducPoker(2)) for _ in range(7)]  # nothing cached on them yet
-        t_solve, _ = _cpu(lambda: ours_lp(fresh.pop(), evaluate=False, method=method), repeat=7)
+        t_solve, _ = _cpu(lambda fresh=fresh, method=method: ours_lp(fresh.pop(), evaluate=False, method=method),
+                          repeat=7)
         sol = ours_lp(game, method=method)  # with its NashConv
         timings[method] = (t_ours, t_solve, sol)
         print(f"ours, method={method!r}: {t_ours * 1e3:7.1f} ms from the game definition (tree build "
@@ -75,7 +76,7 @@ def sequence_form_lp() -> None:
         return
     g = pyspiel.load_game("leduc_poker")
     os_lp.solve_zero_sum_game(g)  # cvxpy's first call loads its solvers
-    t_os, (v0, v1, _, _) = _cpu(lambda: os_lp.solve_zero_sum_game(g), repeat=5)
+    t_os, (v0, _, _, _) = _cpu(lambda: os_lp.solve_zero_sum_game(g), repeat=5)
     print(f"OpenSpiel sequence_form_lp: {t_os * 1e3:7.1f} ms, value {v0:.12f}", flush=True)
     for method, (t_ours, t_solve, sol) in timings.items():
         print(f"  method={method!r}: |ours - OpenSpiel| = {abs(sol.value - v0):.1e}  ratio {t_os / t_ours:5.1f}x "

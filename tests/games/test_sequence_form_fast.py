@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -16,8 +17,18 @@ from regretlab.games import kuhn_poker, leduc_poker
 from regretlab.games.evaluation import best_response, nash_conv, random_policy
 from regretlab.games.io import game_from_dict, game_to_dict
 from regretlab.games.lifted_lp import equitable_partition, lift, reduce_lp, solve_lp
-from regretlab.games.sequence_crossover import certify, crossover, plan_best_response, support_guess
-from regretlab.games.sequence_form import _HIGHS, SequenceFormLPSolver, realization_plan, sequence_form_lp
+from regretlab.games.sequence_crossover import (
+    certify,
+    crossover,
+    plan_best_response,
+    support_guess,
+)
+from regretlab.games.sequence_form import (
+    _HIGHS,
+    SequenceFormLPSolver,
+    realization_plan,
+    sequence_form_lp,
+)
 from regretlab.games.small_games import one_shot
 
 # Leduc poker's value for player 0: Lanctot et al. 2017, Appendix E.2 (as in test_sequence_form.py)
@@ -167,10 +178,8 @@ def test_reduced_lp_has_the_lp_optimum_and_lifts_to_a_solution(seed):
     # the same optimum, and its solution lifts to a feasible (so optimal) solution of the LP
     lp = _swap_symmetric_lp(seed)
     M, c, lo, hi, rlo, rhi = lp
-    import scipy.sparse as sp
-
     Ms = sp.csr_matrix(M)
-    obj, x, dual, _ = solve_lp(Ms, c, lo, hi, rlo, rhi, dict(_HIGHS))
+    obj = solve_lp(Ms, c, lo, hi, rlo, rhi, dict(_HIGHS))[0]
     part = equitable_partition(Ms, c, lo, hi, rlo, rhi)
     kr, kc = part.shape
     assert kc <= c.size // 2 + 0 and kr <= (rlo.size - 1) // 2 + 1  # the swap halves the LP

@@ -335,7 +335,7 @@ def _whole_or_lifted(game: Treeplex, time_limit: float | None, started: float, e
     rounds = 0
     if lifted:
         part = equitable_partition(*lp)
-        kr, kc = part.shape
+        kc = part.shape[1]
         if kc < LIFT_WORTH * lp[0].shape[1]:  # the reduced LP is markedly smaller
             red = reduce_lp(*lp, part)
             obj, z, w, _ = solve_lp(red.matrix, red.cost, red.col_lower, red.col_upper, red.row_lower,
@@ -431,7 +431,16 @@ class SequenceFormLPSolver:
 
 
 __all__ = [
-    "METHODS", "LPState", "SequenceFormLPSolver", "check_method",
-    "SequenceForm", "SequenceFormSolution", "behavioural", "realization_plan", "sequence_form",
-    "sequence_form_lp", "sequence_ids", "zero_sum_constant",
+    "METHODS",
+    "LPState",
+    "SequenceForm",
+    "SequenceFormLPSolver",
+    "SequenceFormSolution",
+    "behavioural",
+    "check_method",
+    "realization_plan",
+    "sequence_form",
+    "sequence_form_lp",
+    "sequence_ids",
+    "zero_sum_constant",
 ]
