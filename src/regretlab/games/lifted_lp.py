@@ -213,7 +213,19 @@ def reduce_lp(matrix: sp.spmatrix, cost: np.ndarray, col_lower: np.ndarray, col_
 
 def lift(partition: Partition, reduced: ReducedLP, z: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Primal ``x_j = z_{class(j)}`` and dual ``y_i = w_{class(i)} / |Q_{class(i)}|`` of the LP
-    from a primal-dual solution ``(z, w)`` of its reduced LP."""
+    from a primal-dual solution ``(z, w)`` of its reduced LP.
+
+    Example:
+        >>> import numpy as np, scipy.sparse as sp
+        >>> M = sp.csr_matrix(np.array([[1.0, 1.0, 0.0], [0.0, 1.0, 1.0]]))  # min -x, x1 + x2 <= 1, x2 + x3 <= 1
+        >>> args = (M, -np.ones(3), np.zeros(3), np.full(3, np.inf), np.full(2, -np.inf), np.ones(2))
+        >>> part = equitable_partition(*args); red = reduce_lp(*args, part)
+        >>> obj, z, w, _ = solve_lp(red.matrix, red.cost, red.col_lower, red.col_upper,
+        ...                         red.row_lower, red.row_upper, {})
+        >>> x, y = lift(part, red, z, w)
+        >>> obj, x.tolist(), y.tolist()
+        (-2.0, [1.0, 0.0, 1.0], [-1.0, -1.0])
+    """
     return np.asarray(z)[partition.columns], np.asarray(w)[partition.rows] / reduced.row_size[partition.rows]
 
 

@@ -363,6 +363,12 @@ def crossover(game: Treeplex, *, time_limit: float | None = None, options: dict,
         dict with ``value``, ``x``, ``y``, ``gap`` (certified NashConv of the plans), ``rounds``
         (restricted LPs solved), ``path`` (``"crossover"``, or ``"crossover+lp"`` when every
         sequence had to be opened), ``iterations`` (simplex iterations in all).
+
+    Example:
+        >>> from regretlab.games import kuhn_poker
+        >>> out = crossover(kuhn_poker(), options={}, warm_iterations=1, threshold=0.9)
+        >>> round(out["value"] * 18, 9), bool(out["gap"] < 1e-12), out["path"]
+        (-1.0, True, 'crossover')
     """
     from regretlab.core.errors import check_int, check_probability
 
