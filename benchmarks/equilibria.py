@@ -4,7 +4,10 @@ Run: ``OPENBLAS_NUM_THREADS=1 python benchmarks/equilibria.py`` (``--lp`` runs o
 sequence-form LP parts). Prints median times (CPU time of this process for the LP parts, so that
 other load on the machine counts less), the agreement of the results and the speed-up ratio:
 
-* sequence-form LP on Leduc poker: ours (tree build + sparse sequence form + one HiGHS LP) vs
+* sequence-form LP on Leduc poker: ours (tree build + sparse sequence form + HiGHS) under each
+  ``method``: ``"auto"`` (the default: the LP shrunk by colour refinement, 1,562 -> 482 rows and
+  columns, its solution lifted back and certified by best responses), ``"lp"`` (the whole LP) and
+  ``"crossover"`` (a CFR+ support guess, restricted LPs, the certifying best responses), vs
   ``open_spiel.python.algorithms.sequence_form_lp.solve_zero_sum_game`` (its tree walk + two
   cvxpy/ECOS LPs). OpenSpiel's LP needs ``cvxpy``, which regretlab does not depend on: without
   it the peer is skipped with a note;
@@ -46,19 +49,24 @@ def sequence_form_lp() -> None:
 
     print("== sequence-form LP, Leduc poker (936 information sets) ==")
     game = build_treeplex(LeducPoker(2))
-    ours_lp(game)  # compile the best-response kernels once
+    timings = {}
+    for method in ("auto", "lp", "crossover"):
+        ours_lp(game, method=method)  # compile the kernels once
 
-    def ours_from_scratch():  # the tree, the sequence form and the LP (no NashConv check, like the peer)
-        return ours_lp(build_treeplex(LeducPoker(2)), evaluate=False)
+        def ours_from_scratch(method=method):  # the tree, the sequence form and the LP (no NashConv check, like the peer)
+            return ours_lp(build_treeplex(LeducPoker(2)), evaluate=False, method=method)
 
-    t_build, _ = _cpu(lambda: build_treeplex(LeducPoker(2)))
-    t_ours, sol = _cpu(ours_from_scratch, repeat=7)
-    fresh = [build_treeplex(LeducPoker(2)) for _ in range(7)]  # nothing cached on them yet
-    t_solve, _ = _cpu(lambda: ours_lp(fresh.pop(), evaluate=False), repeat=7)
-    sol = ours_lp(game)  # with its NashConv
-    print(f"ours: {t_ours * 1e3:7.1f} ms from the game definition (tree build {t_build * 1e3:.1f} ms); "
-          f"{t_solve * 1e3:.1f} ms on the built treeplex (sequence form + LP); "
-          f"value {sol.value:.12f}, NashConv {sol.nash_conv:.1e}", flush=True)
+        t_build, _ = _cpu(lambda: build_treeplex(LeducPoker(2)))
+        t_ours, sol = _cpu(ours_from_scratch, repeat=7)
+        fresh = [build_treeplex(LeducPoker(2)) for _ in range(7)]  # nothing cached on them yet
+        t_solve, _ = _cpu(lambda fresh=fresh, method=method: ours_lp(fresh.pop(), evaluate=False, method=method),
+                          repeat=7)
+        sol = ours_lp(game, method=method)  # with its NashConv
+        timings[method] = (t_ours, t_solve, sol)
+        print(f"ours, method={method!r}: {t_ours * 1e3:7.1f} ms from the game definition (tree build "
+              f"{t_build * 1e3:.1f} ms); {t_solve * 1e3:.1f} ms on the built treeplex; value {sol.value:.12f}, "
+              f"NashConv {sol.nash_conv:.1e}, certified gap {sol.gap:.1e} ({sol.path}, {sol.rounds} LP"
+              f"{'s' if sol.rounds > 1 else ''})", flush=True)
     try:
         import cvxpy  # noqa: F401
         import pyspiel
@@ -68,10 +76,11 @@ def sequence_form_lp() -> None:
         return
     g = pyspiel.load_game("leduc_poker")
     os_lp.solve_zero_sum_game(g)  # cvxpy's first call loads its solvers
-    t_os, (v0, v1, _, _) = _cpu(lambda: os_lp.solve_zero_sum_game(g), repeat=5)
-    print(f"OpenSpiel sequence_form_lp: {t_os * 1e3:7.1f} ms, value {v0:.12f} "
-          f"(|ours - OpenSpiel| = {abs(sol.value - v0):.1e})  ratio {t_os / t_ours:5.1f}x from the game "
-          f"definition, {t_os / t_solve:5.1f}x on the built game", flush=True)
+    t_os, (v0, _, _, _) = _cpu(lambda: os_lp.solve_zero_sum_game(g), repeat=5)
+    print(f"OpenSpiel sequence_form_lp: {t_os * 1e3:7.1f} ms, value {v0:.12f}", flush=True)
+    for method, (t_ours, t_solve, sol) in timings.items():
+        print(f"  method={method!r}: |ours - OpenSpiel| = {abs(sol.value - v0):.1e}  ratio {t_os / t_ours:5.1f}x "
+              f"from the game definition, {t_os / t_solve:5.1f}x on the built game", flush=True)
 
 
 def _leduc_lps() -> dict:

@@ -17,6 +17,12 @@ strategies", GEB 1996)::
 Its optimum is the game value; ``x`` is player 0's equilibrium plan and the duals of the
 ``Fᵀq - Aᵀx <= 0`` rows are player 1's (one LP gives both). Solved with HiGHS dual simplex
 (scipy), on sparse matrices built from the treeplex in vectorised level sweeps.
+
+Every answer carries a certificate: the gap between the two players' exact best responses to the
+plans, computed on the sequence form (:mod:`regretlab.games.sequence_crossover`, which also holds
+the optional ``method="crossover"``: a CFR+ support guess, restricted LPs and a sequence-level
+double oracle; on Leduc poker it pivots as much as the whole LP). The default ``method="auto"``
+first shrinks the LP exactly by colour refinement (:mod:`regretlab.games.lifted_lp`).
 """
 
 from __future__ import annotations
@@ -54,6 +60,13 @@ class SequenceFormSolution(NamedTuple):
     plans: tuple[np.ndarray, np.ndarray]  # realization plans [S0+1], [S1+1]
     nash_conv: float  # NashConv of ``policy`` by the exact best response (0 up to rounding)
     seconds: float  # time to build the sequence form and solve the LP
+    # how the answer was certified: ``gap = max_x' x'ᵀAy - min_y' xᵀAy'`` over the whole game (the
+    # plans' NashConv by sequence-form best responses; the value of the game lies in an interval of
+    # that width around ``value``); ``path`` "lp" (the whole LP), "crossover" (a restricted LP the
+    # gap certified) or "crossover+lp" (the crossover opened every sequence); ``rounds`` LPs solved
+    gap: float = float("nan")
+    path: str = "lp"
+    rounds: int = 1
 
 
 def _check_two_player(game: Any) -> Treeplex:
@@ -231,22 +244,39 @@ def zero_sum_constant(game: Treeplex, atol: float = 1e-9) -> float:
     return float(total[0]) if total.size else 0.0
 
 
-def sequence_form_lp(game: Treeplex, time_limit: float | None = None, *, evaluate: bool = True) -> SequenceFormSolution:
+METHODS = ("auto", "lp", "crossover")
+LIFT_WORTH = 0.9  # "auto" solves the reduced LP when it has < 90% of the columns
+
+
+def sequence_form_lp(game: Treeplex, time_limit: float | None = None, *, evaluate: bool = True,
+                     method: str = "auto") -> SequenceFormSolution:
     """Exact Nash equilibrium and value of a two-player zero-sum extensive-form game by one LP.
 
-    ``max_{x,q} q_0  s.t.  Fᵀq - Aᵀx <= 0, Ex = e, x >= 0`` (HiGHS dual simplex, sparse); player
-    1's plan is the dual of the ``Fᵀq - Aᵀx <= 0`` rows. Plans are converted to behavioural
-    strategies with :func:`behavioural`, and the profile's NashConv is measured by the exact best
-    response (:func:`regretlab.games.evaluation.nash_conv`).
+    ``max_{x,q} q_0  s.t.  Fᵀq - Aᵀx <= 0, Ex = e, x >= 0`` (HiGHS dual simplex, sparse; through
+    ``highspy`` when it is installed, else scipy's ``linprog``); player 1's plan is the dual of the
+    ``Fᵀq - Aᵀx <= 0`` rows. By default the LP is first shrunk exactly by colour refinement (its
+    coarsest equitable partition, :mod:`regretlab.games.lifted_lp`: symmetric games such as poker
+    with interchangeable suits shrink, Leduc's 1,562 x 1,562 LP to 482 x 482), the reduced LP's
+    solution is lifted back, and it is kept only when the best responses of the whole game
+    certify it. Plans are converted to behavioural strategies with :func:`behavioural`, and the
+    profile's NashConv is measured by the exact best response
+    (:func:`regretlab.games.evaluation.nash_conv`).
 
     Args:
         game: a two-player zero-sum (or constant-sum) treeplex.
         time_limit: seconds HiGHS may take (``None``: no limit); on reaching it, a TimeoutError.
         evaluate: measure the profile's NashConv and check the plans' value (else ``nash_conv``
             is nan; the callers that evaluate on their own skip it).
+        method: ``"auto"`` (default: the reduced LP when colour refinement shrinks the LP below
+            90% of its columns and the lifted solution's NashConv on the whole game, by
+            sequence-form best responses, is below ``1e-11 max(1, max|u|)``; else the whole LP),
+            ``"lp"`` (the whole LP) or ``"crossover"`` (a CFR+ guess of the supports, the LP
+            restricted to them, a sequence-level double oracle until the same certificate holds;
+            after 60 rounds the whole LP: :func:`regretlab.games.sequence_crossover.crossover`).
 
     Returns:
-        :class:`SequenceFormSolution` (value for player 0, ``[I, A]`` policy, plans, NashConv, seconds).
+        :class:`SequenceFormSolution` (value for player 0, ``[I, A]`` policy, plans, NashConv,
+        seconds, and the certificate: ``gap``, ``path``, ``rounds``).
 
     Example:
         >>> from regretlab.games import kuhn_poker
@@ -257,49 +287,92 @@ def sequence_form_lp(game: Treeplex, time_limit: float | None = None, *, evaluat
     References:
         D. Koller, N. Megiddo, B. von Stengel, STOC 1994; B. von Stengel, GEB 14 (1996).
     """
-    from scipy.optimize import linprog
-
     from regretlab.core.errors import check_positive
-    from regretlab.games.evaluation import expected_value, nash_conv
 
     game = _check_two_player(game)
     if time_limit is not None:
         time_limit = check_positive("time_limit", time_limit)
+    method = check_method(method)
     zero_sum_constant(game)  # a general-sum game is refused before any work
     started = time.perf_counter()
-    sf = sequence_form(game)
+    if method == "crossover":
+        from regretlab.games.sequence_crossover import crossover
+
+        out = crossover(game, time_limit=time_limit, options=dict(_HIGHS))
+        x, y = out["x"], out["y"]
+        return _finish(game, out["value"], x, y, started, evaluate, out["gap"], out["path"], out["rounds"])
+    return _whole_or_lifted(game, time_limit, started, evaluate, lifted=method == "auto")
+
+
+def _lp_arrays(sf: SequenceForm) -> tuple:
+    """Player 0's LP as ``(M, cost, col_lower, col_upper, row_lower, row_upper)``: columns
+    ``x [S0+1], q [I1+1]``; rows ``Fᵀq - Aᵀx <= 0`` (one per player 1 sequence), then ``Ex = e``."""
     E, F = sf.constraints
     n0, n1 = sf.payoff.shape
-    m1 = F.shape[0]
-    c = np.zeros(n0 + m1)
-    c[n0] = -1.0  # maximise q_0 (f = e_0)
-    a_ub = sp.hstack([-sf.payoff.T, F.T], format="csr")
-    a_eq = sp.hstack([E, sp.csr_matrix((E.shape[0], m1))], format="csr")
-    b_eq = np.zeros(E.shape[0])
-    b_eq[0] = 1.0
-    bounds = np.array([(0.0, None)] * n0 + [(None, None)] * m1, dtype=object)
-    options = dict(_HIGHS)
-    if time_limit is not None:
-        options["time_limit"] = time_limit
-    res = linprog(c, A_ub=a_ub, b_ub=np.zeros(n1), A_eq=a_eq, b_eq=b_eq, bounds=bounds,
-                  method="highs-ds", options=options)
-    if res.status == 1:
-        raise TimeoutError(f"sequence-form LP of {game.name!r} reached time_limit={time_limit:g} s "
-                           "before an optimum; raise time_limit")
-    if res.status != 0:
-        raise RuntimeError(f"sequence-form LP of {game.name!r} failed: {res.message}")
-    x = np.maximum(res.x[:n0], 0.0)
-    y = np.maximum(-res.ineqlin.marginals, 0.0)
+    m0, m1 = E.shape[0], F.shape[0]
+    M = sp.vstack([sp.hstack([-sf.payoff.T, F.T]), sp.hstack([E, sp.csr_matrix((m0, m1))])], format="csr")
+    cost = np.zeros(n0 + m1)
+    cost[n0] = -1.0  # maximise q_0 (f = e_0)
+    e = np.zeros(m0)
+    e[0] = 1.0
+    return (M, cost, np.r_[np.zeros(n0), np.full(m1, -np.inf)], np.full(n0 + m1, np.inf),
+            np.r_[np.full(n1, -np.inf), e], np.r_[np.zeros(n1), e])
+
+
+def _whole_or_lifted(game: Treeplex, time_limit: float | None, started: float, evaluate: bool,
+                     lifted: bool) -> SequenceFormSolution:
+    from regretlab.games.lifted_lp import equitable_partition, lift, reduce_lp, solve_lp
+    from regretlab.games.sequence_crossover import certified, certify
+
+    sf = sequence_form(game)
+    n0, n1 = sf.payoff.shape
+    lp = _lp_arrays(sf)
+    name = f"sequence-form LP of {game.name!r}"
+
+    def left() -> float | None:
+        return None if time_limit is None else max(time_limit - (time.perf_counter() - started), 1e-6)
+
+    rounds = 0
+    if lifted:
+        part = equitable_partition(*lp)
+        kc = part.shape[1]
+        if kc < LIFT_WORTH * lp[0].shape[1]:  # the reduced LP is markedly smaller
+            red = reduce_lp(*lp, part)
+            obj, z, w, _ = solve_lp(red.matrix, red.cost, red.col_lower, red.col_upper, red.row_lower,
+                                    red.row_upper, dict(_HIGHS), left(), name)
+            col, dual = lift(part, red, z, w)
+            x, y = np.maximum(col[:n0], 0.0), np.maximum(-dual[:n1], 0.0)
+            rounds = 1
+            ok, gap = certified(game, x, y, -obj)
+            if ok:
+                return _finish(game, -obj, x, y, started, evaluate, gap, "lifted", 1)
+    obj, col, dual, _ = solve_lp(*lp, dict(_HIGHS), left(), name)
+    x, y = np.maximum(col[:n0], 0.0), np.maximum(-dual[:n1], 0.0)
+    lower, upper = certify(game, x, y)
+    return _finish(game, -obj, x, y, started, evaluate, max(upper - lower, 0.0),
+                   "lifted+lp" if rounds else "lp", rounds + 1)
+
+
+def check_method(method: Any) -> str:
+    """``method`` if it is one of :data:`METHODS`, else a ValueError naming ``method``."""
+    if not isinstance(method, str) or method not in METHODS:
+        raise ValueError(f"method must be one of {', '.join(map(repr, METHODS))}, got {method!r}")
+    return method
+
+
+def _finish(game: Treeplex, value: float, x: np.ndarray, y: np.ndarray, started: float, evaluate: bool,
+            gap: float, path: str, rounds: int) -> SequenceFormSolution:
+    from regretlab.games.evaluation import expected_value, nash_conv
+
     policy = behavioural(game, (x, y))
     seconds = time.perf_counter() - started
-    value = float(-res.fun)
     if not evaluate:
-        return SequenceFormSolution(value, policy, (x, y), float("nan"), seconds)
+        return SequenceFormSolution(value, policy, (x, y), float("nan"), seconds, gap, path, rounds)
     ev = expected_value(game, policy)
     if abs(ev[0] - value) > 1e-6 * max(1.0, abs(value)):  # pragma: no cover - solver failure
         raise RuntimeError(f"sequence-form LP of {game.name!r}: the plans' value {ev[0]:.12g} differs "
                            f"from the LP optimum {value:.12g}")
-    return SequenceFormSolution(value, policy, (x, y), nash_conv(game, policy), seconds)
+    return SequenceFormSolution(value, policy, (x, y), nash_conv(game, policy), seconds, gap, path, rounds)
 
 
 class LPState(NamedTuple):
@@ -326,10 +399,11 @@ class SequenceFormLPSolver:
     name = "sequence-form-lp"
     ARRAYS = ("t",)
 
-    def __init__(self, time_limit: float | None = None) -> None:
+    def __init__(self, time_limit: float | None = None, method: str = "auto") -> None:
         from regretlab.core.errors import check_positive
 
         self.time_limit = None if time_limit is None else check_positive("time_limit", time_limit)
+        self.method = check_method(method)
 
     def init(self, game: Treeplex) -> LPState:
         zero_sum_constant(game)
@@ -338,7 +412,7 @@ class SequenceFormLPSolver:
     def update(self, state: LPState, game: Treeplex, n: int = 1) -> LPState:
         if state.policy is not None:
             return state
-        sol = sequence_form_lp(game, self.time_limit, evaluate=False)  # the solve loop evaluates it
+        sol = sequence_form_lp(game, self.time_limit, evaluate=False, method=self.method)  # the solve loop evaluates it
         return LPState(1, sol.policy, sol.value)
 
     def average_policy(self, state: LPState, game: Treeplex) -> np.ndarray:
@@ -350,11 +424,23 @@ class SequenceFormLPSolver:
         raise ValueError("the sequence-form LP solves in one step and keeps no state worth a checkpoint")
 
     def __repr__(self) -> str:
-        return "sequence_form_lp()" if self.time_limit is None else f"sequence_form_lp(time_limit={self.time_limit:g})"
+        args = [] if self.time_limit is None else [f"time_limit={self.time_limit:g}"]
+        if self.method != "auto":
+            args.append(f"method={self.method!r}")
+        return f"sequence_form_lp({', '.join(args)})"
 
 
 __all__ = [
-    "LPState", "SequenceFormLPSolver",
-    "SequenceForm", "SequenceFormSolution", "behavioural", "realization_plan", "sequence_form",
-    "sequence_form_lp", "sequence_ids", "zero_sum_constant",
+    "METHODS",
+    "LPState",
+    "SequenceForm",
+    "SequenceFormLPSolver",
+    "SequenceFormSolution",
+    "behavioural",
+    "check_method",
+    "realization_plan",
+    "sequence_form",
+    "sequence_form_lp",
+    "sequence_ids",
+    "zero_sum_constant",
 ]
