@@ -37,14 +37,62 @@ def _eval(y, t, want_f, coef, var, deg, row, L, uses, ks, off, c, gamma, Hv, Hy,
     for q in range(coef.shape[0]):
         d = deg[q]
         r = row[q]
-        pre[0] = coef[q]
-        for l in range(d):
-            pre[l + 1] = pre[l] * y[var[q, l]]
-        Ht[r] += pre[d]
-        s = w1  # the product of the factors after l (prefix and suffix products)
-        for l in range(d - 1, -1, -1):
-            Hy[r, var[q, l]] += pre[l] * s
-            s = s * y[var[q, l]]
+        a = coef[q]
+        if d == 2:  # the common degrees written out (no temporary array in the dependency chain)
+            v0, v1 = var[q, 0], var[q, 1]
+            y0, y1 = y[v0], y[v1]
+            a0 = a * y0
+            Ht[r] += a0 * y1
+            Hy[r, v1] += w1 * a0
+            Hy[r, v0] += (w1 * a) * y1
+        elif d == 3:
+            v0, v1, v2 = var[q, 0], var[q, 1], var[q, 2]
+            y0, y1, y2 = y[v0], y[v1], y[v2]
+            a0 = a * y0
+            a01 = a0 * y1
+            s2 = w1 * y2
+            Ht[r] += a01 * y2
+            Hy[r, v2] += w1 * a01
+            Hy[r, v1] += a0 * s2
+            Hy[r, v0] += a * (s2 * y1)
+        elif d == 4:
+            v0, v1, v2, v3 = var[q, 0], var[q, 1], var[q, 2], var[q, 3]
+            y0, y1, y2, y3 = y[v0], y[v1], y[v2], y[v3]
+            a0 = a * y0
+            a01 = a0 * y1
+            a012 = a01 * y2
+            s3 = w1 * y3
+            s23 = s3 * y2
+            Ht[r] += a012 * y3
+            Hy[r, v3] += w1 * a012
+            Hy[r, v2] += a01 * s3
+            Hy[r, v1] += a0 * s23
+            Hy[r, v0] += a * (s23 * y1)
+        elif d == 5:
+            v0, v1, v2, v3, v4 = var[q, 0], var[q, 1], var[q, 2], var[q, 3], var[q, 4]
+            y0, y1, y2, y3, y4 = y[v0], y[v1], y[v2], y[v3], y[v4]
+            a0 = a * y0
+            a01 = a0 * y1
+            a012 = a01 * y2
+            a0123 = a012 * y3
+            s4 = w1 * y4
+            s34 = s4 * y3
+            s234 = s34 * y2
+            Ht[r] += a0123 * y4
+            Hy[r, v4] += w1 * a0123
+            Hy[r, v3] += a012 * s4
+            Hy[r, v2] += a01 * s34
+            Hy[r, v1] += a0 * s234
+            Hy[r, v0] += a * (s234 * y1)
+        else:
+            pre[0] = a
+            for l in range(d):
+                pre[l + 1] = pre[l] * y[var[q, l]]
+            Ht[r] += pre[d]
+            s = w1  # the product of the factors after l (prefix and suffix products)
+            for l in range(d - 1, -1, -1):
+                Hy[r, var[q, l]] += pre[l] * s
+                s = s * y[var[q, l]]
     # start rows
     for e in range(neq):
         for j in range(P):
