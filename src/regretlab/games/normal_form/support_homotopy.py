@@ -17,8 +17,10 @@ Method (Morgan & Sommese's multihomogeneous homotopy with the gamma trick, Somme
   linear forms; each assignment above gives one start solution (a linear system per group);
 * the homotopy ``H(y, t) = (1 - t) γ G(y) + t F(y)`` with a random complex ``γ`` (the seeded
   generator: same input, same run), in a random complex affine chart ``<c_j, y_j> = 1`` of each
-  projective factor, tracked from t = 0 to 1 by an RK4 predictor and a Newton corrector,
-  vectorised across the B paths in NumPy;
+  projective factor, tracked from t = 0 to 1 by an RK4 predictor and a three-step Newton
+  corrector with step-size control, compiled with Numba (:mod:`._homotopy_track`: one call
+  tracks a block of paths; ``compiled=False`` runs the NumPy reference tracker, vectorised
+  across the paths, with the same step control);
 * certificate: every endpoint passes Smale's alpha test (``α = β γ < 0.1 < α_0 ≈ 0.1577``, with
   ``γ`` bounded by the Frobenius norms of the higher derivatives, which for a multilinear
   system are partial contractions of the payoff gaps), and the B balls of radius ``2β``
@@ -31,9 +33,16 @@ Method (Morgan & Sommese's multihomogeneous homotopy with the gamma trick, Somme
   simplex when a real part is below ``-2β``; a real one is refined by real Newton, which stays
   real, and tested again).
 
-If any path fails (diverges, reaches a singular endpoint, two paths meet) or any test fails,
-:func:`solve_by_homotopy` returns None and the caller keeps its Newton fallback, so a support
-is reported solved exactly only with this certificate. The tests are evaluated in floating
+Which supports this certifies: :func:`~regretlab.games.normal_form.support_systems.solve_support`
+calls it for every shape its closed-form solvers do not cover (three mixers other than
+(k, 2, 2), (k, k, 2), (k, k, 3); four other than (k, k, 2, 2); five or more), when the Bézout
+number is at most ``max_paths`` (1000 by default: e.g. 4x4x4 has 56 paths, 2x2x2x2x2 44,
+3x3x3x3 297, 2^6 265) or is 0 (a mixer with more equations than the others' unknowns).
+
+If any path fails (diverges, reaches a singular endpoint, two paths meet), any test fails or
+the deadline passes (``deadline``, or :data:`DEADLINE`, which ``enumerate_supports`` sets from
+its ``time_limit``), :func:`solve_by_homotopy` returns None and the caller keeps its Newton
+fallback, so a support is reported solved exactly only with this certificate. The tests are evaluated in floating
 point with a safety margin (``α < 0.1``), not in interval arithmetic.
 """
 
