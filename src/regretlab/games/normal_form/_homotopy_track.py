@@ -10,8 +10,9 @@ is evaluated from flat arrays:
 * the start rows ``G_e = Π_{j used by e} <L_{e,j}, y_j>``;
 * the chart ``c`` (concatenated, group offsets ``off``).
 
-Linear systems are solved by LU with partial pivoting; an exactly zero pivot gives NaN (the
-step is then rejected, as a singular LAPACK solve is in the reference).
+Linear systems are solved with the (linear) chart rows eliminated first and LU with partial
+pivoting on the rest; an exactly zero pivot gives NaN (the step is then rejected, as a
+singular LAPACK solve is in the reference).
 """
 
 from __future__ import annotations
@@ -171,6 +172,31 @@ def _lu_solve(A, b, x):
 
 
 @njit(cache=True, error_model="numpy")
+def _chart_solve(Hy, rhs, x, ks, piv, invc, free, grp, ratio, Ar, br, xr):
+    """Solve ``Hy x = rhs`` (``Hy [N, N]`` whose last P rows are the chart rows ``c_j``) with
+    the chart rows eliminated first: in each group j the variable ``piv[j]`` (the largest
+    ``|c|``) is ``(rhs_j - Σ_{other i in j} c_i x_i) / c_piv``, which leaves a square system in
+    the ``free`` variables (``neq`` of them), solved by LU. Exact Gaussian elimination with
+    these pivots, so the same solution as the full system (a quarter to a half of its work)."""
+    P = ks.shape[0]
+    neq = free.shape[0]
+    for e in range(neq):
+        b = rhs[e]
+        for j in range(P):
+            b -= Hy[e, piv[j]] * (rhs[neq + j] * invc[j])
+        br[e] = b
+        for f in range(neq):
+            Ar[e, f] = Hy[e, free[f]] - Hy[e, piv[grp[f]]] * ratio[f]
+    _lu_solve(Ar, br, xr)
+    for f in range(neq):
+        x[free[f]] = xr[f]
+    for j in range(P):
+        x[piv[j]] = rhs[neq + j] * invc[j]
+    for f in range(neq):
+        x[piv[grp[f]]] -= ratio[f] * xr[f]
+
+
+@njit(cache=True, error_model="numpy")
 def _nrm(v):
     s = 0.0
     for i in range(v.shape[0]):
@@ -197,6 +223,30 @@ def track_paths(Y0, lo, hi, max_rounds, coef, var, deg, row, L, uses, ks, off, c
     z = np.empty(N, np.complex128)
     yp = np.empty(N, np.complex128)
     dy = np.empty(N, np.complex128)
+    neq = N - P
+    piv = np.empty(P, np.int64)  # the chart's pivot variable in each group, the others free
+    free = np.empty(neq, np.int64)
+    grp = np.empty(neq, np.int64)
+    f = 0
+    for j in range(P):
+        piv[j] = off[j]
+        for i in range(ks[j]):
+            if abs(c[off[j] + i]) > abs(c[piv[j]]):
+                piv[j] = off[j] + i
+        for i in range(ks[j]):
+            if off[j] + i != piv[j]:
+                free[f] = off[j] + i
+                grp[f] = j
+                f += 1
+    invc = np.empty(P, np.complex128)
+    for j in range(P):
+        invc[j] = 1.0 / c[piv[j]]
+    ratio = np.empty(neq, np.complex128)  # c_i / c_piv
+    for f in range(neq):
+        ratio[f] = c[free[f]] * invc[grp[f]]
+    Ar = np.empty((neq, neq), np.complex128)
+    br = np.empty(neq, np.complex128)
+    xr = np.empty(neq, np.complex128)
     for m in range(lo, hi):
         y = Y0[m].copy()
         t = 0.0
@@ -211,22 +261,22 @@ def track_paths(Y0, lo, hi, max_rounds, coef, var, deg, row, L, uses, ks, off, c
             hh = min(h, 1.0 - t)
             # RK4 on dy/dt = -H_y^{-1} H_t
             _eval(y, t, False, coef, var, deg, row, L, uses, ks, off, c, gamma, Hv, Hy, Ht, lv, pre)
-            _lu_solve(Hy, Ht, k1)
+            _chart_solve(Hy, Ht, k1, ks, piv, invc, free, grp, ratio, Ar, br, xr)
             for i in range(N):
                 k1[i] = -k1[i]
                 z[i] = y[i] + 0.5 * hh * k1[i]
             _eval(z, t + 0.5 * hh, False, coef, var, deg, row, L, uses, ks, off, c, gamma, Hv, Hy, Ht, lv, pre)
-            _lu_solve(Hy, Ht, k2)
+            _chart_solve(Hy, Ht, k2, ks, piv, invc, free, grp, ratio, Ar, br, xr)
             for i in range(N):
                 k2[i] = -k2[i]
                 z[i] = y[i] + 0.5 * hh * k2[i]
             _eval(z, t + 0.5 * hh, False, coef, var, deg, row, L, uses, ks, off, c, gamma, Hv, Hy, Ht, lv, pre)
-            _lu_solve(Hy, Ht, k3)
+            _chart_solve(Hy, Ht, k3, ks, piv, invc, free, grp, ratio, Ar, br, xr)
             for i in range(N):
                 k3[i] = -k3[i]
                 z[i] = y[i] + hh * k3[i]
             _eval(z, t + hh, False, coef, var, deg, row, L, uses, ks, off, c, gamma, Hv, Hy, Ht, lv, pre)
-            _lu_solve(Hy, Ht, k4)
+            _chart_solve(Hy, Ht, k4, ks, piv, invc, free, grp, ratio, Ar, br, xr)
             for i in range(N):
                 k4[i] = -k4[i]
                 yp[i] = y[i] + hh / 6.0 * (k1[i] + 2 * k2[i] + 2 * k3[i] + k4[i])
@@ -236,7 +286,7 @@ def track_paths(Y0, lo, hi, max_rounds, coef, var, deg, row, L, uses, ks, off, c
             last = 0.0
             for it in range(3):
                 _eval(yp, t1, True, coef, var, deg, row, L, uses, ks, off, c, gamma, Hv, Hy, Ht, lv, pre)
-                _lu_solve(Hy, Hv, dy)
+                _chart_solve(Hy, Hv, dy, ks, piv, invc, free, grp, ratio, Ar, br, xr)
                 for i in range(N):
                     yp[i] -= dy[i]
                 last = _nrm(dy) / scale
