@@ -6,7 +6,8 @@ import time
 import numpy as np
 import pytest
 
-from regretlab.games.normal_form import NormalFormGame, support_homotopy as sh
+from regretlab.games.normal_form import NormalFormGame
+from regretlab.games.normal_form import support_homotopy as sh
 from regretlab.games.normal_form.nplayer import enumerate_supports
 from regretlab.games.normal_form.support_homotopy import solve_by_homotopy
 from regretlab.games.normal_form.support_systems import solve_support

@@ -21,7 +21,7 @@ import numpy as np
 from numba import njit
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def _eval(y, t, want_f, coef, var, deg, row, L, uses, ks, off, c, gamma, Hv, Hy, Ht, lv, pre):
     """Fill ``Hv [N]``, ``Hy [N, N]``, ``Ht [N]`` at ``(y, t)`` (``Hv`` only when ``want_f``)."""
     N = y.shape[0]
@@ -130,7 +130,7 @@ def _eval(y, t, want_f, coef, var, deg, row, L, uses, ks, off, c, gamma, Hv, Hy,
         Ht[neq + j] = 0.0
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def _lu_solve(A, b, x):
     """Solve ``A x = b`` in place of ``A`` (destroyed) by LU with partial pivoting; NaN when a
     pivot is exactly zero."""
@@ -171,7 +171,7 @@ def _lu_solve(A, b, x):
         x[i] = s / A[i, i]
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def _chart_solve(Hy, rhs, x, ks, piv, invc, free, grp, ratio, Ar, br, xr):
     """Solve ``Hy x = rhs`` (``Hy [N, N]`` whose last P rows are the chart rows ``c_j``) with
     the chart rows eliminated first: in each group j the variable ``piv[j]`` (the largest
@@ -196,7 +196,7 @@ def _chart_solve(Hy, rhs, x, ks, piv, invc, free, grp, ratio, Ar, br, xr):
         x[piv[grp[f]]] -= ratio[f] * xr[f]
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def _nrm(v):
     s = 0.0
     for i in range(v.shape[0]):
@@ -204,7 +204,7 @@ def _nrm(v):
     return np.sqrt(s)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def track_paths(Y0, lo, hi, max_rounds, coef, var, deg, row, L, uses, ks, off, c, gamma, Yout, ok, steps):
     """Track paths ``lo .. hi - 1`` of ``Y0 [M, N]`` from t = 0 to 1 into ``Yout``; ``ok[m]``:
     whether path m arrived (the step control of ``support_homotopy._track``); ``steps[m]``: the

@@ -138,7 +138,7 @@ class _Multilinear:
             self.uses[self.roff[b]:self.roff[b + 1], list(g)] = True
         self.allowed = [tuple(np.flatnonzero(u)) for u in self.uses]
         self.degree = max(len(g) for g in self.groups)
-        self._terms = None
+        self._terms: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
 
     def terms(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """The rows as flat terms for the compiled tracker: ``coef [T]``, ``var [T, D]`` (the
@@ -231,6 +231,7 @@ class _Homotopy:
         self.c = [crandn(k) for k in sys.ks]  # the chart
         th = rng.uniform(0.0, 2.0 * np.pi)
         self.gamma = np.exp(1j * th)
+        self.steps: np.ndarray | None = None  # steps per path of the last compiled tracking
 
     def start_solutions(self, assigns: list[tuple[int, ...]]) -> np.ndarray:
         s = self.s
@@ -318,7 +319,7 @@ def _track_compiled(hom: _Homotopy, Y0: np.ndarray, max_rounds: int = 4000,
     Y0 = np.ascontiguousarray(Y0, dtype=np.complex128)
     Y = np.empty((M, N), dtype=np.complex128)
     ok = np.zeros(M, dtype=np.bool_)
-    hom.steps = np.zeros(M, dtype=np.int64)
+    steps = hom.steps = np.zeros(M, dtype=np.int64)
     c = np.ascontiguousarray(np.concatenate(hom.c))
     L = np.ascontiguousarray(hom.L)
     uses = np.ascontiguousarray(s.uses)
@@ -329,7 +330,7 @@ def _track_compiled(hom: _Homotopy, Y0: np.ndarray, max_rounds: int = 4000,
         if deadline is not None and time.monotonic() > deadline:
             return None
         track_paths(Y0, lo, min(M, lo + block), max_rounds, coef, var, deg, row, L, uses, ks, off, c,
-                    complex(hom.gamma), Y, ok, hom.steps)
+                    complex(hom.gamma), Y, ok, steps)
         if not ok[lo:lo + block].all():  # one failed path: the certificate fails anyway
             return Y, ok
     return Y, ok
