@@ -253,17 +253,23 @@ def track_paths(Y0, lo, hi, max_rounds, coef, var, deg, row, L, uses, ks, off, c
         h = 0.02
         done = False
         failed = False
+        have_k1 = False
         ns = 0
         for _ in range(max_rounds):
             if done or failed:
                 break
             ns += 1
             hh = min(h, 1.0 - t)
-            # RK4 on dy/dt = -H_y^{-1} H_t
-            _eval(y, t, False, coef, var, deg, row, L, uses, ks, off, c, gamma, Hv, Hy, Ht, lv, pre)
-            _chart_solve(Hy, Ht, k1, ks, piv, invc, free, grp, ratio, Ar, br, xr)
+            # RK4 on dy/dt = -H_y^{-1} H_t; k1 is kept from the last step when that was rejected
+            # (y, t unchanged) or taken at the corrector's last iterate when it was accepted
+            # (within 1e-11 of y: the Jacobian already evaluated there)
+            if not have_k1:
+                _eval(y, t, False, coef, var, deg, row, L, uses, ks, off, c, gamma, Hv, Hy, Ht, lv, pre)
+                _chart_solve(Hy, Ht, k1, ks, piv, invc, free, grp, ratio, Ar, br, xr)
+                for i in range(N):
+                    k1[i] = -k1[i]
+                have_k1 = True
             for i in range(N):
-                k1[i] = -k1[i]
                 z[i] = y[i] + 0.5 * hh * k1[i]
             _eval(z, t + 0.5 * hh, False, coef, var, deg, row, L, uses, ks, off, c, gamma, Hv, Hy, Ht, lv, pre)
             _chart_solve(Hy, Ht, k2, ks, piv, invc, free, grp, ratio, Ar, br, xr)
@@ -300,6 +306,10 @@ def track_paths(Y0, lo, hi, max_rounds, coef, var, deg, row, L, uses, ks, off, c
                 h = min((2.0 if first < 1e-6 else 1.25) * hh, 0.2)
                 if t >= 1.0:
                     done = True
+                else:  # H_t and H_y at the last corrector iterate are still in Ht, Hy
+                    _chart_solve(Hy, Ht, k1, ks, piv, invc, free, grp, ratio, Ar, br, xr)
+                    for i in range(N):
+                        k1[i] = -k1[i]
             else:
                 h = 0.5 * hh
                 if h < 1e-9:
