@@ -66,6 +66,9 @@ def test_a_passed_deadline_gives_the_uncertified_fallback():
     finally:
         sh.DEADLINE.reset(token)
     assert solve_support(tens).status == "exact"
+    # a deadline far off: the paths are tracked in blocks, with the same result
+    a, b = solve_by_homotopy(tens), solve_by_homotopy(tens, deadline=time.monotonic() + 3600)
+    assert np.array_equal(a.points, b.points)
 
 
 def test_a_deadline_stops_tracking_early():
