@@ -240,6 +240,7 @@ def test_the_certificate_rejects_met_paths_and_poor_endpoints(monkeypatch):
     monkeypatch.undo()
     for fake in (met, poor):
         monkeypatch.setattr(sh, "_track", fake)
+        monkeypatch.setattr(sh, "_track_compiled", fake)  # the default (compiled) tracker too
         monkeypatch.setattr(sh, "_newton", lambda hom, Y, c, iters, real=False: Y)  # no polishing
         assert solve_by_homotopy(tens) is None
         monkeypatch.undo()

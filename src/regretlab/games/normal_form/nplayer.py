@@ -50,7 +50,7 @@ from typing import Any
 
 import numpy as np
 
-from regretlab.games.normal_form import _kernels
+from regretlab.games.normal_form import _kernels, support_homotopy
 from regretlab.games.normal_form.game import NormalFormGame
 from regretlab.games.normal_form.gaps import nash_conv
 from regretlab.games.normal_form.support_systems import solve_support
@@ -364,6 +364,7 @@ def enumerate_supports(game: NormalFormGame, *, time_limit: float = 60.0, max_pr
     T_all, k_all = _kernels.flat_payoffs(game.payoffs)
     off_all = np.concatenate([[0], np.cumsum(game.num_actions)])
     n_all = int(off_all[-1])
+    hom_deadline = support_homotopy.DEADLINE.set(time.monotonic() + time_limit - (time.perf_counter() - t0))
     try:
         for supports in profs:
             if visited >= max_profiles or time.perf_counter() - t0 > time_limit:
@@ -409,6 +410,7 @@ def enumerate_supports(game: NormalFormGame, *, time_limit: float = 60.0, max_pr
                 break
         bar(visited, len(found))
     finally:
+        support_homotopy.DEADLINE.reset(hom_deadline)
         bar.close()
     certified = complete and not stopped_early and not any(uncertain.values())
     return NashResult(found, convs, "enumerate", complete, visited, time.perf_counter() - t0, first,

@@ -17,8 +17,10 @@ Method (Morgan & Sommese's multihomogeneous homotopy with the gamma trick, Somme
   linear forms; each assignment above gives one start solution (a linear system per group);
 * the homotopy ``H(y, t) = (1 - t) γ G(y) + t F(y)`` with a random complex ``γ`` (the seeded
   generator: same input, same run), in a random complex affine chart ``<c_j, y_j> = 1`` of each
-  projective factor, tracked from t = 0 to 1 by an RK4 predictor and a Newton corrector,
-  vectorised across the B paths in NumPy;
+  projective factor, tracked from t = 0 to 1 by an RK4 predictor and a three-step Newton
+  corrector with step-size control, compiled with Numba (:mod:`._homotopy_track`: one call
+  tracks a block of paths; ``compiled=False`` runs the NumPy reference tracker, vectorised
+  across the paths, with the same step control);
 * certificate: every endpoint passes Smale's alpha test (``α = β γ < 0.1 < α_0 ≈ 0.1577``, with
   ``γ`` bounded by the Frobenius norms of the higher derivatives, which for a multilinear
   system are partial contractions of the payoff gaps), and the B balls of radius ``2β``
@@ -31,14 +33,23 @@ Method (Morgan & Sommese's multihomogeneous homotopy with the gamma trick, Somme
   simplex when a real part is below ``-2β``; a real one is refined by real Newton, which stays
   real, and tested again).
 
-If any path fails (diverges, reaches a singular endpoint, two paths meet) or any test fails,
-:func:`solve_by_homotopy` returns None and the caller keeps its Newton fallback, so a support
-is reported solved exactly only with this certificate. The tests are evaluated in floating
+Which supports this certifies: :func:`~regretlab.games.normal_form.support_systems.solve_support`
+calls it for every shape its closed-form solvers do not cover (three mixers other than
+(k, 2, 2), (k, k, 2), (k, k, 3); four other than (k, k, 2, 2); five or more), when the Bézout
+number is at most ``max_paths`` (1000 by default: e.g. 4x4x4 has 56 paths, 2x2x2x2x2 44,
+3x3x3x3 297, 2^6 265) or is 0 (a mixer with more equations than the others' unknowns).
+
+If any path fails (diverges, reaches a singular endpoint, two paths meet), any test fails or
+the deadline passes (``deadline``, or :data:`DEADLINE`, which ``enumerate_supports`` sets from
+its ``time_limit``), :func:`solve_by_homotopy` returns None and the caller keeps its Newton
+fallback, so a support is reported solved exactly only with this certificate. The tests are evaluated in floating
 point with a safety margin (``α < 0.1``), not in interval arithmetic.
 """
 
 from __future__ import annotations
 
+import contextvars
+import time
 from itertools import combinations
 from math import factorial, sqrt
 
@@ -47,6 +58,12 @@ import numpy as np
 ALPHA_0 = (13.0 - 3.0 * sqrt(17.0)) / 4.0  # Smale's constant: α < α_0 ⇒ an approximate zero
 _ALPHA_OK = 0.1  # the threshold used (a margin under α_0 for rounding)
 _LET = "abcdefghijklmnopqrstuvw"
+
+#: The deadline (a ``time.monotonic()`` value, or None) that :func:`solve_by_homotopy` obeys when
+#: its caller passes none: set by :func:`~regretlab.games.normal_form.nplayer.enumerate_supports`
+#: for the duration of its scan, so that no support runs far past its ``time_limit``.
+DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar("support_homotopy_deadline",
+                                                                         default=None)
 
 
 def bezout_number(ks, cap: int | None = None) -> int:
@@ -121,6 +138,27 @@ class _Multilinear:
             self.uses[self.roff[b]:self.roff[b + 1], list(g)] = True
         self.allowed = [tuple(np.flatnonzero(u)) for u in self.uses]
         self.degree = max(len(g) for g in self.groups)
+        self._terms: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
+
+    def terms(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The rows as flat terms for the compiled tracker: ``coef [T]``, ``var [T, D]`` (the
+        variable of each factor, one per group of the row's block), ``deg [T]``, ``row [T]``."""
+        if self._terms is None:
+            D = self.degree
+            coefs, vars_, degs, rows = [], [], [], []
+            for b, grp in enumerate(self.groups):
+                t = self.tens[b]
+                idx = np.indices(t.shape).reshape(t.ndim, -1)  # [1 + len(grp), T_b]
+                v = np.full((idx.shape[1], D), 0, dtype=np.int64)
+                for l, j in enumerate(grp):
+                    v[:, l] = self.off[j] + idx[1 + l]
+                coefs.append(t.reshape(-1))
+                vars_.append(v)
+                degs.append(np.full(idx.shape[1], len(grp), dtype=np.int64))
+                rows.append(self.roff[b] + idx[0])
+            self._terms = (np.ascontiguousarray(np.concatenate(coefs)), np.concatenate(vars_),
+                           np.concatenate(degs), np.concatenate(rows).astype(np.int64))
+        return self._terms
 
     def _contract(self, b: int, ys: list[np.ndarray], keep: list[int]) -> np.ndarray:
         """Block b's tensor contracted with ``ys[j] [M, k_j]`` except the groups in ``keep``:
@@ -193,18 +231,20 @@ class _Homotopy:
         self.c = [crandn(k) for k in sys.ks]  # the chart
         th = rng.uniform(0.0, 2.0 * np.pi)
         self.gamma = np.exp(1j * th)
+        self.steps: np.ndarray | None = None  # steps per path of the last compiled tracking
 
     def start_solutions(self, assigns: list[tuple[int, ...]]) -> np.ndarray:
         s = self.s
-        Y = np.empty((len(assigns), s.N), dtype=np.complex128)
-        for m, assign in enumerate(assigns):
-            arr = np.asarray(assign)
-            for j in range(s.P):
-                eqs = np.flatnonzero(arr == j)
-                Mj = np.vstack([self.L[eqs, j, :s.ks[j]], self.c[j][None]])
-                rhs = np.zeros(s.ks[j], dtype=np.complex128)
-                rhs[-1] = 1.0
-                Y[m, s.off[j]:s.off[j + 1]] = np.linalg.solve(Mj, rhs)
+        arr = np.asarray(assigns, dtype=np.int64).reshape(len(assigns), s.neq)
+        M = arr.shape[0]
+        Y = np.empty((M, s.N), dtype=np.complex128)
+        for j in range(s.P):
+            k = s.ks[j]
+            eqs = np.nonzero(arr == j)[1].reshape(M, k - 1)  # the k - 1 equations given to group j
+            Mj = np.concatenate([self.L[eqs, j, :k], np.broadcast_to(self.c[j], (M, 1, k))], axis=1)
+            rhs = np.zeros((M, k), dtype=np.complex128)
+            rhs[:, -1] = 1.0
+            Y[:, s.off[j]:s.off[j + 1]] = np.linalg.solve(Mj, rhs[..., None])[..., 0]
         return Y
 
     def start(self, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -267,8 +307,39 @@ def _norm(Y: np.ndarray) -> np.ndarray:
     return np.sqrt((np.abs(Y) ** 2).sum(-1))
 
 
-def _track(hom: _Homotopy, Y0: np.ndarray, max_rounds: int = 4000) -> tuple[np.ndarray, np.ndarray]:
-    """Track every path from t = 0 to 1; the endpoints and a mask of the paths that arrived."""
+def _track_compiled(hom: _Homotopy, Y0: np.ndarray, max_rounds: int = 4000,
+                    deadline: float | None = None) -> tuple[np.ndarray, np.ndarray] | None:
+    """:func:`_track` compiled (Numba), a block of paths per call; None once ``deadline``
+    (a ``time.monotonic()`` value) has passed."""
+    from regretlab.games.normal_form._homotopy_track import track_paths
+
+    s = hom.s
+    coef, var, deg, row = s.terms()
+    M, N = Y0.shape
+    Y0 = np.ascontiguousarray(Y0, dtype=np.complex128)
+    Y = np.empty((M, N), dtype=np.complex128)
+    ok = np.zeros(M, dtype=np.bool_)
+    steps = hom.steps = np.zeros(M, dtype=np.int64)
+    c = np.ascontiguousarray(np.concatenate(hom.c))
+    L = np.ascontiguousarray(hom.L)
+    uses = np.ascontiguousarray(s.uses)
+    ks = np.asarray(s.ks, dtype=np.int64)
+    off = np.asarray(s.off, dtype=np.int64)
+    block = M if deadline is None else 8
+    for lo in range(0, M, block):
+        if deadline is not None and time.monotonic() > deadline:
+            return None
+        track_paths(Y0, lo, min(M, lo + block), max_rounds, coef, var, deg, row, L, uses, ks, off, c,
+                    complex(hom.gamma), Y, ok, steps)
+        if not ok[lo:lo + block].all():  # one failed path: the certificate fails anyway
+            return Y, ok
+    return Y, ok
+
+
+def _track(hom: _Homotopy, Y0: np.ndarray, max_rounds: int = 4000,
+           deadline: float | None = None) -> tuple[np.ndarray, np.ndarray] | None:
+    """Track every path from t = 0 to 1 (the NumPy reference, vectorised across paths); the
+    endpoints and a mask of the paths that arrived; None once ``deadline`` has passed."""
     M = Y0.shape[0]
     Y, t = Y0.copy(), np.zeros(M)
     h = np.full(M, 0.02)
@@ -283,6 +354,8 @@ def _track(hom: _Homotopy, Y0: np.ndarray, max_rounds: int = 4000) -> tuple[np.n
         idx = np.flatnonzero(~(done | failed))
         if idx.size == 0:
             break
+        if deadline is not None and time.monotonic() > deadline:
+            return None
         y, tt = Y[idx], t[idx]
         hh = np.minimum(h[idx], 1.0 - tt)
         hc = hh[:, None]
@@ -347,12 +420,16 @@ def _alpha(hom: _Homotopy, Y: np.ndarray, c: list[np.ndarray]) -> tuple[np.ndarr
     return alpha, beta
 
 
-def _roots(sys_: _Multilinear, assigns: list, rng: np.random.Generator):
+def _roots(sys_: _Multilinear, assigns: list, rng: np.random.Generator, compiled: bool = True,
+           deadline: float | None = None):
     """Track the paths and certify their endpoints: ``(hom, Y, β)`` with every zero of the
     system on X (B distinct regular zeros), or None."""
     hom = _Homotopy(sys_, rng)
     Y0 = hom.start_solutions(assigns)
-    Y, ok = _track(hom, Y0)
+    got = (_track_compiled if compiled else _track)(hom, Y0, deadline=deadline)
+    if got is None:
+        return None
+    Y, ok = got
     if not ok.all():
         return None
     Y = _newton(hom, Y, hom.c, 3)
@@ -402,7 +479,8 @@ def _mixtures(hom: _Homotopy, Y: np.ndarray, beta: np.ndarray) -> np.ndarray | N
     return Xr.real
 
 
-def _no_common_zero(gap: np.ndarray, ks: list[int], max_paths: int, rng: np.random.Generator) -> bool:
+def _no_common_zero(gap: np.ndarray, ks: list[int], max_paths: int, rng: np.random.Generator,
+                    compiled: bool = True, deadline: float | None = None) -> bool:
     """Whether the rows of ``gap [r, *ks]`` (multilinear forms in ``len(ks)`` mixtures, more
     rows than ``d = Σ (k_j - 1)``) certainly have no common zero on X: ``d`` random
     combinations of them are a square system whose zeros are all found and certified as above,
@@ -416,7 +494,7 @@ def _no_common_zero(gap: np.ndarray, ks: list[int], max_paths: int, rng: np.rand
     assigns = _assignments(sys_.allowed, ks, max_paths)
     if not assigns or len(assigns) > max_paths:
         return False
-    got = _roots(sys_, assigns, rng)
+    got = _roots(sys_, assigns, rng, compiled, deadline)
     if got is None:
         return False
     _, Y, beta = got
@@ -429,7 +507,8 @@ def _no_common_zero(gap: np.ndarray, ks: list[int], max_paths: int, rng: np.rand
     return bool((np.abs(F) > 2.0 * fro[None, :] * slack[:, None] + 1e-12).any(1).all())
 
 
-def solve_by_homotopy(tens: np.ndarray, *, max_paths: int = 1000, seed: int = 0, attempts: int = 2):
+def solve_by_homotopy(tens: np.ndarray, *, max_paths: int = 1000, seed: int = 0, attempts: int = 2,
+                      deadline: float | None = None, compiled: bool = True):
     """Every solution of a support profile's indifference system, certified, or None.
 
     Args:
@@ -438,6 +517,12 @@ def solve_by_homotopy(tens: np.ndarray, *, max_paths: int = 1000, seed: int = 0,
         max_paths: give up (None) when the multihomogeneous Bézout number exceeds this.
         seed: seed of the random start system, chart and ``γ`` (same input, same result).
         attempts: tries with fresh randomness (seed, seed + 1, ...) before giving up.
+        deadline: a ``time.monotonic()`` value: give up (None) once it has passed. Default: the
+            value of :data:`DEADLINE` (None, no deadline, unless a caller such as
+            ``enumerate_supports`` has set it).
+        compiled: track the paths with the Numba kernel (default) or, when False, with the
+            NumPy reference tracker (same step control; the same certified solutions up to
+            rounding).
 
     Returns:
         A :class:`~regretlab.games.normal_form.support_systems.SupportSolutions` with status
@@ -460,6 +545,8 @@ def solve_by_homotopy(tens: np.ndarray, *, max_paths: int = 1000, seed: int = 0,
         _first_action_gap,
     )
 
+    if deadline is None:
+        deadline = DEADLINE.get()
     tens = np.asarray(tens, dtype=np.float64)
     ks_all = list(tens.shape[1:])
     n = sum(ks_all)
@@ -484,12 +571,16 @@ def solve_by_homotopy(tens: np.ndarray, *, max_paths: int = 1000, seed: int = 0,
             return None
         q = big[0]
         for a in range(attempts):
+            if deadline is not None and time.monotonic() > deadline:
+                return None
             if _no_common_zero(gaps[q], [ks[j] for j in range(P) if j != q], max_paths,
-                               np.random.default_rng([seed + a, 18, 0])):
+                               np.random.default_rng([seed + a, 18, 0]), compiled, deadline):
                 return SupportSolutions(np.empty((0, n)), "exact")
         return None
     for a in range(attempts):
-        got = _roots(sys_, assigns, np.random.default_rng([seed + a, 18]))
+        if deadline is not None and time.monotonic() > deadline:
+            return None
+        got = _roots(sys_, assigns, np.random.default_rng([seed + a, 18]), compiled, deadline)
         if got is None:
             continue
         pts = _mixtures(*got)
@@ -502,4 +593,4 @@ def solve_by_homotopy(tens: np.ndarray, *, max_paths: int = 1000, seed: int = 0,
     return None
 
 
-__all__ = ["ALPHA_0", "bezout_number", "solve_by_homotopy"]
+__all__ = ["ALPHA_0", "DEADLINE", "bezout_number", "solve_by_homotopy"]

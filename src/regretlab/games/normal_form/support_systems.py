@@ -43,9 +43,13 @@ multilinear in the *other* players' mixtures, so the system's shape depends on w
   equations), eliminated by the same polynomial eigenvalue problem (at most 9 isolated
   solutions for 2x2x2x2, McKelvey & McLennan 1997).
 
-Anything else (three mixers on supports of sizes other than (k, 2, 2), (k, k, 2), (k, k, 3) in
-some order, e.g. (4, 3, 2) or (4, 4, 4); four mixers other than (k, k, 2, 2); five or more) is ``"unsupported"``: the caller falls
-back to Newton from many starts, which is not exhaustive.
+Any other shape (three mixers on supports of sizes other than (k, 2, 2), (k, k, 2), (k, k, 3)
+in some order, e.g. (4, 3, 2) or (4, 4, 4); four mixers other than (k, k, 2, 2), e.g.
+(3, 2, 2, 2); five or more) is solved by the certified multihomogeneous homotopy of
+:mod:`support_homotopy` (every solution, with Smale's alpha test as certificate; up to 1000
+paths by default), status ``"exact"``. Only if that certificate fails (or there are more
+paths, or the caller's deadline passes) is the support ``"unsupported"``: the caller falls
+back to Newton from many starts, which is not exhaustive (``certified`` False).
 """
 
 from __future__ import annotations
