@@ -894,3 +894,334 @@ def ipa_direction(T, ks, x, max_pivots):
         for a in range(ks[i]):
             y[off[i] + a] = z[off[i] + a] / s
     return True, y
+
+
+# -- support enumeration: the whole scan of the common support shapes in one call ---------------
+
+_RTOL = 1e-10  # as support_systems._RTOL
+
+
+@numba.njit(cache=True, nogil=True)
+def _entry(Ts, kss, i, idx):
+    """``Ts[i]`` at the multi-index ``idx`` (C order over ``kss``)."""
+    flat = 0
+    for l in range(kss.shape[0]):
+        flat = flat * kss[l] + idx[l]
+    return Ts[i, flat]
+
+
+@numba.njit(cache=True, nogil=True)
+def _linear_block(Ts, kss, me, other, scale):
+    """Player ``me``'s equations ``gap @ x_other = 0``, ``Σ x_other = 1`` (everyone else pure),
+    as ``support_systems._linear_block``: code 0 = no solution with every entry > -1e-12,
+    1 = the unique solution (in ``z``), 2 = a rank-deficient consistent family (the caller
+    decides by an LP)."""
+    p = kss.shape[0]
+    km, ko = kss[me], kss[other]
+    M = np.zeros((km, ko))
+    idx = np.zeros(p, dtype=np.int64)
+    for a in range(1, km):
+        for b in range(ko):
+            idx[me], idx[other] = a, b
+            v = _entry(Ts, kss, me, idx)
+            idx[me] = 0
+            M[a - 1, b] = v - _entry(Ts, kss, me, idx)
+    for b in range(ko):
+        M[km - 1, b] = 1.0
+    rhs = np.zeros(km)
+    rhs[km - 1] = 1.0
+    u, s, vt = np.linalg.svd(M)
+    tol = _RTOL * max(1.0, scale) * max(km, ko)
+    rank = 0
+    for q in range(s.shape[0]):
+        if s[q] > tol:
+            rank += 1
+    z = np.zeros(ko)
+    for q in range(rank):
+        c = 0.0
+        for r in range(km):
+            c += u[r, q] * rhs[r]
+        c /= s[q]
+        for b in range(ko):
+            z[b] += vt[q, b] * c
+    res = 0.0
+    for r in range(km):
+        v = -rhs[r]
+        for b in range(ko):
+            v += M[r, b] * z[b]
+        res = max(res, abs(v))
+    if res > tol * 10:
+        return 0, z
+    if rank == ko:
+        for b in range(ko):
+            if not z[b] > -1e-12:
+                return 0, z
+        return 1, z
+    return 2, z
+
+
+@numba.njit(cache=True, nogil=True)
+def _bilinear_gap(Ts, kss, i, mix, j1, j2):
+    """``support_systems._bilinear`` of player ``mix[i]``'s gap (first minus second action) as
+    a form in the weights of mixers ``mix[j1], mix[j2]`` (others pure at 0): ``[c0, cu, cv, cuv]``
+    with u the weight of ``mix[j1]``'s first action."""
+    p = kss.shape[0]
+    idx = np.zeros(p, dtype=np.int64)
+    m = np.empty((2, 2))
+    for s_ in range(2):
+        for r in range(2):
+            idx[mix[j1]], idx[mix[j2]] = s_, r
+            idx[mix[i]] = 0
+            v = _entry(Ts, kss, mix[i], idx)
+            idx[mix[i]] = 1
+            m[s_, r] = v - _entry(Ts, kss, mix[i], idx)
+    out = np.empty(4)
+    out[0] = m[1, 1]
+    out[1] = m[0, 1] - m[1, 1]
+    out[2] = m[1, 0] - m[1, 1]
+    out[3] = m[0, 0] - m[0, 1] - m[1, 0] + m[1, 1]
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def _swap4(f):
+    out = np.empty(4)
+    out[0], out[1], out[2], out[3] = f[0], f[2], f[1], f[3]
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def _three_mixers(fa, fb, fc, scale):
+    """``support_systems._three_mixers`` compiled: the real solutions ``[m, 3]`` of the three
+    bilinear equations and whether the set is finite. The univariate polynomial (degree <= 2)
+    is solved by the quadratic formula (stable form) instead of ``numpy.roots``."""
+    tol = _RTOL * scale
+    out = np.empty((2, 3))
+    nout = 0
+    A1, B1 = np.array([fb[1], fb[3]]), np.array([fb[0], fb[2]])
+    A2, B2 = np.array([fc[1], fc[3]]), np.array([fc[0], fc[2]])
+    A3, B3 = np.array([fa[1], fa[3]]), np.array([fa[0], fa[2]])
+    A4 = A1 * B2[1] - B1 * A2[1]
+    B4 = A1 * B2[0] - B1 * A2[0]
+    R2 = np.zeros(3)  # A3 * B4 - B3 * A4, low degree first
+    for u in range(2):
+        for v in range(2):
+            R2[u + v] += A3[u] * B4[v] - B3[u] * A4[v]
+    zero = tol * scale * scale
+    big = max(abs(R2[0]), abs(R2[1]), abs(R2[2]))
+    if big <= zero:
+        return out[:0], False
+    for q in range(3):
+        if abs(R2[q]) <= zero:
+            R2[q] = 0.0
+    deg = 2
+    while deg > 0 and R2[deg] == 0.0:
+        deg -= 1
+    roots = np.empty(2)
+    nr = 0
+    if deg == 1:
+        roots[0] = -R2[0] / R2[1]
+        nr = 1
+    elif deg == 2:
+        a, b, c = R2[2], R2[1], R2[0]
+        disc = b * b - 4.0 * a * c
+        if disc >= 0.0:
+            sq = np.sqrt(disc)
+            qq = -0.5 * (b + sq) if b >= 0 else -0.5 * (b - sq)
+            r1 = qq / a
+            r2 = c / qq if qq != 0.0 else r1
+            roots[0], roots[1] = r1, r2
+            nr = 2
+        else:  # complex pair: keep only if (numerically) real, as numpy.roots would
+            re = -b / (2.0 * a)
+            im = np.sqrt(-disc) / (2.0 * abs(a))
+            if im <= 1e-7 * max(1.0, np.sqrt(re * re + im * im)):
+                roots[0], roots[1] = re, re
+                nr = 2
+    finite = True
+    for q in range(nr):
+        tc = roots[q]
+        a3, b3 = A3[0] + A3[1] * tc, B3[0] + B3[1] * tc
+        a4, b4 = A4[0] + A4[1] * tc, B4[0] + B4[1] * tc
+        if abs(a3) > tol:
+            tb = -b3 / a3
+        elif abs(a4) > tol * scale:
+            tb = -b4 / a4
+        else:
+            if abs(b3) <= tol and abs(b4) <= tol * scale and -1e-9 <= tc <= 1 + 1e-9:
+                finite = False
+            continue
+        a1, b1 = A1[0] + A1[1] * tc, B1[0] + B1[1] * tc
+        a2, b2 = A2[0] + A2[1] * tb, B2[0] + B2[1] * tb
+        if abs(a1) > tol:
+            ta = -b1 / a1
+        elif abs(a2) > tol:
+            ta = -b2 / a2
+        else:
+            if abs(b1) <= tol and abs(b2) <= tol and -1e-9 <= tc <= 1 + 1e-9 and -1e-9 <= tb <= 1 + 1e-9:
+                finite = False
+            continue
+        out[nout, 0], out[nout, 1], out[nout, 2] = ta, tb, tc
+        nout += 1
+    return out[:nout], finite
+
+
+@numba.njit(cache=True, nogil=True)
+def support_candidates(Ts, kss):
+    """The exact candidate solutions ``[m, Σ k]`` of a support's indifference system for the
+    shapes solved here (nobody mixes; two players mix with full-rank linear blocks; three
+    players mix on two actions each), as ``support_systems.solve_support`` finds them.
+    Returns ``(code, points)``: code 0 = exact (the points, maybe none), 1 = not decided here
+    (a continuum, a rank-deficient block, or another shape: the caller asks
+    ``solve_support``)."""
+    p = kss.shape[0]
+    so = _offsets(kss)
+    n = so[p]
+    scale = max(1.0, np.abs(Ts).max())
+    mix = np.empty(p, dtype=np.int64)
+    nm = 0
+    for i in range(p):
+        if kss[i] > 1:
+            mix[nm] = i
+            nm += 1
+    if nm == 0:
+        return 0, np.ones((1, n))
+    if nm == 1:
+        return 1, np.empty((0, n))  # a constant gap: none or a continuum (Python decides)
+    if nm == 2:
+        i, j = mix[0], mix[1]
+        c1, x1 = _linear_block(Ts, kss, i, j, scale)  # i's equations fix x_j
+        if c1 == 0:
+            return 0, np.empty((0, n))
+        c2, x2 = _linear_block(Ts, kss, j, i, scale)
+        if c2 == 0:
+            return 0, np.empty((0, n))
+        if c1 == 2 or c2 == 2:
+            return 1, np.empty((0, n))
+        z = np.ones((1, n))
+        z[0, so[j]:so[j + 1]] = x1
+        z[0, so[i]:so[i + 1]] = x2
+        return 0, z
+    if nm == 3 and kss[mix[0]] == 2 and kss[mix[1]] == 2 and kss[mix[2]] == 2:
+        fa = _bilinear_gap(Ts, kss, 0, mix, 1, 2)
+        fb = _bilinear_gap(Ts, kss, 1, mix, 0, 2)
+        fc = _bilinear_gap(Ts, kss, 2, mix, 0, 1)
+        sols, finite = _three_mixers(fa, fb, fc, scale)
+        order = np.array([0, 1, 2])
+        if not finite:
+            sols, finite = _three_mixers(_swap4(fb), _swap4(fc), fa, scale)
+            order = np.array([1, 2, 0])
+        if not finite:
+            sols, finite = _three_mixers(fc, _swap4(fa), _swap4(fb), scale)
+            order = np.array([2, 0, 1])
+        if not finite:
+            return 1, np.empty((0, n))
+        z = np.ones((sols.shape[0], n))
+        for r in range(sols.shape[0]):
+            for pos in range(3):
+                m_ = mix[order[pos]]
+                z[r, so[m_]] = sols[r, pos]
+                z[r, so[m_] + 1] = 1.0 - sols[r, pos]
+        return 0, z
+    return 1, np.empty((0, n))
+
+
+@numba.njit(cache=True, nogil=True)
+def verify_support_points(T, ks, mask, z, tol):
+    """``nplayer._verify`` compiled: embed support-restricted solutions ``z [m, Σ k_S]`` into
+    full profiles (rows with an entry < -1e-10 dropped, clipped at 0, normalised) and keep those
+    with NashConv ``< tol``; returns ``(profiles [q, n], nash_conv [q])``."""
+    off = _offsets(ks)
+    p = ks.shape[0]
+    n = off[p]
+    out = np.zeros((z.shape[0], n))
+    conv = np.empty(z.shape[0])
+    q = 0
+    for r in range(z.shape[0]):
+        neg = False
+        for c in range(z.shape[1]):
+            if z[r, c] < -1e-10:
+                neg = True
+        if neg:
+            continue
+        prof = np.zeros(n)
+        c = 0
+        good = True
+        for i in range(p):
+            tot = 0.0
+            for a in range(ks[i]):
+                if mask[off[i] + a]:
+                    prof[off[i] + a] = max(z[r, c], 0.0)
+                    tot += prof[off[i] + a]
+                    c += 1
+            if not tot > 0:
+                good = False
+                break
+            for a in range(ks[i]):
+                prof[off[i] + a] /= tot
+        if not good:
+            continue
+        v = nash_conv(T, ks, prof)
+        if v < tol:
+            out[q] = prof
+            conv[q] = v
+            q += 1
+    return out[:q], conv[:q]
+
+
+@numba.njit(cache=True, nogil=True)
+def enumerate_fast(T, ks, masks, tol):
+    """The support-enumeration scan over ``masks [M, n]`` (support profiles in visiting order)
+    for the shapes :func:`support_candidates` solves: conditional-dominance pruning, exact
+    candidates, Newton polish (:func:`support_newton`; a root is kept as it is if Newton does
+    not settle) and verification. Returns ``(deferred [M] bool, profiles [q, n], nash_conv
+    [q], profile index [q])``; a deferred profile (not pruned, not solved here) is left to the
+    caller, in order."""
+    p = ks.shape[0]
+    off = _offsets(ks)
+    n = off[p]
+    M = masks.shape[0]
+    deferred = np.zeros(M, dtype=np.bool_)
+    cap = 16
+    outp = np.empty((cap, n))
+    outc = np.empty(cap)
+    outi = np.empty(cap, dtype=np.int64)
+    q = 0
+    for m in range(M):
+        mask = masks[m]
+        pruned = False
+        for i in range(p):
+            cnt = 0
+            for a in range(ks[i]):
+                if mask[off[i] + a]:
+                    cnt += 1
+            if cnt > 1 and dominated(T, ks, i, mask):
+                pruned = True
+                break
+        if pruned:
+            continue
+        Ts, kss = restrict(T, ks, mask)
+        code, z = support_candidates(Ts, kss)
+        if code == 1:
+            deferred[m] = True
+            continue
+        for r in range(z.shape[0]):
+            zn, ok = support_newton(Ts, kss, z[r], 40, 1e-14)
+            if ok:
+                z[r] = zn
+        profs, conv = verify_support_points(T, ks, mask, z, tol)
+        for r in range(profs.shape[0]):
+            if q == cap:
+                cap *= 2
+                p2 = np.empty((cap, n))
+                p2[:q] = outp[:q]
+                c2 = np.empty(cap)
+                c2[:q] = outc[:q]
+                i2 = np.empty(cap, dtype=np.int64)
+                i2[:q] = outi[:q]
+                outp, outc, outi = p2, c2, i2
+            outp[q] = profs[r]
+            outc[q] = conv[r]
+            outi[q] = m
+            q += 1
+    return deferred, outp[:q], outc[:q], outi[:q]

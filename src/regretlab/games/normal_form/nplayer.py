@@ -349,6 +349,128 @@ def enumerate_supports(game: NormalFormGame, *, time_limit: float = 60.0, max_pr
     """
     game = _game(game)
     time_limit, max_profiles = check_limits(time_limit, max_profiles, "max_profiles")
+    if first_only or max_profiles < _num_profiles(game.num_actions):
+        return _enumerate_python(game, time_limit, max_profiles, starts, seed, tol, first_only, progress)
+    return _enumerate_compiled(game, time_limit, starts, seed, tol, progress)
+
+
+def _num_profiles(num_actions: Sequence[int]) -> int:
+    out = 1
+    for k in num_actions:
+        out *= 2 ** int(k) - 1
+    return out
+
+
+_PROFILE_CACHE: dict = {}
+_CHUNK = 512  # support profiles per compiled call
+
+
+def _profiles_and_masks(num_actions: Sequence[int]) -> tuple[list, np.ndarray]:
+    """:func:`support_profiles` and their masks ``[M, Σ K_i]`` (cached per shape; read-only)."""
+    key = tuple(int(k) for k in num_actions)
+    got = _PROFILE_CACHE.get(key)
+    if got is None:
+        profs = support_profiles(key)
+        off = np.concatenate([[0], np.cumsum(key)])
+        masks = np.zeros((len(profs), int(off[-1])), dtype=bool)
+        for m, sup in enumerate(profs):
+            for s, o in zip(sup, off[:-1]):
+                masks[m, s + o] = True
+        masks.flags.writeable = False
+        if len(_PROFILE_CACHE) > 64:
+            _PROFILE_CACHE.clear()
+        got = _PROFILE_CACHE[key] = (profs, masks)
+    return got
+
+
+def _solve_profile(game: NormalFormGame, supports: tuple, starts: int | None, rng: np.random.Generator,
+                   tol: float, uncertain: dict) -> list[tuple[list[np.ndarray], float]]:
+    """One support profile the long way: :func:`solve_support` (exact where its shape allows),
+    else Newton from many starts (counted in ``uncertain``); the verified profiles."""
+    p = game.num_players
+    ks = [len(s) for s in supports]
+    n = sum(ks)
+    tens = game.payoffs[(slice(None),) + np.ix_(*supports)]
+    exact = solve_support(tens)
+    if exact.status == "exact":
+        z = exact.points.copy()
+        if z.shape[0]:  # polish the roots; keep a root as it is if Newton does not settle
+            zn, ok = _newton(tens, z.copy(), ks)
+            z = np.where(ok[:, None], zn, z)
+    else:
+        uncertain[exact.status] += 1
+        m = starts if starts is not None else (1 if p == 2 else 8 + 4 * (n - p))
+        parts = [np.full((m, k), 1.0 / k) for k in ks]
+        for i, k in enumerate(ks):
+            if k > 1 and m > 1:
+                parts[i][1:] = rng.dirichlet(np.ones(k), size=m - 1)
+        z = np.concatenate(parts, axis=1)
+        seeds = exact.points[np.isfinite(exact.points).all(1)]
+        z = np.concatenate([seeds, z]) if seeds.size else z
+        z, ok = _newton(tens, z, ks)
+        z = z[ok]
+    return _verify(game, supports, z, tol)
+
+
+def _enumerate_compiled(game: NormalFormGame, time_limit: float, starts: int | None, seed: int, tol: float,
+                        progress: Any) -> NashResult:
+    """The full scan: the shapes :func:`_kernels.support_candidates` solves in one compiled call
+    (:func:`_kernels.enumerate_fast`), the other (deferred) profiles by :func:`_solve_profile`
+    in visiting order; the results merged in visiting order, so the list, its order and
+    ``certified`` are those of :func:`_enumerate_python`."""
+    t0 = time.perf_counter()
+    profs, masks = _profiles_and_masks(game.num_actions)
+    bar = _Progress(progress, len(profs), "support profiles")
+    T_all, k_all = _kernels.flat_payoffs(game.payoffs)
+    off = np.concatenate([[0], np.cumsum(game.num_actions)])
+    rng = np.random.default_rng(seed)
+    uncertain = {"continuum": 0, "unsupported": 0}
+    complete = True
+    first = float("nan")
+    try:
+        items: list = []
+        visited = len(profs)
+        for lo in range(0, len(profs), _CHUNK):  # compiled chunks, checking the limit between them
+            if time.perf_counter() - t0 > time_limit:
+                complete, visited = False, lo
+                break
+            deferred, pts, cv, where = _kernels.enumerate_fast(T_all, k_all, masks[lo:lo + _CHUNK], float(tol))
+            items.extend((lo + int(where[r]), [pts[r, off[i]:off[i + 1]].copy() for i in range(game.num_players)],
+                          float(cv[r])) for r in range(pts.shape[0]))
+            if items and first != first:
+                first = time.perf_counter() - t0
+            for m in lo + np.flatnonzero(deferred):
+                if time.perf_counter() - t0 > time_limit:
+                    complete, visited = False, int(m)
+                    break
+                got = _solve_profile(game, profs[m], starts, rng, tol, uncertain)
+                if got and first != first:
+                    first = time.perf_counter() - t0
+                items.extend((int(m), prof, c) for prof, c in got)
+            if not complete:
+                break
+            bar(min(lo + _CHUNK, len(profs)), len(items))
+        bar(visited, len(items))
+    finally:
+        bar.close()
+    items.sort(key=lambda it: it[0])  # stable: within a profile, the solver's order
+    found: list = []
+    convs: list = []
+    for _, prof, c in items:
+        if not any(_same(prof, q) for q in found):
+            found.append(prof)
+            convs.append(c)
+    certified = complete and not any(uncertain.values())
+    return NashResult(found, convs, "enumerate", complete, visited, time.perf_counter() - t0, first,
+                      {"profiles": len(profs), "continuum_supports": uncertain["continuum"],
+                       "newton_supports": uncertain["unsupported"]}, certified)
+
+
+def _enumerate_python(game: NormalFormGame, time_limit: float, max_profiles: int, starts: int | None,
+                      seed: int, tol: float, first_only: bool, progress: Any) -> NashResult:
+    """The support-profile loop in Python (every profile through :func:`_solve_profile`): used
+    with ``first_only`` or a ``max_profiles`` cap below the number of profiles, and the
+    reference the compiled scan is tested against."""
     t0 = time.perf_counter()
     p = game.num_players
     rng = np.random.default_rng(seed)
@@ -376,28 +498,7 @@ def enumerate_supports(game: NormalFormGame, *, time_limit: float = 60.0, max_pr
             mask[np.concatenate([s + o for s, o in zip(supports, off_all[:-1])])] = True
             if any(_kernels.dominated(T_all, k_all, i, mask) for i in range(p) if len(supports[i]) > 1):
                 continue
-            ks = [len(s) for s in supports]
-            n = sum(ks)
-            tens = game.payoffs[(slice(None),) + np.ix_(*supports)]
-            exact = solve_support(tens)
-            if exact.status == "exact":
-                z = exact.points.copy()
-                if z.shape[0]:  # polish the roots; keep a root as it is if Newton does not settle
-                    zn, ok = _newton(tens, z.copy(), ks)
-                    z = np.where(ok[:, None], zn, z)
-            else:
-                uncertain[exact.status] += 1
-                m = starts if starts is not None else (1 if p == 2 else 8 + 4 * (n - p))
-                parts = [np.full((m, k), 1.0 / k) for k in ks]
-                for i, k in enumerate(ks):
-                    if k > 1 and m > 1:
-                        parts[i][1:] = rng.dirichlet(np.ones(k), size=m - 1)
-                z = np.concatenate(parts, axis=1)
-                seeds = exact.points[np.isfinite(exact.points).all(1)]
-                z = np.concatenate([seeds, z]) if seeds.size else z
-                z, ok = _newton(tens, z, ks)
-                z = z[ok]
-            for prof, c in _verify(game, supports, z, tol):
+            for prof, c in _solve_profile(game, supports, starts, rng, tol, uncertain):
                 if not any(_same(prof, q) for q in found):
                     found.append(prof)
                     convs.append(c)
