@@ -1225,3 +1225,89 @@ def enumerate_fast(T, ks, masks, tol):
             outi[q] = m
             q += 1
     return deferred, outp[:q], outc[:q], outi[:q]
+
+
+@numba.njit(cache=True, nogil=True)
+def hidden_parts(Ts, kss, a, b, hidden, s_, t_):
+    """``support_systems._two_hidden``'s matrices at the hidden weights ``(s, t)``: ``M_a``
+    (a's payoff gaps against ``x_b`` over ``Σ x_b = 1``), ``M_b`` and the hidden players' gap
+    matrices ``Gs [2, k_a, k_b]``; ``Ts [P, N_S]``, ``kss`` the support-restricted tensor,
+    ``hidden`` one player on three actions ``(s, t, 1 - s - t)`` or two on two ``(s, 1 - s)``,
+    ``(t, 1 - t)``."""
+    p = kss.shape[0]
+    k = kss[a]
+    nh = hidden.shape[0]
+    xh = np.zeros((2, 3))
+    if nh == 1:
+        xh[0, 0], xh[0, 1], xh[0, 2] = s_, t_, 1.0 - s_ - t_
+    else:
+        xh[0, 0], xh[0, 1] = s_, 1.0 - s_
+        xh[1, 0], xh[1, 1] = t_, 1.0 - t_
+    Aa = np.zeros((k, k))  # [own action of a, b's action]
+    Ab = np.zeros((k, k))  # [own action of b, a's action]
+    Ah = np.zeros((nh, 3, k, k))  # [hidden, own action, a's action, b's action]
+    idx = np.zeros(p, dtype=np.int64)
+    for f in range(Ts.shape[1]):
+        r = f
+        for l in range(p - 1, -1, -1):
+            idx[l] = r % kss[l]
+            r //= kss[l]
+        w = 1.0
+        for q in range(nh):
+            w *= xh[q, idx[hidden[q]]]
+        Aa[idx[a], idx[b]] += Ts[a, f] * w
+        Ab[idx[b], idx[a]] += Ts[b, f] * w
+        for q in range(nh):
+            wq = 1.0
+            for q2 in range(nh):
+                if q2 != q:
+                    wq *= xh[q2, idx[hidden[q2]]]
+            Ah[q, idx[hidden[q]], idx[a], idx[b]] += Ts[hidden[q], f] * wq
+    Ma = np.ones((k, k))
+    Mb = np.ones((k, k))
+    for r in range(k - 1):
+        for c in range(k):
+            Ma[r, c] = Aa[r + 1, c] - Aa[0, c]
+            Mb[r, c] = Ab[r + 1, c] - Ab[0, c]
+    Gs = np.zeros((2, k, k))
+    g = 0
+    for q in range(nh):
+        for r in range(kss[hidden[q]] - 1):
+            for u in range(k):
+                for v in range(k):
+                    Gs[g, u, v] = Ah[q, r + 1, u, v] - Ah[q, 0, u, v]
+            g += 1
+    return Ma, Mb, Gs
+
+
+@numba.njit(cache=True, nogil=True)
+def cofactor_column(M):
+    """``adj(M) e_last``: the cofactors of M's last row (``support_systems._cofactor_column``)."""
+    k = M.shape[0]
+    out = np.empty(k)
+    sub = np.empty((k - 1, k - 1))
+    for j in range(k):
+        for r in range(k - 1):
+            c2 = 0
+            for c in range(k):
+                if c != j:
+                    sub[r, c2] = M[r, c]
+                    c2 += 1
+        d = np.linalg.det(sub) if k > 1 else 1.0
+        out[j] = (-1.0 if (k - 1 + j) % 2 else 1.0) * d
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def hidden_grid(Ts, kss, a, b, hidden, grid):
+    """``g(s, t)`` on ``grid x grid`` (``[D+1, D+1, 2]``): the hidden players' two equations
+    with Cramer's-rule mixtures ``x_a = adj(M_b) e``, ``x_b = adj(M_a) e`` (``_two_hidden``)."""
+    m = grid.shape[0]
+    vals = np.empty((m, m, 2))
+    for i in range(m):
+        for j in range(m):
+            Ma, Mb, Gs = hidden_parts(Ts, kss, a, b, hidden, grid[i], grid[j])
+            va, vb = cofactor_column(Mb), cofactor_column(Ma)
+            for r in range(2):
+                vals[i, j, r] = va @ (Gs[r] @ vb)
+    return vals

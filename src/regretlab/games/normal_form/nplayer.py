@@ -394,9 +394,12 @@ def _solve_profile(game: NormalFormGame, supports: tuple, starts: int | None, rn
     exact = solve_support(tens)
     if exact.status == "exact":
         z = exact.points.copy()
-        if z.shape[0]:  # polish the roots; keep a root as it is if Newton does not settle
-            zn, ok = _newton(tens, z.copy(), ks)
-            z = np.where(ok[:, None], zn, z)
+        if z.shape[0]:  # polish the roots (compiled Newton); keep a root as it is if Newton does not settle
+            Ts, kss = _kernels.flat_payoffs(tens)
+            for r in range(z.shape[0]):
+                zn, ok = _kernels.support_newton(Ts, kss, z[r], 40, 1e-14)
+                if ok:
+                    z[r] = zn
     else:
         uncertain[exact.status] += 1
         m = starts if starts is not None else (1 if p == 2 else 8 + 4 * (n - p))
