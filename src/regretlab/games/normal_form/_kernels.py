@@ -301,6 +301,130 @@ def gnm_step(T, ks, g, y, t, act, h):
 
 
 @numba.njit(cache=True, nogil=True)
+def gnm_correct_n(T, ks, g, z, t, act):
+    """:func:`gnm_correct` that also returns the number of Newton iterations it took."""
+    n = z.shape[0] - 1
+    z = z.copy()
+    A = np.empty((n + 1, n + 1))
+    rhs = np.zeros(n + 1)
+    for it in range(12):
+        H, Jz, _, _ = gnm_system(T, ks, g, z[:n], z[n], act, True)
+        A[:n] = Jz
+        A[n] = t
+        rhs[:n] = H
+        rhs[n] = 0.0
+        ok, dz = solve_dense(A, rhs)
+        if not ok:
+            return False, z, it + 1
+        z -= dz
+        if not np.isfinite(z).all():
+            return False, z, it + 1
+        if np.abs(dz).max() < 1e-12:
+            return True, z, it + 1
+    return True, z, 12
+
+
+@numba.njit(cache=True, nogil=True)
+def _face_gaps(ks, z, act):
+    """Per action, how far ``z`` is inside the support piece ``act``: ``x_ia = z_ia - τ_i`` for
+    an active action, ``τ_i - z_ia`` for an unused one (``τ_i`` from the active set); the piece
+    is where every gap is >= 0 (the projection's active set is then ``act``)."""
+    off = _offsets(ks)
+    p = ks.shape[0]
+    out = np.empty(off[p])
+    for i in range(p):
+        s, c = 0.0, 0
+        for a in range(ks[i]):
+            if act[off[i] + a]:
+                s += z[off[i] + a]
+                c += 1
+        tau = (s - 1.0) / c
+        for a in range(ks[i]):
+            v = z[off[i] + a] - tau
+            out[off[i] + a] = v if act[off[i] + a] else -v
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def gnm_step_adaptive(T, ks, g, y, t, act, h):
+    """:func:`gnm_step` with the support boundary located instead of approached by halving.
+
+    A corrected point that solves the piece's (smooth) system but lies past the piece's
+    boundary brackets the crossing: regula falsi (Illinois) on the first gap to turn negative,
+    along the predictor–corrector family ``h -> z(h)``, lands within ``1e-11`` of the boundary
+    (code 1: the caller switches the support there). Code 0: an ordinary accepted step; code 2:
+    no step down to ``h = 1e-9``. Returns ``(code, z, h, corrector iterations)``."""
+    n = y.shape[0] - 1
+    gy = _face_gaps(ks, y[:n], act)
+    while h > 1e-9:
+        ok, z, its = gnm_correct_n(T, ks, g, y + h * t, t, act)
+        if ok and np.linalg.norm(z - y) < 1.5 * h:
+            H, _, _, _ = gnm_system(T, ks, g, z[:n], z[n], act, True)
+            if np.abs(H).max() < 1e-10:
+                gz = _face_gaps(ks, z[:n], act)
+                k, wbest = -1, 2.0
+                for q in range(n):
+                    if gz[q] < 0.0:
+                        w = gy[q] / (gy[q] - gz[q]) if gy[q] > 0.0 else 0.0
+                        if w < wbest:
+                            k, wbest = q, w
+                if k < 0:
+                    Hs, _, _, act_z = gnm_system(T, ks, g, z[:n], z[n], act, False)
+                    same = True
+                    for q in range(n):
+                        if act[q] != act_z[q]:
+                            same = False
+                    if same and np.abs(Hs).max() < 1e-10:
+                        return 0, z, h, its
+                elif gy[k] > 0.0:
+                    lo, glo, hi, ghi = 0.0, gy[k], h, gz[k]
+                    side = 0
+                    best = y
+                    for _ in range(40):
+                        hm = lo + (hi - lo) * glo / (glo - ghi)
+                        okm, zm, _ = gnm_correct_n(T, ks, g, y + hm * t, t, act)
+                        if not okm:
+                            break
+                        gm = _face_gaps(ks, zm[:n], act)
+                        inside = True
+                        for q in range(n):
+                            if q != k and gm[q] < 0.0:
+                                inside = False
+                        if not inside:  # another gap crossed first: bracket on it instead
+                            hi = hm
+                            k2, w2 = k, 2.0
+                            for q in range(n):
+                                if gm[q] < 0.0 and q != k:
+                                    w = gy[q] / (gy[q] - gm[q]) if gy[q] > 0.0 else 0.0
+                                    if w < w2:
+                                        k2, w2 = q, w
+                            if gy[k2] <= 0.0:
+                                break
+                            k, lo, glo, ghi = k2, 0.0, gy[k2], gm[k2]
+                            side = 0
+                            continue
+                        if abs(gm[k]) <= 1e-11:
+                            return 1, zm, hm, 0
+                        if gm[k] > 0.0:
+                            lo, glo = hm, gm[k]
+                            best = zm
+                            if side == 1:
+                                ghi *= 0.5
+                            side = 1
+                        else:
+                            hi, ghi = hm, gm[k]
+                            if side == -1:
+                                glo *= 0.5
+                            side = -1
+                        if hi - lo < 1e-13:
+                            break
+                    if best is not y:
+                        return 1, best, lo, 0
+        h *= 0.5
+    return 2, y, h, 0
+
+
+@numba.njit(cache=True, nogil=True)
 def logit_system(T, ks, w, lam):
     """Residual ``[n]`` and Jacobian ``[n, n+1]`` (last column ∂/∂λ) of the logit QRE system
     in ``w = log x``: per player, ``w_a - w_0 - λ (V_a - V_0)`` for ``a ≥ 1`` and ``Σ x - 1``."""
@@ -652,7 +776,7 @@ def _oriented(T, ks, g, y, act, orient, ref):
 
 
 @numba.njit(cache=True, nogil=True)
-def gnm_trace(T, ks, g, y, forced, has_forced, h, orient, steps, stop):
+def gnm_trace(T, ks, g, y, forced, has_forced, h, orient, steps, stop, adaptive=True):
     """Follow the global Newton path from ``y`` until λ changes sign (code 1), the path breaks
     (code 2) or ``steps`` reaches ``stop`` (code 0), as ``nplayer.global_newton`` describes.
 
@@ -664,6 +788,9 @@ def gnm_trace(T, ks, g, y, forced, has_forced, h, orient, steps, stop):
     n = off[p]
     prev = y
     ref = np.empty(0)
+    can_back = False
+    back_y, back_prev, back_act, back_h = y, y, forced, h
+    back_forced, back_has_forced = forced, has_forced
     while steps < stop:
         steps += 1
         if has_forced:
@@ -671,8 +798,25 @@ def gnm_trace(T, ks, g, y, forced, has_forced, h, orient, steps, stop):
         else:
             act = gnm_system(T, ks, g, y[:n], y[n], forced, False)[3]
         t, orient = _oriented(T, ks, g, y, act, orient, ref)
+        if adaptive and can_back and np.dot(t, ref) < 0.9:
+            # the tangent turned by more than ~25° over the last step: it may have jumped
+            # across a fold of the path; redo that step from its start with a quarter of it
+            y, prev, act, t, h = back_y, back_prev, back_act, ref, back_h * 0.25
+            forced, has_forced = back_forced, back_has_forced
         ref = t
-        ok, acc, h = gnm_step(T, ks, g, y, t, act, h)
+        its = 12
+        if adaptive:
+            back_y, back_prev, back_act, back_h = y, prev, act, h
+            back_forced, back_has_forced = forced, has_forced
+            code, acc, h, its = gnm_step_adaptive(T, ks, g, y, t, act, h)
+            can_back = code == 0 and h > 1e-6
+            ok = code == 0
+            if code == 1:  # landed on the piece's boundary: switch there
+                prev, y = y, acc
+                if prev[n] * y[n] <= 0.0 and prev[n] != y[n]:
+                    return 1, steps, prev, y, forced, has_forced, h, orient
+        else:
+            ok, acc, h = gnm_step(T, ks, g, y, t, act, h)
         if not ok:
             # a support change within ~h: switch the membership of the action nearest to the
             # boundary of the piece (probability reaching 0, or an unused action's z reaching
@@ -702,11 +846,13 @@ def gnm_trace(T, ks, g, y, forced, has_forced, h, orient, steps, stop):
             if not good:
                 return 2, steps, prev, y, forced, has_forced, h, orient
             prev, y = y, z
-            h = 1e-4
+            h = 1e-4 if not adaptive else 1e-3
         else:
             prev, y = y, acc
             has_forced = False
-            h = min(h * 1.5, 0.2 * max(1.0, abs(y[n])))
+            # step-length control: grow fast while the corrector converges in a few iterations
+            grow = 1.5 if not adaptive else (3.0 if its <= 3 else (2.0 if its <= 5 else 1.2))
+            h = min(h * grow, (0.2 if not adaptive else 0.5) * max(1.0, abs(y[n])))
         if prev[n] * y[n] <= 0.0 and prev[n] != y[n]:
             return 1, steps, prev, y, forced, has_forced, h, orient
     return 0, steps, prev, y, forced, has_forced, h, orient
@@ -1311,3 +1457,55 @@ def hidden_grid(Ts, kss, a, b, hidden, grid):
             for r in range(2):
                 vals[i, j, r] = va @ (Gs[r] @ vb)
     return vals
+
+
+@numba.njit(cache=True, nogil=True)
+def polish_full(T, ks, x, thresholds, tol):
+    """``nplayer.polish`` on a shaped profile: :func:`polish_core`, else ``x`` itself when its
+    NashConv is already ``< tol``. Returns ``(found, profile, nash_conv)``."""
+    ok, prof, c = polish_core(T, ks, x, thresholds, tol)
+    if ok:
+        return True, prof, c
+    c0 = nash_conv(T, ks, x)
+    if c0 < tol:
+        return True, x.copy(), c0
+    return False, x, c0
+
+
+@numba.njit(cache=True, nogil=True)
+def ipa_run(T, ks, x, alpha, conv, it, stall, stop, thresholds, tol):
+    """Iterations of ``nplayer.iterated_polymatrix`` until ``it`` reaches ``stop``: polish the
+    iterate, solve the polymatrix game at it (:func:`ipa_direction`), polish that, then the
+    damped NashConv line search. Returns ``(code, x, alpha, conv, it, stall, profile,
+    nash_conv)``: code 0 = ``stop`` reached, 1 = a verified equilibrium (``profile``), 2 =
+    Lemke failed, 3 = a seeded restart is due (the caller draws the new ``x``)."""
+    while it < stop:
+        it += 1
+        ok, prof, c = polish_full(T, ks, x, thresholds, tol)
+        if ok:
+            return 1, x, alpha, conv, it, stall, prof, c
+        ok, y = ipa_direction(T, ks, x, 10_000)
+        if not ok:
+            return 2, x, alpha, conv, it, stall, x, np.inf
+        ok, prof, c = polish_full(T, ks, y, thresholds, tol)
+        if ok:
+            return 1, x, alpha, conv, it, stall, prof, c
+        descent = False
+        while alpha >= 1.0 / 64:
+            cand = (1 - alpha) * x + alpha * y
+            c = nash_conv(T, ks, cand)
+            if c < conv:
+                x, conv = cand, c
+                alpha = min(1.0, 2 * alpha)
+                stall = 0
+                descent = True
+                break
+            alpha *= 0.5
+        if not descent:  # no descent along y - x: a non-monotone full step, or a fresh start
+            stall += 1
+            alpha = 1.0
+            if stall % 8 == 0:
+                return 3, x, alpha, conv, it, stall, x, np.inf
+            x = 0.5 * x + 0.5 * y
+            conv = nash_conv(T, ks, x)
+    return 0, x, alpha, conv, it, stall, x, np.inf

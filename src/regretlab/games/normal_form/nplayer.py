@@ -250,8 +250,11 @@ def _same(a: list[np.ndarray], b: list[np.ndarray], atol: float = 1e-7) -> bool:
     return all(np.abs(x - y).max() <= atol for x, y in zip(a, b))
 
 
+_POLISH_THRESHOLDS = (0.1, 0.05, 0.02, 1e-2, 1e-3, 1e-4, 1e-6, 1e-8, 1e-10)
+
+
 def polish(game: NormalFormGame, profile: Sequence[Any], tol: float = 1e-9,
-           thresholds: Sequence[float] = (0.1, 0.05, 0.02, 1e-2, 1e-3, 1e-4, 1e-6, 1e-8, 1e-10)) -> tuple[list[np.ndarray], float] | None:
+           thresholds: Sequence[float] = _POLISH_THRESHOLDS) -> tuple[list[np.ndarray], float] | None:
     """Refine an approximate equilibrium to one with NashConv ``< tol``, or None.
 
     For each threshold, the support is ``{a: x_i(a) > threshold}``; Newton's method on that
@@ -742,47 +745,26 @@ def iterated_polymatrix(game: NormalFormGame, *, time_limit: float = 60.0, max_i
     T, karr = _kernels.flat_payoffs(game.payoffs)
     off = np.concatenate([[0], np.cumsum(ks)])
 
-    def nash_conv_of(prof):
-        return float(_kernels.nash_conv(T, karr, np.concatenate(prof)))
-
+    thr = np.asarray(_POLISH_THRESHOLDS, dtype=np.float64)
+    xc = np.concatenate(x)
     alpha = 1.0
-    conv = nash_conv_of(x)
+    conv = float(_kernels.nash_conv(T, karr, xc))
     it = stall = 0
     rng = np.random.default_rng(seed)
-    try:
+    try:  # the loop compiled (_kernels.ipa_run), in chunks of 64 solves between limit checks
         while it < max_iter and time.perf_counter() - t0 <= time_limit:
-            it += 1
-            got = polish(game, x, tol)
-            if got is not None:
+            code, xc, alpha, conv, it, stall, prof, c = _kernels.ipa_run(
+                T, karr, xc, alpha, conv, it, stall, min(max_iter, it + 64), thr, float(tol))
+            if code == 1:
                 secs = time.perf_counter() - t0
-                return NashResult([got[0]], [got[1]], "ipa", True, it, secs, secs)
-            ok, yc = _kernels.ipa_direction(T, karr, np.concatenate(x), 10_000)
-            if not ok:
+                return NashResult([[prof[off[i]:off[i + 1]].copy() for i in range(len(ks))]], [float(c)], "ipa",
+                                  True, it, secs, secs)
+            if code == 2:
                 break
-            y = [yc[off[i]:off[i + 1]] for i in range(len(ks))]
-            got = polish(game, y, tol)
-            if got is not None:
-                secs = time.perf_counter() - t0
-                return NashResult([got[0]], [got[1]], "ipa", True, it, secs, secs)
-            while alpha >= 1.0 / 64:
-                cand = [(1 - alpha) * a + alpha * b for a, b in zip(x, y)]
-                c = nash_conv_of(cand)
-                if c < conv:
-                    x, conv = cand, c
-                    alpha = min(1.0, 2 * alpha)
-                    stall = 0
-                    break
-                alpha *= 0.5
-            else:  # no descent along y - x: a non-monotone full step, or a fresh start
-                stall += 1
-                alpha = 1.0
-                if stall % 8 == 0:
-                    x = [rng.dirichlet(np.ones(k)) for k in ks]
-                else:
-                    x = [0.5 * a + 0.5 * b for a, b in zip(x, y)]
-                conv = nash_conv_of(x)
-            if it % 4 == 0:
-                bar(it)
+            if code == 3:  # a seeded fresh start
+                xc = np.concatenate([rng.dirichlet(np.ones(k)) for k in ks])
+                conv = float(_kernels.nash_conv(T, karr, xc))
+            bar(it)
     finally:
         bar.close()
     return NashResult([], [], "ipa", False, it, time.perf_counter() - t0, float("nan"), {"nash_conv": conv})
@@ -947,6 +929,9 @@ def _face_projection(z: np.ndarray, off: np.ndarray, active: list[np.ndarray] | 
     return xs, act
 
 
+_GNM_ADAPTIVE_STEPS = 5000
+
+
 def global_newton(game: NormalFormGame, *, time_limit: float = 60.0, max_steps: int = 100_000,
                   seed: int = 0, tol: float = 1e-9, progress: Any = False) -> NashResult:
     """One Nash equilibrium by a global Newton method (Govindan–Wilson style).
@@ -1003,10 +988,15 @@ def global_newton(game: NormalFormGame, *, time_limit: float = 60.0, max_steps: 
     lam = 10.0  # payoffs in [0, 1] and a bonus gap >= 0.5: the g-best profile is dominant
     T, karr = _kernels.flat_payoffs(scaled.payoffs)
     V = _kernels.payoff_vectors(T, karr, np.concatenate(x0))
-    y = np.concatenate([np.concatenate(x0) + V + lam * g, [lam]])
-    h, steps = 0.05, 0
+    y0 = np.concatenate([np.concatenate(x0) + V + lam * g, [lam]])
     none = np.zeros(n, dtype=bool)
-    forced, has_forced, orient = none, False, float("nan")  # the next piece's faces after a support change
+    steps = 0
+    # the next piece's faces after a support change, the step length, the path's orientation
+    y, forced, has_forced, h, orient = y0, none, False, 0.05, float("nan")
+    # adaptive step-length control first; should that trace break, stall (more than
+    # _GNM_ADAPTIVE_STEPS steps) or end at a point that does not verify, the path is traced
+    # again from the start with the fixed schedule (the trace this method had before)
+    adaptive = _GNM_ADAPTIVE_STEPS > 0
     bar = _Progress(progress, max_steps, "gnm path steps")
 
     def finish(z):
@@ -1022,16 +1012,22 @@ def global_newton(game: NormalFormGame, *, time_limit: float = 60.0, max_steps: 
         while steps < max_steps and time.perf_counter() - t0 <= time_limit:
             # the path in compiled chunks of at most 256 steps, checking the limits between them
             code, steps, prev, y, forced, has_forced, h, orient = _kernels.gnm_trace(
-                T, karr, g, y, forced, has_forced, h, orient, steps, min(max_steps, steps + 256))
+                T, karr, g, y, forced, has_forced, h, orient, steps, min(max_steps, steps + 256), adaptive)
             bar(steps)
-            if code == 2:
-                break
+            got = None
             if code == 1:  # crossed λ = 0
                 w = prev[-1] / (prev[-1] - y[-1])
                 got = finish((prev + w * (y - prev))[:-1])
                 if got is not None:
                     secs = time.perf_counter() - t0
-                    return NashResult([got[0]], [got[1]], "gnm", True, steps, secs, secs, {"seed": seed})
+                    return NashResult([got[0]], [got[1]], "gnm", True, steps, secs, secs,
+                                      {"seed": seed, "adaptive": adaptive})
+            if adaptive and (code != 0 or steps > _GNM_ADAPTIVE_STEPS):
+                adaptive = False
+                y, forced, has_forced, h, orient = y0, none, False, 0.05, float("nan")
+                continue
+            if code == 2:
+                break
     finally:
         bar.close()
     return NashResult([], [], "gnm", False, steps, time.perf_counter() - t0, float("nan"),
