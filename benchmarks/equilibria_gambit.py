@@ -3,8 +3,10 @@
 Run: ``OPENBLAS_NUM_THREADS=1 python benchmarks/equilibria_gambit.py [--seeds N]`` with the
 ``[gambit]`` extra installed (``pip install pygambit``: a source build). For seeded generic
 3- and 4-player games (payoffs uniform on [-1, 1], 6 decimals) it prints, per method, the median
-seconds of regretlab and of Gambit and the ratio (Gambit / regretlab: above 1 means regretlab
-is faster), and for the enumerations the number of equilibria each found (every Gambit
+CPU seconds (``time.process_time``, median of repeated calls after a warm-up) of regretlab and
+of Gambit and the ratio (Gambit / regretlab: above 1 means regretlab is faster), and the
+number of equilibria each found over the seeds (Gambit's gnm traces past λ = 0 and can report
+several; regretlab's gnm, ipa, simpdiv and logit path stop at the first) (every Gambit
 equilibrium was in regretlab's set in ``tests/nfg/test_gambit_reference.py``). For random
 bimatrix games: vertex enumeration (exact rationals) vs ``enummixed(rational=True)`` and
 Lemke-Howson vs ``lcp``.
@@ -26,6 +28,18 @@ def _time(fn, repeats=3):
         out = fn()
         best = min(best, time.perf_counter() - t0)
     return best, out
+
+
+def _cpu_time(fn, repeats=3):
+    """Median CPU seconds (``time.process_time``) of ``repeats`` calls after one warm-up call:
+    steadier than the best wall time on a loaded machine."""
+    out = fn()
+    ts = []
+    for _ in range(repeats):
+        t0 = time.process_time()
+        out = fn()
+        ts.append(time.process_time() - t0)
+    return statistics.median(ts), out
 
 
 def nplayer(gbt, shapes, seeds) -> None:
@@ -54,15 +68,15 @@ def nplayer(gbt, shapes, seeds) -> None:
             P = np.round(np.random.default_rng(seed).uniform(-1, 1, size=(len(shape), *shape)), 6)
             G, g = NormalFormGame(P), gbt.Game.from_arrays(*P)
             for name, ours, theirs in methods:
-                reps = 1 if name == "all equilibria" else 3
-                to, no = _time(lambda f=ours, G=G: f(G), reps)
-                tg, ng = _time(lambda f=theirs, g=g: f(g), reps)
+                reps = 3 if name == "all equilibria" else 5
+                to, no = _cpu_time(lambda f=ours, G=G: f(G), reps)
+                tg, ng = _cpu_time(lambda f=theirs, g=g: f(g), reps)
                 r = rows[name]
                 r[0].append(to), r[1].append(tg), r[2].append(no), r[3].append(ng)
         for name, _, _ in methods:
             a, b, n0, n1 = rows[name]
             mo, mg = statistics.median(a), statistics.median(b)
-            counts = f"{sum(n0)}/{sum(n1)}" if name == "all equilibria" else ""
+            counts = f"{sum(n0)}/{sum(n1)}"
             print(f"{'x'.join(map(str, shape)):>9} {name:>15} {mo:>12.4f} {mg:>10.4f} {mg / mo:>11.2f}x {counts:>16}")
 
 
