@@ -77,7 +77,7 @@ def nplayer(gbt, shapes, seeds) -> None:
             a, b, n0, n1 = rows[name]
             mo, mg = statistics.median(a), statistics.median(b)
             counts = f"{sum(n0)}/{sum(n1)}"
-            print(f"{'x'.join(map(str, shape)):>9} {name:>15} {mo:>12.4f} {mg:>10.4f} {mg / mo:>11.2f}x {counts:>16}")
+            print(f"{'x'.join(map(str, shape)):>9} {name:>15} {mo:>12.6f} {mg:>10.6f} {mg / mo:>11.2f}x {counts:>16}")
 
 
 def bimatrix(gbt, sizes, seeds) -> None:

@@ -319,7 +319,12 @@ def enumerate_supports(game: NormalFormGame, *, time_limit: float = 60.0, max_pr
     (3, 2, 2, 2), five or more mixers: ``info["newton_supports"]``) is searched by Newton from
     many starts instead, and then ``certified`` is False. Equilibria of supports
     that are solved exactly are all found up to floating-point rounding (the verification
-    ``nash_conv < tol`` is numerical too).
+    ``nash_conv < tol`` is numerical too). The full scan runs compiled in chunks of support
+    profiles (``_kernels.enumerate_fast``: pruning, the cases with at most two mixers and
+    three on two actions each, Newton polish, verification); the other profiles go through
+    :func:`~regretlab.games.normal_form.support_systems.solve_support` in visiting order, so
+    the list and its order are those of the plain loop (which ``first_only`` and a
+    ``max_profiles`` cap below the number of profiles still use).
 
     Args:
         game: a P-player :class:`NormalFormGame`.
@@ -703,7 +708,8 @@ def iterated_polymatrix(game: NormalFormGame, *, time_limit: float = 60.0, max_i
     ``x + α (y - x)``; α halves (down to 1/64) until NashConv falls, and grows back after a
     descent. Without descent x moves half way to y, and after every 8 such stalls restarts at a
     seeded random profile. Every iterate and every polymatrix solution is polished on its
-    support; the first that verifies is returned.
+    support; the first that verifies is returned. The loop runs compiled
+    (``_kernels.ipa_run``), the restarts drawn here from ``seed``.
 
     Args:
         game: a P-player :class:`NormalFormGame`.
@@ -945,7 +951,14 @@ def global_newton(game: NormalFormGame, *, time_limit: float = 60.0, max_steps: 
     support change (an action's probability reaches 0, or an unused action's z reaches the
     threshold) the step fails; the tracer then switches that action's membership, takes the
     tangent of the next piece and goes on. When λ crosses 0, ``H(z, 0) = 0`` is solved and
-    ``r(z)`` polished and verified.
+    ``r(z)`` polished and verified. Step-length control (as Govindan–Wilson and Gambit have
+    it): the step grows 3x while the corrector converges in <= 3 Newton iterations (2x in
+    <= 5, else 1.2x), up to ``0.5 max(1, |λ|)``; a corrected point past the piece's boundary
+    brackets the support change, which regula falsi then locates to 1e-11; a step after which
+    the tangent turns by more than ~25° is redone at a quarter length (it may have jumped a
+    fold). Should that trace break or stall (over 5000 steps), the path is traced again with
+    the fixed schedule (growth 1.5x up to ``0.2 max(1, |λ|)``, halving onto boundaries). The
+    whole trace is compiled and deterministic.
 
     Args:
         game: a P-player :class:`NormalFormGame`.
