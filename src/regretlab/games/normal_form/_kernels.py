@@ -1213,6 +1213,195 @@ def _three_mixers(fa, fb, fc, scale):
 
 
 @numba.njit(cache=True, nogil=True)
+def _real_roots2(R, zero):
+    """Real roots (``numpy.roots``' rule: imaginary part <= 1e-7 max(1, |r|)) of the polynomial
+    ``R [3]`` (low degree first) after zeroing coefficients ``<= zero`` and trimming."""
+    c = R.copy()
+    for q in range(3):
+        if abs(c[q]) <= zero:
+            c[q] = 0.0
+    deg = 2
+    while deg > 0 and c[deg] == 0.0:
+        deg -= 1
+    roots = np.empty(2)
+    if deg == 1:
+        roots[0] = -c[0] / c[1]
+        return roots[:1]
+    if deg == 2:
+        a, b, cc = c[2], c[1], c[0]
+        disc = b * b - 4.0 * a * cc
+        if disc >= 0.0:
+            sq = np.sqrt(disc)
+            qq = -0.5 * (b + sq) if b >= 0 else -0.5 * (b - sq)
+            roots[0] = qq / a
+            roots[1] = cc / qq if qq != 0.0 else roots[0]
+            return roots
+        re = -b / (2.0 * a)
+        im = np.sqrt(-disc) / (2.0 * abs(a))
+        if im <= 1e-7 * max(1.0, np.sqrt(re * re + im * im)):
+            roots[0], roots[1] = re, re
+            return roots
+    return roots[:0]
+
+
+@numba.njit(cache=True, nogil=True)
+def _pair_roots(g1, g2, scale):
+    """``support_systems._pair_roots`` compiled: the real common zeros ``[m, 2]`` of two
+    bilinear forms and whether they are finitely many."""
+    tol = _RTOL * scale
+    out = np.empty((2, 2))
+    swap = False
+    R = np.zeros(3)
+    A = np.zeros(2)
+    B = np.zeros(2)
+    C = np.zeros(2)
+    D = np.zeros(2)
+    found = False
+    for sw in range(2):
+        f1 = _swap4(g1) if sw == 1 else g1
+        f2 = _swap4(g2) if sw == 1 else g2
+        A[0], A[1], B[0], B[1] = f1[1], f1[3], f1[0], f1[2]
+        C[0], C[1], D[0], D[1] = f2[1], f2[3], f2[0], f2[2]
+        R[:] = 0.0
+        for u in range(2):
+            for v in range(2):
+                R[u + v] += A[u] * D[v] - B[u] * C[v]
+        if max(abs(R[0]), abs(R[1]), abs(R[2])) > tol * scale:
+            swap = sw == 1
+            found = True
+            break
+    if not found:
+        return out[:0], False
+    roots = _real_roots2(R, tol * scale)
+    nout = 0
+    finite = True
+    for q in range(roots.shape[0]):
+        v = roots[q]
+        a, b = A[0] + A[1] * v, B[0] + B[1] * v
+        c, d = C[0] + C[1] * v, D[0] + D[1] * v
+        if abs(a) > tol:
+            u = -b / a
+        elif abs(c) > tol:
+            u = -d / c
+        else:
+            if abs(b) <= tol and abs(d) <= tol and -1e-9 <= v <= 1 + 1e-9:
+                finite = False
+            continue
+        if swap:
+            out[nout, 0], out[nout, 1] = v, u
+        else:
+            out[nout, 0], out[nout, 1] = u, v
+        nout += 1
+    return out[:nout], finite
+
+
+@numba.njit(cache=True, nogil=True)
+def _one_large_mixer(Ts, kss, mix, scale):
+    """``support_systems._one_large_mixer`` compiled, for the case it settles without an LP
+    (player a's linear system in ``x_a`` square and regular at every root): ``(code, points)``
+    with code 0 = exact, 1 = left to ``solve_support``."""
+    p = kss.shape[0]
+    so = _offsets(kss)
+    n = so[p]
+    ia = 0
+    for q in range(3):
+        if kss[mix[q]] > 2:
+            ia = q
+    a = mix[ia]
+    others = np.empty(2, dtype=np.int64)
+    c_ = 0
+    for q in range(3):
+        if q != ia:
+            others[c_] = mix[q]
+            c_ += 1
+    b, c = others[0], others[1]
+    ka = kss[a]
+    if ka != 3:
+        return 1, np.empty((0, n))  # 3 equations in ka > 3 unknowns: an LP decides
+    idx = np.zeros(p, dtype=np.int64)
+    forms = np.empty((ka - 1, 4))
+    m = np.empty((2, 2))
+    for r in range(ka - 1):
+        for s_ in range(2):
+            for t_ in range(2):
+                idx[b], idx[c] = s_, t_
+                idx[a] = r + 1
+                v = _entry(Ts, kss, a, idx)
+                idx[a] = 0
+                m[s_, t_] = v - _entry(Ts, kss, a, idx)
+        forms[r, 0] = m[1, 1]
+        forms[r, 1] = m[0, 1] - m[1, 1]
+        forms[r, 2] = m[1, 0] - m[1, 1]
+        forms[r, 3] = m[0, 0] - m[0, 1] - m[1, 0] + m[1, 1]
+    roots, finite = _pair_roots(forms[0], forms[1], scale)
+    if not finite:
+        return 1, np.empty((0, n))
+    gb = np.empty((ka, 2))  # b's gap (second minus first action) over (a, c)
+    gc = np.empty((ka, 2))  # c's gap over (a, b)
+    for al in range(ka):
+        for g in range(2):
+            idx[:] = 0
+            idx[a], idx[c] = al, g
+            idx[b] = 1
+            v = _entry(Ts, kss, b, idx)
+            idx[b] = 0
+            gb[al, g] = v - _entry(Ts, kss, b, idx)
+            idx[:] = 0
+            idx[a], idx[b] = al, g
+            idx[c] = 1
+            v = _entry(Ts, kss, c, idx)
+            idx[c] = 0
+            gc[al, g] = v - _entry(Ts, kss, c, idx)
+    z = np.ones((roots.shape[0], n))
+    nz = 0
+    tol = _RTOL * max(1.0, scale) * 3
+    for q in range(roots.shape[0]):
+        tb, tc = roots[q, 0], roots[q, 1]
+        bad = False
+        for r in range(2, ka - 1):
+            f = forms[r]
+            if abs(f[0] + f[1] * tb + f[2] * tc + f[3] * tb * tc) > 10 * _RTOL * scale:
+                bad = True
+        if bad:
+            continue
+        M = np.empty((3, ka))
+        for al in range(ka):
+            M[0, al] = gb[al, 0] * tc + gb[al, 1] * (1.0 - tc)
+            M[1, al] = gc[al, 0] * tb + gc[al, 1] * (1.0 - tb)
+            M[2, al] = 1.0
+        sv = np.linalg.svd(M)[1]
+        if not sv[2] > tol:
+            return 1, np.empty((0, n))  # a family: the LP in solve_support decides
+        rhs = np.zeros(3)
+        rhs[2] = 1.0
+        u, s, vt = np.linalg.svd(M)
+        xa = np.zeros(ka)
+        for k in range(3):
+            cf = (u[0, k] * rhs[0] + u[1, k] * rhs[1] + u[2, k] * rhs[2]) / s[k]
+            for al in range(ka):
+                xa[al] += vt[k, al] * cf
+        res = 0.0
+        for r in range(3):
+            v = -rhs[r]
+            for al in range(ka):
+                v += M[r, al] * xa[al]
+            res = max(res, abs(v))
+        if res > tol * 10:
+            continue
+        neg = False
+        for al in range(ka):
+            if not xa[al] > -1e-12:
+                neg = True
+        if neg:
+            continue
+        z[nz, so[a]:so[a + 1]] = xa
+        z[nz, so[b]], z[nz, so[b] + 1] = tb, 1.0 - tb
+        z[nz, so[c]], z[nz, so[c] + 1] = tc, 1.0 - tc
+        nz += 1
+    return 0, z[:nz]
+
+
+@numba.njit(cache=True, nogil=True)
 def support_candidates(Ts, kss):
     """The exact candidate solutions ``[m, Σ k]`` of a support's indifference system for the
     shapes solved here (nobody mixes; two players mix with full-rank linear blocks; three
@@ -1269,6 +1458,13 @@ def support_candidates(Ts, kss):
                 z[r, so[m_]] = sols[r, pos]
                 z[r, so[m_] + 1] = 1.0 - sols[r, pos]
         return 0, z
+    if nm == 3:
+        big = 0
+        for q in range(3):
+            if kss[mix[q]] > 2:
+                big += 1
+        if big == 1:
+            return _one_large_mixer(Ts, kss, mix[:3], scale)
     return 1, np.empty((0, n))
 
 
