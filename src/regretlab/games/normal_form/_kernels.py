@@ -346,6 +346,19 @@ def _face_gaps(ks, z, act):
 
 
 @numba.njit(cache=True, nogil=True)
+def _projection_faces(ks, z):
+    """The support mask ``r(z) > 0`` of the per-player simplex projection (what
+    :func:`gnm_system` returns without ``use_active``, without the Jacobian)."""
+    off = _offsets(ks)
+    act = np.zeros(off[ks.shape[0]], dtype=np.bool_)
+    for i in range(ks.shape[0]):
+        xi = project_simplex(z[off[i]:off[i + 1]])
+        for a in range(ks[i]):
+            act[off[i] + a] = xi[a] > 0
+    return act
+
+
+@numba.njit(cache=True, nogil=True)
 def gnm_step_adaptive(T, ks, g, y, t, act, h):
     """:func:`gnm_step` with the support boundary located instead of approached by halving.
 
@@ -368,14 +381,8 @@ def gnm_step_adaptive(T, ks, g, y, t, act, h):
                         w = gy[q] / (gy[q] - gz[q]) if gy[q] > 0.0 else 0.0
                         if w < wbest:
                             k, wbest = q, w
-                if k < 0:
-                    Hs, _, _, act_z = gnm_system(T, ks, g, z[:n], z[n], act, False)
-                    same = True
-                    for q in range(n):
-                        if act[q] != act_z[q]:
-                            same = False
-                    if same and np.abs(Hs).max() < 1e-10:
-                        return 0, z, h, its
+                if k < 0:  # every gap >= 0: the projection's faces are act, H is the piece's H
+                    return 0, z, h, its
                 elif gy[k] > 0.0:
                     lo, glo, hi, ghi = 0.0, gy[k], h, gz[k]
                     side = 0
@@ -795,6 +802,8 @@ def gnm_trace(T, ks, g, y, forced, has_forced, h, orient, steps, stop, adaptive=
         steps += 1
         if has_forced:
             act = forced
+        elif adaptive:
+            act = _projection_faces(ks, y[:n])
         else:
             act = gnm_system(T, ks, g, y[:n], y[n], forced, False)[3]
         t, orient = _oriented(T, ks, g, y, act, orient, ref)
