@@ -17,8 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from regretlab.games.normal_form import NormalFormGame, nash_conv
-from regretlab.games.normal_form import _kernels
+from regretlab.games.normal_form import NormalFormGame, _kernels, nash_conv
 from regretlab.games.normal_form import nplayer as N
 from regretlab.games.normal_form import support_systems as S
 

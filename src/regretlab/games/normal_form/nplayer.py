@@ -42,6 +42,7 @@ Example:
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -448,14 +449,14 @@ def _enumerate_compiled(game: NormalFormGame, time_limit: float, starts: int | N
             deferred, pts, cv, where = _kernels.enumerate_fast(T_all, k_all, masks[lo:lo + _CHUNK], float(tol))
             items.extend((lo + int(where[r]), [pts[r, off[i]:off[i + 1]].copy() for i in range(game.num_players)],
                           float(cv[r])) for r in range(pts.shape[0]))
-            if items and first != first:
+            if items and math.isnan(first):
                 first = time.perf_counter() - t0
             for m in lo + np.flatnonzero(deferred):
                 if time.perf_counter() - t0 > time_limit:
                     complete, visited = False, int(m)
                     break
                 got = _solve_profile(game, profs[m], starts, rng, tol, uncertain)
-                if got and first != first:
+                if got and math.isnan(first):
                     first = time.perf_counter() - t0
                 items.extend((int(m), prof, c) for prof, c in got)
             if not complete:
