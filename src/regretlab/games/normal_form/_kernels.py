@@ -1714,3 +1714,27 @@ def ipa_run(T, ks, x, alpha, conv, it, stall, stop, thresholds, tol):
             x = 0.5 * x + 0.5 * y
             conv = nash_conv(T, ks, x)
     return 0, x, alpha, conv, it, stall, x, np.inf
+
+
+@numba.njit(cache=True, nogil=True)
+def gnm_finish(T, ks, g, z):
+    """The end of the global Newton path: semismooth Newton (least-squares steps, 40 at most)
+    on ``H(z, 0) = 0`` from ``z``, then ``x = r(z)`` (``nplayer.global_newton``'s ``finish``)."""
+    n = z.shape[0]
+    none = np.zeros(n, dtype=np.bool_)
+    rcond = 2.220446049250313e-16 * n  # numpy's default for lstsq
+    z = z.copy()
+    for _ in range(40):
+        H, J, _, _ = gnm_system(T, ks, g, z, 0.0, none, False)
+        Jz = np.ascontiguousarray(J[:, :n])
+        if not (np.isfinite(H).all() and np.isfinite(Jz).all()):
+            break
+        dz = np.linalg.lstsq(Jz, H, rcond)[0]
+        z = z - dz
+        if np.abs(dz).max() < 1e-13:
+            break
+    off = _offsets(ks)
+    x = np.empty(n)
+    for i in range(ks.shape[0]):
+        x[off[i]:off[i + 1]] = project_simplex(z[off[i]:off[i + 1]])
+    return x

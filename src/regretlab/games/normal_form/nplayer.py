@@ -1013,14 +1013,9 @@ def global_newton(game: NormalFormGame, *, time_limit: float = 60.0, max_steps: 
     adaptive = _GNM_ADAPTIVE_STEPS > 0
     bar = _Progress(progress, max_steps, "gnm path steps")
 
-    def finish(z):
-        for _ in range(40):  # semismooth Newton on H(z, 0) = 0
-            H, J, _, _ = _kernels.gnm_system(T, karr, g, z, 0.0, none, False)
-            dz = np.linalg.lstsq(J[:, :n], H, rcond=None)[0]
-            z = z - dz
-            if np.abs(dz).max() < 1e-13:
-                break
-        return polish(game, _face_projection(z, off, None)[0], tol)
+    def finish(z):  # semismooth Newton on H(z, 0) = 0 (compiled), then polish r(z)
+        x = _kernels.gnm_finish(T, karr, g, np.ascontiguousarray(z))
+        return polish(game, [x[off[i]:off[i + 1]] for i in range(len(ks))], tol)
 
     try:
         while steps < max_steps and time.perf_counter() - t0 <= time_limit:
