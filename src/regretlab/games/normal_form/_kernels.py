@@ -301,6 +301,137 @@ def gnm_step(T, ks, g, y, t, act, h):
 
 
 @numba.njit(cache=True, nogil=True)
+def gnm_correct_n(T, ks, g, z, t, act):
+    """:func:`gnm_correct` that also returns the number of Newton iterations it took."""
+    n = z.shape[0] - 1
+    z = z.copy()
+    A = np.empty((n + 1, n + 1))
+    rhs = np.zeros(n + 1)
+    for it in range(12):
+        H, Jz, _, _ = gnm_system(T, ks, g, z[:n], z[n], act, True)
+        A[:n] = Jz
+        A[n] = t
+        rhs[:n] = H
+        rhs[n] = 0.0
+        ok, dz = solve_dense(A, rhs)
+        if not ok:
+            return False, z, it + 1
+        z -= dz
+        if not np.isfinite(z).all():
+            return False, z, it + 1
+        if np.abs(dz).max() < 1e-12:
+            return True, z, it + 1
+    return True, z, 12
+
+
+@numba.njit(cache=True, nogil=True)
+def _face_gaps(ks, z, act):
+    """Per action, how far ``z`` is inside the support piece ``act``: ``x_ia = z_ia - τ_i`` for
+    an active action, ``τ_i - z_ia`` for an unused one (``τ_i`` from the active set); the piece
+    is where every gap is >= 0 (the projection's active set is then ``act``)."""
+    off = _offsets(ks)
+    p = ks.shape[0]
+    out = np.empty(off[p])
+    for i in range(p):
+        s, c = 0.0, 0
+        for a in range(ks[i]):
+            if act[off[i] + a]:
+                s += z[off[i] + a]
+                c += 1
+        tau = (s - 1.0) / c
+        for a in range(ks[i]):
+            v = z[off[i] + a] - tau
+            out[off[i] + a] = v if act[off[i] + a] else -v
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def _projection_faces(ks, z):
+    """The support mask ``r(z) > 0`` of the per-player simplex projection (what
+    :func:`gnm_system` returns without ``use_active``, without the Jacobian)."""
+    off = _offsets(ks)
+    act = np.zeros(off[ks.shape[0]], dtype=np.bool_)
+    for i in range(ks.shape[0]):
+        xi = project_simplex(z[off[i]:off[i + 1]])
+        for a in range(ks[i]):
+            act[off[i] + a] = xi[a] > 0
+    return act
+
+
+@numba.njit(cache=True, nogil=True)
+def gnm_step_adaptive(T, ks, g, y, t, act, h):
+    """:func:`gnm_step` with the support boundary located instead of approached by halving.
+
+    A corrected point that solves the piece's (smooth) system but lies past the piece's
+    boundary brackets the crossing: regula falsi (Illinois) on the first gap to turn negative,
+    along the predictor–corrector family ``h -> z(h)``, lands within ``1e-11`` of the boundary
+    (code 1: the caller switches the support there). Code 0: an ordinary accepted step; code 2:
+    no step down to ``h = 1e-9``. Returns ``(code, z, h, corrector iterations)``."""
+    n = y.shape[0] - 1
+    gy = _face_gaps(ks, y[:n], act)
+    while h > 1e-9:
+        ok, z, its = gnm_correct_n(T, ks, g, y + h * t, t, act)
+        if ok and np.linalg.norm(z - y) < 1.5 * h:
+            H, _, _, _ = gnm_system(T, ks, g, z[:n], z[n], act, True)
+            if np.abs(H).max() < 1e-10:
+                gz = _face_gaps(ks, z[:n], act)
+                k, wbest = -1, 2.0
+                for q in range(n):
+                    if gz[q] < 0.0:
+                        w = gy[q] / (gy[q] - gz[q]) if gy[q] > 0.0 else 0.0
+                        if w < wbest:
+                            k, wbest = q, w
+                if k < 0:  # every gap >= 0: the projection's faces are act, H is the piece's H
+                    return 0, z, h, its
+                elif gy[k] > 0.0:
+                    lo, glo, hi, ghi = 0.0, gy[k], h, gz[k]
+                    side = 0
+                    best = y
+                    for _ in range(40):
+                        hm = lo + (hi - lo) * glo / (glo - ghi)
+                        okm, zm, _ = gnm_correct_n(T, ks, g, y + hm * t, t, act)
+                        if not okm:
+                            break
+                        gm = _face_gaps(ks, zm[:n], act)
+                        inside = True
+                        for q in range(n):
+                            if q != k and gm[q] < 0.0:
+                                inside = False
+                        if not inside:  # another gap crossed first: bracket on it instead
+                            hi = hm
+                            k2, w2 = k, 2.0
+                            for q in range(n):
+                                if gm[q] < 0.0 and q != k:
+                                    w = gy[q] / (gy[q] - gm[q]) if gy[q] > 0.0 else 0.0
+                                    if w < w2:
+                                        k2, w2 = q, w
+                            if gy[k2] <= 0.0:
+                                break
+                            k, lo, glo, ghi = k2, 0.0, gy[k2], gm[k2]
+                            side = 0
+                            continue
+                        if abs(gm[k]) <= 1e-11:
+                            return 1, zm, hm, 0
+                        if gm[k] > 0.0:
+                            lo, glo = hm, gm[k]
+                            best = zm
+                            if side == 1:
+                                ghi *= 0.5
+                            side = 1
+                        else:
+                            hi, ghi = hm, gm[k]
+                            if side == -1:
+                                glo *= 0.5
+                            side = -1
+                        if hi - lo < 1e-13:
+                            break
+                    if best is not y:
+                        return 1, best, lo, 0
+        h *= 0.5
+    return 2, y, h, 0
+
+
+@numba.njit(cache=True, nogil=True)
 def logit_system(T, ks, w, lam):
     """Residual ``[n]`` and Jacobian ``[n, n+1]`` (last column ∂/∂λ) of the logit QRE system
     in ``w = log x``: per player, ``w_a - w_0 - λ (V_a - V_0)`` for ``a ≥ 1`` and ``Σ x - 1``."""
@@ -652,7 +783,7 @@ def _oriented(T, ks, g, y, act, orient, ref):
 
 
 @numba.njit(cache=True, nogil=True)
-def gnm_trace(T, ks, g, y, forced, has_forced, h, orient, steps, stop):
+def gnm_trace(T, ks, g, y, forced, has_forced, h, orient, steps, stop, adaptive=True):
     """Follow the global Newton path from ``y`` until λ changes sign (code 1), the path breaks
     (code 2) or ``steps`` reaches ``stop`` (code 0), as ``nplayer.global_newton`` describes.
 
@@ -664,15 +795,37 @@ def gnm_trace(T, ks, g, y, forced, has_forced, h, orient, steps, stop):
     n = off[p]
     prev = y
     ref = np.empty(0)
+    can_back = False
+    back_y, back_prev, back_act, back_h = y, y, forced, h
+    back_forced, back_has_forced = forced, has_forced
     while steps < stop:
         steps += 1
         if has_forced:
             act = forced
+        elif adaptive:
+            act = _projection_faces(ks, y[:n])
         else:
             act = gnm_system(T, ks, g, y[:n], y[n], forced, False)[3]
         t, orient = _oriented(T, ks, g, y, act, orient, ref)
+        if adaptive and can_back and np.dot(t, ref) < 0.9:
+            # the tangent turned by more than ~25° over the last step: it may have jumped
+            # across a fold of the path; redo that step from its start with a quarter of it
+            y, prev, act, t, h = back_y, back_prev, back_act, ref, back_h * 0.25
+            forced, has_forced = back_forced, back_has_forced
         ref = t
-        ok, acc, h = gnm_step(T, ks, g, y, t, act, h)
+        its = 12
+        if adaptive:
+            back_y, back_prev, back_act, back_h = y, prev, act, h
+            back_forced, back_has_forced = forced, has_forced
+            code, acc, h, its = gnm_step_adaptive(T, ks, g, y, t, act, h)
+            can_back = code == 0 and h > 1e-6
+            ok = code == 0
+            if code == 1:  # landed on the piece's boundary: switch there
+                prev, y = y, acc
+                if prev[n] * y[n] <= 0.0 and prev[n] != y[n]:
+                    return 1, steps, prev, y, forced, has_forced, h, orient
+        else:
+            ok, acc, h = gnm_step(T, ks, g, y, t, act, h)
         if not ok:
             # a support change within ~h: switch the membership of the action nearest to the
             # boundary of the piece (probability reaching 0, or an unused action's z reaching
@@ -702,11 +855,13 @@ def gnm_trace(T, ks, g, y, forced, has_forced, h, orient, steps, stop):
             if not good:
                 return 2, steps, prev, y, forced, has_forced, h, orient
             prev, y = y, z
-            h = 1e-4
+            h = 1e-4 if not adaptive else 1e-3
         else:
             prev, y = y, acc
             has_forced = False
-            h = min(h * 1.5, 0.2 * max(1.0, abs(y[n])))
+            # step-length control: grow fast while the corrector converges in a few iterations
+            grow = 1.5 if not adaptive else (3.0 if its <= 3 else (2.0 if its <= 5 else 1.2))
+            h = min(h * grow, (0.2 if not adaptive else 0.5) * max(1.0, abs(y[n])))
         if prev[n] * y[n] <= 0.0 and prev[n] != y[n]:
             return 1, steps, prev, y, forced, has_forced, h, orient
     return 0, steps, prev, y, forced, has_forced, h, orient
@@ -894,3 +1049,692 @@ def ipa_direction(T, ks, x, max_pivots):
         for a in range(ks[i]):
             y[off[i] + a] = z[off[i] + a] / s
     return True, y
+
+
+# -- support enumeration: the whole scan of the common support shapes in one call ---------------
+
+_RTOL = 1e-10  # as support_systems._RTOL
+
+
+@numba.njit(cache=True, nogil=True)
+def _entry(Ts, kss, i, idx):
+    """``Ts[i]`` at the multi-index ``idx`` (C order over ``kss``)."""
+    flat = 0
+    for l in range(kss.shape[0]):
+        flat = flat * kss[l] + idx[l]
+    return Ts[i, flat]
+
+
+@numba.njit(cache=True, nogil=True)
+def _linear_block(Ts, kss, me, other, scale):
+    """Player ``me``'s equations ``gap @ x_other = 0``, ``Σ x_other = 1`` (everyone else pure),
+    as ``support_systems._linear_block``: code 0 = no solution with every entry > -1e-12,
+    1 = the unique solution (in ``z``), 2 = a rank-deficient consistent family (the caller
+    decides by an LP)."""
+    p = kss.shape[0]
+    km, ko = kss[me], kss[other]
+    M = np.zeros((km, ko))
+    idx = np.zeros(p, dtype=np.int64)
+    for a in range(1, km):
+        for b in range(ko):
+            idx[me], idx[other] = a, b
+            v = _entry(Ts, kss, me, idx)
+            idx[me] = 0
+            M[a - 1, b] = v - _entry(Ts, kss, me, idx)
+    for b in range(ko):
+        M[km - 1, b] = 1.0
+    rhs = np.zeros(km)
+    rhs[km - 1] = 1.0
+    u, s, vt = np.linalg.svd(M)
+    tol = _RTOL * max(1.0, scale) * max(km, ko)
+    rank = 0
+    for q in range(s.shape[0]):
+        if s[q] > tol:
+            rank += 1
+    z = np.zeros(ko)
+    for q in range(rank):
+        c = 0.0
+        for r in range(km):
+            c += u[r, q] * rhs[r]
+        c /= s[q]
+        for b in range(ko):
+            z[b] += vt[q, b] * c
+    res = 0.0
+    for r in range(km):
+        v = -rhs[r]
+        for b in range(ko):
+            v += M[r, b] * z[b]
+        res = max(res, abs(v))
+    if res > tol * 10:
+        return 0, z
+    if rank == ko:
+        for b in range(ko):
+            if not z[b] > -1e-12:
+                return 0, z
+        return 1, z
+    return 2, z
+
+
+@numba.njit(cache=True, nogil=True)
+def _bilinear_gap(Ts, kss, i, mix, j1, j2):
+    """``support_systems._bilinear`` of player ``mix[i]``'s gap (first minus second action) as
+    a form in the weights of mixers ``mix[j1], mix[j2]`` (others pure at 0): ``[c0, cu, cv, cuv]``
+    with u the weight of ``mix[j1]``'s first action."""
+    p = kss.shape[0]
+    idx = np.zeros(p, dtype=np.int64)
+    m = np.empty((2, 2))
+    for s_ in range(2):
+        for r in range(2):
+            idx[mix[j1]], idx[mix[j2]] = s_, r
+            idx[mix[i]] = 0
+            v = _entry(Ts, kss, mix[i], idx)
+            idx[mix[i]] = 1
+            m[s_, r] = v - _entry(Ts, kss, mix[i], idx)
+    out = np.empty(4)
+    out[0] = m[1, 1]
+    out[1] = m[0, 1] - m[1, 1]
+    out[2] = m[1, 0] - m[1, 1]
+    out[3] = m[0, 0] - m[0, 1] - m[1, 0] + m[1, 1]
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def _swap4(f):
+    out = np.empty(4)
+    out[0], out[1], out[2], out[3] = f[0], f[2], f[1], f[3]
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def _three_mixers(fa, fb, fc, scale):
+    """``support_systems._three_mixers`` compiled: the real solutions ``[m, 3]`` of the three
+    bilinear equations and whether the set is finite. The univariate polynomial (degree <= 2)
+    is solved by the quadratic formula (stable form) instead of ``numpy.roots``."""
+    tol = _RTOL * scale
+    out = np.empty((2, 3))
+    nout = 0
+    A1, B1 = np.array([fb[1], fb[3]]), np.array([fb[0], fb[2]])
+    A2, B2 = np.array([fc[1], fc[3]]), np.array([fc[0], fc[2]])
+    A3, B3 = np.array([fa[1], fa[3]]), np.array([fa[0], fa[2]])
+    A4 = A1 * B2[1] - B1 * A2[1]
+    B4 = A1 * B2[0] - B1 * A2[0]
+    R2 = np.zeros(3)  # A3 * B4 - B3 * A4, low degree first
+    for u in range(2):
+        for v in range(2):
+            R2[u + v] += A3[u] * B4[v] - B3[u] * A4[v]
+    zero = tol * scale * scale
+    big = max(abs(R2[0]), abs(R2[1]), abs(R2[2]))
+    if big <= zero:
+        return out[:0], False
+    for q in range(3):
+        if abs(R2[q]) <= zero:
+            R2[q] = 0.0
+    deg = 2
+    while deg > 0 and R2[deg] == 0.0:
+        deg -= 1
+    roots = np.empty(2)
+    nr = 0
+    if deg == 1:
+        roots[0] = -R2[0] / R2[1]
+        nr = 1
+    elif deg == 2:
+        a, b, c = R2[2], R2[1], R2[0]
+        disc = b * b - 4.0 * a * c
+        if disc >= 0.0:
+            sq = np.sqrt(disc)
+            qq = -0.5 * (b + sq) if b >= 0 else -0.5 * (b - sq)
+            r1 = qq / a
+            r2 = c / qq if qq != 0.0 else r1
+            roots[0], roots[1] = r1, r2
+            nr = 2
+        else:  # complex pair: keep only if (numerically) real, as numpy.roots would
+            re = -b / (2.0 * a)
+            im = np.sqrt(-disc) / (2.0 * abs(a))
+            if im <= 1e-7 * max(1.0, np.sqrt(re * re + im * im)):
+                roots[0], roots[1] = re, re
+                nr = 2
+    finite = True
+    for q in range(nr):
+        tc = roots[q]
+        a3, b3 = A3[0] + A3[1] * tc, B3[0] + B3[1] * tc
+        a4, b4 = A4[0] + A4[1] * tc, B4[0] + B4[1] * tc
+        if abs(a3) > tol:
+            tb = -b3 / a3
+        elif abs(a4) > tol * scale:
+            tb = -b4 / a4
+        else:
+            if abs(b3) <= tol and abs(b4) <= tol * scale and -1e-9 <= tc <= 1 + 1e-9:
+                finite = False
+            continue
+        a1, b1 = A1[0] + A1[1] * tc, B1[0] + B1[1] * tc
+        a2, b2 = A2[0] + A2[1] * tb, B2[0] + B2[1] * tb
+        if abs(a1) > tol:
+            ta = -b1 / a1
+        elif abs(a2) > tol:
+            ta = -b2 / a2
+        else:
+            if abs(b1) <= tol and abs(b2) <= tol and -1e-9 <= tc <= 1 + 1e-9 and -1e-9 <= tb <= 1 + 1e-9:
+                finite = False
+            continue
+        out[nout, 0], out[nout, 1], out[nout, 2] = ta, tb, tc
+        nout += 1
+    return out[:nout], finite
+
+
+@numba.njit(cache=True, nogil=True)
+def _real_roots2(R, zero):
+    """Real roots (``numpy.roots``' rule: imaginary part <= 1e-7 max(1, |r|)) of the polynomial
+    ``R [3]`` (low degree first) after zeroing coefficients ``<= zero`` and trimming."""
+    c = R.copy()
+    for q in range(3):
+        if abs(c[q]) <= zero:
+            c[q] = 0.0
+    deg = 2
+    while deg > 0 and c[deg] == 0.0:
+        deg -= 1
+    roots = np.empty(2)
+    if deg == 1:
+        roots[0] = -c[0] / c[1]
+        return roots[:1]
+    if deg == 2:
+        a, b, cc = c[2], c[1], c[0]
+        disc = b * b - 4.0 * a * cc
+        if disc >= 0.0:
+            sq = np.sqrt(disc)
+            qq = -0.5 * (b + sq) if b >= 0 else -0.5 * (b - sq)
+            roots[0] = qq / a
+            roots[1] = cc / qq if qq != 0.0 else roots[0]
+            return roots
+        re = -b / (2.0 * a)
+        im = np.sqrt(-disc) / (2.0 * abs(a))
+        if im <= 1e-7 * max(1.0, np.sqrt(re * re + im * im)):
+            roots[0], roots[1] = re, re
+            return roots
+    return roots[:0]
+
+
+@numba.njit(cache=True, nogil=True)
+def _pair_roots(g1, g2, scale):
+    """``support_systems._pair_roots`` compiled: the real common zeros ``[m, 2]`` of two
+    bilinear forms and whether they are finitely many."""
+    tol = _RTOL * scale
+    out = np.empty((2, 2))
+    swap = False
+    R = np.zeros(3)
+    A = np.zeros(2)
+    B = np.zeros(2)
+    C = np.zeros(2)
+    D = np.zeros(2)
+    found = False
+    for sw in range(2):
+        f1 = _swap4(g1) if sw == 1 else g1
+        f2 = _swap4(g2) if sw == 1 else g2
+        A[0], A[1], B[0], B[1] = f1[1], f1[3], f1[0], f1[2]
+        C[0], C[1], D[0], D[1] = f2[1], f2[3], f2[0], f2[2]
+        R[:] = 0.0
+        for u in range(2):
+            for v in range(2):
+                R[u + v] += A[u] * D[v] - B[u] * C[v]
+        if max(abs(R[0]), abs(R[1]), abs(R[2])) > tol * scale:
+            swap = sw == 1
+            found = True
+            break
+    if not found:
+        return out[:0], False
+    roots = _real_roots2(R, tol * scale)
+    nout = 0
+    finite = True
+    for q in range(roots.shape[0]):
+        v = roots[q]
+        a, b = A[0] + A[1] * v, B[0] + B[1] * v
+        c, d = C[0] + C[1] * v, D[0] + D[1] * v
+        if abs(a) > tol:
+            u = -b / a
+        elif abs(c) > tol:
+            u = -d / c
+        else:
+            if abs(b) <= tol and abs(d) <= tol and -1e-9 <= v <= 1 + 1e-9:
+                finite = False
+            continue
+        if swap:
+            out[nout, 0], out[nout, 1] = v, u
+        else:
+            out[nout, 0], out[nout, 1] = u, v
+        nout += 1
+    return out[:nout], finite
+
+
+@numba.njit(cache=True, nogil=True)
+def _one_large_mixer(Ts, kss, mix, scale):
+    """``support_systems._one_large_mixer`` compiled, for the case it settles without an LP
+    (player a's linear system in ``x_a`` square and regular at every root): ``(code, points)``
+    with code 0 = exact, 1 = left to ``solve_support``."""
+    p = kss.shape[0]
+    so = _offsets(kss)
+    n = so[p]
+    ia = 0
+    for q in range(3):
+        if kss[mix[q]] > 2:
+            ia = q
+    a = mix[ia]
+    others = np.empty(2, dtype=np.int64)
+    c_ = 0
+    for q in range(3):
+        if q != ia:
+            others[c_] = mix[q]
+            c_ += 1
+    b, c = others[0], others[1]
+    ka = kss[a]
+    if ka != 3:
+        return 1, np.empty((0, n))  # 3 equations in ka > 3 unknowns: an LP decides
+    idx = np.zeros(p, dtype=np.int64)
+    forms = np.empty((ka - 1, 4))
+    m = np.empty((2, 2))
+    for r in range(ka - 1):
+        for s_ in range(2):
+            for t_ in range(2):
+                idx[b], idx[c] = s_, t_
+                idx[a] = r + 1
+                v = _entry(Ts, kss, a, idx)
+                idx[a] = 0
+                m[s_, t_] = v - _entry(Ts, kss, a, idx)
+        forms[r, 0] = m[1, 1]
+        forms[r, 1] = m[0, 1] - m[1, 1]
+        forms[r, 2] = m[1, 0] - m[1, 1]
+        forms[r, 3] = m[0, 0] - m[0, 1] - m[1, 0] + m[1, 1]
+    roots, finite = _pair_roots(forms[0], forms[1], scale)
+    if not finite:
+        return 1, np.empty((0, n))
+    gb = np.empty((ka, 2))  # b's gap (second minus first action) over (a, c)
+    gc = np.empty((ka, 2))  # c's gap over (a, b)
+    for al in range(ka):
+        for g in range(2):
+            idx[:] = 0
+            idx[a], idx[c] = al, g
+            idx[b] = 1
+            v = _entry(Ts, kss, b, idx)
+            idx[b] = 0
+            gb[al, g] = v - _entry(Ts, kss, b, idx)
+            idx[:] = 0
+            idx[a], idx[b] = al, g
+            idx[c] = 1
+            v = _entry(Ts, kss, c, idx)
+            idx[c] = 0
+            gc[al, g] = v - _entry(Ts, kss, c, idx)
+    z = np.ones((roots.shape[0], n))
+    nz = 0
+    tol = _RTOL * max(1.0, scale) * 3
+    for q in range(roots.shape[0]):
+        tb, tc = roots[q, 0], roots[q, 1]
+        bad = False
+        for r in range(2, ka - 1):
+            f = forms[r]
+            if abs(f[0] + f[1] * tb + f[2] * tc + f[3] * tb * tc) > 10 * _RTOL * scale:
+                bad = True
+        if bad:
+            continue
+        M = np.empty((3, ka))
+        for al in range(ka):
+            M[0, al] = gb[al, 0] * tc + gb[al, 1] * (1.0 - tc)
+            M[1, al] = gc[al, 0] * tb + gc[al, 1] * (1.0 - tb)
+            M[2, al] = 1.0
+        sv = np.linalg.svd(M)[1]
+        if not sv[2] > tol:
+            return 1, np.empty((0, n))  # a family: the LP in solve_support decides
+        rhs = np.zeros(3)
+        rhs[2] = 1.0
+        u, s, vt = np.linalg.svd(M)
+        xa = np.zeros(ka)
+        for k in range(3):
+            cf = (u[0, k] * rhs[0] + u[1, k] * rhs[1] + u[2, k] * rhs[2]) / s[k]
+            for al in range(ka):
+                xa[al] += vt[k, al] * cf
+        res = 0.0
+        for r in range(3):
+            v = -rhs[r]
+            for al in range(ka):
+                v += M[r, al] * xa[al]
+            res = max(res, abs(v))
+        if res > tol * 10:
+            continue
+        neg = False
+        for al in range(ka):
+            if not xa[al] > -1e-12:
+                neg = True
+        if neg:
+            continue
+        z[nz, so[a]:so[a + 1]] = xa
+        z[nz, so[b]], z[nz, so[b] + 1] = tb, 1.0 - tb
+        z[nz, so[c]], z[nz, so[c] + 1] = tc, 1.0 - tc
+        nz += 1
+    return 0, z[:nz]
+
+
+@numba.njit(cache=True, nogil=True)
+def support_candidates(Ts, kss):
+    """The exact candidate solutions ``[m, Σ k]`` of a support's indifference system for the
+    shapes solved here (nobody mixes; two players mix with full-rank linear blocks; three
+    players mix on two actions each), as ``support_systems.solve_support`` finds them.
+    Returns ``(code, points)``: code 0 = exact (the points, maybe none), 1 = not decided here
+    (a continuum, a rank-deficient block, or another shape: the caller asks
+    ``solve_support``)."""
+    p = kss.shape[0]
+    so = _offsets(kss)
+    n = so[p]
+    scale = max(1.0, np.abs(Ts).max())
+    mix = np.empty(p, dtype=np.int64)
+    nm = 0
+    for i in range(p):
+        if kss[i] > 1:
+            mix[nm] = i
+            nm += 1
+    if nm == 0:
+        return 0, np.ones((1, n))
+    if nm == 1:
+        return 1, np.empty((0, n))  # a constant gap: none or a continuum (Python decides)
+    if nm == 2:
+        i, j = mix[0], mix[1]
+        c1, x1 = _linear_block(Ts, kss, i, j, scale)  # i's equations fix x_j
+        if c1 == 0:
+            return 0, np.empty((0, n))
+        c2, x2 = _linear_block(Ts, kss, j, i, scale)
+        if c2 == 0:
+            return 0, np.empty((0, n))
+        if c1 == 2 or c2 == 2:
+            return 1, np.empty((0, n))
+        z = np.ones((1, n))
+        z[0, so[j]:so[j + 1]] = x1
+        z[0, so[i]:so[i + 1]] = x2
+        return 0, z
+    if nm == 3 and kss[mix[0]] == 2 and kss[mix[1]] == 2 and kss[mix[2]] == 2:
+        fa = _bilinear_gap(Ts, kss, 0, mix, 1, 2)
+        fb = _bilinear_gap(Ts, kss, 1, mix, 0, 2)
+        fc = _bilinear_gap(Ts, kss, 2, mix, 0, 1)
+        sols, finite = _three_mixers(fa, fb, fc, scale)
+        order = np.array([0, 1, 2])
+        if not finite:
+            sols, finite = _three_mixers(_swap4(fb), _swap4(fc), fa, scale)
+            order = np.array([1, 2, 0])
+        if not finite:
+            sols, finite = _three_mixers(fc, _swap4(fa), _swap4(fb), scale)
+            order = np.array([2, 0, 1])
+        if not finite:
+            return 1, np.empty((0, n))
+        z = np.ones((sols.shape[0], n))
+        for r in range(sols.shape[0]):
+            for pos in range(3):
+                m_ = mix[order[pos]]
+                z[r, so[m_]] = sols[r, pos]
+                z[r, so[m_] + 1] = 1.0 - sols[r, pos]
+        return 0, z
+    if nm == 3:
+        big = 0
+        for q in range(3):
+            if kss[mix[q]] > 2:
+                big += 1
+        if big == 1:
+            return _one_large_mixer(Ts, kss, mix[:3], scale)
+    return 1, np.empty((0, n))
+
+
+@numba.njit(cache=True, nogil=True)
+def verify_support_points(T, ks, mask, z, tol):
+    """``nplayer._verify`` compiled: embed support-restricted solutions ``z [m, Σ k_S]`` into
+    full profiles (rows with an entry < -1e-10 dropped, clipped at 0, normalised) and keep those
+    with NashConv ``< tol``; returns ``(profiles [q, n], nash_conv [q])``."""
+    off = _offsets(ks)
+    p = ks.shape[0]
+    n = off[p]
+    out = np.zeros((z.shape[0], n))
+    conv = np.empty(z.shape[0])
+    q = 0
+    for r in range(z.shape[0]):
+        neg = False
+        for c in range(z.shape[1]):
+            if z[r, c] < -1e-10:
+                neg = True
+        if neg:
+            continue
+        prof = np.zeros(n)
+        c = 0
+        good = True
+        for i in range(p):
+            tot = 0.0
+            for a in range(ks[i]):
+                if mask[off[i] + a]:
+                    prof[off[i] + a] = max(z[r, c], 0.0)
+                    tot += prof[off[i] + a]
+                    c += 1
+            if not tot > 0:
+                good = False
+                break
+            for a in range(ks[i]):
+                prof[off[i] + a] /= tot
+        if not good:
+            continue
+        v = nash_conv(T, ks, prof)
+        if v < tol:
+            out[q] = prof
+            conv[q] = v
+            q += 1
+    return out[:q], conv[:q]
+
+
+@numba.njit(cache=True, nogil=True)
+def enumerate_fast(T, ks, masks, tol):
+    """The support-enumeration scan over ``masks [M, n]`` (support profiles in visiting order)
+    for the shapes :func:`support_candidates` solves: conditional-dominance pruning, exact
+    candidates, Newton polish (:func:`support_newton`; a root is kept as it is if Newton does
+    not settle) and verification. Returns ``(deferred [M] bool, profiles [q, n], nash_conv
+    [q], profile index [q])``; a deferred profile (not pruned, not solved here) is left to the
+    caller, in order."""
+    p = ks.shape[0]
+    off = _offsets(ks)
+    n = off[p]
+    M = masks.shape[0]
+    deferred = np.zeros(M, dtype=np.bool_)
+    cap = 16
+    outp = np.empty((cap, n))
+    outc = np.empty(cap)
+    outi = np.empty(cap, dtype=np.int64)
+    q = 0
+    for m in range(M):
+        mask = masks[m]
+        pruned = False
+        for i in range(p):
+            cnt = 0
+            for a in range(ks[i]):
+                if mask[off[i] + a]:
+                    cnt += 1
+            if cnt > 1 and dominated(T, ks, i, mask):
+                pruned = True
+                break
+        if pruned:
+            continue
+        Ts, kss = restrict(T, ks, mask)
+        code, z = support_candidates(Ts, kss)
+        if code == 1:
+            deferred[m] = True
+            continue
+        for r in range(z.shape[0]):
+            zn, ok = support_newton(Ts, kss, z[r], 40, 1e-14)
+            if ok:
+                z[r] = zn
+        profs, conv = verify_support_points(T, ks, mask, z, tol)
+        for r in range(profs.shape[0]):
+            if q == cap:
+                cap *= 2
+                p2 = np.empty((cap, n))
+                p2[:q] = outp[:q]
+                c2 = np.empty(cap)
+                c2[:q] = outc[:q]
+                i2 = np.empty(cap, dtype=np.int64)
+                i2[:q] = outi[:q]
+                outp, outc, outi = p2, c2, i2
+            outp[q] = profs[r]
+            outc[q] = conv[r]
+            outi[q] = m
+            q += 1
+    return deferred, outp[:q], outc[:q], outi[:q]
+
+
+@numba.njit(cache=True, nogil=True)
+def hidden_parts(Ts, kss, a, b, hidden, s_, t_):
+    """``support_systems._two_hidden``'s matrices at the hidden weights ``(s, t)``: ``M_a``
+    (a's payoff gaps against ``x_b`` over ``Σ x_b = 1``), ``M_b`` and the hidden players' gap
+    matrices ``Gs [2, k_a, k_b]``; ``Ts [P, N_S]``, ``kss`` the support-restricted tensor,
+    ``hidden`` one player on three actions ``(s, t, 1 - s - t)`` or two on two ``(s, 1 - s)``,
+    ``(t, 1 - t)``."""
+    p = kss.shape[0]
+    k = kss[a]
+    nh = hidden.shape[0]
+    xh = np.zeros((2, 3))
+    if nh == 1:
+        xh[0, 0], xh[0, 1], xh[0, 2] = s_, t_, 1.0 - s_ - t_
+    else:
+        xh[0, 0], xh[0, 1] = s_, 1.0 - s_
+        xh[1, 0], xh[1, 1] = t_, 1.0 - t_
+    Aa = np.zeros((k, k))  # [own action of a, b's action]
+    Ab = np.zeros((k, k))  # [own action of b, a's action]
+    Ah = np.zeros((nh, 3, k, k))  # [hidden, own action, a's action, b's action]
+    idx = np.zeros(p, dtype=np.int64)
+    for f in range(Ts.shape[1]):
+        r = f
+        for l in range(p - 1, -1, -1):
+            idx[l] = r % kss[l]
+            r //= kss[l]
+        w = 1.0
+        for q in range(nh):
+            w *= xh[q, idx[hidden[q]]]
+        Aa[idx[a], idx[b]] += Ts[a, f] * w
+        Ab[idx[b], idx[a]] += Ts[b, f] * w
+        for q in range(nh):
+            wq = 1.0
+            for q2 in range(nh):
+                if q2 != q:
+                    wq *= xh[q2, idx[hidden[q2]]]
+            Ah[q, idx[hidden[q]], idx[a], idx[b]] += Ts[hidden[q], f] * wq
+    Ma = np.ones((k, k))
+    Mb = np.ones((k, k))
+    for r in range(k - 1):
+        for c in range(k):
+            Ma[r, c] = Aa[r + 1, c] - Aa[0, c]
+            Mb[r, c] = Ab[r + 1, c] - Ab[0, c]
+    Gs = np.zeros((2, k, k))
+    g = 0
+    for q in range(nh):
+        for r in range(kss[hidden[q]] - 1):
+            for u in range(k):
+                for v in range(k):
+                    Gs[g, u, v] = Ah[q, r + 1, u, v] - Ah[q, 0, u, v]
+            g += 1
+    return Ma, Mb, Gs
+
+
+@numba.njit(cache=True, nogil=True)
+def cofactor_column(M):
+    """``adj(M) e_last``: the cofactors of M's last row (``support_systems._cofactor_column``)."""
+    k = M.shape[0]
+    out = np.empty(k)
+    sub = np.empty((k - 1, k - 1))
+    for j in range(k):
+        for r in range(k - 1):
+            c2 = 0
+            for c in range(k):
+                if c != j:
+                    sub[r, c2] = M[r, c]
+                    c2 += 1
+        d = np.linalg.det(sub) if k > 1 else 1.0
+        out[j] = (-1.0 if (k - 1 + j) % 2 else 1.0) * d
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def hidden_grid(Ts, kss, a, b, hidden, grid):
+    """``g(s, t)`` on ``grid x grid`` (``[D+1, D+1, 2]``): the hidden players' two equations
+    with Cramer's-rule mixtures ``x_a = adj(M_b) e``, ``x_b = adj(M_a) e`` (``_two_hidden``)."""
+    m = grid.shape[0]
+    vals = np.empty((m, m, 2))
+    for i in range(m):
+        for j in range(m):
+            Ma, Mb, Gs = hidden_parts(Ts, kss, a, b, hidden, grid[i], grid[j])
+            va, vb = cofactor_column(Mb), cofactor_column(Ma)
+            for r in range(2):
+                vals[i, j, r] = va @ (Gs[r] @ vb)
+    return vals
+
+
+@numba.njit(cache=True, nogil=True)
+def polish_full(T, ks, x, thresholds, tol):
+    """``nplayer.polish`` on a shaped profile: :func:`polish_core`, else ``x`` itself when its
+    NashConv is already ``< tol``. Returns ``(found, profile, nash_conv)``."""
+    ok, prof, c = polish_core(T, ks, x, thresholds, tol)
+    if ok:
+        return True, prof, c
+    c0 = nash_conv(T, ks, x)
+    if c0 < tol:
+        return True, x.copy(), c0
+    return False, x, c0
+
+
+@numba.njit(cache=True, nogil=True)
+def ipa_run(T, ks, x, alpha, conv, it, stall, stop, thresholds, tol):
+    """Iterations of ``nplayer.iterated_polymatrix`` until ``it`` reaches ``stop``: polish the
+    iterate, solve the polymatrix game at it (:func:`ipa_direction`), polish that, then the
+    damped NashConv line search. Returns ``(code, x, alpha, conv, it, stall, profile,
+    nash_conv)``: code 0 = ``stop`` reached, 1 = a verified equilibrium (``profile``), 2 =
+    Lemke failed, 3 = a seeded restart is due (the caller draws the new ``x``)."""
+    while it < stop:
+        it += 1
+        ok, prof, c = polish_full(T, ks, x, thresholds, tol)
+        if ok:
+            return 1, x, alpha, conv, it, stall, prof, c
+        ok, y = ipa_direction(T, ks, x, 10_000)
+        if not ok:
+            return 2, x, alpha, conv, it, stall, x, np.inf
+        ok, prof, c = polish_full(T, ks, y, thresholds, tol)
+        if ok:
+            return 1, x, alpha, conv, it, stall, prof, c
+        descent = False
+        while alpha >= 1.0 / 64:
+            cand = (1 - alpha) * x + alpha * y
+            c = nash_conv(T, ks, cand)
+            if c < conv:
+                x, conv = cand, c
+                alpha = min(1.0, 2 * alpha)
+                stall = 0
+                descent = True
+                break
+            alpha *= 0.5
+        if not descent:  # no descent along y - x: a non-monotone full step, or a fresh start
+            stall += 1
+            alpha = 1.0
+            if stall % 8 == 0:
+                return 3, x, alpha, conv, it, stall, x, np.inf
+            x = 0.5 * x + 0.5 * y
+            conv = nash_conv(T, ks, x)
+    return 0, x, alpha, conv, it, stall, x, np.inf
+
+
+@numba.njit(cache=True, nogil=True)
+def gnm_finish(T, ks, g, z):
+    """The end of the global Newton path: semismooth Newton (least-squares steps, 40 at most)
+    on ``H(z, 0) = 0`` from ``z``, then ``x = r(z)`` (``nplayer.global_newton``'s ``finish``)."""
+    n = z.shape[0]
+    none = np.zeros(n, dtype=np.bool_)
+    rcond = 2.220446049250313e-16 * n  # numpy's default for lstsq
+    z = z.copy()
+    for _ in range(40):
+        H, J, _, _ = gnm_system(T, ks, g, z, 0.0, none, False)
+        Jz = np.ascontiguousarray(J[:, :n])
+        if not (np.isfinite(H).all() and np.isfinite(Jz).all()):
+            break
+        dz = np.linalg.lstsq(Jz, H, rcond)[0]
+        z = z - dz
+        if np.abs(dz).max() < 1e-13:
+            break
+    off = _offsets(ks)
+    x = np.empty(n)
+    for i in range(ks.shape[0]):
+        x[off[i]:off[i + 1]] = project_simplex(z[off[i]:off[i + 1]])
+    return x

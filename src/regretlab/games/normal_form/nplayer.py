@@ -42,6 +42,7 @@ Example:
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -250,8 +251,11 @@ def _same(a: list[np.ndarray], b: list[np.ndarray], atol: float = 1e-7) -> bool:
     return all(np.abs(x - y).max() <= atol for x, y in zip(a, b))
 
 
+_POLISH_THRESHOLDS = (0.1, 0.05, 0.02, 1e-2, 1e-3, 1e-4, 1e-6, 1e-8, 1e-10)
+
+
 def polish(game: NormalFormGame, profile: Sequence[Any], tol: float = 1e-9,
-           thresholds: Sequence[float] = (0.1, 0.05, 0.02, 1e-2, 1e-3, 1e-4, 1e-6, 1e-8, 1e-10)) -> tuple[list[np.ndarray], float] | None:
+           thresholds: Sequence[float] = _POLISH_THRESHOLDS) -> tuple[list[np.ndarray], float] | None:
     """Refine an approximate equilibrium to one with NashConv ``< tol``, or None.
 
     For each threshold, the support is ``{a: x_i(a) > threshold}``; Newton's method on that
@@ -316,7 +320,12 @@ def enumerate_supports(game: NormalFormGame, *, time_limit: float = 60.0, max_pr
     (3, 2, 2, 2), five or more mixers: ``info["newton_supports"]``) is searched by Newton from
     many starts instead, and then ``certified`` is False. Equilibria of supports
     that are solved exactly are all found up to floating-point rounding (the verification
-    ``nash_conv < tol`` is numerical too).
+    ``nash_conv < tol`` is numerical too). The full scan runs compiled in chunks of support
+    profiles (``_kernels.enumerate_fast``: pruning, the cases with at most two mixers and
+    three on two actions each, Newton polish, verification); the other profiles go through
+    :func:`~regretlab.games.normal_form.support_systems.solve_support` in visiting order, so
+    the list and its order are those of the plain loop (which ``first_only`` and a
+    ``max_profiles`` cap below the number of profiles still use).
 
     Args:
         game: a P-player :class:`NormalFormGame`.
@@ -349,6 +358,131 @@ def enumerate_supports(game: NormalFormGame, *, time_limit: float = 60.0, max_pr
     """
     game = _game(game)
     time_limit, max_profiles = check_limits(time_limit, max_profiles, "max_profiles")
+    if first_only or max_profiles < _num_profiles(game.num_actions):
+        return _enumerate_python(game, time_limit, max_profiles, starts, seed, tol, first_only, progress)
+    return _enumerate_compiled(game, time_limit, starts, seed, tol, progress)
+
+
+def _num_profiles(num_actions: Sequence[int]) -> int:
+    out = 1
+    for k in num_actions:
+        out *= 2 ** int(k) - 1
+    return out
+
+
+_PROFILE_CACHE: dict = {}
+_CHUNK = 512  # support profiles per compiled call
+
+
+def _profiles_and_masks(num_actions: Sequence[int]) -> tuple[list, np.ndarray]:
+    """:func:`support_profiles` and their masks ``[M, Σ K_i]`` (cached per shape; read-only)."""
+    key = tuple(int(k) for k in num_actions)
+    got = _PROFILE_CACHE.get(key)
+    if got is None:
+        profs = support_profiles(key)
+        off = np.concatenate([[0], np.cumsum(key)])
+        masks = np.zeros((len(profs), int(off[-1])), dtype=bool)
+        for m, sup in enumerate(profs):
+            for s, o in zip(sup, off[:-1]):
+                masks[m, s + o] = True
+        masks.flags.writeable = False
+        if len(_PROFILE_CACHE) > 64:
+            _PROFILE_CACHE.clear()
+        got = _PROFILE_CACHE[key] = (profs, masks)
+    return got
+
+
+def _solve_profile(game: NormalFormGame, supports: tuple, starts: int | None, rng: np.random.Generator,
+                   tol: float, uncertain: dict) -> list[tuple[list[np.ndarray], float]]:
+    """One support profile the long way: :func:`solve_support` (exact where its shape allows),
+    else Newton from many starts (counted in ``uncertain``); the verified profiles."""
+    p = game.num_players
+    ks = [len(s) for s in supports]
+    n = sum(ks)
+    tens = game.payoffs[(slice(None),) + np.ix_(*supports)]
+    exact = solve_support(tens)
+    if exact.status == "exact":
+        z = exact.points.copy()
+        if z.shape[0]:  # polish the roots (compiled Newton); keep a root as it is if Newton does not settle
+            Ts, kss = _kernels.flat_payoffs(tens)
+            for r in range(z.shape[0]):
+                zn, ok = _kernels.support_newton(Ts, kss, z[r], 40, 1e-14)
+                if ok:
+                    z[r] = zn
+    else:
+        uncertain[exact.status] += 1
+        m = starts if starts is not None else (1 if p == 2 else 8 + 4 * (n - p))
+        parts = [np.full((m, k), 1.0 / k) for k in ks]
+        for i, k in enumerate(ks):
+            if k > 1 and m > 1:
+                parts[i][1:] = rng.dirichlet(np.ones(k), size=m - 1)
+        z = np.concatenate(parts, axis=1)
+        seeds = exact.points[np.isfinite(exact.points).all(1)]
+        z = np.concatenate([seeds, z]) if seeds.size else z
+        z, ok = _newton(tens, z, ks)
+        z = z[ok]
+    return _verify(game, supports, z, tol)
+
+
+def _enumerate_compiled(game: NormalFormGame, time_limit: float, starts: int | None, seed: int, tol: float,
+                        progress: Any) -> NashResult:
+    """The full scan: the shapes :func:`_kernels.support_candidates` solves in one compiled call
+    (:func:`_kernels.enumerate_fast`), the other (deferred) profiles by :func:`_solve_profile`
+    in visiting order; the results merged in visiting order, so the list, its order and
+    ``certified`` are those of :func:`_enumerate_python`."""
+    t0 = time.perf_counter()
+    profs, masks = _profiles_and_masks(game.num_actions)
+    bar = _Progress(progress, len(profs), "support profiles")
+    T_all, k_all = _kernels.flat_payoffs(game.payoffs)
+    off = np.concatenate([[0], np.cumsum(game.num_actions)])
+    rng = np.random.default_rng(seed)
+    uncertain = {"continuum": 0, "unsupported": 0}
+    complete = True
+    first = float("nan")
+    try:
+        items: list = []
+        visited = len(profs)
+        for lo in range(0, len(profs), _CHUNK):  # compiled chunks, checking the limit between them
+            if time.perf_counter() - t0 > time_limit:
+                complete, visited = False, lo
+                break
+            deferred, pts, cv, where = _kernels.enumerate_fast(T_all, k_all, masks[lo:lo + _CHUNK], float(tol))
+            items.extend((lo + int(where[r]), [pts[r, off[i]:off[i + 1]].copy() for i in range(game.num_players)],
+                          float(cv[r])) for r in range(pts.shape[0]))
+            if items and math.isnan(first):
+                first = time.perf_counter() - t0
+            for m in lo + np.flatnonzero(deferred):
+                if time.perf_counter() - t0 > time_limit:
+                    complete, visited = False, int(m)
+                    break
+                got = _solve_profile(game, profs[m], starts, rng, tol, uncertain)
+                if got and math.isnan(first):
+                    first = time.perf_counter() - t0
+                items.extend((int(m), prof, c) for prof, c in got)
+            if not complete:
+                break
+            bar(min(lo + _CHUNK, len(profs)), len(items))
+        bar(visited, len(items))
+    finally:
+        bar.close()
+    items.sort(key=lambda it: it[0])  # stable: within a profile, the solver's order
+    found: list = []
+    convs: list = []
+    for _, prof, c in items:
+        if not any(_same(prof, q) for q in found):
+            found.append(prof)
+            convs.append(c)
+    certified = complete and not any(uncertain.values())
+    return NashResult(found, convs, "enumerate", complete, visited, time.perf_counter() - t0, first,
+                      {"profiles": len(profs), "continuum_supports": uncertain["continuum"],
+                       "newton_supports": uncertain["unsupported"]}, certified)
+
+
+def _enumerate_python(game: NormalFormGame, time_limit: float, max_profiles: int, starts: int | None,
+                      seed: int, tol: float, first_only: bool, progress: Any) -> NashResult:
+    """The support-profile loop in Python (every profile through :func:`_solve_profile`): used
+    with ``first_only`` or a ``max_profiles`` cap below the number of profiles, and the
+    reference the compiled scan is tested against."""
     t0 = time.perf_counter()
     p = game.num_players
     rng = np.random.default_rng(seed)
@@ -377,28 +511,7 @@ def enumerate_supports(game: NormalFormGame, *, time_limit: float = 60.0, max_pr
             mask[np.concatenate([s + o for s, o in zip(supports, off_all[:-1])])] = True
             if any(_kernels.dominated(T_all, k_all, i, mask) for i in range(p) if len(supports[i]) > 1):
                 continue
-            ks = [len(s) for s in supports]
-            n = sum(ks)
-            tens = game.payoffs[(slice(None),) + np.ix_(*supports)]
-            exact = solve_support(tens)
-            if exact.status == "exact":
-                z = exact.points.copy()
-                if z.shape[0]:  # polish the roots; keep a root as it is if Newton does not settle
-                    zn, ok = _newton(tens, z.copy(), ks)
-                    z = np.where(ok[:, None], zn, z)
-            else:
-                uncertain[exact.status] += 1
-                m = starts if starts is not None else (1 if p == 2 else 8 + 4 * (n - p))
-                parts = [np.full((m, k), 1.0 / k) for k in ks]
-                for i, k in enumerate(ks):
-                    if k > 1 and m > 1:
-                        parts[i][1:] = rng.dirichlet(np.ones(k), size=m - 1)
-                z = np.concatenate(parts, axis=1)
-                seeds = exact.points[np.isfinite(exact.points).all(1)]
-                z = np.concatenate([seeds, z]) if seeds.size else z
-                z, ok = _newton(tens, z, ks)
-                z = z[ok]
-            for prof, c in _verify(game, supports, z, tol):
+            for prof, c in _solve_profile(game, supports, starts, rng, tol, uncertain):
                 if not any(_same(prof, q) for q in found):
                     found.append(prof)
                     convs.append(c)
@@ -598,7 +711,8 @@ def iterated_polymatrix(game: NormalFormGame, *, time_limit: float = 60.0, max_i
     ``x + α (y - x)``; α halves (down to 1/64) until NashConv falls, and grows back after a
     descent. Without descent x moves half way to y, and after every 8 such stalls restarts at a
     seeded random profile. Every iterate and every polymatrix solution is polished on its
-    support; the first that verifies is returned.
+    support; the first that verifies is returned. The loop runs compiled
+    (``_kernels.ipa_run``), the restarts drawn here from ``seed``.
 
     Args:
         game: a P-player :class:`NormalFormGame`.
@@ -640,47 +754,26 @@ def iterated_polymatrix(game: NormalFormGame, *, time_limit: float = 60.0, max_i
     T, karr = _kernels.flat_payoffs(game.payoffs)
     off = np.concatenate([[0], np.cumsum(ks)])
 
-    def nash_conv_of(prof):
-        return float(_kernels.nash_conv(T, karr, np.concatenate(prof)))
-
+    thr = np.asarray(_POLISH_THRESHOLDS, dtype=np.float64)
+    xc = np.concatenate(x)
     alpha = 1.0
-    conv = nash_conv_of(x)
+    conv = float(_kernels.nash_conv(T, karr, xc))
     it = stall = 0
     rng = np.random.default_rng(seed)
-    try:
+    try:  # the loop compiled (_kernels.ipa_run), in chunks of 64 solves between limit checks
         while it < max_iter and time.perf_counter() - t0 <= time_limit:
-            it += 1
-            got = polish(game, x, tol)
-            if got is not None:
+            code, xc, alpha, conv, it, stall, prof, c = _kernels.ipa_run(
+                T, karr, xc, alpha, conv, it, stall, min(max_iter, it + 64), thr, float(tol))
+            if code == 1:
                 secs = time.perf_counter() - t0
-                return NashResult([got[0]], [got[1]], "ipa", True, it, secs, secs)
-            ok, yc = _kernels.ipa_direction(T, karr, np.concatenate(x), 10_000)
-            if not ok:
+                return NashResult([[prof[off[i]:off[i + 1]].copy() for i in range(len(ks))]], [float(c)], "ipa",
+                                  True, it, secs, secs)
+            if code == 2:
                 break
-            y = [yc[off[i]:off[i + 1]] for i in range(len(ks))]
-            got = polish(game, y, tol)
-            if got is not None:
-                secs = time.perf_counter() - t0
-                return NashResult([got[0]], [got[1]], "ipa", True, it, secs, secs)
-            while alpha >= 1.0 / 64:
-                cand = [(1 - alpha) * a + alpha * b for a, b in zip(x, y)]
-                c = nash_conv_of(cand)
-                if c < conv:
-                    x, conv = cand, c
-                    alpha = min(1.0, 2 * alpha)
-                    stall = 0
-                    break
-                alpha *= 0.5
-            else:  # no descent along y - x: a non-monotone full step, or a fresh start
-                stall += 1
-                alpha = 1.0
-                if stall % 8 == 0:
-                    x = [rng.dirichlet(np.ones(k)) for k in ks]
-                else:
-                    x = [0.5 * a + 0.5 * b for a, b in zip(x, y)]
-                conv = nash_conv_of(x)
-            if it % 4 == 0:
-                bar(it)
+            if code == 3:  # a seeded fresh start
+                xc = np.concatenate([rng.dirichlet(np.ones(k)) for k in ks])
+                conv = float(_kernels.nash_conv(T, karr, xc))
+            bar(it)
     finally:
         bar.close()
     return NashResult([], [], "ipa", False, it, time.perf_counter() - t0, float("nan"), {"nash_conv": conv})
@@ -845,6 +938,9 @@ def _face_projection(z: np.ndarray, off: np.ndarray, active: list[np.ndarray] | 
     return xs, act
 
 
+_GNM_ADAPTIVE_STEPS = 5000
+
+
 def global_newton(game: NormalFormGame, *, time_limit: float = 60.0, max_steps: int = 100_000,
                   seed: int = 0, tol: float = 1e-9, progress: Any = False) -> NashResult:
     """One Nash equilibrium by a global Newton method (Govindan–Wilson style).
@@ -858,7 +954,14 @@ def global_newton(game: NormalFormGame, *, time_limit: float = 60.0, max_steps: 
     support change (an action's probability reaches 0, or an unused action's z reaches the
     threshold) the step fails; the tracer then switches that action's membership, takes the
     tangent of the next piece and goes on. When λ crosses 0, ``H(z, 0) = 0`` is solved and
-    ``r(z)`` polished and verified.
+    ``r(z)`` polished and verified. Step-length control (as Govindan–Wilson and Gambit have
+    it): the step grows 3x while the corrector converges in <= 3 Newton iterations (2x in
+    <= 5, else 1.2x), up to ``0.5 max(1, |λ|)``; a corrected point past the piece's boundary
+    brackets the support change, which regula falsi then locates to 1e-11; a step after which
+    the tangent turns by more than ~25° is redone at a quarter length (it may have jumped a
+    fold). Should that trace break or stall (over 5000 steps), the path is traced again with
+    the fixed schedule (growth 1.5x up to ``0.2 max(1, |λ|)``, halving onto boundaries). The
+    whole trace is compiled and deterministic.
 
     Args:
         game: a P-player :class:`NormalFormGame`.
@@ -901,35 +1004,41 @@ def global_newton(game: NormalFormGame, *, time_limit: float = 60.0, max_steps: 
     lam = 10.0  # payoffs in [0, 1] and a bonus gap >= 0.5: the g-best profile is dominant
     T, karr = _kernels.flat_payoffs(scaled.payoffs)
     V = _kernels.payoff_vectors(T, karr, np.concatenate(x0))
-    y = np.concatenate([np.concatenate(x0) + V + lam * g, [lam]])
-    h, steps = 0.05, 0
+    y0 = np.concatenate([np.concatenate(x0) + V + lam * g, [lam]])
     none = np.zeros(n, dtype=bool)
-    forced, has_forced, orient = none, False, float("nan")  # the next piece's faces after a support change
+    steps = 0
+    # the next piece's faces after a support change, the step length, the path's orientation
+    y, forced, has_forced, h, orient = y0, none, False, 0.05, float("nan")
+    # adaptive step-length control first; should that trace break, stall (more than
+    # _GNM_ADAPTIVE_STEPS steps) or end at a point that does not verify, the path is traced
+    # again from the start with the fixed schedule (the trace this method had before)
+    adaptive = _GNM_ADAPTIVE_STEPS > 0
     bar = _Progress(progress, max_steps, "gnm path steps")
 
-    def finish(z):
-        for _ in range(40):  # semismooth Newton on H(z, 0) = 0
-            H, J, _, _ = _kernels.gnm_system(T, karr, g, z, 0.0, none, False)
-            dz = np.linalg.lstsq(J[:, :n], H, rcond=None)[0]
-            z = z - dz
-            if np.abs(dz).max() < 1e-13:
-                break
-        return polish(game, _face_projection(z, off, None)[0], tol)
+    def finish(z):  # semismooth Newton on H(z, 0) = 0 (compiled), then polish r(z)
+        x = _kernels.gnm_finish(T, karr, g, np.ascontiguousarray(z))
+        return polish(game, [x[off[i]:off[i + 1]] for i in range(len(ks))], tol)
 
     try:
         while steps < max_steps and time.perf_counter() - t0 <= time_limit:
             # the path in compiled chunks of at most 256 steps, checking the limits between them
             code, steps, prev, y, forced, has_forced, h, orient = _kernels.gnm_trace(
-                T, karr, g, y, forced, has_forced, h, orient, steps, min(max_steps, steps + 256))
+                T, karr, g, y, forced, has_forced, h, orient, steps, min(max_steps, steps + 256), adaptive)
             bar(steps)
-            if code == 2:
-                break
+            got = None
             if code == 1:  # crossed λ = 0
                 w = prev[-1] / (prev[-1] - y[-1])
                 got = finish((prev + w * (y - prev))[:-1])
                 if got is not None:
                     secs = time.perf_counter() - t0
-                    return NashResult([got[0]], [got[1]], "gnm", True, steps, secs, secs, {"seed": seed})
+                    return NashResult([got[0]], [got[1]], "gnm", True, steps, secs, secs,
+                                      {"seed": seed, "adaptive": adaptive})
+            if adaptive and (code != 0 or steps > _GNM_ADAPTIVE_STEPS):
+                adaptive = False
+                y, forced, has_forced, h, orient = y0, none, False, 0.05, float("nan")
+                continue
+            if code == 2:
+                break
     finally:
         bar.close()
     return NashResult([], [], "gnm", False, steps, time.perf_counter() - t0, float("nan"),

@@ -58,6 +58,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from regretlab.games.normal_form import _kernels
+
 _RTOL = 1e-10  # relative size under which a coefficient, singular value or residual is zero
 
 
@@ -317,22 +319,17 @@ def _two_hidden(tens: np.ndarray, ks: list, mixers: list, pure_index: tuple, off
     the family of solutions is intersected with the hidden equations, linear along it."""
     n = sum(ks)
     k = ks[a]
-    sub = {m: tens[m][pure_index] for m in mixers}
-    ones = np.ones((1, k))
     e = np.zeros(k)
     e[-1] = 1.0
+    # M_a, M_b and the hidden players' gap matrices at (s, t), compiled (_kernels.hidden_parts;
+    # the einsum form is _contract_except with _hidden_mixtures, kept as its test reference)
+    Ts = np.ascontiguousarray(tens).reshape(tens.shape[0], -1)
+    kss = np.asarray(ks, dtype=np.int64)
+    harr = np.asarray(hidden, dtype=np.int64)
 
     def parts(s_, t_):
-        fixed = _hidden_mixtures(hidden, s_, t_)
-        Ma = np.vstack([_contract_except(sub[a], a, mixers, [b], fixed), ones])
-        Mb = np.vstack([_contract_except(sub[b], b, mixers, [a], fixed), ones])
-        Gs = [row for h in hidden for row in _contract_except(sub[h], h, mixers, [a, b], fixed)]  # [k_a, k_b]
-        return Ma, Mb, Gs
-
-    def g_of(s_, t_):
-        Ma, Mb, Gs = parts(s_, t_)
-        va, vb = _cofactor_column(Mb), _cofactor_column(Ma)
-        return np.array([va @ G @ vb for G in Gs])
+        Ma, Mb, Gs = _kernels.hidden_parts(Ts, kss, a, b, harr, float(s_), float(t_))
+        return Ma, Mb, list(Gs)
 
     # degree bounds: the cofactors have degree k - 1 in the hidden weights; one hidden player on
     # three actions: total degree <= 2k - 2 (its equations do not involve its own mixture); two
@@ -340,7 +337,7 @@ def _two_hidden(tens: np.ndarray, ks: list, mixers: list, pure_index: tuple, off
     D = 2 * k - 2 if len(hidden) == 1 else 2 * k - 1
     grid = 0.5 - 0.5 * np.cos(np.pi * np.arange(D + 1) / D)
     Vi = np.linalg.inv(np.vander(grid, D + 1, increasing=True))
-    vals = np.array([[g_of(s_, t_) for t_ in grid] for s_ in grid])  # [s, t, 2]
+    vals = _kernels.hidden_grid(Ts, kss, a, b, harr, grid)  # [s, t, 2]
     G = np.einsum("ia,abr,jb->rij", Vi, vals, Vi)  # [2, s power, t power]
     if len(hidden) == 1:
         G[:, np.add.outer(np.arange(D + 1), np.arange(D + 1)) > D] = 0.0
