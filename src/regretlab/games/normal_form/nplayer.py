@@ -439,6 +439,7 @@ def _enumerate_compiled(game: NormalFormGame, time_limit: float, starts: int | N
     uncertain = {"continuum": 0, "unsupported": 0}
     complete = True
     first = float("nan")
+    hom_deadline = support_homotopy.DEADLINE.set(time.monotonic() + time_limit)
     try:
         items: list = []
         visited = len(profs)
@@ -464,6 +465,7 @@ def _enumerate_compiled(game: NormalFormGame, time_limit: float, starts: int | N
             bar(min(lo + _CHUNK, len(profs)), len(items))
         bar(visited, len(items))
     finally:
+        support_homotopy.DEADLINE.reset(hom_deadline)
         bar.close()
     items.sort(key=lambda it: it[0])  # stable: within a profile, the solver's order
     found: list = []
