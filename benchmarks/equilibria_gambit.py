@@ -24,24 +24,17 @@ import time
 import numpy as np
 
 
-def _time(fn, repeats=3):
-    best, out = float("inf"), None
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, out
-
-
-def _cpu_time(fn, repeats=3):
-    """Median CPU seconds (``time.process_time``) of ``repeats`` calls after one warm-up call:
-    steadier than the best wall time on a loaded machine."""
+def _cpu_time(fn, repeats=3, loops=1):
+    """Median CPU seconds (``time.process_time``) per call, over ``repeats`` timings of ``loops``
+    calls each after one warm-up call: steadier than the best wall time on a loaded machine
+    (Gambit runs in this process, so its time is counted the same way)."""
     out = fn()
     ts = []
     for _ in range(repeats):
         t0 = time.process_time()
-        out = fn()
-        ts.append(time.process_time() - t0)
+        for _ in range(loops):
+            out = fn()
+        ts.append((time.process_time() - t0) / loops)
     return statistics.median(ts), out
 
 
@@ -115,19 +108,6 @@ def nplayer(gbt, shapes, seeds) -> None:
                 print(f"{'':>9} {'':>15} (Gambit did not return within 60 s on seeds {hung[name]}: left out)")
 
 
-def _cpu(fn, repeats=3, loops=1):
-    """Best-of-``repeats`` CPU seconds (``time.process_time``) per call, over ``loops`` calls:
-    the bimatrix rows use CPU time, steadier than wall time on a shared machine (Gambit runs
-    in this process, so its time is counted the same way)."""
-    best, out = float("inf"), None
-    for _ in range(repeats):
-        t0 = time.process_time()
-        for _ in range(loops):
-            out = fn()
-        best = min(best, (time.process_time() - t0) / loops)
-    return best, out
-
-
 def bimatrix(gbt, sizes, seeds) -> None:
     from fractions import Fraction
 
@@ -146,15 +126,15 @@ def bimatrix(gbt, sizes, seeds) -> None:
             A, B = np.random.default_rng(200 + seed).integers(0, 10, size=(2, n, n))
             g = gbt.Game.from_arrays(A.astype(int), B.astype(int))
             reps = 3 if n <= 8 else 1
-            t1, ours = _cpu(lambda A=A, B=B: vertex_enumeration(A, B, exact=True, time_limit=600), reps)
-            t2, theirs = _cpu(lambda g=g: gbt.nash.enummixed_solve(g, rational=True).equilibria, reps)
+            t1, ours = _cpu_time(lambda A=A, B=B: vertex_enumeration(A, B, exact=True, time_limit=600), reps)
+            t2, theirs = _cpu_time(lambda g=g: gbt.nash.enummixed_solve(g, rational=True).equilibria, reps)
             a = {(tuple(x), tuple(y)) for x, y in ours}
             b = {tuple(tuple(Fraction(str(e[s])) for s in p.strategies) for p in g.players) for e in theirs}
             same &= a == b  # as sets: Gambit may list an equilibrium twice
             ve.append(t1), em.append(t2)
             G = NormalFormGame.from_bimatrix(A.astype(float), B.astype(float))
-            t3, _ = _cpu(lambda G=G: lemke_howson(G), 5, 200)
-            t4, _ = _cpu(lambda g=g: gbt.nash.lcp_solve(g, rational=False, stop_after=1), 5, 20)
+            t3, _ = _cpu_time(lambda G=G: lemke_howson(G), 5, 200)
+            t4, _ = _cpu_time(lambda g=g: gbt.nash.lcp_solve(g, rational=False, stop_after=1), 5, 20)
             lh.append(t3), lc.append(t4)
         for name, a, b, s in (("vertex (exact)", ve, em, str(same)), ("lemke-howson", lh, lc, "")):
             mo, mg = statistics.median(a), statistics.median(b)
