@@ -47,6 +47,7 @@ from regretlab.games.sequence_form import _check_two_player, behavioural, sequen
 from regretlab.games.treeplex import Treeplex
 
 MAX_ROWS = 12_000  # LCPs with more rows are refused (B⁻¹ is dense: R² floats)
+REFACTOR = 2000  # float pivots between fresh sparse-LU factorisations of the basis
 
 
 class LCPSolution(NamedTuple):
@@ -143,6 +144,121 @@ def _lcp(game: Treeplex, exact: bool) -> tuple[Any, np.ndarray, tuple[int, int, 
     return M, r, (n0, n1, m0, m1), shift
 
 
+def _lemke_float(M: Any, r: np.ndarray, *, max_pivots: int, time_limit: float | None,
+                 what: str) -> tuple[np.ndarray, int]:
+    """The float path of :func:`lemke`: the compiled pivots of :mod:`._lcp_kernels`, then the
+    final basis solved once more directly (sparse LU of ``B``) to clean the accumulated error."""
+    from regretlab.games import _lcp_kernels as K
+
+    started = time.perf_counter()
+    Md = M.tocsc() if sp.issparse(M) else sp.csc_matrix(np.asarray(M, dtype=np.float64))
+    Md = sp.csc_matrix(Md, dtype=np.float64)
+    Md.sort_indices()
+    R = Md.shape[0]
+    rhs = np.asarray(r, dtype=np.float64).copy()
+    if Md.shape != (R, R) or rhs.shape != (R,):
+        raise ValueError(f"{what}: M must be square [R, R] and r [R], got {Md.shape} and {rhs.shape}")
+    if R > MAX_ROWS:
+        raise ValueError(f"{what}: {R:,} rows; the dense basis inverse is limited to {MAX_ROWS:,}")
+    r0 = rhs.copy()
+    scale = max(1.0, float(abs(Md).max()) if Md.nnz else 1.0, float(np.abs(rhs).max()))
+    tol = 1e-11 * scale
+    Mp, Mi, Mx = Md.indptr.astype(np.int64), Md.indices.astype(np.int64), Md.data
+    T = np.eye(R)
+    basis = np.arange(R, dtype=np.int64)
+    work = np.zeros((2, R))
+    leaving = K.lemke_start(T, rhs, basis, Mp, Mi, Mx, work)
+    if leaving < 0:
+        return np.zeros(R), 0
+    state = np.array([leaving, 1, K.RUNNING], dtype=np.int64)
+    steps, since, refactor = 64, 1, REFACTOR
+    while state[2] == K.RUNNING:
+        if state[1] >= max_pivots:
+            raise RuntimeError(f"{what}: Lemke's algorithm reached max_pivots={max_pivots}")
+        if time_limit is not None and time.perf_counter() - started > time_limit:
+            raise TimeoutError(f"{what}: Lemke's algorithm reached time_limit={time_limit:g} s "
+                               f"after {int(state[1])} pivots")
+        t0 = time.perf_counter()
+        n = min(steps, max_pivots - int(state[1]), refactor - since)
+        K.lemke_steps(T, rhs, basis, Mp, Mi, Mx, tol, state, n, work)
+        since += n
+        if since >= refactor and state[2] == K.RUNNING:
+            T, rhs = _refactor(Md, r0, basis)  # B⁻¹ afresh: the lexicographic test needs it accurate
+            since = 0
+        # about 0.05 s between checks of the limits
+        steps = int(min(4096, max(16, steps * 2 if time.perf_counter() - t0 < 0.05 else steps // 2)))
+    pivots = int(state[1])
+    if state[2] == K.RAY:
+        raise RuntimeError(f"{what}: Lemke's algorithm ended on a secondary ray after {pivots} pivots")
+    del T
+    return _resolve(Md, r0, basis, rhs, what), pivots
+
+
+def _basis_matrix(M: sp.csc_matrix, basis: np.ndarray) -> sp.csc_matrix:
+    """The basis columns of ``w - Mz - d z0 = r`` (``d = 1``) as a sparse ``[R, R]`` matrix."""
+    R = M.shape[0]
+    zc = basis[(basis >= R) & (basis < 2 * R)] - R
+    Mz = M[:, zc]
+    cols = np.empty(R + 1, dtype=np.int64)
+    rows, vals = [], []
+    counts = np.zeros(R, dtype=np.int64)
+    pos = {int(j): k for k, j in enumerate(zc)}
+    for i, v in enumerate(basis):
+        if v < R:
+            rows.append(np.array([v])); vals.append(np.array([1.0]))
+        elif v < 2 * R:
+            k = pos[int(v - R)]
+            lo, hi = Mz.indptr[k], Mz.indptr[k + 1]
+            rows.append(Mz.indices[lo:hi]); vals.append(-Mz.data[lo:hi])
+        else:
+            rows.append(np.arange(R)); vals.append(-np.ones(R))
+        counts[i] = rows[-1].size
+    cols[0] = 0
+    cols[1:] = np.cumsum(counts)
+    return sp.csc_matrix((np.concatenate(vals), np.concatenate(rows), cols), shape=(R, R))
+
+
+def _refactor(M: sp.csc_matrix, r: np.ndarray, basis: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(B⁻¹ transposed, B⁻¹ r)`` recomputed from a sparse LU factorisation of the basis."""
+    import scipy.sparse.linalg as spla
+
+    lu = spla.splu(_basis_matrix(M, basis).T.tocsc())
+    T = np.ascontiguousarray(lu.solve(np.eye(M.shape[0])))  # Bᵀ T = I: T[j, i] = B⁻¹[i, j]
+    T[np.abs(T) < 1e-14] = 0.0  # round-off of zeros (B⁻¹ of a sequence-form basis is sparse)
+    return T, lu.solve(np.asarray(r, dtype=np.float64), trans="T")
+
+
+def _resolve(M: sp.csc_matrix, r: np.ndarray, basis: np.ndarray, values: np.ndarray, what: str) -> np.ndarray:
+    """``z`` of the complementary basis ``basis``, by one sparse solve of ``B v = r`` (the columns of
+    ``w - Mz = r``), kept only if its residual beats the pivoted ``values``; then checked."""
+    R = r.shape[0]
+    ident = sp.identity(R, format="csc")
+    cols = [ident[:, [v]] if v < R else -M[:, [v - R]] for v in basis]
+    B = sp.hstack(cols, format="csc")
+    best = values
+    res = np.abs(B @ values - r).max()
+    try:
+        import scipy.sparse.linalg as spla
+
+        with np.errstate(all="ignore"):
+            v = spla.spsolve(B, r)
+        res_v = np.abs(B @ v - r).max()
+        if np.isfinite(res_v) and res_v <= res:
+            best, res = v, res_v
+    except RuntimeError:  # a singular factorisation: keep the pivoted values
+        pass
+    z = np.zeros(R)
+    zi = basis >= R
+    z[basis[zi] - R] = best[zi]
+    w = r + M @ z
+    scale = max(1.0, float(np.abs(r).max()), float(np.abs(z).max()))
+    worst = max(-z.min(), -w.min(), float(np.abs(z * w).max()), res)
+    if worst > 1e-8 * scale:
+        raise RuntimeError(f"{what}: the float Lemke basis is not a solution (violation {worst:.1e}); "
+                           f"try exact=True")
+    return np.maximum(z, 0.0)
+
+
 def lemke(M: Any, r: np.ndarray, *, exact: bool = False, max_pivots: int = 1_000_000,
           time_limit: float | None = None, what: str = "LCP") -> tuple[np.ndarray, int]:
     """Lemke's complementary pivoting for ``w = r + Mz >= 0 ⊥ z >= 0`` (covering vector ``d = 1``),
@@ -167,22 +283,27 @@ def lemke(M: Any, r: np.ndarray, *, exact: bool = False, max_pivots: int = 1_000
         >>> z.round(9).tolist()
         [1.333333333, 2.333333333]
     """
+    if not exact:
+        return _lemke_float(M, r, max_pivots=max_pivots, time_limit=time_limit, what=what)
+    return _lemke_exact(M, r, max_pivots=max_pivots, time_limit=time_limit, what=what)
+
+
+def _lemke_exact(M: Any, r: np.ndarray, *, max_pivots: int, time_limit: float | None,
+                 what: str) -> tuple[np.ndarray, int]:
+    """The rational path of :func:`lemke` (``fractions.Fraction``; ties decided exactly). Sparse
+    where it is free to be: the columns of ``M`` by their non-zeros, and each rank-one update
+    only on the rows with ``c_i ≠ 0`` and the columns where the pivot row of ``B⁻¹`` is non-zero."""
     R = r.shape[0]
-    zero = Fraction(0) if exact else 0.0
+    zero = Fraction(0)
     started = time.perf_counter()
-    if exact:
-        binv = np.full((R, R), Fraction(0), dtype=object)
-        for i in range(R):
-            binv[i, i] = Fraction(1)
-        Md = M
-        rhs = r.copy()
-    else:
-        binv = np.eye(R)
-        Md = M.tocsc() if sp.issparse(M) else sp.csc_matrix(np.asarray(M, dtype=np.float64))
-        rhs = np.asarray(r, dtype=np.float64).copy()
-        scale = max(1.0, float(abs(Md).max()) if Md.nnz else 1.0, float(np.abs(rhs).max()))
+    binv = np.full((R, R), zero, dtype=object)
+    for i in range(R):
+        binv[i, i] = Fraction(1)
+    Md = np.asarray(M, dtype=object)
+    nz_cols = [np.flatnonzero(Md[:, j] != 0) for j in range(R)]
+    rhs = np.array([Fraction(v) for v in r], dtype=object)
     if all(v >= zero for v in rhs):
-        return np.zeros(R, dtype=object if exact else np.float64), 0
+        return np.full(R, zero, dtype=object), 0
     basis = np.arange(R)  # variable ids: w_i = i, z_i = R + i, z0 = 2R
     Z0 = 2 * R
 
@@ -193,61 +314,43 @@ def lemke(M: Any, r: np.ndarray, *, exact: bool = False, max_pivots: int = 1_000
         if var == Z0:
             return -binv.sum(axis=1)
         j = var - R
-        if exact:
-            return -(binv @ Md[:, j])
-        lo, hi = Md.indptr[j], Md.indptr[j + 1]
-        return -(binv[:, Md.indices[lo:hi]] @ Md.data[lo:hi])
+        idx = nz_cols[j]
+        return -(binv[:, idx] @ Md[idx, j]) if idx.size else np.full(R, zero, dtype=object)
 
-    def lexmin(cands: np.ndarray, col: np.ndarray, first: np.ndarray) -> int:
+    def lexmin(cands: list[int], col: np.ndarray, first: np.ndarray) -> int:
         """The candidate row whose ``[first, B⁻¹ row] / col`` is lexicographically smallest."""
-        if exact:
-            keys = [first[i] / col[i] for i in cands]
-            best = min(keys)
-            cands = np.array([i for i, k in zip(cands, keys) if k == best])
-        else:
-            ratio = first[cands] / col[cands]
-            best = ratio.min()
-            cands = cands[ratio <= best + 1e-9 * max(1.0, abs(best))]
+        keys = [first[i] / col[i] for i in cands]
+        best = min(keys)
+        cands = [i for i, k in zip(cands, keys) if k == best]
         j = 0
-        while cands.size > 1 and j < R:
-            if exact:
-                keys = [binv[i, j] / col[i] for i in cands]
-                best = min(keys)
-                cands = np.array([i for i, k in zip(cands, keys) if k == best])
-            else:
-                ratio = binv[cands, j] / col[cands]
-                best = ratio.min()
-                cands = cands[ratio <= best + 1e-12 * max(1.0, abs(best))]
+        while len(cands) > 1 and j < R:
+            keys = [binv[i, j] / col[i] for i in cands]
+            best = min(keys)
+            cands = [i for i, k in zip(cands, keys) if k == best]
             j += 1
         return int(cands[0])
 
     def pivot(row: int, col: np.ndarray, var: int) -> int:
-        nonlocal binv, rhs
         piv = col[row]
         leaving = int(basis[row])
-        binv_row = binv[row] / piv
+        nzj = np.flatnonzero(binv[row] != 0)
+        brow = binv[row, nzj] / piv
         rhs_row = rhs[row] / piv
-        if exact:
-            for i in range(R):
-                c = col[i]
-                if i != row and c != 0:
-                    binv[i] = binv[i] - c * binv_row
-                    rhs[i] = rhs[i] - c * rhs_row
-        else:
-            binv -= np.outer(col, binv_row)
-            rhs -= col * rhs_row
-        binv[row] = binv_row
+        for i in range(R):
+            c = col[i]
+            if i != row and c != 0:
+                binv[i, nzj] = binv[i, nzj] - c * brow
+                rhs[i] = rhs[i] - c * rhs_row
+        binv[row, nzj] = brow
         rhs[row] = rhs_row
         basis[row] = var
         return leaving
 
     # z0 enters at the row of the most negative r (lexicographic among ties)
     col = column(Z0)  # = -d: the ratio rows are those with r_i < 0
-    neg = np.array([i for i in range(R) if rhs[i] < zero]) if exact else np.flatnonzero(rhs < 0)
-    row = lexmin(neg, -col, rhs)  # z0 = max_i -r_i / d_i: the lexicographically most negative row
+    row = lexmin([i for i in range(R) if rhs[i] < zero], -col, rhs)
     leaving = pivot(row, col, Z0)
     pivots = 1
-    tol = 0 if exact else 1e-11 * scale
     while True:
         if pivots >= max_pivots:
             raise RuntimeError(f"{what}: Lemke's algorithm reached max_pivots={max_pivots}")
@@ -255,22 +358,21 @@ def lemke(M: Any, r: np.ndarray, *, exact: bool = False, max_pivots: int = 1_000
             raise TimeoutError(f"{what}: Lemke's algorithm reached time_limit={time_limit:g} s after {pivots} pivots")
         entering = leaving + R if leaving < R else leaving - R  # the complement of the leaving variable
         col = column(entering)
-        cands = np.array([i for i in range(R) if col[i] > 0]) if exact else np.flatnonzero(col > tol)
-        if cands.size == 0:
+        cands = [i for i in range(R) if col[i] > 0]
+        if not cands:
             raise RuntimeError(f"{what}: Lemke's algorithm ended on a secondary ray after {pivots} pivots")
         z0_row = np.flatnonzero(basis == Z0)
         row = lexmin(cands, col, rhs)
-        if z0_row.size and z0_row[0] in cands and row != z0_row[0]:
+        if z0_row.size and col[z0_row[0]] > 0 and row != z0_row[0]:
             # z0 leaves as soon as it is among the minimum ratios (the path ends there)
             k = int(z0_row[0])
-            if (rhs[k] / col[k] == rhs[row] / col[row]) if exact else (
-                    rhs[k] / col[k] <= rhs[row] / col[row] + 1e-9 * max(1.0, abs(rhs[row] / col[row]))):
+            if rhs[k] / col[k] == rhs[row] / col[row]:
                 row = k
         leaving = pivot(row, col, entering)
         pivots += 1
         if leaving == Z0:
             break
-    z = np.full(R, zero, dtype=object) if exact else np.zeros(R)
+    z = np.full(R, zero, dtype=object)
     for i, var in enumerate(basis):
         if R <= var < Z0:
             z[var - R] = rhs[i]
