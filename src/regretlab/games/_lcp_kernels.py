@@ -18,7 +18,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-RUNNING, DONE, RAY = 0, 1, 2
+RUNNING, DONE, RAY, CYCLE = 0, 1, 2, 3
+ZAP = 1e-14  # |entries| of B⁻¹ below this after an update are set to 0
 
 
 @njit(cache=True)
@@ -100,7 +101,8 @@ def _pivot(row, col, var, T, rhs, basis, brow, nzj, nzi):
         t = T[j]
         for m in range(ni):
             i = nzi[m]
-            t[i] = t[i] - col[i] * b
+            v = t[i] - col[i] * b
+            t[i] = v if abs(v) > ZAP else 0.0  # round-off of a zero: keeps B⁻¹ sparse
         t[row] = b
     rrow = rhs[row] / piv
     for m in range(ni):
@@ -133,9 +135,29 @@ def lemke_start(T, rhs, basis, Mp, Mi, Mx, work):
 
 
 @njit(cache=True)
-def lemke_steps(T, rhs, basis, Mp, Mi, Mx, tol, state, steps, work):
-    """Up to ``steps`` complementary pivots. ``state = [leaving, pivots, status]`` is updated in
-    place; ``status`` becomes ``DONE`` when ``z0`` leaves, ``RAY`` on a secondary ray."""
+def _mix(pos, var):
+    """A 64-bit hash of ``(basis position, variable)`` (splitmix64 finaliser)."""
+    x = np.uint64(pos) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(var) * np.uint64(0xBF58476D1CE4E5B9)
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
+
+
+@njit(cache=True)
+def basis_hash(basis):
+    h = np.uint64(0)
+    for i in range(basis.shape[0]):
+        h += _mix(i, basis[i])
+    return h
+
+
+@njit(cache=True)
+def lemke_steps(T, rhs, basis, Mp, Mi, Mx, tol, state, steps, work, seen):
+    """Up to ``steps`` complementary pivots. ``state = [leaving, pivots, status, hash]`` is updated
+    in place; ``status`` becomes ``DONE`` when ``z0`` leaves, ``RAY`` on a secondary ray and
+    ``CYCLE`` when a run of degenerate pivots (ratio 0) returns to a basis it visited: exact
+    lexicographic pivots cannot cycle, float ones (ties decided to a tolerance) did. ``seen``
+    (a typed dict) holds the hashes of the bases since the last non-degenerate pivot."""
     R = rhs.shape[0]
     Z0 = 2 * R
     col, brow = work[0], work[1]
@@ -170,8 +192,20 @@ def lemke_steps(T, rhs, basis, Mp, Mi, Mx, tol, state, steps, work):
             b = rhs[row] / col[row]
             if rhs[z0_row] / col[z0_row] <= b + 1e-9 * max(1.0, abs(b)):
                 row = z0_row
+        degenerate = abs(rhs[row]) <= 1e-3 * tol  # a zero ratio: the point does not move
+        old = basis[row]
         leaving = _pivot(row, col, entering, T, rhs, basis, brow, nzj, nzi)
         state[1] += 1
+        h = np.uint64(state[3]) - _mix(row, old) + _mix(row, entering)
+        state[3] = np.int64(h)
+        if degenerate:
+            if state[3] in seen:
+                state[0] = leaving
+                state[2] = CYCLE
+                return
+            seen[state[3]] = state[1]
+        else:
+            seen.clear()
         if leaving == Z0:
             state[0] = leaving
             state[2] = DONE

@@ -29,8 +29,23 @@ pivot unique and the path finite without random perturbation (Cottle, Pang & Sto
 Complementarity Problem*, 1992, §4.9). ``exact=True`` runs the same pivots in rational arithmetic
 (``fractions.Fraction``), so degenerate ties are decided exactly and the equilibrium is certified.
 
-The pivots are those of the revised method: ``B⁻¹`` (dense, ``[R, R]`` for ``R = 2(S_0 + S_1 + I_0
-+ I_1 + 2)`` rows) is updated by a rank-one step per pivot, columns of ``M`` are sparse.
+The pivots are those of the revised method: ``B⁻¹`` (``[R, R]`` for ``R = S_0 + S_1 + 2(I_0 + I_1 +
+2)`` rows, ``S_p`` sequences and ``I_p`` information sets) is updated by a rank-one step per pivot,
+columns of ``M`` are sparse.
+
+The float path (the default) is compiled (:mod:`regretlab.games._lcp_kernels`, Numba): each
+rank-one update touches only the non-zero rows of the entering column and the non-zero columns of
+the pivot row of ``B⁻¹``, which stays sparse because entries below ``1e-14`` after an update are
+set to 0. Numerics: a pivot element must exceed :data:`PIVOT_TOL` (``1e-9``) times the scale of ``M`` and of the
+column (smaller ones are round-off of zeros; picking one derails the path), ratio ties are within
+``1e-9`` (relative) in every lexicographic column, and every :data:`REFACTOR` pivots ``B⁻¹`` is
+recomputed from the basis (dense inverse of the block of ``B`` outside its slack columns only),
+because the lexicographic rule on a drifting ``B⁻¹`` can cycle (it did, on general-sum liar's dice,
+before refactorisation and the tolerances). At the end the complementary solution is solved once
+more directly from the final basis and checked (``z, w >= 0``, ``z ⊥ w`` to ``1e-8`` relative):
+a basis that fails raises ``RuntimeError`` rather than returning a wrong equilibrium. On the games
+of the tests (Kuhn, general-sum Kuhn, beer-quiche, random one-shot games, liar's dice with 2-sided
+dice) the float path takes exactly the pivots of the exact one.
 """
 
 from __future__ import annotations
@@ -47,7 +62,10 @@ from regretlab.games.sequence_form import _check_two_player, behavioural, sequen
 from regretlab.games.treeplex import Treeplex
 
 MAX_ROWS = 12_000  # LCPs with more rows are refused (B⁻¹ is dense: R² floats)
-REFACTOR = 2000  # float pivots between fresh sparse-LU factorisations of the basis
+REFACTOR = 1000  # float pivots between fresh factorisations of the basis
+PIVOT_TOL = 1e-9  # float pivots must exceed this times the scale of M and of the entering column
+PERTURBATION = 1e-7  # relative size of the seeded perturbation of the basic values when float pivots cycle
+MAX_PERTURBATIONS = 50
 
 
 class LCPSolution(NamedTuple):
@@ -162,7 +180,7 @@ def _lemke_float(M: Any, r: np.ndarray, *, max_pivots: int, time_limit: float | 
         raise ValueError(f"{what}: {R:,} rows; the dense basis inverse is limited to {MAX_ROWS:,}")
     r0 = rhs.copy()
     scale = max(1.0, float(abs(Md).max()) if Md.nnz else 1.0, float(np.abs(rhs).max()))
-    tol = 1e-11 * scale
+    tol = PIVOT_TOL * scale
     Mp, Mi, Mx = Md.indptr.astype(np.int64), Md.indices.astype(np.int64), Md.data
     T = np.eye(R)
     basis = np.arange(R, dtype=np.int64)
@@ -170,20 +188,42 @@ def _lemke_float(M: Any, r: np.ndarray, *, max_pivots: int, time_limit: float | 
     leaving = K.lemke_start(T, rhs, basis, Mp, Mi, Mx, work)
     if leaving < 0:
         return np.zeros(R), 0
-    state = np.array([leaving, 1, K.RUNNING], dtype=np.int64)
-    steps, since, refactor = 64, 1, REFACTOR
-    while state[2] == K.RUNNING:
+    from numba import types
+    from numba.typed import Dict
+
+    seen = Dict.empty(key_type=types.int64, value_type=types.int64)
+    state = np.array([leaving, 1, K.RUNNING, 0], dtype=np.int64)
+    state[3] = np.uint64(K.basis_hash(basis)).view(np.int64)
+    steps, since, refactor, perturbed = 64, 1, REFACTOR, 0
+    r_eff = r0.copy()  # r plus the perturbations that broke cycles (the final solve uses r)
+    rng = np.random.default_rng(0)
+    while state[2] in (K.RUNNING, K.CYCLE):
         if state[1] >= max_pivots:
             raise RuntimeError(f"{what}: Lemke's algorithm reached max_pivots={max_pivots}")
         if time_limit is not None and time.perf_counter() - started > time_limit:
             raise TimeoutError(f"{what}: Lemke's algorithm reached time_limit={time_limit:g} s "
                                f"after {int(state[1])} pivots")
+        if state[2] == K.CYCLE:
+            # float ties broke the lexicographic rule: perturb the basic values by a seeded
+            # ε ρ (ρ in [1/2, 1]), i.e. r by B ε ρ, which decides the ties by real margins
+            perturbed += 1
+            if perturbed > MAX_PERTURBATIONS:
+                raise RuntimeError(f"{what}: the float Lemke path cycled {perturbed} times; try exact=True")
+            bump = PERTURBATION * scale * rng.uniform(0.5, 1.0, R)
+            r_eff = r_eff + _basis_matrix(Md, basis) @ bump
+            rhs += bump
+            seen.clear()
+            state[2] = K.RUNNING
         t0 = time.perf_counter()
         n = min(steps, max_pivots - int(state[1]), refactor - since)
-        K.lemke_steps(T, rhs, basis, Mp, Mi, Mx, tol, state, n, work)
+        K.lemke_steps(T, rhs, basis, Mp, Mi, Mx, tol, state, n, work, seen)
         since += n
         if since >= refactor and state[2] == K.RUNNING:
-            T, rhs = _refactor(Md, r0, basis)  # B⁻¹ afresh: the lexicographic test needs it accurate
+            try:  # B⁻¹ afresh: the lexicographic test needs it accurate
+                T, rhs = _refactor(Md, r_eff, basis)
+            except np.linalg.LinAlgError:
+                raise RuntimeError(f"{what}: the float Lemke basis became singular after {int(state[1])} "
+                                   "pivots (a round-off pivot); try exact=True") from None
             since = 0
         # about 0.05 s between checks of the limits
         steps = int(min(4096, max(16, steps * 2 if time.perf_counter() - t0 < 0.05 else steps // 2)))
@@ -218,34 +258,74 @@ def _basis_matrix(M: sp.csc_matrix, basis: np.ndarray) -> sp.csc_matrix:
     return sp.csc_matrix((np.concatenate(vals), np.concatenate(rows), cols), shape=(R, R))
 
 
-def _refactor(M: sp.csc_matrix, r: np.ndarray, basis: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``(B⁻¹ transposed, B⁻¹ r)`` recomputed from a sparse LU factorisation of the basis."""
-    import scipy.sparse.linalg as spla
+class _Reduced(NamedTuple):
+    """A complementary basis split by its slack columns: rows ``W`` hold a basic ``w_i`` (an
+    identity column), the other rows ``N`` and the remaining basic columns ``G`` (those of ``z``
+    and ``z0`` in ``w - Mz - d z0 = r``) form the square block ``G_N``; then ``B v = b`` reads
+    ``v_Z = G_N⁻¹ b_N``, ``v_W = b_W - G_W v_Z``."""
 
-    lu = spla.splu(_basis_matrix(M, basis).T.tocsc())
-    T = np.ascontiguousarray(lu.solve(np.eye(M.shape[0])))  # Bᵀ T = I: T[j, i] = B⁻¹[i, j]
-    T[np.abs(T) < 1e-14] = 0.0  # round-off of zeros (B⁻¹ of a sequence-form basis is sparse)
-    return T, lu.solve(np.asarray(r, dtype=np.float64), trans="T")
+    W: np.ndarray  # rows whose slack is basic
+    N: np.ndarray  # the other rows
+    pos_w: np.ndarray  # basis position of each w_i, i in W
+    pos_z: np.ndarray  # basis positions of the other basic variables (the columns of G)
+    GN: np.ndarray  # [|N|, |N|] dense
+    GW: sp.csr_matrix  # [|W|, |N|]
+
+
+def _reduced(M: sp.csc_matrix, basis: np.ndarray) -> _Reduced:
+    R = M.shape[0]
+    is_w = basis < R
+    pos_w, pos_z = np.flatnonzero(is_w), np.flatnonzero(~is_w)
+    W = basis[pos_w]
+    N = np.setdiff1d(np.arange(R), W)
+    G = _basis_matrix(M, basis)[:, pos_z].tocsr()
+    return _Reduced(W, N, pos_w, pos_z, G[N].toarray(), G[W])
+
+
+def _refactor(M: sp.csc_matrix, r: np.ndarray, basis: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(B⁻¹ transposed, B⁻¹ r)`` afresh: a dense inverse of the block ``G_N`` only (the rows of
+    the basic slacks need none), see :class:`_Reduced`."""
+    R = M.shape[0]
+    red = _reduced(M, basis)
+    H = np.linalg.inv(red.GN)  # [|Z|, |N|]: the rows of B⁻¹ at the z positions, on columns N
+    HW = red.GW @ H
+    for X in (H, HW):
+        X[np.abs(X) < 1e-14] = 0.0  # round-off of zeros (B⁻¹ of a sequence-form basis is sparse)
+    T = np.zeros((R, R))  # T[j, i] = B⁻¹[i, j]
+    T[np.ix_(red.N, red.pos_z)] = H.T
+    T[red.W, red.pos_w] = 1.0
+    T[np.ix_(red.N, red.pos_w)] = -HW.T
+    b = np.asarray(r, dtype=np.float64)
+    v = np.empty(R)
+    v[red.pos_z] = H @ b[red.N]
+    v[red.pos_w] = b[red.W] - red.GW @ v[red.pos_z]
+    return T, v
+
+
+def _solve(red: _Reduced, b: np.ndarray, R: int) -> np.ndarray:
+    """``v`` with ``B v = b`` by one dense LU of ``G_N`` (:class:`_Reduced`)."""
+    v = np.empty(R)
+    vz = np.linalg.solve(red.GN, b[red.N])
+    v[red.pos_z] = vz
+    v[red.pos_w] = b[red.W] - red.GW @ vz
+    return v
 
 
 def _resolve(M: sp.csc_matrix, r: np.ndarray, basis: np.ndarray, values: np.ndarray, what: str) -> np.ndarray:
-    """``z`` of the complementary basis ``basis``, by one sparse solve of ``B v = r`` (the columns of
-    ``w - Mz = r``), kept only if its residual beats the pivoted ``values``; then checked."""
+    """``z`` of the complementary basis ``basis``, by one direct solve of ``B v = r`` (the columns of
+    ``w - Mz = r``), kept only if its residual beats the pivoted ``values``; then checked: a basis
+    whose solution violates ``z >= 0``, ``w >= 0`` or ``z ⊥ w`` by more than ``1e-8`` (relative)
+    raises ``RuntimeError`` instead of returning a wrong equilibrium."""
     R = r.shape[0]
-    ident = sp.identity(R, format="csc")
-    cols = [ident[:, [v]] if v < R else -M[:, [v - R]] for v in basis]
-    B = sp.hstack(cols, format="csc")
+    B = _basis_matrix(M, basis)
     best = values
     res = np.abs(B @ values - r).max()
     try:
-        import scipy.sparse.linalg as spla
-
-        with np.errstate(all="ignore"):
-            v = spla.spsolve(B, r)
+        v = _solve(_reduced(M, basis), np.asarray(r, dtype=np.float64), R)
         res_v = np.abs(B @ v - r).max()
         if np.isfinite(res_v) and res_v <= res:
             best, res = v, res_v
-    except RuntimeError:  # a singular factorisation: keep the pivoted values
+    except np.linalg.LinAlgError:  # a singular basis block: keep the pivoted values
         pass
     z = np.zeros(R)
     zi = basis >= R
