@@ -155,9 +155,9 @@ def basis_hash(basis):
 def lemke_steps(T, rhs, basis, Mp, Mi, Mx, tol, state, steps, work, seen):
     """Up to ``steps`` complementary pivots. ``state = [leaving, pivots, status, hash]`` is updated
     in place; ``status`` becomes ``DONE`` when ``z0`` leaves, ``RAY`` on a secondary ray and
-    ``CYCLE`` when a run of degenerate pivots (ratio 0) returns to a basis it visited: exact
-    lexicographic pivots cannot cycle, float ones (ties decided to a tolerance) did. ``seen``
-    (a typed dict) holds the hashes of the bases since the last non-degenerate pivot."""
+    ``CYCLE`` when the path returns to a basis it visited: exact lexicographic pivots visit each
+    basis at most once, float ones (ties decided to a tolerance) did cycle. ``seen`` (a typed
+    dict) holds the hashes of the bases visited (since the last perturbation)."""
     R = rhs.shape[0]
     Z0 = 2 * R
     col, brow = work[0], work[1]
@@ -192,20 +192,16 @@ def lemke_steps(T, rhs, basis, Mp, Mi, Mx, tol, state, steps, work, seen):
             b = rhs[row] / col[row]
             if rhs[z0_row] / col[z0_row] <= b + 1e-9 * max(1.0, abs(b)):
                 row = z0_row
-        degenerate = abs(rhs[row]) <= 1e-3 * tol  # a zero ratio: the point does not move
         old = basis[row]
         leaving = _pivot(row, col, entering, T, rhs, basis, brow, nzj, nzi)
         state[1] += 1
         h = np.uint64(state[3]) - _mix(row, old) + _mix(row, entering)
         state[3] = np.int64(h)
-        if degenerate:
-            if state[3] in seen:
-                state[0] = leaving
-                state[2] = CYCLE
-                return
-            seen[state[3]] = state[1]
-        else:
-            seen.clear()
+        if state[3] in seen:  # exact Lemke visits a basis at most once
+            state[0] = leaving
+            state[2] = CYCLE
+            return
+        seen[state[3]] = state[1]
         if leaving == Z0:
             state[0] = leaving
             state[2] = DONE

@@ -79,6 +79,7 @@ class LCPSolution(NamedTuple):
     seconds: float
     exact: bool  # True when solved in rational arithmetic
     exact_values: tuple[Fraction, Fraction] | None  # the players' payoffs as fractions (exact only)
+    perturbations: int = 0  # float path: seeded perturbations that broke a cycle of the float pivots
 
 
 def _rational(v: float) -> Fraction:
@@ -163,9 +164,10 @@ def _lcp(game: Treeplex, exact: bool) -> tuple[Any, np.ndarray, tuple[int, int, 
 
 
 def _lemke_float(M: Any, r: np.ndarray, *, max_pivots: int, time_limit: float | None,
-                 what: str) -> tuple[np.ndarray, int]:
-    """The float path of :func:`lemke`: the compiled pivots of :mod:`._lcp_kernels`, then the
-    final basis solved once more directly (sparse LU of ``B``) to clean the accumulated error."""
+                 what: str) -> tuple[np.ndarray, int, int]:
+    """The float path of :func:`lemke`: the compiled pivots of :mod:`._lcp_kernels`, then the final
+    basis solved once more directly (:func:`_resolve`) to clean the accumulated error. Returns
+    ``(z, pivots, perturbations)``."""
     from regretlab.games import _lcp_kernels as K
 
     started = time.perf_counter()
@@ -187,7 +189,7 @@ def _lemke_float(M: Any, r: np.ndarray, *, max_pivots: int, time_limit: float | 
     work = np.zeros((2, R))
     leaving = K.lemke_start(T, rhs, basis, Mp, Mi, Mx, work)
     if leaving < 0:
-        return np.zeros(R), 0
+        return np.zeros(R), 0, 0
     from numba import types
     from numba.typed import Dict
 
@@ -229,9 +231,21 @@ def _lemke_float(M: Any, r: np.ndarray, *, max_pivots: int, time_limit: float | 
         steps = int(min(4096, max(16, steps * 2 if time.perf_counter() - t0 < 0.05 else steps // 2)))
     pivots = int(state[1])
     if state[2] == K.RAY:
+        z0_at = np.flatnonzero(basis == 2 * R)
+        if perturbed and z0_at.size and rhs[z0_at[0]] <= 1e-5 * scale:
+            # a ray with z0 at the size of the perturbation: the unperturbed path ends here;
+            # z0 leaves for one of the two variables of the missing complementary pair
+            lv = int(state[0])
+            for var in (lv + R if lv < R else lv - R, lv):
+                cand = basis.copy()
+                cand[z0_at[0]] = var
+                try:
+                    return _resolve(Md, r0, cand, None, what), pivots + 1, perturbed
+                except (RuntimeError, np.linalg.LinAlgError):
+                    continue
         raise RuntimeError(f"{what}: Lemke's algorithm ended on a secondary ray after {pivots} pivots")
     del T
-    return _resolve(Md, r0, basis, rhs, what), pivots
+    return _resolve(Md, r0, basis, rhs, what), pivots, perturbed
 
 
 def _basis_matrix(M: sp.csc_matrix, basis: np.ndarray) -> sp.csc_matrix:
@@ -319,7 +333,7 @@ def _resolve(M: sp.csc_matrix, r: np.ndarray, basis: np.ndarray, values: np.ndar
     R = r.shape[0]
     B = _basis_matrix(M, basis)
     best = values
-    res = np.abs(B @ values - r).max()
+    res = np.abs(B @ values - r).max() if values is not None else np.inf
     try:
         v = _solve(_reduced(M, basis), np.asarray(r, dtype=np.float64), R)
         res_v = np.abs(B @ v - r).max()
@@ -327,6 +341,8 @@ def _resolve(M: sp.csc_matrix, r: np.ndarray, basis: np.ndarray, values: np.ndar
             best, res = v, res_v
     except np.linalg.LinAlgError:  # a singular basis block: keep the pivoted values
         pass
+    if best is None:
+        raise RuntimeError(f"{what}: the float Lemke basis is singular; try exact=True")
     z = np.zeros(R)
     zi = basis >= R
     z[basis[zi] - R] = best[zi]
@@ -364,7 +380,7 @@ def lemke(M: Any, r: np.ndarray, *, exact: bool = False, max_pivots: int = 1_000
         [1.333333333, 2.333333333]
     """
     if not exact:
-        return _lemke_float(M, r, max_pivots=max_pivots, time_limit=time_limit, what=what)
+        return _lemke_float(M, r, max_pivots=max_pivots, time_limit=time_limit, what=what)[:2]
     return _lemke_exact(M, r, max_pivots=max_pivots, time_limit=time_limit, what=what)
 
 
@@ -494,7 +510,8 @@ def sequence_form_lcp(game: Treeplex, *, exact: bool = False, max_pivots: int = 
         raise TypeError(f"exact must be True or False, got {exact!r}")
     started = time.perf_counter()
     M, r, (n0, n1, _, _), shift = _lcp(game, exact)
-    z, pivots = lemke(M, r, exact=exact, max_pivots=max_pivots, time_limit=time_limit,
+    solve = _lemke_exact if exact else _lemke_float
+    z, pivots, *perturbed = solve(M, r, max_pivots=max_pivots, time_limit=time_limit,
                       what=f"sequence-form LCP of {game.name!r}")
     x, y = z[:n0], z[n0:n0 + n1]
     xf = np.maximum(np.array([float(v) for v in x]), 0.0)
@@ -506,7 +523,7 @@ def sequence_form_lcp(game: Treeplex, *, exact: bool = False, max_pivots: int = 
         mats, _ = _payoff_matrices(game, True)
         exact_values = tuple(x @ mats[p] @ y + shift[p] for p in range(2))
     return LCPSolution(policy, (x, y) if exact else (xf, yf), values, nash_conv(game, policy), pivots,
-                       time.perf_counter() - started, exact, exact_values)
+                       time.perf_counter() - started, exact, exact_values, perturbed[0] if perturbed else 0)
 
 
 __all__ = ["MAX_ROWS", "LCPSolution", "lemke", "sequence_form_lcp"]
