@@ -2,7 +2,8 @@
 (Lemke, :func:`regretlab.games.sequence_lcp.sequence_form_lcp`) against nashpy's Lemke–Howson on
 the normal form of the same game, in the same process.
 
-Run: ``OPENBLAS_NUM_THREADS=1 python benchmarks/equilibria_lcp.py [--gambit-limit S] [--no-leduc]``.
+Run: ``OPENBLAS_NUM_THREADS=1 python benchmarks/equilibria_lcp.py [--gambit-limit S] [--leduc-limit S]
+[--no-leduc]``.
 The first game is Kuhn poker with seeded noise on both players' payoffs (general-sum, 12
 information sets); its reduced normal form has 27 x 64 pure strategies (one per realization plan;
 built here, not timed). Prints median wall times, both equilibria's NashConv in the extensive-form
@@ -161,7 +162,7 @@ def run_gambit(game, limit: float):
     return queue.get() if not queue.empty() else "the child process failed"
 
 
-def leduc(gambit_limit: float) -> None:
+def leduc(gambit_limit: float, leduc_limit: float) -> None:
     from regretlab.games import leduc_poker
     from regretlab.games.sequence_form import sequence_form_lp
     from regretlab.games.sequence_lcp import sequence_form_lcp
@@ -172,9 +173,14 @@ def leduc(gambit_limit: float) -> None:
     lp = sequence_form_lp(zs).value
     for g in (zs, _noisy(zs, 0)):
         t0 = time.process_time()
-        sol = sequence_form_lcp(g)
+        try:
+            sol = sequence_form_lcp(g, time_limit=leduc_limit)
+        except (RuntimeError, TimeoutError) as exc:
+            print(f"{g.name}: ours failed after {time.process_time() - t0:.1f} s CPU: {exc}", flush=True)
+            continue
         cpu = time.process_time() - t0
-        line = (f"{g.name}: ours {cpu:7.2f} s CPU, {sol.pivots} pivots, NashConv {sol.nash_conv:.1e}, "
+        line = (f"{g.name}: ours {cpu:7.2f} s CPU, {sol.pivots} pivots ({sol.perturbations} cycle-breaking "
+                f"perturbations), NashConv {sol.nash_conv:.1e}, "
                 f"values {sol.values[0]:+.9f} {sol.values[1]:+.9f}")
         if g is zs:
             line += f" (LP value {lp:+.9f}, gap {abs(sol.values[0] - lp):.1e})"
@@ -199,6 +205,7 @@ def main() -> None:
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--gambit-limit", type=float, default=120.0, help="seconds Gambit's lcp_solve may take")
+    ap.add_argument("--leduc-limit", type=float, default=600.0, help="seconds our Lemke may take on each Leduc game")
     ap.add_argument("--no-leduc", action="store_true", help="skip the Leduc rows")
     args = ap.parse_args()
     print("== general-sum Kuhn poker (seeded payoff noise): sequence-form LCP vs nashpy Lemke-Howson "
@@ -229,7 +236,7 @@ def main() -> None:
               "(ours includes building the LCP and the exact NashConv check)", flush=True)
 
     if not args.no_leduc:
-        leduc(args.gambit_limit)
+        leduc(args.gambit_limit, args.leduc_limit)
 
     from regretlab.games import kuhn_poker
     from regretlab.games.agent_qre import agent_qre_branch

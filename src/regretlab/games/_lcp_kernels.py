@@ -152,7 +152,7 @@ def basis_hash(basis):
 
 
 @njit(cache=True)
-def lemke_steps(T, rhs, basis, Mp, Mi, Mx, tol, state, steps, work, seen):
+def lemke_steps(T, rhs, basis, Mp, Mi, Mx, tol, state, steps, work, seen, first_tol=1e-9):
     """Up to ``steps`` complementary pivots. ``state = [leaving, pivots, status, hash]`` is updated
     in place; ``status`` becomes ``DONE`` when ``z0`` leaves, ``RAY`` on a secondary ray and
     ``CYCLE`` when the path returns to a basis it visited: exact lexicographic pivots visit each
@@ -186,11 +186,11 @@ def lemke_steps(T, rhs, basis, Mp, Mi, Mx, tol, state, steps, work, seen):
                 z0_row = i
                 break
         z0_cand = z0_row >= 0 and col[z0_row] > lim
-        row = _lexmin(cands, n, col, rhs, T, 1e-9)
+        row = _lexmin(cands, n, col, rhs, T, first_tol)
         if z0_cand and row != z0_row:
             # z0 leaves as soon as it is among the minimum ratios (the path ends there)
             b = rhs[row] / col[row]
-            if rhs[z0_row] / col[z0_row] <= b + 1e-9 * max(1.0, abs(b)):
+            if rhs[z0_row] / col[z0_row] <= b + first_tol * max(1.0, abs(b)):
                 row = z0_row
         old = basis[row]
         leaving = _pivot(row, col, entering, T, rhs, basis, brow, nzj, nzi)

@@ -41,7 +41,12 @@ column (smaller ones are round-off of zeros; picking one derails the path), rati
 ``1e-9`` (relative) in every lexicographic column, and every :data:`REFACTOR` pivots ``B⁻¹`` is
 recomputed from the basis (dense inverse of the block of ``B`` outside its slack columns only),
 because the lexicographic rule on a drifting ``B⁻¹`` can cycle (it did, on general-sum liar's dice,
-before refactorisation and the tolerances). At the end the complementary solution is solved once
+before refactorisation and the tolerances). Even so the float path can revisit a basis (on
+Leduc); every basis visited is hashed, and a repeat perturbs the basic values by a seeded
+``ε ρ`` (:data:`PERTURBATION`, ``ρ`` uniform on [1/2, 1], i.e. ``r`` by ``B ε ρ``), after which ties
+are decided by real margins (first-column tie tolerance ``1e-12``). A secondary ray met with ``z0``
+no larger than the perturbation is closed by letting ``z0`` leave for either variable of the
+missing complementary pair. At the end the complementary solution is solved once
 more directly from the final basis and checked (``z, w >= 0``, ``z ⊥ w`` to ``1e-8`` relative):
 a basis that fails raises ``RuntimeError`` rather than returning a wrong equilibrium. On the games
 of the tests (Kuhn, general-sum Kuhn, beer-quiche, random one-shot games, liar's dice with 2-sided
@@ -64,7 +69,7 @@ from regretlab.games.treeplex import Treeplex
 MAX_ROWS = 12_000  # LCPs with more rows are refused (B⁻¹ is dense: R² floats)
 REFACTOR = 1000  # float pivots between fresh factorisations of the basis
 PIVOT_TOL = 1e-9  # float pivots must exceed this times the scale of M and of the entering column
-PERTURBATION = 1e-7  # relative size of the seeded perturbation of the basic values when float pivots cycle
+PERTURBATION = 1e-6  # relative size of the seeded perturbation of the basic values when float pivots cycle
 MAX_PERTURBATIONS = 50
 
 
@@ -164,10 +169,10 @@ def _lcp(game: Treeplex, exact: bool) -> tuple[Any, np.ndarray, tuple[int, int, 
 
 
 def _lemke_float(M: Any, r: np.ndarray, *, max_pivots: int, time_limit: float | None,
-                 what: str) -> tuple[np.ndarray, int, int]:
+                 what: str, perturb: bool = False) -> tuple[np.ndarray, int, int]:
     """The float path of :func:`lemke`: the compiled pivots of :mod:`._lcp_kernels`, then the final
     basis solved once more directly (:func:`_resolve`) to clean the accumulated error. Returns
-    ``(z, pivots, perturbations)``."""
+    ``(z, pivots, perturbations)``; ``perturb`` perturbs from the first pivot on (as after a cycle)."""
     from regretlab.games import _lcp_kernels as K
 
     started = time.perf_counter()
@@ -194,7 +199,7 @@ def _lemke_float(M: Any, r: np.ndarray, *, max_pivots: int, time_limit: float | 
     from numba.typed import Dict
 
     seen = Dict.empty(key_type=types.int64, value_type=types.int64)
-    state = np.array([leaving, 1, K.RUNNING, 0], dtype=np.int64)
+    state = np.array([leaving, 1, K.CYCLE if perturb else K.RUNNING, 0], dtype=np.int64)
     state[3] = np.uint64(K.basis_hash(basis)).view(np.int64)
     steps, since, refactor, perturbed = 64, 1, REFACTOR, 0
     r_eff = r0.copy()  # r plus the perturbations that broke cycles (the final solve uses r)
@@ -218,7 +223,7 @@ def _lemke_float(M: Any, r: np.ndarray, *, max_pivots: int, time_limit: float | 
             state[2] = K.RUNNING
         t0 = time.perf_counter()
         n = min(steps, max_pivots - int(state[1]), refactor - since)
-        K.lemke_steps(T, rhs, basis, Mp, Mi, Mx, tol, state, n, work, seen)
+        K.lemke_steps(T, rhs, basis, Mp, Mi, Mx, tol, state, n, work, seen, 1e-12 if perturbed else 1e-9)
         since += n
         if since >= refactor and state[2] == K.RUNNING:
             try:  # B⁻¹ afresh: the lexicographic test needs it accurate
@@ -232,7 +237,7 @@ def _lemke_float(M: Any, r: np.ndarray, *, max_pivots: int, time_limit: float | 
     pivots = int(state[1])
     if state[2] == K.RAY:
         z0_at = np.flatnonzero(basis == 2 * R)
-        if perturbed and z0_at.size and rhs[z0_at[0]] <= 1e-5 * scale:
+        if perturbed and z0_at.size and rhs[z0_at[0]] <= 1e-4 * scale:
             # a ray with z0 at the size of the perturbation: the unperturbed path ends here;
             # z0 leaves for one of the two variables of the missing complementary pair
             lv = int(state[0])
