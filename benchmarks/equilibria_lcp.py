@@ -187,7 +187,7 @@ def leduc(gambit_limit: float, leduc_limit: float) -> None:
         print(line, flush=True)
         peer = run_gambit(g, gambit_limit)
         if peer is None:
-            print(f"  Gambit lcp_solve: did not finish in {gambit_limit:g} s (> {gambit_limit / cpu:.0f}x ours)",
+            print(f"  Gambit lcp_solve: did not finish in {gambit_limit:g} s wall (ours: {cpu:.1f} s CPU)",
                   flush=True)
         elif isinstance(peer, str):
             print(f"  Gambit lcp_solve: not run ({peer})", flush=True)

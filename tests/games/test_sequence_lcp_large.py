@@ -138,7 +138,7 @@ def test_against_gambit_lcp_solve(game):
         assert np.allclose(expected_value(game, theirs), ours.values, atol=1e-9)
     if np.ptp(game.utilities.sum(axis=1)) < 1e-12:  # zero-sum: the value is unique
         gex = gbt.nash.lcp_solve(G, rational=True).equilibria[0]
-        assert gex.payoff(list(G.players)[0]) == ours.exact_values[0]
+        assert gex.payoff(next(iter(G.players))) == ours.exact_values[0]
         assert abs(expected_value(game, theirs)[0] - ours.values[0]) < 1e-12
 
 

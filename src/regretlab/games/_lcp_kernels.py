@@ -29,9 +29,7 @@ def _lexmin(cands, ncand, col, rhs, T, first_tol, lex_tol=1e-9):
     R = rhs.shape[0]
     best = np.inf
     for k in range(ncand):
-        v = rhs[cands[k]] / col[cands[k]]
-        if v < best:
-            best = v
+        best = min(best, rhs[cands[k]] / col[cands[k]])
     lim = best + first_tol * max(1.0, abs(best))
     m = 0
     for k in range(ncand):
@@ -43,9 +41,7 @@ def _lexmin(cands, ncand, col, rhs, T, first_tol, lex_tol=1e-9):
     while m > 1 and j < R:
         best = np.inf
         for k in range(m):
-            v = T[j, cands[k]] / col[cands[k]]
-            if v < best:
-                best = v
+            best = min(best, T[j, cands[k]] / col[cands[k]])
         lim = best + lex_tol * max(1.0, abs(best))
         n = 0
         for k in range(m):
