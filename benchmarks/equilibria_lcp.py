@@ -168,7 +168,7 @@ def leduc(gambit_limit: float, leduc_limit: float) -> None:
     from regretlab.games.sequence_lcp import sequence_form_lcp
 
     print(f"== Leduc poker (4,062 LCP rows): sequence-form LCP (compiled float Lemke) vs Gambit lcp_solve "
-          f"(stopped after {gambit_limit:g} s) ==")
+          f"(stopped after {gambit_limit:g} s wall), ours stopped after {leduc_limit:g} s wall ==")
     zs = leduc_poker()
     lp = sequence_form_lp(zs).value
     for g in (zs, _noisy(zs, 0)):
@@ -176,15 +176,11 @@ def leduc(gambit_limit: float, leduc_limit: float) -> None:
         try:
             sol = sequence_form_lcp(g, time_limit=leduc_limit)
         except (RuntimeError, TimeoutError) as exc:
-            print(f"{g.name}: ours failed after {time.process_time() - t0:.1f} s CPU: {exc}", flush=True)
-            continue
-        cpu = time.process_time() - t0
-        line = (f"{g.name}: ours {cpu:7.2f} s CPU, {sol.pivots} pivots ({sol.perturbations} cycle-breaking "
-                f"perturbations), NashConv {sol.nash_conv:.1e}, "
-                f"values {sol.values[0]:+.9f} {sol.values[1]:+.9f}")
-        if g is zs:
-            line += f" (LP value {lp:+.9f}, gap {abs(sol.values[0] - lp):.1e})"
-        print(line, flush=True)
+            sol, cpu = None, time.process_time() - t0
+            print(f"{g.name}: ours did not finish, {cpu:.1f} s CPU: {exc}", flush=True)
+        if sol is not None:
+            cpu = time.process_time() - t0
+            _leduc_line(g, sol, cpu, lp if g is zs else None)
         peer = run_gambit(g, gambit_limit)
         if peer is None:
             print(f"  Gambit lcp_solve: did not finish in {gambit_limit:g} s wall (ours: {cpu:.1f} s CPU)",
@@ -194,6 +190,14 @@ def leduc(gambit_limit: float, leduc_limit: float) -> None:
         else:
             print(f"  Gambit lcp_solve: {peer[0]:7.2f} s CPU, NashConv {peer[1]:.1e}, values "
                   f"{peer[2][0]:+.9f} {peer[2][1]:+.9f}; ratio {peer[0] / cpu:.2f}x", flush=True)
+
+
+def _leduc_line(g, sol, cpu: float, lp: float | None) -> None:
+    line = (f"{g.name}: ours {cpu:7.2f} s CPU, {sol.pivots} pivots ({sol.perturbations} cycle-breaking "
+            f"perturbations), NashConv {sol.nash_conv:.1e}, values {sol.values[0]:+.9f} {sol.values[1]:+.9f}")
+    if lp is not None:
+        line += f" (LP value {lp:+.9f}, gap {abs(sol.values[0] - lp):.1e})"
+    print(line, flush=True)
 
 
 def main() -> None:
