@@ -29,8 +29,28 @@ pivot unique and the path finite without random perturbation (Cottle, Pang & Sto
 Complementarity Problem*, 1992, §4.9). ``exact=True`` runs the same pivots in rational arithmetic
 (``fractions.Fraction``), so degenerate ties are decided exactly and the equilibrium is certified.
 
-The pivots are those of the revised method: ``B⁻¹`` (dense, ``[R, R]`` for ``R = 2(S_0 + S_1 + I_0
-+ I_1 + 2)`` rows) is updated by a rank-one step per pivot, columns of ``M`` are sparse.
+The pivots are those of the revised method: ``B⁻¹`` (``[R, R]`` for ``R = S_0 + S_1 + 2(I_0 + I_1 +
+2)`` rows, ``S_p`` sequences and ``I_p`` information sets) is updated by a rank-one step per pivot,
+columns of ``M`` are sparse.
+
+The float path (the default) is compiled (:mod:`regretlab.games._lcp_kernels`, Numba): each
+rank-one update touches only the non-zero rows of the entering column and the non-zero columns of
+the pivot row of ``B⁻¹``, which stays sparse because entries below ``1e-14`` after an update are
+set to 0. Numerics: a pivot element must exceed :data:`PIVOT_TOL` (``1e-9``) times the scale of ``M`` and of the
+column (smaller ones are round-off of zeros; picking one derails the path), ratio ties are within
+``1e-9`` (relative) in every lexicographic column, and every :data:`REFACTOR` pivots ``B⁻¹`` is
+recomputed from the basis (dense inverse of the block of ``B`` outside its slack columns only),
+because the lexicographic rule on a drifting ``B⁻¹`` can cycle (it did, on general-sum liar's dice,
+before refactorisation and the tolerances). Even so the float path can revisit a basis (on
+Leduc); every basis visited is hashed, and a repeat perturbs the basic values by a seeded
+``ε ρ`` (:data:`PERTURBATION`, ``ρ`` uniform on [1/2, 1], i.e. ``r`` by ``B ε ρ``), after which ties
+are decided by real margins (first-column tie tolerance ``1e-12``). A secondary ray met with ``z0``
+no larger than the perturbation is closed by letting ``z0`` leave for either variable of the
+missing complementary pair. At the end the complementary solution is solved once
+more directly from the final basis and checked (``z, w >= 0``, ``z ⊥ w`` to ``1e-8`` relative):
+a basis that fails raises ``RuntimeError`` rather than returning a wrong equilibrium. On the games
+of the tests (Kuhn, general-sum Kuhn, beer-quiche, random one-shot games, liar's dice with 2-sided
+dice) the float path takes exactly the pivots of the exact one.
 """
 
 from __future__ import annotations
@@ -47,6 +67,10 @@ from regretlab.games.sequence_form import _check_two_player, behavioural, sequen
 from regretlab.games.treeplex import Treeplex
 
 MAX_ROWS = 12_000  # LCPs with more rows are refused (B⁻¹ is dense: R² floats)
+REFACTOR = 1000  # float pivots between fresh factorisations of the basis
+PIVOT_TOL = 1e-9  # float pivots must exceed this times the scale of M and of the entering column
+PERTURBATION = 1e-6  # relative size of the seeded perturbation of the basic values when float pivots cycle
+MAX_PERTURBATIONS = 50
 
 
 class LCPSolution(NamedTuple):
@@ -60,6 +84,7 @@ class LCPSolution(NamedTuple):
     seconds: float
     exact: bool  # True when solved in rational arithmetic
     exact_values: tuple[Fraction, Fraction] | None  # the players' payoffs as fractions (exact only)
+    perturbations: int = 0  # float path: seeded perturbations that broke a cycle of the float pivots
 
 
 def _rational(v: float) -> Fraction:
@@ -143,6 +168,198 @@ def _lcp(game: Treeplex, exact: bool) -> tuple[Any, np.ndarray, tuple[int, int, 
     return M, r, (n0, n1, m0, m1), shift
 
 
+def _lemke_float(M: Any, r: np.ndarray, *, max_pivots: int, time_limit: float | None,
+                 what: str, perturb: bool = False) -> tuple[np.ndarray, int, int]:
+    """The float path of :func:`lemke`: the compiled pivots of :mod:`._lcp_kernels`, then the final
+    basis solved once more directly (:func:`_resolve`) to clean the accumulated error. Returns
+    ``(z, pivots, perturbations)``; ``perturb`` perturbs from the first pivot on (as after a cycle)."""
+    from regretlab.games import _lcp_kernels as K
+
+    started = time.perf_counter()
+    Md = M.tocsc() if sp.issparse(M) else sp.csc_matrix(np.asarray(M, dtype=np.float64))
+    Md = sp.csc_matrix(Md, dtype=np.float64)
+    Md.sort_indices()
+    R = Md.shape[0]
+    rhs = np.asarray(r, dtype=np.float64).copy()
+    if Md.shape != (R, R) or rhs.shape != (R,):
+        raise ValueError(f"{what}: M must be square [R, R] and r [R], got {Md.shape} and {rhs.shape}")
+    if R > MAX_ROWS:
+        raise ValueError(f"{what}: {R:,} rows; the dense basis inverse is limited to {MAX_ROWS:,}")
+    r0 = rhs.copy()
+    scale = max(1.0, float(abs(Md).max()) if Md.nnz else 1.0, float(np.abs(rhs).max()))
+    tol = PIVOT_TOL * scale
+    Mp, Mi, Mx = Md.indptr.astype(np.int64), Md.indices.astype(np.int64), Md.data
+    T = np.eye(R)
+    basis = np.arange(R, dtype=np.int64)
+    work = np.zeros((2, R))
+    leaving = K.lemke_start(T, rhs, basis, Mp, Mi, Mx, work)
+    if leaving < 0:
+        return np.zeros(R), 0, 0
+    from numba import types
+    from numba.typed import Dict
+
+    seen = Dict.empty(key_type=types.int64, value_type=types.int64)
+    state = np.array([leaving, 1, K.CYCLE if perturb else K.RUNNING, 0], dtype=np.int64)
+    state[3] = np.uint64(K.basis_hash(basis)).view(np.int64)
+    steps, since, refactor, perturbed = 64, 1, REFACTOR, 0
+    r_eff = r0.copy()  # r plus the perturbations that broke cycles (the final solve uses r)
+    rng = np.random.default_rng(0)
+    while state[2] in (K.RUNNING, K.CYCLE):
+        if state[1] >= max_pivots:
+            raise RuntimeError(f"{what}: Lemke's algorithm reached max_pivots={max_pivots}")
+        if time_limit is not None and time.perf_counter() - started > time_limit:
+            raise TimeoutError(f"{what}: Lemke's algorithm reached time_limit={time_limit:g} s "
+                               f"after {int(state[1])} pivots")
+        if state[2] == K.CYCLE:
+            # float ties broke the lexicographic rule: perturb the basic values by a seeded
+            # ε ρ (ρ in [1/2, 1]), i.e. r by B ε ρ, which decides the ties by real margins
+            perturbed += 1
+            if perturbed > MAX_PERTURBATIONS:
+                raise RuntimeError(f"{what}: the float Lemke path cycled {perturbed} times; try exact=True")
+            bump = PERTURBATION * scale * rng.uniform(0.5, 1.0, R)
+            r_eff = r_eff + _basis_matrix(Md, basis) @ bump
+            rhs += bump
+            seen.clear()
+            state[2] = K.RUNNING
+        t0 = time.perf_counter()
+        n = min(steps, max_pivots - int(state[1]), refactor - since)
+        K.lemke_steps(T, rhs, basis, Mp, Mi, Mx, tol, state, n, work, seen, 1e-12 if perturbed else 1e-9)
+        since += n
+        if since >= refactor and state[2] == K.RUNNING:
+            try:  # B⁻¹ afresh: the lexicographic test needs it accurate
+                T, rhs = _refactor(Md, r_eff, basis)
+            except np.linalg.LinAlgError:
+                raise RuntimeError(f"{what}: the float Lemke basis became singular after {int(state[1])} "
+                                   "pivots (a round-off pivot); try exact=True") from None
+            since = 0
+        # about 0.05 s between checks of the limits
+        steps = int(min(4096, max(16, steps * 2 if time.perf_counter() - t0 < 0.05 else steps // 2)))
+    pivots = int(state[1])
+    if state[2] == K.RAY:
+        z0_at = np.flatnonzero(basis == 2 * R)
+        if perturbed and z0_at.size and rhs[z0_at[0]] <= 1e-4 * scale:
+            # a ray with z0 at the size of the perturbation: the unperturbed path ends here;
+            # z0 leaves for one of the two variables of the missing complementary pair
+            lv = int(state[0])
+            for var in (lv + R if lv < R else lv - R, lv):
+                cand = basis.copy()
+                cand[z0_at[0]] = var
+                try:
+                    return _resolve(Md, r0, cand, None, what), pivots + 1, perturbed
+                except (RuntimeError, np.linalg.LinAlgError):
+                    continue
+        raise RuntimeError(f"{what}: Lemke's algorithm ended on a secondary ray after {pivots} pivots")
+    del T
+    return _resolve(Md, r0, basis, rhs, what), pivots, perturbed
+
+
+def _basis_matrix(M: sp.csc_matrix, basis: np.ndarray) -> sp.csc_matrix:
+    """The basis columns of ``w - Mz - d z0 = r`` (``d = 1``) as a sparse ``[R, R]`` matrix."""
+    R = M.shape[0]
+    zc = basis[(basis >= R) & (basis < 2 * R)] - R
+    Mz = M[:, zc]
+    cols = np.empty(R + 1, dtype=np.int64)
+    rows, vals = [], []
+    counts = np.zeros(R, dtype=np.int64)
+    pos = {int(j): k for k, j in enumerate(zc)}
+    for i, v in enumerate(basis):
+        if v < R:
+            rows.append(np.array([v])); vals.append(np.array([1.0]))
+        elif v < 2 * R:
+            k = pos[int(v - R)]
+            lo, hi = Mz.indptr[k], Mz.indptr[k + 1]
+            rows.append(Mz.indices[lo:hi]); vals.append(-Mz.data[lo:hi])
+        else:
+            rows.append(np.arange(R)); vals.append(-np.ones(R))
+        counts[i] = rows[-1].size
+    cols[0] = 0
+    cols[1:] = np.cumsum(counts)
+    return sp.csc_matrix((np.concatenate(vals), np.concatenate(rows), cols), shape=(R, R))
+
+
+class _Reduced(NamedTuple):
+    """A complementary basis split by its slack columns: rows ``W`` hold a basic ``w_i`` (an
+    identity column), the other rows ``N`` and the remaining basic columns ``G`` (those of ``z``
+    and ``z0`` in ``w - Mz - d z0 = r``) form the square block ``G_N``; then ``B v = b`` reads
+    ``v_Z = G_N⁻¹ b_N``, ``v_W = b_W - G_W v_Z``."""
+
+    W: np.ndarray  # rows whose slack is basic
+    N: np.ndarray  # the other rows
+    pos_w: np.ndarray  # basis position of each w_i, i in W
+    pos_z: np.ndarray  # basis positions of the other basic variables (the columns of G)
+    GN: np.ndarray  # [|N|, |N|] dense
+    GW: sp.csr_matrix  # [|W|, |N|]
+
+
+def _reduced(M: sp.csc_matrix, basis: np.ndarray) -> _Reduced:
+    R = M.shape[0]
+    is_w = basis < R
+    pos_w, pos_z = np.flatnonzero(is_w), np.flatnonzero(~is_w)
+    W = basis[pos_w]
+    N = np.setdiff1d(np.arange(R), W)
+    G = _basis_matrix(M, basis)[:, pos_z].tocsr()
+    return _Reduced(W, N, pos_w, pos_z, G[N].toarray(), G[W])
+
+
+def _refactor(M: sp.csc_matrix, r: np.ndarray, basis: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(B⁻¹ transposed, B⁻¹ r)`` afresh: a dense inverse of the block ``G_N`` only (the rows of
+    the basic slacks need none), see :class:`_Reduced`."""
+    R = M.shape[0]
+    red = _reduced(M, basis)
+    H = np.linalg.inv(red.GN)  # [|Z|, |N|]: the rows of B⁻¹ at the z positions, on columns N
+    HW = red.GW @ H
+    for X in (H, HW):
+        X[np.abs(X) < 1e-14] = 0.0  # round-off of zeros (B⁻¹ of a sequence-form basis is sparse)
+    T = np.zeros((R, R))  # T[j, i] = B⁻¹[i, j]
+    T[np.ix_(red.N, red.pos_z)] = H.T
+    T[red.W, red.pos_w] = 1.0
+    T[np.ix_(red.N, red.pos_w)] = -HW.T
+    b = np.asarray(r, dtype=np.float64)
+    v = np.empty(R)
+    v[red.pos_z] = H @ b[red.N]
+    v[red.pos_w] = b[red.W] - red.GW @ v[red.pos_z]
+    return T, v
+
+
+def _solve(red: _Reduced, b: np.ndarray, R: int) -> np.ndarray:
+    """``v`` with ``B v = b`` by one dense LU of ``G_N`` (:class:`_Reduced`)."""
+    v = np.empty(R)
+    vz = np.linalg.solve(red.GN, b[red.N])
+    v[red.pos_z] = vz
+    v[red.pos_w] = b[red.W] - red.GW @ vz
+    return v
+
+
+def _resolve(M: sp.csc_matrix, r: np.ndarray, basis: np.ndarray, values: np.ndarray, what: str) -> np.ndarray:
+    """``z`` of the complementary basis ``basis``, by one direct solve of ``B v = r`` (the columns of
+    ``w - Mz = r``), kept only if its residual beats the pivoted ``values``; then checked: a basis
+    whose solution violates ``z >= 0``, ``w >= 0`` or ``z ⊥ w`` by more than ``1e-8`` (relative)
+    raises ``RuntimeError`` instead of returning a wrong equilibrium."""
+    R = r.shape[0]
+    B = _basis_matrix(M, basis)
+    best = values
+    res = np.abs(B @ values - r).max() if values is not None else np.inf
+    try:
+        v = _solve(_reduced(M, basis), np.asarray(r, dtype=np.float64), R)
+        res_v = np.abs(B @ v - r).max()
+        if np.isfinite(res_v) and res_v <= res:
+            best, res = v, res_v
+    except np.linalg.LinAlgError:  # a singular basis block: keep the pivoted values
+        pass
+    if best is None:
+        raise RuntimeError(f"{what}: the float Lemke basis is singular; try exact=True")
+    z = np.zeros(R)
+    zi = basis >= R
+    z[basis[zi] - R] = best[zi]
+    w = r + M @ z
+    scale = max(1.0, float(np.abs(r).max()), float(np.abs(z).max()))
+    worst = max(-z.min(), -w.min(), float(np.abs(z * w).max()), res)
+    if worst > 1e-8 * scale:
+        raise RuntimeError(f"{what}: the float Lemke basis is not a solution (violation {worst:.1e}); "
+                           f"try exact=True")
+    return np.maximum(z, 0.0)
+
+
 def lemke(M: Any, r: np.ndarray, *, exact: bool = False, max_pivots: int = 1_000_000,
           time_limit: float | None = None, what: str = "LCP") -> tuple[np.ndarray, int]:
     """Lemke's complementary pivoting for ``w = r + Mz >= 0 ⊥ z >= 0`` (covering vector ``d = 1``),
@@ -167,22 +384,27 @@ def lemke(M: Any, r: np.ndarray, *, exact: bool = False, max_pivots: int = 1_000
         >>> z.round(9).tolist()
         [1.333333333, 2.333333333]
     """
+    if not exact:
+        return _lemke_float(M, r, max_pivots=max_pivots, time_limit=time_limit, what=what)[:2]
+    return _lemke_exact(M, r, max_pivots=max_pivots, time_limit=time_limit, what=what)
+
+
+def _lemke_exact(M: Any, r: np.ndarray, *, max_pivots: int, time_limit: float | None,
+                 what: str) -> tuple[np.ndarray, int]:
+    """The rational path of :func:`lemke` (``fractions.Fraction``; ties decided exactly). Sparse
+    where it is free to be: the columns of ``M`` by their non-zeros, and each rank-one update
+    only on the rows with ``c_i ≠ 0`` and the columns where the pivot row of ``B⁻¹`` is non-zero."""
     R = r.shape[0]
-    zero = Fraction(0) if exact else 0.0
+    zero = Fraction(0)
     started = time.perf_counter()
-    if exact:
-        binv = np.full((R, R), Fraction(0), dtype=object)
-        for i in range(R):
-            binv[i, i] = Fraction(1)
-        Md = M
-        rhs = r.copy()
-    else:
-        binv = np.eye(R)
-        Md = M.tocsc() if sp.issparse(M) else sp.csc_matrix(np.asarray(M, dtype=np.float64))
-        rhs = np.asarray(r, dtype=np.float64).copy()
-        scale = max(1.0, float(abs(Md).max()) if Md.nnz else 1.0, float(np.abs(rhs).max()))
+    binv = np.full((R, R), zero, dtype=object)
+    for i in range(R):
+        binv[i, i] = Fraction(1)
+    Md = np.asarray(M, dtype=object)
+    nz_cols = [np.flatnonzero(Md[:, j] != 0) for j in range(R)]
+    rhs = np.array([Fraction(v) for v in r], dtype=object)
     if all(v >= zero for v in rhs):
-        return np.zeros(R, dtype=object if exact else np.float64), 0
+        return np.full(R, zero, dtype=object), 0
     basis = np.arange(R)  # variable ids: w_i = i, z_i = R + i, z0 = 2R
     Z0 = 2 * R
 
@@ -193,61 +415,43 @@ def lemke(M: Any, r: np.ndarray, *, exact: bool = False, max_pivots: int = 1_000
         if var == Z0:
             return -binv.sum(axis=1)
         j = var - R
-        if exact:
-            return -(binv @ Md[:, j])
-        lo, hi = Md.indptr[j], Md.indptr[j + 1]
-        return -(binv[:, Md.indices[lo:hi]] @ Md.data[lo:hi])
+        idx = nz_cols[j]
+        return -(binv[:, idx] @ Md[idx, j]) if idx.size else np.full(R, zero, dtype=object)
 
-    def lexmin(cands: np.ndarray, col: np.ndarray, first: np.ndarray) -> int:
+    def lexmin(cands: list[int], col: np.ndarray, first: np.ndarray) -> int:
         """The candidate row whose ``[first, B⁻¹ row] / col`` is lexicographically smallest."""
-        if exact:
-            keys = [first[i] / col[i] for i in cands]
-            best = min(keys)
-            cands = np.array([i for i, k in zip(cands, keys) if k == best])
-        else:
-            ratio = first[cands] / col[cands]
-            best = ratio.min()
-            cands = cands[ratio <= best + 1e-9 * max(1.0, abs(best))]
+        keys = [first[i] / col[i] for i in cands]
+        best = min(keys)
+        cands = [i for i, k in zip(cands, keys) if k == best]
         j = 0
-        while cands.size > 1 and j < R:
-            if exact:
-                keys = [binv[i, j] / col[i] for i in cands]
-                best = min(keys)
-                cands = np.array([i for i, k in zip(cands, keys) if k == best])
-            else:
-                ratio = binv[cands, j] / col[cands]
-                best = ratio.min()
-                cands = cands[ratio <= best + 1e-12 * max(1.0, abs(best))]
+        while len(cands) > 1 and j < R:
+            keys = [binv[i, j] / col[i] for i in cands]
+            best = min(keys)
+            cands = [i for i, k in zip(cands, keys) if k == best]
             j += 1
         return int(cands[0])
 
     def pivot(row: int, col: np.ndarray, var: int) -> int:
-        nonlocal binv, rhs
         piv = col[row]
         leaving = int(basis[row])
-        binv_row = binv[row] / piv
+        nzj = np.flatnonzero(binv[row] != 0)
+        brow = binv[row, nzj] / piv
         rhs_row = rhs[row] / piv
-        if exact:
-            for i in range(R):
-                c = col[i]
-                if i != row and c != 0:
-                    binv[i] = binv[i] - c * binv_row
-                    rhs[i] = rhs[i] - c * rhs_row
-        else:
-            binv -= np.outer(col, binv_row)
-            rhs -= col * rhs_row
-        binv[row] = binv_row
+        for i in range(R):
+            c = col[i]
+            if i != row and c != 0:
+                binv[i, nzj] = binv[i, nzj] - c * brow
+                rhs[i] = rhs[i] - c * rhs_row
+        binv[row, nzj] = brow
         rhs[row] = rhs_row
         basis[row] = var
         return leaving
 
     # z0 enters at the row of the most negative r (lexicographic among ties)
     col = column(Z0)  # = -d: the ratio rows are those with r_i < 0
-    neg = np.array([i for i in range(R) if rhs[i] < zero]) if exact else np.flatnonzero(rhs < 0)
-    row = lexmin(neg, -col, rhs)  # z0 = max_i -r_i / d_i: the lexicographically most negative row
+    row = lexmin([i for i in range(R) if rhs[i] < zero], -col, rhs)
     leaving = pivot(row, col, Z0)
     pivots = 1
-    tol = 0 if exact else 1e-11 * scale
     while True:
         if pivots >= max_pivots:
             raise RuntimeError(f"{what}: Lemke's algorithm reached max_pivots={max_pivots}")
@@ -255,22 +459,21 @@ def lemke(M: Any, r: np.ndarray, *, exact: bool = False, max_pivots: int = 1_000
             raise TimeoutError(f"{what}: Lemke's algorithm reached time_limit={time_limit:g} s after {pivots} pivots")
         entering = leaving + R if leaving < R else leaving - R  # the complement of the leaving variable
         col = column(entering)
-        cands = np.array([i for i in range(R) if col[i] > 0]) if exact else np.flatnonzero(col > tol)
-        if cands.size == 0:
+        cands = [i for i in range(R) if col[i] > 0]
+        if not cands:
             raise RuntimeError(f"{what}: Lemke's algorithm ended on a secondary ray after {pivots} pivots")
         z0_row = np.flatnonzero(basis == Z0)
         row = lexmin(cands, col, rhs)
-        if z0_row.size and z0_row[0] in cands and row != z0_row[0]:
+        if z0_row.size and col[z0_row[0]] > 0 and row != z0_row[0]:
             # z0 leaves as soon as it is among the minimum ratios (the path ends there)
             k = int(z0_row[0])
-            if (rhs[k] / col[k] == rhs[row] / col[row]) if exact else (
-                    rhs[k] / col[k] <= rhs[row] / col[row] + 1e-9 * max(1.0, abs(rhs[row] / col[row]))):
+            if rhs[k] / col[k] == rhs[row] / col[row]:
                 row = k
         leaving = pivot(row, col, entering)
         pivots += 1
         if leaving == Z0:
             break
-    z = np.full(R, zero, dtype=object) if exact else np.zeros(R)
+    z = np.full(R, zero, dtype=object)
     for i, var in enumerate(basis):
         if R <= var < Z0:
             z[var - R] = rhs[i]
@@ -312,7 +515,8 @@ def sequence_form_lcp(game: Treeplex, *, exact: bool = False, max_pivots: int = 
         raise TypeError(f"exact must be True or False, got {exact!r}")
     started = time.perf_counter()
     M, r, (n0, n1, _, _), shift = _lcp(game, exact)
-    z, pivots = lemke(M, r, exact=exact, max_pivots=max_pivots, time_limit=time_limit,
+    solve = _lemke_exact if exact else _lemke_float
+    z, pivots, *perturbed = solve(M, r, max_pivots=max_pivots, time_limit=time_limit,
                       what=f"sequence-form LCP of {game.name!r}")
     x, y = z[:n0], z[n0:n0 + n1]
     xf = np.maximum(np.array([float(v) for v in x]), 0.0)
@@ -324,7 +528,7 @@ def sequence_form_lcp(game: Treeplex, *, exact: bool = False, max_pivots: int = 
         mats, _ = _payoff_matrices(game, True)
         exact_values = tuple(x @ mats[p] @ y + shift[p] for p in range(2))
     return LCPSolution(policy, (x, y) if exact else (xf, yf), values, nash_conv(game, policy), pivots,
-                       time.perf_counter() - started, exact, exact_values)
+                       time.perf_counter() - started, exact, exact_values, perturbed[0] if perturbed else 0)
 
 
 __all__ = ["MAX_ROWS", "LCPSolution", "lemke", "sequence_form_lcp"]
