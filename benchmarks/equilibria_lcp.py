@@ -102,27 +102,15 @@ def _noisy(game, seed: int):
 
 
 def gambit_game(game):
-    """``game`` as a pygambit game: regretlab's ``.efg`` text with the chance probabilities written
-    as fractions (Gambit wants them to sum to exactly one)."""
+    """``game`` as a pygambit game, read from regretlab's ``.efg`` text (the writer gives chance
+    probabilities as exact rationals summing to one, as Gambit requires)."""
     import io
-    import re
-    from fractions import Fraction
 
     import pygambit as gbt
 
     from regretlab.games.gambit import efg_text
 
-    lines = []
-    for ln in efg_text(game).splitlines():
-        if ln.startswith('c "'):
-            head, body = ln.split("{", 1)
-            body, tail = body.rsplit("}", 1)
-            toks = re.findall(r'"(?:[^"\\]|\\.)*"|\S+', body)
-            for k in range(1, len(toks), 2):
-                toks[k] = str(Fraction(float(toks[k])).limit_denominator(10**6))
-            ln = head + "{ " + " ".join(toks) + " }" + tail
-        lines.append(ln)
-    return gbt.read_efg(io.StringIO("\n".join(lines) + "\n"))
+    return gbt.read_efg(io.StringIO(efg_text(game)))
 
 
 def _gambit_child(game, queue) -> None:

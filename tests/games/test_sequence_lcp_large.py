@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import dataclasses
 import io
-import re
-from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -95,21 +93,11 @@ def test_a_basis_that_is_no_solution_is_refused():
 
 
 def gambit_game(gbt, game):
-    """``game`` as a pygambit game (chance probabilities written as fractions: Gambit requires
-    them to sum to exactly one)."""
+    """``game`` as a pygambit game, through regretlab's ``.efg`` writer (chance probabilities are
+    written as exact rationals summing to one, as Gambit requires)."""
     from regretlab.games.gambit import efg_text
 
-    lines = []
-    for ln in efg_text(game).splitlines():
-        if ln.startswith('c "'):
-            head, body = ln.split("{", 1)
-            body, tail = body.rsplit("}", 1)
-            toks = re.findall(r'"(?:[^"\\]|\\.)*"|\S+', body)
-            for k in range(1, len(toks), 2):
-                toks[k] = str(Fraction(float(toks[k])).limit_denominator(10**6))
-            ln = head + "{ " + " ".join(toks) + " }" + tail
-        lines.append(ln)
-    return gbt.read_efg(io.StringIO("\n".join(lines) + "\n"))
+    return gbt.read_efg(io.StringIO(efg_text(game)))
 
 
 def gambit_policy(game, G, eq):

@@ -105,6 +105,26 @@ def test_efg_round_trip_of_a_builtin_game():
     assert np.array_equal(back.utilities, k.utilities) and back.num_infosets == k.num_infosets
 
 
+def test_efg_chance_probabilities_are_exact_rationals_summing_to_one():
+    # Gambit refuses a chance node whose probabilities do not sum to exactly 1 (it reads decimals
+    # as exact rationals), so 1/6, 1/5, ... must not be written as rounded decimals
+    import re
+    from fractions import Fraction
+
+    from regretlab.games import leduc_poker
+
+    g = leduc_poker()
+    text = efg_text(g)
+    rows = [ln for ln in text.splitlines() if ln.startswith('c "')]
+    assert rows
+    for ln in rows:
+        body = ln.split("{", 1)[1].rsplit("}", 1)[0]
+        probs = [Fraction(t) for t in re.findall(r'"[^"]*"\s+(\S+)', body)]
+        assert sum(probs) == 1 and all(p.denominator <= 6 for p in probs), ln
+    back = parse_efg(text).treeplex()
+    assert np.allclose(back.utilities, g.utilities) and back.num_infosets == g.num_infosets
+
+
 BAD_EFG = {
     "sum to 1": POKER.replace('"Black" 1/2', '"Black" 1/3'),
     "negative probability": POKER.replace('"Red" 1/2 "Black" 1/2', '"Red" 3/2 "Black" -1/2'),

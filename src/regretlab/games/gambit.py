@@ -145,6 +145,26 @@ def _num(v: float) -> str:
     return str(int(f)) if f.is_integer() and abs(f) < 2**53 else repr(f)
 
 
+def _probs(ps: Sequence[float]) -> list[str]:
+    """Chance probabilities as exact rationals that sum to exactly 1, as Gambit requires: each is
+    the simplest fraction (denominator ≤ 10⁹) within 1e-15 of the float, else the float's exact
+    binary value; the last absorbs the rounding left (at most ~1e-12, else the floats are kept).
+
+    >>> _probs([1 / 3, 1 / 3, 1 / 3])
+    ['1/3', '1/3', '1/3']
+    >>> _probs([0.25, 0.75])
+    ['1/4', '3/4']
+    """
+    fr = []
+    for p in ps:
+        f = Fraction(float(p)).limit_denominator(10**9)
+        fr.append(f if abs(float(f) - float(p)) <= 1e-15 else Fraction(float(p)))
+    last = 1 - sum(fr[:-1], Fraction(0))
+    if fr and last > 0 and abs(last - fr[-1]) <= Fraction(1, 10**12):
+        fr[-1] = last
+    return [str(f) for f in fr]
+
+
 # -- .nfg ----------------------------------------------------------------------------------------
 
 
@@ -158,7 +178,7 @@ class NfgFile:
     comment: str = ""
 
 
-def _header(tk: "_Tokens", kind: str, version: str, form: str, what: str) -> tuple[str, list[str]]:
+def _header(tk: _Tokens, kind: str, version: str, form: str, what: str) -> tuple[str, list[str]]:
     """The header both file kinds share: ``KIND version R|D "title" { "player" ... }``."""
     if tk.take("word", f"'{kind}'") != kind:
         tk.i -= 1
@@ -466,7 +486,8 @@ def efg_text(game: Any, *, players: Sequence[str] | None = None, comment: str = 
             continue
         if nd["type"] == "chance":
             counters["chance"] += 1
-            acts = " ".join(f'{_q(str(o["action"]))} {_num(o["prob"])}' for o in nd["outcomes"])
+            probs = _probs([o["prob"] for o in nd["outcomes"]])
+            acts = " ".join(f'{_q(str(o["action"]))} {p}' for o, p in zip(nd["outcomes"], probs))
             lines.append(f'c "" {counters["chance"]} "" {{ {acts} }} 0')
             stack.extend(o["child"] for o in reversed(nd["outcomes"]))
             continue
