@@ -125,6 +125,32 @@ def test_efg_chance_probabilities_are_exact_rationals_summing_to_one():
     assert np.allclose(back.utilities, g.utilities) and back.num_infosets == g.num_infosets
 
 
+@pytest.mark.parametrize("ps", [[1e-20, 1 - 1e-20], [0.5, 0.5 + 5e-10], [0.3, 0.7 - 5e-10], [3e-300, 1.0],
+                                [1 / 7] * 7, [0.123456789, 1 - 0.123456789]])
+def test_efg_writer_keeps_tiny_and_drifting_chance_probabilities_exact(ps):
+    # tiny probabilities must not round to 0 (our reader refuses a zero-probability action) and a
+    # sum off by up to the loader's 1e-9 must still be written as rationals summing to exactly 1
+    import re
+    from fractions import Fraction
+
+    from regretlab.games.io import game_from_dict
+
+    def leaf(u):
+        return {"type": "terminal", "utilities": [u, -u]}
+
+    game = game_from_dict({"format": "regretlab.efg/1", "name": "c", "num_players": 2, "root": {
+        "type": "chance", "outcomes": [
+            {"prob": p, "action": i, "child": {"type": "decision", "player": 0, "infoset": f"I{i}",
+                                               "actions": [0, 1], "children": [leaf(i), leaf(0.5 * i)]}}
+            for i, p in enumerate(ps)]}})
+    text = efg_text(game)
+    row = next(ln for ln in text.splitlines() if ln.startswith('c "'))
+    probs = [Fraction(t) for t in re.findall(r'"[^"]*"\s+(\S+)', row.split("{", 1)[1])]
+    assert sum(probs) == 1 and all(p > 0 for p in probs)
+    assert np.allclose([float(p) for p in probs], np.asarray(ps) / sum(ps), rtol=1e-12, atol=0)
+    parse_efg(text).treeplex()
+
+
 BAD_EFG = {
     "sum to 1": POKER.replace('"Black" 1/2', '"Black" 1/3'),
     "negative probability": POKER.replace('"Red" 1/2 "Black" 1/2', '"Red" 3/2 "Black" -1/2'),

@@ -147,21 +147,24 @@ def _num(v: float) -> str:
 
 def _probs(ps: Sequence[float]) -> list[str]:
     """Chance probabilities as exact rationals that sum to exactly 1, as Gambit requires: each is
-    the simplest fraction (denominator ≤ 10⁹) within 1e-15 of the float, else the float's exact
-    binary value; the last absorbs the rounding left (at most ~1e-12, else the floats are kept).
+    the simplest positive fraction (denominator ≤ 10⁹) within a relative 1e-15 of the float, else
+    the float's exact binary value; if they do not sum to 1 (the library accepts sums off by up
+    to 1e-9), all are divided by their exact sum.
 
     >>> _probs([1 / 3, 1 / 3, 1 / 3])
     ['1/3', '1/3', '1/3']
     >>> _probs([0.25, 0.75])
     ['1/4', '3/4']
+    >>> _probs([1e-20, 1 - 1e-20])[0] != '0'
+    True
     """
     fr = []
-    for p in ps:
-        f = Fraction(float(p)).limit_denominator(10**9)
-        fr.append(f if abs(float(f) - float(p)) <= 1e-15 else Fraction(float(p)))
-    last = 1 - sum(fr[:-1], Fraction(0))
-    if fr and last > 0 and abs(last - fr[-1]) <= Fraction(1, 10**12):
-        fr[-1] = last
+    for p in map(float, ps):
+        f = Fraction(p).limit_denominator(10**9)
+        fr.append(f if f > 0 and abs(float(f) - p) <= 1e-15 * abs(p) else Fraction(p))
+    total = sum(fr, Fraction(0))
+    if fr and total != 1 and total > 0:
+        fr = [f / total for f in fr]
     return [str(f) for f in fr]
 
 
