@@ -183,3 +183,20 @@ def test_lemke_howson_agrees_with_nashpy_and_caps():
             lemke_howson(g, initial_label=0, max_pivots=1, compiled=compiled)
     with pytest.raises(ValueError, match="max_pivots"):
         lemke_howson(g, max_pivots=0)
+
+
+def test_rational_payoffs_with_different_denominators_keep_the_reference_order():
+    # found in review: A and B scaled by different lcms, then shifted again, changed the order of
+    # the list (not the set) on this game; the shift now comes before the scaling, as in the
+    # reference, so coordinates stay proportional to the reference's
+    from fractions import Fraction as F
+
+    A = [[F(s) for s in r] for r in [["-4/5", "5/2", "1/3", "1/6"], ["1/3", "-3/4", "4", "5/2"], ["-1", "1", "1/2", "5/3"]]]
+    B = [[F(s) for s in r] for r in [["-5/4", "-1", "1/2", "0"], ["-4/3", "-2/3", "-1/2", "-1"], ["1", "2", "-3/5", "3/4"]]]
+    assert vertex_enumeration(A, B, exact=True) == vertex_enumeration(A, B, exact=True, compiled=False)
+    rng = np.random.default_rng(7)
+    for _ in range(40):
+        m, n = rng.integers(2, 5, size=2)
+        P = [[[F(int(rng.integers(-9, 10)), int(rng.integers(1, 7))) for _ in range(n)] for _ in range(m)]
+             for _ in range(2)]
+        assert vertex_enumeration(*P, exact=True) == vertex_enumeration(*P, exact=True, compiled=False)

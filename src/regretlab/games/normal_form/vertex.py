@@ -246,13 +246,14 @@ PAYOFF_LIMIT = 1 << 24  # shifted integer payoffs above this go to the Fraction 
 MAX_LABELS = 62  # m + n above this goes to the Fraction reference (labels are int64 bit masks)
 
 
-def _shifted(ai: np.ndarray, bi: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+def _shifted(ai: np.ndarray, bi: np.ndarray, shift: bool = True) -> tuple[np.ndarray, np.ndarray] | None:
     """Integer payoffs shifted to ``>= 1`` by the common shift ``1 - min`` of the reference (so
     that vertex coordinates, hence the output order, are the reference's up to a positive
-    factor), each matrix divided by the gcd of its entries; None when too large for int64."""
+    factor; ``shift=False``: already shifted and scaled), each matrix divided by the gcd of its
+    entries; None when too large for int64."""
     if ai.shape[0] + ai.shape[1] > MAX_LABELS:
         return None  # label sets are int64 bit masks
-    lo = min(int(ai.min()), int(bi.min()))
+    lo = min(int(ai.min()), int(bi.min())) if shift else 1
     if max(int(ai.max()), int(bi.max())) - lo + 1 > PAYOFF_LIMIT:
         return None
     A = ai.astype(np.int64) - lo + 1
@@ -305,7 +306,8 @@ def _integer_payoffs(a: list[list[Fraction]], b: list[list[Fraction]]) -> tuple[
         if max(ints) > PAYOFF_LIMIT:
             return None
         out.append(np.array(ints, dtype=np.int64).reshape(len(mat), len(mat[0])))
-    return _shifted(out[0], out[1])
+    # shifted before scaling: a second common shift would not be proportional to the reference's
+    return _shifted(out[0], out[1], shift=False)
 
 
 CHUNK = 1 << 15  # bases per kernel call (the time limit is checked between calls)
