@@ -200,3 +200,18 @@ def test_rational_payoffs_with_different_denominators_keep_the_reference_order()
         P = [[[F(int(rng.integers(-9, 10)), int(rng.integers(1, 7))) for _ in range(n)] for _ in range(m)]
              for _ in range(2)]
         assert vertex_enumeration(*P, exact=True) == vertex_enumeration(*P, exact=True, compiled=False)
+
+
+@pytest.mark.parametrize("label", [2, 7])
+def test_lemke_howson_finishes_on_a_degenerate_game_where_float_ties_cycle(label):
+    # found in review: the float lexicographic test cycles on this 5x5 integer game from labels 2
+    # and 7 (both paths); the exact-rational rerun cannot cycle. nashpy and Gambit's lcp_solve
+    # return ((1,0,0,0,0), (0,1,0,0,0)) from their start; every answer must be an equilibrium
+    from regretlab.games.normal_form.gaps import nash_conv
+
+    A = np.array([[0, 3, 1, 1, -1], [-2, 3, 1, 1, 0], [2, -2, -1, -2, -1], [2, -3, 0, -2, 0], [1, -1, -1, 1, 0]], float)
+    B = np.array([[1, 3, 2, 1, -1], [0, 1, 1, 0, 1], [-3, -1, 3, 3, 1], [-1, 0, 1, 0, 3], [0, 1, -1, 0, 0]], float)
+    x, y = lemke_howson(A, B, initial_label=label, max_pivots=2_000)
+    assert nash_conv(NormalFormGame.from_bimatrix(A, B), [x, y]) < 1e-12
+    x2, y2 = lemke_howson(A, B, initial_label=label, max_pivots=2_000, compiled=False)
+    assert np.array_equal(x, x2) and np.array_equal(y, y2)

@@ -14,6 +14,7 @@ two-person games", Handbook of Game Theory vol. 3, 2002); its pivots are compile
 from __future__ import annotations
 
 import warnings
+from fractions import Fraction
 from itertools import combinations
 from math import comb
 from typing import Any
@@ -292,7 +293,9 @@ def lemke_howson(game: NormalFormGame | Any, col: Any = None, *, initial_label: 
     Tableaux ``B'ᵀx + s = 1`` and ``A'y + r = 1`` with positive ``A' = A - min A + 1``; drop
     ``initial_label`` (0..m-1 a row strategy, m..m+n-1 a column), pivot the duplicate label in
     the other tableau until the dropped label leaves (Lemke & Howson 1964). The ratio test is
-    lexicographic, so degenerate games terminate too. The pivots run compiled
+    lexicographic; where a float tie is mis-decided on a degenerate game and the path reaches
+    ``max_pivots``, it is rerun in exact rationals, where the lexicographic rule cannot cycle, so
+    degenerate games terminate too. The pivots run compiled
     (:func:`~regretlab.games.normal_form._bimatrix_kernels.lemke_howson_core`); ``compiled=False``
     runs the NumPy reference, which performs the same floating-point operations: both follow the
     same path, with the same pivots, to the same equilibrium.
@@ -334,15 +337,73 @@ def lemke_howson_path(game: NormalFormGame | Any, col: Any = None, *, initial_la
     if isinstance(max_pivots, bool) or not isinstance(max_pivots, (int, np.integer)) or max_pivots < 1:
         raise ValueError(f"max_pivots must be an integer >= 1, got {max_pivots!r}")
     if not compiled:
-        return _lemke_howson_numpy(a - a.min() + 1.0, b - b.min() + 1.0, int(initial_label), int(max_pivots))
+        try:
+            return _lemke_howson_numpy(a - a.min() + 1.0, b - b.min() + 1.0, int(initial_label), int(max_pivots))
+        except RuntimeError as exc:
+            if "did not terminate" not in str(exc):
+                raise
+            return _lemke_howson_exact(a, b, int(initial_label), int(max_pivots))
     code, x, y, pivots = lemke_howson_core(a, b, int(initial_label), int(max_pivots))
     if code == 1:
         raise RuntimeError("Lemke–Howson: unbounded ray (the payoffs are not positive?)")
     if code == 2:
-        raise RuntimeError(f"Lemke–Howson did not terminate in {max_pivots} pivots")
+        # a float lexicographic test can mis-decide an exact tie on a degenerate game and cycle;
+        # in exact arithmetic the lexicographic rule cannot cycle
+        return _lemke_howson_exact(a, b, int(initial_label), int(max_pivots))
     if m > 128 or n > 128:
         x, y = x / x.sum(), y / y.sum()
     return x, y, int(pivots)
+
+
+def _lemke_howson_exact(a: np.ndarray, b: np.ndarray, initial_label: int,
+                        max_pivots: int) -> tuple[np.ndarray, np.ndarray, int]:
+    """Lemke–Howson in exact rationals (each float payoff read as its exact binary value): the
+    same tableaux and lexicographic ratio test as the float paths, whose ties are then decided
+    exactly, so the path cannot cycle (Lemke & Howson 1964; von Stengel 2002, §3.4). The fallback
+    when a float path reaches ``max_pivots``."""
+    m, n = a.shape
+    amin, bmin = Fraction(float(a.min())), Fraction(float(b.min()))
+    ap = [[Fraction(float(a[i, j])) - amin + 1 for j in range(n)] for i in range(m)]
+    bp = [[Fraction(float(b[i, j])) - bmin + 1 for j in range(n)] for i in range(m)]
+    one, zero = Fraction(1), Fraction(0)
+    # columns by label (0..m-1, m..m+n-1), then the right-hand side
+    t1 = [[bp[i][j] for i in range(m)] + [one if k == j else zero for k in range(n)] + [one] for j in range(n)]
+    t2 = [[one if k == i else zero for k in range(m)] + ap[i] + [one] for i in range(m)]
+    tabs = [(t1, list(range(m, m + n)), list(range(m, m + n))), (t2, list(range(m)), list(range(m)))]
+
+    def pivot(t: list, basis: list[int], slack: list[int], enter: int) -> int:
+        cand = [r for r in range(len(t)) if t[r][enter] > 0]
+        if not cand:
+            raise RuntimeError("Lemke–Howson: unbounded ray (the payoffs are not positive?)")
+        row = min(cand, key=lambda r: [t[r][-1] / t[r][enter]] + [t[r][c] / t[r][enter] for c in slack])
+        p = t[row][enter]
+        t[row] = [v / p for v in t[row]]
+        for r in range(len(t)):
+            if r != row and t[r][enter] != 0:
+                f = t[r][enter]
+                t[r] = [v - f * w for v, w in zip(t[r], t[row])]
+        leaving, basis[row] = basis[row], enter
+        return leaving
+
+    enter, first = initial_label, initial_label < m
+    for step in range(max_pivots):
+        t, basis, slack = tabs[0] if (step % 2 == 0) == first else tabs[1]
+        leaving = pivot(t, basis, slack, enter)
+        if leaving == initial_label:
+            break
+        enter = leaving
+    else:
+        raise RuntimeError(f"Lemke–Howson did not terminate in {max_pivots} pivots (exact arithmetic)")
+    x = [zero] * m
+    y = [zero] * n
+    for row, lab in enumerate(tabs[0][1]):
+        if lab < m:
+            x[lab] = t1[row][-1]
+    for row, lab in enumerate(tabs[1][1]):
+        if lab >= m:
+            y[lab - m] = t2[row][-1]
+    sx, sy = sum(x), sum(y)
+    return (np.array([float(v / sx) for v in x]), np.array([float(v / sy) for v in y]), step + 1)
 
 
 def _lemke_howson_numpy(ap: np.ndarray, bp: np.ndarray, initial_label: int,
