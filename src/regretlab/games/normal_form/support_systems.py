@@ -355,7 +355,8 @@ def _two_hidden(tens: np.ndarray, ks: list, mixers: list, pure_index: tuple, off
     size = Ss[0].shape[0]
     if size == 0:
         return SupportSolutions(np.full((1, n), np.nan), "continuum")
-    sv = [np.linalg.svd(sum(q ** i * S for i, S in enumerate(Ss)), compute_uv=False) for q in (0.2113, 0.5, 0.7887)]
+    sv = np.linalg.svd(np.stack([sum(q ** i * S for i, S in enumerate(Ss)) for q in (0.2113, 0.5, 0.7887)]),
+                       compute_uv=False)  # batched: the same singular values as one call each
     if all(v[-1] <= 1e-13 * v[0] for v in sv):
         return SupportSolutions(np.full((1, n), np.nan), "continuum")
     from scipy.linalg import eig
@@ -386,15 +387,25 @@ def _two_hidden(tens: np.ndarray, ks: list, mixers: list, pure_index: tuple, off
         cands.extend((s_, t_) for t_ in ts if -1e-6 <= t_ <= 1 + 1e-6)
     near = 1e-6 * scale
     pts, status = [], "exact"
-    for s_, t_ in cands:
-        Ma, Mb, Gs = parts(s_, t_)
-        sa = np.linalg.svd(Ma, compute_uv=False)[-1]
-        sb = np.linalg.svd(Mb, compute_uv=False)[-1]
+    allparts = [parts(s_, t_) for s_, t_ in cands]
+    if cands:  # the smallest singular values and the regular solutions, batched over the candidates
+        Mas, Mbs = np.stack([q[0] for q in allparts]), np.stack([q[1] for q in allparts])
+        sas = np.linalg.svd(Mas, compute_uv=False)[:, -1]
+        sbs = np.linalg.svd(Mbs, compute_uv=False)[:, -1]
+        reg = (sas > near) & (sbs > near)
+        xas = np.zeros((len(cands), k))
+        xbs = np.zeros((len(cands), k))
+        if reg.any():
+            xas[reg] = np.linalg.solve(Mbs[reg], np.broadcast_to(e, (int(reg.sum()), k))[..., None])[..., 0]
+            xbs[reg] = np.linalg.solve(Mas[reg], np.broadcast_to(e, (int(reg.sum()), k))[..., None])[..., 0]
+    for r, (s_, t_) in enumerate(cands):
+        Ma, Mb, Gs = allparts[r]
+        sa, sb = sas[r], sbs[r]
         if sa <= near and sb <= near:
             status = "continuum"
             continue
-        if sa > near and sb > near:
-            xa, xb = np.linalg.solve(Mb, e), np.linalg.solve(Ma, e)
+        if reg[r]:
+            xa, xb = xas[r], xbs[r]
         else:  # one family x0 + λ v; the hidden players' equations are linear in λ
             Msing, Mreg = (Ma, Mb) if sa <= near else (Mb, Ma)
             xr = np.linalg.solve(Mreg, e)
@@ -437,23 +448,59 @@ def _cofactor_column(M: np.ndarray) -> np.ndarray:
     return np.array([(-1) ** (k - 1 + j) * np.linalg.det(np.delete(top, j, axis=1)) for j in range(k)])
 
 
+_CHEB_NODES: dict = {}
+_DOMAIN01 = np.array([0.0, 1.0])
+_WINDOW = np.array([-1.0, 1.0])
+
+
+def _cheb_nodes(m: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``m`` Chebyshev points of the first kind on [0, 1] and their image on [-1, 1] (cached)."""
+    got = _CHEB_NODES.get(m)
+    if got is None:
+        from numpy.polynomial import polyutils as pu
+
+        nodes = 0.5 + 0.5 * np.cos(np.pi * (np.arange(m) + 0.5) / m)
+        got = _CHEB_NODES[m] = (nodes, pu.mapdomain(nodes, _DOMAIN01, _WINDOW))
+    return got
+
+
 def _roots01(f, degree: int, zero: float) -> tuple[np.ndarray, bool]:
     """Real roots in [0, 1] of the polynomial ``f`` (a callable of degree <= ``degree``, sampled
     at Chebyshev points and interpolated); ``(roots, False)`` when it vanishes identically."""
-    from numpy.polynomial import chebyshev as C
-
     m = degree + 1
-    nodes = 0.5 + 0.5 * np.cos(np.pi * (np.arange(m) + 0.5) / m)
+    nodes, _ = _cheb_nodes(m)
     vals = np.array([f(t) for t in nodes])
+    return _roots01_values(vals, degree, zero)
+
+
+def _roots01_values(vals: np.ndarray, degree: int, zero: float) -> tuple[np.ndarray, bool]:
+    """:func:`_roots01` from the values at the ``degree + 1`` Chebyshev nodes (the same
+    arithmetic as ``Chebyshev.fit(nodes, vals, degree, domain=[0, 1]).roots()``, without the
+    class machinery)."""
+    from numpy.polynomial import chebyshev as C
+    from numpy.polynomial import polyutils as pu
+
     if np.abs(vals).max() <= zero:
         return np.empty(0), False
-    series = C.Chebyshev.fit(nodes, vals, degree, domain=[0.0, 1.0])
-    coef = np.trim_zeros(np.where(np.abs(series.coef) <= zero * 1e-3, 0.0, series.coef), "b")
+    coef = C.chebfit(_cheb_nodes(degree + 1)[1], vals, degree)
+    coef = np.trim_zeros(np.where(np.abs(coef) <= zero * 1e-3, 0.0, coef), "b")
     if coef.size <= 1:
         return np.empty(0), True
-    r = C.Chebyshev(coef, domain=[0.0, 1.0]).roots()
+    r = pu.mapdomain(C.chebroots(coef), _WINDOW, _DOMAIN01)
     r = r[np.abs(r.imag) <= 1e-7].real
     return np.sort(r[(r >= -1e-9) & (r <= 1 + 1e-9)]), True
+
+
+def _cofactor_columns(Ms: np.ndarray) -> np.ndarray:
+    """:func:`_cofactor_column` of each matrix of ``Ms [m, k, k]`` (``[m, k]``; the same
+    determinants, batched)."""
+    k = Ms.shape[1]
+    top = Ms[:, :-1]
+    out = np.empty((Ms.shape[0], k))
+    for j in range(k):
+        cols = [c for c in range(k) if c != j]
+        out[:, j] = (-1) ** (k - 1 + j) * np.linalg.det(top[:, :, cols])
+    return out
 
 
 def _two_large_mixers(tens: np.ndarray, ks: list, mixers: list, pure_index: tuple, off: np.ndarray,
@@ -481,18 +528,23 @@ def _two_large_mixers(tens: np.ndarray, ks: list, mixers: list, pure_index: tupl
     def system(g, t):
         return np.vstack([g[..., 0] * t + g[..., 1] * (1.0 - t), ones])
 
-    def g_of_t(t):
-        return float(_cofactor_column(system(gb, t)) @ gc @ _cofactor_column(system(ga, t)))
+    def systems(g, ts):  # system(g, t) for every t of ts: [m, k, k] (the same arithmetic)
+        out = np.ones((ts.size, k, k))
+        out[:, :-1] = g[None, ..., 0] * ts[:, None, None] + g[None, ..., 1] * (1.0 - ts)[:, None, None]
+        return out
 
     zero = _RTOL * scale ** (2 * k - 1)
-    roots, finite = _roots01(g_of_t, 2 * k - 2, zero)
+    nodes = _cheb_nodes(2 * k - 1)[0]
+    cb, ca = _cofactor_columns(systems(gb, nodes)), _cofactor_columns(systems(ga, nodes))
+    roots, finite = _roots01_values(np.array([float(cb[i] @ gc @ ca[i]) for i in range(nodes.size)]),
+                                    2 * k - 2, zero)
     if not finite:
         return SupportSolutions(np.full((1, n), np.nan), "continuum")
     e = np.zeros(k)
     e[-1] = 1.0
     status = "exact"
     for g in (ga, gb):  # t where a system is singular: a family of solutions there?
-        dets, ok = _roots01(lambda t, g=g: float(np.linalg.det(system(g, t))), k - 1, _RTOL * scale ** (k - 1))
+        dets, ok = _roots01_values(np.linalg.det(systems(g, _cheb_nodes(k)[0])), k - 1, _RTOL * scale ** (k - 1))
         if not ok:
             return SupportSolutions(np.full((1, n), np.nan), "continuum")
         for t in dets:
