@@ -453,22 +453,37 @@ _DOMAIN01 = np.array([0.0, 1.0])
 _WINDOW = np.array([-1.0, 1.0])
 
 
-def _cheb_nodes(m: int) -> tuple[np.ndarray, np.ndarray]:
-    """The ``m`` Chebyshev points of the first kind on [0, 1] and their image on [-1, 1] (cached)."""
+def _cheb_nodes(m: int) -> tuple:
+    """The ``m`` Chebyshev points of the first kind on [0, 1], their image on [-1, 1] and
+    chebfit's scaled design matrix, column scales and rcond there (cached)."""
     got = _CHEB_NODES.get(m)
     if got is None:
         from numpy.polynomial import polyutils as pu
 
+        from numpy.polynomial import chebyshev as C
+
         nodes = 0.5 + 0.5 * np.cos(np.pi * (np.arange(m) + 0.5) / m)
-        got = _CHEB_NODES[m] = (nodes, pu.mapdomain(nodes, _DOMAIN01, _WINDOW))
+        x = pu.mapdomain(nodes, _DOMAIN01, _WINDOW) + 0.0
+        lhs = C.chebvander(x, m - 1).T  # chebfit's scaled design matrix (numpy's _fit, cached)
+        scl = np.sqrt(np.square(lhs).sum(1))
+        scl[scl == 0] = 1
+        got = _CHEB_NODES[m] = (nodes, x, lhs.T / scl, scl, len(x) * np.finfo(x.dtype).eps)
     return got
+
+
+def _chebfit(vals: np.ndarray) -> np.ndarray:
+    """``chebfit(x, vals, len(vals) - 1)`` at the cached nodes of :func:`_cheb_nodes` (the same
+    least-squares problem, its design matrix built once)."""
+    _, _, A, scl, rcond = _cheb_nodes(vals.size)
+    c = np.linalg.lstsq(A, vals + 0.0, rcond)[0]
+    return (c.T / scl).T
 
 
 def _roots01(f, degree: int, zero: float) -> tuple[np.ndarray, bool]:
     """Real roots in [0, 1] of the polynomial ``f`` (a callable of degree <= ``degree``, sampled
     at Chebyshev points and interpolated); ``(roots, False)`` when it vanishes identically."""
     m = degree + 1
-    nodes, _ = _cheb_nodes(m)
+    nodes = _cheb_nodes(m)[0]
     vals = np.array([f(t) for t in nodes])
     return _roots01_values(vals, degree, zero)
 
@@ -482,7 +497,7 @@ def _roots01_values(vals: np.ndarray, degree: int, zero: float) -> tuple[np.ndar
 
     if np.abs(vals).max() <= zero:
         return np.empty(0), False
-    coef = C.chebfit(_cheb_nodes(degree + 1)[1], vals, degree)
+    coef = _chebfit(vals)
     coef = np.trim_zeros(np.where(np.abs(coef) <= zero * 1e-3, 0.0, coef), "b")
     if coef.size <= 1:
         return np.empty(0), True
