@@ -498,10 +498,17 @@ def _roots01_values(vals: np.ndarray, degree: int, zero: float) -> tuple[np.ndar
     if np.abs(vals).max() <= zero:
         return np.empty(0), False
     coef = _chebfit(vals)
-    coef = np.trim_zeros(np.where(np.abs(coef) <= zero * 1e-3, 0.0, coef), "b")
+    coef = np.where(np.abs(coef) <= zero * 1e-3, 0.0, coef)
+    nz = np.flatnonzero(coef)
+    coef = coef[:nz[-1] + 1] if nz.size else coef[:0]  # trailing zeros trimmed
     if coef.size <= 1:
         return np.empty(0), True
-    r = pu.mapdomain(C.chebroots(coef), _WINDOW, _DOMAIN01)
+    if coef.size == 2:  # chebroots, its steps inlined
+        r = np.array([-coef[0] / coef[1]])
+    else:
+        r = np.linalg.eigvals(C.chebcompanion(coef)[::-1, ::-1])
+        r.sort()
+    r = pu.mapdomain(r, _WINDOW, _DOMAIN01)
     r = r[np.abs(r.imag) <= 1e-7].real
     return np.sort(r[(r >= -1e-9) & (r <= 1 + 1e-9)]), True
 
@@ -566,15 +573,19 @@ def _two_large_mixers(tens: np.ndarray, ks: list, mixers: list, pure_index: tupl
             if _affine(system(g, t), e, scale)[1] == "continuum":
                 status = "continuum"
     pts = []
-    for t in roots:
-        Ma, Mb = system(ga, t), system(gb, t)
-        if min(np.linalg.svd(Ma, compute_uv=False)[-1], np.linalg.svd(Mb, compute_uv=False)[-1]) <= _RTOL * scale:
-            continue  # a singular point: handled above
-        z = np.ones(n)
-        z[off[b]:off[b + 1]] = np.linalg.solve(Ma, e)
-        z[off[a]:off[a + 1]] = np.linalg.solve(Mb, e)
-        z[off[c]:off[c + 1]] = (t, 1.0 - t)
-        pts.append(z)
+    if roots.size:  # batched over the roots: the same singular values and solutions as one call each
+        Mas, Mbs = systems(ga, roots), systems(gb, roots)
+        small = np.minimum(np.linalg.svd(Mas, compute_uv=False)[:, -1], np.linalg.svd(Mbs, compute_uv=False)[:, -1])
+        keep = small > _RTOL * scale  # else a singular point: handled above
+        if keep.any():
+            eb = np.broadcast_to(e, (int(keep.sum()), k))[..., None]
+            xbs, xas = np.linalg.solve(Mas[keep], eb)[..., 0], np.linalg.solve(Mbs[keep], eb)[..., 0]
+            for r, t in enumerate(roots[keep]):
+                z = np.ones(n)
+                z[off[b]:off[b + 1]] = xbs[r]
+                z[off[a]:off[a + 1]] = xas[r]
+                z[off[c]:off[c + 1]] = (t, 1.0 - t)
+                pts.append(z)
     return SupportSolutions(np.array(pts).reshape(-1, n), status)
 
 
