@@ -371,19 +371,43 @@ def _two_hidden(tens: np.ndarray, ks: list, mixers: list, pure_index: tuple, off
     for q in range(ds):
         Y[-size:, q * size:(q + 1) * size] = Ss[q]
     lam, vec = eig(Y, -X)
-    cands: list[tuple[float, float]] = []
+    # for each real eigenvalue s in [0, 1]: t from the eigenvector, then the real roots in t of each
+    # polynomial at s (numpy.roots' companion matrices, their eigenvalues batched by size: the
+    # same numbers as one numpy.roots call each)
+    rows: list = []  # per eigenvalue: [s, eigenvector t's, then per polynomial (slot or None, trailing zeros)]
+    comps: dict = {}  # companion size -> list of matrices
     for j in np.flatnonzero(np.isfinite(lam)):
         s_ = lam[j]
         if abs(s_.imag) > 1e-6 * max(1.0, abs(s_)) or not -1e-6 <= s_.real <= 1 + 1e-6:
             continue
         s_ = float(s_.real)
         v = vec[:size, j]
-        ts = [float((v[-2] / v[-1]).real)] if size > 1 and abs(v[-1]) > 1e-12 * np.abs(v).max() else []
+        row = [s_, [float((v[-2] / v[-1]).real)] if size > 1 and abs(v[-1]) > 1e-12 * np.abs(v).max() else []]
         for P in polys:
-            pp = np.trim_zeros(((s_ ** np.arange(P.shape[0])) @ P)[::-1], "f")
+            pp = ((s_ ** np.arange(P.shape[0])) @ P)[::-1]
+            nzp = np.flatnonzero(pp)
+            if nzp.size == 0 or pp.size - nzp[0] <= 1:  # trim_zeros(pp, "f").size <= 1: no roots
+                continue
+            pp = pp[nzp[0]:]
+            trailing = pp.size - int(nzp[-1] - nzp[0]) - 1
+            pp = pp[:int(nzp[-1] - nzp[0]) + 1]
             if pp.size > 1:
-                rr = np.roots(pp)
-                ts.extend(rr[np.abs(rr.imag) <= 1e-6 * np.maximum(1.0, np.abs(rr))].real.tolist())
+                A = np.diag(np.ones((pp.size - 2,), pp.dtype), -1)
+                A[0, :] = -pp[1:] / pp[0]
+                lst = comps.setdefault(pp.size - 1, [])
+                row.append(((pp.size - 1, len(lst)), trailing))
+                lst.append(A)
+            else:
+                row.append((None, trailing))
+        rows.append(row)
+    eigs = {m: np.linalg.eigvals(np.stack(As)) for m, As in comps.items()}
+    cands: list[tuple[float, float]] = []
+    for row in rows:
+        s_, ts = row[0], row[1]
+        for slot, trailing in row[2:]:
+            rr = eigs[slot[0]][slot[1]] if slot is not None else np.array([])
+            rr = np.hstack((rr, np.zeros(trailing, rr.dtype)))
+            ts.extend(rr[np.abs(rr.imag) <= 1e-6 * np.maximum(1.0, np.abs(rr))].real.tolist())
         cands.extend((s_, t_) for t_ in ts if -1e-6 <= t_ <= 1 + 1e-6)
     near = 1e-6 * scale
     pts, status = [], "exact"
