@@ -305,6 +305,21 @@ def _hidden_mixtures(hidden: list, s_: float, t_: float) -> dict:
     return {hidden[0]: np.array([s_, 1.0 - s_]), hidden[1]: np.array([t_, 1.0 - t_])}
 
 
+_HIDDEN_GRIDS: dict = {}
+
+
+def _hidden_grid_inverse(D: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``D + 1`` Chebyshev extreme points on [0, 1] and the inverse of their Vandermonde
+    matrix (the interpolation of :func:`_two_hidden`; cached per degree)."""
+    got = _HIDDEN_GRIDS.get(D)
+    if got is None:
+        grid = 0.5 - 0.5 * np.cos(np.pi * np.arange(D + 1) / D)
+        Vi = np.linalg.inv(np.vander(grid, D + 1, increasing=True))
+        Vi.flags.writeable = False  # (grid stays writeable: Numba types read-only arrays apart)
+        got = _HIDDEN_GRIDS[D] = (grid, Vi)
+    return got
+
+
 def _two_hidden(tens: np.ndarray, ks: list, mixers: list, pure_index: tuple, off: np.ndarray,
                 scale: float, a: int, b: int, hidden: list) -> SupportSolutions:
     """a and b mix on ``k`` actions each; the ``hidden`` players' mixtures have two free weights
@@ -335,8 +350,7 @@ def _two_hidden(tens: np.ndarray, ks: list, mixers: list, pure_index: tuple, off
     # three actions: total degree <= 2k - 2 (its equations do not involve its own mixture); two
     # hidden players: degree <= 2k - 1 in each weight
     D = 2 * k - 2 if len(hidden) == 1 else 2 * k - 1
-    grid = 0.5 - 0.5 * np.cos(np.pi * np.arange(D + 1) / D)
-    Vi = np.linalg.inv(np.vander(grid, D + 1, increasing=True))
+    grid, Vi = _hidden_grid_inverse(D)
     vals = _kernels.hidden_grid(Ts, kss, a, b, harr, grid)  # [s, t, 2]
     G = np.einsum("ia,abr,jb->rij", Vi, vals, Vi)  # [2, s power, t power]
     if len(hidden) == 1:
