@@ -305,6 +305,21 @@ def _hidden_mixtures(hidden: list, s_: float, t_: float) -> dict:
     return {hidden[0]: np.array([s_, 1.0 - s_]), hidden[1]: np.array([t_, 1.0 - t_])}
 
 
+_HIDDEN_GRIDS: dict = {}
+
+
+def _hidden_grid_inverse(D: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``D + 1`` Chebyshev extreme points on [0, 1] and the inverse of their Vandermonde
+    matrix (the interpolation of :func:`_two_hidden`; cached per degree)."""
+    got = _HIDDEN_GRIDS.get(D)
+    if got is None:
+        grid = 0.5 - 0.5 * np.cos(np.pi * np.arange(D + 1) / D)
+        Vi = np.linalg.inv(np.vander(grid, D + 1, increasing=True))
+        Vi.flags.writeable = False  # (grid stays writeable: Numba types read-only arrays apart)
+        got = _HIDDEN_GRIDS[D] = (grid, Vi)
+    return got
+
+
 def _two_hidden(tens: np.ndarray, ks: list, mixers: list, pure_index: tuple, off: np.ndarray,
                 scale: float, a: int, b: int, hidden: list) -> SupportSolutions:
     """a and b mix on ``k`` actions each; the ``hidden`` players' mixtures have two free weights
@@ -335,8 +350,7 @@ def _two_hidden(tens: np.ndarray, ks: list, mixers: list, pure_index: tuple, off
     # three actions: total degree <= 2k - 2 (its equations do not involve its own mixture); two
     # hidden players: degree <= 2k - 1 in each weight
     D = 2 * k - 2 if len(hidden) == 1 else 2 * k - 1
-    grid = 0.5 - 0.5 * np.cos(np.pi * np.arange(D + 1) / D)
-    Vi = np.linalg.inv(np.vander(grid, D + 1, increasing=True))
+    grid, Vi = _hidden_grid_inverse(D)
     vals = _kernels.hidden_grid(Ts, kss, a, b, harr, grid)  # [s, t, 2]
     G = np.einsum("ia,abr,jb->rij", Vi, vals, Vi)  # [2, s power, t power]
     if len(hidden) == 1:
@@ -355,7 +369,8 @@ def _two_hidden(tens: np.ndarray, ks: list, mixers: list, pure_index: tuple, off
     size = Ss[0].shape[0]
     if size == 0:
         return SupportSolutions(np.full((1, n), np.nan), "continuum")
-    sv = [np.linalg.svd(sum(q ** i * S for i, S in enumerate(Ss)), compute_uv=False) for q in (0.2113, 0.5, 0.7887)]
+    sv = np.linalg.svd(np.stack([sum(q ** i * S for i, S in enumerate(Ss)) for q in (0.2113, 0.5, 0.7887)]),
+                       compute_uv=False)  # batched: the same singular values as one call each
     if all(v[-1] <= 1e-13 * v[0] for v in sv):
         return SupportSolutions(np.full((1, n), np.nan), "continuum")
     from scipy.linalg import eig
@@ -370,31 +385,65 @@ def _two_hidden(tens: np.ndarray, ks: list, mixers: list, pure_index: tuple, off
     for q in range(ds):
         Y[-size:, q * size:(q + 1) * size] = Ss[q]
     lam, vec = eig(Y, -X)
-    cands: list[tuple[float, float]] = []
+    # for each real eigenvalue s in [0, 1]: t from the eigenvector, then the real roots in t of each
+    # polynomial at s (numpy.roots' companion matrices, their eigenvalues batched by size: the
+    # same numbers as one numpy.roots call each)
+    rows: list = []  # per eigenvalue: [s, eigenvector t's, then per polynomial (slot or None, trailing zeros)]
+    comps: dict = {}  # companion size -> list of matrices
     for j in np.flatnonzero(np.isfinite(lam)):
         s_ = lam[j]
         if abs(s_.imag) > 1e-6 * max(1.0, abs(s_)) or not -1e-6 <= s_.real <= 1 + 1e-6:
             continue
         s_ = float(s_.real)
         v = vec[:size, j]
-        ts = [float((v[-2] / v[-1]).real)] if size > 1 and abs(v[-1]) > 1e-12 * np.abs(v).max() else []
+        row = [s_, [float((v[-2] / v[-1]).real)] if size > 1 and abs(v[-1]) > 1e-12 * np.abs(v).max() else []]
         for P in polys:
-            pp = np.trim_zeros(((s_ ** np.arange(P.shape[0])) @ P)[::-1], "f")
+            pp = ((s_ ** np.arange(P.shape[0])) @ P)[::-1]
+            nzp = np.flatnonzero(pp)
+            if nzp.size == 0 or pp.size - nzp[0] <= 1:  # trim_zeros(pp, "f").size <= 1: no roots
+                continue
+            pp = pp[nzp[0]:]
+            trailing = pp.size - int(nzp[-1] - nzp[0]) - 1
+            pp = pp[:int(nzp[-1] - nzp[0]) + 1]
             if pp.size > 1:
-                rr = np.roots(pp)
-                ts.extend(rr[np.abs(rr.imag) <= 1e-6 * np.maximum(1.0, np.abs(rr))].real.tolist())
+                A = np.diag(np.ones((pp.size - 2,), pp.dtype), -1)
+                A[0, :] = -pp[1:] / pp[0]
+                lst = comps.setdefault(pp.size - 1, [])
+                row.append(((pp.size - 1, len(lst)), trailing))
+                lst.append(A)
+            else:
+                row.append((None, trailing))
+        rows.append(row)
+    eigs = {m: np.linalg.eigvals(np.stack(As)) for m, As in comps.items()}
+    cands: list[tuple[float, float]] = []
+    for row in rows:
+        s_, ts = row[0], row[1]
+        for slot, trailing in row[2:]:
+            rr = eigs[slot[0]][slot[1]] if slot is not None else np.array([])
+            rr = np.hstack((rr, np.zeros(trailing, rr.dtype)))
+            ts.extend(rr[np.abs(rr.imag) <= 1e-6 * np.maximum(1.0, np.abs(rr))].real.tolist())
         cands.extend((s_, t_) for t_ in ts if -1e-6 <= t_ <= 1 + 1e-6)
     near = 1e-6 * scale
     pts, status = [], "exact"
-    for s_, t_ in cands:
-        Ma, Mb, Gs = parts(s_, t_)
-        sa = np.linalg.svd(Ma, compute_uv=False)[-1]
-        sb = np.linalg.svd(Mb, compute_uv=False)[-1]
+    allparts = [parts(s_, t_) for s_, t_ in cands]
+    if cands:  # the smallest singular values and the regular solutions, batched over the candidates
+        Mas, Mbs = np.stack([q[0] for q in allparts]), np.stack([q[1] for q in allparts])
+        sas = np.linalg.svd(Mas, compute_uv=False)[:, -1]
+        sbs = np.linalg.svd(Mbs, compute_uv=False)[:, -1]
+        reg = (sas > near) & (sbs > near)
+        xas = np.zeros((len(cands), k))
+        xbs = np.zeros((len(cands), k))
+        if reg.any():
+            xas[reg] = np.linalg.solve(Mbs[reg], np.broadcast_to(e, (int(reg.sum()), k))[..., None])[..., 0]
+            xbs[reg] = np.linalg.solve(Mas[reg], np.broadcast_to(e, (int(reg.sum()), k))[..., None])[..., 0]
+    for r, (s_, t_) in enumerate(cands):
+        Ma, Mb, Gs = allparts[r]
+        sa, sb = sas[r], sbs[r]
         if sa <= near and sb <= near:
             status = "continuum"
             continue
-        if sa > near and sb > near:
-            xa, xb = np.linalg.solve(Mb, e), np.linalg.solve(Ma, e)
+        if reg[r]:
+            xa, xb = xas[r], xbs[r]
         else:  # one family x0 + λ v; the hidden players' equations are linear in λ
             Msing, Mreg = (Ma, Mb) if sa <= near else (Mb, Ma)
             xr = np.linalg.solve(Mreg, e)
@@ -437,23 +486,81 @@ def _cofactor_column(M: np.ndarray) -> np.ndarray:
     return np.array([(-1) ** (k - 1 + j) * np.linalg.det(np.delete(top, j, axis=1)) for j in range(k)])
 
 
+_CHEB_NODES: dict = {}
+_DOMAIN01 = np.array([0.0, 1.0])
+_WINDOW = np.array([-1.0, 1.0])
+
+
+def _cheb_nodes(m: int) -> tuple:
+    """The ``m`` Chebyshev points of the first kind on [0, 1], their image on [-1, 1] and
+    chebfit's scaled design matrix, column scales and rcond there (cached)."""
+    got = _CHEB_NODES.get(m)
+    if got is None:
+        from numpy.polynomial import polyutils as pu
+
+        from numpy.polynomial import chebyshev as C
+
+        nodes = 0.5 + 0.5 * np.cos(np.pi * (np.arange(m) + 0.5) / m)
+        x = pu.mapdomain(nodes, _DOMAIN01, _WINDOW) + 0.0
+        lhs = C.chebvander(x, m - 1).T  # chebfit's scaled design matrix (numpy's _fit, cached)
+        scl = np.sqrt(np.square(lhs).sum(1))
+        scl[scl == 0] = 1
+        got = _CHEB_NODES[m] = (nodes, x, lhs.T / scl, scl, len(x) * np.finfo(x.dtype).eps)
+    return got
+
+
+def _chebfit(vals: np.ndarray) -> np.ndarray:
+    """``chebfit(x, vals, len(vals) - 1)`` at the cached nodes of :func:`_cheb_nodes` (the same
+    least-squares problem, its design matrix built once)."""
+    _, _, A, scl, rcond = _cheb_nodes(vals.size)
+    c = np.linalg.lstsq(A, vals + 0.0, rcond)[0]
+    return (c.T / scl).T
+
+
 def _roots01(f, degree: int, zero: float) -> tuple[np.ndarray, bool]:
     """Real roots in [0, 1] of the polynomial ``f`` (a callable of degree <= ``degree``, sampled
     at Chebyshev points and interpolated); ``(roots, False)`` when it vanishes identically."""
-    from numpy.polynomial import chebyshev as C
-
     m = degree + 1
-    nodes = 0.5 + 0.5 * np.cos(np.pi * (np.arange(m) + 0.5) / m)
+    nodes = _cheb_nodes(m)[0]
     vals = np.array([f(t) for t in nodes])
+    return _roots01_values(vals, degree, zero)
+
+
+def _roots01_values(vals: np.ndarray, degree: int, zero: float) -> tuple[np.ndarray, bool]:
+    """:func:`_roots01` from the values at the ``degree + 1`` Chebyshev nodes (the same
+    arithmetic as ``Chebyshev.fit(nodes, vals, degree, domain=[0, 1]).roots()``, without the
+    class machinery)."""
+    from numpy.polynomial import chebyshev as C
+    from numpy.polynomial import polyutils as pu
+
     if np.abs(vals).max() <= zero:
         return np.empty(0), False
-    series = C.Chebyshev.fit(nodes, vals, degree, domain=[0.0, 1.0])
-    coef = np.trim_zeros(np.where(np.abs(series.coef) <= zero * 1e-3, 0.0, series.coef), "b")
+    coef = _chebfit(vals)
+    coef = np.where(np.abs(coef) <= zero * 1e-3, 0.0, coef)
+    nz = np.flatnonzero(coef)
+    coef = coef[:nz[-1] + 1] if nz.size else coef[:0]  # trailing zeros trimmed
     if coef.size <= 1:
         return np.empty(0), True
-    r = C.Chebyshev(coef, domain=[0.0, 1.0]).roots()
+    if coef.size == 2:  # chebroots, its steps inlined
+        r = np.array([-coef[0] / coef[1]])
+    else:
+        r = np.linalg.eigvals(C.chebcompanion(coef)[::-1, ::-1])
+        r.sort()
+    r = pu.mapdomain(r, _WINDOW, _DOMAIN01)
     r = r[np.abs(r.imag) <= 1e-7].real
     return np.sort(r[(r >= -1e-9) & (r <= 1 + 1e-9)]), True
+
+
+def _cofactor_columns(Ms: np.ndarray) -> np.ndarray:
+    """:func:`_cofactor_column` of each matrix of ``Ms [m, k, k]`` (``[m, k]``; the same
+    determinants, batched)."""
+    k = Ms.shape[1]
+    top = Ms[:, :-1]
+    out = np.empty((Ms.shape[0], k))
+    for j in range(k):
+        cols = [c for c in range(k) if c != j]
+        out[:, j] = (-1) ** (k - 1 + j) * np.linalg.det(top[:, :, cols])
+    return out
 
 
 def _two_large_mixers(tens: np.ndarray, ks: list, mixers: list, pure_index: tuple, off: np.ndarray,
@@ -481,33 +588,42 @@ def _two_large_mixers(tens: np.ndarray, ks: list, mixers: list, pure_index: tupl
     def system(g, t):
         return np.vstack([g[..., 0] * t + g[..., 1] * (1.0 - t), ones])
 
-    def g_of_t(t):
-        return float(_cofactor_column(system(gb, t)) @ gc @ _cofactor_column(system(ga, t)))
+    def systems(g, ts):  # system(g, t) for every t of ts: [m, k, k] (the same arithmetic)
+        out = np.ones((ts.size, k, k))
+        out[:, :-1] = g[None, ..., 0] * ts[:, None, None] + g[None, ..., 1] * (1.0 - ts)[:, None, None]
+        return out
 
     zero = _RTOL * scale ** (2 * k - 1)
-    roots, finite = _roots01(g_of_t, 2 * k - 2, zero)
+    nodes = _cheb_nodes(2 * k - 1)[0]
+    cb, ca = _cofactor_columns(systems(gb, nodes)), _cofactor_columns(systems(ga, nodes))
+    roots, finite = _roots01_values(np.array([float(cb[i] @ gc @ ca[i]) for i in range(nodes.size)]),
+                                    2 * k - 2, zero)
     if not finite:
         return SupportSolutions(np.full((1, n), np.nan), "continuum")
     e = np.zeros(k)
     e[-1] = 1.0
     status = "exact"
     for g in (ga, gb):  # t where a system is singular: a family of solutions there?
-        dets, ok = _roots01(lambda t, g=g: float(np.linalg.det(system(g, t))), k - 1, _RTOL * scale ** (k - 1))
+        dets, ok = _roots01_values(np.linalg.det(systems(g, _cheb_nodes(k)[0])), k - 1, _RTOL * scale ** (k - 1))
         if not ok:
             return SupportSolutions(np.full((1, n), np.nan), "continuum")
         for t in dets:
             if _affine(system(g, t), e, scale)[1] == "continuum":
                 status = "continuum"
     pts = []
-    for t in roots:
-        Ma, Mb = system(ga, t), system(gb, t)
-        if min(np.linalg.svd(Ma, compute_uv=False)[-1], np.linalg.svd(Mb, compute_uv=False)[-1]) <= _RTOL * scale:
-            continue  # a singular point: handled above
-        z = np.ones(n)
-        z[off[b]:off[b + 1]] = np.linalg.solve(Ma, e)
-        z[off[a]:off[a + 1]] = np.linalg.solve(Mb, e)
-        z[off[c]:off[c + 1]] = (t, 1.0 - t)
-        pts.append(z)
+    if roots.size:  # batched over the roots: the same singular values and solutions as one call each
+        Mas, Mbs = systems(ga, roots), systems(gb, roots)
+        small = np.minimum(np.linalg.svd(Mas, compute_uv=False)[:, -1], np.linalg.svd(Mbs, compute_uv=False)[:, -1])
+        keep = small > _RTOL * scale  # else a singular point: handled above
+        if keep.any():
+            eb = np.broadcast_to(e, (int(keep.sum()), k))[..., None]
+            xbs, xas = np.linalg.solve(Mas[keep], eb)[..., 0], np.linalg.solve(Mbs[keep], eb)[..., 0]
+            for r, t in enumerate(roots[keep]):
+                z = np.ones(n)
+                z[off[b]:off[b + 1]] = xbs[r]
+                z[off[a]:off[a + 1]] = xas[r]
+                z[off[c]:off[c + 1]] = (t, 1.0 - t)
+                pts.append(z)
     return SupportSolutions(np.array(pts).reshape(-1, n), status)
 
 
