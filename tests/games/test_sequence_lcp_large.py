@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -156,3 +157,19 @@ def test_the_cycle_breaking_perturbation_still_ends_at_an_equilibrium(game):
     assert perturbed == 1 and pivots > 0
     policy = behavioural(game, (z[:n0], z[n0:n0 + n1]))
     assert nash_conv(game, policy) < 1e-9
+
+
+@pytest.mark.parametrize("scale", [1e5, 1e6, -1e6, 1e10])
+def test_large_payoffs_are_scaled_and_both_paths_agree(scale):
+    # found in review: unscaled, the float pivots ended on a false secondary ray from payoffs of
+    # 1e5 on; ranges above SCALE_ABOVE are now divided down to 1 in both paths
+    g = one_shot(scale * np.array([[1.0, 2.0]]), scale * np.array([[3.0, 4.0]]))
+    f, e = sequence_form_lcp(g), sequence_form_lcp(g, exact=True)
+    assert f.pivots == e.pivots
+    assert np.allclose(f.values, [float(v) for v in e.exact_values], rtol=1e-12, atol=0)
+    if scale > 0:  # Kuhn with its payoffs times a positive number: the value is scaled too
+        k = kuhn_poker()
+        k6 = dataclasses.replace(k, utilities=k.utilities * scale, meta={})
+        f, e = sequence_form_lcp(k6), sequence_form_lcp(k6, exact=True)
+        assert f.pivots == e.pivots and e.exact_values[0] == Fraction(-1, 18) * Fraction(scale)
+        assert f.nash_conv <= 1e-14 * scale

@@ -71,6 +71,7 @@ REFACTOR = 1000  # float pivots between fresh factorisations of the basis
 PIVOT_TOL = 1e-9  # float pivots must exceed this times the scale of M and of the entering column
 PERTURBATION = 1e-6  # relative size of the seeded perturbation of the basic values when float pivots cycle
 MAX_PERTURBATIONS = 50
+SCALE_ABOVE = 1e3  # payoff ranges above this are divided down to 1 before pivoting
 
 
 class LCPSolution(NamedTuple):
@@ -93,18 +94,39 @@ def _rational(v: float) -> Fraction:
     return f if abs(float(f) - v) <= 1e-15 * max(1.0, abs(v)) else Fraction(v)
 
 
-def _payoff_matrices(game: Treeplex, exact: bool) -> tuple[list[Any], float | Fraction]:
-    """Both players' sequence-form payoff matrices with payoffs shifted below 0, and the shifts."""
+def _scale(span: float) -> float:
+    """The divisor of a player's shifted payoffs: their span (max − min) when it exceeds
+    ``SCALE_ABOVE``, else 1.
+
+    A positive affine change of one player's payoffs keeps the equilibria. The float pivot
+    tolerances are relative to entries of order one, so payoffs spanning 1e5 or more would end
+    on a false secondary ray unscaled; smaller games keep their payoffs, and their pivots, as they
+    are. The exact path divides by the same number, so both paths take the same pivots.
+    """
+    return span if span > SCALE_ABOVE else 1.0
+
+
+def _margin(span: float) -> float:
+    """How far below 0 the largest shifted payoff goes: 1, or ``span / SCALE_ABOVE`` where the
+    payoffs are scaled (so it stays 1/SCALE_ABOVE after scaling, not lost to rounding)."""
+    return span / SCALE_ABOVE if span > SCALE_ABOVE else 1.0
+
+
+def _payoff_matrices(game: Treeplex, exact: bool) -> tuple[list[Any], list[Any], list[Any]]:
+    """Both players' sequence-form payoff matrices with payoffs shifted below 0 and divided by
+    :func:`_scale`, the shifts and the divisors."""
     sf = sequence_form(game)
     z0, z1 = sf.terminal_sequences[:, 0], sf.terminal_sequences[:, 1]
     n0, n1 = sf.payoff.shape
     if not exact:
-        shift = [float(game.utilities[:, p].max()) + 1.0 for p in range(2)]
-        mats = [sp.csr_matrix((sf.terminal_chance * (game.utilities[:, p] - shift[p]), (z0, z1)), shape=(n0, n1))
-                for p in range(2)]
+        spans = [float(game.utilities[:, p].max() - game.utilities[:, p].min()) for p in range(2)]
+        shift = [float(game.utilities[:, p].max()) + _margin(spans[p]) for p in range(2)]
+        scale = [_scale(spans[p]) for p in range(2)]
+        mats = [sp.csr_matrix((sf.terminal_chance * (game.utilities[:, p] - shift[p]) / scale[p], (z0, z1)),
+                              shape=(n0, n1)) for p in range(2)]
         for m in mats:
             m.sum_duplicates()
-        return mats, shift
+        return mats, shift, scale
     # chance of each terminal as a product of rational edge probabilities
     chance = [Fraction(1)] * game.num_nodes
     par = game.node_parent
@@ -113,22 +135,24 @@ def _payoff_matrices(game: Treeplex, exact: bool) -> tuple[list[Any], float | Fr
         chance[node] = c * _rational(float(game.node_chance_prob[node])) if game.node_player[par[node]] == -1 else c
     term = np.flatnonzero(game.node_terminal >= 0)
     util = [[_rational(float(u)) for u in game.utilities[:, p]] for p in range(2)]
-    shift = [max(u) + 1 for u in util]
+    spans = [float(game.utilities[:, p].max() - game.utilities[:, p].min()) for p in range(2)]
+    shift = [max(util[p]) + Fraction(_margin(spans[p])) for p in range(2)]
+    scale = [Fraction(_scale(spans[p])) for p in range(2)]
     mats = []
     for p in range(2):
         m = np.full((n0, n1), Fraction(0), dtype=object)
         for node in term:
             zi = game.node_terminal[node]
-            m[z0[zi], z1[zi]] += chance[node] * (util[p][zi] - shift[p])
+            m[z0[zi], z1[zi]] += chance[node] * (util[p][zi] - shift[p]) / scale[p]
         mats.append(m)
-    return mats, shift
+    return mats, shift, scale
 
 
 def _lcp(game: Treeplex, exact: bool) -> tuple[Any, np.ndarray, tuple[int, int, int, int], Any]:
     """``(M, r, (n0, n1, m0, m1), shift)`` of the standard LCP of the module docstring."""
     sf = sequence_form(game)
     E, F = sf.constraints
-    (a, b), shift = _payoff_matrices(game, exact)
+    (a, b), shift, _ = _payoff_matrices(game, exact)
     n0, n1 = sf.payoff.shape
     m0, m1 = E.shape[0], F.shape[0]
     R = n0 + n1 + 2 * m0 + 2 * m1
@@ -524,9 +548,9 @@ def sequence_form_lcp(game: Treeplex, *, exact: bool = False, max_pivots: int = 
     policy = behavioural(game, (xf, yf))
     values = expected_value(game, policy)
     exact_values = None
-    if exact:  # xᵀ A_p y with the shifted matrices, plus the shift (xᵀ S y = 1 for plans)
-        mats, _ = _payoff_matrices(game, True)
-        exact_values = tuple(x @ mats[p] @ y + shift[p] for p in range(2))
+    if exact:  # xᵀ A_p y with the shifted, scaled matrices, scaled back, plus the shift (xᵀ S y = 1 for plans)
+        mats, _, scale = _payoff_matrices(game, True)
+        exact_values = tuple(scale[p] * (x @ mats[p] @ y) + shift[p] for p in range(2))
     return LCPSolution(policy, (x, y) if exact else (xf, yf), values, nash_conv(game, policy), pivots,
                        time.perf_counter() - started, exact, exact_values, perturbed[0] if perturbed else 0)
 
