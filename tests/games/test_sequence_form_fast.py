@@ -343,3 +343,33 @@ def test_bad_method():
         crossover(kuhn_poker(), options={}, max_rounds=0.5)
     with pytest.raises(ValueError, match="gap_tol must be > 0"):
         crossover(kuhn_poker(), options={}, gap_tol=0.0)
+
+
+@pytest.mark.parametrize("scale", [1e-9, 1e10, 1e12, -1e12])
+@pytest.mark.parametrize("method", ["auto", "lp", "crossover"])
+def test_payoff_scale_does_not_matter(scale, method):
+    # found in review: at payoffs of 1e10 the colour refinement's rounding (relative to max |M|)
+    # merged the ±1 constraint entries with nothing and the reduced LP was infeasible; at 1e-9
+    # HiGHS' absolute tolerances gave a wrong value. Block sums are now rounded relative to
+    # themselves, and payoffs outside [1e-3, 1e3] are solved scaled to 1
+    import dataclasses
+
+    leduc = leduc_poker()
+    unit = dataclasses.replace(leduc, utilities=leduc.utilities * np.sign(scale), meta={})
+    ref = sequence_form_lp(unit, method="lp")  # a negative scale is another game (players' aims swapped)
+    g = dataclasses.replace(leduc, utilities=leduc.utilities * scale, meta={})
+    sol = sequence_form_lp(g, method=method)
+    assert abs(sol.value / abs(scale) - ref.value) < 1e-9
+    assert sol.nash_conv < 1e-9 * abs(scale) and sol.gap < 1e-9 * abs(scale)
+
+
+def test_a_near_tie_is_not_merged_by_the_reduction():
+    # found in review: payoffs 1000 and 1000 + 1e-8 were merged (rounded to 1e-9 of max |M|) and
+    # the certificate's 1e-11 max|u| tolerance accepted an equilibrium 1e5 times worse than the LP's
+    A = np.array([[1000.0, 0.0], [0.0, 1000.0 + 1e-8]])
+    exact = 1000 * (1000 + 1e-8) / (2000 + 1e-8)
+    for method in ("lp", "auto"):
+        sol = sequence_form_lp(one_shot(A, -A), method=method)
+        assert abs(sol.value - exact) < 1e-12 * 1000 and sol.nash_conv < 1e-12 * 1000
+    A = 1e10 * np.array([[1.0, -1.0], [-1.0, 1.0]])
+    assert sequence_form_lp(one_shot(A, -A), method="auto").value == pytest.approx(0.0, abs=1e-6)

@@ -13,8 +13,10 @@ z_{class(j)}`` is an optimal solution and a dual ``w`` of the reduced LP lifts t
 (1-dimensional Weisfeiler-Leman on the weighted bipartite graph of ``M``): a class splits by the
 multiset of (class, block sum) pairs of its members until nothing splits.
 
-The block sums are compared after rounding to 1e-9 relative to ``max |M|`` (and hashed in 64
-bits), so two rows whose sums differ only by rounding stay together: the reduction is exact up to
+The block sums are compared after rounding each to 40 bits of mantissa, relative to itself (and
+hashed in 64 bits); a sum that cancels to within 1e-12 of its terms' magnitudes counts as zero.
+So two rows whose sums differ only by rounding stay together, sums that differ by more than about
+1e-12 relative never merge, and the scale of the LP does not matter: the reduction is exact up to
 rounding, and a caller that needs a guarantee checks the lifted solution on the whole problem (the
 sequence-form LP does, with exact best responses).
 
@@ -24,6 +26,7 @@ Symmetric games shrink: on Leduc poker (suits interchangeable, and more) the seq
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 import numpy as np
@@ -66,10 +69,13 @@ def _relabel(h, out):
 
 
 @njit(cache=True)
-def _signatures(indptr, indices, data, other, own, inv_scale, acc, seen, touched, out):
+def _signatures(indptr, indices, data, other, own, acc, mag, seen, touched, out):
     """``out[i]``: hash of ``own[i]`` and the multiset of (class of column, rounded block sum)
-    over row ``i`` of a CSR matrix whose columns carry the classes ``other`` (``acc``, ``seen``,
-    ``touched``: scratch of one slot per class, ``acc`` zero and ``seen`` False on entry)."""
+    over row ``i`` of a CSR matrix whose columns carry the classes ``other`` (``acc``, ``mag``,
+    ``seen``, ``touched``: scratch of one slot per class, ``acc``/``mag`` zero and ``seen`` False
+    on entry). A block sum is rounded relative to itself, to 40 bits of mantissa (about 1e-12),
+    and counts as zero when it cancels to within 1e-12 of the sum of its terms' magnitudes: sums
+    of very different sizes are never merged, whatever the scale of the LP."""
     n = indptr.shape[0] - 1
     for i in range(n):
         nt = 0
@@ -80,24 +86,28 @@ def _signatures(indptr, indices, data, other, own, inv_scale, acc, seen, touched
                 touched[nt] = c
                 nt += 1
             acc[c] += data[t]
+            mag[c] += abs(data[t])
         h = np.uint64(0)
         for t in range(nt):
             c = touched[t]
-            v = acc[c] * inv_scale * 1e9
+            v = acc[c]
+            a = mag[c]
             acc[c] = 0.0
+            mag[c] = 0.0
             seen[c] = False
-            if v > 9e18:
-                v = 9e18
-            elif v < -9e18:
-                v = -9e18
-            q = np.int64(np.round(v))
-            if q != 0:
-                h += _mix(_mix(np.uint64(c) * _K1 + np.uint64(1)) ^ np.uint64(q))
+            if abs(v) <= 1e-12 * a:
+                continue
+            m, e = math.frexp(v)  # v = m 2^e, 0.5 <= |m| < 1
+            q = np.int64(np.round(m * 1099511627776.0))  # 2^40
+            if q == 1099511627776 or q == -1099511627776:  # rounded up to the next power of two
+                q //= 2
+                e += 1
+            h += _mix(_mix(np.uint64(c) * _K1 + np.uint64(1)) ^ np.uint64(q) ^ _mix(np.uint64(e + 4096) * _K2))
         out[i] = _mix(h ^ _mix(np.uint64(own[i]) + np.uint64(7)))
 
 
 @njit(cache=True)
-def _refine(rp, ri, rd, cp, ci, cd, colc, rowc, inv_scale, max_rounds):
+def _refine(rp, ri, rd, cp, ci, cd, colc, rowc, max_rounds):
     """Colour refinement of the columns ``colc`` and rows ``rowc`` (both updated in place) over
     a matrix given in CSR (``rp, ri, rd``) and CSC (``cp, ci, cd``); returns the rounds done."""
     nr = rowc.shape[0]
@@ -105,14 +115,15 @@ def _refine(rp, ri, rd, cp, ci, cd, colc, rowc, inv_scale, max_rounds):
     hr = np.empty(nr, dtype=np.uint64)
     hc = np.empty(nc, dtype=np.uint64)
     acc = np.zeros(max(nr, nc))
+    mag = np.zeros(max(nr, nc))
     seen = np.zeros(max(nr, nc), dtype=np.bool_)
     touched = np.empty(max(nr, nc), dtype=np.int64)
     kr = rowc.max() + 1 if nr else 0
     kc = colc.max() + 1 if nc else 0
     for r in range(max_rounds):
-        _signatures(rp, ri, rd, colc, rowc, inv_scale, acc, seen, touched, hr)
+        _signatures(rp, ri, rd, colc, rowc, acc, mag, seen, touched, hr)
         kr2 = _relabel(hr, rowc)
-        _signatures(cp, ci, cd, rowc, colc, inv_scale, acc, seen, touched, hc)
+        _signatures(cp, ci, cd, rowc, colc, acc, mag, seen, touched, hc)
         kc2 = _relabel(hc, colc)
         if kr2 == kr and kc2 == kc:
             return r + 1
@@ -147,7 +158,7 @@ class Partition(NamedTuple):
 def equitable_partition(matrix: sp.spmatrix, cost: np.ndarray, col_lower: np.ndarray, col_upper: np.ndarray,
                         row_lower: np.ndarray, row_upper: np.ndarray, max_rounds: int = 10_000) -> Partition:
     """The coarsest equitable partition of the LP ``min cᵀx, row_lower <= Mx <= row_upper,
-    col_lower <= x <= col_upper`` by colour refinement (block sums rounded to 1e-9 relative).
+    col_lower <= x <= col_upper`` by colour refinement (block sums rounded to ~1e-12 relative).
 
     Example:
         >>> import numpy as np, scipy.sparse as sp
@@ -159,12 +170,11 @@ def equitable_partition(matrix: sp.spmatrix, cost: np.ndarray, col_lower: np.nda
     """
     csr = sp.csr_matrix(matrix)
     csc = csr.tocsc()
-    scale = float(np.abs(csr.data).max(initial=0.0))
     colc = _classes(cost, col_lower, col_upper)
     rowc = _classes(row_lower, row_upper)
     rounds = _refine(csr.indptr.astype(np.int64), csr.indices.astype(np.int64), csr.data.astype(np.float64),
                      csc.indptr.astype(np.int64), csc.indices.astype(np.int64), csc.data.astype(np.float64),
-                     colc, rowc, 1.0 / scale if scale > 0 else 1.0, int(max_rounds))
+                     colc, rowc, int(max_rounds))
     return Partition(colc, rowc, int(rounds))
 
 

@@ -27,6 +27,7 @@ first shrinks the LP exactly by colour refinement (:mod:`regretlab.games.lifted_
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from typing import Any, NamedTuple
 
@@ -244,6 +245,7 @@ def zero_sum_constant(game: Treeplex, atol: float = 1e-9) -> float:
     return float(total[0]) if total.size else 0.0
 
 
+UNIT_RANGE = 1e3  # payoffs larger than this, or smaller than its inverse, are solved scaled to 1
 METHODS = ("auto", "lp", "crossover")
 LIFT_WORTH = 0.9  # "auto" solves the reduced LP when it has < 90% of the columns
 
@@ -295,6 +297,13 @@ def sequence_form_lp(game: Treeplex, time_limit: float | None = None, *, evaluat
     method = check_method(method)
     zero_sum_constant(game)  # a general-sum game is refused before any work
     started = time.perf_counter()
+    size = float(np.abs(game.utilities).max(initial=0.0))
+    if size > UNIT_RANGE or 0.0 < size < 1.0 / UNIT_RANGE:
+        # HiGHS' tolerances and the certificate's are absolute: solve the game with its payoffs
+        # divided by their largest magnitude (the same plans), then scale the value back
+        unit = dataclasses.replace(game, utilities=game.utilities / size, meta={})
+        sol = sequence_form_lp(unit, time_limit, evaluate=False, method=method)
+        return _finish(game, sol.value * size, *sol.plans, started, evaluate, sol.gap * size, sol.path, sol.rounds)
     if method == "crossover":
         from regretlab.games.sequence_crossover import crossover
 
@@ -338,14 +347,18 @@ def _whole_or_lifted(game: Treeplex, time_limit: float | None, started: float, e
         kc = part.shape[1]
         if kc < LIFT_WORTH * lp[0].shape[1]:  # the reduced LP is markedly smaller
             red = reduce_lp(*lp, part)
-            obj, z, w, _ = solve_lp(red.matrix, red.cost, red.col_lower, red.col_upper, red.row_lower,
-                                    red.row_upper, dict(_HIGHS), left(), name)
-            col, dual = lift(part, red, z, w)
-            x, y = np.maximum(col[:n0], 0.0), np.maximum(-dual[:n1], 0.0)
             rounds = 1
-            ok, gap = certified(game, x, y, -obj)
-            if ok:
-                return _finish(game, -obj, x, y, started, evaluate, gap, "lifted", 1)
+            try:
+                obj, z, w, _ = solve_lp(red.matrix, red.cost, red.col_lower, red.col_upper, red.row_lower,
+                                        red.row_upper, dict(_HIGHS), left(), name)
+            except RuntimeError:  # a reduced LP that HiGHS finds infeasible or unbounded: solve the whole one
+                pass
+            else:
+                col, dual = lift(part, red, z, w)
+                x, y = np.maximum(col[:n0], 0.0), np.maximum(-dual[:n1], 0.0)
+                ok, gap = certified(game, x, y, -obj)
+                if ok:
+                    return _finish(game, -obj, x, y, started, evaluate, gap, "lifted", 1)
     obj, col, dual, _ = solve_lp(*lp, dict(_HIGHS), left(), name)
     x, y = np.maximum(col[:n0], 0.0), np.maximum(-dual[:n1], 0.0)
     lower, upper = certify(game, x, y)
@@ -369,7 +382,8 @@ def _finish(game: Treeplex, value: float, x: np.ndarray, y: np.ndarray, started:
     if not evaluate:
         return SequenceFormSolution(value, policy, (x, y), float("nan"), seconds, gap, path, rounds)
     ev = expected_value(game, policy)
-    if abs(ev[0] - value) > 1e-6 * max(1.0, abs(value)):  # pragma: no cover - solver failure
+    size = max(1.0, abs(value), float(np.abs(game.utilities).max(initial=0.0)))  # the payoffs' scale
+    if abs(ev[0] - value) > 1e-6 * size:  # pragma: no cover - solver failure
         raise RuntimeError(f"sequence-form LP of {game.name!r}: the plans' value {ev[0]:.12g} differs "
                            f"from the LP optimum {value:.12g}")
     return SequenceFormSolution(value, policy, (x, y), nash_conv(game, policy), seconds, gap, path, rounds)
