@@ -158,3 +158,24 @@ def test_compiled_ipa_equals_the_python_loop(shape):
         if prof is not None:
             assert N._same(res.equilibria[0], prof, 1e-12)
             assert res.nash_conv[0] < 1e-9
+
+
+@pytest.mark.parametrize("shape", [(2, 3, 2), (3, 3, 3), (1, 4, 2), (2, 2, 2, 2), (4, 1, 3), (3, 2, 2, 2, 1)])
+def test_lazy_support_profiles_keep_the_sorted_order(shape):
+    from regretlab.games.normal_form.nplayer import iter_support_profiles, support_profiles
+
+    lazy = [tuple(map(tuple, p)) for p in iter_support_profiles(shape)]
+    assert lazy == [tuple(map(tuple, p)) for p in support_profiles(shape)]
+
+
+def test_time_limit_holds_on_a_game_with_too_many_profiles_to_list():
+    # found in review: 3x8x8x8 (1.2e8 profiles) spent 27 s listing them before the first time
+    # check, and 12x12x12 (6.9e10) never returned; past LAZY_PROFILES they are generated lazily
+    import time
+
+    g = NormalFormGame(np.random.default_rng(0).normal(size=(3, 12, 12, 12)))
+    t0 = time.perf_counter()
+    res = N.enumerate_supports(g, time_limit=0.3)
+    assert time.perf_counter() - t0 < 5.0
+    assert not res.complete and not res.certified and res.info["profiles"] == 4095**3
+    assert 0 < res.iterations < 4095**3
