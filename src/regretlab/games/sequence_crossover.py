@@ -107,6 +107,8 @@ def _tables(game: Treeplex) -> tuple:
         if mine[p].size and np.any(game.infoset_parent[mine[p]] >= mine[p]):  # pragma: no cover
             raise RuntimeError(f"{game.name!r}: an information set precedes its parent")
     out = (mine, ids, nact, par, sf.payoff.tocsr(), sf.payoff.T.tocsr())
+    for a in (*mine, ids, nact, par, *(x for m in out[4:] for x in (m.data, m.indices, m.indptr))):
+        a.flags.writeable = False  # memoised on a shared game: read-only, like its other cached arrays
     game.meta["_sequence_tables"] = out
     return out
 
