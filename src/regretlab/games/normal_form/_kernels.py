@@ -234,6 +234,51 @@ def gnm_tangent(T, ks, g, y, act, ref):
     """
     n = y.shape[0] - 1
     _, J, _, _ = gnm_system(T, ks, g, y[:n], y[n], act, True)
+    return gnm_tangent_of(J, ref)
+
+
+@numba.njit(cache=True, nogil=True)
+def solve_dense_sign(A: np.ndarray, b: np.ndarray) -> tuple[bool, np.ndarray, float]:
+    """:func:`solve_dense` that also returns ``sign det A`` from the same elimination."""
+    n = b.shape[0]
+    M = A.copy()
+    x = b.copy()
+    sign = 1.0
+    for c in range(n):
+        piv, best = c, abs(M[c, c])
+        for r in range(c + 1, n):
+            if abs(M[r, c]) > best:
+                piv, best = r, abs(M[r, c])
+        if best == 0.0:
+            return False, x, 0.0
+        if piv != c:
+            sign = -sign
+            for k in range(n):
+                M[c, k], M[piv, k] = M[piv, k], M[c, k]
+            x[c], x[piv] = x[piv], x[c]
+        if M[c, c] < 0:
+            sign = -sign
+        for r in range(c + 1, n):
+            f = M[r, c] / M[c, c]
+            if f != 0.0:
+                for k in range(c + 1, n):
+                    M[r, k] -= f * M[c, k]
+                x[r] -= f * x[c]
+    for c in range(n - 1, -1, -1):
+        s = x[c]
+        for k in range(c + 1, n):
+            s -= M[c, k] * x[k]
+        x[c] = s / M[c, c]
+    return True, x, sign
+
+
+@numba.njit(cache=True, nogil=True)
+def gnm_tangent_of(J, ref):
+    """:func:`gnm_tangent` from the Jacobian ``J = ∂H [n, n+1]`` already evaluated. With the
+    reference row, ``sign det [J; tᵀ] = sign det [J; refᵀ]`` (``t = w/|w|`` with
+    ``[J; refᵀ] w = e``: the matrix determinant lemma gives the factor ``tᵀw = |w| > 0``), so
+    one elimination gives both the tangent and its orientation."""
+    n = J.shape[0]
     A = np.empty((n + 1, n + 1))
     A[:n] = J
     found = False
@@ -242,12 +287,14 @@ def gnm_tangent(T, ks, g, y, act, ref):
         A[n] = ref
         e = np.zeros(n + 1)
         e[n] = 1.0
-        ok, w = solve_dense(A, e)
+        ok, w, sgn = solve_dense_sign(A, e)
         if ok and np.isfinite(w).all():
             nw = np.linalg.norm(w)
             if nw > 0:
                 t = w / nw
                 found = abs(np.dot(ref, t)) > 0.1
+                if found:
+                    return t, sgn
     if not found:
         vt = np.linalg.svd(J)[2]
         t = vt[n].copy()
@@ -366,13 +413,16 @@ def gnm_step_adaptive(T, ks, g, y, t, act, h):
     boundary brackets the crossing: regula falsi (Illinois) on the first gap to turn negative,
     along the predictor–corrector family ``h -> z(h)``, lands within ``1e-11`` of the boundary
     (code 1: the caller switches the support there). Code 0: an ordinary accepted step; code 2:
-    no step down to ``h = 1e-9``. Returns ``(code, z, h, corrector iterations)``."""
+    no step down to ``h = 1e-9``. Returns ``(code, z, h, corrector iterations, J)`` with ``J``
+    the piece's ``∂H`` at an accepted ``z`` (code 0; empty otherwise), which the next step's
+    tangent reuses."""
     n = y.shape[0] - 1
     gy = _face_gaps(ks, y[:n], act)
+    none = np.empty((0, n + 1))
     while h > 1e-9:
         ok, z, its = gnm_correct_n(T, ks, g, y + h * t, t, act)
         if ok and np.linalg.norm(z - y) < 1.5 * h:
-            H, _, _, _ = gnm_system(T, ks, g, z[:n], z[n], act, True)
+            H, Jz, _, _ = gnm_system(T, ks, g, z[:n], z[n], act, True)
             if np.abs(H).max() < 1e-10:
                 gz = _face_gaps(ks, z[:n], act)
                 k, wbest = -1, 2.0
@@ -382,7 +432,7 @@ def gnm_step_adaptive(T, ks, g, y, t, act, h):
                         if w < wbest:
                             k, wbest = q, w
                 if k < 0:  # every gap >= 0: the projection's faces are act, H is the piece's H
-                    return 0, z, h, its
+                    return 0, z, h, its, Jz
                 elif gy[k] > 0.0:
                     lo, glo, hi, ghi = 0.0, gy[k], h, gz[k]
                     side = 0
@@ -411,7 +461,7 @@ def gnm_step_adaptive(T, ks, g, y, t, act, h):
                             side = 0
                             continue
                         if abs(gm[k]) <= 1e-11:
-                            return 1, zm, hm, 0
+                            return 1, zm, hm, 0, none
                         if gm[k] > 0.0:
                             lo, glo = hm, gm[k]
                             best = zm
@@ -426,9 +476,9 @@ def gnm_step_adaptive(T, ks, g, y, t, act, h):
                         if hi - lo < 1e-13:
                             break
                     if best is not y:
-                        return 1, best, lo, 0
+                        return 1, best, lo, 0, none
         h *= 0.5
-    return 2, y, h, 0
+    return 2, y, h, 0, none
 
 
 @numba.njit(cache=True, nogil=True)
@@ -775,6 +825,11 @@ def lemke_core(M, q, d, max_pivots):
 @numba.njit(cache=True, nogil=True)
 def _oriented(T, ks, g, y, act, orient, ref):
     t, sign = gnm_tangent(T, ks, g, y, act, ref)
+    return _orient(t, sign, orient)
+
+
+@numba.njit(cache=True, nogil=True)
+def _orient(t, sign, orient):
     if np.isnan(orient):
         orient = sign if t[-1] < 0 else -sign
     if sign != orient:
@@ -798,6 +853,7 @@ def gnm_trace(T, ks, g, y, forced, has_forced, h, orient, steps, stop, adaptive=
     can_back = False
     back_y, back_prev, back_act, back_h = y, y, forced, h
     back_forced, back_has_forced = forced, has_forced
+    cached, cache_act, cache_J = False, forced, np.empty((0, n + 1))
     while steps < stop:
         steps += 1
         if has_forced:
@@ -806,7 +862,12 @@ def gnm_trace(T, ks, g, y, forced, has_forced, h, orient, steps, stop, adaptive=
             act = _projection_faces(ks, y[:n])
         else:
             act = gnm_system(T, ks, g, y[:n], y[n], forced, False)[3]
-        t, orient = _oriented(T, ks, g, y, act, orient, ref)
+        if cached and (act == cache_act).all():  # ∂H at y on these faces: the last check's
+            t, sign = gnm_tangent_of(cache_J, ref)
+            t, orient = _orient(t, sign, orient)
+        else:
+            t, orient = _oriented(T, ks, g, y, act, orient, ref)
+        cached = False
         if adaptive and can_back and np.dot(t, ref) < 0.9:
             # the tangent turned by more than ~25° over the last step: it may have jumped
             # across a fold of the path; redo that step from its start with a quarter of it
@@ -817,7 +878,8 @@ def gnm_trace(T, ks, g, y, forced, has_forced, h, orient, steps, stop, adaptive=
         if adaptive:
             back_y, back_prev, back_act, back_h = y, prev, act, h
             back_forced, back_has_forced = forced, has_forced
-            code, acc, h, its = gnm_step_adaptive(T, ks, g, y, t, act, h)
+            code, acc, h, its, cache_J = gnm_step_adaptive(T, ks, g, y, t, act, h)
+            cached, cache_act = code == 0, act
             can_back = code == 0 and h > 1e-6
             ok = code == 0
             if code == 1:  # landed on the piece's boundary: switch there
