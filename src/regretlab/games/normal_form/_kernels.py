@@ -36,10 +36,13 @@ def payoff_jacobian(T: np.ndarray, ks: np.ndarray, x: np.ndarray) -> tuple[np.nd
     idx = np.zeros(p, dtype=np.int64)
     xv = np.empty(p)
     for flat in range(T.shape[1]):
-        r = flat
-        for l in range(p - 1, -1, -1):
-            idx[l] = r % ks[l]
-            r //= ks[l]
+        if flat > 0:  # the next pure profile in C order (an odometer; no divisions)
+            l = p - 1
+            idx[l] += 1
+            while idx[l] == ks[l]:
+                idx[l] = 0
+                l -= 1
+                idx[l] += 1
         for l in range(p):
             xv[l] = x[off[l] + idx[l]]
         for i in range(p):
@@ -74,10 +77,13 @@ def payoff_vectors(T: np.ndarray, ks: np.ndarray, x: np.ndarray) -> np.ndarray:
     idx = np.zeros(p, dtype=np.int64)
     xv = np.empty(p)
     for flat in range(T.shape[1]):
-        r = flat
-        for l in range(p - 1, -1, -1):
-            idx[l] = r % ks[l]
-            r //= ks[l]
+        if flat > 0:  # the next pure profile in C order (an odometer; no divisions)
+            l = p - 1
+            idx[l] += 1
+            while idx[l] == ks[l]:
+                idx[l] = 0
+                l -= 1
+                idx[l] += 1
         for l in range(p):
             xv[l] = x[off[l] + idx[l]]
         for i in range(p):
@@ -398,10 +404,27 @@ def _projection_faces(ks, z):
     :func:`gnm_system` returns without ``use_active``, without the Jacobian)."""
     off = _offsets(ks)
     act = np.zeros(off[ks.shape[0]], dtype=np.bool_)
+    u = np.empty(ks.max())
     for i in range(ks.shape[0]):
-        xi = project_simplex(z[off[i]:off[i + 1]])
-        for a in range(ks[i]):
-            act[off[i] + a] = xi[a] > 0
+        # project_simplex's threshold without its allocations: the block sorted descending
+        # (insertion sort: the same values as np.sort), the same running sums, the same r
+        k = ks[i]
+        for a in range(k):
+            v = z[off[i] + a]
+            b = a
+            while b > 0 and u[b - 1] < v:
+                u[b] = u[b - 1]
+                b -= 1
+            u[b] = v
+        cs, r, cr = 0.0, 0, 0.0
+        for a in range(k):
+            cs += u[a]
+            c = cs - 1.0
+            if u[a] * (a + 1) > c:
+                r, cr = a, c
+        theta = cr / (r + 1.0)
+        for a in range(k):  # max(v - θ, 0) > 0 exactly when v - θ > 0
+            act[off[i] + a] = z[off[i] + a] - theta > 0.0
     return act
 
 
