@@ -988,6 +988,123 @@ def restrict(T, ks, mask):
 
 
 @numba.njit(cache=True, nogil=True)
+def _support_newton_buffered(T, ks, z, iters, tol):
+    """:func:`support_newton` (the same iterates bit for bit) on work arrays allocated once per
+    run instead of per iteration: :func:`payoff_jacobian`, :func:`support_system` and
+    :func:`solve_dense` inlined with the same operations in the same order."""
+    scale = max(1.0, np.abs(T).max())
+    p = ks.shape[0]
+    off = _offsets(ks)
+    n = off[p]
+    z = z.copy()
+    V = np.empty(n)
+    JV = np.empty((n, n))
+    F = np.empty(n)
+    J = np.empty((n, n))
+    M = np.empty((n, n))
+    w = np.empty(n)
+    znew = np.empty(n)
+    idx = np.empty(p, dtype=np.int64)
+    xv = np.empty(p)
+    NT = T.shape[1]
+    for _ in range(iters):
+        # payoff_jacobian(T, ks, z)
+        V[:] = 0.0
+        JV[:, :] = 0.0
+        idx[:] = 0
+        for flat in range(NT):
+            if flat > 0:
+                l = p - 1
+                idx[l] += 1
+                while idx[l] == ks[l]:
+                    idx[l] = 0
+                    l -= 1
+                    idx[l] += 1
+            for l in range(p):
+                xv[l] = z[off[l] + idx[l]]
+            for i in range(p):
+                t = T[i, flat]
+                if t == 0.0:
+                    continue
+                ri = off[i] + idx[i]
+                prod = t
+                for l in range(p):
+                    if l != i:
+                        prod *= xv[l]
+                V[ri] += prod
+                for j in range(p):
+                    if j == i:
+                        continue
+                    q = t
+                    for l in range(p):
+                        if l != i and l != j:
+                            q *= xv[l]
+                    JV[ri, off[j] + idx[j]] += q
+        # support_system: F and J
+        J[:, :] = 0.0
+        for i in range(p):
+            o, k = off[i], ks[i]
+            s = 0.0
+            for a in range(k):
+                s += z[o + a]
+                J[o + k - 1, o + a] = 1.0
+            F[o + k - 1] = s - 1.0
+            for a in range(1, k):
+                F[o + a - 1] = V[o + a] - V[o]
+                for j in range(p):
+                    if j != i:
+                        for b in range(ks[j]):
+                            J[o + a - 1, off[j] + b] = JV[o + a, off[j] + b] - JV[o, off[j] + b]
+        r = 0.0  # np.abs(F).max(), NaN included
+        for a in range(n):
+            if np.isnan(F[a]):
+                r = np.nan
+                break
+            r = max(r, abs(F[a]))
+        if r <= tol * scale:
+            return z, True
+        # solve_dense(J, F) into w
+        M[:, :] = J
+        w[:] = F
+        ok = True
+        for c in range(n):
+            piv, best = c, abs(M[c, c])
+            for rr in range(c + 1, n):
+                if abs(M[rr, c]) > best:
+                    piv, best = rr, abs(M[rr, c])
+            if best == 0.0:
+                ok = False
+                break
+            if piv != c:
+                for k in range(n):
+                    M[c, k], M[piv, k] = M[piv, k], M[c, k]
+                w[c], w[piv] = w[piv], w[c]
+            for rr in range(c + 1, n):
+                f = M[rr, c] / M[c, c]
+                if f != 0.0:
+                    for k in range(c + 1, n):
+                        M[rr, k] -= f * M[c, k]
+                    w[rr] -= f * w[c]
+        if ok:
+            for c in range(n - 1, -1, -1):
+                s = w[c]
+                for k in range(c + 1, n):
+                    s -= M[c, k] * w[k]
+                w[c] = s / M[c, c]
+        else:
+            w[:] = np.linalg.pinv(J) @ F
+        big = False
+        for a in range(n):
+            znew[a] = z[a] - w[a]
+            if not np.isfinite(znew[a]) or abs(znew[a]) > 1e6:
+                big = True
+        if big:
+            return z, False
+        z[:] = znew
+    return z, False
+
+
+@numba.njit(cache=True, nogil=True)
 def polish_core(T, ks, x, thresholds, tol):
     """The support-Newton part of ``nplayer.polish``: for each threshold, Newton on the
     indifference system of the support ``{x > threshold}`` (each support once), the first
@@ -1026,7 +1143,7 @@ def polish_core(T, ks, x, thresholds, tol):
                 if mask[off[i] + a]:
                     z0[so[i] + r] = x[off[i] + a] / s
                     r += 1
-        z, ok = support_newton(Ts, kss, z0, 40, 1e-14)
+        z, ok = _support_newton_buffered(Ts, kss, z0, 40, 1e-14)
         if not ok or (z < -1e-10).any():
             continue
         prof = np.zeros(n)
