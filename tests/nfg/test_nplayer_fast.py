@@ -162,10 +162,8 @@ def test_compiled_ipa_equals_the_python_loop(shape):
 
 @pytest.mark.parametrize("shape", [(2, 3, 2), (3, 3, 3), (1, 4, 2), (2, 2, 2, 2), (4, 1, 3), (3, 2, 2, 2, 1)])
 def test_lazy_support_profiles_keep_the_sorted_order(shape):
-    from regretlab.games.normal_form.nplayer import iter_support_profiles, support_profiles
-
-    lazy = [tuple(map(tuple, p)) for p in iter_support_profiles(shape)]
-    assert lazy == [tuple(map(tuple, p)) for p in support_profiles(shape)]
+    lazy = [tuple(map(tuple, p)) for p in N.iter_support_profiles(shape)]
+    assert lazy == [tuple(map(tuple, p)) for p in N.support_profiles(shape)]
 
 
 def test_time_limit_holds_on_a_game_with_too_many_profiles_to_list():
@@ -179,3 +177,55 @@ def test_time_limit_holds_on_a_game_with_too_many_profiles_to_list():
     assert time.perf_counter() - t0 < 5.0
     assert not res.complete and not res.certified and res.info["profiles"] == 4095**3
     assert 0 < res.iterations < 4095**3
+# -- the cheaper gnm/ipa kernels equal what they replace, bit for bit ----------------------------
+
+
+def test_buffered_support_newton_is_support_newton():
+    """polish's Newton on preallocated work arrays: the same iterates as ``support_newton``."""
+    rng = np.random.default_rng(11)
+    for _ in range(300):
+        ks = rng.integers(1, 4, size=int(rng.integers(2, 5))).astype(np.int64)
+        T = np.round(rng.uniform(-1, 1, (len(ks), int(np.prod(ks)))), int(rng.choice([1, 6])))
+        z = rng.uniform(0, 1, int(ks.sum()))
+        za, oka = _kernels.support_newton(T, ks, z, 40, 1e-14)
+        zb, okb = _kernels._support_newton_buffered(T, ks, z, 40, 1e-14)
+        assert oka == okb and np.array_equal(za, zb)
+
+
+def test_projection_faces_match_the_simplex_projection():
+    """gnm's face mask without np.sort: exactly ``project_simplex(z_i) > 0`` (ties included)."""
+    rng = np.random.default_rng(12)
+    for trial in range(500):
+        ks = rng.integers(1, 5, size=int(rng.integers(1, 5))).astype(np.int64)
+        z = rng.normal(size=int(ks.sum())) * rng.choice([1e-3, 1.0, 10.0])
+        if trial % 3 == 0:
+            z = np.round(z, 1)
+        off = np.concatenate([[0], np.cumsum(ks)])
+        want = np.concatenate([_kernels.project_simplex(z[off[i]:off[i + 1]]) > 0 for i in range(len(ks))])
+        assert np.array_equal(_kernels._projection_faces(ks, z), want)
+
+
+def test_tangent_orientation_from_the_tangent_solve():
+    """``sign det [J; t]`` read off the elimination of ``[J; ref]`` (matrix determinant lemma)
+    agrees with ``det_sign`` of the matrix itself."""
+    rng = np.random.default_rng(13)
+    for _ in range(300):
+        n = int(rng.integers(2, 10))
+        J = rng.normal(size=(n, n + 1))
+        ref = rng.normal(size=n + 1)
+        t, sign = _kernels.gnm_tangent_of(J, ref)
+        assert np.allclose(J @ t, 0, atol=1e-9) and np.isclose(np.linalg.norm(t), 1)
+        assert sign == _kernels.det_sign(np.vstack([J, t]))
+
+
+def test_payoff_jacobian_odometer_matches_einsum():
+    """The pure profiles by an odometer: ``V`` and ``JV`` against einsum on a 2x1x3 game."""
+    rng = np.random.default_rng(14)
+    P = rng.uniform(-1, 1, (3, 2, 1, 3))
+    x = [rng.dirichlet(np.ones(k)) for k in (2, 1, 3)]
+    T, ks = _kernels.flat_payoffs(P)
+    V, JV = _kernels.payoff_jacobian(T, ks, np.concatenate(x))
+    assert np.allclose(V[:2], np.einsum("abc,b,c->a", P[0], x[1], x[2]))
+    assert np.allclose(V[3:], np.einsum("abc,a,b->c", P[2], x[0], x[1]))
+    assert np.allclose(JV[:2, 3:], np.einsum("abc,b->ac", P[0], x[1]))
+    assert np.allclose(JV[3:, :2], np.einsum("abc,b->ca", P[2], x[1]))

@@ -36,10 +36,13 @@ def payoff_jacobian(T: np.ndarray, ks: np.ndarray, x: np.ndarray) -> tuple[np.nd
     idx = np.zeros(p, dtype=np.int64)
     xv = np.empty(p)
     for flat in range(T.shape[1]):
-        r = flat
-        for l in range(p - 1, -1, -1):
-            idx[l] = r % ks[l]
-            r //= ks[l]
+        if flat > 0:  # the next pure profile in C order (an odometer; no divisions)
+            l = p - 1
+            idx[l] += 1
+            while idx[l] == ks[l]:
+                idx[l] = 0
+                l -= 1
+                idx[l] += 1
         for l in range(p):
             xv[l] = x[off[l] + idx[l]]
         for i in range(p):
@@ -74,10 +77,13 @@ def payoff_vectors(T: np.ndarray, ks: np.ndarray, x: np.ndarray) -> np.ndarray:
     idx = np.zeros(p, dtype=np.int64)
     xv = np.empty(p)
     for flat in range(T.shape[1]):
-        r = flat
-        for l in range(p - 1, -1, -1):
-            idx[l] = r % ks[l]
-            r //= ks[l]
+        if flat > 0:  # the next pure profile in C order (an odometer; no divisions)
+            l = p - 1
+            idx[l] += 1
+            while idx[l] == ks[l]:
+                idx[l] = 0
+                l -= 1
+                idx[l] += 1
         for l in range(p):
             xv[l] = x[off[l] + idx[l]]
         for i in range(p):
@@ -234,6 +240,51 @@ def gnm_tangent(T, ks, g, y, act, ref):
     """
     n = y.shape[0] - 1
     _, J, _, _ = gnm_system(T, ks, g, y[:n], y[n], act, True)
+    return gnm_tangent_of(J, ref)
+
+
+@numba.njit(cache=True, nogil=True)
+def solve_dense_sign(A: np.ndarray, b: np.ndarray) -> tuple[bool, np.ndarray, float]:
+    """:func:`solve_dense` that also returns ``sign det A`` from the same elimination."""
+    n = b.shape[0]
+    M = A.copy()
+    x = b.copy()
+    sign = 1.0
+    for c in range(n):
+        piv, best = c, abs(M[c, c])
+        for r in range(c + 1, n):
+            if abs(M[r, c]) > best:
+                piv, best = r, abs(M[r, c])
+        if best == 0.0:
+            return False, x, 0.0
+        if piv != c:
+            sign = -sign
+            for k in range(n):
+                M[c, k], M[piv, k] = M[piv, k], M[c, k]
+            x[c], x[piv] = x[piv], x[c]
+        if M[c, c] < 0:
+            sign = -sign
+        for r in range(c + 1, n):
+            f = M[r, c] / M[c, c]
+            if f != 0.0:
+                for k in range(c + 1, n):
+                    M[r, k] -= f * M[c, k]
+                x[r] -= f * x[c]
+    for c in range(n - 1, -1, -1):
+        s = x[c]
+        for k in range(c + 1, n):
+            s -= M[c, k] * x[k]
+        x[c] = s / M[c, c]
+    return True, x, sign
+
+
+@numba.njit(cache=True, nogil=True)
+def gnm_tangent_of(J, ref):
+    """:func:`gnm_tangent` from the Jacobian ``J = ∂H [n, n+1]`` already evaluated. With the
+    reference row, ``sign det [J; tᵀ] = sign det [J; refᵀ]`` (``t = w/|w|`` with
+    ``[J; refᵀ] w = e``: the matrix determinant lemma gives the factor ``tᵀw = |w| > 0``), so
+    one elimination gives both the tangent and its orientation."""
+    n = J.shape[0]
     A = np.empty((n + 1, n + 1))
     A[:n] = J
     found = False
@@ -242,12 +293,14 @@ def gnm_tangent(T, ks, g, y, act, ref):
         A[n] = ref
         e = np.zeros(n + 1)
         e[n] = 1.0
-        ok, w = solve_dense(A, e)
+        ok, w, sgn = solve_dense_sign(A, e)
         if ok and np.isfinite(w).all():
             nw = np.linalg.norm(w)
             if nw > 0:
                 t = w / nw
                 found = abs(np.dot(ref, t)) > 0.1
+                if found:
+                    return t, sgn
     if not found:
         vt = np.linalg.svd(J)[2]
         t = vt[n].copy()
@@ -351,10 +404,27 @@ def _projection_faces(ks, z):
     :func:`gnm_system` returns without ``use_active``, without the Jacobian)."""
     off = _offsets(ks)
     act = np.zeros(off[ks.shape[0]], dtype=np.bool_)
+    u = np.empty(ks.max())
     for i in range(ks.shape[0]):
-        xi = project_simplex(z[off[i]:off[i + 1]])
-        for a in range(ks[i]):
-            act[off[i] + a] = xi[a] > 0
+        # project_simplex's threshold without its allocations: the block sorted descending
+        # (insertion sort: the same values as np.sort), the same running sums, the same r
+        k = ks[i]
+        for a in range(k):
+            v = z[off[i] + a]
+            b = a
+            while b > 0 and u[b - 1] < v:
+                u[b] = u[b - 1]
+                b -= 1
+            u[b] = v
+        cs, r, cr = 0.0, 0, 0.0
+        for a in range(k):
+            cs += u[a]
+            c = cs - 1.0
+            if u[a] * (a + 1) > c:
+                r, cr = a, c
+        theta = cr / (r + 1.0)
+        for a in range(k):  # max(v - θ, 0) > 0 exactly when v - θ > 0
+            act[off[i] + a] = z[off[i] + a] - theta > 0.0
     return act
 
 
@@ -366,13 +436,16 @@ def gnm_step_adaptive(T, ks, g, y, t, act, h):
     boundary brackets the crossing: regula falsi (Illinois) on the first gap to turn negative,
     along the predictor–corrector family ``h -> z(h)``, lands within ``1e-11`` of the boundary
     (code 1: the caller switches the support there). Code 0: an ordinary accepted step; code 2:
-    no step down to ``h = 1e-9``. Returns ``(code, z, h, corrector iterations)``."""
+    no step down to ``h = 1e-9``. Returns ``(code, z, h, corrector iterations, J)`` with ``J``
+    the piece's ``∂H`` at an accepted ``z`` (code 0; empty otherwise), which the next step's
+    tangent reuses."""
     n = y.shape[0] - 1
     gy = _face_gaps(ks, y[:n], act)
+    none = np.empty((0, n + 1))
     while h > 1e-9:
         ok, z, its = gnm_correct_n(T, ks, g, y + h * t, t, act)
         if ok and np.linalg.norm(z - y) < 1.5 * h:
-            H, _, _, _ = gnm_system(T, ks, g, z[:n], z[n], act, True)
+            H, Jz, _, _ = gnm_system(T, ks, g, z[:n], z[n], act, True)
             if np.abs(H).max() < 1e-10:
                 gz = _face_gaps(ks, z[:n], act)
                 k, wbest = -1, 2.0
@@ -382,7 +455,7 @@ def gnm_step_adaptive(T, ks, g, y, t, act, h):
                         if w < wbest:
                             k, wbest = q, w
                 if k < 0:  # every gap >= 0: the projection's faces are act, H is the piece's H
-                    return 0, z, h, its
+                    return 0, z, h, its, Jz
                 elif gy[k] > 0.0:
                     lo, glo, hi, ghi = 0.0, gy[k], h, gz[k]
                     side = 0
@@ -411,7 +484,7 @@ def gnm_step_adaptive(T, ks, g, y, t, act, h):
                             side = 0
                             continue
                         if abs(gm[k]) <= 1e-11:
-                            return 1, zm, hm, 0
+                            return 1, zm, hm, 0, none
                         if gm[k] > 0.0:
                             lo, glo = hm, gm[k]
                             best = zm
@@ -426,9 +499,9 @@ def gnm_step_adaptive(T, ks, g, y, t, act, h):
                         if hi - lo < 1e-13:
                             break
                     if best is not y:
-                        return 1, best, lo, 0
+                        return 1, best, lo, 0, none
         h *= 0.5
-    return 2, y, h, 0
+    return 2, y, h, 0, none
 
 
 @numba.njit(cache=True, nogil=True)
@@ -775,6 +848,11 @@ def lemke_core(M, q, d, max_pivots):
 @numba.njit(cache=True, nogil=True)
 def _oriented(T, ks, g, y, act, orient, ref):
     t, sign = gnm_tangent(T, ks, g, y, act, ref)
+    return _orient(t, sign, orient)
+
+
+@numba.njit(cache=True, nogil=True)
+def _orient(t, sign, orient):
     if np.isnan(orient):
         orient = sign if t[-1] < 0 else -sign
     if sign != orient:
@@ -798,6 +876,7 @@ def gnm_trace(T, ks, g, y, forced, has_forced, h, orient, steps, stop, adaptive=
     can_back = False
     back_y, back_prev, back_act, back_h = y, y, forced, h
     back_forced, back_has_forced = forced, has_forced
+    cached, cache_act, cache_J = False, forced, np.empty((0, n + 1))
     while steps < stop:
         steps += 1
         if has_forced:
@@ -806,7 +885,12 @@ def gnm_trace(T, ks, g, y, forced, has_forced, h, orient, steps, stop, adaptive=
             act = _projection_faces(ks, y[:n])
         else:
             act = gnm_system(T, ks, g, y[:n], y[n], forced, False)[3]
-        t, orient = _oriented(T, ks, g, y, act, orient, ref)
+        if cached and (act == cache_act).all():  # ∂H at y on these faces: the last check's
+            t, sign = gnm_tangent_of(cache_J, ref)
+            t, orient = _orient(t, sign, orient)
+        else:
+            t, orient = _oriented(T, ks, g, y, act, orient, ref)
+        cached = False
         if adaptive and can_back and np.dot(t, ref) < 0.9:
             # the tangent turned by more than ~25° over the last step: it may have jumped
             # across a fold of the path; redo that step from its start with a quarter of it
@@ -817,7 +901,8 @@ def gnm_trace(T, ks, g, y, forced, has_forced, h, orient, steps, stop, adaptive=
         if adaptive:
             back_y, back_prev, back_act, back_h = y, prev, act, h
             back_forced, back_has_forced = forced, has_forced
-            code, acc, h, its = gnm_step_adaptive(T, ks, g, y, t, act, h)
+            code, acc, h, its, cache_J = gnm_step_adaptive(T, ks, g, y, t, act, h)
+            cached, cache_act = code == 0, act
             can_back = code == 0 and h > 1e-6
             ok = code == 0
             if code == 1:  # landed on the piece's boundary: switch there
@@ -903,6 +988,123 @@ def restrict(T, ks, mask):
 
 
 @numba.njit(cache=True, nogil=True)
+def _support_newton_buffered(T, ks, z, iters, tol):
+    """:func:`support_newton` (the same iterates bit for bit) on work arrays allocated once per
+    run instead of per iteration: :func:`payoff_jacobian`, :func:`support_system` and
+    :func:`solve_dense` inlined with the same operations in the same order."""
+    scale = max(1.0, np.abs(T).max())
+    p = ks.shape[0]
+    off = _offsets(ks)
+    n = off[p]
+    z = z.copy()
+    V = np.empty(n)
+    JV = np.empty((n, n))
+    F = np.empty(n)
+    J = np.empty((n, n))
+    M = np.empty((n, n))
+    w = np.empty(n)
+    znew = np.empty(n)
+    idx = np.empty(p, dtype=np.int64)
+    xv = np.empty(p)
+    NT = T.shape[1]
+    for _ in range(iters):
+        # payoff_jacobian(T, ks, z)
+        V[:] = 0.0
+        JV[:, :] = 0.0
+        idx[:] = 0
+        for flat in range(NT):
+            if flat > 0:
+                l = p - 1
+                idx[l] += 1
+                while idx[l] == ks[l]:
+                    idx[l] = 0
+                    l -= 1
+                    idx[l] += 1
+            for l in range(p):
+                xv[l] = z[off[l] + idx[l]]
+            for i in range(p):
+                t = T[i, flat]
+                if t == 0.0:
+                    continue
+                ri = off[i] + idx[i]
+                prod = t
+                for l in range(p):
+                    if l != i:
+                        prod *= xv[l]
+                V[ri] += prod
+                for j in range(p):
+                    if j == i:
+                        continue
+                    q = t
+                    for l in range(p):
+                        if l != i and l != j:
+                            q *= xv[l]
+                    JV[ri, off[j] + idx[j]] += q
+        # support_system: F and J
+        J[:, :] = 0.0
+        for i in range(p):
+            o, k = off[i], ks[i]
+            s = 0.0
+            for a in range(k):
+                s += z[o + a]
+                J[o + k - 1, o + a] = 1.0
+            F[o + k - 1] = s - 1.0
+            for a in range(1, k):
+                F[o + a - 1] = V[o + a] - V[o]
+                for j in range(p):
+                    if j != i:
+                        for b in range(ks[j]):
+                            J[o + a - 1, off[j] + b] = JV[o + a, off[j] + b] - JV[o, off[j] + b]
+        r = 0.0  # np.abs(F).max(), NaN included
+        for a in range(n):
+            if np.isnan(F[a]):
+                r = np.nan
+                break
+            r = max(r, abs(F[a]))
+        if r <= tol * scale:
+            return z, True
+        # solve_dense(J, F) into w
+        M[:, :] = J
+        w[:] = F
+        ok = True
+        for c in range(n):
+            piv, best = c, abs(M[c, c])
+            for rr in range(c + 1, n):
+                if abs(M[rr, c]) > best:
+                    piv, best = rr, abs(M[rr, c])
+            if best == 0.0:
+                ok = False
+                break
+            if piv != c:
+                for k in range(n):
+                    M[c, k], M[piv, k] = M[piv, k], M[c, k]
+                w[c], w[piv] = w[piv], w[c]
+            for rr in range(c + 1, n):
+                f = M[rr, c] / M[c, c]
+                if f != 0.0:
+                    for k in range(c + 1, n):
+                        M[rr, k] -= f * M[c, k]
+                    w[rr] -= f * w[c]
+        if ok:
+            for c in range(n - 1, -1, -1):
+                s = w[c]
+                for k in range(c + 1, n):
+                    s -= M[c, k] * w[k]
+                w[c] = s / M[c, c]
+        else:
+            w[:] = np.linalg.pinv(J) @ F
+        big = False
+        for a in range(n):
+            znew[a] = z[a] - w[a]
+            if not np.isfinite(znew[a]) or abs(znew[a]) > 1e6:
+                big = True
+        if big:
+            return z, False
+        z[:] = znew
+    return z, False
+
+
+@numba.njit(cache=True, nogil=True)
 def polish_core(T, ks, x, thresholds, tol):
     """The support-Newton part of ``nplayer.polish``: for each threshold, Newton on the
     indifference system of the support ``{x > threshold}`` (each support once), the first
@@ -941,7 +1143,7 @@ def polish_core(T, ks, x, thresholds, tol):
                 if mask[off[i] + a]:
                     z0[so[i] + r] = x[off[i] + a] / s
                     r += 1
-        z, ok = support_newton(Ts, kss, z0, 40, 1e-14)
+        z, ok = _support_newton_buffered(Ts, kss, z0, 40, 1e-14)
         if not ok or (z < -1e-10).any():
             continue
         prof = np.zeros(n)

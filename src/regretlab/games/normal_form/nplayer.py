@@ -97,6 +97,8 @@ class NashResult:
 
 def check_limits(time_limit: Any, max_iter: Any, name: str = "max_iter") -> tuple[float, int]:
     """Validate a wall-clock limit (> 0 seconds) and an iteration cap (integer >= 1)."""
+    if type(time_limit) is float and time_limit > 0 and type(max_iter) is int and max_iter >= 1:
+        return time_limit, max_iter  # the common case, without the abstract-class checks below
     import math
     import numbers
 
@@ -252,6 +254,7 @@ def _same(a: list[np.ndarray], b: list[np.ndarray], atol: float = 1e-7) -> bool:
 
 
 _POLISH_THRESHOLDS = (0.1, 0.05, 0.02, 1e-2, 1e-3, 1e-4, 1e-6, 1e-8, 1e-10)
+_POLISH_THRESHOLDS_ARRAY = np.asarray(_POLISH_THRESHOLDS, dtype=np.float64)
 
 
 def polish(game: NormalFormGame, profile: Sequence[Any], tol: float = 1e-9,
@@ -786,23 +789,24 @@ def iterated_polymatrix(game: NormalFormGame, *, time_limit: float = 60.0, max_i
     t0 = time.perf_counter()
     ks = game.num_actions
     if start is None:
-        x = [np.full(k, 1.0 / k) for k in ks]
+        xc = np.repeat(1.0 / np.asarray(ks, dtype=np.float64), ks)  # the centroid
     else:
         x = game.check_strategies(list(start), "start")
-        x = [np.asarray(v, dtype=np.float64) for v in x]
+        xc = np.concatenate([np.asarray(v, dtype=np.float64) for v in x])
     if game.num_players == 1:
         prof = [np.eye(ks[0])[int(np.argmax(game.payoffs[0]))]]
         return NashResult([prof], [0.0], "ipa", True, 0, time.perf_counter() - t0, 0.0)
     bar = _Progress(progress, max_iter, "polymatrix solves")
     T, karr = _kernels.flat_payoffs(game.payoffs)
-    off = np.concatenate([[0], np.cumsum(ks)])
+    off = [0]
+    for k in ks:
+        off.append(off[-1] + k)
 
-    thr = np.asarray(_POLISH_THRESHOLDS, dtype=np.float64)
-    xc = np.concatenate(x)
+    thr = _POLISH_THRESHOLDS_ARRAY
     alpha = 1.0
     conv = float(_kernels.nash_conv(T, karr, xc))
     it = stall = 0
-    rng = np.random.default_rng(seed)
+    rng = None  # drawn from seed at the first restart (most runs need none)
     try:  # the loop compiled (_kernels.ipa_run), in chunks of 64 solves between limit checks
         while it < max_iter and time.perf_counter() - t0 <= time_limit:
             code, xc, alpha, conv, it, stall, prof, c = _kernels.ipa_run(
@@ -814,6 +818,8 @@ def iterated_polymatrix(game: NormalFormGame, *, time_limit: float = 60.0, max_i
             if code == 2:
                 break
             if code == 3:  # a seeded fresh start
+                if rng is None:
+                    rng = np.random.default_rng(seed)
                 xc = np.concatenate([rng.dirichlet(np.ones(k)) for k in ks])
                 conv = float(_kernels.nash_conv(T, karr, xc))
             bar(it)
@@ -1032,22 +1038,26 @@ def global_newton(game: NormalFormGame, *, time_limit: float = 60.0, max_steps: 
     time_limit, max_steps = check_limits(time_limit, max_steps, "max_steps")
     t0 = time.perf_counter()
     ks = game.num_actions
-    off = np.concatenate([[0], np.cumsum(ks)])
-    n = int(off[-1])
+    off = [0]
+    for k in ks:
+        off.append(off[-1] + k)
+    n = off[-1]
     lo, hi = float(game.payoffs.min()), float(game.payoffs.max())
-    scaled = NormalFormGame((game.payoffs - lo) / (hi - lo if hi > lo else 1.0))
+    scaled = (game.payoffs - lo) / (hi - lo if hi > lo else 1.0)
     rng = np.random.default_rng(seed)
     g = rng.uniform(0.0, 1.0, size=n)
-    x0 = []
-    for i, k in enumerate(ks):
-        blk = g[off[i]:off[i + 1]]
-        best = int(np.argmax(blk))
-        blk[best] += 0.5
-        x0.append(np.eye(k)[best])
+    x0 = np.zeros(n)
+    for i in range(len(ks)):
+        best = off[i] + int(np.argmax(g[off[i]:off[i + 1]]))
+        g[best] += 0.5
+        x0[best] = 1.0
     lam = 10.0  # payoffs in [0, 1] and a bonus gap >= 0.5: the g-best profile is dominant
-    T, karr = _kernels.flat_payoffs(scaled.payoffs)
-    V = _kernels.payoff_vectors(T, karr, np.concatenate(x0))
-    y0 = np.concatenate([np.concatenate(x0) + V + lam * g, [lam]])
+    T, karr = _kernels.flat_payoffs(scaled)
+    T0 = _kernels.flat_payoffs(game.payoffs)[0]  # the polish verifies on the game itself
+    V = _kernels.payoff_vectors(T, karr, x0)
+    y0 = np.empty(n + 1)
+    y0[:n] = x0 + V + lam * g
+    y0[n] = lam
     none = np.zeros(n, dtype=bool)
     steps = 0
     # the next piece's faces after a support change, the step length, the path's orientation
@@ -1058,9 +1068,10 @@ def global_newton(game: NormalFormGame, *, time_limit: float = 60.0, max_steps: 
     adaptive = _GNM_ADAPTIVE_STEPS > 0
     bar = _Progress(progress, max_steps, "gnm path steps")
 
-    def finish(z):  # semismooth Newton on H(z, 0) = 0 (compiled), then polish r(z)
+    def finish(z):  # semismooth Newton on H(z, 0) = 0 (compiled), then polish r(z) (as polish)
         x = _kernels.gnm_finish(T, karr, g, np.ascontiguousarray(z))
-        return polish(game, [x[off[i]:off[i + 1]] for i in range(len(ks))], tol)
+        ok, prof, c = _kernels.polish_full(T0, karr, x, _POLISH_THRESHOLDS_ARRAY, float(tol))
+        return ([prof[off[i]:off[i + 1]] for i in range(len(ks))], float(c)) if ok else None
 
     try:
         while steps < max_steps and time.perf_counter() - t0 <= time_limit:
