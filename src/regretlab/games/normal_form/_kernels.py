@@ -33,8 +33,15 @@ def payoff_jacobian(T: np.ndarray, ks: np.ndarray, x: np.ndarray) -> tuple[np.nd
     n = off[p]
     V = np.zeros(n)
     JV = np.zeros((n, n))
-    idx = np.zeros(p, dtype=np.int64)
-    xv = np.empty(p)
+    _jacobian_into(T, ks, off, x, V, JV, np.zeros(p, dtype=np.int64), np.empty(p))
+    return V, JV
+
+
+@numba.njit(cache=True, nogil=True)
+def _jacobian_into(T, ks, off, x, V, JV, idx, xv):
+    """:func:`payoff_jacobian` into ``V [n]`` and ``JV [n, n]`` (both zero on entry; ``idx [P]``
+    zero and ``xv [P]`` scratch), so a loop can reuse its arrays."""
+    p = ks.shape[0]
     for flat in range(T.shape[1]):
         if flat > 0:  # the next pure profile in C order (an odometer; no divisions)
             l = p - 1
@@ -63,7 +70,6 @@ def payoff_jacobian(T: np.ndarray, ks: np.ndarray, x: np.ndarray) -> tuple[np.nd
                     if l != i and l != j:
                         q *= xv[l]
                 JV[ri, off[j] + idx[j]] += q
-    return V, JV
 
 
 @numba.njit(cache=True, nogil=True)
@@ -1006,40 +1012,11 @@ def _support_newton_buffered(T, ks, z, iters, tol):
     znew = np.empty(n)
     idx = np.empty(p, dtype=np.int64)
     xv = np.empty(p)
-    NT = T.shape[1]
     for _ in range(iters):
-        # payoff_jacobian(T, ks, z)
         V[:] = 0.0
         JV[:, :] = 0.0
         idx[:] = 0
-        for flat in range(NT):
-            if flat > 0:
-                l = p - 1
-                idx[l] += 1
-                while idx[l] == ks[l]:
-                    idx[l] = 0
-                    l -= 1
-                    idx[l] += 1
-            for l in range(p):
-                xv[l] = z[off[l] + idx[l]]
-            for i in range(p):
-                t = T[i, flat]
-                if t == 0.0:
-                    continue
-                ri = off[i] + idx[i]
-                prod = t
-                for l in range(p):
-                    if l != i:
-                        prod *= xv[l]
-                V[ri] += prod
-                for j in range(p):
-                    if j == i:
-                        continue
-                    q = t
-                    for l in range(p):
-                        if l != i and l != j:
-                            q *= xv[l]
-                    JV[ri, off[j] + idx[j]] += q
+        _jacobian_into(T, ks, off, z, V, JV, idx, xv)
         # support_system: F and J
         J[:, :] = 0.0
         for i in range(p):
