@@ -120,16 +120,22 @@ def _offsets(ks: np.ndarray) -> np.ndarray:
 def solve_dense(A: np.ndarray, b: np.ndarray) -> tuple[bool, np.ndarray]:
     """``A x = b`` by Gaussian elimination with partial pivoting (what LAPACK's getrf/getrs do);
     ``(False, ...)`` when a pivot is exactly 0 (where ``np.linalg.solve`` raises)."""
-    n = b.shape[0]
-    M = A.copy()
     x = b.copy()
+    return _solve_into(A.copy(), x), x
+
+
+@numba.njit(cache=True, nogil=True)
+def _solve_into(M: np.ndarray, x: np.ndarray) -> bool:
+    """:func:`solve_dense` in place: ``M`` is overwritten by its elimination and ``x`` (the
+    right-hand side on entry) by the solution; False when a pivot is exactly 0."""
+    n = x.shape[0]
     for c in range(n):
         piv, best = c, abs(M[c, c])
         for r in range(c + 1, n):
             if abs(M[r, c]) > best:
                 piv, best = r, abs(M[r, c])
         if best == 0.0:
-            return False, x
+            return False
         if piv != c:
             for k in range(n):
                 M[c, k], M[piv, k] = M[piv, k], M[c, k]
@@ -145,7 +151,7 @@ def solve_dense(A: np.ndarray, b: np.ndarray) -> tuple[bool, np.ndarray]:
         for k in range(c + 1, n):
             s -= M[c, k] * x[k]
         x[c] = s / M[c, c]
-    return True, x
+    return True
 
 
 @numba.njit(cache=True, nogil=True)
@@ -588,6 +594,15 @@ def support_system(T, ks, z):
     V, JV = payoff_jacobian(T, ks, z)
     F = np.empty(n)
     J = np.zeros((n, n))
+    _system_into(ks, off, z, V, JV, F, J)
+    return F, J
+
+
+@numba.njit(cache=True, nogil=True)
+def _system_into(ks, off, z, V, JV, F, J):
+    """:func:`support_system` from the payoff vectors and Jacobian ``V, JV`` at ``z``, into
+    ``F [n]`` and ``J [n, n]`` (``J`` zero on entry)."""
+    p = ks.shape[0]
     for i in range(p):
         o, k = off[i], ks[i]
         s = 0.0
@@ -601,7 +616,6 @@ def support_system(T, ks, z):
                 if j != i:
                     for b in range(ks[j]):
                         J[o + a - 1, off[j] + b] = JV[o + a, off[j] + b] - JV[o, off[j] + b]
-    return F, J
 
 
 @numba.njit(cache=True, nogil=True)
@@ -996,8 +1010,8 @@ def restrict(T, ks, mask):
 @numba.njit(cache=True, nogil=True)
 def _support_newton_buffered(T, ks, z, iters, tol):
     """:func:`support_newton` (the same iterates bit for bit) on work arrays allocated once per
-    run instead of per iteration: :func:`payoff_jacobian`, :func:`support_system` and
-    :func:`solve_dense` inlined with the same operations in the same order."""
+    run instead of per iteration (:func:`_jacobian_into`, :func:`_system_into` and
+    :func:`_solve_into`, the in-place forms of the functions it calls)."""
     scale = max(1.0, np.abs(T).max())
     p = ks.shape[0]
     off = _offsets(ks)
@@ -1017,21 +1031,8 @@ def _support_newton_buffered(T, ks, z, iters, tol):
         JV[:, :] = 0.0
         idx[:] = 0
         _jacobian_into(T, ks, off, z, V, JV, idx, xv)
-        # support_system: F and J
         J[:, :] = 0.0
-        for i in range(p):
-            o, k = off[i], ks[i]
-            s = 0.0
-            for a in range(k):
-                s += z[o + a]
-                J[o + k - 1, o + a] = 1.0
-            F[o + k - 1] = s - 1.0
-            for a in range(1, k):
-                F[o + a - 1] = V[o + a] - V[o]
-                for j in range(p):
-                    if j != i:
-                        for b in range(ks[j]):
-                            J[o + a - 1, off[j] + b] = JV[o + a, off[j] + b] - JV[o, off[j] + b]
+        _system_into(ks, off, z, V, JV, F, J)
         r = 0.0  # np.abs(F).max(), NaN included
         for a in range(n):
             if np.isnan(F[a]):
@@ -1040,35 +1041,9 @@ def _support_newton_buffered(T, ks, z, iters, tol):
             r = max(r, abs(F[a]))
         if r <= tol * scale:
             return z, True
-        # solve_dense(J, F) into w
         M[:, :] = J
         w[:] = F
-        ok = True
-        for c in range(n):
-            piv, best = c, abs(M[c, c])
-            for rr in range(c + 1, n):
-                if abs(M[rr, c]) > best:
-                    piv, best = rr, abs(M[rr, c])
-            if best == 0.0:
-                ok = False
-                break
-            if piv != c:
-                for k in range(n):
-                    M[c, k], M[piv, k] = M[piv, k], M[c, k]
-                w[c], w[piv] = w[piv], w[c]
-            for rr in range(c + 1, n):
-                f = M[rr, c] / M[c, c]
-                if f != 0.0:
-                    for k in range(c + 1, n):
-                        M[rr, k] -= f * M[c, k]
-                    w[rr] -= f * w[c]
-        if ok:
-            for c in range(n - 1, -1, -1):
-                s = w[c]
-                for k in range(c + 1, n):
-                    s -= M[c, k] * w[k]
-                w[c] = s / M[c, c]
-        else:
+        if not _solve_into(M, w):
             w[:] = np.linalg.pinv(J) @ F
         big = False
         for a in range(n):
