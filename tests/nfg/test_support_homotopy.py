@@ -244,3 +244,15 @@ def test_the_certificate_rejects_met_paths_and_poor_endpoints(monkeypatch):
         monkeypatch.setattr(sh, "_newton", lambda hom, Y, c, iters, real=False: Y)  # no polishing
         assert solve_by_homotopy(tens) is None
         monkeypatch.undo()
+
+
+@pytest.mark.parametrize("kwargs, needle", [
+    ({"tens": "x"}, "numeric payoff tensor"),
+    ({"tens": np.zeros((2, 2, 2, 2))}, r"\[P, k_1, ..., k_P\]"),
+    ({"tens": np.full((3, 2, 2, 2), np.nan)}, "NaN or inf"),
+    ({"tens": np.zeros((3, 2, 2, 2)), "max_paths": 0}, "max_paths"),
+    ({"tens": np.zeros((3, 2, 2, 2)), "attempts": 0}, "attempts"),
+])
+def test_bad_input_names_the_argument(kwargs, needle):
+    with pytest.raises(ValueError, match=needle):
+        solve_by_homotopy(**kwargs)

@@ -545,9 +545,19 @@ def solve_by_homotopy(tens: np.ndarray, *, max_paths: int = 1000, seed: int = 0,
         _first_action_gap,
     )
 
+    from regretlab.core.errors import check_int
+
+    check_int("max_paths", max_paths, minimum=1)
+    check_int("attempts", attempts, minimum=1)
+    try:
+        tens = np.asarray(tens, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"tens must be a numeric payoff tensor [P, k_1, ..., k_P], got {type(tens).__name__}") from None
+    if tens.ndim < 2 or tens.shape[0] != tens.ndim - 1 or not np.isfinite(tens).all():
+        raise ValueError(f"tens must be a finite payoff tensor [P, k_1, ..., k_P], got shape {tens.shape}"
+                         f"{'' if np.isfinite(tens).all() else ' with NaN or inf'}")
     if deadline is None:
         deadline = DEADLINE.get()
-    tens = np.asarray(tens, dtype=np.float64)
     ks_all = list(tens.shape[1:])
     n = sum(ks_all)
     off = np.concatenate([[0], np.cumsum(ks_all)]).astype(int)
